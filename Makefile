@@ -1,0 +1,148 @@
+# toolprof - a performance profiler for the tool calls of AI coding agents.
+#
+#   make              build build/toolprof (installs npm assets if missing)
+#   make run          install system packages if missing, build, serve the dashboard on real data
+#   make test         install what tests need, build, run every test (unit, asan, integration, browser, e2e)
+#   make unit         unit tests only           make asan       unit + integration under ASan/UBSan
+#   make integration  server/CLI tests          make browser    dashboard in headless Chromium
+#   make e2e          the real Claude Code client against toolprof
+#   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
+#   make bench        benchmarks (see bench/README.md)
+#   make format-check / make format             make install PREFIX=/usr/local
+#
+# Libraries: SQLite and zlib are linked statically, cJSON dynamically, and
+# libmicrohttpd is loaded with dlopen() by `toolprof serve` only: the hook
+# runs once per tool call in the agent's critical path, and loading
+# libmicrohttpd's TLS dependencies costs more than the whole hook
+# (docs/architecture.md, "Process start").
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+OPT      ?= -O2
+SAN      ?=
+CFLAGS   ?= $(OPT) -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wno-format-nonliteral
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd sqlite3)
+LDLIBS   := -Wl,-Bstatic $(shell pkg-config --libs sqlite3 zlib) -Wl,-Bdynamic \
+            $(shell pkg-config --libs libcjson) -lm -ldl -lpthread
+ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN)
+
+# The modules, in the order data flows through them.
+MODULE_DIRS := src/core src/store src/engine src/ingest src/server src/cli
+LIB_SRC  := $(filter-out src/cli/main.c,$(foreach d,$(MODULE_DIRS),$(wildcard $(d)/*.c)))
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+# Web assets: our files in web/, third-party dist files from npm.
+WEB_OWN  := $(wildcard web/*.html web/*.js web/*.css web/*.svg)
+NPM_STAMP := web/node_modules/.toolprof-stamp
+WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
+            web/node_modules/bootstrap/dist/css/bootstrap.min.css \
+            web/node_modules/chart.js/LICENSE.md \
+            web/node_modules/bootstrap/LICENSE
+
+.PHONY: all run test unit asan integration browser e2e fuzz stress bench format format-check \
+        install clean deps deps-test check-tools
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/toolprof
+
+$(BUILD)/toolprof: $(BUILD)/obj/cli/main.o $(BUILD)/obj/gen/assets.o $(BUILD)/libtoolprof.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libtoolprof.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The asset generator is a host tool, built without sanitizers.
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< -Wl,-Bstatic -lz -Wl,-Bdynamic
+
+$(NPM_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(BUILD)/gen/assets.c: $(BUILD)/embed $(WEB_OWN) $(NPM_STAMP)
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ $(foreach f,$(WEB_OWN),/$(notdir $(f))=$(f)) \
+	  /vendor/chart.umd.js=web/node_modules/chart.js/dist/chart.umd.js \
+	  /vendor/bootstrap.min.css=web/node_modules/bootstrap/dist/css/bootstrap.min.css \
+	  /licenses/chart.js.txt=web/node_modules/chart.js/LICENSE.md \
+	  /licenses/bootstrap.txt=web/node_modules/bootstrap/LICENSE
+
+$(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# ---- tests ---------------------------------------------------------------
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtoolprof.a tests/unit/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	@tests/run_unit.sh $(UNIT_BIN)
+
+deps:
+	@tests/deps.sh run
+
+deps-test:
+	@tests/deps.sh test
+
+test: deps-test
+	$(MAKE) all
+	$(MAKE) format-check
+	tests/run_all.sh
+
+asan:
+	$(MAKE) BUILD=build/asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" unit
+	TOOLPROF_BIN=build/asan/toolprof tests/run_integration.sh
+
+integration: all
+	tests/run_integration.sh
+
+browser: all
+	tests/browser/run.sh
+
+e2e: all
+	tests/e2e/run.sh
+
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+stress: all
+	tests/stress/run.sh
+
+bench: all
+	bench/run.sh
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/toolprof serve $(ARGS)
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format-check:
+	@out=$$(clang-format --dry-run $(FORMAT_FILES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" | head -40; echo "format-check: run 'make format'"; exit 1; fi; \
+	echo "format-check: ok"
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/toolprof $(DESTDIR)$(PREFIX)/bin/toolprof
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

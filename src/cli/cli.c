@@ -1,0 +1,61 @@
+/*
+ * cli.c - helpers shared by the commands: opening the store, printing JSON,
+ * reporting errors.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/err.h"
+#include "core/jsonw.h"
+#include "core/limits.h"
+#include "store/spool.h"
+
+int cli_error(const char *cmd, int code, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "toolprof %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+struct store *cli_open_store(const char *data_dir)
+{
+    char err[TP_ERR_MAX];
+    char *dir = store_default_dir(data_dir);
+    struct store *s;
+    if (store_open(dir, 0, &s, err) != 0) {
+        fprintf(stderr, "toolprof: %s\n", err);
+        free(dir);
+        return NULL;
+    }
+    free(dir);
+    /* Calls the hook spooled since the last command become visible now. */
+    if (spool_pending(store_dir(s)) > 0 && spool_drain(s, NULL, NULL, 0, err) != 0)
+        fprintf(stderr, "toolprof: warning: could not drain the hook spool: %s\n", err);
+    return s;
+}
+
+int cli_print_json(void (*fn)(struct jsonw *w, const void *arg), const void *arg)
+{
+    struct buf b;
+    struct jsonw w;
+    buf_init(&b, TP_MAX_RESPONSE);
+    jw_init(&w, &b);
+    fn(&w, arg);
+    int rc = jw_finish(&w);
+    if (rc == 0) {
+        fwrite(b.data, 1, b.len, stdout);
+        fputc('\n', stdout);
+    } else {
+        fprintf(stderr, "toolprof: the answer is larger than %d bytes; narrow the query\n",
+                TP_MAX_RESPONSE);
+    }
+    buf_free(&b);
+    return rc == 0 ? CLI_OK : CLI_FAIL;
+}

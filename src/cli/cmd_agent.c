@@ -1,0 +1,116 @@
+/*
+ * cmd_agent.c - the agent side and the server: hook, install-hook, serve.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "ingest/hook.h"
+#include "ingest/settings.h"
+#include "server/server.h"
+
+int cmd_hook(int argc, char **argv, const char *data_dir)
+{
+    /* Claude Code waits for this command: whatever the arguments, read the
+     * payload and exit 0 without printing anything (hook.h). --data-dir is
+     * the only option; anything else is ignored rather than refused, so a
+     * settings file written by a newer toolprof never breaks the agent. */
+    const char *dir = data_dir;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strncmp(argv[i], "--data-dir=", 11) == 0)
+            dir = argv[i] + 11;
+    }
+    char *resolved = store_default_dir(dir);
+    hook_run(resolved, 0);
+    free(resolved);
+    return CLI_OK;
+}
+
+int cmd_install_hook(int argc, char **argv, const char *data_dir)
+{
+    const char *settings = NULL, *dir = NULL;
+    int uninstall = 0;
+    char err[TP_ERR_MAX];
+    int help;
+    const struct opt opts[] = {
+        {"settings", OPT_STR, &settings, "FILE", "settings file (default ~/.claude/settings.json)"},
+        {"uninstall", OPT_FLAG, &uninstall, NULL, "remove toolprof's hook entries"},
+        {"data-dir", OPT_STR, &dir, "DIR", "where the hook stores calls (default the usual)"},
+        {0}};
+    if (args_parse(argc, argv, opts, &help, NULL, NULL, err) != 0)
+        return cli_error("install-hook", CLI_USAGE, "%s", err);
+    if (help) {
+        args_usage(stdout, "toolprof install-hook [--settings FILE] [--uninstall]",
+                   "Add toolprof's PostToolUse and PostToolUseFailure hooks to Claude Code's\n"
+                   "settings, keeping everything else in the file. Running it twice changes\n"
+                   "nothing; a backup of the previous file is kept as FILE.bak.",
+                   opts);
+        return CLI_OK;
+    }
+    if (!dir)
+        dir = data_dir;
+    char *path = settings ? strdup(settings) : settings_default_path();
+    if (!path)
+        return cli_error("install-hook", CLI_FAIL, "HOME is not set: give --settings FILE");
+    char *command = NULL;
+    if (!uninstall && !(command = settings_hook_command(dir, err))) {
+        free(path);
+        return cli_error("install-hook", CLI_FAIL, "%s", err);
+    }
+    int rc = settings_install(path, command, uninstall, stdout, err);
+    free(command);
+    free(path);
+    if (rc != 0)
+        return cli_error("install-hook", CLI_FAIL, "%s", err);
+    return CLI_OK;
+}
+
+int cmd_serve(int argc, char **argv, const char *data_dir)
+{
+    const char *listen = NULL, *token = NULL, *retention = NULL, *dir = NULL;
+    int no_watch = 0, verbose = 0, help;
+    long long threads = 0;
+    char err[TP_ERR_MAX];
+    const struct opt opts[] = {
+        {"listen", OPT_STR, &listen, "HOST:PORT", "address to serve on (default 127.0.0.1:5000)"},
+        {"token", OPT_STR, &token, "T", "require this token (default $TOOLPROF_TOKEN)"},
+        {"no-watch", OPT_FLAG, &no_watch, NULL, "do not import transcripts as they are written"},
+        {"retention", OPT_STR, &retention, "AGE", "delete operations older than AGE (e.g. 90d)"},
+        {"threads", OPT_LONG, &threads, "N", "request threads (default 2)"},
+        {"verbose", OPT_FLAG, &verbose, NULL, "log drains, imports and pruning on stderr"},
+        {"data-dir", OPT_STR, &dir, "DIR", "where the database lives"},
+        {0}};
+    if (args_parse(argc, argv, opts, &help, NULL, NULL, err) != 0)
+        return cli_error("serve", CLI_USAGE, "%s", err);
+    if (help) {
+        args_usage(stdout, "toolprof serve [--listen 127.0.0.1:5000] [--token T] [--no-watch]",
+                   "Serve the dashboard (/performance-profiling), the JSON API (/api/performance/),\n"
+                   "Prometheus metrics (/metrics) and an OTLP/HTTP JSON logs receiver (/v1/logs).\n"
+                   "Listens on loopback unless told otherwise; any other address needs a token.\n"
+                   "New transcript lines under ~/.claude/projects are imported as they appear.",
+                   opts);
+        return CLI_OK;
+    }
+    int64_t retention_ms = 0;
+    if (retention) {
+        char *end;
+        long n = strtol(retention, &end, 10);
+        int64_t unit = strcmp(end, "d") == 0 ? 86400000LL : strcmp(end, "h") == 0 ? 3600000LL : 0;
+        if (n < 1 || !unit)
+            return cli_error("serve", CLI_USAGE, "--retention: expected <n>d or <n>h, e.g. 90d");
+        retention_ms = n * unit;
+    }
+    if (threads < 0 || threads > 64)
+        return cli_error("serve", CLI_USAGE, "--threads must be 1 to 64");
+    struct server_opts o = {dir ? dir : data_dir, listen, token, !no_watch, (int)threads,
+                            retention_ms, verbose};
+    if (server_run(&o, err) != 0)
+        return cli_error("serve", CLI_FAIL, "%s", err);
+    return CLI_OK;
+}

@@ -1,0 +1,81 @@
+/*
+ * main.c - `toolprof`: global options and the command table.
+ *
+ *   toolprof [--data-dir DIR] COMMAND [options]
+ *
+ * Everything else lives in the modules; this file only finds the command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define TOOLPROF_VERSION "0.1.0"
+
+struct command {
+    const char *name;
+    cli_cmd_fn fn;
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"stats", cmd_stats, "summary of a window: counts, latency percentiles, per-tool table"},
+    {"slow", cmd_slow, "the slowest recent calls"},
+    {"bottlenecks", cmd_bottlenecks, "the slowest calls of each tool"},
+    {"hotspots", cmd_hotspots, "where the time goes, by tool and target"},
+    {"recommend", cmd_recommend, "what to change, with evidence and impact"},
+    {"trends", cmd_trends, "per-day averages, p95 and counts"},
+    {"resources", cmd_resources, "memory, CPU and database size"},
+    {"tools", cmd_tools, "tool names stored"},
+    {"track", cmd_track, "record one call by hand"},
+    {"import", cmd_import, "import transcripts, daily files and exports"},
+    {"export", cmd_export, "write operations as seed-json, jsonl or csv"},
+    {"demo", cmd_demo, "generate a realistic synthetic history"},
+    {"prune", cmd_prune, "delete old operations"},
+    {"serve", cmd_serve, "dashboard, API, /metrics and OTLP receiver"},
+    {"hook", cmd_hook, "the Claude Code hook (reads a payload on stdin)"},
+    {"install-hook", cmd_install_hook, "add the hook to Claude Code's settings"},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "toolprof %s - a performance profiler for the tool calls of coding agents\n\n"
+                "usage: toolprof [--data-dir DIR] COMMAND [options]\n\ncommands:\n",
+            TOOLPROF_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(fp, "  %-14s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "\nThe data directory is --data-dir, else $TOOLPROF_DATA_DIR, else\n"
+                "~/.claude/memory/performance. `toolprof COMMAND --help` for a command's "
+                "options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *data_dir = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc) {
+            data_dir = argv[++i];
+        } else if (strncmp(argv[i], "--data-dir=", 11) == 0) {
+            data_dir = argv[i] + 11;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("toolprof %s\n", TOOLPROF_VERSION);
+            return CLI_OK;
+        } else {
+            fprintf(stderr, "toolprof: unknown option %s (see toolprof --help)\n", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (strcmp(argv[i], commands[k].name) == 0)
+            return commands[k].fn(argc - i - 1, argv + i + 1, data_dir);
+    fprintf(stderr, "toolprof: unknown command '%s' (see toolprof --help)\n", argv[i]);
+    return CLI_USAGE;
+}

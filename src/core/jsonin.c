@@ -1,0 +1,213 @@
+/*
+ * jsonin.c - strict front door to cJSON (see jsonin.h).
+ *
+ * The pre-scan walks the raw bytes once, tracking whether it is inside a
+ * string, to measure nesting depth and to find escaped NULs; UTF-8 is checked
+ * (or repaired) in a second pass by utf8.c. Only then does cJSON see the
+ * input, always NUL-terminated and with "require null terminated" set, which
+ * rejects trailing garbage and keeps cJSON from reading past the end.
+ */
+#include "jsonin.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "jsonw.h"
+#include "limits.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+/* Return 0, or an error code with errbuf filled. */
+static int prescan(const char *s, size_t n, int mode, int max_depth, char *errbuf)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\') {
+                if (i + 1 < n && s[i + 1] == 'u' && i + 5 < n && s[i + 2] == '0' &&
+                    s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0' && mode == JIN_STRICT)
+                    return tp_fail(errbuf, TP_EPARSE, "escaped NUL (\\u0000) in a string at byte %zu", i);
+                i++; /* skip the escaped character */
+            } else if (c == '"') {
+                in_str = 0;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth)
+                return tp_fail(errbuf, TP_EPARSE, "JSON nested deeper than %d levels at byte %zu",
+                               max_depth, i);
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *errbuf)
+{
+    char *copy;
+    size_t clen;
+
+    if (len == 0) {
+        tp_fail(errbuf, TP_EPARSE, "empty input, expected JSON");
+        return NULL;
+    }
+    if (mode == JIN_STRICT) {
+        size_t bad = utf8_invalid_at(data, len);
+        if (bad != len) {
+            tp_fail(errbuf, TP_EPARSE, "invalid UTF-8 at byte %zu", bad);
+            return NULL;
+        }
+        const char *nul = memchr(data, '\0', len);
+        if (nul) {
+            tp_fail(errbuf, TP_EPARSE, "NUL byte at byte %zu", (size_t)(nul - data));
+            return NULL;
+        }
+        copy = xstrndup(data, len);
+        clen = len;
+    } else {
+        copy = utf8_sanitize(data, len, &clen);
+    }
+    if (prescan(copy, clen, mode, max_depth, errbuf) != 0) {
+        free(copy);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(copy, clen + 1, &end, 1);
+    if (!root) {
+        size_t at = end && end >= copy ? (size_t)(end - copy) : 0;
+        if (at >= clen)
+            tp_fail(errbuf, TP_EPARSE, "truncated JSON (input ends at byte %zu)", clen);
+        else
+            tp_fail(errbuf, TP_EPARSE, "invalid JSON at byte %zu", at);
+    }
+    free(copy);
+    return root;
+}
+
+const cJSON *jin_get(const cJSON *obj, const char *key)
+{
+    if (!cJSON_IsObject(obj))
+        return NULL;
+    return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+const char *jin_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = jin_get(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int jin_num(const cJSON *obj, const char *key, double *out)
+{
+    const cJSON *v = jin_get(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v))
+        return -1;
+    *out = v->valuedouble;
+    return 1;
+}
+
+int jin_bool(const cJSON *obj, const char *key, int *out)
+{
+    const cJSON *v = jin_get(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsBool(v))
+        return -1;
+    *out = cJSON_IsTrue(v);
+    return 1;
+}
+
+int jin_parse_number(const char *s, double *out)
+{
+    if (!s || !*s)
+        return 0;
+    /* Only plain decimal numbers: strtod would also take "nan", "inf",
+     * hex and leading blanks. */
+    for (const char *p = s; *p; p++)
+        if (!strchr("0123456789+-.eE", *p))
+            return 0;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (*end != '\0' || errno == ERANGE || !isfinite(d))
+        return 0;
+    *out = d;
+    return 1;
+}
+
+int jin_num_lax(const cJSON *obj, const char *key, double *out)
+{
+    const cJSON *v = jin_get(obj, key);
+    if (cJSON_IsString(v))
+        return jin_parse_number(v->valuestring, out) ? 1 : -1;
+    return jin_num(obj, key, out);
+}
+
+int jin_bool_lax(const cJSON *obj, const char *key, int *out)
+{
+    const cJSON *v = jin_get(obj, key);
+    if (cJSON_IsString(v)) {
+        if (strcmp(v->valuestring, "true") == 0)
+            *out = 1;
+        else if (strcmp(v->valuestring, "false") == 0)
+            *out = 0;
+        else
+            return -1;
+        return 1;
+    }
+    return jin_bool(obj, key, out);
+}
+
+static void print_value(struct jsonw *w, const cJSON *v)
+{
+    if (cJSON_IsObject(v)) {
+        jw_obj_begin(w);
+        for (const cJSON *c = v->child; c; c = c->next) {
+            jw_key(w, c->string ? c->string : "");
+            print_value(w, c);
+        }
+        jw_obj_end(w);
+    } else if (cJSON_IsArray(v)) {
+        jw_arr_begin(w);
+        for (const cJSON *c = v->child; c; c = c->next)
+            print_value(w, c);
+        jw_arr_end(w);
+    } else if (cJSON_IsString(v)) {
+        jw_str(w, v->valuestring);
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+            jw_int(w, (long long)d);
+        else
+            jw_num(w, d);
+    } else if (cJSON_IsBool(v)) {
+        jw_bool(w, cJSON_IsTrue(v));
+    } else {
+        jw_null(w);
+    }
+}
+
+char *jin_print(const cJSON *v, size_t max_len)
+{
+    struct buf b;
+    struct jsonw w;
+    buf_init(&b, max_len + 1);
+    jw_init(&w, &b);
+    print_value(&w, v);
+    if (jw_finish(&w) != 0) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b, NULL);
+}

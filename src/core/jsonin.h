@@ -1,0 +1,61 @@
+/*
+ * jsonin.h - JSON input: cJSON behind a strict front door.
+ *
+ * cJSON is fast but lax (it accepts invalid UTF-8, silently truncates
+ * strings at an escaped \u0000, and nests 1000 levels deep). Every JSON
+ * document toolprof reads goes through jin_parse(), which first checks the
+ * raw bytes itself:
+ *
+ *   - UTF-8: JIN_STRICT rejects invalid bytes with their offset; JIN_REPAIR
+ *     (used for transcripts, which we must not drop for one bad byte)
+ *     replaces them with U+FFFD;
+ *   - NUL bytes and escaped \u0000 in strings: rejected in JIN_STRICT;
+ *   - nesting: deeper than max_depth is rejected before cJSON recurses;
+ *   - the whole input must be one JSON value (trailing bytes are an error).
+ *
+ * Then the typed getters below pull fields out with explicit type checks.
+ * Only ingesters include this header: the store and the engine never see a
+ * cJSON tree (they get `struct op`).
+ */
+#ifndef TOOLPROF_JSONIN_H
+#define TOOLPROF_JSONIN_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+enum {
+    JIN_STRICT = 0,
+    JIN_REPAIR = 1,
+};
+
+/* Parse data[0..len). Returns the tree (free with cJSON_Delete) or NULL with
+ * a message in errbuf (TP_ERR_MAX) saying what is wrong and at which byte.
+ * data need not be NUL-terminated. */
+cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *errbuf);
+
+/* Member of an object by exact key, NULL when obj is not an object or has
+ * no such member. */
+const cJSON *jin_get(const cJSON *obj, const char *key);
+
+/* String member, or NULL when absent or not a string. */
+const char *jin_str(const cJSON *obj, const char *key);
+
+/* Typed members. Return 1 when found with the right type (value in *out),
+ * 0 when absent or null, -1 when present with another type. */
+int jin_num(const cJSON *obj, const char *key, double *out);
+int jin_bool(const cJSON *obj, const char *key, int *out);
+
+/* As above, but also accept the value as a string ("62", "true"): OTLP and
+ * some hook loggers send numbers and booleans as strings. A string that is
+ * not a clean number / boolean gives -1. */
+int jin_num_lax(const cJSON *obj, const char *key, double *out);
+int jin_bool_lax(const cJSON *obj, const char *key, int *out);
+
+/* Parse a whole string as a finite number; 1 on success, 0 if it is not one. */
+int jin_parse_number(const char *s, double *out);
+
+/* Serialize a value compactly through our writer's rules (valid UTF-8, HTML
+ * safe). Returns a malloc'd string, or NULL when it exceeds max_len bytes. */
+char *jin_print(const cJSON *v, size_t max_len);
+
+#endif

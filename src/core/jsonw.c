@@ -1,0 +1,252 @@
+/*
+ * jsonw.c - JSON writer (see jsonw.h for the promises it keeps).
+ *
+ * The writer keeps one "first element" flag per nesting level and writes the
+ * separating comma itself, so callers only say what comes next. Misuse (a
+ * value in an object without a key, too deep nesting) sets a sticky error
+ * that jw_finish() reports; it never writes past the buffer's cap.
+ */
+#include "jsonw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "utf8.h"
+
+void jw_init(struct jsonw *w, struct buf *b)
+{
+    w->b = b;
+    w->depth = 0;
+    w->first[0] = 1;
+    w->after_key = 0;
+    w->err = 0;
+}
+
+static void put(struct jsonw *w, const char *s, size_t n)
+{
+    if (buf_add(w->b, s, n) != 0)
+        w->err = TP_ETOOBIG;
+}
+
+/* Write the comma that separates this value from the previous one. */
+static void sep(struct jsonw *w)
+{
+    if (w->after_key) {
+        w->after_key = 0;
+        return;
+    }
+    if (!w->first[w->depth])
+        put(w, ",", 1);
+    w->first[w->depth] = 0;
+}
+
+static void open_level(struct jsonw *w, char c)
+{
+    sep(w);
+    put(w, &c, 1);
+    if (w->depth + 1 >= JW_MAX_DEPTH) {
+        w->err = TP_EINVAL;
+        return;
+    }
+    w->first[++w->depth] = 1;
+}
+
+static void close_level(struct jsonw *w, char c)
+{
+    if (w->depth == 0 || w->after_key) {
+        w->err = TP_EINVAL;
+        return;
+    }
+    w->depth--;
+    put(w, &c, 1);
+}
+
+void jw_obj_begin(struct jsonw *w) { open_level(w, '{'); }
+void jw_obj_end(struct jsonw *w) { close_level(w, '}'); }
+void jw_arr_begin(struct jsonw *w) { open_level(w, '['); }
+void jw_arr_end(struct jsonw *w) { close_level(w, ']'); }
+
+void jw_escape(struct buf *b, const char *str, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, run = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        const char *rep = NULL;
+        char tmp[8];
+        size_t k = 1;
+        if (c >= 0x80) {
+            uint32_t cp;
+            k = utf8_decode(s + i, n - i, &cp);
+            if (k == 0) {
+                rep = "\\ufffd";
+                k = 1;
+            } else if (cp == 0x2028) {
+                rep = "\\u2028";
+            } else if (cp == 0x2029) {
+                rep = "\\u2029";
+            }
+        } else if (c == '"') {
+            rep = "\\\"";
+        } else if (c == '\\') {
+            rep = "\\\\";
+        } else if (c == '\n') {
+            rep = "\\n";
+        } else if (c == '\r') {
+            rep = "\\r";
+        } else if (c == '\t') {
+            rep = "\\t";
+        } else if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x7f) {
+            tmp[0] = '\\', tmp[1] = 'u', tmp[2] = '0', tmp[3] = '0';
+            tmp[4] = hex[c >> 4], tmp[5] = hex[c & 15], tmp[6] = 0;
+            rep = tmp;
+        }
+        if (rep) {
+            if (run)
+                buf_add(b, str + i - run, run);
+            run = 0;
+            buf_adds(b, rep);
+        } else {
+            run += k;
+        }
+        i += k;
+    }
+    if (run)
+        buf_add(b, str + n - run, run);
+}
+
+void jw_key(struct jsonw *w, const char *key)
+{
+    if (w->depth == 0 || w->after_key) {
+        w->err = TP_EINVAL;
+        return;
+    }
+    sep(w);
+    put(w, "\"", 1);
+    jw_escape(w->b, key, strlen(key));
+    put(w, "\":", 2);
+    if (w->b->toobig)
+        w->err = TP_ETOOBIG;
+    w->after_key = 1;
+}
+
+void jw_strn(struct jsonw *w, const char *s, size_t n)
+{
+    sep(w);
+    put(w, "\"", 1);
+    jw_escape(w->b, s, n);
+    put(w, "\"", 1);
+    if (w->b->toobig)
+        w->err = TP_ETOOBIG;
+}
+
+void jw_str(struct jsonw *w, const char *s)
+{
+    if (!s) {
+        jw_null(w);
+        return;
+    }
+    jw_strn(w, s, strlen(s));
+}
+
+void jw_int(struct jsonw *w, long long v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%lld", v);
+    sep(w);
+    put(w, tmp, (size_t)n);
+}
+
+size_t jw_format_double(char *out, double v)
+{
+    if (!isfinite(v)) {
+        memcpy(out, "null", 5);
+        return 4;
+    }
+    /* Try 15 significant digits first (most values), then 16 and 17. */
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(out, 32, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    /* Python style: an integral value keeps a ".0" so it reads as a float. */
+    if (!strpbrk(out, ".eEn")) {
+        out[n++] = '.';
+        out[n++] = '0';
+        out[n] = '\0';
+    }
+    return (size_t)n;
+}
+
+void jw_num(struct jsonw *w, double v)
+{
+    char tmp[32];
+    size_t n = jw_format_double(tmp, v);
+    sep(w);
+    put(w, tmp, n);
+}
+
+void jw_bool(struct jsonw *w, int v)
+{
+    sep(w);
+    if (v)
+        put(w, "true", 4);
+    else
+        put(w, "false", 5);
+}
+
+void jw_null(struct jsonw *w)
+{
+    sep(w);
+    put(w, "null", 4);
+}
+
+void jw_raw(struct jsonw *w, const char *json, size_t n)
+{
+    sep(w);
+    put(w, json, n);
+}
+
+void jw_kstr(struct jsonw *w, const char *key, const char *s)
+{
+    jw_key(w, key);
+    jw_str(w, s);
+}
+
+void jw_kint(struct jsonw *w, const char *key, long long v)
+{
+    jw_key(w, key);
+    jw_int(w, v);
+}
+
+void jw_knum(struct jsonw *w, const char *key, double v)
+{
+    jw_key(w, key);
+    jw_num(w, v);
+}
+
+void jw_kbool(struct jsonw *w, const char *key, int v)
+{
+    jw_key(w, key);
+    jw_bool(w, v);
+}
+
+void jw_knull(struct jsonw *w, const char *key)
+{
+    jw_key(w, key);
+    jw_null(w);
+}
+
+int jw_finish(struct jsonw *w)
+{
+    if (w->err)
+        return w->err;
+    if (w->depth != 0 || w->after_key)
+        return TP_EINVAL;
+    return w->b->toobig ? TP_ETOOBIG : 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * limits.h - every hard limit of toolprof, named once.
+ *
+ * Inputs come from agents, files on disk and the network; each of them is
+ * capped before it is parsed or stored. A limit lives here, and nowhere else,
+ * so that a reader can see in one place what toolprof will accept.
+ */
+#ifndef TOOLPROF_LIMITS_H
+#define TOOLPROF_LIMITS_H
+
+/* Strings of one operation, in bytes (UTF-8). Longer values are rejected
+ * (tool) or cut at a character boundary with a marker (target, error). */
+#define TP_MAX_TOOL 128
+#define TP_MAX_TARGET 4096
+#define TP_MAX_ERROR 2048
+#define TP_MAX_ID 256       /* tool_use_id, session_id */
+#define TP_MAX_PROJECT 1024 /* cwd */
+#define TP_MAX_META 8192    /* metadata object, serialized */
+
+/* Durations: anything above a week is not a tool call but a broken clock. */
+#define TP_MAX_DURATION_MS (7.0 * 24 * 3600 * 1000)
+
+/* Timestamps accepted: from 2000-01-01 to one day past "now". */
+#define TP_MIN_TS_MS 946684800000LL
+#define TP_FUTURE_SLACK_MS (24LL * 3600 * 1000)
+
+/* JSON input. */
+#define TP_MAX_JSON_DEPTH 64
+#define TP_MAX_BODY (1024 * 1024)             /* one HTTP request body */
+#define TP_MAX_OTLP_BODY (16 * 1024 * 1024)   /* OTLP batch, after gunzip */
+#define TP_MAX_HOOK_INPUT (32 * 1024 * 1024)  /* hook stdin (tool_response can be big) */
+#define TP_MAX_LINE (64 * 1024 * 1024)        /* one transcript line */
+#define TP_MAX_SEED_FILE (512 * 1024 * 1024)  /* one operations_YYYY-MM-DD.json */
+#define TP_MAX_BATCH 100000                   /* operations in one POST */
+
+/* Output. */
+#define TP_MAX_RESPONSE (64 * 1024 * 1024)
+#define TP_MAX_LIMIT 10000 /* ?limit= on list endpoints */
+#define TP_MAX_TREND_DAYS 3660
+
+/* Query answers. */
+#define TP_EXACT_MAX_OPS 10000 /* exact percentiles up to this many ops */
+#define TP_SLOW_MS 2000.0
+#define TP_CRITICAL_MS 5000.0
+
+/* Error messages written into caller buffers. */
+#define TP_ERR_MAX 256
+
+#endif

@@ -1,0 +1,898 @@
+/*
+ * engine.c - stats, slow operations, bottlenecks, hotspots, trends and
+ * resource usage, answered from the store's rollups.
+ *
+ * Every question is asked of a window [since, until). engine_collect()
+ * covers a window with as few rollup rows as possible: whole 30-day
+ * buckets in the middle, whole UTC days around them, whole hours around
+ * those, and raw rows only for the partial hours at the two edges. A 24-hour
+ * window reads about 24 hourly rows per tool plus at most two hours of raw
+ * rows; "all" over a year reads about a dozen 30-day rows per tool. Local
+ * days (trends) in zones whose offset is not a whole number of hours, such
+ * as +05:30, come out exact because the edges are read from raw rows.
+ *
+ * Percentiles are exact (nearest rank over the raw durations) when the
+ * window holds at most TP_EXACT_MAX_OPS operations; above that they come
+ * from the merged sketches, within 1 %. The answer says which.
+ *
+ * A session filter has no rollups (sessions are short and many), so it is
+ * answered from raw rows over the session's time span, which the store
+ * keeps.
+ */
+#include "engine.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/kmap.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/xmalloc.h"
+
+#define HOUR_MS 3600000LL
+#define DAY_MS 86400000LL
+
+/* ---- windows ---------------------------------------------------------------- */
+
+int engine_window_parse(const char *window, const char *since, const char *until,
+                        int64_t now_ms, struct engine_window *w, char *errbuf)
+{
+    memset(w, 0, sizeof *w);
+    w->until_ms = now_ms + 1;
+    if (!window || !*window)
+        window = "24h";
+    if (strcmp(window, "all") == 0) {
+        w->since_ms = TP_MIN_TS_MS;
+    } else {
+        char *end;
+        const char *p = window;
+        if (!isdigit((unsigned char)*p))
+            return tp_fail(errbuf, TP_EINVAL,
+                           "window: expected 24h, 7d, 30d, all, or <n>h / <n>d (got \"%.40s\")",
+                           window);
+        long n = strtol(p, &end, 10);
+        int64_t unit = 0;
+        if (strcmp(end, "h") == 0)
+            unit = HOUR_MS;
+        else if (strcmp(end, "d") == 0)
+            unit = DAY_MS;
+        else if (strcmp(end, "w") == 0)
+            unit = 7 * DAY_MS;
+        if (!unit || n < 1 || (double)n * (double)unit > (double)TP_MAX_TREND_DAYS * DAY_MS)
+            return tp_fail(errbuf, TP_EINVAL,
+                           "window: expected 24h, 7d, 30d, all, or <n>h / <n>d up to %d days "
+                           "(got \"%.40s\")",
+                           TP_MAX_TREND_DAYS, window);
+        w->since_ms = now_ms - n * unit;
+    }
+    snprintf(w->name, sizeof w->name, "%s", window);
+    if ((since && *since) || (until && *until)) {
+        snprintf(w->name, sizeof w->name, "custom");
+        if (since && *since && tpt_parse_iso(since, TPT_NAIVE_LOCAL, &w->since_ms) != 0)
+            return tp_fail(errbuf, TP_EINVAL,
+                           "since: expected an ISO-8601 time such as 2026-11-20T10:00:00Z "
+                           "(got \"%.40s\")",
+                           since);
+        if (until && *until && tpt_parse_iso(until, TPT_NAIVE_LOCAL, &w->until_ms) != 0)
+            return tp_fail(errbuf, TP_EINVAL,
+                           "until: expected an ISO-8601 time such as 2026-11-21 (got \"%.40s\")",
+                           until);
+        if (w->until_ms <= w->since_ms)
+            return tp_fail(errbuf, TP_EINVAL, "until must be later than since");
+    }
+    return 0;
+}
+
+int engine_filter(struct store *s, const struct engine_query *q, struct store_filter *f)
+{
+    memset(f, 0, sizeof *f);
+    if (q->tool && *q->tool && !(f->tool = store_str_id(s, q->tool)))
+        return 1;
+    if (q->project && *q->project && !(f->project = store_str_id(s, q->project)))
+        return 1;
+    if (q->session && *q->session && !(f->session = store_str_id(s, q->session)))
+        return 1;
+    return 0;
+}
+
+/* ---- collecting aggregates -------------------------------------------------- */
+
+/* Per-tool aggregates under construction. */
+struct tool_aggs {
+    struct kmap map; /* tool id -> index */
+    int64_t *ids;
+    struct agg *aggs;
+    size_t alloc;
+};
+
+static void tool_aggs_init(struct tool_aggs *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+static struct agg *tool_agg(struct tool_aggs *t, int64_t tool)
+{
+    int added;
+    size_t i = kmap_put(&t->map, &tool, sizeof tool, &added);
+    if (i >= t->alloc) {
+        t->alloc = t->alloc ? t->alloc * 2 : 16;
+        t->ids = xreallocarray(t->ids, t->alloc, sizeof *t->ids);
+        t->aggs = xreallocarray(t->aggs, t->alloc, sizeof *t->aggs);
+    }
+    if (added) {
+        t->ids[i] = tool;
+        agg_init(&t->aggs[i]);
+    }
+    return &t->aggs[i];
+}
+
+static int add_rollup(void *ctx, int level, int64_t start, int64_t tool, int64_t project,
+                      const struct agg *a)
+{
+    (void)level, (void)start, (void)project;
+    agg_merge(tool_agg(ctx, tool), a);
+    return 0;
+}
+
+static int add_row(void *ctx, const struct store_row *r)
+{
+    agg_add(tool_agg(ctx, r->tool_id), r->op.duration_ms, r->op.success, r->op.optimized,
+            r->attention, r->op.size_bytes);
+    return 0;
+}
+
+static int64_t ceil_to(int64_t t, int64_t w)
+{
+    return tpt_floor_div(t + w - 1, w) * w;
+}
+
+static int64_t floor_to(int64_t t, int64_t w)
+{
+    return tpt_floor_div(t, w) * w;
+}
+
+/* Read [a, b) (both multiples of the hour) from rollups, largest buckets
+ * first. */
+static int collect_aligned(struct store *s, int64_t a, int64_t b, const struct store_filter *f,
+                           struct tool_aggs *t)
+{
+    const int64_t month = rollup_width_ms[ROLLUP_MONTH];
+    int rc = 0;
+    int64_t d0 = ceil_to(a, DAY_MS), d1 = floor_to(b, DAY_MS);
+    if (d0 >= d1) /* no whole day inside */
+        return store_rollups(s, ROLLUP_HOUR, a, b, f, add_rollup, t);
+    if (a < d0)
+        rc = store_rollups(s, ROLLUP_HOUR, a, d0, f, add_rollup, t);
+    int64_t m0 = ceil_to(d0, month), m1 = floor_to(d1, month);
+    if (m0 < m1) {
+        if (rc == 0 && d0 < m0)
+            rc = store_rollups(s, ROLLUP_DAY, d0, m0, f, add_rollup, t);
+        if (rc == 0)
+            rc = store_rollups(s, ROLLUP_MONTH, m0, m1, f, add_rollup, t);
+        if (rc == 0 && m1 < d1)
+            rc = store_rollups(s, ROLLUP_DAY, m1, d1, f, add_rollup, t);
+    } else if (rc == 0) {
+        rc = store_rollups(s, ROLLUP_DAY, d0, d1, f, add_rollup, t);
+    }
+    if (rc == 0 && d1 < b)
+        rc = store_rollups(s, ROLLUP_HOUR, d1, b, f, add_rollup, t);
+    return rc;
+}
+
+static int collect_raw(struct store *s, int64_t a, int64_t b, const struct store_filter *f,
+                       store_row_cb cb, void *ctx)
+{
+    if (a >= b)
+        return 0;
+    struct store_scan sc = {a, b, *f, 0, 0, 0};
+    return store_scan(s, &sc, cb, ctx);
+}
+
+/* Clip [a, b) to a session's span; returns 0 when nothing is left. */
+static int clip_session(struct store *s, const struct store_filter *f, int64_t *a, int64_t *b)
+{
+    int64_t first, last;
+    if (store_session_span(s, f->session, &first, &last) != 0)
+        return 0;
+    /* The span ends at the last call's end; a call starts before that. */
+    if (first > *a)
+        *a = first;
+    if (last + 1 < *b)
+        *b = last + 1;
+    return *a < *b;
+}
+
+static int collect(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
+                   struct tool_aggs *t)
+{
+    if (f->session) {
+        if (!clip_session(s, f, &a, &b))
+            return 0;
+        return collect_raw(s, a, b, f, add_row, t);
+    }
+    int64_t a1 = ceil_to(a, HOUR_MS), b1 = floor_to(b, HOUR_MS);
+    if (a1 >= b1)
+        return collect_raw(s, a, b, f, add_row, t);
+    int rc = collect_raw(s, a, a1, f, add_row, t);
+    if (rc == 0)
+        rc = collect_aligned(s, a1, b1, f, t);
+    if (rc == 0)
+        rc = collect_raw(s, b1, b, f, add_row, t);
+    return rc;
+}
+
+int engine_collect(struct store *s, const struct engine_query *q, int64_t since_ms,
+                   int64_t until_ms, int64_t **tool_ids, struct agg **aggs, size_t *n,
+                   char *errbuf)
+{
+    struct store_filter f;
+    struct tool_aggs t;
+    tool_aggs_init(&t);
+    *tool_ids = NULL;
+    *aggs = NULL;
+    *n = 0;
+    if (engine_filter(s, q, &f) != 0)
+        return 0;
+    if (collect(s, &f, since_ms, until_ms, &t) != 0) {
+        for (size_t i = 0; i < t.map.n; i++)
+            agg_free(&t.aggs[i]);
+        free(t.ids);
+        free(t.aggs);
+        kmap_free(&t.map);
+        return tp_fail(errbuf, TP_EDB, "reading the store failed");
+    }
+    *tool_ids = t.ids;
+    *aggs = t.aggs;
+    *n = t.map.n;
+    kmap_free(&t.map);
+    return 0;
+}
+
+static void free_collected(int64_t *ids, struct agg *aggs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        agg_free(&aggs[i]);
+    free(ids);
+    free(aggs);
+}
+
+/* ---- stats -------------------------------------------------------------------- */
+
+struct durations {
+    double *v;
+    size_t n, alloc;
+};
+
+static void dur_push(struct durations *d, double v)
+{
+    if (d->n == d->alloc) {
+        d->alloc = d->alloc ? d->alloc * 2 : 256;
+        d->v = xreallocarray(d->v, d->alloc, sizeof(double));
+    }
+    d->v[d->n++] = v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the ceil(p * n)-th smallest (sorted input). */
+static double nearest_rank(const struct durations *d, double p)
+{
+    if (!d->n)
+        return 0;
+    size_t k = (size_t)ceil(p * (double)d->n);
+    if (k < 1)
+        k = 1;
+    if (k > d->n)
+        k = d->n;
+    return d->v[k - 1];
+}
+
+static double median(const struct durations *d)
+{
+    if (!d->n)
+        return 0;
+    if (d->n % 2)
+        return d->v[d->n / 2];
+    return (d->v[d->n / 2 - 1] + d->v[d->n / 2]) / 2;
+}
+
+/* Raw durations of the window, overall and per tool (index as in ids). */
+struct exact_ctx {
+    struct durations all;
+    struct durations *per; /* parallel to the collected tool ids */
+    const int64_t *ids;
+    size_t n;
+};
+
+static int exact_row(void *ctx, const struct store_row *r)
+{
+    struct exact_ctx *e = ctx;
+    if (isnan(r->op.duration_ms))
+        return 0;
+    dur_push(&e->all, r->op.duration_ms);
+    for (size_t i = 0; i < e->n; i++)
+        if (e->ids[i] == r->tool_id) {
+            dur_push(&e->per[i], r->op.duration_ms);
+            break;
+        }
+    return 0;
+}
+
+/* Total operations in the window without tool/project filters, from the
+ * rollups (to bound the cost of the raw scan an exact answer needs). */
+static uint64_t window_total(struct store *s, int64_t a, int64_t b)
+{
+    struct store_filter none = {0, 0, 0};
+    struct tool_aggs t;
+    tool_aggs_init(&t);
+    uint64_t n = 0;
+    if (collect(s, &none, a, b, &t) == 0)
+        for (size_t i = 0; i < t.map.n; i++)
+            n += t.aggs[i].n;
+    for (size_t i = 0; i < t.map.n; i++)
+        agg_free(&t.aggs[i]);
+    free(t.ids);
+    free(t.aggs);
+    kmap_free(&t.map);
+    return n;
+}
+
+static int cmp_tool_total(const void *a, const void *b)
+{
+    const struct tool_stats *x = a, *y = b;
+    if (x->total_ms != y->total_ms)
+        return x->total_ms < y->total_ms ? 1 : -1;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->tool, y->tool);
+}
+
+int engine_stats(struct store *s, const struct engine_query *q, struct stats *out, char *errbuf)
+{
+    memset(out, 0, sizeof *out);
+    out->w = q->w;
+    out->exact = 1;
+    int64_t *ids;
+    struct agg *aggs;
+    size_t n;
+    int rc = engine_collect(s, q, q->w.since_ms, q->w.until_ms, &ids, &aggs, &n, errbuf);
+    if (rc)
+        return rc;
+
+    struct agg all;
+    agg_init(&all);
+    for (size_t i = 0; i < n; i++)
+        agg_merge(&all, &aggs[i]);
+
+    /* Exact percentiles when the window is small enough to read; the raw
+     * scan must also stay small when filters hide most of the window. */
+    struct store_filter f;
+    engine_filter(s, q, &f);
+    int exact = all.n <= TP_EXACT_MAX_OPS;
+    if (exact && (f.tool || f.project) && !f.session)
+        exact = window_total(s, q->w.since_ms, q->w.until_ms) <= 10 * TP_EXACT_MAX_OPS;
+    struct exact_ctx ex = {{0}, NULL, ids, n};
+    if (exact && all.n) {
+        ex.per = xcalloc(n ? n : 1, sizeof *ex.per);
+        int64_t a = q->w.since_ms, b = q->w.until_ms;
+        if (!f.session || clip_session(s, &f, &a, &b))
+            rc = collect_raw(s, a, b, &f, exact_row, &ex);
+        if (rc) {
+            rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
+            goto done;
+        }
+        qsort(ex.all.v, ex.all.n, sizeof(double), cmp_double);
+        for (size_t i = 0; i < n; i++)
+            qsort(ex.per[i].v, ex.per[i].n, sizeof(double), cmp_double);
+    }
+    out->exact = exact;
+
+    out->total = all.n;
+    out->timed = all.n_timed;
+    out->slow = all.slow;
+    out->critical = all.critical;
+    out->failed = all.failed;
+    out->optimized = all.optimized;
+    out->total_ms = all.sum_ms;
+    out->avg_ms = all.n_timed ? all.sum_ms / (double)all.n_timed : 0;
+    if (exact) {
+        out->median_ms = median(&ex.all);
+        out->p95_ms = nearest_rank(&ex.all, 0.95);
+        out->p99_ms = nearest_rank(&ex.all, 0.99);
+    } else {
+        out->median_ms = sketch_quantile(&all.sk, 0.5);
+        out->p95_ms = sketch_quantile(&all.sk, 0.95);
+        out->p99_ms = sketch_quantile(&all.sk, 0.99);
+    }
+
+    out->tools = xcalloc(n ? n : 1, sizeof *out->tools);
+    out->ntools = n;
+    for (size_t i = 0; i < n; i++) {
+        struct tool_stats *t = &out->tools[i];
+        const struct agg *a = &aggs[i];
+        const char *name = store_str(s, ids[i]);
+        t->tool = xstrdup(name ? name : "?");
+        t->count = a->n;
+        t->timed = a->n_timed;
+        t->slow = a->slow;
+        t->critical = a->critical;
+        t->failed = a->failed;
+        t->optimized = a->optimized;
+        t->total_ms = a->sum_ms;
+        t->avg_ms = a->n_timed ? a->sum_ms / (double)a->n_timed : 0;
+        if (exact) {
+            t->p50_ms = nearest_rank(&ex.per[i], 0.5);
+            t->p95_ms = nearest_rank(&ex.per[i], 0.95);
+            t->p99_ms = nearest_rank(&ex.per[i], 0.99);
+            t->max_ms = ex.per[i].n ? ex.per[i].v[ex.per[i].n - 1] : 0;
+        } else {
+            t->p50_ms = sketch_quantile(&a->sk, 0.5);
+            t->p95_ms = sketch_quantile(&a->sk, 0.95);
+            t->p99_ms = sketch_quantile(&a->sk, 0.99);
+            t->max_ms = sketch_quantile(&a->sk, 1.0);
+        }
+    }
+    qsort(out->tools, n, sizeof *out->tools, cmp_tool_total);
+done:
+    free(ex.all.v);
+    if (ex.per)
+        for (size_t i = 0; i < n; i++)
+            free(ex.per[i].v);
+    free(ex.per);
+    agg_free(&all);
+    free_collected(ids, aggs, n);
+    if (rc)
+        stats_free(out);
+    return rc;
+}
+
+void stats_free(struct stats *st)
+{
+    for (size_t i = 0; i < st->ntools; i++)
+        free(st->tools[i].tool);
+    free(st->tools);
+    st->tools = NULL;
+    st->ntools = 0;
+}
+
+/* ---- lists of operations ------------------------------------------------------ */
+
+void op_list_free(struct op_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        op_clear(&l->items[i].op);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static void list_push(struct op_list *l, size_t *alloc, const struct store_row *r)
+{
+    if (l->n == *alloc) {
+        *alloc = *alloc ? *alloc * 2 : 64;
+        l->items = xreallocarray(l->items, *alloc, sizeof *l->items);
+    }
+    struct op_item *it = &l->items[l->n++];
+    it->id = r->id;
+    it->sources = r->sources;
+    op_copy(&it->op, &r->op);
+}
+
+/* Newest first; ties by id for a stable order. */
+static int cmp_item_newest(const void *a, const void *b)
+{
+    const struct op_item *x = a, *y = b;
+    if (x->op.ts_ms != y->op.ts_ms)
+        return x->op.ts_ms < y->op.ts_ms ? 1 : -1;
+    return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* Slowest first; ties newest first. */
+static int cmp_item_slowest(const void *a, const void *b)
+{
+    const struct op_item *x = a, *y = b;
+    if (x->op.duration_ms != y->op.duration_ms)
+        return x->op.duration_ms < y->op.duration_ms ? 1 : -1;
+    return cmp_item_newest(a, b);
+}
+
+struct slow_ctx {
+    struct op_list *l;
+    size_t alloc, limit;
+    int64_t hour; /* hour of the last row taken */
+};
+
+static int slow_row(void *ctx, const struct store_row *r)
+{
+    struct slow_ctx *c = ctx;
+    int64_t hour = r->id >> 32;
+    /* Rows come newest hour first, unordered within an hour: once enough
+     * are taken, finish the current hour and stop. */
+    if (c->l->n >= c->limit && hour != c->hour)
+        return 1;
+    c->hour = hour;
+    list_push(c->l, &c->alloc, r);
+    return 0;
+}
+
+int engine_slow(struct store *s, const struct engine_query *q, double threshold_ms, size_t limit,
+                struct op_list *out, char *errbuf)
+{
+    memset(out, 0, sizeof *out);
+    struct store_filter f;
+    if (limit == 0 || engine_filter(s, q, &f) != 0)
+        return 0;
+    int64_t a = q->w.since_ms, b = q->w.until_ms;
+    if (f.session && !clip_session(s, &f, &a, &b))
+        return 0;
+    struct slow_ctx c = {out, 0, limit, 0};
+    struct store_scan sc = {a, b, f, threshold_ms, 0, 1};
+    if (store_scan(s, &sc, slow_row, &c) != 0) {
+        op_list_free(out);
+        return tp_fail(errbuf, TP_EDB, "reading the store failed");
+    }
+    qsort(out->items, out->n, sizeof *out->items, cmp_item_newest);
+    while (out->n > limit)
+        op_clear(&out->items[--out->n].op);
+    return 0;
+}
+
+/* ---- bottlenecks --------------------------------------------------------------- */
+
+struct top_ctx {
+    struct op_list *l;
+    size_t alloc;
+};
+
+static int top_row(void *ctx, const struct store_row *r)
+{
+    struct top_ctx *c = ctx;
+    if (!isnan(r->op.duration_ms))
+        list_push(c->l, &c->alloc, r);
+    return 0;
+}
+
+static void list_keep_slowest(struct op_list *l, size_t k)
+{
+    qsort(l->items, l->n, sizeof *l->items, cmp_item_slowest);
+    while (l->n > k)
+        op_clear(&l->items[--l->n].op);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const struct bottleneck_group *x = a, *y = b;
+    double dx = x->ops.n ? x->ops.items[0].op.duration_ms : 0;
+    double dy = y->ops.n ? y->ops.items[0].op.duration_ms : 0;
+    if (dx != dy)
+        return dx < dy ? 1 : -1;
+    return strcmp(x->tool, y->tool);
+}
+
+int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per_tool,
+                       struct bottlenecks *out, char *errbuf)
+{
+    memset(out, 0, sizeof *out);
+    int64_t *ids;
+    struct agg *aggs;
+    size_t n;
+    int rc = engine_collect(s, q, q->w.since_ms, q->w.until_ms, &ids, &aggs, &n, errbuf);
+    if (rc || !n || !per_tool)
+        goto done;
+    struct store_filter f;
+    engine_filter(s, q, &f);
+    int64_t a = q->w.since_ms, b = q->w.until_ms;
+    if (f.session && !clip_session(s, &f, &a, &b))
+        goto done;
+    out->groups = xcalloc(n, sizeof *out->groups);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!aggs[i].n_timed)
+            continue;
+        struct bottleneck_group *g = &out->groups[out->n++];
+        g->tool = xstrdup(store_str(s, ids[i]));
+        struct store_filter tf = f;
+        tf.tool = ids[i];
+        /* Start from the sketch's estimate of the per_tool-th largest
+         * duration, a little lower for the sketch's error; the scan then
+         * reads only hours whose maximum reaches it. Halve the threshold
+         * until enough calls are found. */
+        uint64_t k = per_tool < aggs[i].n_timed ? per_tool : aggs[i].n_timed;
+        double q_rank = 1.0 - ((double)k - 0.5) / (double)aggs[i].n_timed;
+        double threshold = sketch_quantile(&aggs[i].sk, q_rank < 0 ? 0 : q_rank) * 0.97;
+        for (;;) {
+            struct top_ctx c = {&g->ops, 0};
+            struct store_scan sc = {a, b, tf, threshold > 0.001 ? threshold : 0, 0, 1};
+            op_list_free(&g->ops);
+            if (store_scan(s, &sc, top_row, &c) != 0) {
+                rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
+                break;
+            }
+            if (g->ops.n >= k || threshold <= 0.001)
+                break;
+            threshold = threshold > 1 ? threshold / 2 : 0;
+        }
+        list_keep_slowest(&g->ops, per_tool);
+    }
+    qsort(out->groups, out->n, sizeof *out->groups, cmp_group);
+done:
+    free_collected(ids, aggs, n);
+    if (rc)
+        bottlenecks_free(out);
+    return rc;
+}
+
+void bottlenecks_free(struct bottlenecks *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->groups[i].tool);
+        op_list_free(&b->groups[i].ops);
+    }
+    free(b->groups);
+    b->groups = NULL;
+    b->n = 0;
+}
+
+/* ---- hotspots ------------------------------------------------------------------ */
+
+struct hot_ctx {
+    struct kmap map; /* (tool, target) -> index */
+    struct hotspot *v;
+    size_t alloc;
+    struct store *s;
+};
+
+static struct hotspot *hot_slot(struct hot_ctx *h, int64_t tool, int64_t target)
+{
+    int64_t key[2] = {tool, target};
+    int added;
+    size_t i = kmap_put(&h->map, key, sizeof key, &added);
+    if (i >= h->alloc) {
+        h->alloc = h->alloc ? h->alloc * 2 : 64;
+        h->v = xreallocarray(h->v, h->alloc, sizeof *h->v);
+    }
+    if (added)
+        memset(&h->v[i], 0, sizeof h->v[i]);
+    return &h->v[i];
+}
+
+static int hot_target(void *ctx, int64_t day, const struct target_agg *t)
+{
+    (void)day;
+    struct hotspot *x = hot_slot(ctx, t->tool, t->target);
+    x->count += t->n;
+    x->failed += t->failed;
+    x->total_ms += t->sum_ms;
+    if (t->max_ms > x->max_ms)
+        x->max_ms = t->max_ms;
+    return 0;
+}
+
+static int hot_row(void *ctx, const struct store_row *r)
+{
+    struct hotspot *x = hot_slot(ctx, r->tool_id, r->target_id);
+    x->count++;
+    x->failed += !r->op.success;
+    if (!isnan(r->op.duration_ms)) {
+        x->total_ms += r->op.duration_ms;
+        if (r->op.duration_ms > x->max_ms)
+            x->max_ms = r->op.duration_ms;
+    }
+    return 0;
+}
+
+static int cmp_hot(const void *a, const void *b)
+{
+    const struct hotspot *x = a, *y = b;
+    if (x->total_ms != y->total_ms)
+        return x->total_ms < y->total_ms ? 1 : -1;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return 0;
+}
+
+int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
+                    struct hotspots *out, char *errbuf)
+{
+    memset(out, 0, sizeof *out);
+    struct store_filter f;
+    if (engine_filter(s, q, &f) != 0)
+        return 0;
+    struct hot_ctx h;
+    memset(&h, 0, sizeof h);
+    h.s = s;
+    int64_t a = q->w.since_ms, b = q->w.until_ms;
+    int rc = 0;
+    if (f.session) {
+        if (clip_session(s, &f, &a, &b))
+            rc = collect_raw(s, a, b, &f, hot_row, &h);
+    } else {
+        /* Whole UTC days from the per-target totals, the rest raw. */
+        int64_t d0 = ceil_to(a, DAY_MS), d1 = floor_to(b, DAY_MS);
+        if (d0 < d1) {
+            rc = collect_raw(s, a, d0, &f, hot_row, &h);
+            if (rc == 0)
+                rc = store_targets(s, d0, d1, &f, hot_target, &h);
+            if (rc == 0)
+                rc = collect_raw(s, d1, b, &f, hot_row, &h);
+        } else {
+            rc = collect_raw(s, a, b, &f, hot_row, &h);
+        }
+    }
+    if (rc) {
+        rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
+        goto done;
+    }
+    double all = 0;
+    for (size_t i = 0; i < h.map.n; i++) {
+        const int64_t *key = kmap_key(&h.map, i, NULL);
+        h.v[i].tool = (char *)(intptr_t)key[0]; /* ids for now, names below */
+        h.v[i].target = (char *)(intptr_t)key[1];
+        all += h.v[i].total_ms;
+    }
+    qsort(h.v, h.map.n, sizeof *h.v, cmp_hot);
+    size_t n = h.map.n < limit ? h.map.n : limit;
+    out->items = xcalloc(n ? n : 1, sizeof *out->items);
+    for (size_t i = 0; i < n; i++) {
+        struct hotspot *x = &out->items[i];
+        *x = h.v[i];
+        const char *tool = store_str(s, (int64_t)(intptr_t)h.v[i].tool);
+        const char *target = store_str(s, (int64_t)(intptr_t)h.v[i].target);
+        x->tool = xstrdup(tool ? tool : "?");
+        x->target = target ? xstrdup(target) : NULL;
+        x->avg_ms = x->count ? x->total_ms / (double)x->count : 0;
+        x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
+    }
+    out->n = n;
+done:
+    free(h.v);
+    kmap_free(&h.map);
+    return rc;
+}
+
+void hotspots_free(struct hotspots *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        free(h->items[i].tool);
+        free(h->items[i].target);
+    }
+    free(h->items);
+    h->items = NULL;
+    h->n = 0;
+}
+
+/* ---- trends --------------------------------------------------------------------- */
+
+int engine_trends(struct store *s, const struct engine_query *q, int days, int64_t now_ms,
+                  struct trends *out, char *errbuf)
+{
+    memset(out, 0, sizeof *out);
+    if (days < 1 || days > TP_MAX_TREND_DAYS)
+        return tp_fail(errbuf, TP_EINVAL, "days: expected 1 to %d (got %d)", TP_MAX_TREND_DAYS,
+                       days);
+    struct store_filter f;
+    int none = engine_filter(s, q, &f);
+    out->days = xcalloc((size_t)days, sizeof *out->days);
+    out->n = (size_t)days;
+    int64_t today = tpt_local_day_start(now_ms);
+    struct agg day;
+    agg_init(&day);
+    int rc = 0;
+    for (int i = 0; i < days && rc == 0; i++) {
+        struct trend_day *d = &out->days[i];
+        int64_t start = tpt_local_day_add(today, i - days + 1);
+        int64_t end = tpt_local_day_add(start, 1);
+        d->start_ms = start;
+        tpt_local_date(start, d->label);
+        if (none)
+            continue;
+        struct tool_aggs t;
+        tool_aggs_init(&t);
+        rc = collect(s, &f, start, end, &t);
+        agg_reset(&day);
+        for (size_t k = 0; k < t.map.n; k++) {
+            agg_merge(&day, &t.aggs[k]);
+            agg_free(&t.aggs[k]);
+        }
+        free(t.ids);
+        free(t.aggs);
+        kmap_free(&t.map);
+        d->count = day.n;
+        d->slow = day.slow;
+        d->avg_ms = day.n_timed ? day.sum_ms / (double)day.n_timed : 0;
+        d->p95_ms = sketch_quantile(&day.sk, 0.95);
+    }
+    agg_free(&day);
+    if (rc) {
+        trends_free(out);
+        return tp_fail(errbuf, TP_EDB, "reading the store failed");
+    }
+    return 0;
+}
+
+void trends_free(struct trends *t)
+{
+    free(t->days);
+    t->days = NULL;
+    t->n = 0;
+}
+
+/* ---- resources ------------------------------------------------------------------- */
+
+/* CPU time and wall time at the previous call, shared by every thread of
+ * the process. */
+static pthread_mutex_t cpu_lock = PTHREAD_MUTEX_INITIALIZER;
+static double last_cpu_s = -1, last_wall_s;
+
+int engine_resources(struct store *s, struct resources *out)
+{
+    memset(out, 0, sizeof *out);
+    out->pid = (long)getpid();
+    out->now_ms = tpt_now_ms();
+    long page = sysconf(_SC_PAGESIZE), ticks = sysconf(_SC_CLK_TCK);
+    FILE *fp = fopen("/proc/self/statm", "r");
+    if (fp) {
+        long size, rss;
+        if (fscanf(fp, "%ld %ld", &size, &rss) == 2)
+            out->memory_mb = (double)rss * (double)page / (1024.0 * 1024.0);
+        fclose(fp);
+    }
+    double cpu_s = 0, start_s = 0;
+    fp = fopen("/proc/self/stat", "r");
+    if (fp) {
+        char line[1024];
+        if (fgets(line, sizeof line, fp)) {
+            /* Fields after the command name, which may hold spaces. */
+            char *p = strrchr(line, ')');
+            unsigned long utime = 0, stime = 0;
+            long threads = 0;
+            unsigned long long start = 0;
+            if (p && sscanf(p + 2,
+                            "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d "
+                            "%*d %ld %*d %llu",
+                            &utime, &stime, &threads, &start) == 4) {
+                cpu_s = (double)(utime + stime) / (double)ticks;
+                out->num_threads = (int)threads;
+                start_s = (double)start / (double)ticks;
+            }
+        }
+        fclose(fp);
+    }
+    double up = 0;
+    fp = fopen("/proc/uptime", "r");
+    if (fp) {
+        if (fscanf(fp, "%lf", &up) != 1)
+            up = 0;
+        fclose(fp);
+    }
+    out->uptime_s = up > start_s ? up - start_s : 0;
+    double wall_s = (double)tpt_mono_ns() / 1e9;
+    pthread_mutex_lock(&cpu_lock);
+    if (last_cpu_s < 0) {
+        /* First call: average over the process's life so far. */
+        out->cpu_percent = out->uptime_s > 0 ? cpu_s / out->uptime_s * 100.0 : 0;
+    } else if (wall_s > last_wall_s) {
+        out->cpu_percent = (cpu_s - last_cpu_s) / (wall_s - last_wall_s) * 100.0;
+    }
+    last_cpu_s = cpu_s;
+    last_wall_s = wall_s;
+    pthread_mutex_unlock(&cpu_lock);
+    if (out->cpu_percent < 0)
+        out->cpu_percent = 0;
+    if (s) {
+        struct store_info info;
+        store_info(s, &info);
+        out->db_bytes = info.db_bytes;
+        out->operations = info.operations;
+    }
+    return 0;
+}

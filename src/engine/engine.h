@@ -1,0 +1,155 @@
+/*
+ * engine.h - the questions toolprof answers, as C calls.
+ *
+ * Each call takes a query (window + filters) and fills an answer struct
+ * that the caller frees. The CLI prints answers as tables, and both the CLI
+ * (--json) and the HTTP API print them through render.h, so the two cannot
+ * drift apart. The engine reads the store's rollups; it touches raw rows
+ * only at window edges (at most an hour each side) and for short lists.
+ *
+ * Windows are [since, until) in UTC ms. Named windows end "now": 24h, 7d,
+ * 30d, all (everything stored), <n>h, <n>d.
+ */
+#ifndef TOOLPROF_ENGINE_H
+#define TOOLPROF_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct engine_window {
+    char name[32];   /* "24h", "all", "custom" */
+    int64_t since_ms; /* inclusive */
+    int64_t until_ms; /* exclusive */
+};
+
+/* Parse a window. window may be NULL (24h); since/until (ISO-8601, naive =
+ * local time) override it when given. Returns 0 or TP_EINVAL with a message
+ * naming the parameter. */
+int engine_window_parse(const char *window, const char *since, const char *until,
+                        int64_t now_ms, struct engine_window *w, char *errbuf);
+
+struct engine_query {
+    struct engine_window w;
+    const char *tool;    /* NULL: all */
+    const char *project; /* NULL: all */
+    const char *session; /* NULL: all */
+};
+
+/* ---- stats ---------------------------------------------------------- */
+
+struct tool_stats {
+    char *tool;
+    uint64_t count, timed, slow, critical, failed, optimized;
+    double avg_ms, p50_ms, p95_ms, p99_ms, max_ms, total_ms;
+};
+
+struct stats {
+    struct engine_window w;
+    uint64_t total, timed, slow, critical, failed, optimized;
+    double avg_ms, median_ms, p95_ms, p99_ms, total_ms;
+    int exact; /* percentiles from raw durations (1) or the sketch (0) */
+    struct tool_stats *tools; /* sorted by total_ms, descending */
+    size_t ntools;
+};
+
+int engine_stats(struct store *s, const struct engine_query *q, struct stats *out,
+                 char *errbuf);
+void stats_free(struct stats *st);
+
+/* ---- lists of operations --------------------------------------------- */
+
+struct op_item {
+    int64_t id;
+    struct op op; /* owned */
+    unsigned sources;
+};
+
+struct op_list {
+    struct op_item *items;
+    size_t n;
+};
+
+void op_list_free(struct op_list *l);
+
+/* Operations with duration >= threshold_ms, newest first, at most limit. */
+int engine_slow(struct store *s, const struct engine_query *q, double threshold_ms, size_t limit,
+                struct op_list *out, char *errbuf);
+
+/* The `per_tool` slowest operations of each tool (slowest first); tools in
+ * order of their slowest operation. */
+struct bottleneck_group {
+    char *tool;
+    struct op_list ops;
+};
+struct bottlenecks {
+    struct bottleneck_group *groups;
+    size_t n;
+};
+int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per_tool,
+                       struct bottlenecks *out, char *errbuf);
+void bottlenecks_free(struct bottlenecks *b);
+
+/* (tool, target) pairs ranked by total time consumed. */
+struct hotspot {
+    char *tool, *target;
+    uint64_t count, failed;
+    double total_ms, avg_ms, max_ms, share; /* share: % of all time in window */
+};
+struct hotspots {
+    struct hotspot *items;
+    size_t n;
+};
+int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
+                    struct hotspots *out, char *errbuf);
+void hotspots_free(struct hotspots *h);
+
+/* ---- trends ----------------------------------------------------------- */
+
+struct trend_day {
+    char label[11]; /* YYYY-MM-DD, local */
+    int64_t start_ms;
+    uint64_t count, slow;
+    double avg_ms, p95_ms;
+};
+struct trends {
+    struct trend_day *days; /* oldest first, every day present */
+    size_t n;
+};
+/* The last `days` local days up to and including today (q->w is ignored;
+ * filters apply). */
+int engine_trends(struct store *s, const struct engine_query *q, int days, int64_t now_ms,
+                  struct trends *out, char *errbuf);
+void trends_free(struct trends *t);
+
+/* ---- resources -------------------------------------------------------- */
+
+struct resources {
+    double memory_mb, cpu_percent;
+    int num_threads;
+    long pid;
+    double uptime_s;
+    int64_t db_bytes, operations;
+    int64_t now_ms;
+};
+/* Measures this process (from /proc) and the store; cpu_percent is the CPU
+ * time used since the previous call (or process start) over the wall time,
+ * never measured by sleeping. */
+int engine_resources(struct store *s, struct resources *out);
+
+/* ---- helpers for other engine modules ---------------------------------- */
+
+/* Merge the rollups of [since, until) for the query's filters into one agg
+ * per tool (tool ids in *tool_ids, aggs in *aggs, count in *n; the caller
+ * frees each agg and both arrays), adding raw rows at the unaligned edges.
+ * With a session filter the whole window is read from raw rows. */
+int engine_collect(struct store *s, const struct engine_query *q, int64_t since_ms,
+                   int64_t until_ms, int64_t **tool_ids, struct agg **aggs, size_t *n,
+                   char *errbuf);
+
+/* Resolve the query's names to ids. Returns 0, or 1 when a named tool,
+ * project or session has never been stored (the answer is then empty). */
+int engine_filter(struct store *s, const struct engine_query *q, struct store_filter *f);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * render.c - engine answers as JSON (see render.h).
+ *
+ * Key names follow the original dashboard's API where it had them
+ * (total_operations, avg_duration_ms, ..., labels/avg_durations), so that
+ * its clients keep working; what is new uses the same style. docs/api.md
+ * documents every object written here.
+ */
+#include "render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/tptime.h"
+#include "store/opjson.h"
+
+void render_op(struct jsonw *w, const struct op *op, unsigned sources)
+{
+    opjson_write(w, op, sources);
+}
+
+void render_op_list(struct jsonw *w, const struct op_list *l)
+{
+    jw_arr_begin(w);
+    for (size_t i = 0; i < l->n; i++)
+        render_op(w, &l->items[i].op, l->items[i].sources);
+    jw_arr_end(w);
+}
+
+void render_window(struct jsonw *w, const struct engine_window *win)
+{
+    char since[32], until[32];
+    tpt_format_utc(win->since_ms, since);
+    tpt_format_utc(win->until_ms, until);
+    jw_obj_begin(w);
+    jw_kstr(w, "name", win->name);
+    jw_kstr(w, "since", since);
+    jw_kstr(w, "until", until);
+    jw_kint(w, "since_ms", win->since_ms);
+    jw_kint(w, "until_ms", win->until_ms);
+    jw_obj_end(w);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole ? (double)part / (double)whole * 100.0 : 0.0;
+}
+
+/* tools_breakdown in the original's order: by count, largest first (ties
+ * by name), which is what a doughnut chart wants. */
+static void render_breakdown(struct jsonw *w, const struct stats *st)
+{
+    size_t n = st->ntools;
+    const struct tool_stats **v = n ? (const struct tool_stats **)calloc(n, sizeof *v) : NULL;
+    for (size_t i = 0; i < n; i++)
+        v[i] = &st->tools[i];
+    for (size_t i = 1; i < n; i++) { /* insertion sort: tool lists are short */
+        const struct tool_stats *x = v[i];
+        size_t j = i;
+        while (j > 0 && (v[j - 1]->count < x->count ||
+                         (v[j - 1]->count == x->count && strcmp(v[j - 1]->tool, x->tool) > 0))) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+    jw_key(w, "tools_breakdown");
+    jw_obj_begin(w);
+    for (size_t i = 0; i < n; i++)
+        jw_kint(w, v[i]->tool, (long long)v[i]->count);
+    jw_obj_end(w);
+    free(v);
+}
+
+void render_stats(struct jsonw *w, const struct stats *st, const struct trends *tr,
+                  const struct resources *res)
+{
+    jw_obj_begin(w);
+    jw_key(w, "window");
+    render_window(w, &st->w);
+    jw_kint(w, "total_operations", (long long)st->total);
+    jw_kint(w, "timed_operations", (long long)st->timed);
+    jw_knum(w, "avg_duration_ms", st->avg_ms);
+    jw_knum(w, "median_duration_ms", st->median_ms);
+    jw_knum(w, "p95_duration_ms", st->p95_ms);
+    jw_knum(w, "p99_duration_ms", st->p99_ms);
+    jw_kint(w, "slow_operations_count", (long long)st->slow);
+    jw_kint(w, "critical_operations_count", (long long)st->critical);
+    render_breakdown(w, st);
+    /* The original reports 100 % success for an empty window. */
+    jw_knum(w, "success_rate", st->total ? pct(st->total - st->failed, st->total) : 100.0);
+    jw_knum(w, "optimization_rate", pct(st->optimized, st->total));
+    jw_knum(w, "total_duration_ms", st->total_ms);
+    jw_kstr(w, "percentile_method", st->exact ? "exact" : "sketch");
+    jw_key(w, "tools");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < st->ntools; i++) {
+        const struct tool_stats *t = &st->tools[i];
+        jw_obj_begin(w);
+        jw_kstr(w, "tool", t->tool);
+        jw_kint(w, "count", (long long)t->count);
+        jw_kint(w, "timed", (long long)t->timed);
+        jw_knum(w, "avg_ms", t->avg_ms);
+        jw_knum(w, "p50_ms", t->p50_ms);
+        jw_knum(w, "p95_ms", t->p95_ms);
+        jw_knum(w, "p99_ms", t->p99_ms);
+        jw_knum(w, "max_ms", t->max_ms);
+        jw_knum(w, "total_ms", t->total_ms);
+        jw_knum(w, "failure_rate", pct(t->failed, t->count));
+        jw_kint(w, "slow", (long long)t->slow);
+        jw_kint(w, "critical", (long long)t->critical);
+        jw_kint(w, "failed", (long long)t->failed);
+        jw_knum(w, "optimization_rate", pct(t->optimized, t->count));
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    if (tr) {
+        jw_key(w, "trend_labels");
+        jw_arr_begin(w);
+        for (size_t i = 0; i < tr->n; i++)
+            jw_str(w, tr->days[i].label);
+        jw_arr_end(w);
+        jw_key(w, "trend_values");
+        jw_arr_begin(w);
+        for (size_t i = 0; i < tr->n; i++)
+            jw_num(w, round(tr->days[i].avg_ms * 10) / 10);
+        jw_arr_end(w);
+    }
+    if (res) {
+        jw_key(w, "resource_usage");
+        render_resources(w, res);
+    }
+    jw_obj_end(w);
+}
+
+void render_bottlenecks(struct jsonw *w, const struct bottlenecks *b)
+{
+    jw_obj_begin(w);
+    for (size_t i = 0; i < b->n; i++) {
+        jw_key(w, b->groups[i].tool);
+        render_op_list(w, &b->groups[i].ops);
+    }
+    jw_obj_end(w);
+}
+
+void render_hotspots(struct jsonw *w, const struct hotspots *h)
+{
+    jw_arr_begin(w);
+    for (size_t i = 0; i < h->n; i++) {
+        const struct hotspot *x = &h->items[i];
+        jw_obj_begin(w);
+        jw_kstr(w, "tool", x->tool);
+        jw_kstr(w, "target", x->target);
+        jw_kint(w, "count", (long long)x->count);
+        jw_kint(w, "failed", (long long)x->failed);
+        jw_knum(w, "total_ms", x->total_ms);
+        jw_knum(w, "avg_ms", x->avg_ms);
+        jw_knum(w, "max_ms", x->max_ms);
+        jw_knum(w, "share", x->share);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+void render_trends(struct jsonw *w, const struct trends *t)
+{
+    jw_obj_begin(w);
+    jw_key(w, "labels");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->n; i++)
+        jw_str(w, t->days[i].label);
+    jw_arr_end(w);
+    /* Rounded to 0.1 ms like the original's round(x, 1). */
+    jw_key(w, "avg_durations");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->n; i++)
+        jw_num(w, round(t->days[i].avg_ms * 10) / 10);
+    jw_arr_end(w);
+    jw_key(w, "p95_durations");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->n; i++)
+        jw_num(w, round(t->days[i].p95_ms * 10) / 10);
+    jw_arr_end(w);
+    jw_key(w, "operation_counts");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->n; i++)
+        jw_int(w, (long long)t->days[i].count);
+    jw_arr_end(w);
+    jw_key(w, "slow_op_counts");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->n; i++)
+        jw_int(w, (long long)t->days[i].slow);
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
+void render_resources(struct jsonw *w, const struct resources *r)
+{
+    char ts[48];
+    tpt_format_local(r->now_ms, ts);
+    jw_obj_begin(w);
+    jw_knum(w, "memory_mb", r->memory_mb);
+    jw_knum(w, "cpu_percent", r->cpu_percent);
+    jw_kint(w, "num_threads", r->num_threads);
+    jw_kint(w, "pid", r->pid);
+    jw_knum(w, "uptime_s", r->uptime_s);
+    jw_kint(w, "db_bytes", r->db_bytes);
+    jw_kint(w, "operations_stored", r->operations);
+    jw_kstr(w, "timestamp", ts);
+    jw_obj_end(w);
+}
+
+void render_recs(struct jsonw *w, const struct recs *r)
+{
+    jw_arr_begin(w);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct rec *x = &r->items[i];
+        jw_obj_begin(w);
+        jw_kstr(w, "rule", x->rule);
+        jw_kstr(w, "type", x->type);
+        jw_kstr(w, "severity", rec_severity_name(x->severity));
+        jw_kstr(w, "title", x->title);
+        jw_kstr(w, "description", x->description);
+        jw_kstr(w, "suggestion", x->suggestion);
+        jw_kstr(w, "example", x->example ? x->example : "");
+        jw_key(w, "evidence");
+        jw_arr_begin(w);
+        for (size_t k = 0; k < x->nevidence; k++) {
+            const struct rec_evidence *e = &x->evidence[k];
+            jw_obj_begin(w);
+            jw_kstr(w, "tool", e->tool);
+            jw_kstr(w, "target", e->target);
+            jw_kint(w, "count", (long long)e->count);
+            if (isnan(e->duration_ms))
+                jw_knull(w, "duration_ms");
+            else
+                jw_knum(w, "duration_ms", e->duration_ms);
+            jw_kstr(w, "tool_use_id", e->tool_use_id);
+            jw_kstr(w, "session_id", e->session_id);
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+        jw_key(w, "impact");
+        jw_obj_begin(w);
+        jw_knum(w, "time_ms", x->impact_time_ms);
+        jw_kint(w, "tokens", (long long)x->impact_tokens);
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}

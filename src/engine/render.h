@@ -1,0 +1,30 @@
+/*
+ * render.h - engine answers as JSON.
+ *
+ * The one place where answers become JSON: the CLI's --json output and the
+ * HTTP API's `data` are both produced here, so they are identical by
+ * construction. Each function writes one JSON value into the writer.
+ */
+#ifndef TOOLPROF_RENDER_H
+#define TOOLPROF_RENDER_H
+
+#include "analyzer.h"
+#include "core/jsonw.h"
+#include "engine.h"
+
+/* One operation object (docs/api.md, "Operation object"). */
+void render_op(struct jsonw *w, const struct op *op, unsigned sources);
+void render_op_list(struct jsonw *w, const struct op_list *l);
+
+void render_window(struct jsonw *w, const struct engine_window *win);
+/* Stats object; trends and resources may be NULL (then their keys are
+ * left out). */
+void render_stats(struct jsonw *w, const struct stats *st, const struct trends *tr,
+                  const struct resources *res);
+void render_bottlenecks(struct jsonw *w, const struct bottlenecks *b);
+void render_hotspots(struct jsonw *w, const struct hotspots *h);
+void render_trends(struct jsonw *w, const struct trends *t);
+void render_resources(struct jsonw *w, const struct resources *r);
+void render_recs(struct jsonw *w, const struct recs *r);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * op.c - the operation record: lifetime, validation, identity, rule flags.
+ *
+ * op_normalize() is the one gate every record passes before it is stored,
+ * whatever its source; ingesters may be lenient about their own formats,
+ * but nothing reaches SQLite that this file has not checked.
+ */
+#include "op.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/hash.h"
+#include "core/jsonin.h"
+#include "core/limits.h"
+#include "core/utf8.h"
+#include "core/xmalloc.h"
+
+void op_init(struct op *op)
+{
+    memset(op, 0, sizeof *op);
+    op->duration_ms = NAN;
+    op->success = 1;
+    op->size_bytes = -1;
+    op->result_bytes = -1;
+    op->source = OP_SRC_CLI;
+}
+
+void op_clear(struct op *op)
+{
+    free(op->tool);
+    free(op->target);
+    free(op->meta);
+    free(op->session_id);
+    free(op->project);
+    free(op->tool_use_id);
+    free(op->error);
+    op_init(op);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void op_copy(struct op *dst, const struct op *src)
+{
+    *dst = *src;
+    dst->tool = dup_or_null(src->tool);
+    dst->target = dup_or_null(src->target);
+    dst->meta = dup_or_null(src->meta);
+    dst->session_id = dup_or_null(src->session_id);
+    dst->project = dup_or_null(src->project);
+    dst->tool_use_id = dup_or_null(src->tool_use_id);
+    dst->error = dup_or_null(src->error);
+}
+
+void op_set(char **field, const char *s, size_t n)
+{
+    free(*field);
+    *field = xstrndup(s, n);
+}
+
+void op_sets(char **field, const char *s)
+{
+    free(*field);
+    *field = s ? xstrdup(s) : NULL;
+}
+
+static const char *const source_names[OP_SRC_COUNT] = {
+    [OP_SRC_CLI] = "cli",        [OP_SRC_API] = "api",   [OP_SRC_IMPORT] = "import",
+    [OP_SRC_TRANSCRIPT] = "transcript", [OP_SRC_OTLP] = "otlp", [OP_SRC_HOOK] = "hook",
+};
+
+const char *op_source_name(enum op_source s)
+{
+    return (unsigned)s < OP_SRC_COUNT ? source_names[s] : "unknown";
+}
+
+int op_source_parse(const char *name)
+{
+    for (int i = 0; i < OP_SRC_COUNT; i++)
+        if (name && strcmp(name, source_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Check one optional string field: valid UTF-8 without NUL, and either
+ * rejected or cut when over max. */
+static int check_str(char **field, const char *name, size_t max, int cut, char *errbuf)
+{
+    if (!*field)
+        return 0;
+    size_t n = strlen(*field);
+    size_t bad = utf8_invalid_at(*field, n);
+    if (bad != n)
+        return tp_fail(errbuf, TP_EINVAL, "%s is not valid UTF-8 (byte %zu)", name, bad);
+    if (n <= max)
+        return 0;
+    if (!cut)
+        return tp_fail(errbuf, TP_EINVAL, "%s is %zu bytes, more than the limit of %zu", name, n,
+                       max);
+    /* Keep max - 3 bytes and append U+2026 (3 bytes). */
+    size_t keep = utf8_floor(*field, max - 3);
+    memcpy(*field + keep, "\xE2\x80\xA6", 4);
+    return 0;
+}
+
+int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
+{
+    int rc;
+    if (!op->tool || !*op->tool)
+        return tp_fail(errbuf, TP_EINVAL, "tool is missing or empty");
+    if ((rc = check_str(&op->tool, "tool", TP_MAX_TOOL, 0, errbuf)) != 0)
+        return rc;
+    for (const unsigned char *p = (const unsigned char *)op->tool; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return tp_fail(errbuf, TP_EINVAL, "tool contains a control character");
+    if (!isnan(op->duration_ms)) {
+        if (!isfinite(op->duration_ms) || op->duration_ms < 0)
+            return tp_fail(errbuf, TP_EINVAL,
+                           "duration_ms must be a finite number >= 0 (got %g)", op->duration_ms);
+        if (op->duration_ms > TP_MAX_DURATION_MS)
+            return tp_fail(errbuf, TP_EINVAL,
+                           "duration_ms %.0f is more than a week; refusing it as a broken clock",
+                           op->duration_ms);
+    }
+    if (op->ts_ms < TP_MIN_TS_MS)
+        return tp_fail(errbuf, TP_EINVAL, "timestamp is before 2000-01-01");
+    if (op->ts_ms > now_ms + TP_FUTURE_SLACK_MS)
+        return tp_fail(errbuf, TP_EINVAL, "timestamp is more than a day in the future");
+    if ((rc = check_str(&op->target, "target", TP_MAX_TARGET, 1, errbuf)) != 0 ||
+        (rc = check_str(&op->error, "error", TP_MAX_ERROR, 1, errbuf)) != 0 ||
+        (rc = check_str(&op->project, "project", TP_MAX_PROJECT, 1, errbuf)) != 0 ||
+        (rc = check_str(&op->session_id, "session_id", TP_MAX_ID, 0, errbuf)) != 0 ||
+        (rc = check_str(&op->tool_use_id, "tool_use_id", TP_MAX_ID, 0, errbuf)) != 0 ||
+        (rc = check_str(&op->meta, "metadata", TP_MAX_META, 0, errbuf)) != 0)
+        return rc;
+    if (op->meta) {
+        char sub[TP_ERR_MAX];
+        cJSON *m = jin_parse(op->meta, strlen(op->meta), JIN_STRICT, 16, sub);
+        int is_obj = m && cJSON_IsObject(m);
+        cJSON_Delete(m);
+        if (!is_obj)
+            return tp_fail(errbuf, TP_EINVAL, "metadata must be a JSON object");
+    }
+    if (op->size_bytes < -1 || op->result_bytes < -1)
+        return tp_fail(errbuf, TP_EINVAL, "size_bytes and result_bytes must be >= 0");
+    if (op->tool_use_id && !*op->tool_use_id) {
+        free(op->tool_use_id);
+        op->tool_use_id = NULL;
+    }
+    op->success = op->success ? 1 : 0;
+    op->optimized = op->optimized ? 1 : 0;
+    if ((unsigned)op->source >= OP_SRC_COUNT)
+        return tp_fail(errbuf, TP_EINVAL, "unknown source");
+    return 0;
+}
+
+static uint64_t hash_field(uint64_t h, const char *s)
+{
+    /* A field separator that cannot occur in valid UTF-8 text. */
+    static const unsigned char sep = 0xff;
+    if (s)
+        h = hash_bytes(h, s, strlen(s));
+    return hash_bytes(h, &sep, 1);
+}
+
+char *op_derive_id(const struct op *op, const char *position)
+{
+    if (op->tool_use_id)
+        return xstrdup(op->tool_use_id);
+    char num[64];
+    uint64_t h = HASH_SEED;
+    h = hash_field(h, op->tool);
+    h = hash_field(h, op->target);
+    h = hash_field(h, op->session_id);
+    snprintf(num, sizeof num, "%lld/%.3f/%d", (long long)op->ts_ms,
+             isnan(op->duration_ms) ? -1.0 : op->duration_ms, op->success);
+    h = hash_field(h, num);
+    h = hash_field(h, position);
+    char *id = xmalloc(20);
+    snprintf(id, 20, "tp-%016llx", (unsigned long long)hash_final(h));
+    return id;
+}
+
+/* Programs that have a dedicated Claude Code tool: Grep, Glob, Read. */
+static const char *const dedicated[] = {"grep", "egrep", "fgrep", "rg", "find",
+                                        "cat",  "head",  "tail",  NULL};
+/* Prefix commands that run the next word as the program. */
+static const char *const wrappers[] = {"sudo", "time", "nice", "nohup", "env", "command",
+                                       "exec", NULL};
+
+static int in_list(const char *const *list, const char *w, size_t n)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && memcmp(*list, w, n) == 0)
+            return 1;
+    return 0;
+}
+
+const char *op_shell_dedicated_word(const char *cmd)
+{
+    const char *p = cmd;
+    int pipeline_start = 1; /* the next word starts a pipeline, not a filter */
+    int at_word = 1;        /* we are where a command word may start */
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        /* Separators. */
+        if (*p == '|' && p[1] == '|') {
+            p += 2, pipeline_start = 1, at_word = 1;
+            continue;
+        }
+        if (*p == '|') {
+            p++, pipeline_start = 0, at_word = 1;
+            continue;
+        }
+        if (*p == ';' || *p == '&' || *p == '\n' || *p == '(' || *p == ')' || *p == '{' ||
+            *p == '}') {
+            p++, pipeline_start = 1, at_word = 1;
+            continue;
+        }
+        /* A word: read it, skipping quoted parts. */
+        const char *w = p;
+        while (*p && !strchr(" \t|;&\n()", *p)) {
+            if (*p == '\'' || *p == '"') {
+                char q = *p++;
+                while (*p && *p != q) {
+                    if (q == '"' && *p == '\\' && p[1])
+                        p++;
+                    p++;
+                }
+                if (*p)
+                    p++;
+            } else {
+                p++;
+            }
+        }
+        size_t n = (size_t)(p - w);
+        if (!at_word)
+            continue;
+        /* NAME=value assignments and wrappers keep us at the command word. */
+        const char *eq = memchr(w, '=', n);
+        if (eq && eq > w && (isalpha((unsigned char)*w) || *w == '_'))
+            continue;
+        if (in_list(wrappers, w, n))
+            continue;
+        at_word = 0;
+        const char *base = w;
+        for (const char *q = w; q < w + n; q++)
+            if (*q == '/')
+                base = q + 1;
+        size_t bn = (size_t)(w + n - base);
+        if (pipeline_start && in_list(dedicated, base, bn)) {
+            for (const char *const *d = dedicated; *d; d++)
+                if (strlen(*d) == bn && memcmp(*d, base, bn) == 0)
+                    return *d;
+        }
+    }
+    return NULL;
+}
+
+int op_attention(const struct op *op)
+{
+    if (!op->tool)
+        return OP_ATTN_NONE;
+    if (strcmp(op->tool, "Read") == 0 && !op->optimized && op->size_bytes > OP_LARGE_READ_BYTES)
+        return OP_ATTN_LARGE_READ;
+    if (strcmp(op->tool, "Bash") == 0 && op->target && op_shell_dedicated_word(op->target))
+        return OP_ATTN_SHELL_TOOL;
+    return OP_ATTN_NONE;
+}

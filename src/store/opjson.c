@@ -1,0 +1,239 @@
+/*
+ * opjson.c - an operation as a JSON object, both ways (see opjson.h).
+ *
+ * Reading checks every key's type and says which key was wrong; unknown
+ * keys are ignored (the original's files carry extras such as "level").
+ * Writing always emits every key of the documented layout, with null for
+ * what is unknown, so that consumers never need to test for absence.
+ */
+#include "opjson.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/jsonin.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/xmalloc.h"
+
+/* String member into *field; null/absent leaves it NULL. */
+static int read_str(const cJSON *obj, const char *key, char **field, char *errbuf)
+{
+    const cJSON *v = jin_get(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v))
+        return tp_fail(errbuf, TP_EINVAL, "%s: expected a string", key);
+    op_sets(field, v->valuestring);
+    return 0;
+}
+
+/* Non-negative integer member (-1 when absent or null). */
+static int read_count(const cJSON *obj, const char *key, int64_t *out, char *errbuf)
+{
+    double d;
+    int r = jin_num(obj, key, &d);
+    if (r < 0)
+        return tp_fail(errbuf, TP_EINVAL, "%s: expected a number", key);
+    if (r == 0) {
+        *out = -1;
+        return 0;
+    }
+    if (!(d >= 0 && d <= 9007199254740991.0) || d != floor(d))
+        return tp_fail(errbuf, TP_EINVAL, "%s: expected a whole number >= 0", key);
+    *out = (int64_t)d;
+    return 0;
+}
+
+static int read_bool(const cJSON *obj, const char *key, int *out, int dflt, char *errbuf)
+{
+    int r = jin_bool(obj, key, out);
+    if (r < 0)
+        return tp_fail(errbuf, TP_EINVAL, "%s: expected true or false", key);
+    if (r == 0)
+        *out = dflt;
+    return 0;
+}
+
+int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_ms,
+                struct op *out, char *errbuf)
+{
+    int rc;
+    op_init(out);
+    out->source = source;
+    if (!cJSON_IsObject(obj))
+        return tp_fail(errbuf, TP_EINVAL, "expected an operation object");
+
+    const cJSON *tool = jin_get(obj, "tool");
+    if (!tool || cJSON_IsNull(tool))
+        return tp_fail(errbuf, TP_EINVAL, "tool: missing");
+    if (!cJSON_IsString(tool))
+        return tp_fail(errbuf, TP_EINVAL, "tool: expected a string");
+    op_sets(&out->tool, tool->valuestring);
+
+    double d;
+    int r = jin_num(obj, "duration_ms", &d);
+    if (r < 0) {
+        /* NaN / Infinity cannot be JSON numbers; strings are refused too. */
+        rc = tp_fail(errbuf, TP_EINVAL, "duration_ms: expected a number");
+        goto fail;
+    }
+    if (r == 0 && (flags & OPJ_REQUIRE_DURATION)) {
+        rc = tp_fail(errbuf, TP_EINVAL, "duration_ms: missing");
+        goto fail;
+    }
+    if (r == 1) {
+        out->duration_ms = d;
+        out->duration_is_int = d == floor(d) && fabs(d) < 1e15;
+    }
+
+    const cJSON *ts_ms = jin_get(obj, "timestamp_ms");
+    const cJSON *ts = jin_get(obj, "timestamp");
+    if (cJSON_IsNumber(ts_ms)) {
+        if (ts_ms->valuedouble != floor(ts_ms->valuedouble) || fabs(ts_ms->valuedouble) > 1e15) {
+            rc = tp_fail(errbuf, TP_EINVAL, "timestamp_ms: expected whole milliseconds");
+            goto fail;
+        }
+        out->ts_ms = (int64_t)ts_ms->valuedouble;
+    } else if (ts_ms && !cJSON_IsNull(ts_ms)) {
+        rc = tp_fail(errbuf, TP_EINVAL, "timestamp_ms: expected a number");
+        goto fail;
+    } else if (cJSON_IsString(ts)) {
+        int naive = (flags & OPJ_NAIVE_LOCAL) ? TPT_NAIVE_LOCAL : TPT_NAIVE_UTC;
+        if (tpt_parse_iso(ts->valuestring, naive, &out->ts_ms) != 0) {
+            rc = tp_fail(errbuf, TP_EINVAL, "timestamp: not an ISO-8601 time");
+            goto fail;
+        }
+    } else if (ts && !cJSON_IsNull(ts)) {
+        rc = tp_fail(errbuf, TP_EINVAL, "timestamp: expected an ISO-8601 string");
+        goto fail;
+    } else {
+        out->ts_ms = now_ms;
+    }
+
+    if ((rc = read_bool(obj, "success", &out->success, 1, errbuf)) != 0 ||
+        (rc = read_bool(obj, "optimization_applied", &out->optimized, 0, errbuf)) != 0 ||
+        (rc = read_str(obj, "target", &out->target, errbuf)) != 0 ||
+        (rc = read_str(obj, "session_id", &out->session_id, errbuf)) != 0 ||
+        (rc = read_str(obj, "project", &out->project, errbuf)) != 0 ||
+        (rc = read_str(obj, "tool_use_id", &out->tool_use_id, errbuf)) != 0 ||
+        (rc = read_str(obj, "error", &out->error, errbuf)) != 0 ||
+        (rc = read_count(obj, "size_bytes", &out->size_bytes, errbuf)) != 0 ||
+        (rc = read_count(obj, "result_bytes", &out->result_bytes, errbuf)) != 0)
+        goto fail;
+
+    const cJSON *meta = jin_get(obj, "metadata");
+    if (meta && !cJSON_IsNull(meta)) {
+        if (!cJSON_IsObject(meta)) {
+            rc = tp_fail(errbuf, TP_EINVAL, "metadata: expected an object");
+            goto fail;
+        }
+        if (meta->child) {
+            out->meta = jin_print(meta, TP_MAX_META);
+            if (!out->meta) {
+                rc = tp_fail(errbuf, TP_EINVAL, "metadata: more than %d bytes", TP_MAX_META);
+                goto fail;
+            }
+        }
+    }
+
+    if (flags & OPJ_KEEP_SOURCE) {
+        const char *src = jin_str(obj, "source");
+        if (src) {
+            int s = op_source_parse(src);
+            if (s < 0) {
+                rc = tp_fail(errbuf, TP_EINVAL, "source: unknown source \"%.40s\"", src);
+                goto fail;
+            }
+            out->source = (enum op_source)s;
+        }
+    }
+    return 0;
+fail:
+    op_clear(out);
+    return rc;
+}
+
+static void write_opt_count(struct jsonw *w, const char *key, int64_t v)
+{
+    if (v >= 0)
+        jw_kint(w, key, v);
+    else
+        jw_knull(w, key);
+}
+
+static void write_meta(struct jsonw *w, const struct op *op)
+{
+    jw_key(w, "metadata");
+    if (op->meta)
+        jw_raw(w, op->meta, strlen(op->meta));
+    else
+        jw_raw(w, "{}", 2);
+}
+
+void opjson_write(struct jsonw *w, const struct op *op, unsigned sources)
+{
+    char ts[32];
+    tpt_format_utc(op->ts_ms, ts);
+    jw_obj_begin(w);
+    jw_kstr(w, "tool", op->tool);
+    jw_kstr(w, "target", op->target);
+    if (isnan(op->duration_ms))
+        jw_knull(w, "duration_ms");
+    else
+        jw_knum(w, "duration_ms", op->duration_ms);
+    jw_kstr(w, "timestamp", ts);
+    jw_kint(w, "timestamp_ms", op->ts_ms);
+    jw_kbool(w, "success", op->success);
+    jw_kbool(w, "optimization_applied", op->optimized);
+    write_opt_count(w, "size_bytes", op->size_bytes);
+    write_opt_count(w, "result_bytes", op->result_bytes);
+    write_meta(w, op);
+    jw_kstr(w, "session_id", op->session_id);
+    jw_kstr(w, "project", op->project);
+    jw_kstr(w, "tool_use_id", op->tool_use_id);
+    jw_kstr(w, "error", op->error);
+    jw_kstr(w, "source", op_source_name(op->source));
+    jw_key(w, "sources");
+    jw_arr_begin(w);
+    if (!sources)
+        sources = 1u << op->source;
+    for (int s = OP_SRC_COUNT - 1; s >= 0; s--)
+        if (sources & (1u << s))
+            jw_str(w, op_source_name((enum op_source)s));
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
+void opjson_write_seed(struct jsonw *w, const struct op *op)
+{
+    char ts[40];
+    tpt_format_local_naive(op->ts_ms, ts);
+    jw_obj_begin(w);
+    jw_kstr(w, "tool", op->tool);
+    jw_kstr(w, "target", op->target ? op->target : "");
+    if (isnan(op->duration_ms))
+        jw_knull(w, "duration_ms");
+    else if (op->duration_is_int)
+        jw_kint(w, "duration_ms", (long long)op->duration_ms);
+    else
+        jw_knum(w, "duration_ms", op->duration_ms);
+    jw_kstr(w, "timestamp", ts);
+    jw_kbool(w, "success", op->success);
+    jw_kbool(w, "optimization_applied", op->optimized);
+    write_meta(w, op);
+    if (op->size_bytes >= 0)
+        jw_kint(w, "size_bytes", op->size_bytes);
+    /* toolprof's own fields, which the original ignores when loading. */
+    jw_kint(w, "timestamp_ms", op->ts_ms);
+    jw_kstr(w, "session_id", op->session_id);
+    jw_kstr(w, "project", op->project);
+    jw_kstr(w, "tool_use_id", op->tool_use_id);
+    jw_kstr(w, "error", op->error);
+    write_opt_count(w, "result_bytes", op->result_bytes);
+    jw_kstr(w, "source", op_source_name(op->source));
+    jw_obj_end(w);
+}

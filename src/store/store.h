@@ -1,0 +1,222 @@
+/*
+ * store.h - durable storage of operations and their rollups (SQLite).
+ *
+ * The store owns durability and identity. It keeps one SQLite database,
+ * `toolprof.db`, in the data directory; every connection runs in WAL mode
+ * with synchronous=NORMAL and a busy timeout, and every write transaction
+ * starts with BEGIN IMMEDIATE.
+ *
+ * Identity: a call is stored once, whatever the number of ways it arrives
+ * (hook, transcript, telemetry, re-imports). Its key is its tool_use_id, or
+ * for records without one an id derived from content and position
+ * (op_derive_id). When a call arrives again, the store merges: a duration
+ * from a more trusted source replaces the stored one (enum op_source), and
+ * fields the stored record lacks are filled in.
+ *
+ * Rollups: per tool, per project and per time bucket (hour, UTC day, 30
+ * days) the store keeps counts, sums, slow/critical/failed/optimized counts,
+ * rule counters and a quantile sketch, updated in the same transaction as
+ * the rows, so they can never disagree with them. Queries read rollups; raw
+ * rows are read only at window edges and for short lists (slow operations,
+ * examples), always through bounded, time-clustered scans.
+ *
+ * Thread safety: one `struct store` per thread. Many processes may open the
+ * same data directory at once.
+ */
+#ifndef TOOLPROF_STORE_H
+#define TOOLPROF_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "op.h"
+#include "sketch.h"
+
+struct store;
+
+#define STORE_DB_NAME "toolprof.db"
+
+enum {
+    STORE_READONLY = 1, /* never write (query commands) */
+    STORE_NOCREATE = 2, /* fail if the database does not exist yet */
+};
+
+/* Resolve the data directory: dir if given, else $TOOLPROF_DATA_DIR, else
+ * ~/.claude/memory/performance. Returns a malloc'd path. */
+char *store_default_dir(const char *dir);
+
+/* Open (creating the directory and database unless flags say otherwise)
+ * and migrate the schema. On error returns a code and a message in errbuf
+ * naming the path. */
+int store_open(const char *data_dir, int flags, struct store **out, char *errbuf);
+void store_close(struct store *s);
+const char *store_dir(const struct store *s);
+/* Path of the database file. */
+const char *store_db_path(const struct store *s);
+
+/* ---- writing ---------------------------------------------------------- */
+
+struct store_result {
+    size_t inserted; /* new calls */
+    size_t merged;   /* known calls that gained a better duration or fields */
+    size_t unchanged; /* known calls that brought nothing new */
+};
+
+/* Import bookkeeping written in the same transaction as a batch, so that a
+ * killed import resumes exactly where its last commit ended. */
+struct store_mark {
+    const char *path; /* file imported (absolute) */
+    int64_t offset;   /* bytes consumed so far (resume point) */
+    int64_t size;     /* file size seen */
+    int64_t mtime_ns; /* and its mtime */
+    uint64_t inode;
+};
+
+/* Store n normalized ops (op_normalize() must have accepted each) in one
+ * transaction, plus the optional mark. Returns 0, TP_EBUSY when the
+ * database stayed locked past the busy timeout, or TP_EDB. On error nothing
+ * of the batch is stored. */
+int store_insert(struct store *s, struct op *ops, size_t n, const struct store_mark *mark,
+                 struct store_result *res, char *errbuf);
+
+/* Read the mark of a path (0 and *found = 0 when there is none). */
+int store_mark_get(struct store *s, const char *path, struct store_mark *out, int *found);
+
+/* Busy timeout in ms for this connection (default 5000). The hook uses a
+ * short one and falls back to its spool. */
+void store_set_busy_timeout(struct store *s, int ms);
+
+/* Delete operations that started before cutoff_ms, keeping rollups exact
+ * (buckets wholly before the cutoff are deleted; the partial bucket is
+ * rebuilt from the rows that remain). *deleted receives the number of
+ * operations removed. */
+int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbuf);
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* Interned strings: tools, targets, sessions, projects share one table. */
+/* The text of string id (NULL for 0 or unknown). The pointer stays valid
+ * until store_close(). */
+const char *store_str(struct store *s, int64_t id);
+/* The id of a text, or 0 when it has never been stored. */
+int64_t store_str_id(struct store *s, const char *text);
+
+/* Filters shared by every read. 0 means "any". */
+struct store_filter {
+    int64_t tool;    /* string id */
+    int64_t project; /* string id */
+    int64_t session; /* string id */
+};
+
+/* Rollup levels: bucket widths. */
+enum { ROLLUP_HOUR = 0, ROLLUP_DAY = 1, ROLLUP_MONTH = 2, ROLLUP_LEVELS };
+extern const int64_t rollup_width_ms[ROLLUP_LEVELS]; /* 1 h, 1 day, 30 days */
+
+/* The aggregate of a set of operations: one rollup row, or many merged. */
+struct agg {
+    uint64_t n;         /* operations */
+    uint64_t n_timed;   /* operations with a known duration */
+    double sum_ms;      /* sum of known durations */
+    double min_ms, max_ms; /* over known durations (valid when n_timed > 0) */
+    uint64_t slow;      /* duration >= TP_SLOW_MS */
+    uint64_t critical;  /* duration >= TP_CRITICAL_MS */
+    uint64_t failed;
+    uint64_t optimized;
+    uint64_t attention; /* ops with a rule flag (op_attention() != 0) */
+    uint64_t attention_bytes; /* sum of size_bytes over those */
+    struct sketch sk;   /* known durations */
+};
+
+void agg_init(struct agg *a);
+void agg_free(struct agg *a);
+void agg_reset(struct agg *a);
+void agg_merge(struct agg *dst, const struct agg *src);
+/* Add one operation's duration (NAN = unknown) and flags. */
+void agg_add(struct agg *a, double duration_ms, int success, int optimized, int attention,
+             int64_t size_bytes);
+
+/* Called for each rollup row; return non-zero to stop. The agg is only
+ * valid during the call (merge it to keep it). */
+typedef int (*store_rollup_cb)(void *ctx, int level, int64_t bucket_start_ms, int64_t tool,
+                               int64_t project, const struct agg *a);
+
+/* Rollup rows of `level` whose bucket starts in [from_ms, to_ms), for the
+ * filter's tool and project (session is ignored: rollups have no session
+ * dimension; callers scan raw rows for session filters). Rows come ordered
+ * by bucket, then tool. */
+int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                  const struct store_filter *f, store_rollup_cb cb, void *ctx);
+
+/* One stored operation as read back. Strings point into store-owned memory
+ * valid until the callback returns. */
+struct store_row {
+    int64_t id;
+    struct op op;   /* strings borrowed: do not free */
+    int64_t tool_id, target_id, session_id, project_id;
+    unsigned sources; /* bit mask of enum op_source that reported the call */
+    int attention;
+};
+
+typedef int (*store_row_cb)(void *ctx, const struct store_row *r);
+
+/* Raw rows that started in [from_ms, to_ms) and match the filter, in
+ * ascending (or, with desc, descending) hour order; within an hour in
+ * storage order (callers that need exact time order sort). With
+ * min_duration_ms > 0 only rows at least that long; with attention only
+ * rows carrying that rule flag. Hours whose rollup max is below
+ * min_duration_ms, or whose rollup has no attention ops, are skipped
+ * without reading their rows. */
+struct store_scan {
+    int64_t from_ms, to_ms;
+    struct store_filter f;
+    double min_duration_ms; /* 0: all */
+    int attention;          /* 0: all */
+    int desc;
+};
+int store_scan(struct store *s, const struct store_scan *q, store_row_cb cb, void *ctx);
+
+/* Per-target aggregates (for hotspots): one row per (UTC day, tool,
+ * target, project). */
+struct target_agg {
+    int64_t tool, target, project;
+    uint64_t n, failed;
+    double sum_ms, max_ms;
+};
+typedef int (*store_target_cb)(void *ctx, int64_t day_start_ms, const struct target_agg *t);
+int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
+                  store_target_cb cb, void *ctx);
+
+/* Files read repeatedly within one session: (session, target) pairs of
+ * Read calls without offset/limit, with at least min_reads reads, whose
+ * last read falls in [from_ms, to_ms). */
+struct reread {
+    int64_t session, target, project;
+    uint64_t reads;
+    uint64_t bytes; /* sum of size_bytes over the reads (0 when unknown) */
+    double sum_ms;
+};
+typedef int (*store_reread_cb)(void *ctx, const struct reread *r);
+int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, unsigned min_reads,
+                  const struct store_filter *f, store_reread_cb cb, void *ctx);
+
+/* Time span [first, last] of a session's operations (ms); 0 when found. */
+int store_session_span(struct store *s, int64_t session, int64_t *first_ms, int64_t *last_ms);
+
+/* Facts about the database for resource usage. */
+struct store_info {
+    int64_t operations;     /* stored calls */
+    int64_t db_bytes;       /* database + WAL file sizes */
+    int64_t first_ms, last_ms; /* span of stored operations (0 if empty) */
+    int schema_version;
+};
+int store_info(struct store *s, struct store_info *out);
+
+/* A number that changes whenever another connection commits (PRAGMA
+ * data_version): servers poll it to notice writes of hook processes. */
+int64_t store_data_version(struct store *s);
+
+/* List every tool name stored (for filters and the UI). */
+typedef int (*store_name_cb)(void *ctx, int64_t id, const char *name);
+int store_tools(struct store *s, store_name_cb cb, void *ctx);
+
+#endif
