@@ -24,9 +24,7 @@ static int set_value(const struct opt *o, const char *v, char *errbuf)
 {
     char *end;
     switch (o->type) {
-    case OPT_STR:
-        *(const char **)o->dest = v;
-        return 0;
+    case OPT_STR: *(const char **)o->dest = v; return 0;
     case OPT_LONG: {
         errno = 0;
         long long n = strtoll(v, &end, 10);
@@ -43,14 +41,13 @@ static int set_value(const struct opt *o, const char *v, char *errbuf)
         *(double *)o->dest = d;
         return 0;
     }
-    case OPT_FLAG:
-        break;
+    case OPT_FLAG: break;
     }
     return tp_fail(errbuf, -1, "--%s takes no value", o->name);
 }
 
-int args_parse(int argc, char **argv, const struct opt *opts, int *help, char ***pos,
-               int *npos, char *errbuf)
+int args_parse(int argc, char **argv, const struct opt *opts, int *help, char ***pos, int *npos,
+               char *errbuf)
 {
     int only_pos = 0;
     *help = 0;

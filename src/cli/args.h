@@ -32,8 +32,8 @@ struct opt {
  * options. Positional arguments are returned in pos (an array of argc
  * pointers the caller frees; may be NULL when none are allowed).
  * Returns 0, or -1 with errbuf set. "--help"/"-h" sets *help. */
-int args_parse(int argc, char **argv, const struct opt *opts, int *help, char ***pos,
-               int *npos, char *errbuf);
+int args_parse(int argc, char **argv, const struct opt *opts, int *help, char ***pos, int *npos,
+               char *errbuf);
 
 /* Print "usage: ..." then a description and the options table. */
 void args_usage(FILE *fp, const char *usage, const char *description, const struct opt *opts);

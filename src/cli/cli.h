@@ -51,6 +51,7 @@ struct store *cli_open_store(const char *data_dir);
 struct jsonw;
 int cli_print_json(void (*fn)(struct jsonw *w, const void *arg), const void *arg);
 /* "toolprof CMD: message" on stderr; returns code. */
-int cli_error(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cli_error(const char *cmd, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

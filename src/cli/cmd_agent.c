@@ -89,12 +89,13 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
     if (args_parse(argc, argv, opts, &help, NULL, NULL, err) != 0)
         return cli_error("serve", CLI_USAGE, "%s", err);
     if (help) {
-        args_usage(stdout, "toolprof serve [--listen 127.0.0.1:5000] [--token T] [--no-watch]",
-                   "Serve the dashboard (/performance-profiling), the JSON API (/api/performance/),\n"
-                   "Prometheus metrics (/metrics) and an OTLP/HTTP JSON logs receiver (/v1/logs).\n"
-                   "Listens on loopback unless told otherwise; any other address needs a token.\n"
-                   "New transcript lines under ~/.claude/projects are imported as they appear.",
-                   opts);
+        args_usage(
+            stdout, "toolprof serve [--listen 127.0.0.1:5000] [--token T] [--no-watch]",
+            "Serve the dashboard (/performance-profiling), the JSON API (/api/performance/),\n"
+            "Prometheus metrics (/metrics) and an OTLP/HTTP JSON logs receiver (/v1/logs).\n"
+            "Listens on loopback unless told otherwise; any other address needs a token.\n"
+            "New transcript lines under ~/.claude/projects are imported as they appear.",
+            opts);
         return CLI_OK;
     }
     int64_t retention_ms = 0;
@@ -108,8 +109,8 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
     }
     if (threads < 0 || threads > 64)
         return cli_error("serve", CLI_USAGE, "--threads must be 1 to 64");
-    struct server_opts o = {dir ? dir : data_dir, listen, token, !no_watch, (int)threads,
-                            retention_ms, verbose};
+    struct server_opts o = {dir ? dir : data_dir, listen,       token,  !no_watch,
+                            (int)threads,         retention_ms, verbose};
     if (server_run(&o, err) != 0)
         return cli_error("serve", CLI_FAIL, "%s", err);
     return CLI_OK;

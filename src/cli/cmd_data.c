@@ -121,8 +121,9 @@ int cmd_track(int argc, char **argv, const char *data_dir)
         return cli_error("track", CLI_FAIL, "%s", err);
     if (json)
         return cli_print_json(json_result, &res);
-    printf("%s\n", res.inserted ? "stored" : res.merged ? "merged with the stored call"
-                                                         : "already stored");
+    printf("%s\n", res.inserted ? "stored"
+                   : res.merged ? "merged with the stored call"
+                                : "already stored");
     return CLI_OK;
 }
 
@@ -200,9 +201,9 @@ int cmd_import(int argc, char **argv, const char *data_dir)
                "%.1f MB\n%llu calls: %zu new, %zu merged, %zu already stored; %llu malformed "
                "lines, %llu rejected\n",
                st.files_seen, st.files_read, st.files_unchanged, st.files_seed, st.files_skipped,
-               st.files_failed, (double)st.bytes / 1e6, (unsigned long long)st.ops,
-               st.res.inserted, st.res.merged, st.res.unchanged,
-               (unsigned long long)st.malformed, (unsigned long long)st.rejected);
+               st.files_failed, (double)st.bytes / 1e6, (unsigned long long)st.ops, st.res.inserted,
+               st.res.merged, st.res.unchanged, (unsigned long long)st.malformed,
+               (unsigned long long)st.rejected);
         status = CLI_OK;
     }
     return rc == TP_ENOTFOUND ? CLI_FAIL : status;
@@ -300,8 +301,8 @@ int cmd_demo(int argc, char **argv, const char *data_dir)
     struct store *s = cli_open_store(dir ? dir : data_dir);
     if (!s)
         return CLI_FAIL;
-    struct demo_opts o = {(size_t)ops, (int)days, (uint64_t)seed, tpt_now_ms(), 0,
-                          (!quiet && !json && isatty(2)) ? stderr : NULL};
+    struct demo_opts o = {(size_t)ops,  (int)days, (uint64_t)seed,
+                          tpt_now_ms(), 0,         (!quiet && !json && isatty(2)) ? stderr : NULL};
     struct store_result res = {0};
     char err[TP_ERR_MAX];
     int rc = demo_generate(s, &o, &res, err);
@@ -332,7 +333,10 @@ int cmd_prune(int argc, char **argv, const char *data_dir)
         return status;
     char *end = NULL;
     long n = older ? strtol(older, &end, 10) : 0;
-    int64_t unit = !end ? 0 : strcmp(end, "d") == 0 ? 86400000LL : strcmp(end, "h") == 0 ? 3600000LL : 0;
+    int64_t unit = !end                    ? 0
+                   : strcmp(end, "d") == 0 ? 86400000LL
+                   : strcmp(end, "h") == 0 ? 3600000LL
+                                           : 0;
     if (n < 1 || !unit)
         return cli_error("prune", CLI_USAGE, "--older-than: expected <n>d or <n>h, e.g. 30d");
     struct store *s = cli_open_store(dir ? dir : data_dir);

@@ -29,7 +29,7 @@ struct qopts {
 #define QUERY_OPTS(q)                                                                              \
     {"window", OPT_STR, &(q).window, "W", "24h (default), 7d, 30d, all, <n>h or <n>d"},            \
         {"since", OPT_STR, &(q).since, "TIME", "start of the window (ISO-8601; naive = local)"},   \
-        {"until", OPT_STR, &(q).until, "TIME", "end of the window (default: now)"},               \
+        {"until", OPT_STR, &(q).until, "TIME", "end of the window (default: now)"},                \
         {"tool", OPT_STR, &(q).tool, "NAME", "only this tool"},                                    \
         {"project", OPT_STR, &(q).project, "DIR", "only this project (the agent's cwd)"},          \
         {"session", OPT_STR, &(q).session, "ID", "only this session"},                             \
@@ -40,10 +40,9 @@ struct qopts {
 
 /* Parse, open the store and build the query. Returns -1 when the command
  * should exit with *status. */
-static int query_setup(const char *cmd, const char *usage, const char *desc,
-                       const struct opt *opts, int argc, char **argv, struct qopts *q,
-                       const char *data_dir, struct store **s, struct engine_query *eq,
-                       int *status)
+static int query_setup(const char *cmd, const char *usage, const char *desc, const struct opt *opts,
+                       int argc, char **argv, struct qopts *q, const char *data_dir,
+                       struct store **s, struct engine_query *eq, int *status)
 {
     char err[TP_ERR_MAX];
     int help;
@@ -126,14 +125,14 @@ int cmd_stats(int argc, char **argv, const char *data_dir)
         table_ms(med, a.st.median_ms);
         table_ms(p95, a.st.p95_ms);
         table_ms(p99, a.st.p99_ms);
-        printf("operations %s   avg %s   median %s   p95 %s   p99 %s (%s)\n", c, avg, med, p95,
-               p99, a.st.exact ? "exact" : "sketch, within 1%");
+        printf("operations %s   avg %s   median %s   p95 %s   p99 %s (%s)\n", c, avg, med, p95, p99,
+               a.st.exact ? "exact" : "sketch, within 1%");
         printf("slow (>= 2 s) %llu   critical (>= 5 s) %llu   success %.1f%%   optimized "
                "%.1f%%\n\n",
                (unsigned long long)a.st.slow, (unsigned long long)a.st.critical,
                a.st.total ? (double)(a.st.total - a.st.failed) / (double)a.st.total * 100 : 100.0,
                a.st.total ? (double)a.st.optimized / (double)a.st.total * 100 : 0.0);
-        static const char *const heads[] = {"tool", ">count", ">avg", ">p50",    ">p95",
+        static const char *const heads[] = {"tool", ">count", ">avg",   ">p50",   ">p95",
                                             ">p99", ">max",   ">total", ">failed"};
         struct table t;
         table_init(&t, 9, heads);
@@ -179,8 +178,9 @@ static void print_ops(const struct op_list *l)
         ts[19] = '\0';
         ts[10] = ' ';
         table_ms(d, op->duration_ms);
-        const char *row[] = {ts, op->tool, d, op->success ? "ok" : "failed",
-                             op->optimized ? "yes" : "no", op->target};
+        const char *row[] = {
+            ts,        op->tool, d, op->success ? "ok" : "failed", op->optimized ? "yes" : "no",
+            op->target};
         table_row(&t, row);
     }
     table_print(&t, stdout);
@@ -311,8 +311,8 @@ int cmd_hotspots(int argc, char **argv, const char *data_dir)
     } else if (!h.n) {
         printf("no operations in this window\n");
     } else {
-        static const char *const heads[] = {"tool", ">calls", ">total", ">share",
-                                            ">avg",  ">max",   ">failed", "target"};
+        static const char *const heads[] = {"tool", ">calls", ">total",  ">share",
+                                            ">avg", ">max",   ">failed", "target"};
         struct table t;
         table_init(&t, 8, heads);
         table_cap(&t, 7, 70);
@@ -376,8 +376,7 @@ int cmd_recommend(int argc, char **argv, const char *data_dir)
             if (x->impact_time_ms > 0 || x->impact_tokens) {
                 table_ms(t, x->impact_time_ms);
                 printf("  impact: %s, ~%llu tokens (estimated)\n",
-                       x->impact_time_ms > 0 ? t : "no time",
-                       (unsigned long long)x->impact_tokens);
+                       x->impact_time_ms > 0 ? t : "no time", (unsigned long long)x->impact_tokens);
             }
             for (size_t k = 0; k < x->nevidence; k++) {
                 const struct rec_evidence *e = &x->evidence[k];

@@ -39,8 +39,9 @@ static const struct command commands[] = {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "toolprof %s - a performance profiler for the tool calls of coding agents\n\n"
-                "usage: toolprof [--data-dir DIR] COMMAND [options]\n\ncommands:\n",
+    fprintf(fp,
+            "toolprof %s - a performance profiler for the tool calls of coding agents\n\n"
+            "usage: toolprof [--data-dir DIR] COMMAND [options]\n\ncommands:\n",
             TOOLPROF_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-14s %s\n", commands[i].name, commands[i].summary);

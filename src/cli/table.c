@@ -109,8 +109,7 @@ void table_print(const struct table *t, FILE *fp)
     }
     for (size_t r = 0; r < t->nrows; r++)
         for (size_t c = 0; c < t->ncols; c++) {
-            print_cell(fp, t->cells[r * t->ncols + c], w[c], t->numeric[c],
-                       c + 1 == t->ncols);
+            print_cell(fp, t->cells[r * t->ncols + c], w[c], t->numeric[c], c + 1 == t->ncols);
             fputs(c + 1 == t->ncols ? "\n" : "  ", fp);
         }
     free(w);

@@ -16,7 +16,7 @@ struct table {
     size_t ncols, nrows, alloc;
     const char **heads;
     int *numeric;
-    size_t *cap; /* max width per column, 0 = none */
+    size_t *cap;  /* max width per column, 0 = none */
     char **cells; /* nrows * ncols */
 };
 

@@ -16,12 +16,12 @@
 
 enum tp_err {
     TP_OK = 0,
-    TP_EINVAL = -1,   /* bad input: a value out of range, a wrong type */
-    TP_EPARSE = -2,   /* input is not the format it claims to be */
-    TP_ETOOBIG = -3,  /* input over a limit of limits.h */
-    TP_EIO = -4,      /* file system error (errno says more) */
-    TP_EDB = -5,      /* SQLite error */
-    TP_EBUSY = -6,    /* the database stayed locked past our wait */
+    TP_EINVAL = -1,  /* bad input: a value out of range, a wrong type */
+    TP_EPARSE = -2,  /* input is not the format it claims to be */
+    TP_ETOOBIG = -3, /* input over a limit of limits.h */
+    TP_EIO = -4,     /* file system error (errno says more) */
+    TP_EDB = -5,     /* SQLite error */
+    TP_EBUSY = -6,   /* the database stayed locked past our wait */
     TP_ENOTFOUND = -7,
     TP_EEXIST = -8,   /* already stored (duplicate) */
     TP_EAGAIN = -9,   /* incomplete input: try again later */
@@ -34,7 +34,6 @@ const char *tp_strerror(int code);
 /* Format into errbuf (TP_ERR_MAX bytes) and return code, so that callers can
  * write `return tp_fail(errbuf, TP_EINVAL, "duration_ms must be ...")`.
  * errbuf may be NULL. */
-int tp_fail(char *errbuf, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int tp_fail(char *errbuf, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -21,20 +21,58 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-/* Return 0, or an error code with errbuf filled. */
-static int prescan(const char *s, size_t n, int mode, int max_depth, char *errbuf)
+static int hex4(const char *p, unsigned *v)
+{
+    unsigned x = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        x <<= 4;
+        if (c >= '0' && c <= '9')
+            x |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            x |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            x |= (unsigned)(c - 'A' + 10);
+        else
+            return 0;
+    }
+    *v = x;
+    return 1;
+}
+
+/* Walk the raw text once, tracking strings, to measure nesting and find
+ * escaped NULs. In JIN_REPAIR mode it also rewrites, in place, a \u escape
+ * of a lone surrogate (text cut in the middle of an emoji, as Node writes
+ * it) into \ufffd, which cJSON would otherwise refuse along with the whole
+ * document. Returns 0, or an error code with errbuf filled; *open is set
+ * when the input ends inside a string or an unclosed container. */
+static int prescan(char *s, size_t n, int mode, int max_depth, int *open, char *errbuf)
 {
     int depth = 0, in_str = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (in_str) {
-            if (c == '\\') {
-                if (i + 1 < n && s[i + 1] == 'u' && i + 5 < n && s[i + 2] == '0' &&
-                    s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0' && mode == JIN_STRICT)
-                    return tp_fail(errbuf, TP_EPARSE, "escaped NUL (\\u0000) in a string at byte %zu", i);
-                i++; /* skip the escaped character */
-            } else if (c == '"') {
+            if (c == '"') {
                 in_str = 0;
+            } else if (c == '\\' && i + 1 < n) {
+                unsigned v, w;
+                if (s[i + 1] == 'u' && i + 5 < n && hex4(s + i + 2, &v)) {
+                    if (v == 0 && mode == JIN_STRICT)
+                        return tp_fail(errbuf, TP_EPARSE,
+                                       "escaped NUL (\\u0000) in a string at byte %zu", i);
+                    int paired = v >= 0xD800 && v <= 0xDBFF && i + 11 < n && s[i + 6] == '\\' &&
+                                 s[i + 7] == 'u' && hex4(s + i + 8, &w) && w >= 0xDC00 &&
+                                 w <= 0xDFFF;
+                    if (paired) {
+                        i += 11;
+                        continue;
+                    }
+                    if (v >= 0xD800 && v <= 0xDFFF && mode == JIN_REPAIR)
+                        memcpy(s + i + 2, "fffd", 4);
+                    i += 5;
+                    continue;
+                }
+                i++; /* skip the escaped character */
             }
             continue;
         }
@@ -48,6 +86,7 @@ static int prescan(const char *s, size_t n, int mode, int max_depth, char *errbu
             depth--;
         }
     }
+    *open = in_str || depth > 0;
     return 0;
 }
 
@@ -73,10 +112,14 @@ cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *er
         }
         copy = xstrndup(data, len);
         clen = len;
+    } else if (utf8_valid_text(data, len)) {
+        copy = xstrndup(data, len); /* the common case: nothing to repair */
+        clen = len;
     } else {
         copy = utf8_sanitize(data, len, &clen);
     }
-    if (prescan(copy, clen, mode, max_depth, errbuf) != 0) {
+    int open = 0;
+    if (prescan(copy, clen, mode, max_depth, &open, errbuf) != 0) {
         free(copy);
         return NULL;
     }
@@ -84,7 +127,7 @@ cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *er
     cJSON *root = cJSON_ParseWithLengthOpts(copy, clen + 1, &end, 1);
     if (!root) {
         size_t at = end && end >= copy ? (size_t)(end - copy) : 0;
-        if (at >= clen)
+        if (at >= clen || open)
             tp_fail(errbuf, TP_EPARSE, "truncated JSON (input ends at byte %zu)", clen);
         else
             tp_fail(errbuf, TP_EPARSE, "invalid JSON at byte %zu", at);

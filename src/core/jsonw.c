@@ -8,6 +8,7 @@
  */
 #include "jsonw.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ void jw_init(struct jsonw *w, struct buf *b)
     w->b = b;
     w->depth = 0;
     w->first[0] = 1;
+    w->is_obj[0] = 0;
     w->after_key = 0;
     w->err = 0;
 }
@@ -31,11 +33,17 @@ static void put(struct jsonw *w, const char *s, size_t n)
         w->err = TP_ETOOBIG;
 }
 
-/* Write the comma that separates this value from the previous one. */
+/* Write the comma that separates this value from the previous one, and
+ * check that a value may come here: after a key in an object, anywhere in
+ * an array, once at the top level. */
 static void sep(struct jsonw *w)
 {
     if (w->after_key) {
         w->after_key = 0;
+        return;
+    }
+    if (w->is_obj[w->depth] || (w->depth == 0 && !w->first[0])) {
+        w->err = TP_EINVAL;
         return;
     }
     if (!w->first[w->depth])
@@ -51,12 +59,14 @@ static void open_level(struct jsonw *w, char c)
         w->err = TP_EINVAL;
         return;
     }
-    w->first[++w->depth] = 1;
+    w->depth++;
+    w->first[w->depth] = 1;
+    w->is_obj[w->depth] = c == '{';
 }
 
 static void close_level(struct jsonw *w, char c)
 {
-    if (w->depth == 0 || w->after_key) {
+    if (w->depth == 0 || w->after_key || w->is_obj[w->depth] != (c == '}')) {
         w->err = TP_EINVAL;
         return;
     }
@@ -64,10 +74,22 @@ static void close_level(struct jsonw *w, char c)
     put(w, &c, 1);
 }
 
-void jw_obj_begin(struct jsonw *w) { open_level(w, '{'); }
-void jw_obj_end(struct jsonw *w) { close_level(w, '}'); }
-void jw_arr_begin(struct jsonw *w) { open_level(w, '['); }
-void jw_arr_end(struct jsonw *w) { close_level(w, ']'); }
+void jw_obj_begin(struct jsonw *w)
+{
+    open_level(w, '{');
+}
+void jw_obj_end(struct jsonw *w)
+{
+    close_level(w, '}');
+}
+void jw_arr_begin(struct jsonw *w)
+{
+    open_level(w, '[');
+}
+void jw_arr_end(struct jsonw *w)
+{
+    close_level(w, ']');
+}
 
 void jw_escape(struct buf *b, const char *str, size_t n)
 {
@@ -121,11 +143,13 @@ void jw_escape(struct buf *b, const char *str, size_t n)
 
 void jw_key(struct jsonw *w, const char *key)
 {
-    if (w->depth == 0 || w->after_key) {
+    if (!w->is_obj[w->depth] || w->after_key) {
         w->err = TP_EINVAL;
         return;
     }
-    sep(w);
+    if (!w->first[w->depth])
+        put(w, ",", 1);
+    w->first[w->depth] = 0;
     put(w, "\"", 1);
     jw_escape(w->b, key, strlen(key));
     put(w, "\":", 2);
@@ -167,20 +191,57 @@ size_t jw_format_double(char *out, double v)
         memcpy(out, "null", 5);
         return 4;
     }
-    /* Try 15 significant digits first (most values), then 16 and 17. */
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(out, 32, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
+    /* Shortest digits that read back as v: a 15-digit rounding is exact
+     * for most values, and 16 or 17 digits always are. */
+    char e[40];
+    /* Subnormals carry fewer digits: search those from one digit up. */
+    int first = fabs(v) < DBL_MIN && v != 0 ? 0 : 14;
+    for (int prec = first; prec <= 16; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec, v);
+        if (strtod(e, NULL) == v)
             break;
     }
-    /* Python style: an integral value keeps a ".0" so it reads as a float. */
-    if (!strpbrk(out, ".eEn")) {
-        out[n++] = '.';
-        out[n++] = '0';
-        out[n] = '\0';
+    /* e is "-d.ddddde+XX": collect the digits, drop trailing zeros. */
+    char digits[24];
+    int nd = 0, neg = e[0] == '-';
+    const char *p = e + neg;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            digits[nd++] = *p;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    int exp10 = atoi(p + 1);
+    int decpt = exp10 + 1; /* digits d1 d2 ... with the point after decpt of them */
+    /* Python's repr: positional notation when -4 < decpt <= 16. */
+    char *o = out;
+    if (neg)
+        *o++ = '-';
+    if (decpt > -4 && decpt <= 16) {
+        if (decpt <= 0) {
+            *o++ = '0', *o++ = '.';
+            for (int i = 0; i < -decpt; i++)
+                *o++ = '0';
+            memcpy(o, digits, (size_t)nd), o += nd;
+        } else if (decpt >= nd) {
+            memcpy(o, digits, (size_t)nd), o += nd;
+            for (int i = nd; i < decpt; i++)
+                *o++ = '0';
+            *o++ = '.', *o++ = '0';
+        } else {
+            memcpy(o, digits, (size_t)decpt), o += decpt;
+            *o++ = '.';
+            memcpy(o, digits + decpt, (size_t)(nd - decpt)), o += nd - decpt;
+        }
+    } else {
+        *o++ = digits[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, digits + 1, (size_t)(nd - 1)), o += nd - 1;
+        }
+        o += sprintf(o, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
     }
-    return (size_t)n;
+    *o = '\0';
+    return (size_t)(o - out);
 }
 
 void jw_num(struct jsonw *w, double v)

@@ -30,8 +30,9 @@ struct jsonw {
     int depth;
     /* Per level: 1 while no element has been written yet. */
     unsigned char first[JW_MAX_DEPTH];
-    int after_key; /* a key was written, its value comes next */
-    int err;       /* sticky: nesting misuse or buffer over cap */
+    unsigned char is_obj[JW_MAX_DEPTH]; /* per level: object (1) or array (0) */
+    int after_key;                      /* a key was written, its value comes next */
+    int err;                            /* sticky: nesting misuse or buffer over cap */
 };
 
 void jw_init(struct jsonw *w, struct buf *b);
@@ -66,8 +67,10 @@ int jw_finish(struct jsonw *w);
  * other writers (CSV, Prometheus labels use their own escaping). */
 void jw_escape(struct buf *b, const char *s, size_t n);
 
-/* Format v like Python's repr(float): shortest round-trip, ".0" on integral
- * values. out must hold 32 bytes. Returns the length. NaN/inf give "null". */
+/* Format v like Python's repr(float): the shortest digits that read back
+ * as v, positional between 1e-4 and 1e16 ("2100.0", "0.0001",
+ * "1000000000000000.0"), else exponent form ("1e-05", "1.5e+16"). out
+ * must hold 32 bytes. Returns the length. NaN/inf give "null". */
 size_t jw_format_double(char *out, double v);
 
 #endif

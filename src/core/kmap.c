@@ -32,9 +32,22 @@ void kmap_clear(struct kmap *m)
     m->keys_len = 0;
 }
 
+/* Keys are often a few int64s: mix them a word at a time (the byte-wise
+ * FNV of hash.c costs a multiply per byte, and this map is on the insert
+ * path). The tail is mixed byte-wise. */
 static uint64_t key_hash(const void *key, size_t len)
 {
-    return hash_final(hash_bytes(HASH_SEED, key, len));
+    const unsigned char *p = key;
+    uint64_t h = HASH_SEED ^ (len * 0x9e3779b97f4a7c15ULL);
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+        p += 8;
+        len -= 8;
+    }
+    return hash_final(hash_bytes(h, p, len));
 }
 
 static int same(const struct kmap *m, size_t i, uint64_t h, const void *key, size_t len)

@@ -15,14 +15,14 @@
 #include <stdint.h>
 
 struct kmap {
-    uint32_t *slots;  /* index + 1 into entries, 0 = empty */
-    size_t nslots;    /* power of two */
-    size_t n;         /* entries */
+    uint32_t *slots; /* index + 1 into entries, 0 = empty */
+    size_t nslots;   /* power of two */
+    size_t n;        /* entries */
     size_t alloc;
     uint64_t *hashes; /* per entry */
     size_t *key_off;  /* per entry: offset into keys */
     size_t *key_len;
-    char *keys;       /* all keys, back to back */
+    char *keys; /* all keys, back to back */
     size_t keys_len, keys_alloc;
 };
 

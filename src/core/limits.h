@@ -26,12 +26,12 @@
 
 /* JSON input. */
 #define TP_MAX_JSON_DEPTH 64
-#define TP_MAX_BODY (1024 * 1024)             /* one HTTP request body */
-#define TP_MAX_OTLP_BODY (16 * 1024 * 1024)   /* OTLP batch, after gunzip */
-#define TP_MAX_HOOK_INPUT (32 * 1024 * 1024)  /* hook stdin (tool_response can be big) */
-#define TP_MAX_LINE (64 * 1024 * 1024)        /* one transcript line */
-#define TP_MAX_SEED_FILE (512 * 1024 * 1024)  /* one operations_YYYY-MM-DD.json */
-#define TP_MAX_BATCH 100000                   /* operations in one POST */
+#define TP_MAX_BODY (1024 * 1024)            /* one HTTP request body */
+#define TP_MAX_OTLP_BODY (16 * 1024 * 1024)  /* OTLP batch, after gunzip */
+#define TP_MAX_HOOK_INPUT (32 * 1024 * 1024) /* hook stdin (tool_response can be big) */
+#define TP_MAX_LINE (64 * 1024 * 1024)       /* one transcript line */
+#define TP_MAX_SEED_FILE (512 * 1024 * 1024) /* one operations_YYYY-MM-DD.json */
+#define TP_MAX_BATCH 100000                  /* operations in one POST */
 
 /* Output. */
 #define TP_MAX_RESPONSE (64 * 1024 * 1024)

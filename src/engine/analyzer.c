@@ -134,7 +134,12 @@ static void evidence(struct store *s, const struct store_filter *f, int64_t a, i
     x->evidence = xcalloc(EVIDENCE_MAX, sizeof *x->evidence);
     struct ev_ctx c = {x, EVIDENCE_MAX, {0}};
     kmap_init(&c.seen);
-    struct store_scan sc = {a, b, *f, min_ms, attention, 1};
+    struct store_scan sc = {.from_ms = a,
+                            .to_ms = b,
+                            .f = *f,
+                            .min_duration_ms = min_ms,
+                            .attention = attention,
+                            .desc = 1};
     sc.f.tool = tool;
     store_scan(s, &sc, ev_row, &c);
     kmap_free(&c.seen);
@@ -222,46 +227,35 @@ static void rule_slow_write(struct store *s, const struct store_filter *f, int64
 }
 
 struct reread_ctx {
-    struct store *s;
-    struct reread *v;
-    size_t n, alloc;
+    struct reread v[EVIDENCE_MAX];
+    size_t n;
 };
 
 static int reread_row(void *ctx, const struct reread *r)
 {
     struct reread_ctx *c = ctx;
-    if (c->n == c->alloc) {
-        c->alloc = c->alloc ? c->alloc * 2 : 32;
-        c->v = xreallocarray(c->v, c->alloc, sizeof *c->v);
-    }
     c->v[c->n++] = *r;
-    return c->n >= 10000; /* the counts below are exact up to this many files */
+    return c->n >= EVIDENCE_MAX;
 }
 
 static void rule_rereads(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
                          struct recs *out, size_t *alloc)
 {
-    struct reread_ctx c = {s, NULL, 0, 0};
-    store_rereads(s, a, b, REREAD_MIN, f, reread_row, &c);
-    if (!c.n)
+    struct reread_ctx c = {.n = 0};
+    struct reread_totals tot;
+    if (store_rereads(s, a, b, f, EVIDENCE_MAX, &tot, reread_row, &c) != 0 || !tot.pairs)
         return;
-    uint64_t reads = 0, tokens = 0;
-    double ms = 0;
-    for (size_t i = 0; i < c.n; i++) {
-        const struct reread *r = &c.v[i];
-        reads += r->reads;
-        /* Every read after the first brought the same content again. */
-        uint64_t per_read = r->bytes ? r->bytes / r->reads : 4000;
-        tokens += (r->reads - 1) * per_read / BYTES_PER_TOKEN;
-        ms += r->sum_ms * (double)(r->reads - 1) / (double)r->reads;
-    }
+    /* Every read after the first brought the same content again. */
+    uint64_t tokens = tot.repeat_bytes / BYTES_PER_TOKEN;
+    size_t files = (size_t)tot.pairs;
     struct rec *x = rec_add(out, alloc, "repeated-reads", "optimization", REC_HIGH);
-    x->title = fmt("%zu file%s read 3+ times in one session (%llu reads)", c.n,
-                   c.n == 1 ? "" : "s", (unsigned long long)reads);
+    x->title = fmt("%zu file%s read 3+ times in one session (%llu reads)", files,
+                   files == 1 ? "" : "s", (unsigned long long)tot.reads);
     x->description =
         fmt("%zu file%s %s read whole three or more times within the same session; every "
             "repeat puts the same text into the context again (estimated ~%llu tokens).",
-            c.n, c.n == 1 ? " was" : "s were", c.n == 1 ? "" : "each", (unsigned long long)tokens);
+            files, files == 1 ? " was" : "s were", files == 1 ? "" : "each",
+            (unsigned long long)tokens);
     x->suggestion = xstrdup("Keep what a file says in the conversation instead of re-reading "
                             "it: read once, note the parts that matter, and re-read only the "
                             "lines you changed (Read with offset/limit). For files you consult "
@@ -270,13 +264,12 @@ static void rule_rereads(struct store *s, const struct store_filter *f, int64_t 
                          "Read(file_path=\"src/config.ts\", offset=40, limit=30)  "
                          "# later, only the part you edited");
     x->impact_tokens = tokens;
-    x->impact_time_ms = ms;
-    size_t ne = c.n < EVIDENCE_MAX ? c.n : EVIDENCE_MAX;
-    x->evidence = xcalloc(ne ? ne : 1, sizeof *x->evidence);
+    x->impact_time_ms = tot.repeat_ms;
+    x->evidence = xcalloc(c.n ? c.n : 1, sizeof *x->evidence);
     struct buf listing;
     buf_init(&listing, 64 * 1024);
     buf_adds(&listing, "Files read most often in one session:");
-    for (size_t i = 0; i < ne; i++) {
+    for (size_t i = 0; i < c.n; i++) {
         const struct reread *r = &c.v[i];
         struct rec_evidence *e = &x->evidence[x->nevidence++];
         const char *target = store_str(s, r->target);
@@ -295,7 +288,6 @@ static void rule_rereads(struct store *s, const struct store_filter *f, int64_t 
     y->description = buf_steal(&listing, NULL);
     y->suggestion = xstrdup("Start with these files: they cost the most repeated context.");
     y->example = xstrdup("");
-    free(c.v);
 }
 
 static void rule_slow_bash(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
@@ -312,8 +304,7 @@ static void rule_slow_bash(struct store *s, const struct store_filter *f, int64_
     x->title = fmt("%llu slow Bash command%s", (unsigned long long)k, k == 1 ? "" : "s");
     x->description = fmt("%llu Bash command%s took 2 s or more (%llu over 5 s), %s in all; the "
                          "agent waits for each one before doing anything else.",
-                         (unsigned long long)k, k == 1 ? "" : "s", (unsigned long long)crit,
-                         total);
+                         (unsigned long long)k, k == 1 ? "" : "s", (unsigned long long)crit, total);
     x->suggestion = xstrdup("Run long commands (installs, builds, test suites, servers) with "
                             "run_in_background and keep working; collect the output later with "
                             "BashOutput. Narrow test runs to the files you changed.");
@@ -338,8 +329,7 @@ static void rule_shell_tools(struct store *s, const struct store_filter *f, int6
     if (!t->bash || !t->bash->attention)
         return;
     uint64_t k = t->bash->attention;
-    struct rec *x =
-        rec_add(out, alloc, "shell-dedicated-tool", "optimization", REC_MEDIUM);
+    struct rec *x = rec_add(out, alloc, "shell-dedicated-tool", "optimization", REC_MEDIUM);
     evidence(s, f, a, b, t->bash_id, 0, OP_ATTN_SHELL_TOOL, 0, x);
     /* Which programs: from the evidence (bounded). */
     struct kmap words;
@@ -387,7 +377,7 @@ static void rule_grep(struct store *s, const struct store_filter *f, int64_t a, 
         x->evidence = xcalloc(EVIDENCE_MAX, sizeof *x->evidence);
         struct grep_ctx g = {{x, EVIDENCE_MAX, {0}}, 0};
         kmap_init(&g.ev.seen);
-        struct store_scan sc = {a, b, *f, 0, 0, 1};
+        struct store_scan sc = {.from_ms = a, .to_ms = b, .f = *f, .desc = 1};
         sc.f.tool = t->grep_id;
         store_scan(s, &sc, grep_row, &g);
         kmap_free(&g.ev.seen);
@@ -464,10 +454,10 @@ static void rule_trend(struct store *s, const struct engine_query *q, struct rec
     if (r > e * 1.2) {
         struct rec *x = rec_add(out, alloc, "regression", "warning", REC_HIGH);
         x->title = xstrdup("Performance regression");
-        x->description = fmt("Calls in the second half of the window average %s, %.1f%% slower "
-                             "than the %s of the first half (%llu and %llu calls).",
-                             after, (r - e) / e * 100, before, (unsigned long long)nr,
-                             (unsigned long long)ne);
+        x->description =
+            fmt("Calls in the second half of the window average %s, %.1f%% slower "
+                "than the %s of the first half (%llu and %llu calls).",
+                after, (r - e) / e * 100, before, (unsigned long long)nr, (unsigned long long)ne);
         x->suggestion = xstrdup("Look at what changed: the hotspots and slow operations of the "
                                 "second half, larger files being read, broader searches, and "
                                 "options (offset/limit, head_limit) no longer used.");
@@ -476,10 +466,10 @@ static void rule_trend(struct store *s, const struct engine_query *q, struct rec
     } else if (r < e * 0.8) {
         struct rec *x = rec_add(out, alloc, "improvement", "info", REC_LOW);
         x->title = xstrdup("Performance improvement");
-        x->description = fmt("Calls in the second half of the window average %s, %.1f%% faster "
-                             "than the %s of the first half (%llu and %llu calls).",
-                             after, (e - r) / e * 100, before, (unsigned long long)nr,
-                             (unsigned long long)ne);
+        x->description =
+            fmt("Calls in the second half of the window average %s, %.1f%% faster "
+                "than the %s of the first half (%llu and %llu calls).",
+                after, (e - r) / e * 100, before, (unsigned long long)nr, (unsigned long long)ne);
         x->suggestion = xstrdup("Whatever changed is working; keep it.");
         x->example = xstrdup("");
     }

@@ -25,13 +25,13 @@ struct rec_evidence {
 };
 
 struct rec {
-    const char *rule;     /* stable id: "large-read", "slow-bash", ... */
-    const char *type;     /* optimization | warning | info */
+    const char *rule; /* stable id: "large-read", "slow-bash", ... */
+    const char *type; /* optimization | warning | info */
     enum rec_severity severity;
     char *title, *description, *suggestion, *example;
     struct rec_evidence *evidence;
     size_t nevidence;
-    double impact_time_ms; /* time that could be saved (0 when none) */
+    double impact_time_ms;  /* time that could be saved (0 when none) */
     uint64_t impact_tokens; /* estimated tokens that could be saved */
 };
 

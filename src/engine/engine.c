@@ -40,8 +40,8 @@
 
 /* ---- windows ---------------------------------------------------------------- */
 
-int engine_window_parse(const char *window, const char *since, const char *until,
-                        int64_t now_ms, struct engine_window *w, char *errbuf)
+int engine_window_parse(const char *window, const char *since, const char *until, int64_t now_ms,
+                        struct engine_window *w, char *errbuf)
 {
     memset(w, 0, sizeof *w);
     w->until_ms = now_ms + 1;
@@ -186,11 +186,11 @@ static int collect_aligned(struct store *s, int64_t a, int64_t b, const struct s
 }
 
 static int collect_raw(struct store *s, int64_t a, int64_t b, const struct store_filter *f,
-                       store_row_cb cb, void *ctx)
+                       int ids_only, store_row_cb cb, void *ctx)
 {
     if (a >= b)
         return 0;
-    struct store_scan sc = {a, b, *f, 0, 0, 0};
+    struct store_scan sc = {.from_ms = a, .to_ms = b, .f = *f, .ids_only = ids_only};
     return store_scan(s, &sc, cb, ctx);
 }
 
@@ -214,22 +214,21 @@ static int collect(struct store *s, const struct store_filter *f, int64_t a, int
     if (f->session) {
         if (!clip_session(s, f, &a, &b))
             return 0;
-        return collect_raw(s, a, b, f, add_row, t);
+        return collect_raw(s, a, b, f, 1, add_row, t);
     }
     int64_t a1 = ceil_to(a, HOUR_MS), b1 = floor_to(b, HOUR_MS);
     if (a1 >= b1)
-        return collect_raw(s, a, b, f, add_row, t);
-    int rc = collect_raw(s, a, a1, f, add_row, t);
+        return collect_raw(s, a, b, f, 1, add_row, t);
+    int rc = collect_raw(s, a, a1, f, 1, add_row, t);
     if (rc == 0)
         rc = collect_aligned(s, a1, b1, f, t);
     if (rc == 0)
-        rc = collect_raw(s, b1, b, f, add_row, t);
+        rc = collect_raw(s, b1, b, f, 1, add_row, t);
     return rc;
 }
 
 int engine_collect(struct store *s, const struct engine_query *q, int64_t since_ms,
-                   int64_t until_ms, int64_t **tool_ids, struct agg **aggs, size_t *n,
-                   char *errbuf)
+                   int64_t until_ms, int64_t **tool_ids, struct agg **aggs, size_t *n, char *errbuf)
 {
     struct store_filter f;
     struct tool_aggs t;
@@ -386,7 +385,7 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
         ex.per = xcalloc(n ? n : 1, sizeof *ex.per);
         int64_t a = q->w.since_ms, b = q->w.until_ms;
         if (!f.session || clip_session(s, &f, &a, &b))
-            rc = collect_raw(s, a, b, &f, exact_row, &ex);
+            rc = collect_raw(s, a, b, &f, 1, exact_row, &ex);
         if (rc) {
             rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
             goto done;
@@ -536,7 +535,8 @@ int engine_slow(struct store *s, const struct engine_query *q, double threshold_
     if (f.session && !clip_session(s, &f, &a, &b))
         return 0;
     struct slow_ctx c = {out, 0, limit, 0};
-    struct store_scan sc = {a, b, f, threshold_ms, 0, 1};
+    struct store_scan sc = {
+        .from_ms = a, .to_ms = b, .f = f, .min_duration_ms = threshold_ms, .desc = 1};
     if (store_scan(s, &sc, slow_row, &c) != 0) {
         op_list_free(out);
         return tp_fail(errbuf, TP_EDB, "reading the store failed");
@@ -611,7 +611,11 @@ int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per
         double threshold = sketch_quantile(&aggs[i].sk, q_rank < 0 ? 0 : q_rank) * 0.97;
         for (;;) {
             struct top_ctx c = {&g->ops, 0};
-            struct store_scan sc = {a, b, tf, threshold > 0.001 ? threshold : 0, 0, 1};
+            struct store_scan sc = {.from_ms = a,
+                                    .to_ms = b,
+                                    .f = tf,
+                                    .min_duration_ms = threshold > 0.001 ? threshold : 0,
+                                    .desc = 1};
             op_list_free(&g->ops);
             if (store_scan(s, &sc, top_row, &c) != 0) {
                 rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
@@ -714,18 +718,18 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
     int rc = 0;
     if (f.session) {
         if (clip_session(s, &f, &a, &b))
-            rc = collect_raw(s, a, b, &f, hot_row, &h);
+            rc = collect_raw(s, a, b, &f, 1, hot_row, &h);
     } else {
         /* Whole UTC days from the per-target totals, the rest raw. */
         int64_t d0 = ceil_to(a, DAY_MS), d1 = floor_to(b, DAY_MS);
         if (d0 < d1) {
-            rc = collect_raw(s, a, d0, &f, hot_row, &h);
+            rc = collect_raw(s, a, d0, &f, 1, hot_row, &h);
             if (rc == 0)
                 rc = store_targets(s, d0, d1, &f, hot_target, &h);
             if (rc == 0)
-                rc = collect_raw(s, d1, b, &f, hot_row, &h);
+                rc = collect_raw(s, d1, b, &f, 1, hot_row, &h);
         } else {
-            rc = collect_raw(s, a, b, &f, hot_row, &h);
+            rc = collect_raw(s, a, b, &f, 1, hot_row, &h);
         }
     }
     if (rc) {

@@ -19,7 +19,7 @@
 #include "store/store.h"
 
 struct engine_window {
-    char name[32];   /* "24h", "all", "custom" */
+    char name[32];    /* "24h", "all", "custom" */
     int64_t since_ms; /* inclusive */
     int64_t until_ms; /* exclusive */
 };
@@ -27,8 +27,8 @@ struct engine_window {
 /* Parse a window. window may be NULL (24h); since/until (ISO-8601, naive =
  * local time) override it when given. Returns 0 or TP_EINVAL with a message
  * naming the parameter. */
-int engine_window_parse(const char *window, const char *since, const char *until,
-                        int64_t now_ms, struct engine_window *w, char *errbuf);
+int engine_window_parse(const char *window, const char *since, const char *until, int64_t now_ms,
+                        struct engine_window *w, char *errbuf);
 
 struct engine_query {
     struct engine_window w;
@@ -49,13 +49,12 @@ struct stats {
     struct engine_window w;
     uint64_t total, timed, slow, critical, failed, optimized;
     double avg_ms, median_ms, p95_ms, p99_ms, total_ms;
-    int exact; /* percentiles from raw durations (1) or the sketch (0) */
+    int exact;                /* percentiles from raw durations (1) or the sketch (0) */
     struct tool_stats *tools; /* sorted by total_ms, descending */
     size_t ntools;
 };
 
-int engine_stats(struct store *s, const struct engine_query *q, struct stats *out,
-                 char *errbuf);
+int engine_stats(struct store *s, const struct engine_query *q, struct stats *out, char *errbuf);
 void stats_free(struct stats *st);
 
 /* ---- lists of operations --------------------------------------------- */

@@ -91,23 +91,37 @@ static const char *const projects[] = {"/home/dev/projects/webapp", "/home/dev/p
                                        "/home/dev/projects/dotfiles"};
 static const double project_weight[] = {0.45, 0.3, 0.2, 0.05};
 
-static const char *const dirs[] = {"src", "src/components", "src/api", "src/lib", "tests",
-                                   "docs", "scripts", "src/models", "config", "src/utils"};
-static const char *const stems[] = {"index", "app", "server", "auth", "user", "billing",
-                                    "router", "config", "utils", "db", "cache", "session",
-                                    "payment", "search", "logger", "metrics", "queue", "worker",
-                                    "schema", "client"};
+static const char *const dirs[] = {"src",  "src/components", "src/api",    "src/lib", "tests",
+                                   "docs", "scripts",        "src/models", "config",  "src/utils"};
+static const char *const stems[] = {"index",   "app",     "server",  "auth",   "user",
+                                    "billing", "router",  "config",  "utils",  "db",
+                                    "cache",   "session", "payment", "search", "logger",
+                                    "metrics", "queue",   "worker",  "schema", "client"};
 static const char *const exts[] = {".ts", ".tsx", ".py", ".go", ".md", ".json", ".rs", ".sql"};
 
-static const char *const commands[] = {
-    "npm test", "npm install", "git status", "git diff --stat", "git log --oneline -20",
-    "pytest -x tests/", "cargo build --release", "make -j4", "ls -la", "npm run build",
-    "grep -rn TODO src", "cat package.json", "find . -name '*.test.ts'", "head -50 README.md",
-    "tail -100 logs/app.log", "docker compose up -d", "python -m mypy src",
-    "git log --oneline | head -5", "npx tsc --noEmit", "go test ./..."};
-static const char *const patterns[] = {"useAuth", "TODO", "class .*Service", "def handle_",
-                                       "import .* from", "fetchUser", "SELECT .* FROM",
-                                       "throw new Error", "async function", "config\\."};
+static const char *const commands[] = {"npm test",
+                                       "npm install",
+                                       "git status",
+                                       "git diff --stat",
+                                       "git log --oneline -20",
+                                       "pytest -x tests/",
+                                       "cargo build --release",
+                                       "make -j4",
+                                       "ls -la",
+                                       "npm run build",
+                                       "grep -rn TODO src",
+                                       "cat package.json",
+                                       "find . -name '*.test.ts'",
+                                       "head -50 README.md",
+                                       "tail -100 logs/app.log",
+                                       "docker compose up -d",
+                                       "python -m mypy src",
+                                       "git log --oneline | head -5",
+                                       "npx tsc --noEmit",
+                                       "go test ./..."};
+static const char *const patterns[] = {
+    "useAuth",   "TODO",           "class .*Service", "def handle_",    "import .* from",
+    "fetchUser", "SELECT .* FROM", "throw new Error", "async function", "config\\."};
 static const char *const urls[] = {"https://docs.python.org/3/library/asyncio.html",
                                    "https://developer.mozilla.org/en-US/docs/Web/API/fetch",
                                    "https://react.dev/reference/react/useEffect",
@@ -207,7 +221,9 @@ int demo_each(const struct demo_opts *o, int (*fn)(void *ctx, struct op *op), vo
     for (int i = 0; i < 4; i++)
         r.s[i] = splitmix(&x);
     int days = o->days < 1 ? 1 : o->days;
-    int64_t day0 = (o->now_ms / DAY_MS - days + 1) * DAY_MS;
+    /* Day d covers [day0 + d days, day0 + d + 1 days): the last one ends
+     * now, so the history is recent up to the minute. */
+    int64_t day0 = o->now_ms - days * DAY_MS;
     size_t done = 0;
     char hot[4][512], session[64];
     struct op op;
@@ -224,19 +240,15 @@ int demo_each(const struct demo_opts *o, int (*fn)(void *ctx, struct op *op), vo
             snprintf(session, sizeof session, "%08llx-%04llx-4%03llx-a%03llx-%012llx",
                      (unsigned long long)(next(&r) & 0xffffffff),
                      (unsigned long long)(next(&r) & 0xffff),
-                     (unsigned long long)(next(&r) & 0xfff),
-                     (unsigned long long)(next(&r) & 0xfff),
+                     (unsigned long long)(next(&r) & 0xfff), (unsigned long long)(next(&r) & 0xfff),
                      (unsigned long long)(next(&r) & 0xffffffffffffULL));
             for (int h = 0; h < 4; h++)
                 make_path(&r, project, hot[h], sizeof hot[h]);
             size_t len = 20 + pick(&r, 300);
-            for (size_t i = 0; i < len && day_done < quota; i++) {
+            for (size_t i = 0; i < len && day_done < quota && t < o->now_ms; i++) {
                 const struct tool_kind *k = pick_tool(&r);
                 op_init(&op);
                 make_op(&r, k, t, session, project, hot, &op);
-                /* Keep the whole history before "now". */
-                if (op.ts_ms >= o->now_ms)
-                    op.ts_ms = o->now_ms - 1 - (int64_t)(o->ops - done);
                 double dur_ms = op.duration_ms;
                 int stop = fn(ctx, &op);
                 op_clear(&op);
@@ -245,11 +257,11 @@ int demo_each(const struct demo_opts *o, int (*fn)(void *ctx, struct op *op), vo
                 done++, day_done++;
                 t += (int64_t)dur_ms + 1500 + (int64_t)lognormal(&r, 4000, 0.8);
             }
-            /* A break between sessions. */
+            /* A break between sessions; a day that runs out of hours starts
+             * over at a random time (more sessions in parallel). */
             t += 600000 + (int64_t)(unif(&r) * 3600000);
-            int64_t day_end = day0 + (d + 1) * DAY_MS;
-            if (t >= day_end - 600000)
-                t = day0 + d * DAY_MS + (int64_t)(unif(&r) * (DAY_MS - 1200000));
+            if (t >= day0 + (d + 1) * DAY_MS - 4 * 3600000LL)
+                t = day0 + d * DAY_MS + (int64_t)(unif(&r) * (DAY_MS - 8 * 3600000LL));
         }
     }
     return 0;
@@ -293,8 +305,8 @@ static int gen_one(void *ctx, struct op *op)
 int demo_generate(struct store *s, const struct demo_opts *o, struct store_result *res,
                   char *errbuf)
 {
-    struct gen_ctx g = {s, NULL, 0, o->batch ? o->batch : 10000, 0, o->ops, res, o->progress,
-                        0, errbuf};
+    struct gen_ctx g = {s,           NULL, 0,     o->batch ? o->batch : 10000, 0, o->ops, res,
+                        o->progress, 0,    errbuf};
     g.batch = xcalloc(g.cap, sizeof *g.batch);
     demo_each(o, gen_one, &g);
     if (g.rc == 0)

@@ -22,11 +22,11 @@
 
 struct demo_opts {
     size_t ops;
-    int days;          /* spread over the last `days` days (>= 1) */
+    int days; /* spread over the last `days` days (>= 1) */
     uint64_t seed;
-    int64_t now_ms;    /* the history ends before this */
-    size_t batch;      /* ops per transaction (0: 10,000) */
-    FILE *progress;    /* a progress line per batch, or NULL */
+    int64_t now_ms; /* the history ends before this */
+    size_t batch;   /* ops per transaction (0: 10,000) */
+    FILE *progress; /* a progress line per batch, or NULL */
 };
 
 /* Generate and store. Returns 0 or a store error (errbuf filled). */

@@ -134,8 +134,7 @@ static int import_seed(struct store *s, const char *path, const struct stat *sb,
         mark.inode == (uint64_t)sb->st_ino)
         return 0; /* unchanged since its last import */
     if (sb->st_size > TP_MAX_SEED_FILE)
-        return tp_fail(errbuf, TP_ETOOBIG, "%s is larger than %d MB", path,
-                       TP_MAX_SEED_FILE >> 20);
+        return tp_fail(errbuf, TP_ETOOBIG, "%s is larger than %d MB", path, TP_MAX_SEED_FILE >> 20);
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return tp_fail(errbuf, TP_EIO, "cannot read %s: %s", path, strerror(errno));
@@ -166,8 +165,8 @@ static int import_seed(struct store *s, const char *path, const struct stat *sb,
         char position[600], where[48];
         snprintf(position, sizeof position, "%.500s#%zu", base_name(path), index);
         snprintf(where, sizeof where, "operation %zu", index + 1);
-        take_record(rec, OPJ_NAIVE_LOCAL | OPJ_KEEP_SOURCE, path, position, where, now, b,
-                    report, st);
+        take_record(rec, OPJ_NAIVE_LOCAL | OPJ_KEEP_SOURCE, path, position, where, now, b, report,
+                    st);
         if (b->n == BATCH) {
             mark.offset = (int64_t)index + 1;
             mark.size = -1; /* not finished: the next run reads the file again */
@@ -267,8 +266,10 @@ int seedfile_import(struct store *s, const char *path, enum seedfile_kind kind, 
         return import_seed(s, path, &sb, report, st, errbuf);
     if (kind == SEEDFILE_JSONL)
         return import_jsonl(s, path, &sb, report, st, errbuf);
-    return tp_fail(errbuf, TP_EUNSUPP, "%s is neither a daily operations file nor a jsonl "
-                                       "export", path);
+    return tp_fail(errbuf, TP_EUNSUPP,
+                   "%s is neither a daily operations file nor a jsonl "
+                   "export",
+                   path);
 }
 
 /* ---- export ---------------------------------------------------------------------- */
@@ -284,9 +285,9 @@ struct exporter {
     struct store *s;
     enum seedfile_format fmt;
     const char *dir;
-    FILE *out;           /* jsonl/csv: the one output; seed: the current day file */
-    char day[11];        /* seed: the local day of `out` */
-    size_t in_day;       /* seed: operations written to the current day file */
+    FILE *out;             /* jsonl/csv: the one output; seed: the current day file */
+    char day[11];          /* seed: the local day of `out` */
+    size_t in_day;         /* seed: operations written to the current day file */
     struct exp_item *hour; /* the current hour's rows, to sort */
     size_t nhour, ahour;
     int64_t cur_hour;
@@ -469,7 +470,7 @@ int seedfile_export(struct store *s, enum seedfile_format fmt, const char *out_d
                   "result_bytes,session_id,project,tool_use_id,error,source,metadata\n",
                   e.out);
     }
-    struct store_scan sc = {since_ms, until_ms, {0, 0, 0}, 0, 0, 0};
+    struct store_scan sc = {.from_ms = since_ms, .to_ms = until_ms};
     int rc = store_scan(s, &sc, export_row, &e);
     flush_hour(&e);
     free(e.hour);

@@ -72,8 +72,9 @@ void op_sets(char **field, const char *s)
 }
 
 static const char *const source_names[OP_SRC_COUNT] = {
-    [OP_SRC_CLI] = "cli",        [OP_SRC_API] = "api",   [OP_SRC_IMPORT] = "import",
-    [OP_SRC_TRANSCRIPT] = "transcript", [OP_SRC_OTLP] = "otlp", [OP_SRC_HOOK] = "hook",
+    [OP_SRC_CLI] = "cli",       [OP_SRC_API] = "api",
+    [OP_SRC_IMPORT] = "import", [OP_SRC_TRANSCRIPT] = "transcript",
+    [OP_SRC_OTLP] = "otlp",     [OP_SRC_HOOK] = "hook",
 };
 
 const char *op_source_name(enum op_source s)
@@ -122,8 +123,8 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
             return tp_fail(errbuf, TP_EINVAL, "tool contains a control character");
     if (!isnan(op->duration_ms)) {
         if (!isfinite(op->duration_ms) || op->duration_ms < 0)
-            return tp_fail(errbuf, TP_EINVAL,
-                           "duration_ms must be a finite number >= 0 (got %g)", op->duration_ms);
+            return tp_fail(errbuf, TP_EINVAL, "duration_ms must be a finite number >= 0 (got %g)",
+                           op->duration_ms);
         if (op->duration_ms > TP_MAX_DURATION_MS)
             return tp_fail(errbuf, TP_EINVAL,
                            "duration_ms %.0f is more than a week; refusing it as a broken clock",
@@ -141,12 +142,17 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
         (rc = check_str(&op->meta, "metadata", TP_MAX_META, 0, errbuf)) != 0)
         return rc;
     if (op->meta) {
+        /* Re-serialize through our writer: the stored text is then compact,
+         * valid UTF-8 and safe to embed in HTML, whoever wrote it. */
         char sub[TP_ERR_MAX];
         cJSON *m = jin_parse(op->meta, strlen(op->meta), JIN_STRICT, 16, sub);
-        int is_obj = m && cJSON_IsObject(m);
+        char *canon = m && cJSON_IsObject(m) ? jin_print(m, TP_MAX_META) : NULL;
         cJSON_Delete(m);
-        if (!is_obj)
-            return tp_fail(errbuf, TP_EINVAL, "metadata must be a JSON object");
+        if (!canon)
+            return tp_fail(errbuf, TP_EINVAL, "metadata must be a JSON object of at most %d bytes",
+                           TP_MAX_META);
+        free(op->meta);
+        op->meta = canon;
     }
     if (op->size_bytes < -1 || op->result_bytes < -1)
         return tp_fail(errbuf, TP_EINVAL, "size_bytes and result_bytes must be >= 0");
@@ -192,8 +198,8 @@ char *op_derive_id(const struct op *op, const char *position)
 static const char *const dedicated[] = {"grep", "egrep", "fgrep", "rg", "find",
                                         "cat",  "head",  "tail",  NULL};
 /* Prefix commands that run the next word as the program. */
-static const char *const wrappers[] = {"sudo", "time", "nice", "nohup", "env", "command",
-                                       "exec", NULL};
+static const char *const wrappers[] = {"sudo", "time",    "nice", "nohup",
+                                       "env",  "command", "exec", NULL};
 
 static int in_list(const char *const *list, const char *w, size_t n)
 {

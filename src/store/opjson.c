@@ -58,8 +58,8 @@ static int read_bool(const cJSON *obj, const char *key, int *out, int dflt, char
     return 0;
 }
 
-int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_ms,
-                struct op *out, char *errbuf)
+int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_ms, struct op *out,
+                char *errbuf)
 {
     int rc;
     op_init(out);

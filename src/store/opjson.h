@@ -24,8 +24,8 @@ enum {
 /* Fill out (op_init'ed by this call) from obj. A missing timestamp means
  * now_ms. Returns 0, or TP_EINVAL with "<key>: <problem>" in errbuf. The op
  * is not yet normalized (call op_normalize). */
-int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_ms,
-                struct op *out, char *errbuf);
+int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_ms, struct op *out,
+                char *errbuf);
 
 /* Write op as one JSON object. sources is a bit mask of enum op_source
  * (0: just op->source). */

@@ -32,7 +32,6 @@ long long spool_pending(const char *data_dir);
 /* Move everything spooled into the store. *res (may be NULL) receives the
  * counts; malformed lines are skipped and counted in *bad (may be NULL) and
  * reported on stderr with file:line when verbose. */
-int spool_drain(struct store *s, struct store_result *res, size_t *bad, int verbose,
-                char *errbuf);
+int spool_drain(struct store *s, struct store_result *res, size_t *bad, int verbose, char *errbuf);
 
 #endif

@@ -30,7 +30,7 @@
  * and two projects (its own and 0 = all projects), to a per-(day, target)
  * row for hotspots, to a per-(session, file) row for repeated reads, and to
  * its session's time span. A batch accumulates these contributions in
- * memory (struct delta_set) and writes each touched row once at the end.
+ * memory (rollup.h) and writes each touched row once at the end.
  * When a known call arrives again and changes (a better duration, a project
  * it lacked), its old contribution is retracted and the new one added, so
  * rollups always equal what a scan of the rows would give. The exception is
@@ -61,8 +61,6 @@
 #define HOUR_MS 3600000LL
 #define DAY_MS 86400000LL
 
-const int64_t rollup_width_ms[ROLLUP_LEVELS] = {HOUR_MS, DAY_MS, 30 * DAY_MS};
-
 /* ---- flags column ------------------------------------------------------ */
 
 /* ops.flags packs the small fields of a row:
@@ -82,8 +80,7 @@ const int64_t rollup_width_ms[ROLLUP_LEVELS] = {HOUR_MS, DAY_MS, 30 * DAY_MS};
 static unsigned flags_pack(int success, int opt, int src, int is_int, int attn, unsigned sources)
 {
     return (success ? F_SUCCESS : 0) | (opt ? F_OPT : 0) | ((unsigned)src << F_SRC_SHIFT) |
-           (is_int ? F_INT : 0) | ((unsigned)attn << F_ATTN_SHIFT) |
-           (sources << F_SOURCES_SHIFT);
+           (is_int ? F_INT : 0) | ((unsigned)attn << F_ATTN_SHIFT) | (sources << F_SOURCES_SHIFT);
 }
 
 /* ---- schema ------------------------------------------------------------- */
@@ -105,6 +102,7 @@ static const char *const migrations[] = {
     "  failed INTEGER NOT NULL, opt INTEGER NOT NULL, attn INTEGER NOT NULL,"
     "  attn_bytes INTEGER NOT NULL, sk BLOB NOT NULL,"
     "  PRIMARY KEY(lvl, b, project, tool)) WITHOUT ROWID, STRICT;"
+    "CREATE INDEX rollups_tool ON rollups(lvl, project, tool, b);"
     "CREATE TABLE targets(day INTEGER NOT NULL, project INTEGER NOT NULL, tool INTEGER NOT NULL,"
     "  target INTEGER NOT NULL, n INTEGER NOT NULL, failed INTEGER NOT NULL,"
     "  sum_us INTEGER NOT NULL, max_us INTEGER NOT NULL,"
@@ -130,17 +128,13 @@ enum stmt_id {
     S_STR_INS,
     S_STR_TEXT,
     S_OP_GET,
+    S_HOUR_COUNTS,
+    S_HOURS_ASC,
+    S_HOURS_DESC,
+    S_HOURS_TOOL_ASC,
+    S_HOURS_TOOL_DESC,
     S_OP_INS,
     S_OP_UPD,
-    S_RU_GET,
-    S_RU_PUT,
-    S_RU_DEL,
-    S_TG_ADD,
-    S_TG_CLEAN,
-    S_RR_ADD,
-    S_RR_CLEAN,
-    S_SS_ADD,
-    S_META_ADD,
     S_META_GET,
     S_MARK_GET,
     S_MARK_PUT,
@@ -148,7 +142,8 @@ enum stmt_id {
     S_SCAN_ASC,
     S_SCAN_DESC,
     S_TG_RANGE,
-    S_RR_RANGE,
+    S_RR_TOTALS,
+    S_RR_TOP,
     S_SS_GET,
     S_TOOLS,
     S_OP_DEL_RANGE,
@@ -156,37 +151,35 @@ enum stmt_id {
 };
 
 #define ROW_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes, uid, err, meta"
-#define RU_COLS "n, nt, sum_us, min_us, max_us, slow, crit, failed, opt, attn, attn_bytes, sk"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_STR_ID] = "SELECT id FROM strs WHERE s = ?1",
     [S_STR_INS] = "INSERT INTO strs(s) VALUES(?1)",
     [S_STR_TEXT] = "SELECT s FROM strs WHERE id = ?1",
     [S_OP_GET] = "SELECT " ROW_COLS " FROM ops WHERE id = ?1",
+    [S_HOURS_ASC] = "SELECT DISTINCT b FROM rollups WHERE lvl = 0 AND project = ?1 "
+                    "AND (?2 = 0 OR tool = ?2) AND b >= ?3 AND b < ?4 AND (?5 = 0 OR max_us >= ?5) "
+                    "AND attn >= ?6 ORDER BY b",
+    [S_HOURS_DESC] =
+        "SELECT DISTINCT b FROM rollups WHERE lvl = 0 AND project = ?1 "
+        "AND (?2 = 0 OR tool = ?2) AND b >= ?3 AND b < ?4 AND (?5 = 0 OR max_us >= ?5) "
+        "AND attn >= ?6 ORDER BY b DESC",
+    /* The same for one tool, through the index rollups_tool. */
+    [S_HOURS_TOOL_ASC] = "SELECT b FROM rollups WHERE lvl = 0 AND project = ?1 AND tool = ?2 "
+                         "AND b >= ?3 AND b < ?4 AND (?5 = 0 OR max_us >= ?5) "
+                         "AND attn >= ?6 ORDER BY b",
+    [S_HOURS_TOOL_DESC] = "SELECT b FROM rollups WHERE lvl = 0 AND project = ?1 AND tool = ?2 "
+                          "AND b >= ?3 AND b < ?4 AND (?5 = 0 OR max_us >= ?5) "
+                          "AND attn >= ?6 ORDER BY b DESC",
+    [S_HOUR_COUNTS] = "SELECT b, sum(n) FROM rollups WHERE lvl = 0 AND project = 0 "
+                      "AND b BETWEEN ?1 AND ?2 GROUP BY b",
     [S_OP_INS] = "INSERT INTO ops(" ROW_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
     [S_OP_UPD] = "UPDATE ops SET dur=?2, tool=?3, target=?4, session=?5, project=?6, flags=?7, "
                  "size=?8, rbytes=?9, err=?10, meta=?11 WHERE id=?1",
-    [S_RU_GET] = "SELECT " RU_COLS " FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 AND tool=?4",
-    [S_RU_PUT] = "INSERT OR REPLACE INTO rollups(lvl, b, project, tool, " RU_COLS ") "
-                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-    [S_RU_DEL] = "DELETE FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 AND tool=?4",
-    [S_TG_ADD] = "INSERT INTO targets VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT DO UPDATE SET "
-                 "n = n + excluded.n, failed = failed + excluded.failed, "
-                 "sum_us = sum_us + excluded.sum_us, max_us = max(max_us, excluded.max_us)",
-    [S_TG_CLEAN] = "DELETE FROM targets WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4 "
-                   "AND n <= 0",
-    [S_RR_ADD] = "INSERT INTO rereads VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET "
-                 "n = n + excluded.n, bytes = bytes + excluded.bytes, "
-                 "sum_us = sum_us + excluded.sum_us, last_ms = max(last_ms, excluded.last_ms)",
-    [S_RR_CLEAN] = "DELETE FROM rereads WHERE session=?1 AND target=?2 AND n <= 0",
-    [S_SS_ADD] = "INSERT INTO sessions VALUES(?1,?2,?3) ON CONFLICT DO UPDATE SET "
-                 "first_ms = min(first_ms, excluded.first_ms), "
-                 "last_ms = max(last_ms, excluded.last_ms)",
-    [S_META_ADD] = "UPDATE meta SET v = v + ?2 WHERE k = ?1",
     [S_META_GET] = "SELECT v FROM meta WHERE k = ?1",
     [S_MARK_GET] = "SELECT off, size, mtime_ns, inode FROM marks WHERE path = ?1",
     [S_MARK_PUT] = "INSERT OR REPLACE INTO marks VALUES(?1,?2,?3,?4,?5)",
-    [S_RU_RANGE] = "SELECT b, tool, project, " RU_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
+    [S_RU_RANGE] = "SELECT b, tool, project, " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
                    "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
     [S_SCAN_ASC] = "SELECT " ROW_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
                    "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
@@ -197,10 +190,18 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_TG_RANGE] = "SELECT day, project, tool, target, n, failed, sum_us, max_us FROM targets "
                    "WHERE day >= ?1 AND day < ?2 AND (?3 = 0 OR project = ?3) "
                    "AND (?4 = 0 OR tool = ?4)",
-    [S_RR_RANGE] = "SELECT session, target, project, n, bytes, sum_us FROM rereads "
-                   "WHERE n >= 3 AND n >= ?1 AND last_ms >= ?2 AND last_ms < ?3 "
-                   "AND (?4 = 0 OR project = ?4) AND (?5 = 0 OR session = ?5) "
-                   "ORDER BY n DESC, sum_us DESC",
+    /* Repeated reads: the partial index rereads_hot holds only pairs with 3+
+     * reads, and the literal "n >= 3" lets the planner use it. */
+    [S_RR_TOTALS] =
+        "SELECT count(*), coalesce(sum(n), 0), "
+        "coalesce(sum((n - 1) * (CASE WHEN bytes > 0 THEN bytes / n ELSE 4000 END)), 0), "
+        "coalesce(sum(CAST(sum_us AS REAL) * (n - 1) / n), 0) FROM rereads "
+        "WHERE n >= 3 AND last_ms >= ?1 AND last_ms < ?2 "
+        "AND (?3 = 0 OR project = ?3) AND (?4 = 0 OR session = ?4)",
+    [S_RR_TOP] = "SELECT session, target, project, n, bytes, sum_us FROM rereads "
+                 "WHERE n >= 3 AND last_ms >= ?1 AND last_ms < ?2 "
+                 "AND (?3 = 0 OR project = ?3) AND (?4 = 0 OR session = ?4) "
+                 "ORDER BY n DESC, sum_us DESC LIMIT ?5",
     [S_SS_GET] = "SELECT first_ms, last_ms FROM sessions WHERE id = ?1",
     [S_TOOLS] = "SELECT DISTINCT tool FROM rollups WHERE lvl = 2 AND project = 0",
     [S_OP_DEL_RANGE] = "DELETE FROM ops WHERE id >= ?1 AND id < ?2",
@@ -213,6 +214,7 @@ struct store {
     int readonly;
     int64_t empty_str; /* id of "" (the "no project" project) */
     sqlite3_stmt *st[S_COUNT];
+    struct rollup_writer *rw;
     /* Interning caches: text -> id and id -> text. */
     struct kmap text_ids;
     int64_t *text_id_vals;
@@ -359,9 +361,9 @@ int store_open(const char *data_dir, int flags, struct store **out, char *errbuf
     if (!(flags & (STORE_NOCREATE | STORE_READONLY)))
         oflags |= SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(s->db_path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        rc = s->db ? tp_fail(errbuf, TP_EIO, "cannot open %s: %s", s->db_path,
-                             sqlite3_errmsg(s->db))
-                   : tp_fail(errbuf, TP_EIO, "cannot open %s", s->db_path);
+        rc = s->db
+                 ? tp_fail(errbuf, TP_EIO, "cannot open %s: %s", s->db_path, sqlite3_errmsg(s->db))
+                 : tp_fail(errbuf, TP_EIO, "cannot open %s", s->db_path);
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 5000);
@@ -379,6 +381,7 @@ int store_open(const char *data_dir, int flags, struct store **out, char *errbuf
     }
     if ((rc = migrate(s, errbuf)) != 0)
         goto fail;
+    s->rw = rollup_writer_new(s->db);
     s->empty_str = 0;
     *out = s;
     return 0;
@@ -394,6 +397,7 @@ void store_close(struct store *s)
         return;
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    rollup_writer_free(s->rw);
     if (s->db)
         sqlite3_close(s->db);
     for (size_t i = 0; i < s->id_texts.n; i++)
@@ -407,8 +411,14 @@ void store_close(struct store *s)
     free(s);
 }
 
-const char *store_dir(const struct store *s) { return s->dir; }
-const char *store_db_path(const struct store *s) { return s->db_path; }
+const char *store_dir(const struct store *s)
+{
+    return s->dir;
+}
+const char *store_db_path(const struct store *s)
+{
+    return s->db_path;
+}
 
 void store_set_busy_timeout(struct store *s, int ms)
 {
@@ -497,73 +507,10 @@ const char *store_str(struct store *s, int64_t id)
     return text;
 }
 
-/* ---- aggregates ------------------------------------------------------------- */
-
-void agg_init(struct agg *a)
-{
-    memset(a, 0, sizeof *a);
-    sketch_init(&a->sk);
-}
-
-void agg_free(struct agg *a)
-{
-    sketch_free(&a->sk);
-}
-
-void agg_reset(struct agg *a)
-{
-    struct sketch sk = a->sk;
-    memset(a, 0, sizeof *a);
-    a->sk = sk;
-    sketch_reset(&a->sk);
-}
-
-void agg_merge(struct agg *dst, const struct agg *src)
-{
-    if (src->n_timed) {
-        if (!dst->n_timed || src->min_ms < dst->min_ms)
-            dst->min_ms = src->min_ms;
-        if (!dst->n_timed || src->max_ms > dst->max_ms)
-            dst->max_ms = src->max_ms;
-    }
-    dst->n += src->n;
-    dst->n_timed += src->n_timed;
-    dst->sum_ms += src->sum_ms;
-    dst->slow += src->slow;
-    dst->critical += src->critical;
-    dst->failed += src->failed;
-    dst->optimized += src->optimized;
-    dst->attention += src->attention;
-    dst->attention_bytes += src->attention_bytes;
-    sketch_merge(&dst->sk, &src->sk);
-}
-
-void agg_add(struct agg *a, double duration_ms, int success, int optimized, int attention,
-             int64_t size_bytes)
-{
-    a->n++;
-    a->failed += !success;
-    a->optimized += optimized != 0;
-    if (attention) {
-        a->attention++;
-        a->attention_bytes += size_bytes > 0 ? (uint64_t)size_bytes : 0;
-    }
-    if (isnan(duration_ms))
-        return;
-    if (!a->n_timed || duration_ms < a->min_ms)
-        a->min_ms = duration_ms;
-    if (!a->n_timed || duration_ms > a->max_ms)
-        a->max_ms = duration_ms;
-    a->n_timed++;
-    a->sum_ms += duration_ms;
-    a->slow += duration_ms >= TP_SLOW_MS;
-    a->critical += duration_ms >= TP_CRITICAL_MS;
-    sketch_add(&a->sk, duration_ms, 1);
-}
-
 /* ---- rows in memory --------------------------------------------------------- */
 
-/* A row of `ops` with its strings as ids: what contributions are made of. */
+/* A row of `ops` with its strings as ids. err and meta are owned when
+ * `owned` is set, else borrowed from a statement or an op. */
 struct row {
     int64_t id;
     int64_t ts_ms;  /* absolute start time */
@@ -572,13 +519,16 @@ struct row {
     int success, opt, src, is_int, attn, is_read;
     unsigned sources;
     int64_t size, rbytes; /* -1 unknown */
-    char *err, *meta;     /* owned */
+    char *err, *meta;
+    int owned;
 };
 
 static void row_free(struct row *r)
 {
-    free(r->err);
-    free(r->meta);
+    if (r->owned) {
+        free(r->err);
+        free(r->meta);
+    }
     r->err = r->meta = NULL;
 }
 
@@ -592,20 +542,15 @@ static int64_t col_opt_int(sqlite3_stmt *q, int col)
     return sqlite3_column_type(q, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, col);
 }
 
-static char *col_dup(sqlite3_stmt *q, int col)
-{
-    const unsigned char *t = sqlite3_column_text(q, col);
-    return t ? xstrdup((const char *)t) : NULL;
-}
-
 static int is_read_tool(struct store *s, int64_t tool)
 {
     const char *name = store_str(s, tool);
     return name && strcmp(name, "Read") == 0;
 }
 
-/* Fill r from the current result row of a ROW_COLS query. */
-static void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r)
+/* Fill r from the current result row of a ROW_COLS query; with copy, err
+ * and meta are copied (owned), else they point into the statement. */
+static void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r, int copy)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(q, 0);
@@ -624,380 +569,169 @@ static void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r)
     r->sources = (f >> F_SOURCES_SHIFT) & 0x3f;
     r->size = col_opt_int(q, 8);
     r->rbytes = col_opt_int(q, 9);
-    r->err = col_dup(q, 11);
-    r->meta = col_dup(q, 12);
-    r->is_read = is_read_tool(s, r->tool);
+    const char *err = (const char *)sqlite3_column_text(q, 11);
+    const char *meta = (const char *)sqlite3_column_text(q, 12);
+    r->owned = copy;
+    r->err = err ? (copy ? xstrdup(err) : (char *)err) : NULL;
+    r->meta = meta ? (copy ? xstrdup(meta) : (char *)meta) : NULL;
+    /* Only contributions need is_read: set it when the row is copied for a
+     * merge (scans skip the string lookup). */
+    r->is_read = copy ? is_read_tool(s, r->tool) : 0;
 }
 
-/* ---- contributions (deltas) ------------------------------------------------ */
-
-struct ru_delta {
-    int64_t n, nt, slow, crit, failed, opt, attn, attn_bytes, sum_us;
-    int64_t min_us, max_us; /* over added durations; -1 none */
-    struct sketch plus;
-    double *minus; /* durations (ms) to remove from the sketch */
-    size_t nminus, aminus;
-};
-
-struct tg_delta {
-    int64_t n, failed, sum_us, max_us;
-};
-
-struct rr_delta {
-    int64_t n, bytes, sum_us, last_ms, project;
-};
-
-struct ss_delta {
-    int64_t first_ms, last_ms;
-};
-
-/* The contributions of one batch, keyed like the rows they will update. */
-struct delta_set {
-    struct kmap ru;
-    struct ru_delta *ru_v;
-    size_t ru_alloc;
-    struct kmap tg;
-    struct tg_delta *tg_v;
-    size_t tg_alloc;
-    struct kmap rr;
-    struct rr_delta *rr_v;
-    size_t rr_alloc;
-    struct kmap ss;
-    struct ss_delta *ss_v;
-    size_t ss_alloc;
-    int64_t operations;
-};
-
-static void deltas_init(struct delta_set *d)
+static void row_contrib(const struct row *r, struct rollup_contrib *c)
 {
-    memset(d, 0, sizeof *d);
+    c->ts_ms = r->ts_ms;
+    c->dur_us = r->dur_us;
+    c->tool = r->tool;
+    c->target = r->target;
+    c->session = r->session;
+    c->project = r->project;
+    c->success = r->success;
+    c->opt = r->opt;
+    c->attn = r->attn;
+    c->is_read = r->is_read;
+    c->size = r->size;
 }
 
-static void deltas_free(struct delta_set *d)
+static void contribute(struct rollup_deltas *d, const struct row *r, int sign, int counted)
 {
-    for (size_t i = 0; i < d->ru.n; i++) {
-        sketch_free(&d->ru_v[i].plus);
-        free(d->ru_v[i].minus);
-    }
-    free(d->ru_v);
-    free(d->tg_v);
-    free(d->rr_v);
-    free(d->ss_v);
-    kmap_free(&d->ru);
-    kmap_free(&d->tg);
-    kmap_free(&d->rr);
-    kmap_free(&d->ss);
-}
-
-/* Index of key in map, growing vals (of elem bytes each) to match; a new
- * slot is zeroed and *added set. */
-static size_t delta_slot(struct kmap *map, void **vals, size_t *alloc, size_t elem,
-                         const void *key, size_t klen, int *added)
-{
-    size_t i = kmap_put(map, key, klen, added);
-    if (i >= *alloc) {
-        *alloc = *alloc ? *alloc * 2 : 64;
-        *vals = xreallocarray(*vals, *alloc, elem);
-    }
-    if (*added)
-        memset((char *)*vals + i * elem, 0, elem);
-    return i;
-}
-
-static void ru_contribute(struct delta_set *d, int lvl, int64_t b, int64_t project,
-                          const struct row *r, int sign)
-{
-    int64_t key[4] = {lvl, b, project, r->tool};
-    int added;
-    size_t i = delta_slot(&d->ru, (void **)&d->ru_v, &d->ru_alloc, sizeof *d->ru_v, key,
-                          sizeof key, &added);
-    struct ru_delta *v = &d->ru_v[i];
-    if (added) {
-        sketch_init(&v->plus);
-        v->min_us = v->max_us = -1;
-    }
-    v->n += sign;
-    v->failed += sign * !r->success;
-    v->opt += sign * r->opt;
-    if (r->attn) {
-        v->attn += sign;
-        v->attn_bytes += sign * (r->size > 0 ? r->size : 0);
-    }
-    if (r->dur_us < 0)
-        return;
-    double ms = (double)r->dur_us / 1000.0;
-    v->nt += sign;
-    v->sum_us += sign * r->dur_us;
-    v->slow += sign * (ms >= TP_SLOW_MS);
-    v->crit += sign * (ms >= TP_CRITICAL_MS);
-    if (sign > 0) {
-        sketch_add(&v->plus, ms, 1);
-        if (v->min_us < 0 || r->dur_us < v->min_us)
-            v->min_us = r->dur_us;
-        if (r->dur_us > v->max_us)
-            v->max_us = r->dur_us;
-    } else {
-        if (v->nminus == v->aminus) {
-            v->aminus = v->aminus ? v->aminus * 2 : 8;
-            v->minus = xreallocarray(v->minus, v->aminus, sizeof(double));
-        }
-        v->minus[v->nminus++] = ms;
-    }
-}
-
-/* Add (sign +1) or retract (sign -1) a row's contribution to every
- * aggregate. */
-static void contribute(struct delta_set *d, const struct row *r, int sign)
-{
-    int added;
-    for (int lvl = 0; lvl < ROLLUP_LEVELS; lvl++) {
-        int64_t b = tpt_floor_div(r->ts_ms, rollup_width_ms[lvl]);
-        ru_contribute(d, lvl, b, r->project, r, sign);
-        ru_contribute(d, lvl, b, 0, r, sign);
-    }
-
-    int64_t tkey[4] = {tpt_floor_div(r->ts_ms, DAY_MS), r->project, r->tool, r->target};
-    size_t i = delta_slot(&d->tg, (void **)&d->tg_v, &d->tg_alloc, sizeof *d->tg_v, tkey,
-                          sizeof tkey, &added);
-    struct tg_delta *t = &d->tg_v[i];
-    t->n += sign;
-    t->failed += sign * !r->success;
-    if (r->dur_us >= 0) {
-        t->sum_us += sign * r->dur_us;
-        if (sign > 0 && r->dur_us > t->max_us)
-            t->max_us = r->dur_us;
-    }
-
-    /* Repeated reads: full reads (no offset/limit) of one file in one
-     * session. Paging through a file with offset/limit is what we
-     * recommend, so it does not count. */
-    if (r->is_read && r->session && r->target && !r->opt) {
-        int64_t rkey[2] = {r->session, r->target};
-        i = delta_slot(&d->rr, (void **)&d->rr_v, &d->rr_alloc, sizeof *d->rr_v, rkey,
-                       sizeof rkey, &added);
-        struct rr_delta *x = &d->rr_v[i];
-        x->n += sign;
-        x->bytes += sign * (r->size > 0 ? r->size : 0);
-        x->sum_us += sign * (r->dur_us > 0 ? r->dur_us : 0);
-        x->project = r->project;
-        if (r->ts_ms > x->last_ms)
-            x->last_ms = r->ts_ms;
-    }
-
-    if (sign > 0 && r->session) {
-        i = delta_slot(&d->ss, (void **)&d->ss_v, &d->ss_alloc, sizeof *d->ss_v, &r->session,
-                       sizeof r->session, &added);
-        struct ss_delta *x = &d->ss_v[i];
-        if (added || r->ts_ms < x->first_ms)
-            x->first_ms = r->ts_ms;
-        int64_t end = r->ts_ms + (r->dur_us > 0 ? r->dur_us / 1000 : 0);
-        if (added || end > x->last_ms)
-            x->last_ms = end;
-    }
-}
-
-/* Read rollup columns (RU_COLS starting at col) into a. */
-static int agg_from_stmt(sqlite3_stmt *q, int col, struct agg *a)
-{
-    a->n = (uint64_t)sqlite3_column_int64(q, col + 0);
-    a->n_timed = (uint64_t)sqlite3_column_int64(q, col + 1);
-    a->sum_ms = (double)sqlite3_column_int64(q, col + 2) / 1000.0;
-    a->min_ms = (double)sqlite3_column_int64(q, col + 3) / 1000.0;
-    a->max_ms = (double)sqlite3_column_int64(q, col + 4) / 1000.0;
-    a->slow = (uint64_t)sqlite3_column_int64(q, col + 5);
-    a->critical = (uint64_t)sqlite3_column_int64(q, col + 6);
-    a->failed = (uint64_t)sqlite3_column_int64(q, col + 7);
-    a->optimized = (uint64_t)sqlite3_column_int64(q, col + 8);
-    a->attention = (uint64_t)sqlite3_column_int64(q, col + 9);
-    a->attention_bytes = (uint64_t)sqlite3_column_int64(q, col + 10);
-    const void *blob = sqlite3_column_blob(q, col + 11);
-    int n = sqlite3_column_bytes(q, col + 11);
-    return sketch_decode_add(&a->sk, blob, (size_t)n);
-}
-
-static int flush_rollup(struct store *s, const int64_t *key, struct ru_delta *v, struct agg *cur,
-                        struct buf *blob, char *errbuf)
-{
-    sqlite3_stmt *q = stmt(s, S_RU_GET);
-    for (int k = 0; k < 4; k++)
-        sqlite3_bind_int64(q, k + 1, key[k]);
-    agg_reset(cur);
-    int64_t min_us = -1, max_us = -1, sum_us = 0;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        if (agg_from_stmt(q, 0, cur) != 0)
-            return tp_fail(errbuf, TP_EDB, "a stored sketch is corrupt (rollup %lld/%lld)",
-                           (long long)key[0], (long long)key[1]);
-        sum_us = sqlite3_column_int64(q, 2);
-        min_us = col_opt_int(q, 3);
-        max_us = col_opt_int(q, 4);
-    } else if (rc != SQLITE_DONE) {
-        return db_fail(s, errbuf, "reading a rollup");
-    }
-    sqlite3_reset(q);
-
-    int64_t n = (int64_t)cur->n + v->n;
-    if (n <= 0) {
-        q = stmt(s, S_RU_DEL);
-        for (int k = 0; k < 4; k++)
-            sqlite3_bind_int64(q, k + 1, key[k]);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            return db_fail(s, errbuf, "deleting a rollup");
-        return 0;
-    }
-    sketch_merge(&cur->sk, &v->plus);
-    for (size_t k = 0; k < v->nminus; k++)
-        sketch_remove(&cur->sk, v->minus[k], 1);
-    if (v->min_us >= 0 && (min_us < 0 || v->min_us < min_us))
-        min_us = v->min_us;
-    if (v->max_us > max_us)
-        max_us = v->max_us;
-    buf_reset(blob);
-    if (sketch_encode(&cur->sk, blob) != 0)
-        return tp_fail(errbuf, TP_ETOOBIG, "a rollup sketch grew past its cap");
-
-    q = stmt(s, S_RU_PUT);
-    for (int k = 0; k < 4; k++)
-        sqlite3_bind_int64(q, k + 1, key[k]);
-    sqlite3_bind_int64(q, 5, n);
-    sqlite3_bind_int64(q, 6, (int64_t)cur->n_timed + v->nt);
-    sqlite3_bind_int64(q, 7, sum_us + v->sum_us);
-    if (min_us >= 0)
-        sqlite3_bind_int64(q, 8, min_us);
-    if (max_us >= 0)
-        sqlite3_bind_int64(q, 9, max_us);
-    sqlite3_bind_int64(q, 10, (int64_t)cur->slow + v->slow);
-    sqlite3_bind_int64(q, 11, (int64_t)cur->critical + v->crit);
-    sqlite3_bind_int64(q, 12, (int64_t)cur->failed + v->failed);
-    sqlite3_bind_int64(q, 13, (int64_t)cur->optimized + v->opt);
-    sqlite3_bind_int64(q, 14, (int64_t)cur->attention + v->attn);
-    sqlite3_bind_int64(q, 15, (int64_t)cur->attention_bytes + v->attn_bytes);
-    sqlite3_bind_blob(q, 16, blob->data, (int)blob->len, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        return db_fail(s, errbuf, "writing a rollup");
-    return 0;
-}
-
-static int flush_deltas(struct store *s, struct delta_set *d, char *errbuf)
-{
-    int rc = 0;
-    struct agg cur;
-    struct buf blob;
-    agg_init(&cur);
-    buf_init(&blob, SKETCH_MAX_BLOB * 4);
-    for (size_t i = 0; i < d->ru.n && rc == 0; i++) {
-        struct ru_delta *v = &d->ru_v[i];
-        if (!v->n && !v->nt && !v->failed && !v->opt && !v->attn && !v->plus.count &&
-            !v->nminus)
-            continue; /* retracted and re-added unchanged */
-        rc = flush_rollup(s, kmap_key(&d->ru, i, NULL), v, &cur, &blob, errbuf);
-    }
-    agg_free(&cur);
-    buf_free(&blob);
-    for (size_t i = 0; i < d->tg.n && rc == 0; i++) {
-        const int64_t *k = kmap_key(&d->tg, i, NULL);
-        struct tg_delta *t = &d->tg_v[i];
-        if (!t->n && !t->failed && !t->sum_us && !t->max_us)
-            continue;
-        sqlite3_stmt *q = stmt(s, S_TG_ADD);
-        for (int c = 0; c < 4; c++)
-            sqlite3_bind_int64(q, c + 1, k[c]);
-        sqlite3_bind_int64(q, 5, t->n);
-        sqlite3_bind_int64(q, 6, t->failed);
-        sqlite3_bind_int64(q, 7, t->sum_us);
-        sqlite3_bind_int64(q, 8, t->max_us);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            rc = db_fail(s, errbuf, "writing target totals");
-        if (rc == 0 && t->n < 0) {
-            q = stmt(s, S_TG_CLEAN);
-            for (int c = 0; c < 4; c++)
-                sqlite3_bind_int64(q, c + 1, k[c]);
-            if (sqlite3_step(q) != SQLITE_DONE)
-                rc = db_fail(s, errbuf, "cleaning target totals");
-        }
-    }
-    for (size_t i = 0; i < d->rr.n && rc == 0; i++) {
-        const int64_t *k = kmap_key(&d->rr, i, NULL);
-        struct rr_delta *x = &d->rr_v[i];
-        if (!x->n && !x->bytes && !x->sum_us)
-            continue;
-        sqlite3_stmt *q = stmt(s, S_RR_ADD);
-        sqlite3_bind_int64(q, 1, k[0]);
-        sqlite3_bind_int64(q, 2, k[1]);
-        sqlite3_bind_int64(q, 3, x->project);
-        sqlite3_bind_int64(q, 4, x->n);
-        sqlite3_bind_int64(q, 5, x->bytes);
-        sqlite3_bind_int64(q, 6, x->sum_us);
-        sqlite3_bind_int64(q, 7, x->last_ms);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            rc = db_fail(s, errbuf, "writing read counts");
-        if (rc == 0 && x->n < 0) {
-            q = stmt(s, S_RR_CLEAN);
-            sqlite3_bind_int64(q, 1, k[0]);
-            sqlite3_bind_int64(q, 2, k[1]);
-            if (sqlite3_step(q) != SQLITE_DONE)
-                rc = db_fail(s, errbuf, "cleaning read counts");
-        }
-    }
-    for (size_t i = 0; i < d->ss.n && rc == 0; i++) {
-        const int64_t *k = kmap_key(&d->ss, i, NULL);
-        sqlite3_stmt *q = stmt(s, S_SS_ADD);
-        sqlite3_bind_int64(q, 1, k[0]);
-        sqlite3_bind_int64(q, 2, d->ss_v[i].first_ms);
-        sqlite3_bind_int64(q, 3, d->ss_v[i].last_ms);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            rc = db_fail(s, errbuf, "writing session spans");
-    }
-    if (rc == 0 && d->operations) {
-        sqlite3_stmt *q = stmt(s, S_META_ADD);
-        sqlite3_bind_text(q, 1, "operations", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 2, d->operations);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            rc = db_fail(s, errbuf, "counting operations");
-    }
-    return rc;
+    struct rollup_contrib c;
+    row_contrib(r, &c);
+    rollup_contribute(d, &c, sign, counted);
 }
 
 /* ---- identity ------------------------------------------------------------- */
 
-/* An operation's identity: the tool_use_id text, or for ids derived by
- * op_derive_id ("tp-" + 16 hex digits) the 64-bit number, stored as an
- * INTEGER to keep rows small. */
+/* An operation's identity as stored in ops.uid, in the smallest form that
+ * keeps it exact:
+ *   - Claude Code's ids, "toolu_01" + 22 base-62 characters, as a 17-byte
+ *     BLOB (the base-62 number; 30 bytes of text become 17);
+ *   - ids derived by op_derive_id ("tp-" + 16 hex digits) as an INTEGER;
+ *   - anything else as TEXT. */
+#define UID_PREFIX "toolu_01"
+#define UID_DIGITS 22
+#define UID_BLOB 17
+
 struct uid {
     const char *text;
-    int derived;
+    enum { UID_TEXT, UID_DERIVED, UID_PACKED } kind;
     int64_t num;
+    unsigned char blob[UID_BLOB];
     uint32_t slot;
 };
 
+static int b62_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 36;
+    return -1;
+}
+
+/* digits (base 62, most significant first) -> big-endian bytes. */
+static int b62_pack(const char *digits, unsigned char *out)
+{
+    memset(out, 0, UID_BLOB);
+    for (int i = 0; i < UID_DIGITS; i++) {
+        int v = b62_value(digits[i]);
+        if (v < 0)
+            return 0;
+        unsigned carry = (unsigned)v;
+        for (int k = UID_BLOB - 1; k >= 0; k--) {
+            unsigned x = out[k] * 62u + carry;
+            out[k] = (unsigned char)(x & 0xff);
+            carry = x >> 8;
+        }
+    }
+    return 1;
+}
+
+static void b62_unpack(const unsigned char *in, char *out)
+{
+    static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    unsigned char n[UID_BLOB];
+    memcpy(n, in, UID_BLOB);
+    memcpy(out, UID_PREFIX, sizeof UID_PREFIX - 1);
+    for (int i = UID_DIGITS - 1; i >= 0; i--) {
+        unsigned rem = 0;
+        for (int k = 0; k < UID_BLOB; k++) {
+            unsigned x = (rem << 8) | n[k];
+            n[k] = (unsigned char)(x / 62);
+            rem = x % 62;
+        }
+        out[sizeof UID_PREFIX - 1 + i] = b62[rem];
+    }
+    out[sizeof UID_PREFIX - 1 + UID_DIGITS] = '\0';
+}
+
 static void uid_make(const char *text, struct uid *u)
 {
-    u->text = text;
-    u->derived = 0;
-    u->num = 0;
     size_t n = strlen(text);
+    u->text = text;
+    u->kind = UID_TEXT;
+    u->num = 0;
     if (n == 19 && memcmp(text, "tp-", 3) == 0 && strspn(text + 3, "0123456789abcdef") == 16) {
-        u->derived = 1;
+        u->kind = UID_DERIVED;
         u->num = (int64_t)strtoull(text + 3, NULL, 16);
+    } else if (n == sizeof UID_PREFIX - 1 + UID_DIGITS &&
+               memcmp(text, UID_PREFIX, sizeof UID_PREFIX - 1) == 0 &&
+               b62_pack(text + sizeof UID_PREFIX - 1, u->blob)) {
+        u->kind = UID_PACKED;
     }
     u->slot = (uint32_t)hash_str(text);
+}
+
+static void bind_uid(sqlite3_stmt *q, int col, const struct uid *u)
+{
+    if (u->kind == UID_DERIVED)
+        sqlite3_bind_int64(q, col, u->num);
+    else if (u->kind == UID_PACKED)
+        sqlite3_bind_blob(q, col, u->blob, UID_BLOB, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(q, col, u->text, -1, SQLITE_STATIC);
 }
 
 static int uid_matches(sqlite3_stmt *q, int col, const struct uid *u)
 {
     int type = sqlite3_column_type(q, col);
-    if (u->derived)
-        return type == SQLITE_INTEGER && sqlite3_column_int64(q, col) == u->num;
+    switch (u->kind) {
+    case UID_DERIVED: return type == SQLITE_INTEGER && sqlite3_column_int64(q, col) == u->num;
+    case UID_PACKED:
+        return type == SQLITE_BLOB && sqlite3_column_bytes(q, col) == UID_BLOB &&
+               memcmp(sqlite3_column_blob(q, col), u->blob, UID_BLOB) == 0;
+    case UID_TEXT: break;
+    }
     return type == SQLITE_TEXT && strcmp((const char *)sqlite3_column_text(q, col), u->text) == 0;
 }
 
-/* Look for u in hour's slot chain. Returns 1 when found (row read into
- * *found), 0 when not (then *free_id is the first empty slot), <0 on
- * error. */
-static int probe_hour(struct store *s, int64_t hour, const struct uid *u, struct row *found,
-                      int64_t *free_id, char *errbuf)
+/* The text of a stored uid column (buf holds at least 40 bytes). */
+static const char *uid_text(sqlite3_stmt *q, int col, char *buf)
 {
-    for (uint32_t k = 0; k < 4096; k++) {
+    switch (sqlite3_column_type(q, col)) {
+    case SQLITE_INTEGER:
+        snprintf(buf, 40, "tp-%016llx", (unsigned long long)sqlite3_column_int64(q, col));
+        return buf;
+    case SQLITE_BLOB:
+        if (sqlite3_column_bytes(q, col) != UID_BLOB)
+            return NULL;
+        b62_unpack(sqlite3_column_blob(q, col), buf);
+        return buf;
+    case SQLITE_NULL: return NULL;
+    }
+    return (const char *)sqlite3_column_text(q, col);
+}
+
+/* Walk hour's slot chain from slot + k0. Returns 1 when found (row read
+ * into *found), 0 when not (then *free_id is the first empty slot), <0 on
+ * error. */
+static int probe_chain(struct store *s, int64_t hour, uint32_t k0, const struct uid *u,
+                       struct row *found, int64_t *free_id, char *errbuf)
+{
+    for (uint32_t k = k0; k < 4096; k++) {
         int64_t id = (hour << 32) | (int64_t)(uint32_t)(u->slot + k);
         sqlite3_stmt *q = stmt(s, S_OP_GET);
         sqlite3_bind_int64(q, 1, id);
@@ -1009,7 +743,7 @@ static int probe_hour(struct store *s, int64_t hour, const struct uid *u, struct
         if (rc != SQLITE_ROW)
             return db_fail(s, errbuf, "looking up an operation");
         if (uid_matches(q, 10, u)) {
-            row_from_stmt(s, q, found);
+            row_from_stmt(s, q, found, 1);
             sqlite3_reset(q);
             return 1;
         }
@@ -1017,9 +751,164 @@ static int probe_hour(struct store *s, int64_t hour, const struct uid *u, struct
     return tp_fail(errbuf, TP_EDB, "slot chain too long in hour %lld", (long long)hour);
 }
 
+/* What a batch knows about the hours it writes to: how many calls each
+ * held before the batch began (from the hourly rollups, which are exact),
+ * and every call the batch itself has stored so far. With it, an hour that
+ * was empty before the batch is never probed in SQLite: the batch's own
+ * index says everything about it. A bulk import of new history, the case
+ * that must reach hundreds of thousands of calls a second, then costs one
+ * insert per call and no lookups. */
+struct batch_index {
+    int64_t h0, h1;   /* hours covered by `before`, inclusive */
+    int64_t *before;  /* calls per hour before the batch (h0..h1) */
+    struct kmap ids;  /* ids stored by this batch */
+    struct kmap uids; /* (hour, identity) -> index into uid_ids */
+    int64_t *uid_ids;
+    size_t alloc;
+};
+
+#define BATCH_MAX_HOURS (24 * 366 * 20)
+
+static int batch_index_init(struct store *s, struct batch_index *bi, const struct op *ops, size_t n,
+                            char *errbuf)
+{
+    memset(bi, 0, sizeof *bi);
+    if (!n)
+        return 0;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        int64_t h = tpt_floor_div(ops[i].ts_ms, HOUR_MS);
+        lo = h < lo ? h : lo;
+        hi = h > hi ? h : hi;
+    }
+    bi->h0 = lo - 1;
+    bi->h1 = hi + 1;
+    if (bi->h1 - bi->h0 >= BATCH_MAX_HOURS) {
+        bi->before = NULL; /* too wide to map: every hour is probed */
+        return 0;
+    }
+    bi->before = xcalloc((size_t)(bi->h1 - bi->h0 + 1), sizeof(int64_t));
+    sqlite3_stmt *q = stmt(s, S_HOUR_COUNTS);
+    sqlite3_bind_int64(q, 1, bi->h0);
+    sqlite3_bind_int64(q, 2, bi->h1);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t h = sqlite3_column_int64(q, 0);
+        if (h >= bi->h0 && h <= bi->h1)
+            bi->before[h - bi->h0] = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, errbuf, "reading hourly counts");
+    return 0;
+}
+
+static void batch_index_free(struct batch_index *bi)
+{
+    free(bi->before);
+    free(bi->uid_ids);
+    kmap_free(&bi->ids);
+    kmap_free(&bi->uids);
+}
+
+/* Did hour h hold any call before the batch? (1 when unknown.) */
+static int hour_had_calls(const struct batch_index *bi, int64_t h)
+{
+    if (!bi->before || h < bi->h0 || h > bi->h1)
+        return 1;
+    return bi->before[h - bi->h0] > 0;
+}
+
+/* The key of (hour, identity) in bi->uids, in key[] (>= 9 + TP_MAX_ID). */
+static size_t uid_key(int64_t hour, const struct uid *u, unsigned char *key)
+{
+    memcpy(key, &hour, 8);
+    key[8] = (unsigned char)u->kind;
+    if (u->kind == UID_DERIVED) {
+        memcpy(key + 9, &u->num, 8);
+        return 17;
+    }
+    if (u->kind == UID_PACKED) {
+        memcpy(key + 9, u->blob, UID_BLOB);
+        return 9 + UID_BLOB;
+    }
+    size_t n = strlen(u->text);
+    memcpy(key + 9, u->text, n);
+    return 9 + n;
+}
+
+static void batch_index_add(struct batch_index *bi, int64_t id, const struct uid *u)
+{
+    unsigned char key[16 + TP_MAX_ID];
+    int added;
+    kmap_put(&bi->ids, &id, sizeof id, &added);
+    size_t i = kmap_put(&bi->uids, key, uid_key(id >> 32, u, key), &added);
+    if (i >= bi->alloc) {
+        bi->alloc = bi->alloc ? bi->alloc * 2 : 1024;
+        bi->uid_ids = xreallocarray(bi->uid_ids, bi->alloc, sizeof(int64_t));
+    }
+    bi->uid_ids[i] = id;
+}
+
+static int read_row(struct store *s, int64_t id, struct row *r, char *errbuf)
+{
+    sqlite3_stmt *q = stmt(s, S_OP_GET);
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        row_from_stmt(s, q, r, 1);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : db_fail(s, errbuf, "reading an operation");
+}
+
+/* Find the stored row of a call that started at ts_ms. The same call
+ * reported by another source started within the hour before or after, so
+ * its slot is looked up in the hours H, H-1 and H+1: in the batch's own
+ * index, then in SQLite for the hours that held calls before the batch.
+ * Returns 1 (found, row in *found), 0 (new: *free_id is where it goes), <0
+ * on error. */
+static int find_call(struct store *s, struct batch_index *bi, int64_t ts_ms, const struct uid *u,
+                     struct row *found, int64_t *free_id, char *errbuf)
+{
+    int64_t hour = tpt_floor_div(ts_ms, HOUR_MS);
+    int64_t hours[3] = {hour, hour - 1, hour + 1};
+    unsigned char key[16 + TP_MAX_ID];
+    for (int i = 0; i < 3; i++) {
+        long k = kmap_find(&bi->uids, key, uid_key(hours[i], u, key));
+        if (k >= 0) {
+            int rc = read_row(s, bi->uid_ids[k], found, errbuf);
+            return rc ? rc : 1;
+        }
+    }
+    *free_id = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!hour_had_calls(bi, hours[i]))
+            continue;
+        int64_t free_here = 0;
+        int rc = probe_chain(s, hours[i], 0, u, found, &free_here, errbuf);
+        if (rc != 0)
+            return rc;
+        if (i == 0)
+            *free_id = free_here;
+    }
+    if (!*free_id) {
+        /* The hour was empty before the batch: the first slot of the chain
+         * that this batch has not taken is free. */
+        for (uint32_t k = 0;; k++) {
+            int64_t id = (hour << 32) | (int64_t)(uint32_t)(u->slot + k);
+            if (kmap_find(&bi->ids, &id, sizeof id) < 0) {
+                *free_id = id;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- inserting and merging ------------------------------------------------- */
 
-/* Build the row an op will be stored as (strings interned). */
+/* Build the row an op will be stored as (strings interned; err and meta
+ * borrowed from the op). */
 static int row_from_op(struct store *s, const struct op *op, struct row *r, char *errbuf)
 {
     memset(r, 0, sizeof *r);
@@ -1038,8 +927,9 @@ static int row_from_op(struct store *s, const struct op *op, struct row *r, char
     r->sources = 1u << op->source;
     r->size = op->size_bytes;
     r->rbytes = op->result_bytes;
-    r->err = op->error ? xstrdup(op->error) : NULL;
-    r->meta = op->meta ? xstrdup(op->meta) : NULL;
+    r->err = op->error;
+    r->meta = op->meta;
+    r->owned = 0;
     return 0;
 }
 
@@ -1071,10 +961,7 @@ static int insert_row(struct store *s, const struct row *r, const struct uid *u,
     sqlite3_bind_int64(q, 8, row_flags(r));
     bind_opt(q, 9, r->size);
     bind_opt(q, 10, r->rbytes);
-    if (u->derived)
-        sqlite3_bind_int64(q, 11, u->num);
-    else
-        sqlite3_bind_text(q, 11, u->text, -1, SQLITE_STATIC);
+    bind_uid(q, 11, u);
     if (r->err)
         sqlite3_bind_text(q, 12, r->err, -1, SQLITE_STATIC);
     if (r->meta)
@@ -1107,55 +994,87 @@ static int update_row(struct store *s, const struct row *r, char *errbuf)
     return 0;
 }
 
-static void take_str(char **dst, char **src)
+static int highest_source(unsigned sources)
 {
-    if (!*dst && *src) {
-        *dst = *src;
-        *src = NULL;
-    }
+    int h = -1;
+    for (int i = 0; i < OP_SRC_COUNT; i++)
+        if (sources & (1u << i))
+            h = i;
+    return h;
 }
 
-/* Merge a newcomer n into the stored row e (in place). Returns 1 when e
- * changed. The rules: a known duration from a more trusted source (enum
- * op_source order) replaces the stored one; a failure reported by any
- * source stands; fields the stored row lacks are filled in; the generic
- * OTLP name "mcp_tool" gives way to a real MCP tool name. */
-static int merge_row(struct store *s, struct row *e, struct row *n)
+/* Replace *dst (owned) by a copy of src. */
+static void set_text(char **dst, const char *src)
 {
-    struct row before = *e;
-    e->sources |= n->sources;
+    free(*dst);
+    *dst = src ? xstrdup(src) : NULL;
+}
+
+/* Merge a newcomer n into the stored row e (owned strings, in place).
+ * Returns 1 when e changed. The rules: a known duration from a more
+ * trusted source (enum op_source order) replaces the stored one; a failure
+ * reported by any source stands; descriptive text (error, metadata) from a
+ * more trusted source than any before replaces what is stored, otherwise
+ * only fills what is missing; other missing fields are filled in; the
+ * generic OTLP name "mcp_tool" gives way to a real MCP tool name. */
+static int merge_row(struct store *s, struct row *e, const struct row *n)
+{
+    int changed = 0, top = highest_source(e->sources);
+    if ((e->sources | n->sources) != e->sources) {
+        e->sources |= n->sources;
+        changed = 1;
+    }
     if (n->dur_us >= 0 && (e->dur_us < 0 || n->src > e->src)) {
+        changed |= e->dur_us != n->dur_us || e->src != n->src;
         e->dur_us = n->dur_us;
         e->src = n->src;
         e->is_int = n->is_int;
     } else if (e->dur_us < 0 && n->src > e->src) {
         e->src = n->src;
+        changed = 1;
     }
-    if (!n->success)
+    if (!n->success && e->success) {
         e->success = 0;
-    e->opt = e->opt || n->opt;
+        changed = 1;
+    }
+    if (n->opt && !e->opt) {
+        e->opt = 1;
+        changed = 1;
+    }
     if (e->tool != n->tool) {
         const char *et = store_str(s, e->tool);
-        if (et && strcmp(et, "mcp_tool") == 0)
+        if (et && strcmp(et, "mcp_tool") == 0) {
             e->tool = n->tool;
+            changed = 1;
+        }
     }
-    if (!e->target)
-        e->target = n->target;
-    if (!e->session)
-        e->session = n->session;
+#define FILL(field, missing)                                                                       \
+    if ((missing) && e->field != n->field) {                                                       \
+        e->field = n->field;                                                                       \
+        changed = 1;                                                                               \
+    }
+    FILL(target, !e->target && n->target);
+    FILL(session, !e->session && n->session);
+    FILL(size, e->size < 0);
+    FILL(rbytes, e->rbytes < 0);
+#undef FILL
     if (e->project != n->project) {
         const char *ep = store_str(s, e->project);
-        if (!ep || !*ep)
+        if (!ep || !*ep) {
             e->project = n->project;
+            changed = 1;
+        }
     }
-    if (e->size < 0)
-        e->size = n->size;
-    if (e->rbytes < 0)
-        e->rbytes = n->rbytes;
-    take_str(&e->err, &n->err);
-    take_str(&e->meta, &n->meta);
-    if (e->tool != before.tool || e->target != before.target || e->size != before.size ||
-        e->opt != before.opt) {
+    int trusted = n->src > top;
+    if (n->err && (!e->err || (trusted && strcmp(e->err, n->err) != 0))) {
+        set_text(&e->err, n->err);
+        changed = 1;
+    }
+    if (n->meta && (!e->meta || (trusted && strcmp(e->meta, n->meta) != 0))) {
+        set_text(&e->meta, n->meta);
+        changed = 1;
+    }
+    if (changed) {
         struct op tmp;
         op_init(&tmp);
         tmp.tool = (char *)store_str(s, e->tool);
@@ -1165,13 +1084,12 @@ static int merge_row(struct store *s, struct row *e, struct row *n)
         e->attn = tmp.tool ? op_attention(&tmp) : 0;
         e->is_read = is_read_tool(s, e->tool);
     }
-    return memcmp(&before, e, offsetof(struct row, err)) != 0 || before.err != e->err ||
-           before.meta != e->meta;
+    return changed;
 }
 
 /* Store one op inside the open transaction. */
-static int insert_one(struct store *s, const struct op *op, struct delta_set *d,
-                      struct store_result *res, char *errbuf)
+static int insert_one(struct store *s, const struct op *op, struct batch_index *bi,
+                      struct rollup_deltas *d, struct store_result *res, char *errbuf)
 {
     int rc;
     char *owned_id = op->tool_use_id ? NULL : op_derive_id(op, "");
@@ -1179,31 +1097,23 @@ static int insert_one(struct store *s, const struct op *op, struct delta_set *d,
     uid_make(op->tool_use_id ? op->tool_use_id : owned_id, &u);
     struct row n, e;
     memset(&e, 0, sizeof e);
-    if ((rc = row_from_op(s, op, &n, errbuf)) != 0)
-        goto out;
-
-    int64_t hour = tpt_floor_div(op->ts_ms, HOUR_MS), free_id = 0, ignored;
-    rc = probe_hour(s, hour, &u, &e, &free_id, errbuf);
-    if (rc == 0)
-        rc = probe_hour(s, hour - 1, &u, &e, &ignored, errbuf);
-    if (rc == 0)
-        rc = probe_hour(s, hour + 1, &u, &e, &ignored, errbuf);
-    if (rc < 0)
+    int64_t free_id = 0;
+    if ((rc = row_from_op(s, op, &n, errbuf)) != 0 ||
+        (rc = find_call(s, bi, op->ts_ms, &u, &e, &free_id, errbuf)) < 0)
         goto out;
     if (rc == 0) {
         n.id = free_id;
         if ((rc = insert_row(s, &n, &u, errbuf)) != 0)
             goto out;
-        contribute(d, &n, +1);
-        d->operations++;
+        batch_index_add(bi, n.id, &u);
+        contribute(d, &n, +1, 1);
         res->inserted++;
         goto out;
     }
     struct row old = e;
-    old.err = old.meta = NULL; /* contributions never read them */
     if (merge_row(s, &e, &n)) {
-        contribute(d, &old, -1);
-        contribute(d, &e, +1);
+        contribute(d, &old, -1, 0);
+        contribute(d, &e, +1, 0);
         if ((rc = update_row(s, &e, errbuf)) != 0)
             goto out;
         res->merged++;
@@ -1212,7 +1122,6 @@ static int insert_one(struct store *s, const struct op *op, struct delta_set *d,
     }
     rc = 0;
 out:
-    row_free(&n);
     row_free(&e);
     free(owned_id);
     return rc;
@@ -1240,28 +1149,78 @@ static int begin(struct store *s, char *errbuf)
     return 0;
 }
 
+static void rollback(struct store *s)
+{
+    exec(s, "ROLLBACK");
+    /* The interning cache may hold ids of strings the rollback undid. */
+    kmap_clear(&s->text_ids);
+}
+
+struct order {
+    uint64_t key; /* the row id the op will most likely get */
+    size_t i;
+};
+
+/* Stable LSD radix sort by key, 8 bits a pass, skipping passes whose
+ * digit is the same everywhere (the high bytes of a batch's hours). A
+ * comparison sort cost more than the inserts it speeds up. */
+static void sort_order(struct order *v, size_t n)
+{
+    struct order *tmp = xmalloc((n ? n : 1) * sizeof *tmp), *src = v, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((src[i].key >> shift) & 0xff) + 1]++;
+        if (n && count[((src[0].key >> shift) & 0xff) + 1] == n)
+            continue;
+        for (int d = 0; d < 256; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i].key >> shift) & 0xff]++] = src[i];
+        struct order *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    free(tmp);
+}
+
 int store_insert(struct store *s, struct op *ops, size_t n, const struct store_mark *mark,
                  struct store_result *res, char *errbuf)
 {
     struct store_result local = {0};
-    struct delta_set d;
     int rc;
     if ((rc = begin(s, errbuf)) != 0)
         return rc;
-    deltas_init(&d);
+    struct rollup_deltas *d = rollup_deltas_new();
+    struct batch_index bi;
+    rc = batch_index_init(s, &bi, ops, n, errbuf);
+    /* Insert in row id order: new rows then append to the table's b-tree
+     * instead of splitting pages all over the current hour, which is both
+     * faster and leaves the pages full. */
+    struct order *ord = xmalloc((n ? n : 1) * sizeof *ord);
+    for (size_t i = 0; i < n; i++) {
+        char *derived = ops[i].tool_use_id ? NULL : op_derive_id(&ops[i], "");
+        ord[i].key = ((uint64_t)tpt_floor_div(ops[i].ts_ms, HOUR_MS) << 32) |
+                     (uint32_t)hash_str(derived ? derived : ops[i].tool_use_id);
+        ord[i].i = i;
+        free(derived);
+    }
+    sort_order(ord, n);
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = insert_one(s, &ops[i], &d, &local, errbuf);
+        rc = insert_one(s, &ops[ord[i].i], &bi, d, &local, errbuf);
+    free(ord);
+    batch_index_free(&bi);
     if (rc == 0)
-        rc = flush_deltas(s, &d, errbuf);
+        rc = rollup_flush(s->rw, d, errbuf);
     if (rc == 0 && mark)
         rc = put_mark(s, mark, errbuf);
-    deltas_free(&d);
+    rollup_deltas_free(d);
     if (rc == 0 && exec(s, "COMMIT") != 0)
         rc = db_fail(s, errbuf, "committing");
     if (rc != 0) {
-        exec(s, "ROLLBACK");
-        /* The interning cache may hold ids of strings the rollback undid. */
-        kmap_clear(&s->text_ids);
+        rollback(s);
         return rc;
     }
     if (res) {
@@ -1328,7 +1287,7 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
 /* The row callback's view: strings borrowed from the cache and the
  * statement, valid during the call. */
 static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r,
-                           struct store_row *out, char *uidbuf)
+                           struct store_row *out, char *uidbuf, int ids_only)
 {
     memset(out, 0, sizeof *out);
     out->id = r->id;
@@ -1340,11 +1299,6 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
     out->attention = r->attn;
     struct op *op = &out->op;
     op_init(op);
-    op->tool = (char *)store_str(s, r->tool);
-    op->target = (char *)store_str(s, r->target);
-    op->session_id = (char *)store_str(s, r->session);
-    const char *proj = store_str(s, r->project);
-    op->project = proj && *proj ? (char *)proj : NULL;
     op->duration_ms = r->dur_us >= 0 ? (double)r->dur_us / 1000.0 : NAN;
     op->ts_ms = r->ts_ms;
     op->success = r->success;
@@ -1353,14 +1307,16 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
     op->result_bytes = r->rbytes;
     op->source = (enum op_source)r->src;
     op->duration_is_int = r->is_int;
+    if (ids_only)
+        return;
+    op->tool = (char *)store_str(s, r->tool);
+    op->target = (char *)store_str(s, r->target);
+    op->session_id = (char *)store_str(s, r->session);
+    const char *proj = store_str(s, r->project);
+    op->project = proj && *proj ? (char *)proj : NULL;
     op->error = r->err;
     op->meta = r->meta;
-    if (sqlite3_column_type(q, 10) == SQLITE_INTEGER) {
-        snprintf(uidbuf, 24, "tp-%016llx", (unsigned long long)sqlite3_column_int64(q, 10));
-        op->tool_use_id = uidbuf;
-    } else {
-        op->tool_use_id = (char *)sqlite3_column_text(q, 10);
-    }
+    op->tool_use_id = (char *)uid_text(q, 10, uidbuf);
 }
 
 /* Scan hours [h0, h1) in one query. Returns 1 when the callback stopped. */
@@ -1374,10 +1330,10 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
     sqlite3_bind_int64(q, 4, sc->f.project);
     sqlite3_bind_int64(q, 5, sc->f.session);
     int rc, stop = 0;
-    char uidbuf[24];
+    char uidbuf[40];
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct row r;
-        row_from_stmt(s, q, &r);
+        row_from_stmt(s, q, &r, 0);
         int keep = r.ts_ms >= sc->from_ms && r.ts_ms < sc->to_ms;
         if (keep && sc->min_duration_ms > 0)
             keep = r.dur_us >= 0 && (double)r.dur_us / 1000.0 >= sc->min_duration_ms;
@@ -1385,7 +1341,7 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
             keep = r.attn == sc->attention;
         if (keep) {
             struct store_row out;
-            store_row_fill(s, q, &r, &out, uidbuf);
+            store_row_fill(s, q, &r, &out, uidbuf, sc->ids_only);
             stop = cb(ctx, &out);
         }
         row_free(&r);
@@ -1394,33 +1350,6 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
         *err = TP_EDB;
     sqlite3_reset(q);
     return stop;
-}
-
-struct hour_pick {
-    int64_t *hours;
-    size_t n, alloc;
-    double min_us;
-    int attention;
-};
-
-static int pick_hours(void *ctx, int level, int64_t start, int64_t tool, int64_t project,
-                      const struct agg *a)
-{
-    (void)level, (void)tool, (void)project;
-    struct hour_pick *p = ctx;
-    if (p->min_us > 0 && !(a->n_timed && a->max_ms * 1000.0 >= p->min_us))
-        return 0;
-    if (p->attention && !a->attention)
-        return 0;
-    int64_t h = start / HOUR_MS;
-    if (p->n && p->hours[p->n - 1] == h)
-        return 0;
-    if (p->n == p->alloc) {
-        p->alloc = p->alloc ? p->alloc * 2 : 64;
-        p->hours = xreallocarray(p->hours, p->alloc, sizeof(int64_t));
-    }
-    p->hours[p->n++] = h;
-    return 0;
 }
 
 int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, void *ctx)
@@ -1434,17 +1363,27 @@ int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, vo
         scan_range(s, sc, h0, h1, cb, ctx, &err);
         return err;
     }
-    /* Only hours whose rollup can hold a matching row. */
-    struct hour_pick p = {NULL, 0, 0, sc->min_duration_ms * 1000.0 * (1 - 1e-9), sc->attention};
-    struct store_filter f = {sc->f.tool, sc->f.project, 0};
-    int rc = store_rollups(s, ROLLUP_HOUR, h0 * HOUR_MS, h1 * HOUR_MS, &f, pick_hours, &p);
-    for (size_t i = 0; rc == 0 && i < p.n && !err; i++) {
-        size_t k = sc->desc ? p.n - 1 - i : i;
-        if (scan_range(s, sc, p.hours[k], p.hours[k] + 1, cb, ctx, &err))
-            break;
+    /* Only the hours whose rollup can hold a matching row, read lazily in
+     * scan order: a "newest 50 slow calls" scan stops after an hour or
+     * two. The rollups' max is an upper bound, so no matching row is
+     * skipped. */
+    sqlite3_stmt *q = stmt(s, sc->f.tool ? (sc->desc ? S_HOURS_TOOL_DESC : S_HOURS_TOOL_ASC)
+                                         : (sc->desc ? S_HOURS_DESC : S_HOURS_ASC));
+    sqlite3_bind_int64(q, 1, sc->f.project);
+    sqlite3_bind_int64(q, 2, sc->f.tool);
+    sqlite3_bind_int64(q, 3, h0);
+    sqlite3_bind_int64(q, 4, h1);
+    sqlite3_bind_int64(q, 5, (int64_t)floor(sc->min_duration_ms * 1000.0));
+    sqlite3_bind_int64(q, 6, sc->attention ? 1 : 0);
+    int rc, stop = 0;
+    while (!stop && !err && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t h = sqlite3_column_int64(q, 0);
+        stop = scan_range(s, sc, h, h + 1, cb, ctx, &err);
     }
-    free(p.hours);
-    return rc ? rc : err;
+    if (!stop && !err && rc != SQLITE_DONE)
+        err = TP_EDB;
+    sqlite3_reset(q);
+    return err;
 }
 
 int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
@@ -1471,16 +1410,32 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
     return stop || rc == SQLITE_DONE ? 0 : TP_EDB;
 }
 
-int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, unsigned min_reads,
-                  const struct store_filter *f, store_reread_cb cb, void *ctx)
+int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
+                  size_t top, struct reread_totals *totals, store_reread_cb cb, void *ctx)
 {
-    sqlite3_stmt *q = stmt(s, S_RR_RANGE);
-    sqlite3_bind_int64(q, 1, min_reads);
-    sqlite3_bind_int64(q, 2, from_ms);
-    sqlite3_bind_int64(q, 3, to_ms);
-    sqlite3_bind_int64(q, 4, f ? f->project : 0);
-    sqlite3_bind_int64(q, 5, f ? f->session : 0);
-    int rc, stop = 0;
+    memset(totals, 0, sizeof *totals);
+    sqlite3_stmt *q = stmt(s, S_RR_TOTALS);
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    sqlite3_bind_int64(q, 3, f ? f->project : 0);
+    sqlite3_bind_int64(q, 4, f ? f->session : 0);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        totals->pairs = (uint64_t)sqlite3_column_int64(q, 0);
+        totals->reads = (uint64_t)sqlite3_column_int64(q, 1);
+        totals->repeat_bytes = (uint64_t)sqlite3_column_int64(q, 2);
+        totals->repeat_ms = sqlite3_column_double(q, 3) / 1000.0;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW)
+        return TP_EDB;
+    q = stmt(s, S_RR_TOP);
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    sqlite3_bind_int64(q, 3, f ? f->project : 0);
+    sqlite3_bind_int64(q, 4, f ? f->session : 0);
+    sqlite3_bind_int64(q, 5, (int64_t)top);
+    int stop = 0;
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct reread r;
         r.session = sqlite3_column_int64(q, 0);
@@ -1583,7 +1538,7 @@ int store_tools(struct store *s, store_name_cb cb, void *ctx)
 
 struct prune_ctx {
     struct store *s;
-    struct delta_set *d;
+    struct rollup_deltas *d;
     size_t n;
 };
 
@@ -1604,8 +1559,7 @@ static int prune_row(void *ctx, const struct store_row *sr)
     r.attn = sr->attention;
     r.size = sr->op.size_bytes;
     r.is_read = sr->op.tool && strcmp(sr->op.tool, "Read") == 0;
-    contribute(p->d, &r, -1);
-    p->d->operations--;
+    contribute(p->d, &r, -1, 1);
     p->n++;
     return 0;
 }
@@ -1625,10 +1579,9 @@ int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbu
         int rc = begin(s, errbuf);
         if (rc)
             return rc;
-        struct delta_set d;
-        deltas_init(&d);
-        struct prune_ctx p = {s, &d, 0};
-        struct store_scan sc = {from, to, {0, 0, 0}, 0, 0, 0};
+        struct rollup_deltas *d = rollup_deltas_new();
+        struct prune_ctx p = {s, d, 0};
+        struct store_scan sc = {.from_ms = from, .to_ms = to};
         rc = store_scan(s, &sc, prune_row, &p);
         if (rc == 0 && p.n) {
             /* Delete whole hours below the cutoff's hour, then the rows of
@@ -1641,16 +1594,17 @@ int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbu
                 rc = db_fail(s, errbuf, "pruning");
             if (rc == 0 && to % HOUR_MS) {
                 char sql[160];
-                snprintf(sql, sizeof sql, "DELETE FROM ops WHERE id >= %lld AND id < %lld AND ts < %lld",
+                snprintf(sql, sizeof sql,
+                         "DELETE FROM ops WHERE id >= %lld AND id < %lld AND ts < %lld",
                          (long long)(h1 << 32), (long long)((h1 + 1) << 32),
                          (long long)(to - h1 * HOUR_MS));
                 if (exec(s, sql) != 0)
                     rc = db_fail(s, errbuf, "pruning");
             }
             if (rc == 0)
-                rc = flush_deltas(s, &d, errbuf);
+                rc = rollup_flush(s->rw, d, errbuf);
         }
-        deltas_free(&d);
+        rollup_deltas_free(d);
         if (rc == 0 && exec(s, "COMMIT") != 0)
             rc = db_fail(s, errbuf, "committing the prune");
         if (rc) {

@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "op.h"
-#include "sketch.h"
+#include "rollup.h"
 
 struct store;
 
@@ -57,8 +57,8 @@ const char *store_db_path(const struct store *s);
 /* ---- writing ---------------------------------------------------------- */
 
 struct store_result {
-    size_t inserted; /* new calls */
-    size_t merged;   /* known calls that gained a better duration or fields */
+    size_t inserted;  /* new calls */
+    size_t merged;    /* known calls that gained a better duration or fields */
     size_t unchanged; /* known calls that brought nothing new */
 };
 
@@ -108,33 +108,6 @@ struct store_filter {
     int64_t session; /* string id */
 };
 
-/* Rollup levels: bucket widths. */
-enum { ROLLUP_HOUR = 0, ROLLUP_DAY = 1, ROLLUP_MONTH = 2, ROLLUP_LEVELS };
-extern const int64_t rollup_width_ms[ROLLUP_LEVELS]; /* 1 h, 1 day, 30 days */
-
-/* The aggregate of a set of operations: one rollup row, or many merged. */
-struct agg {
-    uint64_t n;         /* operations */
-    uint64_t n_timed;   /* operations with a known duration */
-    double sum_ms;      /* sum of known durations */
-    double min_ms, max_ms; /* over known durations (valid when n_timed > 0) */
-    uint64_t slow;      /* duration >= TP_SLOW_MS */
-    uint64_t critical;  /* duration >= TP_CRITICAL_MS */
-    uint64_t failed;
-    uint64_t optimized;
-    uint64_t attention; /* ops with a rule flag (op_attention() != 0) */
-    uint64_t attention_bytes; /* sum of size_bytes over those */
-    struct sketch sk;   /* known durations */
-};
-
-void agg_init(struct agg *a);
-void agg_free(struct agg *a);
-void agg_reset(struct agg *a);
-void agg_merge(struct agg *dst, const struct agg *src);
-/* Add one operation's duration (NAN = unknown) and flags. */
-void agg_add(struct agg *a, double duration_ms, int success, int optimized, int attention,
-             int64_t size_bytes);
-
 /* Called for each rollup row; return non-zero to stop. The agg is only
  * valid during the call (merge it to keep it). */
 typedef int (*store_rollup_cb)(void *ctx, int level, int64_t bucket_start_ms, int64_t tool,
@@ -151,7 +124,7 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
  * valid until the callback returns. */
 struct store_row {
     int64_t id;
-    struct op op;   /* strings borrowed: do not free */
+    struct op op; /* strings borrowed: do not free */
     int64_t tool_id, target_id, session_id, project_id;
     unsigned sources; /* bit mask of enum op_source that reported the call */
     int attention;
@@ -172,6 +145,7 @@ struct store_scan {
     double min_duration_ms; /* 0: all */
     int attention;          /* 0: all */
     int desc;
+    int ids_only; /* leave the op's strings NULL (ids, numbers and flags only) */
 };
 int store_scan(struct store *s, const struct store_scan *q, store_row_cb cb, void *ctx);
 
@@ -187,25 +161,33 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
                   store_target_cb cb, void *ctx);
 
 /* Files read repeatedly within one session: (session, target) pairs of
- * Read calls without offset/limit, with at least min_reads reads, whose
- * last read falls in [from_ms, to_ms). */
+ * Read calls without offset/limit, with at least 3 reads, whose last read
+ * falls in [from_ms, to_ms). */
 struct reread {
     int64_t session, target, project;
     uint64_t reads;
     uint64_t bytes; /* sum of size_bytes over the reads (0 when unknown) */
     double sum_ms;
 };
+/* Totals over all such pairs: their number, their reads, the bytes and
+ * time of the repeats (every read after the first; 4,000 bytes per repeat
+ * when sizes are unknown). */
+struct reread_totals {
+    uint64_t pairs, reads, repeat_bytes;
+    double repeat_ms;
+};
 typedef int (*store_reread_cb)(void *ctx, const struct reread *r);
-int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, unsigned min_reads,
-                  const struct store_filter *f, store_reread_cb cb, void *ctx);
+/* The totals, and the `top` pairs with the most reads through cb. */
+int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
+                  size_t top, struct reread_totals *totals, store_reread_cb cb, void *ctx);
 
 /* Time span [first, last] of a session's operations (ms); 0 when found. */
 int store_session_span(struct store *s, int64_t session, int64_t *first_ms, int64_t *last_ms);
 
 /* Facts about the database for resource usage. */
 struct store_info {
-    int64_t operations;     /* stored calls */
-    int64_t db_bytes;       /* database + WAL file sizes */
+    int64_t operations;        /* stored calls */
+    int64_t db_bytes;          /* database + WAL file sizes */
     int64_t first_ms, last_ms; /* span of stored operations (0 if empty) */
     int schema_version;
 };

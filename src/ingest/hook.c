@@ -1,0 +1,552 @@
+/*
+ * hook.c - `toolprof hook` and hook payload logs (see hook.h).
+ *
+ * The hook runs in the agent's critical path, once per tool call, so its
+ * normal path is a handful of system calls after process start: read
+ * stdin, parse, describe the call (toolcall.c), normalise, append one line
+ * to the spool. It never opens SQLite on that path (about 0.1 ms even
+ * statically linked, and a lock wait when a server is writing); only when
+ * the spool has grown past SPOOL_DRAIN_BYTES does one hook drain it, with
+ * a busy timeout short enough that a locked database costs the agent a
+ * few tens of milliseconds once, after which the spool simply waits for
+ * the next drain.
+ *
+ * The hook's failures are nobody's business but the user's: Claude Code
+ * shows a hook's stderr to the model on exit code 2 and a "hook error"
+ * notice on other non-zero codes, so everything that goes wrong becomes
+ * one timestamped line in HOOK_ERRLOG and the exit code stays 0. That log
+ * rotates at HOOK_ERRLOG_MAX_BYTES so that a payload format change cannot
+ * fill the disk one line per tool call.
+ *
+ * The second half imports payload logs people already keep (hooks-mastery
+ * style `logs/post_tool_use.json` arrays, wrappers with the payload under
+ * "raw_input", one payload per line), through the same mapping.
+ */
+#include "hook.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/jsonin.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/xmalloc.h"
+#include "ingest/toolcall.h"
+#include "store/spool.h"
+
+/* Operations per store transaction when importing a log. */
+#define HOOK_IMPORT_BATCH 1000
+
+/* JIN_REPAIR never loses a payload for one bad byte, but its repair pass
+ * copies the input character by character (8 ns a byte: 2 ms for a Read
+ * of 256 KB). Valid input, nearly all of it, takes the strict path, which
+ * only validates; the repair runs when that fails. */
+static cJSON *hook_parse(const char *data, size_t len, char *errbuf)
+{
+    cJSON *j = jin_parse(data, len, JIN_STRICT, TP_MAX_JSON_DEPTH, errbuf);
+    return j ? j : jin_parse(data, len, JIN_REPAIR, TP_MAX_JSON_DEPTH, errbuf);
+}
+
+/* ---- payload -> op ------------------------------------------------------- */
+
+static const char *hook_nonempty(const cJSON *obj, const char *key)
+{
+    const char *s = jin_str(obj, key);
+    return s && *s ? s : NULL;
+}
+
+int hook_payload_to_op(const cJSON *payload, int64_t end_ms, struct op *out, char *errbuf)
+{
+    const char *ev, *tool, *err;
+    const cJSON *input, *resp;
+    int failed, interrupted = 0;
+    double d;
+
+    op_init(out);
+    if (!cJSON_IsObject(payload))
+        return tp_fail(errbuf, TP_EINVAL, "hook payload is not a JSON object");
+    ev = jin_str(payload, "hook_event_name");
+    if (ev) {
+        if (strcmp(ev, "PostToolUse") == 0)
+            failed = 0;
+        else if (strcmp(ev, "PostToolUseFailure") == 0)
+            failed = 1;
+        else
+            return tp_fail(errbuf, TP_ENOTFOUND, "hook event \"%.64s\" is not a tool result", ev);
+    } else if (jin_get(payload, "tool_response")) {
+        /* Before 1.0.41 payloads had no event name; a tool result is told
+         * by its response, a failure by its error. */
+        failed = 0;
+    } else if (jin_str(payload, "error")) {
+        failed = 1;
+    } else {
+        return tp_fail(errbuf, TP_ENOTFOUND, "payload without event name is not a tool result");
+    }
+    tool = jin_str(payload, "tool_name");
+    if (!tool || !*tool)
+        return tp_fail(errbuf, TP_EINVAL, "tool_name is missing or not a string");
+
+    op_sets(&out->tool, tool);
+    out->source = OP_SRC_HOOK;
+    input = jin_get(payload, "tool_input");
+    resp = failed ? NULL : jin_get(payload, "tool_response");
+    toolcall_describe(out, input, resp);
+    out->result_bytes = toolcall_result_bytes(tool, resp);
+
+    /* duration_ms exists since 2.1.119. Without it the call is stored with
+     * its duration unknown: the time between hook runs would measure the
+     * hook spawn and the agent's pace, not the tool. */
+    if (jin_num_lax(payload, "duration_ms", &d) == 1 && isfinite(d) && d >= 0 &&
+        d <= TP_MAX_DURATION_MS)
+        out->duration_ms = d;
+    out->ts_ms = isnan(out->duration_ms) ? end_ms : end_ms - (int64_t)llround(out->duration_ms);
+
+    out->success = !failed;
+    if (jin_bool_lax(payload, "is_interrupt", &interrupted) == 1 && interrupted)
+        toolcall_meta_bool(out, "interrupted", 1);
+    if (failed) {
+        err = hook_nonempty(payload, "error");
+        op_sets(&out->error, err ? err : interrupted ? "interrupted" : NULL);
+    }
+    op_sets(&out->session_id, hook_nonempty(payload, "session_id"));
+    op_sets(&out->project, hook_nonempty(payload, "cwd"));
+    op_sets(&out->tool_use_id, hook_nonempty(payload, "tool_use_id"));
+    /* Calls made inside a sub-agent say so (2.1.69+). */
+    toolcall_meta_str(out, "agent_type", hook_nonempty(payload, "agent_type"));
+    return 0;
+}
+
+/* ---- small file helpers ------------------------------------------------- */
+
+static int hook_path(char *out, size_t n, const char *dir, const char *name)
+{
+    int w = snprintf(out, n, "%s/%s", dir, name);
+    return w > 0 && (size_t)w < n ? 0 : -1;
+}
+
+/* mkdir -p, private: the data holds commands and paths. */
+static void hook_mkdirs(const char *dir)
+{
+    char p[PATH_MAX];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof p)
+        return;
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] == '/' || p[i] == '\0') {
+            char c = p[i];
+            p[i] = '\0';
+            mkdir(p, 0700);
+            p[i] = c;
+        }
+    }
+}
+
+/* Append "timestamp reason" to the error log. Never fails loudly: when
+ * even this cannot be written, there is nowhere left to say so. */
+static void hook_log(const char *dir, const char *what, const char *reason)
+{
+    char path[PATH_MAX], old[PATH_MAX], ts[32];
+    struct stat st;
+    struct buf line;
+    int fd;
+
+    if (!dir || hook_path(path, sizeof path, dir, HOOK_ERRLOG) != 0)
+        return;
+    if (stat(path, &st) == 0 && st.st_size >= HOOK_ERRLOG_MAX_BYTES &&
+        hook_path(old, sizeof old, dir, HOOK_ERRLOG ".1") == 0)
+        rename(path, old);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) {
+        hook_mkdirs(dir);
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    }
+    if (fd < 0)
+        return;
+    tpt_format_utc(tpt_now_ms(), ts);
+    buf_init(&line, 2 * TP_ERR_MAX + 512);
+    buf_printf(&line, "%s %s: %s", ts, what, reason);
+    /* One record per line, whatever the message holds. */
+    for (size_t i = 0; i < line.len; i++)
+        if ((unsigned char)line.data[i] < 0x20)
+            line.data[i] = ' ';
+    buf_addc(&line, '\n');
+    if (line.data && write(fd, line.data, line.len) < 0) {
+        /* Nothing to do: see above. */
+    }
+    buf_free(&line);
+    close(fd);
+}
+
+/* Read fd to its end within HOOK_READ_TIMEOUT_MS. Bytes past the buffer's
+ * cap are read and dropped (the writer must not get SIGPIPE), and the
+ * result is then TP_ETOOBIG. */
+static int hook_read_all(int fd, struct buf *b, char *errbuf)
+{
+    static char sink[64 * 1024];
+    int64_t deadline_ns = tpt_mono_ns() + (int64_t)HOOK_READ_TIMEOUT_MS * 1000000;
+    int over = 0;
+
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int64_t left_ms = (deadline_ns - tpt_mono_ns()) / 1000000;
+        if (left_ms <= 0)
+            return tp_fail(errbuf, TP_EAGAIN, "stdin still open after %d ms", HOOK_READ_TIMEOUT_MS);
+        int pr = poll(&pfd, 1, (int)left_ms);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr < 0)
+            return tp_fail(errbuf, TP_EIO, "poll on stdin: %s", strerror(errno));
+        if (pr == 0)
+            continue; /* the deadline check above ends the loop */
+
+        /* Into the buffer while it has room, else into the sink: bytes
+         * arriving there mean the payload is over the cap. */
+        char *dst = sink;
+        size_t room = sizeof sink;
+        size_t left = b->cap - b->len - 1;
+        if (left > sizeof sink)
+            left = sizeof sink;
+        if (!over && left > 0 && (dst = buf_reserve(b, left)) != NULL)
+            room = left;
+        else
+            dst = sink;
+        ssize_t r = read(fd, dst, room);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return tp_fail(errbuf, TP_EIO, "reading stdin: %s", strerror(errno));
+        }
+        if (dst == sink)
+            over = 1;
+        else
+            buf_commit(b, (size_t)r);
+    }
+    if (over)
+        return tp_fail(errbuf, TP_ETOOBIG, "payload over %d bytes", TP_MAX_HOOK_INPUT);
+    return 0;
+}
+
+/* Move the spool into the store, giving up quickly on a busy database:
+ * the spool keeps everything for the next drain. */
+static void hook_drain(const char *dir)
+{
+    char err[TP_ERR_MAX] = "";
+    struct store *s = NULL;
+    size_t bad = 0;
+    int rc = store_open(dir, 0, &s, err);
+    if (rc != 0) {
+        if (rc != TP_EBUSY)
+            hook_log(dir, "drain", err);
+        return;
+    }
+    store_set_busy_timeout(s, HOOK_DRAIN_BUSY_MS);
+    rc = spool_drain(s, NULL, &bad, 0, err);
+    if (rc != 0 && rc != TP_EBUSY)
+        hook_log(dir, "drain", err);
+    else if (bad)
+        hook_log(dir, "drain", "skipped malformed spool lines");
+    store_close(s);
+}
+
+int hook_run(const char *data_dir, int fd_in)
+{
+    char err[TP_ERR_MAX] = "", what[TP_MAX_ID + 32] = "payload";
+    char *owned = NULL;
+    struct buf in;
+    cJSON *payload = NULL;
+    struct op op;
+    int64_t now;
+    int rc;
+
+    op_init(&op);
+    buf_init(&in, (size_t)TP_MAX_HOOK_INPUT + 1);
+    if (!data_dir)
+        data_dir = owned = store_default_dir(NULL);
+    if (isatty(fd_in)) {
+        rc = tp_fail(err, TP_EINVAL, "stdin is a terminal; Claude Code pipes the payload in");
+        goto fail;
+    }
+    if ((rc = hook_read_all(fd_in, &in, err)) != 0)
+        goto fail;
+    now = tpt_now_ms();
+    payload = hook_parse(in.data ? in.data : "", in.len, err);
+    if (!payload) {
+        rc = TP_EPARSE;
+        goto fail;
+    }
+    rc = hook_payload_to_op(payload, now, &op, err);
+    if (rc == TP_ENOTFOUND) {
+        rc = 0; /* another event: not ours to record */
+        goto cleanup;
+    }
+    if (rc != 0)
+        goto fail;
+    if (op.tool_use_id)
+        snprintf(what, sizeof what, "%s", op.tool_use_id);
+    if ((rc = op_normalize(&op, now, err)) != 0)
+        goto fail;
+    if (!op.tool_use_id)
+        op.tool_use_id = op_derive_id(&op, "hook");
+    if ((rc = spool_append(data_dir, &op, err)) != 0)
+        goto fail;
+    if (spool_pending(data_dir) > SPOOL_DRAIN_BYTES)
+        hook_drain(data_dir);
+    goto cleanup;
+
+fail:
+    hook_log(data_dir, what, err[0] ? err : tp_strerror(rc));
+cleanup:
+    op_clear(&op);
+    cJSON_Delete(payload);
+    buf_free(&in);
+    free(owned);
+    return rc;
+}
+
+/* ---- payload logs -------------------------------------------------------- */
+
+static const char *hook_skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+/* memmem for a NUL-terminated needle. */
+static int hook_has(const char *head, size_t n, const char *needle)
+{
+    return memmem(head, n, needle, strlen(needle)) != NULL;
+}
+
+enum hook_log_kind hook_log_sniff(const char *head, size_t n)
+{
+    const char *end = head + n, *p = hook_skip_ws(head, end);
+    if (n >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0)
+        p = hook_skip_ws(head + 3, end);
+    if (p == end)
+        return HOOKLOG_NONE;
+    if (!hook_has(p, (size_t)(end - p), "\"hook_event_name\"") ||
+        !hook_has(p, (size_t)(end - p), "\"tool_name\""))
+        return HOOKLOG_NONE;
+    if (*p == '[')
+        return HOOKLOG_JSON;
+    if (*p != '{')
+        return HOOKLOG_NONE;
+    /* One object: a one-payload document, or the first of many lines. A
+     * line break before the sniffed window ends means more than one. */
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (nl && hook_skip_ws(nl, end) < end)
+        return HOOKLOG_JSONL;
+    return HOOKLOG_JSON;
+}
+
+struct hook_import {
+    struct store *s;
+    const char *path;
+    FILE *report;
+    int64_t fallback_end_ms; /* the file's mtime */
+    int64_t now_ms;
+    struct op *batch;
+    size_t n;
+    struct store_result total;
+    char errbuf[TP_ERR_MAX];
+};
+
+static int hook_flush(struct hook_import *im)
+{
+    struct store_result r = {0};
+    int rc = 0;
+    if (im->n)
+        rc = store_insert(im->s, im->batch, im->n, NULL, &r, im->errbuf);
+    for (size_t i = 0; i < im->n; i++)
+        op_clear(&im->batch[i]);
+    im->n = 0;
+    im->total.inserted += r.inserted;
+    im->total.merged += r.merged;
+    im->total.unchanged += r.unchanged;
+    return rc;
+}
+
+/* A logger's timestamp: ISO text (naive = local time) or epoch seconds /
+ * milliseconds. 1 when found. */
+static int hook_log_time(const cJSON *obj, int64_t *out)
+{
+    static const char *const keys[] = {"timestamp", "logged_at"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const cJSON *v = jin_get(obj, keys[i]);
+        if (cJSON_IsString(v) && tpt_parse_iso(v->valuestring, TPT_NAIVE_LOCAL, out) == 0)
+            return 1;
+        if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble > 0) {
+            double d = v->valuedouble;
+            *out = (int64_t)(d > 1e11 ? d : d * 1000.0);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One element of a log. Returns 0 (stored, skipped or reported) or a
+ * store error that ends the import. */
+static int hook_import_one(struct hook_import *im, const cJSON *el, size_t index)
+{
+    char err[TP_ERR_MAX], pos[PATH_MAX + 32];
+    const cJSON *payload = el, *raw = jin_get(el, "raw_input");
+    int64_t end_ms;
+    struct op *op;
+    int rc;
+
+    if (cJSON_IsObject(raw))
+        payload = raw;
+    if (!hook_log_time(el, &end_ms) && !hook_log_time(payload, &end_ms))
+        end_ms = im->fallback_end_ms;
+    op = &im->batch[im->n];
+    rc = hook_payload_to_op(payload, end_ms, op, err);
+    if (rc == 0)
+        rc = op_normalize(op, im->now_ms, err);
+    if (rc != 0) {
+        if (rc != TP_ENOTFOUND && im->report)
+            fprintf(im->report, "%s:%zu: %s\n", im->path, index, err);
+        op_clear(op);
+        return 0;
+    }
+    if (!op->tool_use_id) {
+        snprintf(pos, sizeof pos, "%s:%zu", im->path, index);
+        op->tool_use_id = op_derive_id(op, pos);
+    }
+    if (++im->n == HOOK_IMPORT_BATCH)
+        return hook_flush(im);
+    return 0;
+}
+
+static int hook_read_file(const char *path, struct buf *b, int64_t *mtime_ms, char *errbuf)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return tp_fail(errbuf, TP_EIO, "%s: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return tp_fail(errbuf, TP_EIO, "%s: not a regular file", path);
+    }
+    if (st.st_size > TP_MAX_SEED_FILE) {
+        close(fd);
+        return tp_fail(errbuf, TP_ETOOBIG, "%s: over %d bytes", path, TP_MAX_SEED_FILE);
+    }
+    *mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    buf_init(b, (size_t)st.st_size + 2);
+    for (;;) {
+        /* The file may grow while we read: stop at the size we checked. */
+        size_t want = b->cap - b->len - 1;
+        if (want > 65536)
+            want = 65536;
+        char *dst = want ? buf_reserve(b, want) : NULL;
+        ssize_t r = dst ? read(fd, dst, want) : 0;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            buf_free(b);
+            return tp_fail(errbuf, TP_EIO, "%s: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        buf_commit(b, (size_t)r);
+    }
+    close(fd);
+    return 0;
+}
+
+int hook_import_log(struct store *s, const char *path, FILE *report, struct store_result *res,
+                    char *errbuf)
+{
+    struct hook_import im = {.s = s, .report = report};
+    char real[PATH_MAX];
+    struct buf b = {0};
+    cJSON *doc = NULL;
+    int rc;
+
+    if (res)
+        memset(res, 0, sizeof *res);
+    im.path = realpath(path, real) ? real : path;
+    im.now_ms = tpt_now_ms();
+    if ((rc = hook_read_file(path, &b, &im.fallback_end_ms, errbuf)) != 0)
+        return rc;
+    im.batch = xcalloc(HOOK_IMPORT_BATCH, sizeof *im.batch);
+
+    enum hook_log_kind kind = hook_log_sniff(b.data ? b.data : "", b.len < 65536 ? b.len : 65536);
+    if (kind != HOOKLOG_JSONL) {
+        doc = hook_parse(b.data ? b.data : "", b.len, errbuf);
+        if (!doc && kind == HOOKLOG_NONE) {
+            rc = TP_EPARSE;
+            goto cleanup;
+        }
+    }
+    if (doc) {
+        if (cJSON_IsArray(doc)) {
+            size_t i = 0;
+            const cJSON *el;
+            cJSON_ArrayForEach(el, doc)
+            {
+                if ((rc = hook_import_one(&im, el, i++)) != 0)
+                    goto store_failed;
+            }
+        } else if (cJSON_IsObject(doc)) {
+            if ((rc = hook_import_one(&im, doc, 0)) != 0)
+                goto store_failed;
+        } else {
+            rc = tp_fail(errbuf, TP_EPARSE, "%s: neither a payload nor an array of payloads", path);
+            goto cleanup;
+        }
+    } else {
+        /* One payload per line; numbered from 1 like an editor would. */
+        size_t lineno = 0;
+        char *p = b.data, *end = b.data + b.len;
+        while (p && p < end) {
+            char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            char err[TP_ERR_MAX];
+            lineno++;
+            if (hook_skip_ws(p, p + len) < p + len) {
+                cJSON *line = hook_parse(p, len, err);
+                if (!line) {
+                    if (report)
+                        fprintf(report, "%s:%zu: %s\n", im.path, lineno, err);
+                } else {
+                    rc = hook_import_one(&im, line, lineno);
+                    cJSON_Delete(line);
+                    if (rc != 0)
+                        goto store_failed;
+                }
+            }
+            p = nl ? nl + 1 : end;
+        }
+    }
+    if ((rc = hook_flush(&im)) != 0)
+        goto store_failed;
+    goto cleanup;
+
+store_failed:
+    tp_fail(errbuf, rc, "%s: %s", path, im.errbuf);
+cleanup:
+    for (size_t i = 0; i < im.n; i++)
+        op_clear(&im.batch[i]);
+    free(im.batch);
+    if (res)
+        *res = im.total;
+    cJSON_Delete(doc);
+    buf_free(&b);
+    return rc;
+}

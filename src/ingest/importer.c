@@ -1,0 +1,755 @@
+/*
+ * importer.c - finding transcript files and feeding them to the store
+ * incrementally (see importer.h for the contract).
+ *
+ * An import runs in two passes. The first finds the files (a recursive walk
+ * that remembers each directory's device and inode, so a symlink loop is
+ * entered once) and plans each one from a stat() and its mark: skip it,
+ * read it from 0, or read it from the mark's offset. Knowing the bytes to
+ * read up front gives the progress bar its total. The second pass reads.
+ *
+ * Reading is done with large pread() calls into one buffer; lines are cut
+ * with memchr() and fed to the transcript parser, which skips most of them
+ * without parsing (transcript.c). A line longer than the buffer grows it,
+ * up to TP_MAX_LINE; a longer line is reported and skipped. A last line
+ * without its newline is normally being written at this moment, so it is
+ * left for the next import, unless the file has been idle long enough to
+ * be final.
+ *
+ * Every IMPORTER_BATCH_OPS calls are normalized and stored in one
+ * transaction together with the file's mark. The mark's offset is where a
+ * later import can safely resume (the earliest call still waiting for its
+ * result, else the end of the last line consumed); its size and mtime are
+ * those of the file only once the whole file has been read, so that a mark
+ * written in the middle of a file never makes the file look unchanged.
+ */
+#include "importer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/xmalloc.h"
+#include "ingest/hook.h"
+#include "ingest/seedfile.h"
+#include "ingest/transcript.h"
+
+/* Bytes read per pread(); a line longer than this grows the buffer. */
+#define IMPORTER_CHUNK (4u * 1024 * 1024)
+/* Bytes handed to seedfile_sniff(). */
+#define IMPORTER_SNIFF 4096
+
+void importer_opts_init(struct importer_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->report = stderr;
+    o->progress = IMPORTER_PROGRESS_AUTO;
+}
+
+void importer_stats_add(struct importer_stats *a, const struct importer_stats *b)
+{
+    a->files_seen += b->files_seen;
+    a->files_unchanged += b->files_unchanged;
+    a->files_read += b->files_read;
+    a->files_seed += b->files_seed;
+    a->files_skipped += b->files_skipped;
+    a->files_failed += b->files_failed;
+    a->lines += b->lines;
+    a->bytes += b->bytes;
+    a->ops += b->ops;
+    a->malformed += b->malformed;
+    a->rejected += b->rejected;
+    a->res.inserted += b->res.inserted;
+    a->res.merged += b->res.merged;
+    a->res.unchanged += b->res.unchanged;
+}
+
+static int cancelled(const struct importer_opts *o)
+{
+    return o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED);
+}
+
+/* ---- default roots ---------------------------------------------------- */
+
+static char *path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    while (la > 1 && a[la - 1] == '/')
+        la--;
+    size_t lb = strlen(b);
+    char *p = xmalloc(la + 1 + lb + 1);
+    memcpy(p, a, la);
+    p[la] = '/';
+    memcpy(p + la + 1, b, lb + 1);
+    return p;
+}
+
+static void roots_add(char ***roots, size_t *n, char *path)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp((*roots)[i], path) == 0) {
+            free(path);
+            return;
+        }
+    }
+    *roots = xreallocarray(*roots, *n + 1, sizeof **roots);
+    (*roots)[(*n)++] = path;
+}
+
+int importer_default_roots(char ***roots, size_t *n)
+{
+    const char *env = getenv("CLAUDE_CONFIG_DIR");
+    const char *home = getenv("HOME");
+    *roots = NULL;
+    *n = 0;
+    if (env) {
+        /* A comma-separated list, as ccusage accepts. */
+        for (const char *p = env; *p;) {
+            size_t len = strcspn(p, ",");
+            const char *s = p, *e = p + len;
+            while (s < e && (*s == ' ' || *s == '\t'))
+                s++;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            if (e > s) {
+                char *dir = xstrndup(s, (size_t)(e - s));
+                roots_add(roots, n, path_join(dir, "projects"));
+                free(dir);
+            }
+            p += len;
+            if (*p == ',')
+                p++;
+        }
+    }
+    if (!home || !*home) {
+        struct passwd *pw = getpwuid(getuid());
+        home = pw ? pw->pw_dir : NULL;
+    }
+    if (home && *home) {
+        char *a = path_join(home, ".claude"), *b = path_join(home, ".config/claude");
+        roots_add(roots, n, path_join(a, "projects"));
+        roots_add(roots, n, path_join(b, "projects"));
+        free(a);
+        free(b);
+    }
+    return *n ? 0 : TP_ENOTFOUND;
+}
+
+void importer_free_roots(char **roots, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(roots[i]);
+    free(roots);
+}
+
+/* ---- discovery -------------------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+int importer_wants(const char *name)
+{
+    return ends_with(name, ".jsonl") && strcmp(name, "journal.jsonl") != 0;
+}
+
+/* Folders named on the command line may hold the original's daily files. */
+static int wants_explicit(const char *name)
+{
+    return importer_wants(name) || (ends_with(name, ".json") && !ends_with(name, ".meta.json"));
+}
+
+enum plan_kind { PLAN_SKIP, PLAN_READ };
+
+struct fent {
+    char *path; /* as found */
+    char *key;  /* absolute, symlinks resolved: the mark's path */
+    struct stat st;
+    enum plan_kind plan;
+    int64_t start; /* offset to read from */
+    int final;     /* the file has been idle long enough to be complete */
+    int quiet;     /* found in a folder: skip foreign files silently */
+};
+
+struct flist {
+    struct fent *v;
+    size_t n, alloc;
+    struct dirid {
+        dev_t dev;
+        ino_t ino;
+    } * dirs; /* directories entered, against symlink loops */
+    size_t ndirs;
+};
+
+static struct fent *flist_add(struct flist *l, const char *path)
+{
+    if (l->n == l->alloc) {
+        l->alloc = l->alloc ? l->alloc * 2 : 64;
+        l->v = xreallocarray(l->v, l->alloc, sizeof *l->v);
+    }
+    memset(&l->v[l->n], 0, sizeof l->v[l->n]);
+    l->v[l->n].path = xstrdup(path);
+    return &l->v[l->n++];
+}
+
+static void flist_free(struct flist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].path);
+        free(l->v[i].key);
+    }
+    free(l->v);
+    free(l->dirs);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Walk dir recursively, adding the files to import. Unreadable
+ * subdirectories are skipped: a transcript folder may hold anything. */
+static void walk(struct flist *l, const char *dir, int explicit)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return;
+    for (size_t i = 0; i < l->ndirs; i++)
+        if (l->dirs[i].dev == st.st_dev && l->dirs[i].ino == st.st_ino)
+            return;
+    l->dirs = xreallocarray(l->dirs, l->ndirs + 1, sizeof *l->dirs);
+    l->dirs[l->ndirs].dev = st.st_dev;
+    l->dirs[l->ndirs++].ino = st.st_ino;
+
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        names = xreallocarray(names, n + 1, sizeof *names);
+        names[n++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    /* Sorted, so that imports (and their reports) are reproducible. */
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char *p = path_join(dir, names[i]);
+        if (stat(p, &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                walk(l, p, explicit);
+            else if (S_ISREG(st.st_mode) &&
+                     (explicit ? wants_explicit(names[i]) : importer_wants(names[i])))
+                flist_add(l, p)->quiet = 1;
+        }
+        free(p);
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* ---- progress --------------------------------------------------------- */
+
+struct progress {
+    int on;
+    size_t files_total, files_done;
+    uint64_t bytes_total, bytes_done;
+    uint64_t ops;
+    int64_t last_ns;
+};
+
+static void progress_draw(struct progress *p, int force)
+{
+    if (!p->on)
+        return;
+    int64_t now = tpt_mono_ns();
+    if (!force && now - p->last_ns < 100 * 1000000LL)
+        return;
+    p->last_ns = now;
+    double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1.0;
+    if (frac > 1)
+        frac = 1;
+    char bar[21];
+    int fill = (int)(frac * 20 + 0.5);
+    for (int i = 0; i < 20; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[20] = '\0';
+    fprintf(stderr, "\rimport [%s] %3d%%  %zu/%zu files  %.1f/%.1f MB  %llu calls\033[K", bar,
+            (int)(frac * 100), p->files_done, p->files_total, (double)p->bytes_done / 1e6,
+            (double)p->bytes_total / 1e6, (unsigned long long)p->ops);
+    fflush(stderr);
+}
+
+static void progress_end(struct progress *p)
+{
+    if (!p->on)
+        return;
+    fprintf(stderr, "\r\033[K");
+    fflush(stderr);
+}
+
+/* ---- planning --------------------------------------------------------- */
+
+static int64_t mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+}
+
+/* Decide what to do with one file. Returns 0, TP_ENOTFOUND / TP_EIO when
+ * the file cannot be examined, or a store error. */
+static int plan_file(struct store *s, struct fent *f, const struct importer_opts *o, int64_t now_ms,
+                     char *errbuf)
+{
+    char *real = realpath(f->path, NULL);
+    if (!real)
+        return tp_fail(errbuf, errno == ENOENT ? TP_ENOTFOUND : TP_EIO, "%s: %s", f->path,
+                       strerror(errno));
+    f->key = xstrdup(real);
+    free(real);
+    if (stat(f->key, &f->st) != 0)
+        return tp_fail(errbuf, TP_EIO, "%s: %s", f->path, strerror(errno));
+    if (!S_ISREG(f->st.st_mode))
+        return tp_fail(errbuf, TP_EIO, "%s: not a regular file", f->path);
+
+    int64_t size = (int64_t)f->st.st_size, mt = mtime_ns(&f->st);
+    f->final = now_ms - mt / 1000000 >= TRANSCRIPT_LOST_AFTER_MS;
+    f->plan = PLAN_READ;
+    f->start = 0;
+    if (o->full)
+        return 0;
+
+    struct store_mark m;
+    int found;
+    if (store_mark_get(s, f->key, &m, &found) != 0)
+        return tp_fail(errbuf, TP_EDB, "%s: reading its import mark failed", f->path);
+    if (!found || m.inode != (uint64_t)f->st.st_ino || size < m.size || size < m.offset)
+        return 0; /* new, replaced or shrunk: from the start */
+    f->start = m.offset;
+    if (size == m.size && mt == m.mtime_ns) {
+        /* Unchanged. A tail left unread (a call waiting for its result, a
+         * half-written line) is read once more when the file is final. */
+        if (m.offset >= size || !f->final)
+            f->plan = PLAN_SKIP;
+    }
+    return 0;
+}
+
+/* ---- reading one transcript ------------------------------------------ */
+
+struct reader {
+    struct store *s;
+    const struct importer_opts *o;
+    struct importer_stats *st;
+    struct progress *pg;
+    struct fent *f;
+    struct transcript *t;
+    int64_t now_ms;
+    int fd;
+    int64_t line0; /* line number of the first line read, 0 until needed */
+};
+
+static void report(const struct importer_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void report(const struct importer_opts *o, const char *fmt, ...)
+{
+    if (!o->report)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(o->report, fmt, ap);
+    va_end(ap);
+    fputc('\n', o->report);
+}
+
+/* Line number (1-based) of the line starting at f->start: only computed
+ * when a resumed read has something to report, by counting newlines in
+ * the part of the file that was skipped. */
+static int64_t reader_line0(struct reader *r)
+{
+    if (r->line0)
+        return r->line0;
+    char *b = xmalloc(1 << 16);
+    int64_t pos = 0, lines = 1;
+    while (pos < r->f->start) {
+        size_t want =
+            (size_t)(r->f->start - pos) < (1u << 16) ? (size_t)(r->f->start - pos) : (1u << 16);
+        ssize_t k = pread(r->fd, b, want, pos);
+        if (k <= 0)
+            break;
+        for (const char *p = b, *e = b + k; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+            lines++;
+        pos += k;
+    }
+    free(b);
+    r->line0 = lines;
+    return lines;
+}
+
+/* Normalize the parser's finished calls and store them with a mark. */
+static int reader_flush(struct reader *r, int64_t resume, int64_t seen, int complete, char *errbuf)
+{
+    size_t n, ok = 0;
+    struct op *ops = transcript_ops(r->t, &n);
+    char eb[TP_ERR_MAX];
+    for (size_t i = 0; i < n; i++) {
+        if (op_normalize(&ops[i], r->now_ms, eb) != 0) {
+            r->st->rejected++;
+            report(r->o, "%s: call %s: %s", r->f->path,
+                   ops[i].tool_use_id ? ops[i].tool_use_id : "?", eb);
+            continue;
+        }
+        if (ok != i) {
+            /* Keep accepted ops in front; the rejected ones move back and
+             * are freed with the rest by transcript_clear_ops(). */
+            struct op tmp = ops[ok];
+            ops[ok] = ops[i];
+            ops[i] = tmp;
+        }
+        ok++;
+    }
+    struct store_mark m = {
+        .path = r->f->key,
+        .offset = resume,
+        .size = complete ? (int64_t)r->f->st.st_size : seen,
+        .mtime_ns = complete ? mtime_ns(&r->f->st) : 0,
+        .inode = (uint64_t)r->f->st.st_ino,
+    };
+    r->st->ops += n;
+    r->pg->ops += n;
+    int rc = store_insert(r->s, ops, ok, &m, &r->st->res, errbuf);
+    transcript_clear_ops(r->t);
+    return rc;
+}
+
+static int64_t resume_at(const struct transcript *t, int64_t consumed)
+{
+    int64_t p = transcript_pending_offset(t);
+    return p >= 0 && p < consumed ? p : consumed;
+}
+
+static void reader_feed(struct reader *r, const char *line, size_t len, int64_t off, int64_t lineno)
+{
+    char eb[TP_ERR_MAX];
+    r->st->lines++;
+    if (transcript_feed(r->t, line, len, off, eb) != 0) {
+        r->st->malformed++;
+        if (r->o->report)
+            report(r->o, "%s:%lld: %s", r->f->path, (long long)(reader_line0(r) + lineno - 1), eb);
+    }
+}
+
+static int read_transcript(struct reader *r, char *errbuf)
+{
+    const int64_t end = (int64_t)r->f->st.st_size;
+    size_t batch = r->o->batch_ops ? r->o->batch_ops : IMPORTER_BATCH_OPS;
+    size_t alloc = IMPORTER_CHUNK, have = 0;
+    char *buf = xmalloc(alloc);
+    int64_t base = r->f->start; /* file offset of buf[0] */
+    int64_t lineno = 1;         /* of the line at buf[0], counted from start */
+    int64_t consumed = r->f->start;
+    int discarding = 0; /* inside a line over TP_MAX_LINE */
+    int rc = 0;
+
+    if (r->f->start == 0)
+        r->line0 = 1;
+    while (base + (int64_t)have < end) {
+        size_t want = alloc - have;
+        if ((int64_t)want > end - base - (int64_t)have)
+            want = (size_t)(end - base - (int64_t)have);
+        ssize_t k = pread(r->fd, buf + have, want, base + (int64_t)have);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = tp_fail(errbuf, TP_EIO, "%s: %s", r->f->path, strerror(errno));
+            goto cleanup;
+        }
+        if (k == 0)
+            break; /* truncated under us: stop at what is there */
+        have += (size_t)k;
+        r->st->bytes += (uint64_t)k;
+        r->pg->bytes_done += (uint64_t)k;
+
+        char *p = buf, *e = buf + have, *nl;
+        while ((nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+            if (discarding)
+                discarding = 0;
+            else
+                reader_feed(r, p, (size_t)(nl - p), base + (p - buf), lineno);
+            lineno++;
+            p = nl + 1;
+        }
+        consumed = base + (p - buf);
+        have = (size_t)(e - p);
+        memmove(buf, p, have);
+        base = consumed;
+        if (have == alloc) {
+            if (discarding || alloc >= (size_t)TP_MAX_LINE) {
+                /* A line over the limit: report it once, drop what we
+                 * have and skip to its end. */
+                if (!discarding) {
+                    r->st->malformed++;
+                    report(r->o, "%s:%lld: line longer than %d bytes, skipped", r->f->path,
+                           (long long)(reader_line0(r) + lineno - 1), TP_MAX_LINE);
+                }
+                discarding = 1;
+                base += (int64_t)have;
+                have = 0;
+            } else {
+                alloc = alloc * 2 > (size_t)TP_MAX_LINE ? (size_t)TP_MAX_LINE : alloc * 2;
+                buf = xrealloc(buf, alloc);
+            }
+        }
+        size_t n;
+        transcript_ops(r->t, &n);
+        if (n >= batch &&
+            (rc = reader_flush(r, resume_at(r->t, consumed), consumed, 0, errbuf)) != 0)
+            goto cleanup;
+        if (cancelled(r->o)) {
+            if ((rc = reader_flush(r, resume_at(r->t, consumed), consumed, 0, errbuf)) == 0)
+                rc = tp_fail(errbuf, TP_EAGAIN, "%s: import cancelled", r->f->path);
+            goto cleanup;
+        }
+        progress_draw(r->pg, 0);
+    }
+    /* A last line without newline is being written, unless the file is
+     * final; then it is the file's last word and is read as it is. */
+    struct stat now_st;
+    if (r->f->final && fstat(r->fd, &now_st) == 0 && now_st.st_size > end)
+        r->f->final = 0; /* written to again while we read: not final after all */
+    if (r->f->final) {
+        if (have > 0 && !discarding)
+            reader_feed(r, buf, have, base, lineno);
+        consumed = base + (int64_t)have;
+    }
+    transcript_finish(r->t, r->f->final);
+    rc = reader_flush(r, resume_at(r->t, consumed), consumed, 1, errbuf);
+
+cleanup:
+    free(buf);
+    return rc;
+}
+
+/* A transcript starts with a line holding one JSON object. An empty file
+ * qualifies (it is a transcript that has not been written yet). */
+static int looks_like_jsonl(const char *head, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'))
+        i++;
+    if (i == n)
+        return 1;
+    if (head[i] != '{')
+        return 0;
+    const char *nl = memchr(head + i, '\n', n - i);
+    if (!nl)
+        return 1; /* a first line longer than the head */
+    const char *e = nl;
+    while (e > head + i && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        e--;
+    return e - (head + i) > 1 && e[-1] == '}';
+}
+
+/* Import one planned file. Returns 0, a file error (reported, counted) or
+ * a store error. */
+static int import_planned(struct store *s, struct fent *f, const struct importer_opts *o,
+                          struct importer_stats *st, struct progress *pg, int64_t now_ms,
+                          char *errbuf)
+{
+    char head[IMPORTER_SNIFF];
+    int rc = 0;
+    int fd = open(f->key, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = tp_fail(errbuf, errno == ENOENT ? TP_ENOTFOUND : TP_EIO, "%s: %s", f->path,
+                     strerror(errno));
+        goto file_error;
+    }
+    ssize_t k = pread(fd, head, sizeof head, 0);
+    if (k < 0) {
+        rc = tp_fail(errbuf, TP_EIO, "%s: %s", f->path, strerror(errno));
+        close(fd);
+        goto file_error;
+    }
+    enum seedfile_kind kind = seedfile_sniff(head, (size_t)k);
+    if (kind == SEEDFILE_NONE && f->start == 0 && hook_log_sniff(head, (size_t)k) != HOOKLOG_NONE) {
+        /* A log of hook payloads kept by someone's own hook script. */
+        close(fd);
+        struct store_result res = {0};
+        rc = hook_import_log(s, f->key, o->report, &res, errbuf);
+        st->files_seed++;
+        st->ops += res.inserted + res.merged + res.unchanged;
+        st->res.inserted += res.inserted;
+        st->res.merged += res.merged;
+        st->res.unchanged += res.unchanged;
+        pg->bytes_done += (uint64_t)f->st.st_size;
+        if (rc == TP_EDB || rc == TP_EBUSY)
+            return rc;
+        if (rc != 0)
+            goto file_error;
+        return 0;
+    }
+    if (kind == SEEDFILE_NONE && f->start == 0 && !looks_like_jsonl(head, (size_t)k)) {
+        /* Neither ours nor a transcript (a settings file, a pretty-printed
+         * JSON document): one line in the report, not one per line. */
+        close(fd);
+        st->files_skipped++;
+        pg->bytes_done += (uint64_t)f->st.st_size;
+        if (!f->quiet)
+            report(o, "%s: not a transcript or a toolprof export, skipped", f->path);
+        return 0;
+    }
+    if (kind != SEEDFILE_NONE) {
+        close(fd);
+        struct seedfile_stats ss = {0};
+        rc = seedfile_import(s, f->key, kind, o->report, &ss, errbuf);
+        st->files_seed++;
+        st->ops += ss.ops;
+        st->rejected += ss.rejected;
+        st->res.inserted += ss.res.inserted;
+        st->res.merged += ss.res.merged;
+        st->res.unchanged += ss.res.unchanged;
+        pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
+        if (rc == TP_EDB || rc == TP_EBUSY)
+            return rc;
+        if (rc != 0)
+            goto file_error;
+        return 0;
+    }
+
+    struct reader r = {
+        .s = s,
+        .o = o,
+        .st = st,
+        .pg = pg,
+        .f = f,
+        .now_ms = now_ms,
+        .fd = fd,
+    };
+    r.t = transcript_new();
+    rc = read_transcript(&r, errbuf);
+    transcript_free(r.t);
+    close(fd);
+    st->files_read++;
+    if (rc == TP_EIO)
+        goto file_error;
+    return rc;
+
+file_error:
+    st->files_failed++;
+    report(o, "%s", errbuf);
+    return rc;
+}
+
+int importer_file(struct store *s, const char *path, const struct importer_opts *o,
+                  struct importer_stats *st, char *errbuf)
+{
+    struct fent f = {.path = (char *)path};
+    struct progress pg = {0};
+    int64_t now = tpt_now_ms();
+    st->files_seen++;
+    int rc = plan_file(s, &f, o, now, errbuf);
+    if (rc == 0 && f.plan == PLAN_SKIP)
+        st->files_unchanged++;
+    else if (rc == 0)
+        rc = import_planned(s, &f, o, st, &pg, now, errbuf);
+    free(f.key);
+    return rc;
+}
+
+int importer_run(struct store *s, const char *const *paths, size_t npaths,
+                 const struct importer_opts *o, struct importer_stats *st, char *errbuf)
+{
+    struct flist l = {0};
+    struct progress pg = {0};
+    char **roots = NULL;
+    size_t nroots = 0;
+    int rc = 0, missing = 0;
+    int64_t now = tpt_now_ms();
+    char eb[TP_ERR_MAX];
+
+    if (npaths == 0) {
+        importer_default_roots(&roots, &nroots);
+        for (size_t i = 0; i < nroots; i++)
+            walk(&l, roots[i], 0);
+    }
+    for (size_t i = 0; i < npaths; i++) {
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0) {
+            if (!missing)
+                tp_fail(errbuf, TP_ENOTFOUND, "%s: %s", paths[i], strerror(errno));
+            report(o, "%s: %s", paths[i], strerror(errno));
+            st->files_failed++;
+            missing = 1;
+        } else if (S_ISDIR(sb.st_mode)) {
+            walk(&l, paths[i], !o->jsonl_only);
+        } else {
+            flist_add(&l, paths[i]);
+        }
+    }
+
+    /* Plan every file first: the progress bar needs the total. */
+    size_t todo = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        struct fent *f = &l.v[i];
+        st->files_seen++;
+        int prc = plan_file(s, f, o, now, eb);
+        if (prc == TP_EDB) {
+            rc = tp_fail(errbuf, prc, "%s", eb);
+            goto cleanup;
+        }
+        if (prc != 0) {
+            f->plan = PLAN_SKIP;
+            st->files_failed++;
+            report(o, "%s", eb);
+            continue;
+        }
+        if (f->plan == PLAN_SKIP) {
+            st->files_unchanged++;
+            continue;
+        }
+        todo++;
+        pg.bytes_total += (uint64_t)(f->st.st_size - f->start);
+    }
+    pg.files_total = todo;
+    pg.on = o->progress == IMPORTER_PROGRESS_ON ||
+            (o->progress == IMPORTER_PROGRESS_AUTO && isatty(STDERR_FILENO));
+
+    for (size_t i = 0; i < l.n; i++) {
+        struct fent *f = &l.v[i];
+        if (f->plan == PLAN_SKIP)
+            continue;
+        if (cancelled(o)) {
+            rc = tp_fail(errbuf, TP_EAGAIN, "import cancelled");
+            goto cleanup;
+        }
+        int frc = import_planned(s, f, o, st, &pg, now, eb);
+        pg.files_done++;
+        progress_draw(&pg, 0);
+        if (frc == TP_EDB || frc == TP_EBUSY || frc == TP_EAGAIN) {
+            rc = tp_fail(errbuf, frc, "%s", eb);
+            goto cleanup;
+        }
+    }
+    if (missing)
+        rc = TP_ENOTFOUND;
+
+cleanup:
+    progress_end(&pg);
+    flist_free(&l);
+    importer_free_roots(roots, nroots);
+    return rc;
+}

@@ -1,0 +1,851 @@
+/*
+ * transcript.c - pairing tool_use with tool_result in Claude Code transcripts
+ * (see transcript.h for what each op field means).
+ *
+ * The parser is a small state machine over lines. Each line first goes
+ * through a cheap filter: a scanner reads the top-level keys of the object,
+ * skipping values without building them, until it finds `type` (early in
+ * every line Claude Code writes except assistant lines); then one memmem()
+ * for the substring that a line of that type must hold to matter
+ * ("tool_use", "tool_result", ...). Only lines that pass are handed to
+ * jin_parse(). A quoted key such as "tool_use" can only occur unescaped as
+ * JSON structure, never inside a string, so the filter cannot hide a call.
+ *
+ * A tool_use block becomes a pending call: a record keyed by its id, holding
+ * what the op needs later (name, input, start, session, cwd, agent) and
+ * linked into a list in file order, so that the earliest pending call (the
+ * safe resume offset, and the first candidate for "lost") is at its head.
+ * Calls of one API response share a message record, which remembers when
+ * the response's last tool_use line was written (the start of every call
+ * for 1.x builds) and when each of its calls finished (for calls that had to
+ * queue behind a mutating one). A tool_result finishes its pending call into
+ * an op; ids of finished calls are kept so that replayed history is
+ * recognised and skipped.
+ *
+ * Ids are kept in kmaps (core/kmap.h) that never delete: a finished call
+ * leaves its id behind with a NULL call, which is exactly the "seen before"
+ * set that replays need.
+ */
+#include "transcript.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/err.h"
+#include "core/kmap.h"
+#include "core/jsonin.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/utf8.h"
+#include "core/xmalloc.h"
+#include "ingest/toolcall.h"
+
+/* ---- parser state ----------------------------------------------------- */
+
+/* One API response (message.id). The per-call slots are freed once every
+ * call of the response has finished; the small record stays, indexed like
+ * the message map. */
+struct tc_msg {
+    int64_t last_use_ms; /* timestamp of its latest tool_use line */
+    int refs;            /* its calls still pending */
+    size_t ncalls;
+    struct tc_slot {
+        int serial;      /* a mutating tool: runs alone */
+        int64_t done_ms; /* result timestamp, -1 while running */
+    } * calls;
+};
+
+struct tc_call {
+    char *id;
+    char *name;
+    cJSON *input; /* detached from its line's tree, owned */
+    int64_t use_ms;
+    int64_t offset;
+    char *session;
+    char *cwd;
+    char *agent;
+    int sidechain;
+    int old_build;      /* 1.x: tools ran after the whole response */
+    long msg;           /* index in the message map, -1 without message id */
+    size_t msg_idx;     /* this call's slot in its message */
+    double mcp_ms;      /* last mcp_progress elapsedTimeMs, NAN if none */
+    double pre_hook_ms; /* PreToolUse hook time reported, 0 if none */
+    struct tc_call *prev, *next;
+};
+
+struct transcript {
+    /* Every tool-use id seen, indexing `calls`: the pending call, or NULL
+     * once it has finished (so replays are recognised). */
+    struct kmap ids;
+    struct tc_call **calls;
+    size_t calls_alloc;
+    struct kmap msg_ids; /* message id -> index in msgs */
+    struct tc_msg *msgs;
+    size_t msgs_alloc;
+    struct tc_call *head, *tail;
+    struct op *ops;
+    size_t nops, capops;
+    struct transcript_stats st;
+};
+
+struct transcript *transcript_new(void)
+{
+    struct transcript *t = xcalloc(1, sizeof *t);
+    kmap_init(&t->ids);
+    kmap_init(&t->msg_ids);
+    return t;
+}
+
+static void call_free(struct tc_call *c)
+{
+    free(c->id);
+    free(c->name);
+    cJSON_Delete(c->input);
+    free(c->session);
+    free(c->cwd);
+    free(c->agent);
+    free(c);
+}
+
+void transcript_clear_ops(struct transcript *t)
+{
+    for (size_t i = 0; i < t->nops; i++)
+        op_clear(&t->ops[i]);
+    t->nops = 0;
+}
+
+void transcript_free(struct transcript *t)
+{
+    if (!t)
+        return;
+    for (struct tc_call *c = t->head, *next; c; c = next) {
+        next = c->next;
+        call_free(c);
+    }
+    for (size_t i = 0; i < t->msg_ids.n; i++)
+        free(t->msgs[i].calls);
+    free(t->msgs);
+    free(t->calls);
+    kmap_free(&t->ids);
+    kmap_free(&t->msg_ids);
+    transcript_clear_ops(t);
+    free(t->ops);
+    free(t);
+}
+
+struct op *transcript_ops(struct transcript *t, size_t *n)
+{
+    *n = t->nops;
+    return t->ops;
+}
+
+const struct transcript_stats *transcript_stats(const struct transcript *t)
+{
+    return &t->st;
+}
+
+int64_t transcript_pending_offset(const struct transcript *t)
+{
+    return t->head ? t->head->offset : -1;
+}
+
+/* The pending call with this tool-use id, or NULL (unknown or finished). */
+static struct tc_call *pending_call(const struct transcript *t, const char *id)
+{
+    long i = kmap_find(&t->ids, id, strlen(id));
+    return i >= 0 ? t->calls[i] : NULL;
+}
+
+/* Unlink a call from the pending list and map, release its message slot and
+ * remember its id as finished. The call itself is freed by the caller. */
+static void call_retire(struct transcript *t, struct tc_call *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        t->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        t->tail = c->prev;
+    long i = kmap_find(&t->ids, c->id, strlen(c->id));
+    if (i >= 0)
+        t->calls[i] = NULL;
+    if (c->msg >= 0 && --t->msgs[c->msg].refs == 0) {
+        free(t->msgs[c->msg].calls);
+        t->msgs[c->msg].calls = NULL;
+        t->msgs[c->msg].ncalls = 0;
+    }
+    c->msg = -1;
+}
+
+/* ---- the cheap line filter -------------------------------------------- */
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+/* p points just after an opening quote; return the byte after the closing
+ * quote, or NULL when the string does not end. */
+static const char *skip_string(const char *p, const char *end)
+{
+    const char *from = p;
+    for (;;) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q)
+            return NULL;
+        size_t bs = 0;
+        while (q - bs > from && q[-1 - (ptrdiff_t)bs] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return q + 1;
+        p = q + 1;
+    }
+}
+
+/* Skip one JSON value starting at p (after whitespace); NULL when the input
+ * ends inside it. Only brackets and strings are tracked: this is a skipper,
+ * not a validator (jin_parse validates the lines that matter). */
+static const char *skip_value(const char *p, const char *end)
+{
+    if (p >= end)
+        return NULL;
+    if (*p == '"')
+        return skip_string(p + 1, end);
+    if (*p == '{' || *p == '[') {
+        int depth = 0;
+        for (; p < end; p++) {
+            char c = *p;
+            if (c == '"') {
+                p = skip_string(p + 1, end);
+                if (!p)
+                    return NULL;
+                p--;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0)
+                    return p + 1;
+            }
+        }
+        return NULL;
+    }
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' &&
+           *p != '\r' && *p != '\n')
+        p++;
+    return p;
+}
+
+/* Find the top-level "type" of a line. Returns 1 with the raw string value
+ * (without quotes) in *ty / *tylen, 0 when the object has no string "type",
+ * -1 when the line is not a JSON object (or ends inside one before its
+ * type). */
+static int top_type(const char *s, size_t n, const char **ty, size_t *tylen)
+{
+    const char *p = s, *end = s + n;
+    p = skip_ws(p, end);
+    if (p >= end || *p != '{')
+        return -1;
+    p++;
+    for (;;) {
+        p = skip_ws(p, end);
+        if (p >= end)
+            return -1;
+        if (*p == '}')
+            return 0;
+        if (*p != '"')
+            return -1;
+        const char *ks = p + 1, *ke = skip_string(ks, end);
+        if (!ke)
+            return -1;
+        p = skip_ws(ke, end);
+        if (p >= end || *p != ':')
+            return -1;
+        p = skip_ws(p + 1, end);
+        if (ke - ks == 5 && memcmp(ks, "type", 4) == 0 && p < end && *p == '"') {
+            const char *ve = skip_string(p + 1, end);
+            if (!ve)
+                return -1;
+            *ty = p + 1;
+            *tylen = (size_t)(ve - 1 - (p + 1));
+            return 1;
+        }
+        p = skip_value(p, end);
+        if (!p)
+            return -1;
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        if (p < end && *p == '}')
+            return 0;
+        return -1;
+    }
+}
+
+static int has(const char *s, size_t n, const char *needle)
+{
+    return memmem(s, n, needle, strlen(needle)) != NULL;
+}
+
+#define TYPE_IS(ty, tylen, lit) ((tylen) == sizeof(lit) - 1 && memcmp((ty), lit, (tylen)) == 0)
+
+/* ---- helpers over parsed lines ---------------------------------------- */
+
+static int line_ts(const cJSON *root, int64_t *ms)
+{
+    const char *s = jin_str(root, "timestamp");
+    return s && tpt_parse_iso(s, TPT_NAIVE_UTC, ms) == 0;
+}
+
+static char *dup_str(const cJSON *obj, const char *key)
+{
+    const char *s = jin_str(obj, key);
+    return s ? xstrdup(s) : NULL;
+}
+
+static int is_true(const cJSON *obj, const char *key)
+{
+    int v = 0;
+    return jin_bool(obj, key, &v) == 1 && v;
+}
+
+/* Tools that are never run concurrently with others (they change files or
+ * the session's state): a call of one waits for the calls before it in its
+ * response, and calls after it wait for it. Bash and MCP tools are left
+ * out: whether they run concurrently depends on the command. */
+static int tool_is_serial(const char *name)
+{
+    static const char *const serial[] = {"Edit", "Write", "MultiEdit", "NotebookEdit", "TodoWrite"};
+    for (size_t i = 0; i < sizeof serial / sizeof serial[0]; i++)
+        if (strcmp(name, serial[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Tools whose time is spent waiting for the person at the keyboard. */
+static int tool_is_human(const char *name)
+{
+    return strcmp(name, "AskUserQuestion") == 0 || strcmp(name, "ExitPlanMode") == 0 ||
+           strcmp(name, "EnterPlanMode") == 0;
+}
+
+/* Claude Code 1.x started tools only after the whole response had
+ * streamed; streaming tool execution came with 2.x (observed in 2.1.38). */
+static int version_is_old(const char *v)
+{
+    return v && v[0] >= '0' && v[0] <= '1' && v[1] == '.';
+}
+
+/* The first text the model saw in a tool_result content: the string itself,
+ * or the first text block. */
+static const char *content_text(const cJSON *content)
+{
+    if (cJSON_IsString(content))
+        return content->valuestring;
+    if (cJSON_IsArray(content)) {
+        const cJSON *b;
+        cJSON_ArrayForEach(b, content)
+        {
+            const char *ty = jin_str(b, "type");
+            const char *tx = jin_str(b, "text");
+            if (ty && strcmp(ty, "text") == 0 && tx)
+                return tx;
+        }
+    }
+    return NULL;
+}
+
+/* Bytes of a tool_result content as sent to the model. */
+static int64_t content_bytes(const cJSON *content)
+{
+    if (cJSON_IsString(content))
+        return (int64_t)strlen(content->valuestring);
+    if (!cJSON_IsArray(content))
+        return -1;
+    int64_t n = 0;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, content)
+    {
+        const char *tx = jin_str(b, "text");
+        const char *data = jin_str(jin_get(b, "source"), "data");
+        if (tx)
+            n += (int64_t)strlen(tx);
+        else if (data)
+            n += (int64_t)strlen(data);
+    }
+    return n;
+}
+
+/* `duration_ms: N` inside the <usage> tail that Agent/Task results end
+ * with; NAN when absent. */
+static double usage_tail_ms(const cJSON *content)
+{
+    const cJSON *b;
+    if (cJSON_IsString(content)) {
+        const char *u = strstr(content->valuestring, "<usage>");
+        const char *d = u ? strstr(u, "duration_ms: ") : NULL;
+        double v;
+        if (d) {
+            char *e;
+            v = strtod(d + 13, &e);
+            if (e > d + 13 && isfinite(v) && v >= 0)
+                return v;
+        }
+        return NAN;
+    }
+    cJSON_ArrayForEach(b, content)
+    {
+        const cJSON *tx = jin_get(b, "text");
+        if (cJSON_IsString(tx)) {
+            double v = usage_tail_ms(tx);
+            if (!isnan(v))
+                return v;
+        }
+    }
+    return NAN;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A short error: the first non-empty line of s, without <tool_use_error>
+ * tags, cut to TP_MAX_ERROR bytes at a character boundary. NULL when s has
+ * no text. */
+static char *first_line(const char *s)
+{
+    static const char open[] = "<tool_use_error>", close[] = "</tool_use_error>";
+    if (!s)
+        return NULL;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    if (starts_with(s, open))
+        s += sizeof open - 1;
+    size_t n = strcspn(s, "\r\n");
+    const char *c = memmem(s, n, close, sizeof close - 1);
+    if (c)
+        n = (size_t)(c - s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0)
+        return NULL;
+    if (n > TP_MAX_ERROR)
+        n = utf8_floor(s, TP_MAX_ERROR);
+    return xstrndup(s, n);
+}
+
+/* ---- building ops ----------------------------------------------------- */
+
+static struct op *op_push(struct transcript *t)
+{
+    if (t->nops == t->capops) {
+        t->capops = t->capops ? t->capops * 2 : 256;
+        t->ops = xreallocarray(t->ops, t->capops, sizeof *t->ops);
+    }
+    struct op *op = &t->ops[t->nops++];
+    op_init(op);
+    return op;
+}
+
+/* What the result of a call says, when there is one. */
+struct tc_result {
+    int64_t ms;
+    const cJSON *content;
+    const cJSON *tur; /* toolUseResult, when it belongs to this block */
+    int is_error;
+};
+
+enum tc_outcome { OUT_DONE, OUT_INTERRUPTED, OUT_LOST };
+
+/* Turn a pending call into an op (and retire it). r is NULL for calls that
+ * ended without a result; end_ms is then when that was noticed. */
+static void call_finish(struct transcript *t, struct tc_call *c, const struct tc_result *r,
+                        enum tc_outcome how, int64_t end_ms)
+{
+    struct op *op = op_push(t);
+    const char *outcome = NULL, *from = "none", *adjusted = NULL;
+    int64_t start = c->use_ms;
+
+    op->source = OP_SRC_TRANSCRIPT;
+    op->tool = c->name;
+    c->name = NULL;
+    toolcall_describe(op, c->input, r ? r->tur : NULL);
+    op->tool_use_id = xstrdup(c->id);
+    op->session_id = c->session;
+    op->project = c->cwd;
+    c->session = c->cwd = NULL;
+
+    /* Start: the end of the response for 1.x builds; after the calls it had
+     * to queue behind. */
+    struct tc_msg *m = c->msg >= 0 ? &t->msgs[c->msg] : NULL;
+    if (c->old_build && m && m->last_use_ms > start) {
+        start = m->last_use_ms;
+        adjusted = "response_end";
+    }
+    if (r && m) {
+        int me_serial = m->calls[c->msg_idx].serial;
+        for (size_t j = 0; j < c->msg_idx; j++) {
+            if (m->calls[j].done_ms < 0 || !(me_serial || m->calls[j].serial))
+                continue;
+            if (m->calls[j].done_ms > start && m->calls[j].done_ms <= r->ms) {
+                start = m->calls[j].done_ms;
+                adjusted = "queue";
+            }
+        }
+        m->calls[c->msg_idx].done_ms = r->ms;
+    }
+    op->ts_ms = start;
+
+    if (r) {
+        const char *text = content_text(r->content);
+        int tur_error = cJSON_IsString(r->tur) && starts_with(r->tur->valuestring, "Error:");
+        int bash_intr = is_true(r->tur, "interrupted");
+        int rejected = starts_with(text, "The user doesn't want to proceed with this tool use");
+        double wall = (double)(r->ms - c->use_ms);
+
+        op->success = !(r->is_error || tur_error || bash_intr);
+        op->result_bytes = content_bytes(r->content);
+        if (!op->success) {
+            if (rejected) {
+                outcome = "rejected";
+                op->error = xstrdup("rejected by user");
+            } else if (bash_intr || starts_with(text, "[Request interrupted by user")) {
+                outcome = "interrupted";
+                op->error = xstrdup("interrupted");
+            } else {
+                if (text && strstr(text, "Sibling tool call errored"))
+                    outcome = "cancelled";
+                op->error = first_line(text);
+                if (!op->error && cJSON_IsString(r->tur))
+                    op->error = first_line(r->tur->valuestring);
+                if (!op->error)
+                    op->error = xstrdup("error");
+            }
+        }
+
+        double self = toolcall_self_duration_ms(op->tool, r->tur);
+        if (!isnan(self)) {
+            op->duration_ms = self;
+            from = "tool";
+        } else if ((strcmp(op->tool, "Task") == 0 || strcmp(op->tool, "Agent") == 0) &&
+                   !isnan(self = usage_tail_ms(r->content))) {
+            op->duration_ms = self;
+            from = "usage";
+        } else if (!isnan(c->mcp_ms)) {
+            op->duration_ms = c->mcp_ms;
+            from = "mcp_progress";
+        } else if (tool_is_human(op->tool)) {
+            toolcall_meta_int(op, "human_wait_ms", (long long)wall);
+        } else if (rejected) {
+            toolcall_meta_int(op, "wait_ms", (long long)wall);
+        } else if (r->ms >= start) {
+            double d = (double)(r->ms - start) - c->pre_hook_ms;
+            op->duration_ms = d > 0 ? d : 0;
+            from = "timestamps";
+        }
+        toolcall_meta_str(op, "duration_from", from);
+        /* Keep the raw wall time next to a self-reported duration, so that
+         * the two can be compared. */
+        if (wall >= 0 && strcmp(from, "timestamps") != 0 && strcmp(from, "none") != 0)
+            toolcall_meta_int(op, "wall_ms", (long long)wall);
+    } else {
+        op->success = 0;
+        if (how == OUT_INTERRUPTED) {
+            outcome = "interrupted";
+            op->error = xstrdup("interrupted");
+            if (end_ms >= start)
+                toolcall_meta_int(op, "interrupted_after_ms", (long long)(end_ms - start));
+            t->st.interrupted++;
+        } else {
+            outcome = "lost";
+            op->error = xstrdup("no result");
+            t->st.lost++;
+        }
+        toolcall_meta_str(op, "duration_from", from);
+    }
+    if (adjusted)
+        toolcall_meta_str(op, "start_adjusted", adjusted);
+    if (c->pre_hook_ms > 0)
+        toolcall_meta_int(op, "pre_hook_ms", (long long)c->pre_hook_ms);
+    if (c->agent)
+        toolcall_meta_str(op, "agent_id", c->agent);
+    if (c->sidechain)
+        toolcall_meta_bool(op, "sidechain", 1);
+    if (outcome)
+        toolcall_meta_str(op, "outcome", outcome);
+
+    call_retire(t, c);
+    call_free(c);
+}
+
+/* Emit every pending call that started before cutoff_ms as lost. Calls are
+ * listed in file order, which is start order but for clock noise, so the
+ * walk stops at the first younger call. */
+static void flush_lost(struct transcript *t, int64_t cutoff_ms)
+{
+    while (t->head && t->head->use_ms < cutoff_ms)
+        call_finish(t, t->head, NULL, OUT_LOST, 0);
+}
+
+/* ---- line handlers ---------------------------------------------------- */
+
+static void on_assistant(struct transcript *t, cJSON *root, int64_t offset)
+{
+    const cJSON *msg = jin_get(root, "message");
+    cJSON *content = (cJSON *)jin_get(msg, "content");
+    int64_t ts;
+    if (!cJSON_IsArray(content))
+        return;
+    int have_ts = line_ts(root, &ts);
+    const char *msg_id = jin_str(msg, "id");
+    cJSON *b;
+    cJSON_ArrayForEach(b, content)
+    {
+        const char *ty = jin_str(b, "type");
+        if (!ty || strcmp(ty, "tool_use") != 0)
+            continue;
+        const char *id = jin_str(b, "id"), *name = jin_str(b, "name");
+        if (!id || !*id || !name || !*name || !have_ts) {
+            t->st.skipped_calls++;
+            continue;
+        }
+        if (kmap_find(&t->ids, id, strlen(id)) >= 0) {
+            t->st.duplicates++;
+            continue;
+        }
+        flush_lost(t, ts - TRANSCRIPT_LOST_AFTER_MS);
+        t->st.tool_uses++;
+
+        struct tc_call *c = xcalloc(1, sizeof *c);
+        c->id = xstrdup(id);
+        c->name = xstrdup(name);
+        cJSON *in = cJSON_GetObjectItemCaseSensitive(b, "input");
+        c->input = in ? cJSON_DetachItemViaPointer(b, in) : NULL;
+        c->use_ms = ts;
+        c->offset = offset;
+        c->session = dup_str(root, "sessionId");
+        c->cwd = dup_str(root, "cwd");
+        c->agent = dup_str(root, "agentId");
+        c->sidechain = is_true(root, "isSidechain");
+        c->old_build = version_is_old(jin_str(root, "version"));
+        c->mcp_ms = NAN;
+
+        c->msg = -1;
+        if (msg_id && *msg_id) {
+            int added;
+            size_t mi = kmap_put(&t->msg_ids, msg_id, strlen(msg_id), &added);
+            if (added) {
+                if (mi >= t->msgs_alloc) {
+                    t->msgs_alloc = t->msgs_alloc ? t->msgs_alloc * 2 : 64;
+                    t->msgs = xreallocarray(t->msgs, t->msgs_alloc, sizeof *t->msgs);
+                }
+                memset(&t->msgs[mi], 0, sizeof t->msgs[mi]);
+                t->msgs[mi].last_use_ms = ts;
+            }
+            struct tc_msg *m = &t->msgs[mi];
+            if (ts > m->last_use_ms)
+                m->last_use_ms = ts;
+            m->calls = xreallocarray(m->calls, m->ncalls + 1, sizeof *m->calls);
+            m->calls[m->ncalls].serial = tool_is_serial(name);
+            m->calls[m->ncalls].done_ms = -1;
+            c->msg = (long)mi;
+            c->msg_idx = m->ncalls++;
+            m->refs++;
+        }
+        c->prev = t->tail;
+        if (t->tail)
+            t->tail->next = c;
+        else
+            t->head = c;
+        t->tail = c;
+        int added;
+        size_t ci = kmap_put(&t->ids, id, strlen(id), &added);
+        if (ci >= t->calls_alloc) {
+            t->calls_alloc = t->calls_alloc ? t->calls_alloc * 2 : 256;
+            t->calls = xreallocarray(t->calls, t->calls_alloc, sizeof *t->calls);
+        }
+        t->calls[ci] = c;
+    }
+}
+
+static int is_interrupt_text(const char *s)
+{
+    return starts_with(s, "[Request interrupted by user");
+}
+
+static void on_user(struct transcript *t, const cJSON *root)
+{
+    const cJSON *content = jin_get(jin_get(root, "message"), "content");
+    const cJSON *tur = jin_get(root, "toolUseResult");
+    int64_t ts;
+    int have_ts = line_ts(root, &ts);
+    int nres = 0, interrupt = 0;
+    const cJSON *b;
+
+    if (cJSON_IsString(content)) {
+        interrupt = is_interrupt_text(content->valuestring);
+    } else if (cJSON_IsArray(content)) {
+        cJSON_ArrayForEach(b, content)
+        {
+            const char *ty = jin_str(b, "type");
+            if (ty && strcmp(ty, "tool_result") == 0)
+                nres++;
+            else if (ty && strcmp(ty, "text") == 0 && is_interrupt_text(jin_str(b, "text")))
+                interrupt = 1;
+        }
+    }
+    if (nres > 0) {
+        cJSON_ArrayForEach(b, content)
+        {
+            const char *ty = jin_str(b, "type");
+            if (!ty || strcmp(ty, "tool_result") != 0)
+                continue;
+            const char *id = jin_str(b, "tool_use_id");
+            if (!id)
+                continue;
+            struct tc_call *c = pending_call(t, id);
+            if (!c) {
+                if (kmap_find(&t->ids, id, strlen(id)) >= 0)
+                    t->st.duplicates++;
+                else
+                    t->st.orphan_results++;
+                continue;
+            }
+            if (!have_ts)
+                continue; /* cannot time it; a later copy may */
+            struct tc_result r = {
+                .ms = ts,
+                .content = jin_get(b, "content"),
+                /* toolUseResult describes the line's one result; with
+                 * several results on a line it is ambiguous. */
+                .tur = nres == 1 ? tur : NULL,
+                .is_error = is_true(b, "is_error"),
+            };
+            t->st.results++;
+            call_finish(t, c, &r, OUT_DONE, 0);
+        }
+    }
+    /* The user stopped the turn: whatever is still running was cut off. */
+    if (interrupt && have_ts)
+        while (t->head)
+            call_finish(t, t->head, NULL, OUT_INTERRUPTED, ts);
+}
+
+/* progress lines: only mcp_progress matters (the last elapsedTimeMs of a
+ * running MCP call is its duration as the client measured it). */
+static void on_progress(struct transcript *t, const cJSON *root)
+{
+    const cJSON *data = jin_get(root, "data");
+    const char *dt = jin_str(data, "type");
+    const char *id = jin_str(root, "parentToolUseID");
+    double ms;
+    if (!id)
+        id = jin_str(root, "toolUseID");
+    if (!dt || strcmp(dt, "mcp_progress") != 0 || !id)
+        return;
+    struct tc_call *c = pending_call(t, id);
+    if (c && jin_num(data, "elapsedTimeMs", &ms) == 1 && isfinite(ms) && ms >= 0)
+        c->mcp_ms = ms;
+}
+
+/* attachment lines (2.1.97+): a PreToolUse hook's run time is inside the
+ * wall time of its call but is not the tool's. */
+static void on_attachment(struct transcript *t, const cJSON *root)
+{
+    const cJSON *a = jin_get(root, "attachment");
+    const char *ev = jin_str(a, "hookEvent");
+    const char *id = jin_str(a, "toolUseID");
+    double ms;
+    if (!id)
+        id = jin_str(root, "toolUseID");
+    if (!ev || strcmp(ev, "PreToolUse") != 0 || !id)
+        return;
+    struct tc_call *c = pending_call(t, id);
+    if (c && jin_num(a, "durationMs", &ms) == 1 && isfinite(ms) && ms >= 0)
+        c->pre_hook_ms += ms;
+}
+
+enum line_kind { LK_SKIP, LK_ASSISTANT, LK_USER, LK_PROGRESS, LK_ATTACHMENT };
+
+static enum line_kind classify(const char *s, size_t n, int *bad)
+{
+    const char *ty;
+    size_t tylen;
+    int r = top_type(s, n, &ty, &tylen);
+    *bad = r < 0;
+    if (r <= 0)
+        return LK_SKIP;
+    if (TYPE_IS(ty, tylen, "assistant"))
+        return has(s, n, "\"tool_use\"") ? LK_ASSISTANT : LK_SKIP;
+    if (TYPE_IS(ty, tylen, "user"))
+        return has(s, n, "\"tool_result\"") || has(s, n, "[Request interrupted by user") ? LK_USER
+                                                                                         : LK_SKIP;
+    if (TYPE_IS(ty, tylen, "progress"))
+        return has(s, n, "\"mcp_progress\"") ? LK_PROGRESS : LK_SKIP;
+    if (TYPE_IS(ty, tylen, "attachment"))
+        return has(s, n, "PreToolUse") ? LK_ATTACHMENT : LK_SKIP;
+    return LK_SKIP;
+}
+
+int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t offset,
+                    char *errbuf)
+{
+    int bad;
+    t->st.lines++;
+    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+        len--;
+    if (skip_ws(line, line + len) == line + len)
+        return 0;
+    enum line_kind k = classify(line, len, &bad);
+    /* A line cut short (a crash mid-write) rarely survives the scan above,
+     * which stops at "type"; its missing closing brace gives it away
+     * without a parse. */
+    if (!bad && line[len - 1] != '}')
+        bad = 1;
+    if (bad) {
+        t->st.malformed++;
+        return tp_fail(errbuf, TP_EPARSE, "not a JSON object (truncated or corrupt line)");
+    }
+    if (k == LK_SKIP)
+        return 0;
+    if (k == LK_PROGRESS && !t->head)
+        return 0;
+
+    /* Strict first: it is several times faster than the repairing parse
+     * and accepts every well-formed line; only lines with invalid UTF-8 or
+     * NULs take the second, repairing pass. */
+    char sub[TP_ERR_MAX];
+    cJSON *root = jin_parse(line, len, JIN_STRICT, TP_MAX_JSON_DEPTH, sub);
+    if (!root)
+        root = jin_parse(line, len, JIN_REPAIR, TP_MAX_JSON_DEPTH, sub);
+    t->st.parsed++;
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        t->st.malformed++;
+        return tp_fail(errbuf, TP_EPARSE, "%s", root ? "not a JSON object" : sub);
+    }
+    switch (k) {
+    case LK_ASSISTANT: on_assistant(t, root, offset); break;
+    case LK_USER: on_user(t, root); break;
+    case LK_PROGRESS: on_progress(t, root); break;
+    case LK_ATTACHMENT: on_attachment(t, root); break;
+    case LK_SKIP: break;
+    }
+    cJSON_Delete(root);
+    return 0;
+}
+
+void transcript_finish(struct transcript *t, int final)
+{
+    if (final)
+        flush_lost(t, INT64_MAX);
+}

@@ -1,0 +1,965 @@
+/*
+ * api.c - the routes of toolprof's HTTP server.
+ *
+ * One static table lists every path with its methods, whether it needs the
+ * token, and what body it takes; api_begin() walks the policy checks in a
+ * fixed order against it (Host, Origin, token, method, body size and type)
+ * so that a request is refused for the first thing wrong with it and every
+ * refusal is a JSON envelope naming the problem.
+ *
+ * Read endpoints are thin: parse and check the query strictly (an unknown
+ * parameter, a value that does not parse, a number out of range, a
+ * parameter given twice are each a 400 that names it; nothing is silently
+ * defaulted), ask the engine, and print the answer through render.h inside
+ * the envelope. The CLI's --json goes through the same render calls, so the
+ * two cannot disagree.
+ *
+ * Write endpoints validate everything before storing anything: a batch of
+ * operations is read and normalized whole, and one bad element makes the
+ * request a 400 naming its index and field with nothing stored; a good batch
+ * goes to the store in one transaction.
+ *
+ * Static files come from the table compiled into the binary (assets.h),
+ * with a strong ETag, revalidation (304) and gzip when the client takes it.
+ */
+#include "server/api.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/jsonin.h"
+#include "core/jsonw.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/xmalloc.h"
+#include "engine/analyzer.h"
+#include "engine/engine.h"
+#include "engine/render.h"
+#include "ingest/otlp.h"
+#include "server/metrics.h"
+#include "store/opjson.h"
+
+enum {
+    M_GET = 1, /* GET and HEAD */
+    M_POST = 2,
+};
+
+enum body_kind {
+    BODY_NONE,   /* GET: a body is read (within TP_MAX_BODY) and ignored */
+    BODY_JSON,   /* POST application/json, identity encoding */
+    BODY_OTLP,   /* POST OTLP JSON logs, gzip allowed */
+    BODY_IGNORE, /* POST anything, accepted and dropped */
+};
+
+struct route;
+typedef void (*route_fn)(const struct api_env *env, const struct route *rt,
+                         const struct http_req *req, struct http_resp *resp);
+
+struct route {
+    const char *path;
+    int prefix; /* path is a prefix ("/vendor/") */
+    unsigned methods;
+    int auth; /* the token is required (when one is configured) */
+    enum body_kind body;
+    route_fn fn;
+    /* Query parameters taken besides the common ones (NULL-terminated);
+     * NULL for routes that do not check their query (pages, files). */
+    const char *const *params;
+};
+
+static const char *const common_params[] = {"window",  "since",   "until", "tool",
+                                            "project", "session", NULL};
+static const char *const no_params[] = {NULL};
+
+/* ---- answering ---------------------------------------------------------------- */
+
+static void retry_later(struct http_resp *resp, const char *what)
+{
+    http_resp_error(resp, 503, "%s: the database is busy, retry shortly", what);
+    http_resp_header(resp, "Retry-After", "1");
+}
+
+/* Map an engine or store error to an answer: bad input is the client's
+ * (400), a locked database is temporary (503), anything else is ours. */
+static void fail_with(struct http_resp *resp, int rc, const char *errbuf)
+{
+    if (rc == TP_EBUSY)
+        retry_later(resp, errbuf[0] ? errbuf : "database");
+    else if (rc == TP_EINVAL)
+        http_resp_error(resp, 400, "%s", errbuf);
+    else
+        http_resp_error(resp, 500, "internal error: %s", errbuf[0] ? errbuf : tp_strerror(rc));
+}
+
+static struct store *get_store(const struct api_env *env, struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct store *s = env->store(env->store_ctx, errbuf);
+    if (!s)
+        http_resp_error(resp, 500, "database: %s", errbuf[0] ? errbuf : "cannot open");
+    return s;
+}
+
+/* Start a success envelope; count < 0 leaves "count" out. The caller
+ * writes the data value and calls envelope_end(). */
+static void envelope_begin(struct jsonw *w, struct http_resp *resp, long long count)
+{
+    http_resp_reset(resp);
+    resp->status = 200;
+    resp->content_type = HTTP_JSON;
+    jw_init(w, &resp->body);
+    jw_obj_begin(w);
+    jw_kbool(w, "success", 1);
+    if (count >= 0)
+        jw_kint(w, "count", count);
+    jw_key(w, "data");
+}
+
+static void envelope_end(struct jsonw *w, struct http_resp *resp)
+{
+    jw_obj_end(w);
+    if (jw_finish(w) != 0)
+        http_resp_error(resp, 500, "internal error: the answer is over %d bytes; narrow the query",
+                        TP_MAX_RESPONSE);
+}
+
+/* ---- query parameters ------------------------------------------------------------ */
+
+static int in_list(const char *const *list, const char *name)
+{
+    for (; list && *list; list++)
+        if (strcmp(*list, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* An integer from min to max, digits only (no sign, no spaces, no
+ * exponent). Returns 0 or answers 400. */
+static int param_int(const struct http_query *q, const char *name, long long def, long long min,
+                     long long max, long long *out, struct http_resp *resp)
+{
+    const char *v = http_query_get(q, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    long long n = 0;
+    int ok = *v != '\0';
+    for (const char *c = v; ok && *c; c++) {
+        if (*c < '0' || *c > '9' || n > (max + 9) / 10 + 1)
+            ok = 0;
+        else
+            n = n * 10 + (*c - '0');
+    }
+    if (!ok || n < min || n > max) {
+        http_resp_error(resp, 400, "%s: must be an integer from %lld to %lld", name, min, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+/* A non-negative number of milliseconds. */
+static int param_ms(const struct http_query *q, const char *name, double def, double *out,
+                    struct http_resp *resp)
+{
+    const char *v = http_query_get(q, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    double d;
+    if (!jin_parse_number(v, &d) || !(d >= 0) || d > TP_MAX_DURATION_MS) {
+        http_resp_error(resp, 400, "%s: must be a number of milliseconds from 0 to %.0f", name,
+                        TP_MAX_DURATION_MS);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+static int param_name(const struct http_query *q, const char *name, size_t max, const char **out,
+                      struct http_resp *resp)
+{
+    const char *v = http_query_get(q, name);
+    *out = v;
+    if (v && strlen(v) > max) {
+        http_resp_error(resp, 400, "%s: longer than %zu bytes", name, max);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parse the query of a read endpoint: only known parameters, none empty,
+ * then the window and the filters. Returns 0 (q filled, free it) or
+ * answers 400. */
+static int read_query(const struct route *rt, const struct http_req *req, int64_t now_ms,
+                      struct http_query *q, struct engine_query *eq, struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX];
+    memset(eq, 0, sizeof *eq);
+    if (http_query_parse(req->query, q, errbuf) != 0) {
+        http_resp_error(resp, 400, "%s", errbuf);
+        return -1;
+    }
+    for (size_t i = 0; i < q->n; i++) {
+        const char *name = q->p[i].name;
+        if (!in_list(common_params, name) && !in_list(rt->params, name)) {
+            http_resp_error(resp, 400, "%.64s: unknown parameter", name);
+            goto fail;
+        }
+        if (q->p[i].value[0] == '\0') {
+            http_resp_error(resp, 400, "%s: empty value", name);
+            goto fail;
+        }
+    }
+    if (engine_window_parse(http_query_get(q, "window"), http_query_get(q, "since"),
+                            http_query_get(q, "until"), now_ms, &eq->w, errbuf) != 0) {
+        http_resp_error(resp, 400, "%s", errbuf);
+        goto fail;
+    }
+    if (param_name(q, "tool", TP_MAX_TOOL, &eq->tool, resp) ||
+        param_name(q, "project", TP_MAX_PROJECT, &eq->project, resp) ||
+        param_name(q, "session", TP_MAX_ID, &eq->session, resp))
+        goto fail;
+    return 0;
+
+fail:
+    http_query_free(q);
+    return -1;
+}
+
+/* ---- read endpoints -------------------------------------------------------------- */
+
+static void h_stats(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                    struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct http_query q;
+    struct engine_query eq;
+    struct stats st;
+    struct trends tr;
+    struct resources res;
+    int64_t now = tpt_now_ms();
+    int got_stats = 0, got_trends = 0;
+    if (read_query(rt, req, now, &q, &eq, resp) != 0)
+        return;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    int rc = engine_stats(s, &eq, &st, errbuf);
+    if (rc != 0) {
+        fail_with(resp, rc, errbuf);
+        goto cleanup;
+    }
+    got_stats = 1;
+    /* The trend of the stats answer is the last 7 days, as the original's
+     * dashboard showed it, whatever the window. */
+    rc = engine_trends(s, &eq, 7, now, &tr, errbuf);
+    if (rc != 0) {
+        fail_with(resp, rc, errbuf);
+        goto cleanup;
+    }
+    got_trends = 1;
+    rc = engine_resources(s, &res);
+    if (rc != 0) {
+        fail_with(resp, rc, "resources");
+        goto cleanup;
+    }
+    struct jsonw w;
+    envelope_begin(&w, resp, -1);
+    render_stats(&w, &st, &tr, &res);
+    envelope_end(&w, resp);
+
+cleanup:
+    if (got_trends)
+        trends_free(&tr);
+    if (got_stats)
+        stats_free(&st);
+    http_query_free(&q);
+}
+
+static const char *const slow_params[] = {"threshold", "limit", NULL};
+
+static void h_slow(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                   struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct http_query q;
+    struct engine_query eq;
+    double threshold;
+    long long limit;
+    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
+        return;
+    if (param_ms(&q, "threshold", TP_SLOW_MS, &threshold, resp) ||
+        param_int(&q, "limit", 50, 1, TP_MAX_LIMIT, &limit, resp))
+        goto cleanup;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    struct op_list l;
+    int rc = engine_slow(s, &eq, threshold, (size_t)limit, &l, errbuf);
+    if (rc != 0) {
+        fail_with(resp, rc, errbuf);
+        goto cleanup;
+    }
+    struct jsonw w;
+    envelope_begin(&w, resp, (long long)l.n);
+    render_op_list(&w, &l);
+    envelope_end(&w, resp);
+    op_list_free(&l);
+
+cleanup:
+    http_query_free(&q);
+}
+
+static const char *const limit_params[] = {"limit", NULL};
+
+static void h_bottlenecks(const struct api_env *env, const struct route *rt,
+                          const struct http_req *req, struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct http_query q;
+    struct engine_query eq;
+    long long limit;
+    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
+        return;
+    if (param_int(&q, "limit", 10, 1, TP_MAX_LIMIT, &limit, resp))
+        goto cleanup;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    struct bottlenecks b;
+    int rc = engine_bottlenecks(s, &eq, (size_t)limit, &b, errbuf);
+    if (rc != 0) {
+        fail_with(resp, rc, errbuf);
+        goto cleanup;
+    }
+    struct jsonw w;
+    envelope_begin(&w, resp, -1);
+    render_bottlenecks(&w, &b);
+    envelope_end(&w, resp);
+    bottlenecks_free(&b);
+
+cleanup:
+    http_query_free(&q);
+}
+
+static void h_hotspots(const struct api_env *env, const struct route *rt,
+                       const struct http_req *req, struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct http_query q;
+    struct engine_query eq;
+    long long limit;
+    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
+        return;
+    if (param_int(&q, "limit", 20, 1, TP_MAX_LIMIT, &limit, resp))
+        goto cleanup;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    struct hotspots h;
+    int rc = engine_hotspots(s, &eq, (size_t)limit, &h, errbuf);
+    if (rc != 0) {
+        fail_with(resp, rc, errbuf);
+        goto cleanup;
+    }
+    struct jsonw w;
+    envelope_begin(&w, resp, -1);
+    render_hotspots(&w, &h);
+    envelope_end(&w, resp);
+    hotspots_free(&h);
+
+cleanup:
+    http_query_free(&q);
+}
+
+static void h_recommendations(const struct api_env *env, const struct route *rt,
+                              const struct http_req *req, struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct http_query q;
+    struct engine_query eq;
+    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
+        return;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    struct recs r;
+    int rc = analyzer_recommend(s, &eq, &r, errbuf);
+    if (rc != 0) {
+        fail_with(resp, rc, errbuf);
+        goto cleanup;
+    }
+    struct jsonw w;
+    envelope_begin(&w, resp, (long long)r.n);
+    render_recs(&w, &r);
+    envelope_end(&w, resp);
+    recs_free(&r);
+
+cleanup:
+    http_query_free(&q);
+}
+
+static const char *const trends_params[] = {"days", NULL};
+
+static void h_trends(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                     struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct http_query q;
+    struct engine_query eq;
+    long long days;
+    int64_t now = tpt_now_ms();
+    if (read_query(rt, req, now, &q, &eq, resp) != 0)
+        return;
+    if (param_int(&q, "days", 7, 1, TP_MAX_TREND_DAYS, &days, resp))
+        goto cleanup;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    struct trends t;
+    int rc = engine_trends(s, &eq, (int)days, now, &t, errbuf);
+    if (rc != 0) {
+        fail_with(resp, rc, errbuf);
+        goto cleanup;
+    }
+    struct jsonw w;
+    envelope_begin(&w, resp, -1);
+    render_trends(&w, &t);
+    envelope_end(&w, resp);
+    trends_free(&t);
+
+cleanup:
+    http_query_free(&q);
+}
+
+static void h_resources(const struct api_env *env, const struct route *rt,
+                        const struct http_req *req, struct http_resp *resp)
+{
+    struct http_query q;
+    struct engine_query eq;
+    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
+        return;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    struct resources r;
+    int rc = engine_resources(s, &r);
+    if (rc != 0) {
+        fail_with(resp, rc, "resources");
+        goto cleanup;
+    }
+    struct jsonw w;
+    envelope_begin(&w, resp, -1);
+    render_resources(&w, &r);
+    envelope_end(&w, resp);
+
+cleanup:
+    http_query_free(&q);
+}
+
+struct name_list {
+    char **names;
+    size_t n, alloc;
+};
+
+static int collect_name(void *ctx, int64_t id, const char *name)
+{
+    (void)id;
+    struct name_list *l = ctx;
+    if (l->n == l->alloc) {
+        l->alloc = l->alloc ? 2 * l->alloc : 32;
+        l->names = xreallocarray(l->names, l->alloc, sizeof *l->names);
+    }
+    l->names[l->n++] = xstrdup(name);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void h_tools(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                    struct http_resp *resp)
+{
+    struct http_query q;
+    struct engine_query eq;
+    struct name_list l = {0};
+    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
+        return;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    int rc = store_tools(s, collect_name, &l);
+    if (rc != 0) {
+        fail_with(resp, rc, "tools");
+        goto cleanup;
+    }
+    if (l.n > 1)
+        qsort(l.names, l.n, sizeof *l.names, cmp_str);
+    struct jsonw w;
+    envelope_begin(&w, resp, -1);
+    jw_arr_begin(&w);
+    for (size_t i = 0; i < l.n; i++)
+        jw_str(&w, l.names[i]);
+    jw_arr_end(&w);
+    envelope_end(&w, resp);
+
+cleanup:
+    for (size_t i = 0; i < l.n; i++)
+        free(l.names[i]);
+    free(l.names);
+    http_query_free(&q);
+}
+
+static void h_healthz(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                      struct http_resp *resp)
+{
+    (void)env, (void)rt, (void)req;
+    http_resp_reset(resp);
+    resp->status = 200;
+    resp->content_type = HTTP_JSON;
+    buf_adds(&resp->body, "{\"status\":\"ok\"}");
+}
+
+static void h_metrics(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                      struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    (void)rt, (void)req;
+    struct store *s = get_store(env, resp);
+    if (!s)
+        return;
+    http_resp_reset(resp);
+    int rc = metrics_render(s, tpt_now_ms(), &resp->body, errbuf);
+    if (rc != 0) {
+        fail_with(resp, rc, errbuf);
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = METRICS_CONTENT_TYPE;
+}
+
+/* ---- write endpoints ----------------------------------------------------------- */
+
+static void answer_stored(struct http_resp *resp, size_t n, const struct store_result *res)
+{
+    http_resp_reset(resp);
+    resp->status = 200;
+    resp->content_type = HTTP_JSON;
+    struct jsonw w;
+    jw_init(&w, &resp->body);
+    jw_obj_begin(&w);
+    jw_kbool(&w, "success", 1);
+    jw_kint(&w, "count", (long long)n);
+    jw_kint(&w, "inserted", (long long)res->inserted);
+    jw_kint(&w, "merged", (long long)res->merged);
+    jw_kint(&w, "unchanged", (long long)res->unchanged);
+    jw_obj_end(&w);
+    jw_finish(&w);
+}
+
+static void free_ops(struct op *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        op_clear(&ops[i]);
+    free(ops);
+}
+
+/* POST /api/performance/operations: one object, an array of them, or
+ * {"operations": [...]}. */
+static void h_operations(const struct api_env *env, const struct route *rt,
+                         const struct http_req *req, struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct op *ops = NULL;
+    size_t n = 0, nread = 0;
+    (void)rt;
+    if (req->query && *req->query) {
+        http_resp_error(resp, 400, "query: this endpoint takes no parameters");
+        return;
+    }
+    if (req->body_len == 0) {
+        http_resp_error(resp, 400, "body: empty; send an operation object or an array of them");
+        return;
+    }
+    cJSON *root = jin_parse(req->body, req->body_len, JIN_STRICT, TP_MAX_JSON_DEPTH, errbuf);
+    if (!root) {
+        http_resp_error(resp, 400, "body: %s", errbuf);
+        return;
+    }
+    const cJSON *list = root;
+    int single = 0;
+    if (cJSON_IsObject(root)) {
+        const cJSON *inner = jin_get(root, "operations");
+        if (inner && cJSON_IsArray(inner))
+            list = inner;
+        else if (inner) {
+            http_resp_error(resp, 400, "operations: must be an array");
+            goto cleanup;
+        } else
+            single = 1;
+    } else if (!cJSON_IsArray(root)) {
+        http_resp_error(resp, 400,
+                        "body: expected an operation object, an array of them, or "
+                        "{\"operations\": [...]}");
+        goto cleanup;
+    }
+
+    n = single ? 1 : (size_t)cJSON_GetArraySize(list);
+    if (n > TP_MAX_BATCH) {
+        http_resp_error(resp, 413, "body: more than %d operations in one request", TP_MAX_BATCH);
+        goto cleanup;
+    }
+    ops = xcalloc(n ? n : 1, sizeof *ops);
+    int64_t now = tpt_now_ms();
+    const cJSON *elem = single ? root : list->child;
+    for (size_t i = 0; i < n; i++, elem = elem->next) {
+        nread = i + 1;
+        op_init(&ops[i]);
+        if (!cJSON_IsObject(elem)) {
+            http_resp_error(resp, 400, "operations[%zu]: not an object", i);
+            goto cleanup;
+        }
+        if (opjson_read(elem, OPJ_REQUIRE_DURATION, OP_SRC_API, now, &ops[i], errbuf) != 0 ||
+            op_normalize(&ops[i], now, errbuf) != 0) {
+            http_resp_error(resp, 400, "operations[%zu]: %s", i, errbuf);
+            goto cleanup;
+        }
+        if (!ops[i].tool_use_id) {
+            /* The position makes two equal operations of one batch two
+             * calls, while a batch posted twice is stored once. */
+            char pos[48];
+            snprintf(pos, sizeof pos, "api:%zu", i);
+            ops[i].tool_use_id = op_derive_id(&ops[i], pos);
+        }
+    }
+
+    struct store *s = get_store(env, resp);
+    if (!s)
+        goto cleanup;
+    struct store_result res = {0};
+    int rc = n ? store_insert(s, ops, n, NULL, &res, errbuf) : 0;
+    if (rc != 0) {
+        fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
+        goto cleanup;
+    }
+    answer_stored(resp, n, &res);
+
+cleanup:
+    if (ops)
+        free_ops(ops, nread);
+    cJSON_Delete(root);
+}
+
+/* POST /v1/logs: OTLP/HTTP JSON, maybe gzipped. */
+static void h_otlp_logs(const struct api_env *env, const struct route *rt,
+                        const struct http_req *req, struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    char *plain = NULL;
+    size_t plain_len = 0;
+    struct op *ops = NULL;
+    size_t n = 0;
+    (void)rt;
+    const char *body = req->body;
+    size_t len = req->body_len;
+    if (http_media_is(req->content_encoding, "gzip")) {
+        int rc = otlp_gunzip(body, len, TP_MAX_OTLP_BODY, &plain, &plain_len, errbuf);
+        if (rc == TP_ETOOBIG) {
+            http_resp_error(resp, 413, "body: over %d bytes once decompressed", TP_MAX_OTLP_BODY);
+            return;
+        }
+        if (rc != 0) {
+            http_resp_error(resp, 400, "body: %s", errbuf);
+            return;
+        }
+        body = plain;
+        len = plain_len;
+    }
+    int64_t now = tpt_now_ms();
+    int rc = otlp_logs_parse(body, len, now, &ops, &n, NULL, errbuf);
+    if (rc != 0) {
+        http_resp_error(resp, 400, "body: %s", errbuf);
+        goto cleanup;
+    }
+    /* otlp_logs_parse() normalized every op it kept; records it could not
+     * use were dropped one by one: an exporter cannot act on a partial
+     * rejection, and the rest of its batch is good data. */
+    size_t kept = n;
+    if (kept > 0) {
+        struct store *s = get_store(env, resp);
+        if (!s)
+            goto cleanup;
+        struct store_result res;
+        rc = store_insert(s, ops, kept, NULL, &res, errbuf);
+        if (rc != 0) {
+            fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
+            goto cleanup;
+        }
+    }
+    http_resp_reset(resp);
+    resp->status = 200;
+    resp->content_type = HTTP_JSON;
+    buf_adds(&resp->body, "{}");
+
+cleanup:
+    if (ops)
+        free_ops(ops, n);
+    free(plain);
+}
+
+static void h_ignore(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                     struct http_resp *resp)
+{
+    (void)env, (void)rt, (void)req;
+    http_resp_reset(resp);
+    resp->status = 200;
+    resp->content_type = HTTP_JSON;
+    buf_adds(&resp->body, "{}");
+}
+
+/* ---- pages and files ------------------------------------------------------------ */
+
+static void h_root(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                   struct http_resp *resp)
+{
+    (void)env, (void)rt;
+    char loc[512] = "/performance-profiling";
+    /* Keep the query (a ?token= for the page) when it is short and plain. */
+    if (req->query && *req->query && strlen(req->query) < sizeof loc - 32 &&
+        strspn(req->query, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                           "-._~%&=+") == strlen(req->query)) {
+        strcat(loc, "?");
+        strcat(loc, req->query);
+    }
+    http_resp_reset(resp);
+    resp->status = 302;
+    http_resp_header(resp, "Location", loc);
+}
+
+static void serve_asset(const struct asset *a, int immutable_ish, const struct http_req *req,
+                        struct http_resp *resp)
+{
+    http_resp_reset(resp);
+    const char *cache = immutable_ish ? "public, max-age=86400" : "no-cache";
+    http_resp_header(resp, "ETag", a->etag);
+    http_resp_header(resp, "Cache-Control", cache);
+    http_resp_header(resp, "Vary", "Accept-Encoding");
+    if (http_etag_matches(req->if_none_match, a->etag)) {
+        resp->status = 304;
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = a->mime;
+    if (a->gz && http_accepts_gzip(req->accept_encoding)) {
+        http_resp_header(resp, "Content-Encoding", "gzip");
+        resp->static_body = a->gz;
+        resp->static_len = a->gz_len;
+    } else {
+        resp->static_body = a->data;
+        resp->static_len = a->len;
+    }
+}
+
+static void h_page(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                   struct http_resp *resp)
+{
+    (void)rt;
+    const struct asset *a = env->find_asset ? env->find_asset("/index.html") : NULL;
+    if (!a) {
+        http_resp_error(resp, 500, "internal error: the page is missing from this build");
+        return;
+    }
+    serve_asset(a, 0, req, resp);
+}
+
+static void h_file(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                   struct http_resp *resp)
+{
+    /* /static/x is our own file /x; /vendor/ and /licenses/ files are kept
+     * under their own path. */
+    const char *path = req->path;
+    int vendor = strcmp(rt->path, "/static/") != 0;
+    const char *name = vendor ? path : path + strlen("/static");
+    const struct asset *a = env->find_asset ? env->find_asset(name) : NULL;
+    if (!a || strcmp(a->path, "/index.html") == 0) {
+        http_resp_error(resp, 404, "no such file: %.200s", path);
+        return;
+    }
+    serve_asset(a, vendor, req, resp);
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
+#define API_P "/api/performance/"
+
+static const struct route routes[] = {
+    {API_P "stats", 0, M_GET, 1, BODY_NONE, h_stats, no_params},
+    {API_P "slow-operations", 0, M_GET, 1, BODY_NONE, h_slow, slow_params},
+    {API_P "bottlenecks", 0, M_GET, 1, BODY_NONE, h_bottlenecks, limit_params},
+    {API_P "hotspots", 0, M_GET, 1, BODY_NONE, h_hotspots, limit_params},
+    {API_P "recommendations", 0, M_GET, 1, BODY_NONE, h_recommendations, no_params},
+    {API_P "trends", 0, M_GET, 1, BODY_NONE, h_trends, trends_params},
+    {API_P "resources", 0, M_GET, 1, BODY_NONE, h_resources, no_params},
+    {API_P "tools", 0, M_GET, 1, BODY_NONE, h_tools, no_params},
+    {API_P "operations", 0, M_POST, 1, BODY_JSON, h_operations, NULL},
+    {"/v1/logs", 0, M_POST, 1, BODY_OTLP, h_otlp_logs, NULL},
+    {"/v1/metrics", 0, M_POST, 1, BODY_IGNORE, h_ignore, NULL},
+    {"/v1/traces", 0, M_POST, 1, BODY_IGNORE, h_ignore, NULL},
+    {"/metrics", 0, M_GET, 1, BODY_NONE, h_metrics, NULL},
+    {"/healthz", 0, M_GET, 0, BODY_NONE, h_healthz, NULL},
+    {"/", 0, M_GET, 0, BODY_NONE, h_root, NULL},
+    {"/performance-profiling", 0, M_GET, 1, BODY_NONE, h_page, NULL},
+    {"/static/", 1, M_GET, 0, BODY_NONE, h_file, NULL},
+    {"/vendor/", 1, M_GET, 0, BODY_NONE, h_file, NULL},
+    {"/licenses/", 1, M_GET, 0, BODY_NONE, h_file, NULL},
+};
+
+static const struct route *route_find(const char *path)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const struct route *r = &routes[i];
+        if (r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0 : strcmp(path, r->path) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static unsigned method_bit(const char *m)
+{
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        return M_GET;
+    if (strcmp(m, "POST") == 0)
+        return M_POST;
+    return 0;
+}
+
+/* The ?token= of the page URL (the browser moves it into sessionStorage
+ * and sends it as a Bearer header from then on). */
+static char *page_token(const struct http_req *req)
+{
+    struct http_query q;
+    char errbuf[TP_ERR_MAX];
+    if (!req->query || http_query_parse(req->query, &q, errbuf) != 0)
+        return NULL;
+    const char *t = http_query_get(&q, "token");
+    char *copy = t ? xstrdup(t) : NULL;
+    http_query_free(&q);
+    return copy;
+}
+
+static size_t body_cap(const struct route *rt)
+{
+    return rt->body == BODY_OTLP || rt->body == BODY_IGNORE ? TP_MAX_OTLP_BODY : TP_MAX_BODY;
+}
+
+int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap,
+              struct http_resp *resp)
+{
+    const struct http_policy *p = &env->policy;
+    *cap = 0;
+    if (!http_host_ok(p, req->host)) {
+        http_resp_error(resp, 403, "Host: %.100s is not an address of this server",
+                        req->host ? req->host : "(missing)");
+        return 1;
+    }
+    if (!http_origin_ok(p, req->origin)) {
+        http_resp_error(resp, 403, "Origin: cross-origin requests are refused");
+        return 1;
+    }
+    unsigned m = method_bit(req->method);
+    if (m != M_GET && req->sec_fetch_site && strcmp(req->sec_fetch_site, "cross-site") == 0) {
+        http_resp_error(resp, 403, "Sec-Fetch-Site: cross-site requests are refused");
+        return 1;
+    }
+
+    const struct route *rt = route_find(req->path);
+    int needs_auth =
+        rt ? rt->auth : starts_with(req->path, "/api/") || starts_with(req->path, "/v1/");
+    if (needs_auth && p->token) {
+        char *alt = rt && rt->fn == h_page ? page_token(req) : NULL;
+        int ok = http_auth_ok(p, req->authorization, alt);
+        free(alt);
+        if (!ok) {
+            http_resp_error(resp, 401, "Authorization: a valid \"Bearer <token>\" is required");
+            http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"toolprof\"");
+            return 1;
+        }
+    }
+    if (!rt) {
+        http_resp_error(resp, 404, "no such path: %.200s", req->path);
+        return 1;
+    }
+    if (!(m & rt->methods)) {
+        http_resp_error(resp, 405, "%.16s: method not allowed here", req->method);
+        http_resp_header(resp, "Allow", rt->methods == M_POST ? "POST" : "GET, HEAD");
+        return 1;
+    }
+
+    *cap = body_cap(rt);
+    if (req->content_length > (int64_t)*cap) {
+        api_too_big(resp, *cap);
+        return 1;
+    }
+    if (rt->body == BODY_JSON || rt->body == BODY_OTLP) {
+        if (rt->body == BODY_OTLP && http_media_is(req->content_type, "application/x-protobuf")) {
+            http_resp_error(
+                resp, 415,
+                "toolprof reads OTLP as JSON: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json");
+            return 1;
+        }
+        if (!http_media_is(req->content_type, "application/json")) {
+            http_resp_error(resp, 415, "Content-Type: must be application/json");
+            return 1;
+        }
+        const char *enc = req->content_encoding;
+        if (enc && !http_media_is(enc, "identity") &&
+            !(rt->body == BODY_OTLP && http_media_is(enc, "gzip"))) {
+            http_resp_error(resp, 415, "Content-Encoding: %.40s is not accepted here", enc);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void api_too_big(struct http_resp *resp, size_t cap)
+{
+    http_resp_error(resp, 413, "body: larger than the limit of %zu bytes", cap);
+}
+
+void api_handle(const struct api_env *env, const struct http_req *req, struct http_resp *resp)
+{
+    const struct route *rt = route_find(req->path);
+    if (!rt) { /* api_begin() answered already; stay safe anyway */
+        http_resp_error(resp, 404, "no such path: %.200s", req->path);
+        return;
+    }
+    rt->fn(env, rt, req, resp);
+    if (resp->status == 0)
+        http_resp_error(resp, 500, "internal error: no answer");
+}
+
+void api_serve(const struct api_env *env, const struct http_req *req, struct http_resp *resp)
+{
+    size_t cap;
+    if (api_begin(env, req, &cap, resp))
+        return;
+    if (req->body_len > cap) {
+        api_too_big(resp, cap);
+        return;
+    }
+    api_handle(env, req, resp);
+}

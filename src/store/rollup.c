@@ -1,0 +1,521 @@
+/*
+ * rollup.c - aggregates and their maintenance (see rollup.h).
+ *
+ * A delta set maps each touched aggregate row to what the batch adds to
+ * it: signed counters, a sketch of added durations and a list of removed
+ * ones. Keys are small arrays of int64 (the row's primary key), so the map
+ * is a kmap over their bytes. Flushing reads each touched rollup row,
+ * merges, and writes it back (the sketch must be merged in C); the target,
+ * reread and session tables are plain counters and use SQLite upserts.
+ */
+#include "rollup.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/xmalloc.h"
+
+#define DAY_MS 86400000LL
+
+const int64_t rollup_width_ms[ROLLUP_LEVELS] = {3600000LL, DAY_MS, 30 * DAY_MS};
+
+/* ---- aggregates ------------------------------------------------------------ */
+
+void agg_init(struct agg *a)
+{
+    memset(a, 0, sizeof *a);
+    sketch_init(&a->sk);
+}
+
+void agg_free(struct agg *a)
+{
+    sketch_free(&a->sk);
+}
+
+void agg_reset(struct agg *a)
+{
+    struct sketch sk = a->sk;
+    memset(a, 0, sizeof *a);
+    a->sk = sk;
+    sketch_reset(&a->sk);
+}
+
+void agg_merge(struct agg *dst, const struct agg *src)
+{
+    if (src->n_timed) {
+        if (!dst->n_timed || src->min_ms < dst->min_ms)
+            dst->min_ms = src->min_ms;
+        if (!dst->n_timed || src->max_ms > dst->max_ms)
+            dst->max_ms = src->max_ms;
+    }
+    dst->n += src->n;
+    dst->n_timed += src->n_timed;
+    dst->sum_ms += src->sum_ms;
+    dst->slow += src->slow;
+    dst->critical += src->critical;
+    dst->failed += src->failed;
+    dst->optimized += src->optimized;
+    dst->attention += src->attention;
+    dst->attention_bytes += src->attention_bytes;
+    sketch_merge(&dst->sk, &src->sk);
+}
+
+void agg_add(struct agg *a, double duration_ms, int success, int optimized, int attention,
+             int64_t size_bytes)
+{
+    a->n++;
+    a->failed += !success;
+    a->optimized += optimized != 0;
+    if (attention) {
+        a->attention++;
+        a->attention_bytes += size_bytes > 0 ? (uint64_t)size_bytes : 0;
+    }
+    if (isnan(duration_ms))
+        return;
+    if (!a->n_timed || duration_ms < a->min_ms)
+        a->min_ms = duration_ms;
+    if (!a->n_timed || duration_ms > a->max_ms)
+        a->max_ms = duration_ms;
+    a->n_timed++;
+    a->sum_ms += duration_ms;
+    a->slow += duration_ms >= TP_SLOW_MS;
+    a->critical += duration_ms >= TP_CRITICAL_MS;
+    sketch_add(&a->sk, duration_ms, 1);
+}
+
+int agg_from_stmt(sqlite3_stmt *q, int col, struct agg *a)
+{
+    const void *blob = sqlite3_column_blob(q, col + 11);
+    int len = sqlite3_column_bytes(q, col + 11);
+    if (sketch_decode_add(&a->sk, blob, (size_t)len) != 0)
+        return TP_EPARSE;
+    uint64_t n_timed = (uint64_t)sqlite3_column_int64(q, col + 1);
+    if (n_timed) {
+        double min = (double)sqlite3_column_int64(q, col + 3) / 1000.0;
+        double max = (double)sqlite3_column_int64(q, col + 4) / 1000.0;
+        if (!a->n_timed || min < a->min_ms)
+            a->min_ms = min;
+        if (!a->n_timed || max > a->max_ms)
+            a->max_ms = max;
+    }
+    a->n += (uint64_t)sqlite3_column_int64(q, col + 0);
+    a->n_timed += n_timed;
+    a->sum_ms += (double)sqlite3_column_int64(q, col + 2) / 1000.0;
+    a->slow += (uint64_t)sqlite3_column_int64(q, col + 5);
+    a->critical += (uint64_t)sqlite3_column_int64(q, col + 6);
+    a->failed += (uint64_t)sqlite3_column_int64(q, col + 7);
+    a->optimized += (uint64_t)sqlite3_column_int64(q, col + 8);
+    a->attention += (uint64_t)sqlite3_column_int64(q, col + 9);
+    a->attention_bytes += (uint64_t)sqlite3_column_int64(q, col + 10);
+    return 0;
+}
+
+/* ---- deltas ------------------------------------------------------------------ */
+
+struct ru_delta {
+    int64_t n, nt, slow, crit, failed, opt, attn, attn_bytes, sum_us;
+    int64_t min_us, max_us; /* over added durations; -1 none */
+    struct sketch plus;
+    double *minus; /* durations (ms) to remove from the sketch */
+    size_t nminus, aminus;
+};
+
+struct tg_delta {
+    int64_t n, failed, sum_us, max_us;
+};
+
+struct rr_delta {
+    int64_t n, bytes, sum_us, last_ms, project;
+};
+
+struct ss_delta {
+    int64_t first_ms, last_ms;
+};
+
+struct rollup_deltas {
+    struct kmap ru;
+    struct ru_delta *ru_v;
+    size_t ru_alloc;
+    struct kmap tg;
+    struct tg_delta *tg_v;
+    size_t tg_alloc;
+    struct kmap rr;
+    struct rr_delta *rr_v;
+    size_t rr_alloc;
+    struct kmap ss;
+    struct ss_delta *ss_v;
+    size_t ss_alloc;
+    int64_t operations;
+};
+
+struct rollup_deltas *rollup_deltas_new(void)
+{
+    return xcalloc(1, sizeof(struct rollup_deltas));
+}
+
+void rollup_deltas_free(struct rollup_deltas *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->ru.n; i++) {
+        sketch_free(&d->ru_v[i].plus);
+        free(d->ru_v[i].minus);
+    }
+    free(d->ru_v);
+    free(d->tg_v);
+    free(d->rr_v);
+    free(d->ss_v);
+    kmap_free(&d->ru);
+    kmap_free(&d->tg);
+    kmap_free(&d->rr);
+    kmap_free(&d->ss);
+    free(d);
+}
+
+/* Index of key in map, growing vals (of elem bytes each) to match; a new
+ * slot is zeroed and *added set. */
+static size_t slot(struct kmap *map, void **vals, size_t *alloc, size_t elem, const void *key,
+                   size_t klen, int *added)
+{
+    size_t i = kmap_put(map, key, klen, added);
+    if (i >= *alloc) {
+        *alloc = *alloc ? *alloc * 2 : 64;
+        *vals = xreallocarray(*vals, *alloc, elem);
+    }
+    if (*added)
+        memset((char *)*vals + i * elem, 0, elem);
+    return i;
+}
+
+static void ru_contribute(struct rollup_deltas *d, int lvl, int64_t b, int64_t project,
+                          const struct rollup_contrib *c, int sign)
+{
+    int64_t key[4] = {lvl, b, project, c->tool};
+    int added;
+    size_t i =
+        slot(&d->ru, (void **)&d->ru_v, &d->ru_alloc, sizeof *d->ru_v, key, sizeof key, &added);
+    struct ru_delta *v = &d->ru_v[i];
+    if (added) {
+        sketch_init(&v->plus);
+        v->min_us = v->max_us = -1;
+    }
+    v->n += sign;
+    v->failed += sign * !c->success;
+    v->opt += sign * c->opt;
+    if (c->attn) {
+        v->attn += sign;
+        v->attn_bytes += sign * (c->size > 0 ? c->size : 0);
+    }
+    if (c->dur_us < 0)
+        return;
+    double ms = (double)c->dur_us / 1000.0;
+    v->nt += sign;
+    v->sum_us += sign * c->dur_us;
+    v->slow += sign * (ms >= TP_SLOW_MS);
+    v->crit += sign * (ms >= TP_CRITICAL_MS);
+    if (sign > 0) {
+        sketch_add(&v->plus, ms, 1);
+        if (v->min_us < 0 || c->dur_us < v->min_us)
+            v->min_us = c->dur_us;
+        if (c->dur_us > v->max_us)
+            v->max_us = c->dur_us;
+    } else {
+        if (v->nminus == v->aminus) {
+            v->aminus = v->aminus ? v->aminus * 2 : 8;
+            v->minus = xreallocarray(v->minus, v->aminus, sizeof(double));
+        }
+        v->minus[v->nminus++] = ms;
+    }
+}
+
+void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, int sign,
+                       int counted)
+{
+    int added;
+    for (int lvl = 0; lvl < ROLLUP_LEVELS; lvl++) {
+        int64_t b = tpt_floor_div(c->ts_ms, rollup_width_ms[lvl]);
+        ru_contribute(d, lvl, b, c->project, c, sign);
+        ru_contribute(d, lvl, b, 0, c, sign);
+    }
+
+    int64_t tkey[4] = {tpt_floor_div(c->ts_ms, DAY_MS), c->project, c->tool, c->target};
+    size_t i =
+        slot(&d->tg, (void **)&d->tg_v, &d->tg_alloc, sizeof *d->tg_v, tkey, sizeof tkey, &added);
+    struct tg_delta *t = &d->tg_v[i];
+    t->n += sign;
+    t->failed += sign * !c->success;
+    if (c->dur_us >= 0) {
+        t->sum_us += sign * c->dur_us;
+        if (sign > 0 && c->dur_us > t->max_us)
+            t->max_us = c->dur_us;
+    }
+
+    /* Repeated reads: full reads (no offset/limit) of one file in one
+     * session. Paging through a file with offset/limit is what we
+     * recommend, so it does not count. */
+    if (c->is_read && c->session && c->target && !c->opt) {
+        int64_t rkey[2] = {c->session, c->target};
+        i = slot(&d->rr, (void **)&d->rr_v, &d->rr_alloc, sizeof *d->rr_v, rkey, sizeof rkey,
+                 &added);
+        struct rr_delta *x = &d->rr_v[i];
+        x->n += sign;
+        x->bytes += sign * (c->size > 0 ? c->size : 0);
+        x->sum_us += sign * (c->dur_us > 0 ? c->dur_us : 0);
+        x->project = c->project;
+        if (c->ts_ms > x->last_ms)
+            x->last_ms = c->ts_ms;
+    }
+
+    if (sign > 0 && c->session) {
+        i = slot(&d->ss, (void **)&d->ss_v, &d->ss_alloc, sizeof *d->ss_v, &c->session,
+                 sizeof c->session, &added);
+        struct ss_delta *x = &d->ss_v[i];
+        int64_t end = c->ts_ms + (c->dur_us > 0 ? c->dur_us / 1000 : 0);
+        if (added || c->ts_ms < x->first_ms)
+            x->first_ms = c->ts_ms;
+        if (added || end > x->last_ms)
+            x->last_ms = end;
+    }
+    if (counted)
+        d->operations += sign;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+enum {
+    W_RU_GET,
+    W_RU_PUT,
+    W_RU_DEL,
+    W_TG_ADD,
+    W_TG_CLEAN,
+    W_RR_ADD,
+    W_RR_CLEAN,
+    W_SS_ADD,
+    W_META_ADD,
+    W_COUNT
+};
+
+static const char *const writer_sql[W_COUNT] = {
+    [W_RU_GET] = "SELECT " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 "
+                 "AND tool=?4",
+    [W_RU_PUT] = "INSERT OR REPLACE INTO rollups(lvl, b, project, tool, " ROLLUP_COLS ") "
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+    [W_RU_DEL] = "DELETE FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 AND tool=?4",
+    [W_TG_ADD] = "INSERT INTO targets VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT DO UPDATE SET "
+                 "n = n + excluded.n, failed = failed + excluded.failed, "
+                 "sum_us = sum_us + excluded.sum_us, max_us = max(max_us, excluded.max_us)",
+    [W_TG_CLEAN] = "DELETE FROM targets WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4 "
+                   "AND n <= 0",
+    [W_RR_ADD] = "INSERT INTO rereads VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET "
+                 "n = n + excluded.n, bytes = bytes + excluded.bytes, "
+                 "sum_us = sum_us + excluded.sum_us, last_ms = max(last_ms, excluded.last_ms)",
+    [W_RR_CLEAN] = "DELETE FROM rereads WHERE session=?1 AND target=?2 AND n <= 0",
+    [W_SS_ADD] = "INSERT INTO sessions VALUES(?1,?2,?3) ON CONFLICT DO UPDATE SET "
+                 "first_ms = min(first_ms, excluded.first_ms), "
+                 "last_ms = max(last_ms, excluded.last_ms)",
+    [W_META_ADD] = "UPDATE meta SET v = v + ?1 WHERE k = 'operations'",
+};
+
+struct rollup_writer {
+    sqlite3 *db;
+    sqlite3_stmt *st[W_COUNT];
+    struct agg cur;
+    struct buf blob;
+};
+
+struct rollup_writer *rollup_writer_new(sqlite3 *db)
+{
+    struct rollup_writer *w = xcalloc(1, sizeof *w);
+    w->db = db;
+    agg_init(&w->cur);
+    buf_init(&w->blob, SKETCH_MAX_BLOB * 4);
+    return w;
+}
+
+void rollup_writer_free(struct rollup_writer *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < W_COUNT; i++)
+        sqlite3_finalize(w->st[i]);
+    agg_free(&w->cur);
+    buf_free(&w->blob);
+    free(w);
+}
+
+static sqlite3_stmt *wstmt(struct rollup_writer *w, int id)
+{
+    if (!w->st[id]) {
+        if (sqlite3_prepare_v3(w->db, writer_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &w->st[id],
+                               NULL) != SQLITE_OK)
+            return NULL;
+    } else {
+        sqlite3_reset(w->st[id]);
+        sqlite3_clear_bindings(w->st[id]);
+    }
+    return w->st[id];
+}
+
+static int step_done(struct rollup_writer *w, sqlite3_stmt *q, const char *what, char *errbuf)
+{
+    if (q && sqlite3_step(q) == SQLITE_DONE)
+        return 0;
+    int code = sqlite3_errcode(w->db);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        return tp_fail(errbuf, TP_EBUSY, "%s: the database stayed locked", what);
+    return tp_fail(errbuf, TP_EDB, "%s: %s", what, sqlite3_errmsg(w->db));
+}
+
+static void bind_key(sqlite3_stmt *q, const int64_t *key, int n)
+{
+    for (int k = 0; k < n; k++)
+        sqlite3_bind_int64(q, k + 1, key[k]);
+}
+
+static int col_or(sqlite3_stmt *q, int col, int64_t *v)
+{
+    if (sqlite3_column_type(q, col) == SQLITE_NULL)
+        return 0;
+    *v = sqlite3_column_int64(q, col);
+    return 1;
+}
+
+static int flush_rollup(struct rollup_writer *w, const int64_t *key, struct ru_delta *v,
+                        char *errbuf)
+{
+    struct agg *cur = &w->cur;
+    sqlite3_stmt *q = wstmt(w, W_RU_GET);
+    if (!q)
+        return step_done(w, q, "reading a rollup", errbuf);
+    bind_key(q, key, 4);
+    agg_reset(cur);
+    int64_t min_us = -1, max_us = -1, sum_us = 0;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        if (agg_from_stmt(q, 0, cur) != 0) {
+            sqlite3_reset(q);
+            return tp_fail(errbuf, TP_EDB, "a stored sketch is corrupt (rollup %lld/%lld)",
+                           (long long)key[0], (long long)key[1]);
+        }
+        sum_us = sqlite3_column_int64(q, 2);
+        col_or(q, 3, &min_us);
+        col_or(q, 4, &max_us);
+    } else if (rc != SQLITE_DONE) {
+        return step_done(w, NULL, "reading a rollup", errbuf);
+    }
+    sqlite3_reset(q);
+
+    int64_t n = (int64_t)cur->n + v->n;
+    if (n <= 0) {
+        q = wstmt(w, W_RU_DEL);
+        if (q)
+            bind_key(q, key, 4);
+        return step_done(w, q, "deleting a rollup", errbuf);
+    }
+    sketch_merge(&cur->sk, &v->plus);
+    for (size_t k = 0; k < v->nminus; k++)
+        sketch_remove(&cur->sk, v->minus[k], 1);
+    if (v->min_us >= 0 && (min_us < 0 || v->min_us < min_us))
+        min_us = v->min_us;
+    if (v->max_us > max_us)
+        max_us = v->max_us;
+    buf_reset(&w->blob);
+    if (sketch_encode(&cur->sk, &w->blob) != 0)
+        return tp_fail(errbuf, TP_ETOOBIG, "a rollup sketch grew past its cap");
+
+    q = wstmt(w, W_RU_PUT);
+    if (!q)
+        return step_done(w, q, "writing a rollup", errbuf);
+    bind_key(q, key, 4);
+    sqlite3_bind_int64(q, 5, n);
+    sqlite3_bind_int64(q, 6, (int64_t)cur->n_timed + v->nt);
+    sqlite3_bind_int64(q, 7, sum_us + v->sum_us);
+    if (min_us >= 0)
+        sqlite3_bind_int64(q, 8, min_us);
+    if (max_us >= 0)
+        sqlite3_bind_int64(q, 9, max_us);
+    sqlite3_bind_int64(q, 10, (int64_t)cur->slow + v->slow);
+    sqlite3_bind_int64(q, 11, (int64_t)cur->critical + v->crit);
+    sqlite3_bind_int64(q, 12, (int64_t)cur->failed + v->failed);
+    sqlite3_bind_int64(q, 13, (int64_t)cur->optimized + v->opt);
+    sqlite3_bind_int64(q, 14, (int64_t)cur->attention + v->attn);
+    sqlite3_bind_int64(q, 15, (int64_t)cur->attention_bytes + v->attn_bytes);
+    sqlite3_bind_blob(q, 16, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
+    return step_done(w, q, "writing a rollup", errbuf);
+}
+
+int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
+{
+    int rc = 0;
+    for (size_t i = 0; i < d->ru.n && rc == 0; i++) {
+        struct ru_delta *v = &d->ru_v[i];
+        if (!v->n && !v->nt && !v->failed && !v->opt && !v->attn && !v->plus.count && !v->nminus)
+            continue; /* retracted and re-added unchanged */
+        rc = flush_rollup(w, kmap_key(&d->ru, i, NULL), v, errbuf);
+    }
+    for (size_t i = 0; i < d->tg.n && rc == 0; i++) {
+        const int64_t *k = kmap_key(&d->tg, i, NULL);
+        struct tg_delta *t = &d->tg_v[i];
+        if (!t->n && !t->failed && !t->sum_us && !t->max_us)
+            continue;
+        sqlite3_stmt *q = wstmt(w, W_TG_ADD);
+        if (q) {
+            bind_key(q, k, 4);
+            sqlite3_bind_int64(q, 5, t->n);
+            sqlite3_bind_int64(q, 6, t->failed);
+            sqlite3_bind_int64(q, 7, t->sum_us);
+            sqlite3_bind_int64(q, 8, t->max_us);
+        }
+        rc = step_done(w, q, "writing target totals", errbuf);
+        if (rc == 0 && t->n < 0) {
+            q = wstmt(w, W_TG_CLEAN);
+            if (q)
+                bind_key(q, k, 4);
+            rc = step_done(w, q, "cleaning target totals", errbuf);
+        }
+    }
+    for (size_t i = 0; i < d->rr.n && rc == 0; i++) {
+        const int64_t *k = kmap_key(&d->rr, i, NULL);
+        struct rr_delta *x = &d->rr_v[i];
+        if (!x->n && !x->bytes && !x->sum_us)
+            continue;
+        sqlite3_stmt *q = wstmt(w, W_RR_ADD);
+        if (q) {
+            bind_key(q, k, 2);
+            sqlite3_bind_int64(q, 3, x->project);
+            sqlite3_bind_int64(q, 4, x->n);
+            sqlite3_bind_int64(q, 5, x->bytes);
+            sqlite3_bind_int64(q, 6, x->sum_us);
+            sqlite3_bind_int64(q, 7, x->last_ms);
+        }
+        rc = step_done(w, q, "writing read counts", errbuf);
+        if (rc == 0 && x->n < 0) {
+            q = wstmt(w, W_RR_CLEAN);
+            if (q)
+                bind_key(q, k, 2);
+            rc = step_done(w, q, "cleaning read counts", errbuf);
+        }
+    }
+    for (size_t i = 0; i < d->ss.n && rc == 0; i++) {
+        const int64_t *k = kmap_key(&d->ss, i, NULL);
+        sqlite3_stmt *q = wstmt(w, W_SS_ADD);
+        if (q) {
+            sqlite3_bind_int64(q, 1, k[0]);
+            sqlite3_bind_int64(q, 2, d->ss_v[i].first_ms);
+            sqlite3_bind_int64(q, 3, d->ss_v[i].last_ms);
+        }
+        rc = step_done(w, q, "writing session spans", errbuf);
+    }
+    if (rc == 0 && d->operations) {
+        sqlite3_stmt *q = wstmt(w, W_META_ADD);
+        if (q)
+            sqlite3_bind_int64(q, 1, d->operations);
+        rc = step_done(w, q, "counting operations", errbuf);
+    }
+    return rc;
+}

@@ -1,0 +1,578 @@
+/*
+ * test_hook.c - the hook: payload mapping over real logs, the command's
+ * behaviour (spool, error log, oversized input, drain) and log imports.
+ *
+ * The real payloads are the abujiletsgo fixtures: 215 PostToolUse payloads
+ * from a build before duration_ms, and 10 PostToolUseFailure payloads
+ * wrapped under "raw_input". The constructed payloads follow what Claude
+ * Code 2.1.330 sent in our own runs (formats doc, section 8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/jsonin.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/xmalloc.h"
+#include "ingest/hook.h"
+#include "store/spool.h"
+#include "store/store.h"
+
+#define FIX "/work/shared/fixtures/"
+#define POST_LOG FIX "abujiletsgo-claude-agentic-framework__hooks__post_tool_use.json"
+#define FAIL_LOG FIX "abujiletsgo-claude-agentic-framework__hooks__post_tool_use_failure.json"
+
+static const int64_t NOW = 1790000000000LL; /* 2026-09-21 */
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = xmalloc((size_t)len + 1);
+    *n = fread(s, 1, (size_t)len, f);
+    s[*n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static cJSON *load(const char *path)
+{
+    char err[TP_ERR_MAX];
+    size_t n;
+    char *s = slurp(path, &n);
+    cJSON *j = s ? jin_parse(s, n, JIN_REPAIR, TP_MAX_JSON_DEPTH, err) : NULL;
+    free(s);
+    return j;
+}
+
+static cJSON *parse(const char *text)
+{
+    char err[TP_ERR_MAX];
+    return jin_parse(text, strlen(text), JIN_STRICT, TP_MAX_JSON_DEPTH, err);
+}
+
+static char *make_tmpdir(void)
+{
+    char tmpl[] = "/tmp/tp_hook_XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? xstrdup(d) : NULL;
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static size_t count_lines(const char *path)
+{
+    size_t n = 0, len;
+    char *s = slurp(path, &len);
+    for (size_t i = 0; s && i < len; i++)
+        n += s[i] == '\n';
+    free(s);
+    return n;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* ---- the real PostToolUse log -------------------------------------------- */
+
+struct tool_count {
+    const char *tool;
+    int n;
+};
+
+static const struct tool_count post_counts[] = {
+    {"Bash", 81},      {"Read", 64},      {"Edit", 30},      {"Write", 10},
+    {"Grep", 8},       {"TaskUpdate", 7}, {"TaskCreate", 5}, {"Task", 4},
+    {"TaskOutput", 3}, {"Glob", 2},       {"Skill", 1},
+};
+
+static void test_fixture_post_tool_use(void)
+{
+    char err[TP_ERR_MAX];
+    cJSON *arr = load(POST_LOG);
+    int seen[sizeof post_counts / sizeof post_counts[0]] = {0};
+    int total = 0, unknown_duration = 0, failed = 0, opt_read = 0, opt_task = 0, opt_other = 0;
+    long long read_bytes = 0;
+    const cJSON *el;
+
+    ASSERT_TRUE(cJSON_IsArray(arr));
+    ASSERT_EQ_INT(cJSON_GetArraySize(arr), 215);
+    cJSON_ArrayForEach(el, arr)
+    {
+        struct op op;
+        int rc = hook_payload_to_op(el, NOW, &op, err);
+        if (rc != 0)
+            FAIL_("payload %d: %s", total, err);
+        if (op_normalize(&op, NOW, err) != 0)
+            FAIL_("payload %d: op_normalize: %s", total, err);
+        for (size_t k = 0; k < sizeof post_counts / sizeof post_counts[0]; k++)
+            if (strcmp(op.tool, post_counts[k].tool) == 0)
+                seen[k]++;
+        unknown_duration += isnan(op.duration_ms);
+        failed += !op.success;
+        if (op.optimized) {
+            if (strcmp(op.tool, "Read") == 0)
+                opt_read++;
+            else if (strcmp(op.tool, "Task") == 0)
+                opt_task++;
+            else
+                opt_other++;
+        }
+        if (strcmp(op.tool, "Read") == 0 && op.size_bytes > 0)
+            read_bytes += op.size_bytes;
+        ASSERT_EQ_INT(op.ts_ms, NOW); /* no duration: the call ends now */
+        ASSERT_EQ_INT(op.source, OP_SRC_HOOK);
+        ASSERT_STREQ(op.session_id, "495f32bd-ee4f-4de3-991c-aaa113346727");
+        ASSERT_STREQ(op.project, "/Users/tomkwon/Documents/claude-agentic-framework/global-hooks/"
+                                 "framework/guardrails");
+        ASSERT_TRUE(op.tool_use_id && strncmp(op.tool_use_id, "toolu_", 6) == 0);
+
+        if (total == 0) {
+            ASSERT_STREQ(op.tool, "Bash");
+            ASSERT_STREQ(op.tool_use_id, "toolu_018PZdGNyRjkzcpXXjMMG2UE");
+            ASSERT_CONTAINS(op.target, "python3 -m venv .venv");
+            ASSERT_CONTAINS(op.meta, "\"description\":\"Create virtual environment\"");
+            ASSERT_EQ_INT(op.result_bytes, 0);
+        } else if (total == 100) {
+            ASSERT_STREQ(op.tool, "Read");
+            ASSERT_STREQ(op.tool_use_id, "toolu_01GDoEXf6TBHBibKQVXhEqGc");
+            ASSERT_STREQ(op.target, "/Users/tomkwon/Documents/claude-agentic-framework/"
+                                    "global-hooks/framework/guardrails/tests/test_config.py");
+            ASSERT_EQ_INT(op.optimized, 1);
+            ASSERT_CONTAINS(op.meta, "\"offset\":469");
+            ASSERT_CONTAINS(op.meta, "\"limit\":12");
+        } else if (total == 214) {
+            ASSERT_STREQ(op.tool_use_id, "toolu_01U5ibo4pi9Jr19m4WAGow5t");
+        }
+        if (strcmp(op.tool, "Skill") == 0) {
+            ASSERT_STREQ(op.target, "rlm");
+        }
+        if (strcmp(op.tool, "Task") == 0) {
+            ASSERT_CONTAINS(op.meta, "\"status\":\"async_launched\"");
+        }
+        op_clear(&op);
+        total++;
+    }
+    ASSERT_EQ_INT(total, 215);
+    for (size_t k = 0; k < sizeof post_counts / sizeof post_counts[0]; k++)
+        if (seen[k] != post_counts[k].n)
+            FAIL_("%s: %d payloads, expected %d", post_counts[k].tool, seen[k], post_counts[k].n);
+    ASSERT_EQ_INT(unknown_duration, 215);
+    ASSERT_EQ_INT(failed, 0);
+    ASSERT_EQ_INT(opt_read, 52);
+    ASSERT_EQ_INT(opt_task, 4); /* async sub-agents: run_in_background */
+    ASSERT_EQ_INT(opt_other, 0);
+    ASSERT_EQ_INT(read_bytes, 174065);
+    cJSON_Delete(arr);
+}
+
+static void test_fixture_failures_wrapped(void)
+{
+    char err[TP_ERR_MAX];
+    cJSON *arr = load(FAIL_LOG);
+    int n = 0;
+    const cJSON *el;
+    ASSERT_TRUE(cJSON_IsArray(arr));
+    cJSON_ArrayForEach(el, arr)
+    {
+        struct op op;
+        const cJSON *raw = jin_get(el, "raw_input");
+        ASSERT_TRUE(cJSON_IsObject(raw));
+        ASSERT_EQ_INT(hook_payload_to_op(raw, NOW, &op, err), 0);
+        ASSERT_EQ_INT(op_normalize(&op, NOW, err), 0);
+        ASSERT_STREQ(op.tool, "Bash");
+        ASSERT_EQ_INT(op.success, 0);
+        ASSERT_TRUE(isnan(op.duration_ms));
+        ASSERT_TRUE(op.error && strncmp(op.error, "Exit code ", 10) == 0);
+        ASSERT_TRUE(!op.meta || !strstr(op.meta, "interrupted"));
+        if (n == 0) {
+            ASSERT_STREQ(op.tool_use_id, "toolu_01MDWbdJpcLvYcj5VQqG81CX");
+            ASSERT_STREQ(op.error, "Exit code 127\n(eval):1: command not found: python");
+            ASSERT_CONTAINS(op.target, "python -m pytest tests/test_state_manager.py");
+        }
+        op_clear(&op);
+        n++;
+    }
+    ASSERT_EQ_INT(n, 10);
+    cJSON_Delete(arr);
+}
+
+/* ---- constructed current-format payloads ---------------------------------- */
+
+struct payload_case {
+    const char *json;
+    int rc;
+    const char *tool;
+    double duration; /* NAN: unknown */
+    int64_t ts_back; /* NOW - ts_ms */
+    int success;
+    int optimized;
+    const char *error;
+    const char *meta_has;
+};
+
+#define REJECT(json, code)                                                                         \
+    {                                                                                              \
+        json, code, NULL, NAN, 0, 0, 0, NULL, NULL                                                 \
+    }
+#define ENV "\"session_id\":\"s1\",\"cwd\":\"/p\",\"tool_use_id\":\"toolu_X\","
+
+static const struct payload_case payload_cases[] = {
+    {"{" ENV "\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\","
+     "\"tool_input\":{\"file_path\":\"/p/a.c\",\"offset\":1,\"limit\":50},"
+     "\"tool_response\":{\"type\":\"text\",\"file\":{\"filePath\":\"/p/a.c\",\"content\":\"x\","
+     "\"numLines\":1,\"startLine\":1,\"totalLines\":9}},\"duration_ms\":17}",
+     0, "Read", 17, 17, 1, 1, NULL, "\"total_lines\":9"},
+    {"{" ENV "\"hook_event_name\":\"PostToolUseFailure\",\"tool_name\":\"Bash\","
+     "\"tool_input\":{\"command\":\"exit 3\"},\"error\":\"Exit code 3\",\"is_interrupt\":false,"
+     "\"duration_ms\":2316}",
+     0, "Bash", 2316, 2316, 0, 0, "Exit code 3", NULL},
+    /* Durations as strings, fractional, negative, absurd. */
+    {"{" ENV "\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Grep\","
+     "\"tool_input\":{\"pattern\":\"x\",\"head_limit\":5},\"tool_response\":{},\"duration_ms\":"
+     "\"62\"}",
+     0, "Grep", 62, 62, 1, 1, NULL, "\"head_limit\":5"},
+    {"{" ENV "\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Glob\",\"tool_input\":{},"
+     "\"tool_response\":{},\"duration_ms\":1.6}",
+     0, "Glob", 1.6, 2, 1, 0, NULL, NULL},
+    {"{" ENV "\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Glob\",\"tool_input\":{},"
+     "\"tool_response\":{},\"duration_ms\":-5}",
+     0, "Glob", NAN, 0, 1, 0, NULL, NULL},
+    {"{" ENV "\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Glob\",\"tool_input\":{},"
+     "\"tool_response\":{},\"duration_ms\":1e300}",
+     0, "Glob", NAN, 0, 1, 0, NULL, NULL},
+    /* Interrupted failure without error text; a sub-agent's call. */
+    {"{" ENV "\"hook_event_name\":\"PostToolUseFailure\",\"tool_name\":\"Bash\","
+     "\"tool_input\":{\"command\":\"sleep 99\"},\"is_interrupt\":true,\"agent_type\":\"Explore\"}",
+     0, "Bash", NAN, 0, 0, 0, "interrupted", "\"agent_type\":\"Explore\""},
+    /* Before hook_event_name existed. */
+    {"{" ENV "\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":\"/x\"},\"tool_response\":{}}",
+     0, "Read", NAN, 0, 1, 0, NULL, NULL},
+    /* MCP tool with an array response. */
+    {"{" ENV "\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"mcp__db__query\","
+     "\"tool_input\":{\"query\":\"select "
+     "1\"},\"tool_response\":[{\"type\":\"text\",\"text\":\"1\"}]}",
+     0, "mcp__db__query", NAN, 0, 1, 0, NULL, "\"mcp_server\":\"db\""},
+    /* Not ours, or broken. */
+    REJECT("{" ENV "\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\"}", TP_ENOTFOUND),
+    REJECT("{\"hook_event_name\":\"SessionStart\",\"source\":\"startup\"}", TP_ENOTFOUND),
+    REJECT("{\"session_id\":\"s\"}", TP_ENOTFOUND),
+    REJECT("{\"hook_event_name\":\"PostToolUse\",\"tool_input\":{}}", TP_EINVAL),
+    REJECT("{\"hook_event_name\":\"PostToolUse\",\"tool_name\":7}", TP_EINVAL),
+    REJECT("{\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"\"}", TP_EINVAL),
+    REJECT("[1]", TP_EINVAL),
+    REJECT("\"PostToolUse\"", TP_EINVAL),
+};
+
+static void test_constructed_payloads(void)
+{
+    char err[TP_ERR_MAX];
+    for (size_t i = 0; i < sizeof payload_cases / sizeof payload_cases[0]; i++) {
+        const struct payload_case *c = &payload_cases[i];
+        cJSON *p = parse(c->json);
+        struct op op;
+        if (!p)
+            FAIL_("row %zu: test JSON does not parse", i);
+        int rc = hook_payload_to_op(p, NOW, &op, err);
+        if (rc != c->rc)
+            FAIL_("row %zu: rc %d, expected %d (%s)", i, rc, c->rc, err);
+        if (rc == 0) {
+            ASSERT_STREQ(op.tool, c->tool);
+            if (isnan(c->duration) ? !isnan(op.duration_ms) : op.duration_ms != c->duration)
+                FAIL_("row %zu: duration %g, expected %g", i, op.duration_ms, c->duration);
+            if (NOW - op.ts_ms != c->ts_back)
+                FAIL_("row %zu: ts %lld ms before now, expected %lld", i,
+                      (long long)(NOW - op.ts_ms), (long long)c->ts_back);
+            ASSERT_EQ_INT(op.success, c->success);
+            ASSERT_EQ_INT(op.optimized, c->optimized);
+            if (c->error)
+                ASSERT_STREQ(op.error, c->error);
+            else if (op.error)
+                FAIL_("row %zu: unexpected error %s", i, op.error);
+            if (c->meta_has)
+                ASSERT_CONTAINS(op.meta, c->meta_has);
+            ASSERT_STREQ(op.tool_use_id, "toolu_X");
+            ASSERT_STREQ(op.project, "/p");
+            if (op_normalize(&op, NOW, err) != 0)
+                FAIL_("row %zu: op_normalize: %s", i, err);
+        }
+        op_clear(&op);
+        cJSON_Delete(p);
+    }
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
+/* Run hook_run with text on a pipe fed by a child process. Returns the
+ * hook's code; *child_ok says the writer exited normally (no SIGPIPE). */
+static int run_with_pipe(const char *dir, const char *text, size_t len, int *child_ok)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -100;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        size_t off = 0;
+        while (off < len) {
+            ssize_t w = write(fds[1], text + off, len - off);
+            if (w <= 0)
+                _exit(3);
+            off += (size_t)w;
+        }
+        close(fds[1]);
+        _exit(0);
+    }
+    close(fds[1]);
+    int rc = hook_run(dir, fds[0]);
+    close(fds[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    *child_ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    return rc;
+}
+
+static const char *const good_payload =
+    "{\"session_id\":\"s1\",\"cwd\":\"/p\",\"hook_event_name\":\"PostToolUse\","
+    "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"npm test\"},"
+    "\"tool_response\":{\"stdout\":\"ok\",\"stderr\":\"\"},\"tool_use_id\":\"toolu_RUN1\","
+    "\"duration_ms\":842}";
+
+static void test_run_spools_one_line(void)
+{
+    char *dir = make_tmpdir(), path[512], log[512];
+    int ok;
+    ASSERT_TRUE(dir != NULL);
+    snprintf(path, sizeof path, "%s/sub/dir/" SPOOL_FILE, dir);
+    snprintf(log, sizeof log, "%s/sub/dir/" HOOK_ERRLOG, dir);
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/sub/dir", dir); /* created on demand */
+    ASSERT_EQ_INT(run_with_pipe(sub, good_payload, strlen(good_payload), &ok), 0);
+    ASSERT_TRUE(ok);
+    ASSERT_EQ_INT(count_lines(path), 1);
+    size_t n;
+    char *s = slurp(path, &n);
+    ASSERT_CONTAINS(s, "\"tool_use_id\":\"toolu_RUN1\"");
+    ASSERT_CONTAINS(s, "\"source\":\"hook\"");
+    ASSERT_CONTAINS(s, "\"duration_ms\":842");
+    free(s);
+    ASSERT_TRUE(!exists(log));
+    /* Other events leave no trace at all. */
+    const char *start = "{\"hook_event_name\":\"SessionStart\",\"source\":\"startup\"}";
+    ASSERT_EQ_INT(run_with_pipe(sub, start, strlen(start), &ok), 0);
+    ASSERT_EQ_INT(count_lines(path), 1);
+    ASSERT_TRUE(!exists(log));
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_run_logs_broken_payloads(void)
+{
+    char *dir = make_tmpdir(), path[512], log[512];
+    int ok;
+    ASSERT_TRUE(dir != NULL);
+    snprintf(path, sizeof path, "%s/" SPOOL_FILE, dir);
+    snprintf(log, sizeof log, "%s/" HOOK_ERRLOG, dir);
+    static const char *const bad[] = {"", "not json", "{\"tool_name\":", "[]",
+                                      "{\"hook_event_name\":\"PostToolUse\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ASSERT_TRUE(run_with_pipe(dir, bad[i], strlen(bad[i]), &ok) != 0);
+        ASSERT_TRUE(ok);
+    }
+    ASSERT_EQ_INT(count_lines(log), 5);
+    ASSERT_TRUE(!exists(path));
+    /* One invalid byte does not lose the call (JIN_REPAIR). */
+    char with_bad_byte[1024];
+    snprintf(with_bad_byte, sizeof with_bad_byte, "%s", good_payload);
+    char *npm = strstr(with_bad_byte, "npm");
+    npm[0] = (char)0xff;
+    ASSERT_EQ_INT(run_with_pipe(dir, with_bad_byte, strlen(with_bad_byte), &ok), 0);
+    ASSERT_EQ_INT(count_lines(path), 1);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_run_oversized_input_drains_writer(void)
+{
+    char *dir = make_tmpdir(), log[512];
+    int ok;
+    ASSERT_TRUE(dir != NULL);
+    size_t len = (size_t)TP_MAX_HOOK_INPUT + 1024 * 1024;
+    char *big = xmalloc(len);
+    memset(big, ' ', len);
+    memcpy(big, good_payload, strlen(good_payload));
+    ASSERT_EQ_INT(run_with_pipe(dir, big, len, &ok), TP_ETOOBIG);
+    ASSERT_TRUE(ok); /* read to the end: the writer saw no EPIPE */
+    snprintf(log, sizeof log, "%s/" HOOK_ERRLOG, dir);
+    ASSERT_EQ_INT(count_lines(log), 1);
+    /* Exactly at the cap is still a payload. */
+    ASSERT_EQ_INT(run_with_pipe(dir, big, TP_MAX_HOOK_INPUT, &ok), 0);
+    ASSERT_TRUE(ok);
+    ASSERT_EQ_INT(count_lines(log), 1);
+    free(big);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_errlog_rotates(void)
+{
+    char *dir = make_tmpdir(), log[512], old[512];
+    int ok;
+    ASSERT_TRUE(dir != NULL);
+    snprintf(log, sizeof log, "%s/" HOOK_ERRLOG, dir);
+    snprintf(old, sizeof old, "%s/" HOOK_ERRLOG ".1", dir);
+    FILE *f = fopen(log, "w");
+    ASSERT_TRUE(f != NULL);
+    for (int i = 0; i < HOOK_ERRLOG_MAX_BYTES / 100 + 10; i++)
+        fprintf(f, "%099d\n", i);
+    fclose(f);
+    ASSERT_TRUE(run_with_pipe(dir, "x", 1, &ok) != 0);
+    ASSERT_TRUE(exists(old));
+    ASSERT_EQ_INT(count_lines(log), 1);
+    rm_rf(dir);
+    free(dir);
+}
+
+struct count_ctx {
+    size_t n;
+};
+
+static void test_run_drains_big_spool(void)
+{
+    char *dir = make_tmpdir(), err[TP_ERR_MAX];
+    int ok;
+    ASSERT_TRUE(dir != NULL);
+    /* Fill the spool past the threshold with distinct calls. */
+    struct op op;
+    size_t n = 0;
+    int64_t now = tpt_now_ms();
+    while (spool_pending(dir) <= SPOOL_DRAIN_BYTES) {
+        char id[64], target[300];
+        op_init(&op);
+        op_sets(&op.tool, "Read");
+        snprintf(target, sizeof target, "/some/long/path/to/a/file/number/%zu/%0200d", n, 0);
+        op_sets(&op.target, target);
+        snprintf(id, sizeof id, "toolu_fill_%zu", n);
+        op_sets(&op.tool_use_id, id);
+        op.duration_ms = 5;
+        op.ts_ms = now - 1000;
+        op.source = OP_SRC_HOOK;
+        ASSERT_EQ_INT(op_normalize(&op, now, err), 0);
+        ASSERT_EQ_INT(spool_append(dir, &op, err), 0);
+        op_clear(&op);
+        n++;
+    }
+    ASSERT_EQ_INT(run_with_pipe(dir, good_payload, strlen(good_payload), &ok), 0);
+    ASSERT_EQ_INT(spool_pending(dir), 0);
+    struct store *s;
+    struct store_info info;
+    ASSERT_EQ_INT(store_open(dir, 0, &s, err), 0);
+    ASSERT_EQ_INT(store_info(s, &info), 0);
+    ASSERT_EQ_INT(info.operations, (long long)n + 1);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- logs ------------------------------------------------------------------- */
+
+static void test_sniff(void)
+{
+    size_t n;
+    char *post = slurp(POST_LOG, &n);
+    ASSERT_EQ_INT(hook_log_sniff(post, n < 4096 ? n : 4096), HOOKLOG_JSON);
+    free(post);
+    char *fail = slurp(FAIL_LOG, &n);
+    ASSERT_EQ_INT(hook_log_sniff(fail, n < 4096 ? n : 4096), HOOKLOG_JSON);
+    free(fail);
+    char *tr = slurp(FIX "marot-spotter__transcript__short.jsonl", &n);
+    ASSERT_EQ_INT(hook_log_sniff(tr, n < 4096 ? n : 4096), HOOKLOG_NONE);
+    free(tr);
+    const char *jsonl = "{\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\"}\n"
+                        "{\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Bash\"}\n";
+    ASSERT_EQ_INT(hook_log_sniff(jsonl, strlen(jsonl)), HOOKLOG_JSONL);
+    const char *seed = "{\"operations\":[{\"tool\":\"Read\",\"target\":\"x\"}]}";
+    ASSERT_EQ_INT(hook_log_sniff(seed, strlen(seed)), HOOKLOG_NONE);
+    ASSERT_EQ_INT(hook_log_sniff("", 0), HOOKLOG_NONE);
+    ASSERT_EQ_INT(hook_log_sniff("   [", 4), HOOKLOG_NONE);
+}
+
+static void test_import_logs(void)
+{
+    char *dir = make_tmpdir(), err[TP_ERR_MAX];
+    struct store *s;
+    struct store_result res;
+    struct store_info info;
+    ASSERT_TRUE(dir != NULL);
+    ASSERT_EQ_INT(store_open(dir, 0, &s, err), 0);
+    ASSERT_EQ_INT(hook_import_log(s, POST_LOG, stderr, &res, err), 0);
+    ASSERT_EQ_INT(res.inserted, 215);
+    ASSERT_EQ_INT(hook_import_log(s, FAIL_LOG, stderr, &res, err), 0);
+    ASSERT_EQ_INT(res.inserted, 10);
+    /* Again: nothing new. */
+    ASSERT_EQ_INT(hook_import_log(s, POST_LOG, stderr, &res, err), 0);
+    ASSERT_EQ_INT(res.inserted, 0);
+    ASSERT_EQ_INT(res.unchanged + res.merged, 215);
+    ASSERT_EQ_INT(store_info(s, &info), 0);
+    ASSERT_EQ_INT(info.operations, 225);
+    /* The failure log's own timestamps (naive local) date its calls. */
+    int64_t t;
+    ASSERT_EQ_INT(tpt_parse_iso("2026-02-11T00:35:21.710859", TPT_NAIVE_LOCAL, &t), 0);
+    ASSERT_EQ_INT(info.first_ms, t);
+
+    /* One payload per line, without ids, and one bad line. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/log.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f,
+            "{\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\",\"tool_input\":"
+            "{\"file_path\":\"/a\"},\"tool_response\":{},\"timestamp\":\"2026-03-01T10:00:00\"}\n"
+            "garbage\n"
+            "{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Read\"}\n"
+            "{\"raw_input\":{\"hook_event_name\":\"PostToolUseFailure\",\"tool_name\":\"Bash\","
+            "\"error\":\"Exit code 1\"},\"timestamp\":\"2026-03-01T10:00:01\"}\n");
+    fclose(f);
+    ASSERT_EQ_INT(hook_import_log(s, path, NULL, &res, err), 0);
+    ASSERT_EQ_INT(res.inserted, 2);
+    ASSERT_EQ_INT(hook_import_log(s, path, NULL, &res, err), 0);
+    ASSERT_EQ_INT(res.inserted, 0);
+
+    /* Not JSON at all. */
+    snprintf(path, sizeof path, "%s/x.json", dir);
+    f = fopen(path, "w");
+    fprintf(f, "hello");
+    fclose(f);
+    ASSERT_EQ_INT(hook_import_log(s, path, NULL, &res, err), TP_EPARSE);
+    ASSERT_TRUE(hook_import_log(s, "/nonexistent/x.json", NULL, &res, err) == TP_EIO);
+    store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+TEST_MAIN(TEST_CASE(test_fixture_post_tool_use), TEST_CASE(test_fixture_failures_wrapped),
+          TEST_CASE(test_constructed_payloads), TEST_CASE(test_run_spools_one_line),
+          TEST_CASE(test_run_logs_broken_payloads),
+          TEST_CASE(test_run_oversized_input_drains_writer), TEST_CASE(test_errlog_rotates),
+          TEST_CASE(test_run_drains_big_spool), TEST_CASE(test_sniff), TEST_CASE(test_import_logs))

@@ -1,0 +1,374 @@
+/*
+ * test_otlp.c - OTLP/HTTP JSON logs: the real axiom export, constructed
+ * records with every value-type quirk, whole-body errors, and gzip
+ * (members, truncation, bombs).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <zlib.h>
+
+#include "harness.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "core/xmalloc.h"
+#include "ingest/otlp.h"
+
+#define FIXTURE "/work/shared/fixtures/exequieldeferrari-axiom__otlp_logs__claude_logs.json"
+
+static const int64_t NOW = 1790000000000LL;
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = xmalloc((size_t)len + 1);
+    *n = fread(s, 1, (size_t)len, f);
+    s[*n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void free_ops(struct op *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        op_clear(&ops[i]);
+    free(ops);
+}
+
+static void test_fixture(void)
+{
+    size_t n, nops, ignored;
+    char err[TP_ERR_MAX];
+    struct op *ops;
+    char *body = slurp(FIXTURE, &n);
+    int64_t end;
+    ASSERT_TRUE(body != NULL);
+    ASSERT_EQ_INT(otlp_logs_parse(body, n, NOW, &ops, &nops, &ignored, err), 0);
+    ASSERT_EQ_INT(nops, 1);
+    ASSERT_EQ_INT(ignored, 4); /* hook_registered, user_prompt, 2 x api_request */
+    ASSERT_STREQ(ops[0].tool, "Read");
+    ASSERT_STREQ(ops[0].tool_use_id, "toolu_000000000000000000000");
+    ASSERT_EQ_INT(ops[0].success, 1);
+    ASSERT_EQ_DBL(ops[0].duration_ms, 2, 0);
+    ASSERT_EQ_INT(tpt_parse_iso("2026-08-11T00:14:55.840Z", TPT_NAIVE_UTC, &end), 0);
+    ASSERT_EQ_INT(ops[0].ts_ms, end - 2);
+    ASSERT_EQ_INT(ops[0].result_bytes, 43);
+    ASSERT_CONTAINS(ops[0].meta, "\"input_bytes\":72");
+    ASSERT_EQ_INT(ops[0].source, OP_SRC_OTLP);
+    ASSERT_TRUE(ops[0].session_id != NULL);
+    ASSERT_TRUE(ops[0].target == NULL); /* no OTEL_LOG_TOOL_DETAILS */
+    free_ops(ops, nops);
+    free(body);
+}
+
+/* One request around one record's attributes (and record-level extras). */
+static char *request(const char *attrs, const char *extra)
+{
+    size_t cap = strlen(attrs) + strlen(extra) + 512;
+    char *s = xmalloc(cap);
+    snprintf(s, cap,
+             "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+             "\"value\":{\"stringValue\":\"claude-code\"}}]},\"scopeLogs\":[{\"scope\":{\"name\":"
+             "\"com.anthropic.claude_code.events\"},\"logRecords\":[{%s\"attributes\":[%s]}]}]}]}",
+             extra, attrs);
+    return s;
+}
+
+#define A_STR(k, v) "{\"key\":\"" k "\",\"value\":{\"stringValue\":\"" v "\"}}"
+#define A_RAW(k, v) "{\"key\":\"" k "\",\"value\":" v "}"
+#define TR A_STR("event.name", "tool_result") ","
+#define SESS A_STR("session.id", "s1") ","
+#define TS A_STR("event.timestamp", "2026-08-11T00:00:10.000Z") ","
+#define BODY_TR "\"body\":{\"stringValue\":\"claude_code.tool_result\"},"
+
+struct rec_case {
+    const char *name;
+    const char *attrs;
+    const char *extra;
+    int want_op; /* 1: one op, 0: ignored */
+    const char *tool;
+    double duration; /* NAN: unknown */
+    int success;
+    const char *target;
+    int optimized;
+    const char *error;
+    const char *meta_has;
+    int64_t end_ms; /* 0: 2026-08-11T00:00:10Z */
+};
+
+#define T0 1786406410000LL /* 2026-08-11T00:00:10Z */
+
+static const struct rec_case rec_cases[] = {
+    {"strings everywhere",
+     TR SESS TS A_STR("tool_name", "Bash") "," A_STR("tool_use_id", "toolu_1") "," A_STR(
+         "success", "true") "," A_STR("duration_ms", "62"),
+     "", 1, "Bash", 62, 1, NULL, 0, NULL, NULL, 0},
+    {"typed intValue and boolValue",
+     TR SESS TS A_STR("tool_name", "Read") "," A_STR("tool_use_id", "toolu_2") "," A_RAW(
+         "success", "{\"boolValue\":false}") "," A_RAW("duration_ms", "{\"intValue\":7}"),
+     "", 1, "Read", 7, 0, NULL, 0, NULL, NULL, 0},
+    {"intValue as string, boolValue as string",
+     TR SESS TS A_STR("tool_name", "Read") "," A_STR("tool_use_id", "toolu_3") "," A_RAW(
+         "success", "{\"boolValue\":\"true\"}") "," A_RAW("duration_ms", "{\"intValue\":\"1234\"}"),
+     "", 1, "Read", 1234, 1, NULL, 0, NULL, NULL, 0},
+    {"doubleValue, success as intValue 0",
+     TR SESS TS A_STR("tool_name", "Glob") "," A_STR("tool_use_id", "toolu_4") "," A_RAW(
+         "success", "{\"intValue\":0}") "," A_RAW("duration_ms", "{\"doubleValue\":2.5}"),
+     "", 1, "Glob", 2.5, 0, NULL, 0, NULL, NULL, 0},
+    {"failure with error_type",
+     TR SESS TS A_STR("tool_name", "Bash") "," A_STR("tool_use_id", "toolu_5") "," A_STR(
+         "success", "false") "," A_STR("duration_ms", "30") "," A_STR("error_type", "ShellError"),
+     "", 1, "Bash", 30, 0, NULL, 0, "ShellError", "\"error_type\":\"ShellError\"", 0},
+    {"gated error text wins",
+     TR SESS TS A_STR("tool_name", "Bash") "," A_STR("tool_use_id", "toolu_6") "," A_STR(
+         "success", "false") "," A_STR("error", "Exit code 3") "," A_STR("error_type",
+                                                                         "ShellError"),
+     "", 1, "Bash", NAN, 0, NULL, 0, "Exit code 3", NULL, 0},
+    {"tool_input gives the target",
+     TR SESS TS A_STR("tool_name", "Read") "," A_STR("tool_use_id", "toolu_7") "," A_STR(
+         "duration_ms", "3") "," A_STR("tool_input",
+                                       "{\\\"file_path\\\":\\\"/src/a.c\\\",\\\"limit\\\":10}"),
+     "", 1, "Read", 3, 1, "/src/a.c", 1, NULL, "\"limit\":10", 0},
+    {"tool_parameters full_command",
+     TR SESS TS A_STR("tool_name", "Bash") "," A_STR("tool_use_id", "toolu_8") "," A_STR(
+         "tool_parameters",
+         "{\\\"bash_command\\\":\\\"make\\\",\\\"full_command\\\":\\\"make -j8 all\\\"}"),
+     "", 1, "Bash", NAN, 1, "make -j8 all", 0, NULL, NULL, 0},
+    {"mcp_tool alias resolved",
+     TR SESS TS A_STR("tool_name", "mcp_tool") "," A_STR("tool_use_id", "toolu_9") "," A_STR(
+         "tool_parameters",
+         "{\\\"mcp_server_name\\\":\\\"github\\\",\\\"mcp_tool_name\\\":\\\"get_issue\\\"}"),
+     "", 1, "mcp__github__get_issue", NAN, 1, NULL, 0, NULL, "\"mcp_server\":\"github\"", 0},
+    {"prefixed event.name",
+     A_STR("event.name", "claude_code.tool_result") "," SESS TS A_STR("tool_name", "Edit"), "", 1,
+     "Edit", NAN, 1, NULL, 0, NULL, NULL, 0},
+    {"body only", SESS TS A_STR("tool_name", "Edit"), BODY_TR, 1, "Edit", NAN, 1, NULL, 0, NULL,
+     NULL, 0},
+    {"eventName field", SESS TS A_STR("tool_name", "Edit"), "\"eventName\":\"tool_result\",", 1,
+     "Edit", NAN, 1, NULL, 0, NULL, NULL, 0},
+    {"old attribute name", TR SESS TS A_STR("name", "Write"), "", 1, "Write", NAN, 1, NULL, 0, NULL,
+     NULL, 0},
+    {"timeUnixNano string, minus duration",
+     TR SESS A_STR("tool_name", "Read") "," A_STR("duration_ms", "40"),
+     "\"timeUnixNano\":\"1786406410000000000\",", 1, "Read", 40, 1, NULL, 0, NULL, NULL,
+     T0 - 40 + 40},
+    {"timeUnixNano number", TR SESS A_STR("tool_name", "Read"),
+     "\"timeUnixNano\":1786406410000000000,", 1, "Read", NAN, 1, NULL, 0, NULL, NULL, 0},
+    {"no time at all", TR SESS A_STR("tool_name", "Read"), "", 1, "Read", NAN, 1, NULL, 0, NULL,
+     NULL, NOW},
+    {"negative duration unknown",
+     TR SESS TS A_STR("tool_name", "Read") "," A_STR("duration_ms", "-3"), "", 1, "Read", NAN, 1,
+     NULL, 0, NULL, NULL, 0},
+    {"junk duration unknown",
+     TR SESS TS A_STR("tool_name", "Read") "," A_STR("duration_ms", "fast"), "", 1, "Read", NAN, 1,
+     NULL, 0, NULL, NULL, 0},
+    {"broken tool_input ignored",
+     TR SESS TS A_STR("tool_name", "Read") "," A_STR("tool_input", "{not json"), "", 1, "Read", NAN,
+     1, NULL, 0, NULL, NULL, 0},
+    /* Ignored. */
+    {"other event", A_STR("event.name", "api_request") "," A_RAW("duration_ms", "{\"intValue\":5}"),
+     "", 0, NULL, NAN, 0, NULL, 0, NULL, NULL, 0},
+    {"event.name beats body", A_STR("event.name", "tool_decision") "," A_STR("tool_name", "Read"),
+     BODY_TR, 0, NULL, NAN, 0, NULL, 0, NULL, NULL, 0},
+    {"no tool name", TR SESS TS A_STR("duration_ms", "5"), "", 0, NULL, NAN, 0, NULL, 0, NULL, NULL,
+     0},
+    {"tool name not a string", TR A_RAW("tool_name", "{\"intValue\":5}"), "", 0, NULL, NAN, 0, NULL,
+     0, NULL, NULL, 0},
+    {"control character in tool name", TR TS A_STR("tool_name", "Re\\u0001ad"), "", 0, NULL, NAN, 0,
+     NULL, 0, NULL, NULL, 0},
+    {"future time",
+     TR A_STR("tool_name", "Read") "," A_STR("event.timestamp", "2099-01-01T00:00:00Z"), "", 0,
+     NULL, NAN, 0, NULL, 0, NULL, NULL, 0},
+};
+
+static void test_records(void)
+{
+    char err[TP_ERR_MAX];
+    for (size_t i = 0; i < sizeof rec_cases / sizeof rec_cases[0]; i++) {
+        const struct rec_case *c = &rec_cases[i];
+        char *body = request(c->attrs, c->extra);
+        struct op *ops;
+        size_t n, ignored;
+        int rc = otlp_logs_parse(body, strlen(body), NOW, &ops, &n, &ignored, err);
+        if (rc != 0)
+            FAIL_("%s: rc %d (%s)", c->name, rc, err);
+        if (n != (size_t)c->want_op || ignored != (size_t)!c->want_op)
+            FAIL_("%s: %zu ops, %zu ignored", c->name, n, ignored);
+        if (n) {
+            struct op *op = &ops[0];
+            ASSERT_STREQ(op->tool, c->tool);
+            if (isnan(c->duration) ? !isnan(op->duration_ms) : op->duration_ms != c->duration)
+                FAIL_("%s: duration %g, expected %g", c->name, op->duration_ms, c->duration);
+            if (op->success != c->success)
+                FAIL_("%s: success %d", c->name, op->success);
+            if (c->target)
+                ASSERT_STREQ(op->target, c->target);
+            else if (op->target)
+                FAIL_("%s: unexpected target %s", c->name, op->target);
+            if (op->optimized != c->optimized)
+                FAIL_("%s: optimized %d", c->name, op->optimized);
+            if (c->error)
+                ASSERT_STREQ(op->error, c->error);
+            else if (op->error)
+                FAIL_("%s: unexpected error %s", c->name, op->error);
+            if (c->meta_has)
+                ASSERT_CONTAINS(op->meta, c->meta_has);
+            int64_t end = c->end_ms ? c->end_ms : T0;
+            int64_t want_ts = isnan(c->duration) ? end : end - (int64_t)llround(c->duration);
+            if (op->ts_ms != want_ts)
+                FAIL_("%s: ts %lld, expected %lld", c->name, (long long)op->ts_ms,
+                      (long long)want_ts);
+            ASSERT_TRUE(op->tool_use_id != NULL);
+        }
+        free_ops(ops, n);
+        free(body);
+    }
+}
+
+static void test_derived_ids_are_stable(void)
+{
+    char err[TP_ERR_MAX];
+    char *body = request(
+        TR SESS TS A_STR("tool_name", "Read") "," A_RAW("event.sequence", "{\"intValue\":26}"), "");
+    struct op *a, *b;
+    size_t na, nb;
+    ASSERT_EQ_INT(otlp_logs_parse(body, strlen(body), NOW, &a, &na, NULL, err), 0);
+    ASSERT_EQ_INT(otlp_logs_parse(body, strlen(body), NOW + 5000, &b, &nb, NULL, err), 0);
+    ASSERT_EQ_INT(na, 1);
+    ASSERT_EQ_INT(nb, 1);
+    ASSERT_TRUE(strncmp(a[0].tool_use_id, "tp-", 3) == 0);
+    ASSERT_STREQ(a[0].tool_use_id, b[0].tool_use_id);
+    free_ops(a, na);
+    free_ops(b, nb);
+    free(body);
+}
+
+struct body_case {
+    const char *body;
+    int rc;
+    size_t ops, ignored;
+};
+
+static const struct body_case body_cases[] = {
+    {"", TP_EPARSE, 0, 0},
+    {"not json", TP_EPARSE, 0, 0},
+    {"[]", TP_EPARSE, 0, 0},
+    {"\"x\"", TP_EPARSE, 0, 0},
+    {"{\"resourceLogs\":\"x\"}", TP_EPARSE, 0, 0},
+    {"{\"resourceLogs\":{}}", TP_EPARSE, 0, 0},
+    {"{}", 0, 0, 0},
+    {"{\"resourceLogs\":null}", 0, 0, 0},
+    {"{\"resourceLogs\":[]}", 0, 0, 0},
+    {"{\"resourceLogs\":[1,\"x\",{\"scopeLogs\":\"x\"},{\"scopeLogs\":[1,{\"logRecords\":{}}]}]}",
+     0, 0, 0},
+    {"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[1,null,{},[]]}]}]}", 0, 0, 4},
+    /* OTLP before 0.15 named the scope list differently. */
+    {"{\"resourceLogs\":[{\"instrumentationLibraryLogs\":[{\"logRecords\":[{\"attributes\":[" TR
+         A_STR("tool_name", "Read") "]}]}]}]}",
+     0, 1, 0},
+};
+
+static void test_bodies(void)
+{
+    char err[TP_ERR_MAX];
+    for (size_t i = 0; i < sizeof body_cases / sizeof body_cases[0]; i++) {
+        const struct body_case *c = &body_cases[i];
+        struct op *ops = (struct op *)1;
+        size_t n = 99, ignored = 99;
+        err[0] = '\0';
+        int rc = otlp_logs_parse(c->body, strlen(c->body), NOW, &ops, &n, &ignored, err);
+        if (rc != c->rc || n != c->ops || ignored != c->ignored)
+            FAIL_("row %zu: rc %d ops %zu ignored %zu (%s)", i, rc, n, ignored, err);
+        if (rc != 0) {
+            ASSERT_TRUE(ops == NULL);
+            ASSERT_TRUE(err[0] != '\0');
+        }
+        free_ops(ops, n);
+    }
+}
+
+/* gzip-compress in[0..n) (windowBits 31 = gzip wrapper). */
+static char *gzip(const char *in, size_t n, size_t *out_n)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    deflateInit2(&zs, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY);
+    size_t cap = deflateBound(&zs, (uLong)n) + 64;
+    char *out = xmalloc(cap);
+    zs.next_in = (Bytef *)(uintptr_t)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = (uInt)cap;
+    deflate(&zs, Z_FINISH);
+    *out_n = cap - zs.avail_out;
+    deflateEnd(&zs);
+    return out;
+}
+
+static void test_gzip(void)
+{
+    char err[TP_ERR_MAX], *plain, *out;
+    size_t n, gz_n, out_n;
+    plain = slurp(FIXTURE, &n);
+    char *gz = gzip(plain, n, &gz_n);
+    ASSERT_EQ_INT(otlp_gunzip(gz, gz_n, TP_MAX_OTLP_BODY, &out, &out_n, err), 0);
+    ASSERT_EQ_INT(out_n, n);
+    ASSERT_TRUE(memcmp(out, plain, n) == 0);
+    ASSERT_EQ_INT(out[out_n], '\0');
+    struct op *ops;
+    size_t nops;
+    ASSERT_EQ_INT(otlp_logs_parse(out, out_n, NOW, &ops, &nops, NULL, err), 0);
+    ASSERT_EQ_INT(nops, 1);
+    free_ops(ops, nops);
+    free(out);
+
+    /* Exactly at the cap passes; one byte less does not. */
+    ASSERT_EQ_INT(otlp_gunzip(gz, gz_n, n, &out, &out_n, err), 0);
+    free(out);
+    ASSERT_EQ_INT(otlp_gunzip(gz, gz_n, n - 1, &out, &out_n, err), TP_ETOOBIG);
+    ASSERT_TRUE(out == NULL);
+
+    /* Two members are one body. */
+    char *two = xmalloc(2 * gz_n);
+    memcpy(two, gz, gz_n);
+    memcpy(two + gz_n, gz, gz_n);
+    ASSERT_EQ_INT(otlp_gunzip(two, 2 * gz_n, TP_MAX_OTLP_BODY, &out, &out_n, err), 0);
+    ASSERT_EQ_INT(out_n, 2 * n);
+    free(out);
+    free(two);
+
+    /* Truncated, corrupt, empty, not gzip. */
+    ASSERT_EQ_INT(otlp_gunzip(gz, gz_n / 2, TP_MAX_OTLP_BODY, &out, &out_n, err), TP_EPARSE);
+    ASSERT_CONTAINS(err, "truncated");
+    gz[gz_n / 2] ^= 0x55;
+    gz[gz_n / 2 + 1] ^= 0x55;
+    ASSERT_TRUE(otlp_gunzip(gz, gz_n, TP_MAX_OTLP_BODY, &out, &out_n, err) != 0);
+    ASSERT_EQ_INT(otlp_gunzip(gz, 0, TP_MAX_OTLP_BODY, &out, &out_n, err), TP_EPARSE);
+    ASSERT_EQ_INT(otlp_gunzip("{\"a\":1}", 7, TP_MAX_OTLP_BODY, &out, &out_n, err), TP_EPARSE);
+    free(gz);
+    free(plain);
+}
+
+static void test_gzip_bomb(void)
+{
+    /* 256 MB of zeros compress to about 250 KB. */
+    size_t big = 256u * 1024 * 1024, gz_n;
+    char *zeros = xcalloc(1, big), *out, err[TP_ERR_MAX];
+    char *gz = gzip(zeros, big, &gz_n);
+    free(zeros);
+    ASSERT_TRUE(gz_n < 1024 * 1024);
+    int64_t t0 = tpt_mono_ns();
+    ASSERT_EQ_INT(otlp_gunzip(gz, gz_n, TP_MAX_OTLP_BODY, &out, &(size_t){0}, err), TP_ETOOBIG);
+    ASSERT_TRUE(out == NULL);
+    /* Stopped at the cap, not after inflating everything. */
+    ASSERT_TRUE(tpt_mono_ns() - t0 < 500000000LL);
+    free(gz);
+}
+
+TEST_MAIN(TEST_CASE(test_fixture), TEST_CASE(test_records), TEST_CASE(test_derived_ids_are_stable),
+          TEST_CASE(test_bodies), TEST_CASE(test_gzip), TEST_CASE(test_gzip_bomb))
