@@ -45,7 +45,7 @@ WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
             web/node_modules/bootstrap/LICENSE
 
 .PHONY: all run test unit asan integration browser e2e fuzz stress bench format format-check \
-        install clean deps deps-test check-tools
+        install clean deps deps-test print-cflags print-ldlibs
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/toolprof
@@ -55,11 +55,15 @@ $(BUILD)/toolprof: $(BUILD)/obj/cli/main.o $(BUILD)/obj/gen/assets.o $(BUILD)/li
 
 $(BUILD)/libtoolprof.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
+
+# `make V=1` shows the full commands.
+Q := $(if $(V),,@)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The asset generator is a host tool, built without sanitizers.
 $(BUILD)/embed: tools/embed.c
@@ -86,7 +90,8 @@ $(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtoolprof.a tests/unit/harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
@@ -141,6 +146,12 @@ format:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/toolprof $(DESTDIR)$(PREFIX)/bin/toolprof
+
+# For scripts that build extra programs against the library.
+print-cflags:
+	@echo $(ALL_CFLAGS)
+print-ldlibs:
+	@echo $(LDLIBS)
 
 clean:
 	rm -rf build

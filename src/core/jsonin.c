@@ -46,7 +46,51 @@ static int hex4(const char *p, unsigned *v)
  * it) into \ufffd, which cJSON would otherwise refuse along with the whole
  * document. Returns 0, or an error code with errbuf filled; *open is set
  * when the input ends inside a string or an unclosed container. */
-static int prescan(char *s, size_t n, int mode, int max_depth, int *open, char *errbuf)
+/* Float-literal flags of the numbers of a document, in document order. */
+struct numfmt {
+    unsigned char *bits;
+    size_t n, alloc;
+};
+
+static void numfmt_push(struct numfmt *f, int is_float)
+{
+    if (f->n == f->alloc * 8) {
+        size_t a = f->alloc ? f->alloc * 2 : 16;
+        f->bits = xrealloc(f->bits, a);
+        memset(f->bits + f->alloc, 0, a - f->alloc);
+        f->alloc = a;
+    }
+    if (is_float)
+        f->bits[f->n / 8] |= (unsigned char)(1u << (f->n % 8));
+    f->n++;
+}
+
+/* The bit cJSON leaves free in `type` (its type checks mask with 0xFF;
+ * 0x100 and 0x200 are its own flags). */
+#define JIN_FLOAT_BIT 0x1000
+
+/* Mark the number nodes in document order (a depth-first walk visits them
+ * in the order their text appears). */
+static void numfmt_mark(cJSON *v, const struct numfmt *f, size_t *k)
+{
+    for (; v; v = v->next) {
+        if (cJSON_IsNumber(v)) {
+            if (*k < f->n && (f->bits[*k / 8] >> (*k % 8) & 1))
+                v->type |= JIN_FLOAT_BIT;
+            (*k)++;
+        } else if (v->child) {
+            numfmt_mark(v->child, f, k);
+        }
+    }
+}
+
+int jin_is_float_literal(const cJSON *v)
+{
+    return v && cJSON_IsNumber(v) && (v->type & JIN_FLOAT_BIT) != 0;
+}
+
+static int prescan(char *s, size_t n, int mode, int max_depth, int *open, struct numfmt *nf,
+                   char *errbuf)
 {
     int depth = 0, in_str = 0;
     for (size_t i = 0; i < n; i++) {
@@ -57,7 +101,7 @@ static int prescan(char *s, size_t n, int mode, int max_depth, int *open, char *
             } else if (c == '\\' && i + 1 < n) {
                 unsigned v, w;
                 if (s[i + 1] == 'u' && i + 5 < n && hex4(s + i + 2, &v)) {
-                    if (v == 0 && mode == JIN_STRICT)
+                    if (v == 0 && (mode & JIN_REPAIR) == 0)
                         return tp_fail(errbuf, TP_EPARSE,
                                        "escaped NUL (\\u0000) in a string at byte %zu", i);
                     int paired = v >= 0xD800 && v <= 0xDBFF && i + 11 < n && s[i + 6] == '\\' &&
@@ -67,7 +111,7 @@ static int prescan(char *s, size_t n, int mode, int max_depth, int *open, char *
                         i += 11;
                         continue;
                     }
-                    if (v >= 0xD800 && v <= 0xDFFF && mode == JIN_REPAIR)
+                    if (v >= 0xD800 && v <= 0xDFFF && (mode & JIN_REPAIR))
                         memcpy(s + i + 2, "fffd", 4);
                     i += 5;
                     continue;
@@ -78,6 +122,14 @@ static int prescan(char *s, size_t n, int mode, int max_depth, int *open, char *
         }
         if (c == '"') {
             in_str = 1;
+        } else if (nf && (c == '-' || (c >= '0' && c <= '9'))) {
+            int is_float = 0;
+            while (i < n && strchr("+-0123456789.eE", s[i]) && s[i]) {
+                is_float |= s[i] == '.' || s[i] == 'e' || s[i] == 'E';
+                i++;
+            }
+            i--;
+            numfmt_push(nf, is_float);
         } else if (c == '{' || c == '[') {
             if (++depth > max_depth)
                 return tp_fail(errbuf, TP_EPARSE, "JSON nested deeper than %d levels at byte %zu",
@@ -99,7 +151,7 @@ cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *er
         tp_fail(errbuf, TP_EPARSE, "empty input, expected JSON");
         return NULL;
     }
-    if (mode == JIN_STRICT) {
+    if ((mode & JIN_REPAIR) == 0) {
         size_t bad = utf8_invalid_at(data, len);
         if (bad != len) {
             tp_fail(errbuf, TP_EPARSE, "invalid UTF-8 at byte %zu", bad);
@@ -119,7 +171,10 @@ cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *er
         copy = utf8_sanitize(data, len, &clen);
     }
     int open = 0;
-    if (prescan(copy, clen, mode, max_depth, &open, errbuf) != 0) {
+    struct numfmt nf = {NULL, 0, 0};
+    if (prescan(copy, clen, mode, max_depth, &open, (mode & JIN_NUMFMT) ? &nf : NULL, errbuf) !=
+        0) {
+        free(nf.bits);
         free(copy);
         return NULL;
     }
@@ -132,6 +187,11 @@ cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *er
         else
             tp_fail(errbuf, TP_EPARSE, "invalid JSON at byte %zu", at);
     }
+    if (root && nf.n) {
+        size_t k = 0;
+        numfmt_mark(root, &nf, &k);
+    }
+    free(nf.bits);
     free(copy);
     return root;
 }
@@ -230,7 +290,7 @@ static void print_value(struct jsonw *w, const cJSON *v)
         jw_str(w, v->valuestring);
     } else if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) < 9007199254740992.0)
+        if (d == floor(d) && fabs(d) < 9007199254740992.0 && !jin_is_float_literal(v))
             jw_int(w, (long long)d);
         else
             jw_num(w, d);

@@ -26,12 +26,21 @@
 enum {
     JIN_STRICT = 0,
     JIN_REPAIR = 1,
+    /* Or'ed in: remember which numbers were written with a fraction or an
+     * exponent ("2100.0" vs "2100"), for jin_is_float_literal(). */
+    JIN_NUMFMT = 2,
 };
 
-/* Parse data[0..len). Returns the tree (free with cJSON_Delete) or NULL with
+/* Parse data[0..len) (mode: JIN_STRICT or JIN_REPAIR, optionally
+ * | JIN_NUMFMT). Returns the tree (free with cJSON_Delete) or NULL with
  * a message in errbuf (TP_ERR_MAX) saying what is wrong and at which byte.
  * data need not be NUL-terminated. */
 cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *errbuf);
+
+/* 1 when number v was written with a fraction or an exponent (2100.0),
+ * 0 when as an integer (2100). Only known when parsed with JIN_NUMFMT
+ * (else 0). */
+int jin_is_float_literal(const cJSON *v);
 
 /* Member of an object by exact key, NULL when obj is not an object or has
  * no such member. */

@@ -53,7 +53,7 @@ static uint64_t key_hash(const void *key, size_t len)
 static int same(const struct kmap *m, size_t i, uint64_t h, const void *key, size_t len)
 {
     return m->hashes[i] == h && m->key_len[i] == len &&
-           memcmp(m->keys + m->key_off[i], key, len) == 0;
+           (len == 0 || memcmp(m->keys + m->key_off[i], key, len) == 0);
 }
 
 long kmap_find(const struct kmap *m, const void *key, size_t len)
@@ -112,7 +112,8 @@ size_t kmap_put(struct kmap *m, const void *key, size_t len, int *added)
         m->keys_alloc = a;
     }
     size_t i = m->n++;
-    memcpy(m->keys + m->keys_len, key, len);
+    if (len)
+        memcpy(m->keys + m->keys_len, key, len);
     m->hashes[i] = h;
     m->key_off[i] = m->keys_len;
     m->key_len[i] = len;

@@ -223,7 +223,7 @@ static void rule_slow_write(struct store *s, const struct store_filter *f, int64
     x->example = xstrdup("Edit(file_path=\"app.py\", old_string=\"timeout=30\", "
                          "new_string=\"timeout=60\")\n# instead of\n"
                          "Write(file_path=\"app.py\", content=\"<the whole file>\")");
-    x->impact_time_ms = sketch_sum_at_least(&t->write->sk, TP_SLOW_MS);
+    x->impact_time_ms = t->write->slow_sum_ms;
 }
 
 struct reread_ctx {
@@ -252,10 +252,9 @@ static void rule_rereads(struct store *s, const struct store_filter *f, int64_t 
     x->title = fmt("%zu file%s read 3+ times in one session (%llu reads)", files,
                    files == 1 ? "" : "s", (unsigned long long)tot.reads);
     x->description =
-        fmt("%zu file%s %s read whole three or more times within the same session; every "
+        fmt("%zu file%s read whole three or more times within the same session; every "
             "repeat puts the same text into the context again (estimated ~%llu tokens).",
-            files, files == 1 ? " was" : "s were", files == 1 ? "" : "each",
-            (unsigned long long)tokens);
+            files, files == 1 ? " was" : "s were each", (unsigned long long)tokens);
     x->suggestion = xstrdup("Keep what a file says in the conversation instead of re-reading "
                             "it: read once, note the parts that matter, and re-read only the "
                             "lines you changed (Read with offset/limit). For files you consult "
@@ -299,7 +298,7 @@ static void rule_slow_bash(struct store *s, const struct store_filter *f, int64_
     struct rec *x = rec_add(out, alloc, "slow-bash", "warning", crit ? REC_MEDIUM : REC_LOW);
     evidence(s, f, a, b, t->bash_id, TP_SLOW_MS, 0, 0, x);
     char total[32];
-    double ms = sketch_sum_at_least(&t->bash->sk, TP_SLOW_MS);
+    double ms = t->bash->slow_sum_ms;
     human_ms(ms, total, sizeof total);
     x->title = fmt("%llu slow Bash command%s", (unsigned long long)k, k == 1 ? "" : "s");
     x->description = fmt("%llu Bash command%s took 2 s or more (%llu over 5 s), %s in all; the "
@@ -403,7 +402,7 @@ static void rule_grep(struct store *s, const struct store_filter *f, int64_t a, 
         x->example = xstrdup("Grep(pattern=\"class PaymentService\", path=\"src/billing\", "
                              "type=\"py\", head_limit=20)\n# instead of\n"
                              "Grep(pattern=\"Payment\")");
-        x->impact_time_ms = sketch_sum_at_least(&t->grep->sk, TP_SLOW_MS);
+        x->impact_time_ms = t->grep->slow_sum_ms;
     }
 }
 

@@ -519,6 +519,8 @@ static int slow_row(void *ctx, const struct store_row *r)
      * are taken, finish the current hour and stop. */
     if (c->l->n >= c->limit && hour != c->hour)
         return 1;
+    if (isnan(r->op.duration_ms))
+        return 0; /* unknown is not "at least the threshold", even 0 */
     c->hour = hour;
     list_push(c->l, &c->alloc, r);
     return 0;
@@ -674,6 +676,7 @@ static int hot_target(void *ctx, int64_t day, const struct target_agg *t)
     (void)day;
     struct hotspot *x = hot_slot(ctx, t->tool, t->target);
     x->count += t->n;
+    x->timed += t->n_timed;
     x->failed += t->failed;
     x->total_ms += t->sum_ms;
     if (t->max_ms > x->max_ms)
@@ -687,6 +690,7 @@ static int hot_row(void *ctx, const struct store_row *r)
     x->count++;
     x->failed += !r->op.success;
     if (!isnan(r->op.duration_ms)) {
+        x->timed++;
         x->total_ms += r->op.duration_ms;
         if (r->op.duration_ms > x->max_ms)
             x->max_ms = r->op.duration_ms;
@@ -753,7 +757,7 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         const char *target = store_str(s, (int64_t)(intptr_t)h.v[i].target);
         x->tool = xstrdup(tool ? tool : "?");
         x->target = target ? xstrdup(target) : NULL;
-        x->avg_ms = x->count ? x->total_ms / (double)x->count : 0;
+        x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
         x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
     }
     out->n = n;

@@ -93,7 +93,7 @@ void bottlenecks_free(struct bottlenecks *b);
 /* (tool, target) pairs ranked by total time consumed. */
 struct hotspot {
     char *tool, *target;
-    uint64_t count, failed;
+    uint64_t count, timed, failed;
     double total_ms, avg_ms, max_ms, share; /* share: % of all time in window */
 };
 struct hotspots {

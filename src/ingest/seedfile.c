@@ -54,6 +54,10 @@ enum seedfile_kind seedfile_sniff(const char *head, size_t n)
         else if (jin_str(first, "tool") && !jin_get(first, "type"))
             kind = SEEDFILE_JSONL;
         cJSON_Delete(first);
+    } else if (!nl && len >= 8 && memcmp(head + i, "{\"tool\":", 8) == 0) {
+        /* A first line longer than the head: our exports always start an
+         * operation with its "tool" key. */
+        kind = SEEDFILE_JSONL;
     } else {
         /* A pretty-printed document: the original's layout opens with its
          * one key. */
@@ -142,7 +146,7 @@ static int import_seed(struct store *s, const char *path, const struct stat *sb,
     char *data = xmalloc(n + 1);
     size_t got = fread(data, 1, n, fp);
     fclose(fp);
-    cJSON *root = jin_parse(data, got, JIN_REPAIR, TP_MAX_JSON_DEPTH, errbuf);
+    cJSON *root = jin_parse(data, got, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, errbuf);
     free(data);
     if (!root) {
         char why[TP_ERR_MAX];
@@ -232,7 +236,7 @@ static int import_jsonl(struct store *s, const char *path, const struct stat *sb
             st->rejected++;
             continue;
         }
-        cJSON *rec = jin_parse(line, n, JIN_REPAIR, TP_MAX_JSON_DEPTH, err);
+        cJSON *rec = jin_parse(line, n, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, err);
         if (!rec) {
             report_line(report, path, where, err);
             st->rejected++;

@@ -590,7 +590,7 @@ static void h_operations(const struct api_env *env, const struct route *rt,
         http_resp_error(resp, 400, "body: empty; send an operation object or an array of them");
         return;
     }
-    cJSON *root = jin_parse(req->body, req->body_len, JIN_STRICT, TP_MAX_JSON_DEPTH, errbuf);
+    cJSON *root = jin_parse(req->body, req->body_len, JIN_STRICT | JIN_NUMFMT, TP_MAX_JSON_DEPTH, errbuf);
     if (!root) {
         http_resp_error(resp, 400, "body: %s", errbuf);
         return;
@@ -911,8 +911,16 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
 
     *cap = body_cap(rt);
     if (req->content_length > (int64_t)*cap) {
-        api_too_big(resp, *cap);
-        return 1;
+        /* Decided now, from Content-Length; but answered now only when the
+         * client waits for our go (Expect: 100-continue) or the body is
+         * too large to be worth reading. Otherwise the body is already on
+         * its way, and answering first makes MHD close the connection
+         * under the client, which then often sees a reset instead of the
+         * 413: the caller drains the body and answers at its end. */
+        if (req->expect_continue || req->content_length > TP_MAX_OTLP_BODY) {
+            api_too_big(resp, *cap);
+            return 1;
+        }
     }
     if (rt->body == BODY_JSON || rt->body == BODY_OTLP) {
         if (rt->body == BODY_OTLP && http_media_is(req->content_type, "application/x-protobuf")) {
@@ -957,7 +965,7 @@ void api_serve(const struct api_env *env, const struct http_req *req, struct htt
     size_t cap;
     if (api_begin(env, req, &cap, resp))
         return;
-    if (req->body_len > cap) {
+    if (req->body_len > cap || req->content_length > (int64_t)cap) {
         api_too_big(resp, cap);
         return;
     }

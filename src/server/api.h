@@ -40,8 +40,10 @@ struct api_env {
 
 /* Look at a request's headers. Returns 1 when resp holds the answer
  * already, or 0 and the number of body bytes the route accepts in
- * *body_cap (a body over it must be drained and answered with
- * api_too_big()). */
+ * *body_cap. A body over it (announced by Content-Length, or found so while
+ * reading) must be drained and answered with api_too_big(): a body
+ * announced over the cap is refused at once only when the client sent
+ * Expect: 100-continue or announced more than TP_MAX_OTLP_BODY. */
 int api_begin(const struct api_env *env, const struct http_req *req, size_t *body_cap,
               struct http_resp *resp);
 

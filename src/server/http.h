@@ -31,6 +31,7 @@ struct http_req {
     const char *content_type, *content_encoding, *accept_encoding, *if_none_match;
     int64_t content_length; /* -1 when absent or unparsable */
     int chunked;            /* Transfer-Encoding: chunked */
+    int expect_continue;    /* Expect: 100-continue (the body waits for us) */
     const char *body;
     size_t body_len;
 };

@@ -16,9 +16,9 @@
  * chunk and once at the end. The raw request target is captured earlier
  * by the URI log callback (MHD decodes its own copy), and becomes the
  * per-request state. The first call asks api_begin() whether to answer now
- * (policy refusals, 404/405, a Content-Length over the cap: MHD only lets
- * an answer be queued before the body or after all of it); body chunks are
- * kept up to the route's cap and drained beyond it, so a chunked upload
+ * (policy refusals, 404/405, 415, a body announced over the cap: MHD only
+ * lets an answer be queued before the body or after all of it); body chunks
+ * are kept up to the route's cap and drained beyond it, so a chunked upload
  * over the cap still gets its 413 at the end.
  *
  * Slow clients. MHD's connection timeout counts idle time, and a client
@@ -413,7 +413,9 @@ static void fill_req(struct server *sv, struct MHD_Connection *c, const char *me
     r->if_none_match = header(sv, c, "If-None-Match");
     r->content_length = content_length(header(sv, c, "Content-Length"));
     const char *te = header(sv, c, "Transfer-Encoding");
-    r->chunked = te && strstr(te, "chunked") != NULL;
+    r->chunked = te && strcasestr(te, "chunked") != NULL;
+    const char *expect = header(sv, c, "Expect");
+    r->expect_continue = expect && strcasestr(expect, "100-continue") != NULL;
 }
 
 static enum MHD_Result send_answer(struct server *sv, struct MHD_Connection *c,
@@ -465,6 +467,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return send_answer(sv, c, rs);
         buf_free(&rs->body);
         buf_init(&rs->body, rs->cap + 1); /* + the NUL buf keeps */
+        /* An announced body over the cap that api_begin() chose to drain
+         * is not kept at all. */
+        rs->too_big = rs->req.content_length > (int64_t)rs->cap;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {

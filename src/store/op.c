@@ -156,9 +156,14 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
     }
     if (op->size_bytes < -1 || op->result_bytes < -1)
         return tp_fail(errbuf, TP_EINVAL, "size_bytes and result_bytes must be >= 0");
-    if (op->tool_use_id && !*op->tool_use_id) {
-        free(op->tool_use_id);
-        op->tool_use_id = NULL;
+    /* An empty string says nothing: store it as unknown, so that every
+     * source describes a missing value the same way. */
+    char **optional[] = {&op->tool_use_id, &op->target, &op->error, &op->session_id, &op->project};
+    for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++) {
+        if (*optional[i] && !**optional[i]) {
+            free(*optional[i]);
+            *optional[i] = NULL;
+        }
     }
     op->success = op->success ? 1 : 0;
     op->optimized = op->optimized ? 1 : 0;

@@ -87,7 +87,10 @@ int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_
     }
     if (r == 1) {
         out->duration_ms = d;
-        out->duration_is_int = d == floor(d) && fabs(d) < 1e15;
+        /* "2100" stays an integer and "2100.0" a float when the reader kept
+         * the literal's form (JIN_NUMFMT); else integral means integer. */
+        out->duration_is_int =
+            d == floor(d) && fabs(d) < 1e15 && !jin_is_float_literal(jin_get(obj, "duration_ms"));
     }
 
     const cJSON *ts_ms = jin_get(obj, "timestamp_ms");
@@ -165,6 +168,18 @@ static void write_opt_count(struct jsonw *w, const char *key, int64_t v)
         jw_knull(w, key);
 }
 
+/* The duration as it came: an integer stays an integer ("90"), a float a
+ * float ("2100.0"), as the original's files and API kept them. */
+static void write_duration(struct jsonw *w, const struct op *op)
+{
+    if (isnan(op->duration_ms))
+        jw_knull(w, "duration_ms");
+    else if (op->duration_is_int)
+        jw_kint(w, "duration_ms", (long long)op->duration_ms);
+    else
+        jw_knum(w, "duration_ms", op->duration_ms);
+}
+
 static void write_meta(struct jsonw *w, const struct op *op)
 {
     jw_key(w, "metadata");
@@ -181,10 +196,7 @@ void opjson_write(struct jsonw *w, const struct op *op, unsigned sources)
     jw_obj_begin(w);
     jw_kstr(w, "tool", op->tool);
     jw_kstr(w, "target", op->target);
-    if (isnan(op->duration_ms))
-        jw_knull(w, "duration_ms");
-    else
-        jw_knum(w, "duration_ms", op->duration_ms);
+    write_duration(w, op);
     jw_kstr(w, "timestamp", ts);
     jw_kint(w, "timestamp_ms", op->ts_ms);
     jw_kbool(w, "success", op->success);
@@ -215,12 +227,7 @@ void opjson_write_seed(struct jsonw *w, const struct op *op)
     jw_obj_begin(w);
     jw_kstr(w, "tool", op->tool);
     jw_kstr(w, "target", op->target ? op->target : "");
-    if (isnan(op->duration_ms))
-        jw_knull(w, "duration_ms");
-    else if (op->duration_is_int)
-        jw_kint(w, "duration_ms", (long long)op->duration_ms);
-    else
-        jw_knum(w, "duration_ms", op->duration_ms);
+    write_duration(w, op);
     jw_kstr(w, "timestamp", ts);
     jw_kbool(w, "success", op->success);
     jw_kbool(w, "optimization_applied", op->optimized);

@@ -62,6 +62,7 @@ void agg_merge(struct agg *dst, const struct agg *src)
     dst->optimized += src->optimized;
     dst->attention += src->attention;
     dst->attention_bytes += src->attention_bytes;
+    dst->slow_sum_ms += src->slow_sum_ms;
     sketch_merge(&dst->sk, &src->sk);
 }
 
@@ -85,13 +86,15 @@ void agg_add(struct agg *a, double duration_ms, int success, int optimized, int 
     a->sum_ms += duration_ms;
     a->slow += duration_ms >= TP_SLOW_MS;
     a->critical += duration_ms >= TP_CRITICAL_MS;
+    if (duration_ms >= TP_SLOW_MS)
+        a->slow_sum_ms += duration_ms;
     sketch_add(&a->sk, duration_ms, 1);
 }
 
 int agg_from_stmt(sqlite3_stmt *q, int col, struct agg *a)
 {
-    const void *blob = sqlite3_column_blob(q, col + 11);
-    int len = sqlite3_column_bytes(q, col + 11);
+    const void *blob = sqlite3_column_blob(q, col + 12);
+    int len = sqlite3_column_bytes(q, col + 12);
     if (sketch_decode_add(&a->sk, blob, (size_t)len) != 0)
         return TP_EPARSE;
     uint64_t n_timed = (uint64_t)sqlite3_column_int64(q, col + 1);
@@ -112,13 +115,14 @@ int agg_from_stmt(sqlite3_stmt *q, int col, struct agg *a)
     a->optimized += (uint64_t)sqlite3_column_int64(q, col + 8);
     a->attention += (uint64_t)sqlite3_column_int64(q, col + 9);
     a->attention_bytes += (uint64_t)sqlite3_column_int64(q, col + 10);
+    a->slow_sum_ms += (double)sqlite3_column_int64(q, col + 11) / 1000.0;
     return 0;
 }
 
 /* ---- deltas ------------------------------------------------------------------ */
 
 struct ru_delta {
-    int64_t n, nt, slow, crit, failed, opt, attn, attn_bytes, sum_us;
+    int64_t n, nt, slow, crit, failed, opt, attn, attn_bytes, sum_us, slow_sum_us;
     int64_t min_us, max_us; /* over added durations; -1 none */
     struct sketch plus;
     double *minus; /* durations (ms) to remove from the sketch */
@@ -126,7 +130,8 @@ struct ru_delta {
 };
 
 struct tg_delta {
-    int64_t n, failed, sum_us, max_us;
+    int64_t n, nt, failed, sum_us, max_us;
+    int64_t retracted_max_us; /* largest duration retracted, -1 none */
 };
 
 struct rr_delta {
@@ -218,6 +223,8 @@ static void ru_contribute(struct rollup_deltas *d, int lvl, int64_t b, int64_t p
     v->sum_us += sign * c->dur_us;
     v->slow += sign * (ms >= TP_SLOW_MS);
     v->crit += sign * (ms >= TP_CRITICAL_MS);
+    if (ms >= TP_SLOW_MS)
+        v->slow_sum_us += sign * c->dur_us;
     if (sign > 0) {
         sketch_add(&v->plus, ms, 1);
         if (v->min_us < 0 || c->dur_us < v->min_us)
@@ -247,12 +254,17 @@ void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, 
     size_t i =
         slot(&d->tg, (void **)&d->tg_v, &d->tg_alloc, sizeof *d->tg_v, tkey, sizeof tkey, &added);
     struct tg_delta *t = &d->tg_v[i];
+    if (added)
+        t->retracted_max_us = -1;
     t->n += sign;
     t->failed += sign * !c->success;
     if (c->dur_us >= 0) {
+        t->nt += sign;
         t->sum_us += sign * c->dur_us;
         if (sign > 0 && c->dur_us > t->max_us)
             t->max_us = c->dur_us;
+        if (sign < 0 && c->dur_us > t->retracted_max_us)
+            t->retracted_max_us = c->dur_us;
     }
 
     /* Repeated reads: full reads (no offset/limit) of one file in one
@@ -293,6 +305,8 @@ enum {
     W_RU_DEL,
     W_TG_ADD,
     W_TG_CLEAN,
+    W_TG_MAX,
+    W_TG_REMAX,
     W_RR_ADD,
     W_RR_CLEAN,
     W_SS_ADD,
@@ -304,13 +318,20 @@ static const char *const writer_sql[W_COUNT] = {
     [W_RU_GET] = "SELECT " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 "
                  "AND tool=?4",
     [W_RU_PUT] = "INSERT OR REPLACE INTO rollups(lvl, b, project, tool, " ROLLUP_COLS ") "
-                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
     [W_RU_DEL] = "DELETE FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 AND tool=?4",
-    [W_TG_ADD] = "INSERT INTO targets VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT DO UPDATE SET "
-                 "n = n + excluded.n, failed = failed + excluded.failed, "
+    [W_TG_ADD] = "INSERT INTO targets VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT DO UPDATE SET "
+                 "n = n + excluded.n, nt = nt + excluded.nt, failed = failed + excluded.failed, "
                  "sum_us = sum_us + excluded.sum_us, max_us = max(max_us, excluded.max_us)",
     [W_TG_CLEAN] = "DELETE FROM targets WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4 "
                    "AND n <= 0",
+    [W_TG_MAX] = "SELECT max_us FROM targets WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4",
+    /* A retracted duration was the maximum: recompute it from the day's
+     * rows (rare: only when a call's duration is replaced by a better
+     * report and the old one was the target's longest that day). */
+    [W_TG_REMAX] = "UPDATE targets SET max_us = coalesce((SELECT max(dur) FROM ops "
+                   "WHERE id >= ?5 AND id < ?6 AND tool = ?3 AND coalesce(target, 0) = ?4 "
+                   "AND project = ?2), 0) WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4",
     [W_RR_ADD] = "INSERT INTO rereads VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET "
                  "n = n + excluded.n, bytes = bytes + excluded.bytes, "
                  "sum_us = sum_us + excluded.sum_us, last_ms = max(last_ms, excluded.last_ms)",
@@ -445,7 +466,8 @@ static int flush_rollup(struct rollup_writer *w, const int64_t *key, struct ru_d
     sqlite3_bind_int64(q, 13, (int64_t)cur->optimized + v->opt);
     sqlite3_bind_int64(q, 14, (int64_t)cur->attention + v->attn);
     sqlite3_bind_int64(q, 15, (int64_t)cur->attention_bytes + v->attn_bytes);
-    sqlite3_bind_blob(q, 16, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 16, llround(cur->slow_sum_ms * 1000.0) + v->slow_sum_us);
+    sqlite3_bind_blob(q, 17, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
     return step_done(w, q, "writing a rollup", errbuf);
 }
 
@@ -454,24 +476,45 @@ int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
     int rc = 0;
     for (size_t i = 0; i < d->ru.n && rc == 0; i++) {
         struct ru_delta *v = &d->ru_v[i];
-        if (!v->n && !v->nt && !v->failed && !v->opt && !v->attn && !v->plus.count && !v->nminus)
+        if (!v->n && !v->nt && !v->failed && !v->opt && !v->attn && !v->slow_sum_us &&
+            !v->plus.count && !v->nminus)
             continue; /* retracted and re-added unchanged */
         rc = flush_rollup(w, kmap_key(&d->ru, i, NULL), v, errbuf);
     }
     for (size_t i = 0; i < d->tg.n && rc == 0; i++) {
         const int64_t *k = kmap_key(&d->tg, i, NULL);
         struct tg_delta *t = &d->tg_v[i];
-        if (!t->n && !t->failed && !t->sum_us && !t->max_us)
+        if (!t->n && !t->nt && !t->failed && !t->sum_us && !t->max_us)
             continue;
         sqlite3_stmt *q = wstmt(w, W_TG_ADD);
         if (q) {
             bind_key(q, k, 4);
             sqlite3_bind_int64(q, 5, t->n);
-            sqlite3_bind_int64(q, 6, t->failed);
-            sqlite3_bind_int64(q, 7, t->sum_us);
-            sqlite3_bind_int64(q, 8, t->max_us);
+            sqlite3_bind_int64(q, 6, t->nt);
+            sqlite3_bind_int64(q, 7, t->failed);
+            sqlite3_bind_int64(q, 8, t->sum_us);
+            sqlite3_bind_int64(q, 9, t->max_us);
+        }
+        int64_t old_max = -1;
+        if (t->retracted_max_us >= 0) {
+            sqlite3_stmt *m = wstmt(w, W_TG_MAX);
+            if (m) {
+                bind_key(m, k, 4);
+                if (sqlite3_step(m) == SQLITE_ROW)
+                    old_max = sqlite3_column_int64(m, 0);
+                sqlite3_reset(m);
+            }
         }
         rc = step_done(w, q, "writing target totals", errbuf);
+        if (rc == 0 && t->retracted_max_us >= 0 && t->retracted_max_us >= old_max) {
+            q = wstmt(w, W_TG_REMAX);
+            if (q) {
+                bind_key(q, k, 4);
+                sqlite3_bind_int64(q, 5, (k[0] * 24) << 32);
+                sqlite3_bind_int64(q, 6, ((k[0] + 1) * 24) << 32);
+            }
+            rc = step_done(w, q, "recomputing a target's maximum", errbuf);
+        }
         if (rc == 0 && t->n < 0) {
             q = wstmt(w, W_TG_CLEAN);
             if (q)

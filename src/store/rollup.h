@@ -43,6 +43,7 @@ struct agg {
     uint64_t optimized;
     uint64_t attention;       /* ops with a rule flag (op_attention() != 0) */
     uint64_t attention_bytes; /* sum of size_bytes over those */
+    double slow_sum_ms;       /* sum of the slow durations */
     struct sketch sk;         /* known durations */
 };
 
@@ -54,11 +55,11 @@ void agg_merge(struct agg *dst, const struct agg *src);
 void agg_add(struct agg *a, double duration_ms, int success, int optimized, int attention,
              int64_t size_bytes);
 
-/* Read the rollup columns "n, nt, sum_us, min_us, max_us, slow, crit,
- * failed, opt, attn, attn_bytes, sk" starting at column col of q into a
+/* Read the rollup columns ROLLUP_COLS starting at column col of q into a
  * (added to it). Returns 0 or TP_EPARSE for a corrupt sketch. */
 int agg_from_stmt(sqlite3_stmt *q, int col, struct agg *a);
-#define ROLLUP_COLS "n, nt, sum_us, min_us, max_us, slow, crit, failed, opt, attn, attn_bytes, sk"
+#define ROLLUP_COLS                                                                                \
+    "n, nt, sum_us, min_us, max_us, slow, crit, failed, opt, attn, attn_bytes, slow_sum_us, sk"
 
 /* What one operation adds to the aggregates (strings as interned ids). */
 struct rollup_contrib {

@@ -354,9 +354,9 @@ static int spool_drain_file(struct spool_drainer *dr, const struct spool_claim *
         if (len == 0)
             continue;
         struct op *op = &dr->batch[dr->n];
-        cJSON *obj = len <= SPOOL_LINE_MAX
-                         ? jin_parse(line, (size_t)len, JIN_STRICT, TP_MAX_JSON_DEPTH, err)
-                         : NULL;
+        cJSON *obj = len <= SPOOL_LINE_MAX ? jin_parse(line, (size_t)len, JIN_STRICT | JIN_NUMFMT,
+                                                       TP_MAX_JSON_DEPTH, err)
+                                           : NULL;
         if (len > SPOOL_LINE_MAX)
             snprintf(err, sizeof err, "line over %d bytes", SPOOL_LINE_MAX);
         int r = !obj ? TP_EPARSE

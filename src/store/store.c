@@ -60,6 +60,8 @@
 
 #define HOUR_MS 3600000LL
 #define DAY_MS 86400000LL
+/* Strings per generation of the id -> text cache. */
+#define STORE_TEXT_CACHE 100000
 
 /* ---- flags column ------------------------------------------------------ */
 
@@ -100,11 +102,11 @@ static const char *const migrations[] = {
     "  tool INTEGER NOT NULL, n INTEGER NOT NULL, nt INTEGER NOT NULL, sum_us INTEGER NOT NULL,"
     "  min_us INTEGER, max_us INTEGER, slow INTEGER NOT NULL, crit INTEGER NOT NULL,"
     "  failed INTEGER NOT NULL, opt INTEGER NOT NULL, attn INTEGER NOT NULL,"
-    "  attn_bytes INTEGER NOT NULL, sk BLOB NOT NULL,"
+    "  attn_bytes INTEGER NOT NULL, slow_sum_us INTEGER NOT NULL, sk BLOB NOT NULL,"
     "  PRIMARY KEY(lvl, b, project, tool)) WITHOUT ROWID, STRICT;"
     "CREATE INDEX rollups_tool ON rollups(lvl, project, tool, b);"
     "CREATE TABLE targets(day INTEGER NOT NULL, project INTEGER NOT NULL, tool INTEGER NOT NULL,"
-    "  target INTEGER NOT NULL, n INTEGER NOT NULL, failed INTEGER NOT NULL,"
+    "  target INTEGER NOT NULL, n INTEGER NOT NULL, nt INTEGER NOT NULL, failed INTEGER NOT NULL,"
     "  sum_us INTEGER NOT NULL, max_us INTEGER NOT NULL,"
     "  PRIMARY KEY(day, project, tool, target)) WITHOUT ROWID, STRICT;"
     "CREATE TABLE rereads(session INTEGER NOT NULL, target INTEGER NOT NULL,"
@@ -187,7 +189,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SCAN_DESC] = "SELECT " ROW_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
                     "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
                     "AND (?5 = 0 OR session = ?5) ORDER BY id DESC",
-    [S_TG_RANGE] = "SELECT day, project, tool, target, n, failed, sum_us, max_us FROM targets "
+    [S_TG_RANGE] = "SELECT day, project, tool, target, n, failed, sum_us, max_us, nt FROM targets "
                    "WHERE day >= ?1 AND day < ?2 AND (?3 = 0 OR project = ?3) "
                    "AND (?4 = 0 OR tool = ?4)",
     /* Repeated reads: the partial index rereads_hot holds only pairs with 3+
@@ -219,9 +221,13 @@ struct store {
     struct kmap text_ids;
     int64_t *text_id_vals;
     size_t text_id_alloc;
-    struct kmap id_texts;
-    char **id_text_vals;
-    size_t id_text_alloc;
+    /* id -> text, in two generations (see store_str). */
+    struct text_gen {
+        struct kmap map;
+        char **vals;
+        size_t alloc;
+    } gen[2];
+    int cur;
 };
 
 static int db_fail(struct store *s, char *errbuf, const char *what)
@@ -353,7 +359,6 @@ int store_open(const char *data_dir, int flags, struct store **out, char *errbuf
     snprintf(s->db_path, n, "%s/%s", data_dir, STORE_DB_NAME);
     s->readonly = (flags & STORE_READONLY) != 0;
     kmap_init(&s->text_ids);
-    kmap_init(&s->id_texts);
 
     if (!(flags & (STORE_NOCREATE | STORE_READONLY)) && (rc = make_dirs(data_dir, errbuf)) != 0)
         goto fail;
@@ -400,12 +405,14 @@ void store_close(struct store *s)
     rollup_writer_free(s->rw);
     if (s->db)
         sqlite3_close(s->db);
-    for (size_t i = 0; i < s->id_texts.n; i++)
-        free(s->id_text_vals[i]);
-    free(s->id_text_vals);
+    for (int g = 0; g < 2; g++) {
+        for (size_t i = 0; i < s->gen[g].map.n; i++)
+            free(s->gen[g].vals[i]);
+        free(s->gen[g].vals);
+        kmap_free(&s->gen[g].map);
+    }
     free(s->text_id_vals);
     kmap_free(&s->text_ids);
-    kmap_free(&s->id_texts);
     free(s->dir);
     free(s->db_path);
     free(s);
@@ -475,36 +482,47 @@ static int64_t intern(struct store *s, const char *text)
     return id;
 }
 
+/* Keep text in the current generation. */
+static const char *gen_put(struct store *s, int64_t id, char *text)
+{
+    struct text_gen *g = &s->gen[s->cur];
+    if (g->map.n >= STORE_TEXT_CACHE) {
+        /* Rotate: the older generation goes, the current one becomes the
+         * older, so a string stays valid for at least STORE_TEXT_CACHE
+         * more distinct lookups. */
+        s->cur = !s->cur;
+        g = &s->gen[s->cur];
+        for (size_t i = 0; i < g->map.n; i++)
+            free(g->vals[i]);
+        kmap_clear(&g->map);
+    }
+    int added;
+    size_t k = kmap_put(&g->map, &id, sizeof id, &added);
+    if (k >= g->alloc) {
+        g->alloc = g->alloc ? g->alloc * 2 : 256;
+        g->vals = xreallocarray(g->vals, g->alloc, sizeof(char *));
+    }
+    g->vals[k] = text;
+    return text;
+}
+
 const char *store_str(struct store *s, int64_t id)
 {
     if (id <= 0)
         return NULL;
-    long i = kmap_find(&s->id_texts, &id, sizeof id);
+    long i = kmap_find(&s->gen[s->cur].map, &id, sizeof id);
     if (i >= 0)
-        return s->id_text_vals[i];
+        return s->gen[s->cur].vals[i];
+    i = kmap_find(&s->gen[!s->cur].map, &id, sizeof id);
+    if (i >= 0) /* promote a copy: the older generation goes first */
+        return gen_put(s, id, xstrdup(s->gen[!s->cur].vals[i]));
     sqlite3_stmt *q = stmt(s, S_STR_TEXT);
     sqlite3_bind_int64(q, 1, id);
     char *text = NULL;
     if (sqlite3_step(q) == SQLITE_ROW)
         text = xstrdup((const char *)sqlite3_column_text(q, 0));
     sqlite3_reset(q);
-    if (!text)
-        return NULL;
-    /* The id->text cache is bounded: past 200,000 distinct strings (a huge
-     * export) we stop caching rather than grow without limit. */
-    if (s->id_texts.n >= 200000) {
-        for (size_t k = 0; k < s->id_texts.n; k++)
-            free(s->id_text_vals[k]);
-        kmap_clear(&s->id_texts);
-    }
-    int added;
-    size_t k = kmap_put(&s->id_texts, &id, sizeof id, &added);
-    if (k >= s->id_text_alloc) {
-        s->id_text_alloc = s->id_text_alloc ? s->id_text_alloc * 2 : 256;
-        s->id_text_vals = xreallocarray(s->id_text_vals, s->id_text_alloc, sizeof(char *));
-    }
-    s->id_text_vals[k] = text;
-    return text;
+    return text ? gen_put(s, id, text) : NULL;
 }
 
 /* ---- rows in memory --------------------------------------------------------- */
@@ -1404,6 +1422,7 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
         t.failed = (uint64_t)sqlite3_column_int64(q, 5);
         t.sum_ms = (double)sqlite3_column_int64(q, 6) / 1000.0;
         t.max_ms = (double)sqlite3_column_int64(q, 7) / 1000.0;
+        t.n_timed = (uint64_t)sqlite3_column_int64(q, 8);
         stop = cb(ctx, sqlite3_column_int64(q, 0) * DAY_MS, &t);
     }
     sqlite3_reset(q);
@@ -1469,14 +1488,16 @@ static int64_t file_size(const char *path)
     return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
 }
 
+/* Start time of the first or last call: rows are ordered by hour, not by
+ * time within an hour, so take min/max of ts within the edge hour. */
 static int64_t edge_ts(struct store *s, const char *sql)
 {
     sqlite3_stmt *q;
     int64_t ts = 0;
     if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
         return 0;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        ts = (sqlite3_column_int64(q, 0) >> 32) * HOUR_MS + sqlite3_column_int64(q, 1);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        ts = sqlite3_column_int64(q, 0) * HOUR_MS + sqlite3_column_int64(q, 1);
     sqlite3_finalize(q);
     return ts;
 }
@@ -1492,8 +1513,10 @@ int store_info(struct store *s, struct store_info *out)
     char wal[4096];
     snprintf(wal, sizeof wal, "%s-wal", s->db_path);
     out->db_bytes = file_size(s->db_path) + file_size(wal);
-    out->first_ms = edge_ts(s, "SELECT id, ts FROM ops ORDER BY id LIMIT 1");
-    out->last_ms = edge_ts(s, "SELECT id, ts FROM ops ORDER BY id DESC LIMIT 1");
+    out->first_ms = edge_ts(s, "SELECT h, min(ts) FROM ops, (SELECT min(id) >> 32 AS h FROM ops) "
+                               "WHERE id >= h << 32 AND id < (h + 1) << 32");
+    out->last_ms = edge_ts(s, "SELECT h, max(ts) FROM ops, (SELECT max(id) >> 32 AS h FROM ops) "
+                              "WHERE id >= h << 32 AND id < (h + 1) << 32");
     out->schema_version = SCHEMA_VERSION;
     return 0;
 }

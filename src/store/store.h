@@ -95,8 +95,10 @@ int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbu
 /* ---- reading ---------------------------------------------------------- */
 
 /* Interned strings: tools, targets, sessions, projects share one table. */
-/* The text of string id (NULL for 0 or unknown). The pointer stays valid
- * until store_close(). */
+/* The text of string id (NULL for 0 or unknown). The text is cached: the
+ * pointer stays valid for at least the next 100,000 lookups of other
+ * strings (row callbacks and single answers are far below that); copy it to
+ * keep it longer. */
 const char *store_str(struct store *s, int64_t id);
 /* The id of a text, or 0 when it has never been stored. */
 int64_t store_str_id(struct store *s, const char *text);
@@ -153,8 +155,9 @@ int store_scan(struct store *s, const struct store_scan *q, store_row_cb cb, voi
  * target, project). */
 struct target_agg {
     int64_t tool, target, project;
-    uint64_t n, failed;
-    double sum_ms, max_ms;
+    uint64_t n, n_timed, failed;
+    double sum_ms;
+    double max_ms;
 };
 typedef int (*store_target_cb)(void *ctx, int64_t day_start_ms, const struct target_agg *t);
 int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,

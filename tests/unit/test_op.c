@@ -56,11 +56,11 @@ static const struct reject_case rejects[] = {
     {"tool empty", F_TOOL, "", 0, 150.5, 0, -1, -1, 0, "tool is missing or empty"},
     {"tool too long", F_TOOL, NULL, TP_MAX_TOOL + 1, 150.5, 0, -1, -1, 0,
      "tool is 129 bytes, more than the limit of 128"},
-    {"tool newline", F_TOOL, "Re\nad", 0, 150.5, 0, -1, -1, 0,
-     "tool contains a control character"},
+    {"tool newline", F_TOOL, "Re\nad", 0, 150.5, 0, -1, -1, 0, "tool contains a control character"},
     {"tool tab", F_TOOL, "\tRead", 0, 150.5, 0, -1, -1, 0, "tool contains a control character"},
     {"tool DEL", F_TOOL, "Read\x7f", 0, 150.5, 0, -1, -1, 0, "tool contains a control character"},
-    {"tool bad UTF-8", F_TOOL, "Re\xFF", 0, 150.5, 0, -1, -1, 0, "tool is not valid UTF-8 (byte 2)"},
+    {"tool bad UTF-8", F_TOOL, "Re\xFF", 0, 150.5, 0, -1, -1, 0,
+     "tool is not valid UTF-8 (byte 2)"},
     {"duration negative", F_NONE, NULL, 0, -1, 0, -1, -1, 0, "duration_ms must be a finite number"},
     {"duration +inf", F_NONE, NULL, 0, INFINITY, 0, -1, -1, 0,
      "duration_ms must be a finite number"},
@@ -140,8 +140,8 @@ static void test_normalize_rejects(void)
         char err[TP_ERR_MAX] = "";
         int rc = op_normalize(&op, NOW, err);
         if (rc != TP_EINVAL || !strstr(err, c->msg)) {
-            fprintf(stderr, "  case \"%s\": rc %d, message \"%s\", expected \"%s\"\n", c->name,
-                    rc, err, c->msg);
+            fprintf(stderr, "  case \"%s\": rc %d, message \"%s\", expected \"%s\"\n", c->name, rc,
+                    err, c->msg);
             bad++;
         }
         op_clear(&op);

@@ -26,7 +26,7 @@
 static int read_text(const char *text, int flags, enum op_source src, struct op *op, char *err)
 {
     char perr[TP_ERR_MAX];
-    cJSON *j = jin_parse(text, strlen(text), JIN_STRICT, TP_MAX_JSON_DEPTH, perr);
+    cJSON *j = jin_parse(text, strlen(text), JIN_STRICT | JIN_NUMFMT, TP_MAX_JSON_DEPTH, perr);
     if (!j) {
         snprintf(err, TP_ERR_MAX, "test input does not parse: %.200s", perr);
         op_init(op);
@@ -54,7 +54,8 @@ static void test_read_type_errors(void)
         {"{\"tool\":\"Read\",\"duration_ms\":true}", 0, "duration_ms: expected a number"},
         {"{\"tool\":\"Read\"}", OPJ_REQUIRE_DURATION, "duration_ms: missing"},
         {"{\"tool\":\"Read\",\"duration_ms\":null}", OPJ_REQUIRE_DURATION, "duration_ms: missing"},
-        {"{\"tool\":\"Read\",\"timestamp_ms\":1.5}", 0, "timestamp_ms: expected whole milliseconds"},
+        {"{\"tool\":\"Read\",\"timestamp_ms\":1.5}", 0,
+         "timestamp_ms: expected whole milliseconds"},
         {"{\"tool\":\"Read\",\"timestamp_ms\":1e300}", 0, "timestamp_ms: expected whole"},
         {"{\"tool\":\"Read\",\"timestamp_ms\":\"1771151445123\"}", 0,
          "timestamp_ms: expected a number"},
@@ -139,8 +140,8 @@ static void test_read_all_keys(void)
 
     /* Defaults: success true, not optimized, sizes unknown, duration unknown,
      * no metadata for {} or null, timestamp = now. */
-    ASSERT_EQ_INT(read_text("{\"tool\":\"Bash\",\"metadata\":{},\"target\":null}", 0,
-                            OP_SRC_IMPORT, &op, err),
+    ASSERT_EQ_INT(read_text("{\"tool\":\"Bash\",\"metadata\":{},\"target\":null}", 0, OP_SRC_IMPORT,
+                            &op, err),
                   0);
     ASSERT_EQ_INT(op.success, 1);
     ASSERT_EQ_INT(op.optimized, 0);
@@ -280,10 +281,15 @@ static void test_write_every_key(void)
     free(s);
     op_clear(&op);
 
-    /* Integral durations are floats in this layout: 2100.0. */
+    /* A duration keeps the form it came in: 2100 stays an integer, 2100.0
+     * a float (the original's files and API keep int vs float). */
     full_op(&op);
     op.duration_ms = 2100;
     op.duration_is_int = 1;
+    s = write_op(&op, 0);
+    ASSERT_CONTAINS(s, "\"duration_ms\":2100,");
+    free(s);
+    op.duration_is_int = 0;
     s = write_op(&op, 0);
     ASSERT_CONTAINS(s, "\"duration_ms\":2100.0,");
     free(s);

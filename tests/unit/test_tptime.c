@@ -211,10 +211,10 @@ static void test_format_local(void)
 
 struct day_case {
     const char *tz;
-    int64_t at_ms;           /* some instant */
-    int64_t start_ms;        /* start of its local day */
-    int64_t next_ms;         /* start of the next local day */
-    const char *date;        /* its local date */
+    int64_t at_ms;    /* some instant */
+    int64_t start_ms; /* start of its local day */
+    int64_t next_ms;  /* start of the next local day */
+    const char *date; /* its local date */
 };
 
 static void test_local_days(void)
@@ -224,16 +224,15 @@ static void test_local_days(void)
          * and after local midnight. */
         {"Asia/Kolkata", 1772908200000LL - 60000, 1772821800000LL, 1772908200000LL, "2026-03-07"},
         {"Asia/Kolkata", 1772908200000LL, 1772908200000LL, 1772994600000LL, "2026-03-08"},
-        {"Asia/Kolkata", 1772908200000LL + 60000, 1772908200000LL, 1772994600000LL,
-         "2026-03-08"},
+        {"Asia/Kolkata", 1772908200000LL + 60000, 1772908200000LL, 1772994600000LL, "2026-03-08"},
         /* Kathmandu +05:45. */
         {"Asia/Kathmandu", 1772907300000LL - 1, 1772820900000LL, 1772907300000LL, "2026-03-07"},
         {"Asia/Kathmandu", 1772907300000LL + 1, 1772907300000LL, 1772993700000LL, "2026-03-08"},
         /* New York: 2026-03-08 has 23 hours, 2026-11-01 has 25. */
         {"America/New_York", 1772946000000LL + 12 * 3600000LL, 1772946000000LL, 1773028800000LL,
          "2026-03-08"},
-        {"America/New_York", 1793505600000LL + 24 * 3600000LL, 1793505600000LL,
-         1793595600000LL, "2026-11-01"},
+        {"America/New_York", 1793505600000LL + 24 * 3600000LL, 1793505600000LL, 1793595600000LL,
+         "2026-11-01"},
         {"America/New_York", 1793595600000LL, 1793595600000LL, 1793595600000LL + 86400000LL,
          "2026-11-02"},
     };
@@ -273,8 +272,8 @@ static void test_local_days(void)
 static void test_floor_div_and_now(void)
 {
     static const int64_t cases[][3] = {
-        {999, 1000, 0},   {1000, 1000, 1},   {-1, 1000, -1},  {-1000, 1000, -1},
-        {-1001, 1000, -2}, {0, 1000, 0},     {7, -2, -4},     {-7, -2, 3},
+        {999, 1000, 0},    {1000, 1000, 1}, {-1, 1000, -1}, {-1000, 1000, -1},
+        {-1001, 1000, -2}, {0, 1000, 0},    {7, -2, -4},    {-7, -2, 3},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ASSERT_EQ_INT(tpt_floor_div(cases[i][0], cases[i][1]), cases[i][2]);

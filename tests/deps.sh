@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tests/deps.sh run|test - install the Debian packages toolprof needs.
+#
+#   run   what building and serving need: a C compiler, pkg-config, the
+#         -dev packages of SQLite, cJSON, zlib and libmicrohttpd, and node +
+#         npm (the dashboard's Chart.js and Bootstrap come from npm at build
+#         time).
+#   test  the above, plus what the tests drive: Debian's Chromium (browser
+#         test), promtool (package prometheus, checks /metrics), curl,
+#         sqlite3, valgrind (leak check), clang (fuzz targets).
+#
+# Only missing packages are installed, with apt-get as root (or through sudo).
+# npm packages are installed by the Makefile and the test runners from their
+# lock files.
+set -eu
+mode=${1:-run}
+pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev nodejs npm)
+if [ "$mode" = test ]; then
+  pkgs+=(chromium prometheus curl sqlite3 valgrind clang)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  # A command that is already there (node from another source) is enough.
+  case $p in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm) command -v npm >/dev/null 2>&1 && continue ;;
+    gcc) command -v gcc >/dev/null 2>&1 && continue ;;
+    make) command -v make >/dev/null 2>&1 && continue ;;
+    clang) command -v clang >/dev/null 2>&1 && continue ;;
+  esac
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=sudo
+  else
+    echo "deps: need root to install: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# tests/leaks.sh - valgrind over a server start-serve-stop cycle and a few
+# commands: no leak ("definitely lost" and "indirectly lost" 0) and no
+# memory error. Last line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+bin=${TOOLPROF_BIN:-build/toolprof}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/toolprof-leaks.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+vg=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=3
+    --show-leak-kinds=definite,indirect)
+
+check() { # name, log, rc
+  if [ "$3" -eq 0 ] && grep -q "ERROR SUMMARY: 0 errors" "$2"; then
+    echo "ok - $1"; pass=$((pass + 1))
+  else
+    echo "not ok - $1 (exit $3)"; grep -E "lost|ERROR SUMMARY|Invalid|uninitialised" "$2" | head -20
+    fail=$((fail + 1))
+  fi
+}
+
+command -v valgrind >/dev/null || { echo "not ok - valgrind is not installed"; echo "0 passed, 1 failed"; exit 1; }
+
+# The server: start, serve a mix of requests, SIGTERM.
+d=$tmp/srv
+HOME=$tmp "${vg[@]}" --log-file="$tmp/serve.vg" "$bin" --data-dir "$d" serve \
+  --listen 127.0.0.1:0 --no-watch > "$tmp/serve.out" 2>&1 &
+pid=$!
+url=
+for _ in $(seq 1 200); do
+  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$tmp/serve.out" | head -1)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+if [ -z "$url" ]; then
+  echo "not ok - server did not start under valgrind"; cat "$tmp/serve.out"; fail=$((fail + 1))
+  kill "$pid" 2>/dev/null
+else
+  curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+    --data '[{"tool":"Read","target":"a.py","duration_ms":150.5},{"tool":"Bash","target":"npm test","duration_ms":5500}]' \
+    "$url/api/performance/operations"
+  for p in /api/performance/stats /api/performance/slow-operations /api/performance/bottlenecks \
+           /api/performance/hotspots /api/performance/recommendations /api/performance/trends?days=3 \
+           /api/performance/resources /api/performance/tools /metrics /healthz /performance-profiling \
+           /api/performance/stats?window=banana /nope; do
+    curl -s -o /dev/null -H 'Accept-Encoding: gzip' "$url$p"
+  done
+  curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+    --data-binary @../shared/fixtures/exequieldeferrari-axiom__otlp_logs__claude_logs.json "$url/v1/logs"
+  kill -TERM "$pid"
+  wait "$pid"
+  check "serve: start, requests, SIGTERM" "$tmp/serve.vg" $?
+fi
+
+# Commands.
+run() { # name, args...
+  local name=$1; shift
+  HOME=$tmp "${vg[@]}" --log-file="$tmp/cmd.vg" "$bin" --data-dir "$tmp/cli" "$@" > /dev/null 2>&1
+  check "$name" "$tmp/cmd.vg" $?
+}
+run "import fixtures" import ../shared/fixtures/marot-spotter__transcript__tool_heavy.jsonl ../shared/fixtures/abujiletsgo-claude-agentic-framework__hooks__post_tool_use_failure.json
+run "track" track --tool Read --target x.py --duration-ms 12.5
+run "stats" stats --window all --json
+run "recommend" recommend --window all --json
+run "export" export --format jsonl --out "$tmp/out"
+echo '{"hook_event_name":"PostToolUse","tool_name":"Read","tool_use_id":"toolu_01AAAAAAAAAAAAAAAAAAAAAA","session_id":"s","cwd":"/p","tool_input":{"file_path":"/p/a"},"tool_response":{"type":"text","file":{"filePath":"/p/a","content":"x","numLines":1,"startLine":1,"totalLines":1}},"duration_ms":4}' > "$tmp/payload.json"
+HOME=$tmp "${vg[@]}" --log-file="$tmp/hook.vg" "$bin" --data-dir "$tmp/cli" hook < "$tmp/payload.json" > /dev/null 2>&1
+check "hook" "$tmp/hook.vg" $?
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
