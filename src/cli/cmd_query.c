@@ -521,7 +521,8 @@ int cmd_tools(int argc, char **argv, const char *data_dir)
         return status;
     struct names x = {0};
     store_tools(s, add_name, &x);
-    qsort(x.v, x.n, sizeof *x.v, cmp_str);
+    if (x.n > 1)
+        qsort(x.v, x.n, sizeof *x.v, cmp_str);
     if (q.json)
         status = cli_print_json(json_names, &x);
     else

@@ -390,9 +390,11 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
             rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
             goto done;
         }
-        qsort(ex.all.v, ex.all.n, sizeof(double), cmp_double);
+        if (ex.all.n > 1)
+            qsort(ex.all.v, ex.all.n, sizeof(double), cmp_double);
         for (size_t i = 0; i < n; i++)
-            qsort(ex.per[i].v, ex.per[i].n, sizeof(double), cmp_double);
+            if (ex.per[i].n > 1)
+                qsort(ex.per[i].v, ex.per[i].n, sizeof(double), cmp_double);
     }
     out->exact = exact;
 
@@ -441,7 +443,8 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
             t->max_ms = sketch_quantile(&a->sk, 1.0);
         }
     }
-    qsort(out->tools, n, sizeof *out->tools, cmp_tool_total);
+    if (n > 1)
+        qsort(out->tools, n, sizeof *out->tools, cmp_tool_total);
 done:
     free(ex.all.v);
     if (ex.per)
@@ -543,7 +546,8 @@ int engine_slow(struct store *s, const struct engine_query *q, double threshold_
         op_list_free(out);
         return tp_fail(errbuf, TP_EDB, "reading the store failed");
     }
-    qsort(out->items, out->n, sizeof *out->items, cmp_item_newest);
+    if (out->n > 1)
+        qsort(out->items, out->n, sizeof *out->items, cmp_item_newest);
     while (out->n > limit)
         op_clear(&out->items[--out->n].op);
     return 0;
@@ -566,7 +570,8 @@ static int top_row(void *ctx, const struct store_row *r)
 
 static void list_keep_slowest(struct op_list *l, size_t k)
 {
-    qsort(l->items, l->n, sizeof *l->items, cmp_item_slowest);
+    if (l->n > 1)
+        qsort(l->items, l->n, sizeof *l->items, cmp_item_slowest);
     while (l->n > k)
         op_clear(&l->items[--l->n].op);
 }
@@ -629,7 +634,8 @@ int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per
         }
         list_keep_slowest(&g->ops, per_tool);
     }
-    qsort(out->groups, out->n, sizeof *out->groups, cmp_group);
+    if (out->n > 1)
+        qsort(out->groups, out->n, sizeof *out->groups, cmp_group);
 done:
     free_collected(ids, aggs, n);
     if (rc)
@@ -747,7 +753,8 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         h.v[i].target = (char *)(intptr_t)key[1];
         all += h.v[i].total_ms;
     }
-    qsort(h.v, h.map.n, sizeof *h.v, cmp_hot);
+    if (h.map.n > 1)
+        qsort(h.v, h.map.n, sizeof *h.v, cmp_hot);
     size_t n = h.map.n < limit ? h.map.n : limit;
     out->items = xcalloc(n ? n : 1, sizeof *out->items);
     for (size_t i = 0; i < n; i++) {

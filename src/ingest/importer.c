@@ -246,7 +246,8 @@ static void walk(struct flist *l, const char *dir, int explicit)
     }
     closedir(d);
     /* Sorted, so that imports (and their reports) are reproducible. */
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         char *p = path_join(dir, names[i]);
         if (stat(p, &st) == 0) {

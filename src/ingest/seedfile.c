@@ -415,7 +415,8 @@ static int cmp_ts(const void *a, const void *b)
 
 static void flush_hour(struct exporter *e)
 {
-    qsort(e->hour, e->nhour, sizeof *e->hour, cmp_ts);
+    if (e->nhour > 1)
+        qsort(e->hour, e->nhour, sizeof *e->hour, cmp_ts);
     for (size_t i = 0; i < e->nhour; i++) {
         if (!e->err)
             write_one(e, &e->hour[i]);

@@ -503,7 +503,8 @@ static void h_tools(const struct api_env *env, const struct route *rt, const str
         goto cleanup;
     }
     if (l.n > 1)
-        qsort(l.names, l.n, sizeof *l.names, cmp_str);
+        if (l.n > 1)
+            qsort(l.names, l.n, sizeof *l.names, cmp_str);
     struct jsonw w;
     envelope_begin(&w, resp, -1);
     jw_arr_begin(&w);
@@ -590,7 +591,8 @@ static void h_operations(const struct api_env *env, const struct route *rt,
         http_resp_error(resp, 400, "body: empty; send an operation object or an array of them");
         return;
     }
-    cJSON *root = jin_parse(req->body, req->body_len, JIN_STRICT | JIN_NUMFMT, TP_MAX_JSON_DEPTH, errbuf);
+    cJSON *root =
+        jin_parse(req->body, req->body_len, JIN_STRICT | JIN_NUMFMT, TP_MAX_JSON_DEPTH, errbuf);
     if (!root) {
         http_resp_error(resp, 400, "body: %s", errbuf);
         return;
@@ -847,8 +849,10 @@ static unsigned method_bit(const char *m)
     return 0;
 }
 
-/* The ?token= of the page URL (the browser moves it into sessionStorage
- * and sends it as a Bearer header from then on). */
+/* The ?token= of the page URL: the page answers it with the token in an
+ * HttpOnly cookie and a redirect to itself without it, so the token leaves
+ * the address bar and the browser's history, and the cookie carries it on
+ * every later request (SameSite=Strict: never from another site). */
 static char *page_token(const struct http_req *req)
 {
     struct http_query q;
@@ -859,6 +863,26 @@ static char *page_token(const struct http_req *req)
     char *copy = t ? xstrdup(t) : NULL;
     http_query_free(&q);
     return copy;
+}
+
+/* The request's path and query without its token parameter. */
+static char *location_without_token(const struct http_req *req)
+{
+    struct buf b;
+    buf_init(&b, 8192);
+    buf_adds(&b, req->path);
+    char sep = '?';
+    for (const char *p = req->query; p && *p;) {
+        const char *end = strchr(p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len && !(len >= 6 && strncmp(p, "token=", 6) == 0) && strncmp(p, "token", len) != 0) {
+            buf_addc(&b, sep);
+            buf_add(&b, p, len);
+            sep = '&';
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return buf_steal(&b, NULL);
 }
 
 static size_t body_cap(const struct route *rt)
@@ -891,8 +915,28 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
         rt ? rt->auth : starts_with(req->path, "/api/") || starts_with(req->path, "/v1/");
     if (needs_auth && p->token) {
         char *alt = rt && rt->fn == h_page ? page_token(req) : NULL;
-        int ok = http_auth_ok(p, req->authorization, alt);
+        char *cookie = http_cookie_get(req->cookie, HTTP_TOKEN_COOKIE);
+        /* A Bearer header, when sent, must be right; a browser without one
+         * is known by its cookie, or brings the token on the page URL. */
+        int by_page = alt && http_auth_ok(p, NULL, alt);
+        int ok = by_page || (req->authorization ? http_auth_ok(p, req->authorization, NULL)
+                                                : http_auth_ok(p, NULL, cookie));
         free(alt);
+        free(cookie);
+        if (by_page) {
+            char set[512];
+            snprintf(set, sizeof set, "%s=%s; Path=/; HttpOnly; SameSite=Strict", HTTP_TOKEN_COOKIE,
+                     p->token);
+            http_resp_reset(resp);
+            resp->status = 303;
+            resp->content_type = NULL;
+            char *location = location_without_token(req);
+            http_resp_header(resp, "Location", location);
+            free(location);
+            http_resp_header(resp, "Set-Cookie", set);
+            http_resp_header(resp, "Cache-Control", "no-store");
+            return 1;
+        }
         if (!ok) {
             http_resp_error(resp, 401, "Authorization: a valid \"Bearer <token>\" is required");
             http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"toolprof\"");
@@ -955,9 +999,28 @@ void api_handle(const struct api_env *env, const struct http_req *req, struct ht
         http_resp_error(resp, 404, "no such path: %.200s", req->path);
         return;
     }
+    /* Read endpoints answer from the cache while nothing changed. */
+    int cacheable =
+        env->cache && rt->methods == M_GET && strncmp(rt->path, API_P, strlen(API_P)) == 0;
+    char *key = NULL;
+    if (cacheable) {
+        size_t n = strlen(req->path) + (req->query ? strlen(req->query) : 0) + 2;
+        key = xmalloc(n);
+        snprintf(key, n, "%s?%s", req->path, req->query ? req->query : "");
+        if (cache_get(env->cache, key, resp)) {
+            free(key);
+            return;
+        }
+    }
     rt->fn(env, rt, req, resp);
     if (resp->status == 0)
         http_resp_error(resp, 500, "internal error: no answer");
+    if (key)
+        cache_put(env->cache, key, resp);
+    free(key);
+    /* A write makes every kept answer stale. */
+    if (rt->methods == M_POST && resp->status == 200)
+        cache_bump(env->cache);
 }
 
 void api_serve(const struct api_env *env, const struct http_req *req, struct http_resp *resp)

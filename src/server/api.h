@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "server/assets.h"
+#include "server/cache.h"
 #include "server/http.h"
 #include "store/store.h"
 
@@ -36,6 +37,8 @@ struct api_env {
      * is a 404). A pointer so that this module does not need the
      * generated table to link, which keeps handler tests light. */
     const struct asset *(*find_asset)(const char *path);
+    /* Recent answers of the read endpoints (NULL: no caching). */
+    struct cache *cache;
 };
 
 /* Look at a request's headers. Returns 1 when resp holds the answer

@@ -412,6 +412,21 @@ int http_auth_ok(const struct http_policy *p, const char *authorization, const c
     return ok;
 }
 
+char *http_cookie_get(const char *header, const char *name)
+{
+    size_t nlen = strlen(name);
+    for (const char *p = header; p && *p;) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+            return xstrndup(p + nlen + 1, len - nlen - 1);
+        p = end;
+    }
+    return NULL;
+}
+
 /* ---- header parsers ---------------------------------------------------------- */
 
 /* Next comma-separated element of a header list: trims spaces; returns 0 at

@@ -27,7 +27,7 @@ struct http_req {
     const char *method;
     const char *path;  /* raw, not percent-decoded, without the query */
     const char *query; /* raw text after '?', NULL when there is none */
-    const char *host, *origin, *sec_fetch_site, *authorization;
+    const char *host, *origin, *sec_fetch_site, *authorization, *cookie;
     const char *content_type, *content_encoding, *accept_encoding, *if_none_match;
     int64_t content_length; /* -1 when absent or unparsable */
     int chunked;            /* Transfer-Encoding: chunked */
@@ -105,6 +105,15 @@ int http_query_parse(const char *raw, struct http_query *q, char *errbuf);
 void http_query_free(struct http_query *q);
 /* The decoded value of name, or NULL. */
 const char *http_query_get(const struct http_query *q, const char *name);
+
+/* ---- cookies ------------------------------------------------------------- */
+
+/* The cookie that carries the token for a browser (set when the page is
+ * opened with ?token=, HttpOnly, SameSite=Strict). */
+#define HTTP_TOKEN_COOKIE "toolprof_token"
+
+/* The value of cookie `name` in a Cookie header, malloc'd, or NULL. */
+char *http_cookie_get(const char *header, const char *name);
 
 /* ---- security policy ------------------------------------------------------- */
 

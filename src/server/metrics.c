@@ -238,14 +238,16 @@ int metrics_render(struct store *s, int64_t now_ms, struct buf *out, char *errbu
         rows[nrows].a = &aggs[i];
         nrows++;
     }
-    qsort(rows, nrows, sizeof *rows, cmp_calls_desc);
+    if (nrows > 1)
+        qsort(rows, nrows, sizeof *rows, cmp_calls_desc);
     if (nrows > TP_MAX_METRIC_TOOLS) {
         for (size_t i = TP_MAX_METRIC_TOOLS; i < nrows; i++)
             agg_merge(&other, rows[i].a);
         nrows = TP_MAX_METRIC_TOOLS;
         have_other = 1;
     }
-    qsort(rows, nrows, sizeof *rows, cmp_name);
+    if (nrows > 1)
+        qsort(rows, nrows, sizeof *rows, cmp_name);
     if (have_other) {
         rows[nrows].name = "other";
         rows[nrows].a = &other;

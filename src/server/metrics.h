@@ -28,10 +28,6 @@
 #include "core/limits.h"
 #include "store/store.h"
 
-#ifndef TP_MAX_METRIC_TOOLS
-#define TP_MAX_METRIC_TOOLS 50 /* until limits.h names it */
-#endif
-
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* Append the exposition to out. Returns 0, or an error code (TP_EBUSY,

@@ -72,35 +72,6 @@
 #include "store/spool.h"
 #include "store/store.h"
 
-/* Until limits.h names them. */
-#ifndef TP_HTTP_THREADS
-#define TP_HTTP_THREADS 2
-#endif
-#ifndef TP_HTTP_MAX_CONNS
-#define TP_HTTP_MAX_CONNS 256
-#endif
-#ifndef TP_HTTP_MAX_CONNS_PER_IP
-#define TP_HTTP_MAX_CONNS_PER_IP 64
-#endif
-#ifndef TP_HTTP_IDLE_TIMEOUT_S
-#define TP_HTTP_IDLE_TIMEOUT_S 15
-#endif
-#ifndef TP_HTTP_HEADER_TIMEOUT_S
-#define TP_HTTP_HEADER_TIMEOUT_S 10
-#endif
-#ifndef TP_HTTP_REQUEST_TIMEOUT_S
-#define TP_HTTP_REQUEST_TIMEOUT_S 120
-#endif
-#ifndef TP_HTTP_DRAIN_MS
-#define TP_HTTP_DRAIN_MS 10000
-#endif
-#ifndef TP_SPOOL_DRAIN_MS
-#define TP_SPOOL_DRAIN_MS 250
-#endif
-#ifndef TP_RETENTION_EVERY_MS
-#define TP_RETENTION_EVERY_MS (6LL * 3600 * 1000)
-#endif
-
 /* One registered connection (see "Slow clients" above). */
 struct conn {
     int fd;
@@ -116,6 +87,7 @@ struct server {
     const char *data_dir;
     int verbose;
     int64_t retention_ms;
+    int64_t data_version; /* of maint_store, to notice other processes' commits */
 
     atomic_int inflight; /* requests between their first callback and completion */
 
@@ -407,6 +379,7 @@ static void fill_req(struct server *sv, struct MHD_Connection *c, const char *me
     r->origin = header(sv, c, "Origin");
     r->sec_fetch_site = header(sv, c, "Sec-Fetch-Site");
     r->authorization = header(sv, c, "Authorization");
+    r->cookie = header(sv, c, "Cookie");
     r->content_type = header(sv, c, "Content-Type");
     r->content_encoding = header(sv, c, "Content-Encoding");
     r->accept_encoding = header(sv, c, "Accept-Encoding");
@@ -524,6 +497,8 @@ static void maint_tick(struct server *sv, int64_t *next_prune_ms, int tick)
         struct store_result res = {0};
         size_t bad = 0;
         int rc = spool_drain(sv->maint_store, &res, &bad, sv->verbose, errbuf);
+        if (res.inserted + res.merged > 0)
+            cache_bump(sv->env.cache);
         if (rc != 0 && rc != TP_EBUSY)
             fprintf(stderr, "toolprof serve: spool: %s\n", errbuf);
         else if (sv->verbose && res.inserted + res.merged + bad > 0)
@@ -545,6 +520,13 @@ static void maint_tick(struct server *sv, int64_t *next_prune_ms, int tick)
                 *next_prune_ms = now + TP_RETENTION_EVERY_MS;
             }
         }
+    }
+    /* Commits of other processes (imports, `toolprof track`) make cached
+     * answers stale. */
+    int64_t version = store_data_version(sv->maint_store);
+    if (version != sv->data_version) {
+        sv->data_version = version;
+        cache_bump(sv->env.cache);
     }
     reap_slow_connections(sv);
 }
@@ -619,6 +601,13 @@ int server_run(const struct server_opts *o, char *errbuf)
     const char *token = o->token && *o->token ? o->token : getenv("TOOLPROF_TOKEN");
     if (token && !*token)
         token = NULL;
+    /* The token travels in a header, a URL and a cookie: keep it to
+     * characters that need no escaping in any of them. */
+    if (token && (strlen(token) < 8 || strlen(token) > 256 ||
+                  strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                "0123456789-._~") != strlen(token)))
+        return tp_fail(errbuf, TP_EINVAL,
+                       "the token must be 8 to 256 characters from A-Z a-z 0-9 - . _ ~");
     if (http_addr_kind(ip) != 1 && !token)
         return tp_fail(errbuf, TP_EINVAL,
                        "refusing to listen on %s without a token: anyone who can reach it could "
@@ -655,6 +644,7 @@ int server_run(const struct server_opts *o, char *errbuf)
     sv.env.store = thread_store;
     sv.env.store_ctx = &sv;
     sv.env.find_asset = assets_find;
+    sv.env.cache = cache_new();
 
     /* Block the stop signals before any thread starts, so that every
      * thread inherits the mask and only sigwait() below receives them. */
@@ -727,6 +717,7 @@ cleanup:
     }
     if (sv.maint_store)
         store_close(sv.maint_store);
+    cache_free(sv.env.cache);
     mhd_unload(&sv.mhd);
     if (masked)
         pthread_sigmask(SIG_SETMASK, &oldmask, NULL);

@@ -143,6 +143,8 @@ enum stmt_id {
     S_RU_RANGE,
     S_SCAN_ASC,
     S_SCAN_DESC,
+    S_SCAN_LITE_ASC,
+    S_SCAN_LITE_DESC,
     S_TG_RANGE,
     S_RR_TOTALS,
     S_RR_TOP,
@@ -153,6 +155,7 @@ enum stmt_id {
 };
 
 #define ROW_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes, uid, err, meta"
+#define LITE_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes, NULL, NULL, NULL"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_STR_ID] = "SELECT id FROM strs WHERE s = ?1",
@@ -183,6 +186,13 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_MARK_PUT] = "INSERT OR REPLACE INTO marks VALUES(?1,?2,?3,?4,?5)",
     [S_RU_RANGE] = "SELECT b, tool, project, " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
                    "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
+    /* The same without the text columns, for scans that only count. */
+    [S_SCAN_LITE_ASC] = "SELECT " LITE_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
+                        "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
+                        "AND (?5 = 0 OR session = ?5) ORDER BY id",
+    [S_SCAN_LITE_DESC] = "SELECT " LITE_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
+                         "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
+                         "AND (?5 = 0 OR session = ?5) ORDER BY id DESC",
     [S_SCAN_ASC] = "SELECT " ROW_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
                    "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
                    "AND (?5 = 0 OR session = ?5) ORDER BY id",
@@ -1341,7 +1351,8 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
 static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, int64_t h1,
                       store_row_cb cb, void *ctx, int *err)
 {
-    sqlite3_stmt *q = stmt(s, sc->desc ? S_SCAN_DESC : S_SCAN_ASC);
+    sqlite3_stmt *q = stmt(s, sc->ids_only ? (sc->desc ? S_SCAN_LITE_DESC : S_SCAN_LITE_ASC)
+                                           : (sc->desc ? S_SCAN_DESC : S_SCAN_ASC));
     sqlite3_bind_int64(q, 1, h0 << 32);
     sqlite3_bind_int64(q, 2, h1 << 32);
     sqlite3_bind_int64(q, 3, sc->f.tool);

@@ -20,7 +20,7 @@ export const ROOT = path.resolve(here, '..', '..');
 export const BIN = process.env.TOOLPROF_BIN
   ? path.resolve(process.env.TOOLPROF_BIN)
   : path.join(ROOT, 'build', 'toolprof');
-export const FIXTURES = process.env.TOOLPROF_FIXTURES || '/work/shared/fixtures';
+export const FIXTURES = process.env.TOOLPROF_FIXTURES || path.resolve(ROOT, '..', 'shared', 'fixtures');
 
 export function tempDir(tag = 'it') {
   return mkdtempSync(path.join(tmpdir(), `toolprof-${tag}-`));
@@ -39,12 +39,7 @@ export async function startServer(opts = {}) {
   let out = '';
   let err = '';
   proc.stderr.on('data', (d) => { err += d; });
-  let stopping = false;
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => {
-    // A server that dies on its own (a crash, a sanitizer report) says why.
-    if (!stopping) process.stderr.write(`toolprof server exited (${code ?? signal}):\n${err}\n`);
-    resolve({ code, signal });
-  }));
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   const line = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 10000);
     proc.stdout.on('data', (d) => {
@@ -62,7 +57,6 @@ export async function startServer(opts = {}) {
     stdout: () => out,
     stderr: () => err,
     async stop(signal = 'SIGTERM') {
-      stopping = true;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const r = await exited;
       if (!opts.keepDir && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -103,7 +97,17 @@ export function request(server, pathname, opts = {}) {
         resolve({ status: res.statusCode, headers: res.headers, body: text, raw, json });
       });
     });
-    req.on('error', reject);
+    req.on('error', async (e) => {
+      // A server that died (a crash, a sanitizer report) says why.
+      if (server.exited) {
+        const r = await Promise.race([server.exited, sleep(300)]);
+        if (r) {
+          reject(new Error(`${e.message}: toolprof server exited (${r.code ?? r.signal}):\n${server.stderr()}`));
+          return;
+        }
+      }
+      reject(e);
+    });
     req.setTimeout(30000, () => req.destroy(new Error('request timed out')));
     if (body !== undefined) {
       if (opts.chunked) {

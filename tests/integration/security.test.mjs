@@ -104,15 +104,28 @@ describe('token mode', () => {
     assert.equal((await post(srv, '/v1/logs', {})).status, 401);
   });
 
-  test('the page accepts ?token= (moved into sessionStorage by the page)', async () => {
-    const ok = await get(srv, `/performance-profiling?token=${token}`);
-    assert.equal(ok.status, 200);
-    assert.match(ok.headers['content-type'], /^text\/html/);
-    const bad = await get(srv, '/performance-profiling?token=nope');
-    assert.equal(bad.status, 401);
+  test('the page takes ?token= once and keeps it in an HttpOnly cookie', async () => {
+    const first = await get(srv, `/performance-profiling?token=${token}&window=7d`);
+    assert.equal(first.status, 303);
+    // The token leaves the address: the redirect keeps the other parameters.
+    assert.equal(first.headers.location, '/performance-profiling?window=7d');
+    const cookie = first.headers['set-cookie'][0];
+    assert.match(cookie, new RegExp(`^toolprof_token=${token};`));
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    const jar = { Cookie: cookie.split(';')[0] };
+    const page = await get(srv, '/performance-profiling?window=7d', { headers: jar });
+    assert.equal(page.status, 200);
+    assert.match(page.headers['content-type'], /^text\/html/);
+    // The cookie carries the token to the API; a wrong Bearer header is
+    // still refused even with a good cookie.
+    assert.equal((await get(srv, `${API}/stats`, { headers: jar })).status, 200);
+    assert.equal((await get(srv, `${API}/stats`, { headers: jar, token: 'wrong-token-123' })).status, 401);
+    assert.equal((await get(srv, '/performance-profiling?token=nope')).status, 401);
+    assert.equal((await get(srv, '/performance-profiling')).status, 401);
+    assert.equal((await get(srv, '/performance-profiling', { headers: { Cookie: 'toolprof_token=nope' } })).status, 401);
     // The API itself does not take the token from the query.
-    const api = await get(srv, `${API}/stats?token=${token}`);
-    assert.equal(api.status, 401);
+    assert.equal((await get(srv, `${API}/stats?token=${token}`)).status, 401);
   });
 
   test('health, static files and the redirect stay open', async () => {

@@ -27,7 +27,7 @@
 #include "store/spool.h"
 #include "store/store.h"
 
-#define FIX "/work/shared/fixtures/"
+#define FIX "../shared/fixtures/"
 #define POST_LOG FIX "abujiletsgo-claude-agentic-framework__hooks__post_tool_use.json"
 #define FAIL_LOG FIX "abujiletsgo-claude-agentic-framework__hooks__post_tool_use_failure.json"
 

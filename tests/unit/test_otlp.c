@@ -14,7 +14,7 @@
 #include "core/xmalloc.h"
 #include "ingest/otlp.h"
 
-#define FIXTURE "/work/shared/fixtures/exequieldeferrari-axiom__otlp_logs__claude_logs.json"
+#define FIXTURE "../shared/fixtures/exequieldeferrari-axiom__otlp_logs__claude_logs.json"
 
 static const int64_t NOW = 1790000000000LL;
 
