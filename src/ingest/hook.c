@@ -41,6 +41,7 @@
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "ingest/toolcall.h"
+#include "store/redact.h"
 #include "store/spool.h"
 
 /* Operations per store transaction when importing a log. */
@@ -274,6 +275,11 @@ int hook_run(const char *data_dir, int fd_in)
     buf_init(&in, (size_t)TP_MAX_HOOK_INPUT + 1);
     if (!data_dir)
         data_dir = owned = store_default_dir(NULL);
+    /* This data directory's redaction rules (a bad rule file is logged
+     * below like any other problem; the built-ins still apply). */
+    char rerr[TP_ERR_MAX];
+    if (redact_configure(data_dir, rerr) != 0)
+        hook_log(data_dir, "redact.conf", rerr);
     if (isatty(fd_in)) {
         rc = tp_fail(err, TP_EINVAL, "stdin is a terminal; Claude Code pipes the payload in");
         goto fail;

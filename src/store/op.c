@@ -19,6 +19,7 @@
 #include "core/limits.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
+#include "redact.h"
 
 void op_init(struct op *op)
 {
@@ -134,6 +135,9 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
         return tp_fail(errbuf, TP_EINVAL, "timestamp is before 2000-01-01");
     if (op->ts_ms > now_ms + TP_FUTURE_SLACK_MS)
         return tp_fail(errbuf, TP_EINVAL, "timestamp is more than a day in the future");
+    /* Secrets never reach the database, whatever the source. */
+    redact_field(&op->target);
+    redact_field(&op->error);
     if ((rc = check_str(&op->target, "target", TP_MAX_TARGET, 1, errbuf)) != 0 ||
         (rc = check_str(&op->error, "error", TP_MAX_ERROR, 1, errbuf)) != 0 ||
         (rc = check_str(&op->project, "project", TP_MAX_PROJECT, 1, errbuf)) != 0 ||
@@ -153,6 +157,7 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
                            TP_MAX_META);
         free(op->meta);
         op->meta = canon;
+        redact_field(&op->meta);
     }
     if (op->size_bytes < -1 || op->result_bytes < -1)
         return tp_fail(errbuf, TP_EINVAL, "size_bytes and result_bytes must be >= 0");

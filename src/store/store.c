@@ -57,6 +57,7 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "redact.h"
 
 #define HOUR_MS 3600000LL
 #define DAY_MS 86400000LL
@@ -155,7 +156,8 @@ enum stmt_id {
 };
 
 #define ROW_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes, uid, err, meta"
-#define LITE_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes, NULL, NULL, NULL"
+#define LITE_COLS                                                                                  \
+    "id, ts, dur, tool, target, session, project, flags, size, rbytes, NULL, NULL, NULL"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_STR_ID] = "SELECT id FROM strs WHERE s = ?1",
@@ -396,6 +398,9 @@ int store_open(const char *data_dir, int flags, struct store **out, char *errbuf
     }
     if ((rc = migrate(s, errbuf)) != 0)
         goto fail;
+    char why[TP_ERR_MAX];
+    if (redact_configure(data_dir, why) != 0)
+        fprintf(stderr, "toolprof: %s/%s\n", data_dir, why);
     s->rw = rollup_writer_new(s->db);
     s->empty_str = 0;
     *out = s;
