@@ -140,11 +140,12 @@ int cmd_stats(int argc, char **argv, const char *data_dir)
             const struct tool_stats *x = &a.st.tools[i];
             char v[8][32];
             table_count(v[0], x->count);
-            table_ms(v[1], x->avg_ms);
-            table_ms(v[2], x->p50_ms);
-            table_ms(v[3], x->p95_ms);
-            table_ms(v[4], x->p99_ms);
-            table_ms(v[5], x->max_ms);
+            double none = NAN; /* no call of this tool has a duration */
+            table_ms(v[1], x->timed ? x->avg_ms : none);
+            table_ms(v[2], x->timed ? x->p50_ms : none);
+            table_ms(v[3], x->timed ? x->p95_ms : none);
+            table_ms(v[4], x->timed ? x->p99_ms : none);
+            table_ms(v[5], x->timed ? x->max_ms : none);
             table_ms(v[6], x->total_ms);
             table_pct(v[7], x->count ? (double)x->failed / (double)x->count * 100 : 0);
             const char *row[] = {x->tool, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};

@@ -129,7 +129,7 @@ void table_free(struct table *t)
 void table_ms(char *out, double ms)
 {
     if (isnan(ms))
-        snprintf(out, 32, "?");
+        snprintf(out, 32, "-");
     else if (ms >= 120000)
         snprintf(out, 32, "%.1f min", ms / 60000);
     else if (ms >= 1000)

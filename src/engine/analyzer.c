@@ -127,10 +127,8 @@ static int ev_row(void *ctx, const struct store_row *r)
 /* Up to EVIDENCE_MAX recent calls of tool (newest hours first) that are
  * at least min_ms long and/or carry the attention flag. */
 static void evidence(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
-                     int64_t tool, double min_ms, int attention, int optimized_only_not,
-                     struct rec *x)
+                     int64_t tool, double min_ms, int attention, struct rec *x)
 {
-    (void)optimized_only_not;
     x->evidence = xcalloc(EVIDENCE_MAX, sizeof *x->evidence);
     struct ev_ctx c = {x, EVIDENCE_MAX, {0}};
     kmap_init(&c.seen);
@@ -187,7 +185,7 @@ static void rule_large_read(struct store *s, const struct store_filter *f, int64
     uint64_t k = t->read->attention;
     double mb = (double)t->read->attention_bytes / (1024.0 * 1024.0);
     struct rec *x = rec_add(out, alloc, "large-read", "optimization", REC_HIGH);
-    evidence(s, f, a, b, t->read_id, 0, OP_ATTN_LARGE_READ, 0, x);
+    evidence(s, f, a, b, t->read_id, 0, OP_ATTN_LARGE_READ, x);
     x->title = fmt("%llu large file read%s without offset/limit", (unsigned long long)k,
                    k == 1 ? "" : "s");
     x->description =
@@ -212,7 +210,7 @@ static void rule_slow_write(struct store *s, const struct store_filter *f, int64
         return;
     uint64_t k = t->write->slow;
     struct rec *x = rec_add(out, alloc, "slow-write", "warning", REC_MEDIUM);
-    evidence(s, f, a, b, t->write_id, TP_SLOW_MS, 0, 0, x);
+    evidence(s, f, a, b, t->write_id, TP_SLOW_MS, 0, x);
     x->title = fmt("%llu slow file write%s", (unsigned long long)k, k == 1 ? "" : "s");
     x->description = fmt("%llu Write call%s took 2 s or more: large files rewritten whole, or a "
                          "slow disk.",
@@ -296,7 +294,7 @@ static void rule_slow_bash(struct store *s, const struct store_filter *f, int64_
         return;
     uint64_t k = t->bash->slow, crit = t->bash->critical;
     struct rec *x = rec_add(out, alloc, "slow-bash", "warning", crit ? REC_MEDIUM : REC_LOW);
-    evidence(s, f, a, b, t->bash_id, TP_SLOW_MS, 0, 0, x);
+    evidence(s, f, a, b, t->bash_id, TP_SLOW_MS, 0, x);
     char total[32];
     double ms = t->bash->slow_sum_ms;
     human_ms(ms, total, sizeof total);
@@ -329,7 +327,7 @@ static void rule_shell_tools(struct store *s, const struct store_filter *f, int6
         return;
     uint64_t k = t->bash->attention;
     struct rec *x = rec_add(out, alloc, "shell-dedicated-tool", "optimization", REC_MEDIUM);
-    evidence(s, f, a, b, t->bash_id, 0, OP_ATTN_SHELL_TOOL, 0, x);
+    evidence(s, f, a, b, t->bash_id, 0, OP_ATTN_SHELL_TOOL, x);
     /* Which programs: from the evidence (bounded). */
     struct kmap words;
     kmap_init(&words);
@@ -392,7 +390,7 @@ static void rule_grep(struct store *s, const struct store_filter *f, int64_t a, 
     if (t->grep->slow) {
         uint64_t k = t->grep->slow;
         struct rec *x = rec_add(out, alloc, "slow-grep", "warning", REC_LOW);
-        evidence(s, f, a, b, t->grep_id, TP_SLOW_MS, 0, 0, x);
+        evidence(s, f, a, b, t->grep_id, TP_SLOW_MS, 0, x);
         x->title = fmt("%llu slow Grep call%s", (unsigned long long)k, k == 1 ? "" : "s");
         x->description = fmt("%llu Grep call%s took 2 s or more: the pattern or the search "
                              "space is too broad.",
@@ -474,14 +472,11 @@ static void rule_trend(struct store *s, const struct engine_query *q, struct rec
     }
 }
 
-static int cmp_severity(const void *a, const void *b)
+/* Severity order only: ties keep the rules' order, because the sort below
+ * is a stable insertion sort. */
+static int cmp_severity(const struct rec *x, const struct rec *y)
 {
-    const struct rec *x = a, *y = b;
-    if (x->severity != y->severity)
-        return (int)x->severity - (int)y->severity;
-    /* Stable: qsort is not, so compare the emission order kept in impact
-     * order below (see analyzer_recommend). */
-    return 0;
+    return (int)x->severity - (int)y->severity;
 }
 
 int analyzer_recommend(struct store *s, const struct engine_query *q, struct recs *out,

@@ -101,11 +101,14 @@ void render_stats(struct jsonw *w, const struct stats *st, const struct trends *
         jw_kstr(w, "tool", t->tool);
         jw_kint(w, "count", (long long)t->count);
         jw_kint(w, "timed", (long long)t->timed);
-        jw_knum(w, "avg_ms", t->avg_ms);
-        jw_knum(w, "p50_ms", t->p50_ms);
-        jw_knum(w, "p95_ms", t->p95_ms);
-        jw_knum(w, "p99_ms", t->p99_ms);
-        jw_knum(w, "max_ms", t->max_ms);
+        /* A tool whose calls all lack a duration (old hook payloads) has
+         * no latency: null, not 0. */
+        double none = NAN;
+        jw_knum(w, "avg_ms", t->timed ? t->avg_ms : none);
+        jw_knum(w, "p50_ms", t->timed ? t->p50_ms : none);
+        jw_knum(w, "p95_ms", t->timed ? t->p95_ms : none);
+        jw_knum(w, "p99_ms", t->timed ? t->p99_ms : none);
+        jw_knum(w, "max_ms", t->timed ? t->max_ms : none);
         jw_knum(w, "total_ms", t->total_ms);
         jw_knum(w, "failure_rate", pct(t->failed, t->count));
         jw_kint(w, "slow", (long long)t->slow);
@@ -155,8 +158,8 @@ void render_hotspots(struct jsonw *w, const struct hotspots *h)
         jw_kint(w, "count", (long long)x->count);
         jw_kint(w, "failed", (long long)x->failed);
         jw_knum(w, "total_ms", x->total_ms);
-        jw_knum(w, "avg_ms", x->avg_ms);
-        jw_knum(w, "max_ms", x->max_ms);
+        jw_knum(w, "avg_ms", x->timed ? x->avg_ms : NAN);
+        jw_knum(w, "max_ms", x->timed ? x->max_ms : NAN);
         jw_knum(w, "share", x->share);
         jw_obj_end(w);
     }
