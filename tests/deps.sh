@@ -16,7 +16,7 @@ set -eu
 mode=${1:-run}
 pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev nodejs npm)
 if [ "$mode" = test ]; then
-  pkgs+=(chromium prometheus curl sqlite3 valgrind clang)
+  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -233,11 +233,13 @@ static int import_jsonl(struct store *s, const char *path, const struct stat *sb
             snprintf(where, sizeof where, "%ld", lineno);
         if (n > TP_MAX_LINE) {
             report_line(report, path, where, "line too long");
+            st->ops++; /* a record read, and rejected: the counts stay comparable */
             st->rejected++;
             continue;
         }
         cJSON *rec = jin_parse(line, n, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, err);
         if (!rec) {
+            st->ops++;
             report_line(report, path, where, err);
             st->rejected++;
             continue;

@@ -112,6 +112,22 @@ static int check_str(char **field, const char *name, size_t max, int cut, char *
     return 0;
 }
 
+/* Redact every string value (not key) of a JSON tree in place. */
+static void redact_json(cJSON *v)
+{
+    for (; v; v = v->next) {
+        if (cJSON_IsString(v) && v->valuestring) {
+            char *r = redact_text(v->valuestring);
+            if (r) {
+                cJSON_free(v->valuestring);
+                v->valuestring = r; /* cJSON frees it with free() (its default hooks) */
+            }
+        } else if (v->child) {
+            redact_json(v->child);
+        }
+    }
+}
+
 int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
 {
     int rc;
@@ -146,18 +162,23 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
         (rc = check_str(&op->meta, "metadata", TP_MAX_META, 0, errbuf)) != 0)
         return rc;
     if (op->meta) {
-        /* Re-serialize through our writer: the stored text is then compact,
-         * valid UTF-8 and safe to embed in HTML, whoever wrote it. */
+        /* Redact each string value of the parsed object (never the JSON
+         * text: a pattern could eat an escape), then re-serialize through
+         * our writer, so the stored text is compact, valid UTF-8, safe to
+         * embed in HTML and within the limit after redaction. */
         char sub[TP_ERR_MAX];
-        cJSON *m = jin_parse(op->meta, strlen(op->meta), JIN_STRICT, 16, sub);
-        char *canon = m && cJSON_IsObject(m) ? jin_print(m, TP_MAX_META) : NULL;
+        cJSON *m = jin_parse(op->meta, strlen(op->meta), JIN_STRICT | JIN_NUMFMT, 16, sub);
+        char *canon = NULL;
+        if (m && cJSON_IsObject(m)) {
+            redact_json(m);
+            canon = jin_print(m, TP_MAX_META);
+        }
         cJSON_Delete(m);
         if (!canon)
             return tp_fail(errbuf, TP_EINVAL, "metadata must be a JSON object of at most %d bytes",
                            TP_MAX_META);
         free(op->meta);
         op->meta = canon;
-        redact_field(&op->meta);
     }
     if (op->size_bytes < -1 || op->result_bytes < -1)
         return tp_fail(errbuf, TP_EINVAL, "size_bytes and result_bytes must be >= 0");

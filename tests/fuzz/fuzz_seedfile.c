@@ -161,8 +161,8 @@ static int fuzz_read_seed(const char *s, size_t size, struct fuzz_count *c)
 
 /* The jsonl export: complete lines only (the last one, without '\n', is
  * still being written), blanks and trailing '\r' / spaces ignored. A line
- * that is not JSON counts as rejected but not as an operation read, as
- * import_jsonl() counts it. */
+ * that is not JSON counts as a record read and rejected, as import_jsonl()
+ * counts it. */
 static void fuzz_read_jsonl(const char *s, size_t size, struct fuzz_count *c)
 {
     size_t off = 0;
@@ -177,6 +177,7 @@ static void fuzz_read_jsonl(const char *s, size_t size, struct fuzz_count *c)
         char err[TP_ERR_MAX], position[64];
         cJSON *rec = jin_parse(s + start, n, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, err);
         if (!rec) {
+            c->ops++;
             c->rejected++;
             continue;
         }

@@ -10,11 +10,12 @@
 # build/fuzz/fuzz_NAME and run for SECONDS (default $FUZZ_SECONDS, else 60)
 # on a scratch copy of tests/fuzz/corpus/NAME/: libFuzzer adds the inputs
 # it finds to its first corpus directory, and the checked-in corpus only
-# grows by hand. A crash leaves its input in build/fuzz/artifacts/NAME/.
+# grows by hand. A crash leaves its input in build/fuzz/artifacts/NAME/
+# (emptied when the target runs again: copy it out).
 #
 # Environment: FUZZ_SECONDS, FUZZ_TARGETS (names to run, default all),
 # FUZZ_JOBS (parallel compiles, default 2), FUZZ_ARGS (extra libFuzzer
-# flags, e.g. "-runs=10000000 -max_total_time=1800" for the long runs of
+# flags, e.g. "-runs=10000000" with SECONDS 1800 for the long runs of
 # docs/fuzzing.md). Prints per target executions, exec/s, coverage,
 # corpus growth and crashes; the last line is "N passed, N failed"
 # (targets).
@@ -104,7 +105,7 @@ for src in tests/fuzz/fuzz_*.c; do
   seeds=tests/fuzz/corpus/$name
   work=$out/corpus/$name
   arts=$out/artifacts/$name
-  rm -rf "$work"
+  rm -rf "$work" "$arts" # a crash of an earlier run is not one of this run
   mkdir -p "$work" "$arts"
   [ -d "$seeds" ] && cp "$seeds"/* "$work"/ 2>/dev/null
   nseeds=$(find "$work" -type f | wc -l)
