@@ -82,7 +82,7 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
         {"token", OPT_STR, &token, "T", "require this token (default $TOOLPROF_TOKEN)"},
         {"no-watch", OPT_FLAG, &no_watch, NULL, "do not import transcripts as they are written"},
         {"retention", OPT_STR, &retention, "AGE", "delete operations older than AGE (e.g. 90d)"},
-        {"threads", OPT_LONG, &threads, "N", "request threads (default 2)"},
+        {"threads", OPT_LONG, &threads, "N", "request threads (default 4)"},
         {"verbose", OPT_FLAG, &verbose, NULL, "log drains, imports and pruning on stderr"},
         {"data-dir", OPT_STR, &dir, "DIR", "where the database lives"},
         {0}};

@@ -44,7 +44,7 @@
 #define TP_CRITICAL_MS 5000.0
 
 /* The server. */
-#define TP_HTTP_THREADS 2              /* request threads */
+#define TP_HTTP_THREADS 4              /* request threads (writes wait in a group commit) */
 #define TP_HTTP_MAX_CONNS 256
 #define TP_HTTP_MAX_CONNS_PER_IP 64
 #define TP_HTTP_IDLE_TIMEOUT_S 15      /* an idle keep-alive connection */

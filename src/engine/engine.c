@@ -211,6 +211,11 @@ static int clip_session(struct store *s, const struct store_filter *f, int64_t *
 static int collect(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
                    struct tool_aggs *t)
 {
+    /* A window that ends now takes the current hour from its rollup: it
+     * holds nothing later than now (but for clocks ahead of ours), and it
+     * may hold a busy hour's worth of rows. */
+    if (b > tpt_now_ms())
+        b = ceil_to(b, HOUR_MS);
     if (f->session) {
         if (!clip_session(s, f, &a, &b))
             return 0;

@@ -77,6 +77,16 @@ static const char *const no_params[] = {NULL};
 
 /* ---- answering ---------------------------------------------------------------- */
 
+/* Store validated operations: through the group commit when the server
+ * runs one, else directly (handler tests). */
+static int insert_ops(const struct api_env *env, struct store *s, struct op *ops, size_t n,
+                      struct store_result *res, char *errbuf)
+{
+    if (env->commitq)
+        return commitq_insert(env->commitq, s, ops, n, res, errbuf);
+    return store_insert(s, ops, n, NULL, res, errbuf);
+}
+
 static void retry_later(struct http_resp *resp, const char *what)
 {
     http_resp_error(resp, 503, "%s: the database is busy, retry shortly", what);
@@ -648,7 +658,7 @@ static void h_operations(const struct api_env *env, const struct route *rt,
     if (!s)
         goto cleanup;
     struct store_result res = {0};
-    int rc = n ? store_insert(s, ops, n, NULL, &res, errbuf) : 0;
+    int rc = n ? insert_ops(env, s, ops, n, &res, errbuf) : 0;
     if (rc != 0) {
         fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
         goto cleanup;
@@ -701,7 +711,7 @@ static void h_otlp_logs(const struct api_env *env, const struct route *rt,
         if (!s)
             goto cleanup;
         struct store_result res;
-        rc = store_insert(s, ops, kept, NULL, &res, errbuf);
+        rc = insert_ops(env, s, ops, kept, &res, errbuf);
         if (rc != 0) {
             fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
             goto cleanup;

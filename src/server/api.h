@@ -24,6 +24,7 @@
 
 #include "server/assets.h"
 #include "server/cache.h"
+#include "server/commitq.h"
 #include "server/http.h"
 #include "store/store.h"
 
@@ -39,6 +40,8 @@ struct api_env {
     const struct asset *(*find_asset)(const char *path);
     /* Recent answers of the read endpoints (NULL: no caching). */
     struct cache *cache;
+    /* Group commit of writes (NULL: each request commits alone). */
+    struct commitq *commitq;
 };
 
 /* Look at a request's headers. Returns 1 when resp holds the answer

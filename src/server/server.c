@@ -645,6 +645,7 @@ int server_run(const struct server_opts *o, char *errbuf)
     sv.env.store_ctx = &sv;
     sv.env.find_asset = assets_find;
     sv.env.cache = cache_new();
+    sv.env.commitq = commitq_new();
 
     /* Block the stop signals before any thread starts, so that every
      * thread inherits the mask and only sigwait() below receives them. */
@@ -718,6 +719,7 @@ cleanup:
     if (sv.maint_store)
         store_close(sv.maint_store);
     cache_free(sv.env.cache);
+    commitq_free(sv.env.commitq);
     mhd_unload(&sv.mhd);
     if (masked)
         pthread_sigmask(SIG_SETMASK, &oldmask, NULL);

@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,12 @@
 struct pattern {
     char name[48];
     regex_t re;
+    /* Built-ins are compiled on first use: most processes (every hook
+     * call) never meet a text that triggers them, and regcomp() of the set
+     * costs more than the rest of a hook call. */
+    const char *source;
+    int flags;
+    atomic_int compiled;
     int group;                       /* subexpression to replace; 0 = the whole match */
     const char *need_all, *need_any; /* see struct builtin */
     int ci;
@@ -93,8 +100,9 @@ static const struct builtin builtins[] = {
      3,
      "-",
      NULL,
-     0,
-     {"--", NULL}},
+     1,
+     {"--pass", "--token", "--secret", "--api", "--access", "--auth", "--private",
+      "--client-secret", NULL}},
     {"known-tokens",
      "((ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|"
      "sk-(ant-)?[A-Za-z0-9_-]{20,}|(AKIA|ASIA)[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|"
@@ -117,27 +125,50 @@ static size_t npatterns;
 static int loaded, disabled;
 static char *loaded_dir;
 
+static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int compile(struct pattern *p, const char *name, const char *regex, int flags, int group)
 {
     snprintf(p->name, sizeof p->name, "%s", name);
     p->group = group;
-    return regcomp(&p->re, regex, REG_EXTENDED | flags) == 0 ? 0 : -1;
+    p->source = regex;
+    p->flags = flags;
+    int ok = regcomp(&p->re, regex, REG_EXTENDED | flags) == 0;
+    atomic_store(&p->compiled, ok);
+    return ok ? 0 : -1;
+}
+
+/* Compile a built-in the first time a text triggers it (any thread). */
+static void ensure_compiled(struct pattern *p)
+{
+    if (atomic_load(&p->compiled))
+        return;
+    pthread_mutex_lock(&compile_lock);
+    if (!atomic_load(&p->compiled)) {
+        if (regcomp(&p->re, p->source, REG_EXTENDED | p->flags) != 0)
+            abort(); /* our own regexes: a typo is a bug */
+        atomic_store(&p->compiled, 1);
+    }
+    pthread_mutex_unlock(&compile_lock);
 }
 
 /* Drop the current set and load the built-ins (under the write lock). */
 static void load_builtins(void)
 {
     for (size_t i = 0; i < npatterns; i++) {
-        regfree(&patterns[i].re);
+        if (atomic_load(&patterns[i].compiled))
+            regfree(&patterns[i].re);
         free(owned_triggers[i]);
         owned_triggers[i] = NULL;
     }
     npatterns = 0;
     for (size_t i = 0; i < NBUILTIN; i++) {
         struct pattern *p = &patterns[npatterns];
-        if (compile(p, builtins[i].name, builtins[i].regex, builtins[i].flags, builtins[i].group) !=
-            0)
-            abort(); /* our own regexes: a typo is a bug */
+        snprintf(p->name, sizeof p->name, "%s", builtins[i].name);
+        p->group = builtins[i].group;
+        p->source = builtins[i].regex;
+        p->flags = builtins[i].flags;
+        atomic_store(&p->compiled, 0);
         memcpy(p->triggers, builtins[i].triggers, sizeof p->triggers);
         p->need_all = builtins[i].need_all;
         p->need_any = builtins[i].need_any;
@@ -150,7 +181,8 @@ static void load_builtins(void)
 
 static void drop(size_t i)
 {
-    regfree(&patterns[i].re);
+    if (atomic_load(&patterns[i].compiled))
+        regfree(&patterns[i].re);
     free(owned_triggers[i]);
     memmove(&patterns[i], &patterns[i + 1], (npatterns - i - 1) * sizeof patterns[0]);
     memmove(&owned_triggers[i], &owned_triggers[i + 1],
@@ -311,6 +343,7 @@ char *redact_text(const char *s)
         const char *text = cur ? cur : s;
         if (!triggered(&patterns[i], text, &cs))
             continue;
+        ensure_compiled(&patterns[i]);
         char *next = apply(&patterns[i], text);
         if (next) {
             free(cur);

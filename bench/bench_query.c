@@ -1,0 +1,203 @@
+/*
+ * bench_query.c - in-process latency of every engine question.
+ *
+ *   bench_query DATA_DIR [RUNS [WARMUP [NAME]]]
+ *
+ * Opens the store of DATA_DIR read-only, then asks each question the
+ * dashboard and the CLI ask (stats, trends, recommendations, slow calls,
+ * hotspots, bottlenecks, over the windows the dashboard offers) WARMUP
+ * times without timing and RUNS times timed with CLOCK_MONOTONIC, and
+ * prints min, median, p99 (nearest rank) and max in milliseconds, one line
+ * per question (only the question NAME when given, e.g. for a profiler):
+ *
+ *   query NAME MIN MEDIAN P99 MAX
+ *
+ * The engine is called exactly as src/server/api.c calls it (same limits
+ * and thresholds), so these are the figures a request pays before HTTP and
+ * JSON rendering. "api-stats" is what GET /api/performance/stats costs:
+ * stats, 7 days of trends and the process resources together.
+ *
+ * Built by bench/run.sh against build/libtoolprof.a.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/tptime.h"
+#include "engine/analyzer.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+/* The API's defaults (src/server/api.c). */
+#define BQ_SLOW_THRESHOLD_MS 2000.0
+#define BQ_SLOW_LIMIT 50
+#define BQ_HOTSPOT_LIMIT 20
+#define BQ_BOTTLENECK_LIMIT 10
+#define BQ_TREND_DAYS 7
+
+enum bq_kind {
+    BQ_STATS,
+    BQ_API_STATS,
+    BQ_TRENDS,
+    BQ_RECOMMEND,
+    BQ_SLOW,
+    BQ_HOTSPOTS,
+    BQ_BOTTLENECKS
+};
+
+struct bq_case {
+    const char *name;
+    enum bq_kind kind;
+    const char *window;
+};
+
+static const struct bq_case bq_cases[] = {
+    {"stats-24h", BQ_STATS, "24h"},       {"stats-7d", BQ_STATS, "7d"},
+    {"stats-all", BQ_STATS, "all"},       {"api-stats-24h", BQ_API_STATS, "24h"},
+    {"trends-7d", BQ_TRENDS, "24h"},      {"recommend-24h", BQ_RECOMMEND, "24h"},
+    {"recommend-7d", BQ_RECOMMEND, "7d"}, {"recommend-all", BQ_RECOMMEND, "all"},
+    {"slow-24h", BQ_SLOW, "24h"},         {"hotspots-24h", BQ_HOTSPOTS, "24h"},
+    {"hotspots-7d", BQ_HOTSPOTS, "7d"},   {"bottlenecks-24h", BQ_BOTTLENECKS, "24h"},
+};
+
+static double bq_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Ask one question once. Returns 0 or the engine's error (errbuf filled). */
+static int bq_run(struct store *s, const struct bq_case *c, char *errbuf)
+{
+    struct engine_query q;
+    int64_t now = tpt_now_ms();
+    int rc;
+
+    memset(&q, 0, sizeof q);
+    if ((rc = engine_window_parse(c->window, NULL, NULL, now, &q.w, errbuf)) != 0)
+        return rc;
+    switch (c->kind) {
+    case BQ_STATS:
+    case BQ_API_STATS: {
+        struct stats st;
+        if ((rc = engine_stats(s, &q, &st, errbuf)) != 0)
+            return rc;
+        stats_free(&st);
+        if (c->kind == BQ_API_STATS) {
+            struct trends t;
+            struct resources r;
+            if ((rc = engine_trends(s, &q, BQ_TREND_DAYS, now, &t, errbuf)) != 0)
+                return rc;
+            trends_free(&t);
+            rc = engine_resources(s, &r);
+        }
+        return rc;
+    }
+    case BQ_TRENDS: {
+        struct trends t;
+        if ((rc = engine_trends(s, &q, BQ_TREND_DAYS, now, &t, errbuf)) == 0)
+            trends_free(&t);
+        return rc;
+    }
+    case BQ_RECOMMEND: {
+        struct recs r;
+        if ((rc = analyzer_recommend(s, &q, &r, errbuf)) == 0)
+            recs_free(&r);
+        return rc;
+    }
+    case BQ_SLOW: {
+        struct op_list l;
+        if ((rc = engine_slow(s, &q, BQ_SLOW_THRESHOLD_MS, BQ_SLOW_LIMIT, &l, errbuf)) == 0)
+            op_list_free(&l);
+        return rc;
+    }
+    case BQ_HOTSPOTS: {
+        struct hotspots h;
+        if ((rc = engine_hotspots(s, &q, BQ_HOTSPOT_LIMIT, &h, errbuf)) == 0)
+            hotspots_free(&h);
+        return rc;
+    }
+    case BQ_BOTTLENECKS: {
+        struct bottlenecks b;
+        if ((rc = engine_bottlenecks(s, &q, BQ_BOTTLENECK_LIMIT, &b, errbuf)) == 0)
+            bottlenecks_free(&b);
+        return rc;
+    }
+    }
+    return TP_EINVAL;
+}
+
+static int bq_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static double bq_rank(const double *v, size_t n, double p)
+{
+    size_t k = (size_t)((p / 100.0) * (double)n + 0.999999);
+    if (k < 1)
+        k = 1;
+    return v[(k > n ? n : k) - 1];
+}
+
+int main(int argc, char **argv)
+{
+    char err[TP_ERR_MAX] = "";
+    struct store *s = NULL;
+    struct store_info info;
+    int runs, warmup;
+    double *t;
+
+    if (argc < 2 || argc > 5) {
+        fprintf(stderr, "usage: bench_query DATA_DIR [RUNS [WARMUP [NAME]]]\n");
+        return 2;
+    }
+    runs = argc > 2 ? atoi(argv[2]) : 50;
+    warmup = argc > 3 ? atoi(argv[3]) : 3;
+    if (runs < 1 || warmup < 0) {
+        fprintf(stderr, "bench_query: RUNS must be >= 1 and WARMUP >= 0\n");
+        return 2;
+    }
+    if (store_open(argv[1], STORE_READONLY | STORE_NOCREATE, &s, err) != 0) {
+        fprintf(stderr, "bench_query: %s\n", err);
+        return 1;
+    }
+    store_info(s, &info);
+    printf("# %lld operations stored, %lld database bytes, %d runs after %d warm-ups\n",
+           (long long)info.operations, (long long)info.db_bytes, runs, warmup);
+    printf("# %-18s %9s %9s %9s %9s  (ms)\n", "query", "min", "median", "p99", "max");
+    t = calloc((size_t)runs, sizeof *t);
+    if (!t) {
+        store_close(s);
+        return 1;
+    }
+    for (size_t c = 0; c < sizeof bq_cases / sizeof bq_cases[0]; c++) {
+        const struct bq_case *bc = &bq_cases[c];
+        if (argc > 4 && strcmp(argv[4], bc->name) != 0)
+            continue;
+        for (int i = 0; i < warmup + runs; i++) {
+            double t0 = bq_now_ms();
+            if (bq_run(s, bc, err) != 0) {
+                fprintf(stderr, "bench_query: %s: %s\n", bc->name, err);
+                free(t);
+                store_close(s);
+                return 1;
+            }
+            if (i >= warmup)
+                t[i - warmup] = bq_now_ms() - t0;
+        }
+        qsort(t, (size_t)runs, sizeof *t, bq_cmp);
+        printf("query %-18s %9.3f %9.3f %9.3f %9.3f\n", bc->name, t[0],
+               bq_rank(t, (size_t)runs, 50), bq_rank(t, (size_t)runs, 99), t[runs - 1]);
+        fflush(stdout);
+    }
+    free(t);
+    store_close(s);
+    return 0;
+}
