@@ -130,18 +130,25 @@ INS_RSS=$(cat "$WORK/rss")
 echo "median: $INS_RATE ops/s"
 row engine "insert $(human "$OPS") ops into a fresh store (median of $INSERT_REPS)" "$(fmt_n "$INS_RATE") ops/s" ">= 200,000 ops/s" "$(verdict "$INS_RATE" ">=" 200000)"
 
-say "growth: $GROW_STEPS successive demo runs of $OPS ops (seeds 1..$GROW_STEPS) into one store"
-SMALL=$WORK/small # the store after the first step, kept for the server and 1M queries
+say "growth: $GROW_STEPS successive demo runs of $OPS ops into one store, each the next slice of time"
+# The store grows as it does in use: each step is the next $((DAYS / GROW_STEPS))-day slice of
+# the history (the last one ends now), so the final store spans $DAYS days like a single run.
+SMALL=$WORK/small # a fresh 1M store over $DAYS days, for the server and the 1M queries
+rm -rf "$SMALL"
+cp -r "$WORK/ins" "$SMALL"
 GROWN=$WORK/grown
 rm -rf "$GROWN"
 steps=()
+slice=$((DAYS / GROW_STEPS))
+[ "$slice" -ge 1 ] || slice=1
+now_s=$(date +%s)
 for s in $(seq "$GROW_STEPS"); do
+    end=$(date -u -d "@$((now_s - (GROW_STEPS - s) * slice * 86400))" +%Y-%m-%dT%H:%M:%SZ)
     t=$(now_ns)
-    "$TP" demo --ops "$OPS" --days "$DAYS" --seed "$s" --quiet --data-dir "$GROWN"
+    "$TP" demo --ops "$OPS" --days "$slice" --end "$end" --seed "$s" --quiet --data-dir "$GROWN"
     e=$(since "$t")
     steps+=("$(awk -v n="$OPS" -v s="$e" 'BEGIN { printf "%.0f", n / s }')")
     echo "step $s: store $(human $((s * OPS))) ops, ${e} s, ${steps[-1]} ops/s, $(db_bytes "$GROWN") bytes"
-    if [ "$s" = 1 ]; then cp -r "$GROWN" "$SMALL"; fi
 done
 G_FIRST=${steps[0]} G_LAST=${steps[-1]}
 G_RATIO=$(awk -v a="$G_FIRST" -v b="$G_LAST" 'BEGIN { printf "%.2f", b / a }')

@@ -280,12 +280,13 @@ int cmd_export(int argc, char **argv, const char *data_dir)
 int cmd_demo(int argc, char **argv, const char *data_dir)
 {
     long long ops = 5000, days = 30, seed = 42;
-    const char *dir = NULL;
+    const char *dir = NULL, *end = NULL;
     int json = 0, quiet = 0, status;
     const struct opt opts[] = {
         {"ops", OPT_LONG, &ops, "N", "operations to generate (default 5000)"},
         {"days", OPT_LONG, &days, "D", "spread over the last D days (default 30)"},
         {"seed", OPT_LONG, &seed, "S", "random seed: the same seed, the same history (42)"},
+        {"end", OPT_STR, &end, "TIME", "the history ends at TIME (ISO-8601; default now)"},
         {"quiet", OPT_FLAG, &quiet, NULL, "no progress"},
         {"json", OPT_FLAG, &json, NULL, "print the result as JSON"},
         {"data-dir", OPT_STR, &dir, "DIR", "where the database lives"},
@@ -298,11 +299,19 @@ int cmd_demo(int argc, char **argv, const char *data_dir)
     if (ops < 1 || ops > 1000000000LL || days < 1 || days > TP_MAX_TREND_DAYS)
         return cli_error("demo", CLI_USAGE, "--ops must be 1 to 1e9 and --days 1 to %d",
                          TP_MAX_TREND_DAYS);
+    int64_t end_ms = tpt_now_ms();
+    if (end && tpt_parse_iso(end, TPT_NAIVE_LOCAL, &end_ms) != 0)
+        return cli_error("demo", CLI_USAGE, "--end: expected an ISO-8601 time, got '%s'", end);
+    if (end_ms > tpt_now_ms())
+        return cli_error("demo", CLI_USAGE, "--end: the history cannot end in the future");
     struct store *s = cli_open_store(dir ? dir : data_dir);
     if (!s)
         return CLI_FAIL;
-    struct demo_opts o = {(size_t)ops,  (int)days, (uint64_t)seed,
-                          tpt_now_ms(), 0,         (!quiet && !json && isatty(2)) ? stderr : NULL};
+    struct demo_opts o = {.ops = (size_t)ops,
+                          .days = (int)days,
+                          .seed = (uint64_t)seed,
+                          .now_ms = end_ms,
+                          .progress = (!quiet && !json && isatty(2)) ? stderr : NULL};
     struct store_result res = {0};
     char err[TP_ERR_MAX];
     int rc = demo_generate(s, &o, &res, err);

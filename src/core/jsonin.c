@@ -10,6 +10,7 @@
 #include "jsonin.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,11 +90,32 @@ int jin_is_float_literal(const cJSON *v)
     return v && cJSON_IsNumber(v) && (v->type & JIN_FLOAT_BIT) != 0;
 }
 
+/* Does any byte of w equal b? (The classic SWAR zero-byte test.) */
+static int has_byte(uint64_t w, unsigned char b)
+{
+    uint64_t x = w ^ (0x0101010101010101ULL * b);
+    return ((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0;
+}
+
 static int prescan(char *s, size_t n, int mode, int max_depth, int *open, struct numfmt *nf,
                    char *errbuf)
 {
     int depth = 0, in_str = 0;
     for (size_t i = 0; i < n; i++) {
+        if (in_str) {
+            /* Most of a transcript line is string content (file bodies,
+             * command output): skip it eight bytes at a time until a quote
+             * or a backslash. */
+            while (i + 8 <= n) {
+                uint64_t w;
+                memcpy(&w, s + i, 8);
+                if (has_byte(w, '"') || has_byte(w, '\\'))
+                    break;
+                i += 8;
+            }
+            if (i >= n)
+                break;
+        }
         char c = s[i];
         if (in_str) {
             if (c == '"') {

@@ -351,8 +351,90 @@ static int plan_file(struct store *s, struct fent *f, const struct importer_opts
 
 /* ---- reading one transcript ------------------------------------------ */
 
+/* Finished files waiting to be committed together: a history of many small
+ * transcripts would otherwise pay a commit per file. Each file keeps its
+ * own mark, written in the same transaction as its calls. */
+struct pending {
+    struct op *ops; /* owned copies, files back to back */
+    size_t n, alloc;
+    struct pending_file {
+        size_t first, n;
+        struct store_mark mark;
+        char *path; /* owned: mark.path points here */
+    } *files;
+    size_t nfiles, afiles;
+};
+
+#define PENDING_MAX_FILES 256
+
+static void pending_free(struct pending *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        op_clear(&p->ops[i]);
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i].path);
+    free(p->ops);
+    free(p->files);
+    memset(p, 0, sizeof *p);
+}
+
+/* Commit everything pending in one transaction. */
+static int pending_commit(struct store *s, struct pending *p, struct importer_stats *st,
+                          char *errbuf)
+{
+    if (!p->nfiles)
+        return 0;
+    struct store_group *g = xcalloc(p->nfiles, sizeof *g);
+    for (size_t i = 0; i < p->nfiles; i++) {
+        g[i].ops = p->ops + p->files[i].first;
+        g[i].n = p->files[i].n;
+        g[i].mark = &p->files[i].mark;
+    }
+    int rc = store_insert_groups(s, g, p->nfiles, errbuf);
+    for (size_t i = 0; rc == 0 && i < p->nfiles; i++) {
+        st->res.inserted += g[i].res.inserted;
+        st->res.merged += g[i].res.merged;
+        st->res.unchanged += g[i].res.unchanged;
+    }
+    free(g);
+    for (size_t i = 0; i < p->n; i++)
+        op_clear(&p->ops[i]);
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i].path);
+    p->n = p->nfiles = 0;
+    return rc;
+}
+
+/* Queue a finished file's calls and mark; commit when enough is waiting. */
+static int pending_add(struct store *s, struct pending *p, const struct op *ops, size_t n,
+                       const struct store_mark *m, size_t batch, struct importer_stats *st,
+                       char *errbuf)
+{
+    if (p->n + n > p->alloc) {
+        while (p->n + n > p->alloc)
+            p->alloc = p->alloc ? p->alloc * 2 : 1024;
+        p->ops = xreallocarray(p->ops, p->alloc, sizeof *p->ops);
+    }
+    if (p->nfiles == p->afiles) {
+        p->afiles = p->afiles ? p->afiles * 2 : 64;
+        p->files = xreallocarray(p->files, p->afiles, sizeof *p->files);
+    }
+    struct pending_file *pf = &p->files[p->nfiles++];
+    pf->first = p->n;
+    pf->n = n;
+    pf->mark = *m;
+    pf->path = xstrdup(m->path);
+    pf->mark.path = pf->path;
+    for (size_t i = 0; i < n; i++)
+        op_copy(&p->ops[p->n++], &ops[i]);
+    if (p->n >= batch || p->nfiles >= PENDING_MAX_FILES)
+        return pending_commit(s, p, st, errbuf);
+    return 0;
+}
+
 struct reader {
     struct store *s;
+    struct pending *pend; /* NULL: commit each file alone */
     const struct importer_opts *o;
     struct importer_stats *st;
     struct progress *pg;
@@ -432,7 +514,17 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t seen, int comp
     };
     r->st->ops += n;
     r->pg->ops += n;
-    int rc = store_insert(r->s, ops, ok, &m, &r->st->res, errbuf);
+    size_t batch = r->o->batch_ops ? r->o->batch_ops : IMPORTER_BATCH_OPS;
+    int rc;
+    if (complete && r->pend) {
+        rc = pending_add(r->s, r->pend, ops, ok, &m, batch, r->st, errbuf);
+    } else {
+        /* A file big enough to fill batches on its own: what waits goes
+         * first, then this batch. */
+        rc = r->pend ? pending_commit(r->s, r->pend, r->st, errbuf) : 0;
+        if (rc == 0)
+            rc = store_insert(r->s, ops, ok, &m, &r->st->res, errbuf);
+    }
     transcript_clear_ops(r->t);
     return rc;
 }
@@ -567,9 +659,9 @@ static int looks_like_jsonl(const char *head, size_t n)
 
 /* Import one planned file. Returns 0, a file error (reported, counted) or
  * a store error. */
-static int import_planned(struct store *s, struct fent *f, const struct importer_opts *o,
-                          struct importer_stats *st, struct progress *pg, int64_t now_ms,
-                          char *errbuf)
+static int import_planned(struct store *s, struct pending *pend, struct fent *f,
+                          const struct importer_opts *o, struct importer_stats *st,
+                          struct progress *pg, int64_t now_ms, char *errbuf)
 {
     char head[IMPORTER_SNIFF];
     int rc = 0;
@@ -633,6 +725,7 @@ static int import_planned(struct store *s, struct fent *f, const struct importer
 
     struct reader r = {
         .s = s,
+        .pend = pend,
         .o = o,
         .st = st,
         .pg = pg,
@@ -666,7 +759,7 @@ int importer_file(struct store *s, const char *path, const struct importer_opts 
     if (rc == 0 && f.plan == PLAN_SKIP)
         st->files_unchanged++;
     else if (rc == 0)
-        rc = import_planned(s, &f, o, st, &pg, now, errbuf);
+        rc = import_planned(s, NULL, &f, o, st, &pg, now, errbuf);
     free(f.key);
     return rc;
 }
@@ -676,6 +769,7 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
 {
     struct flist l = {0};
     struct progress pg = {0};
+    struct pending pend = {0};
     char **roots = NULL;
     size_t nroots = 0;
     int rc = 0, missing = 0;
@@ -737,7 +831,7 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
             rc = tp_fail(errbuf, TP_EAGAIN, "import cancelled");
             goto cleanup;
         }
-        int frc = import_planned(s, f, o, st, &pg, now, eb);
+        int frc = import_planned(s, &pend, f, o, st, &pg, now, eb);
         pg.files_done++;
         progress_draw(&pg, 0);
         if (frc == TP_EDB || frc == TP_EBUSY || frc == TP_EAGAIN) {
@@ -745,10 +839,15 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
             goto cleanup;
         }
     }
+    if ((rc = pending_commit(s, &pend, st, eb)) != 0) {
+        rc = tp_fail(errbuf, rc, "%s", eb);
+        goto cleanup;
+    }
     if (missing)
         rc = TP_ENOTFOUND;
 
 cleanup:
+    pending_free(&pend);
     progress_end(&pg);
     flist_free(&l);
     importer_free_roots(roots, nroots);

@@ -74,7 +74,7 @@ static void lead(struct commitq *q, struct store *s)
         groups[g].n = j->n;
     }
     char err[TP_ERR_MAX] = "";
-    int rc = store_insert_groups(s, groups, njobs, NULL, err);
+    int rc = store_insert_groups(s, groups, njobs, err);
 
     pthread_mutex_lock(&q->lock);
     g = 0;

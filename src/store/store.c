@@ -1217,7 +1217,7 @@ static void sort_order(struct order *v, size_t n)
 }
 
 int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
-                        const struct store_mark *mark, char *errbuf)
+                        char *errbuf)
 {
     int rc;
     size_t n = 0;
@@ -1261,8 +1261,9 @@ int store_insert_groups(struct store *s, struct store_group *groups, size_t ngro
     batch_index_free(&bi);
     if (rc == 0)
         rc = rollup_flush(s->rw, d, errbuf);
-    if (rc == 0 && mark)
-        rc = put_mark(s, mark, errbuf);
+    for (size_t g = 0; g < ngroups && rc == 0; g++)
+        if (groups[g].mark)
+            rc = put_mark(s, groups[g].mark, errbuf);
     rollup_deltas_free(d);
     if (rc == 0 && exec(s, "COMMIT") != 0)
         rc = db_fail(s, errbuf, "committing");
@@ -1278,8 +1279,8 @@ int store_insert_groups(struct store *s, struct store_group *groups, size_t ngro
 int store_insert(struct store *s, struct op *ops, size_t n, const struct store_mark *mark,
                  struct store_result *res, char *errbuf)
 {
-    struct store_group g = {ops, n, {0, 0, 0}};
-    int rc = store_insert_groups(s, &g, 1, mark, errbuf);
+    struct store_group g = {ops, n, mark, {0, 0, 0}};
+    int rc = store_insert_groups(s, &g, 1, errbuf);
     if (rc == 0 && res) {
         res->inserted += g.res.inserted;
         res->merged += g.res.merged;

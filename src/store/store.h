@@ -80,15 +80,17 @@ int store_insert(struct store *s, struct op *ops, size_t n, const struct store_m
                  struct store_result *res, char *errbuf);
 
 /* Several batches in one transaction (group commit: the server stores
- * the operations of concurrent requests together). Each group's counts go
- * to its own res (zeroed first). On error nothing is stored. */
+ * the operations of concurrent requests together, the importer many small
+ * files). Each group's counts go to its own res (zeroed first) and its
+ * mark is written with the batch. On error nothing is stored. */
 struct store_group {
     struct op *ops;
     size_t n;
+    const struct store_mark *mark; /* written with the batch (NULL: none) */
     struct store_result res;
 };
 int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
-                        const struct store_mark *mark, char *errbuf);
+                        char *errbuf);
 
 /* Read the mark of a path (0 and *found = 0 when there is none). */
 int store_mark_get(struct store *s, const char *path, struct store_mark *out, int *found);

@@ -323,7 +323,7 @@ test('every write path at once: hooks, POST, OTLP, track and import', { timeout:
 // see that write, however many other clients ask the same question at the
 // same moment.
 test('a query sent after an acknowledged write sees it (read-your-writes under load)', { timeout: 5 * 60 * 1000 }, async () => {
-  const writes = scale('RELIABILITY_RYW_WRITES', 300, 2000);
+  const writes = scale('RELIABILITY_RYW_WRITES', 1000, 3000);
   const srv = await startServer();
   try {
     const Q = '/api/performance/stats?window=all';

@@ -13,14 +13,15 @@
 //
 // The importer: K times, `toolprof import` runs over a folder of
 // transcripts (new ones each round, plus whatever the killed rounds left)
-// and gets SIGKILL at a random moment; every operation that an export
-// showed just before the kill must still be there after it, and a last
-// import run completes everything, each call stored exactly once.
+// and is frozen (SIGSTOP) at a random moment, exported, then SIGKILLed;
+// every operation the export showed must still be there after the kill,
+// and a last import run completes everything, each call stored exactly
+// once.
 //
 // K is RELIABILITY_KILLS: 4 in make test, 20 in make stress.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -53,7 +54,7 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
     const nextId = idMaker(700 + k);
     const ids = [];
     const lines = [];
-    for (let i = 0; i < 400 * KILLS; i++) {
+    for (let i = 0; i < 250 * KILLS; i++) {
       const p = hookPayload(i, nextId);
       ids.push(p.id);
       lines.push(JSON.stringify(p.payload));
@@ -197,8 +198,10 @@ test(`importer: ${KILLS} SIGKILLs during bulk import lose no committed batch`, {
       }
       let proc;
       const imp = run(BIN, ['--data-dir', dataDir, 'import', '--quiet', path.join(dir, 'projects')], { onSpawn: (p) => { proc = p; } });
-      await sleep(rand(100, 900));
-      // What is visible now was committed: it must survive the kill.
+      await sleep(rand(50, 500));
+      // Frozen at a random moment: what an export shows now was committed,
+      // and must survive the SIGKILL that follows.
+      proc.kill('SIGSTOP');
       const before = exportOps(dataDir).map((o) => o.tool_use_id);
       proc.kill('SIGKILL');
       const r = await imp;
