@@ -44,16 +44,16 @@
 #define TP_CRITICAL_MS 5000.0
 
 /* The server. */
-#define TP_HTTP_THREADS 4              /* request threads (writes wait in a group commit) */
+#define TP_HTTP_THREADS 4 /* request threads (writes wait in a group commit) */
 #define TP_HTTP_MAX_CONNS 256
 #define TP_HTTP_MAX_CONNS_PER_IP 64
-#define TP_HTTP_IDLE_TIMEOUT_S 15      /* an idle keep-alive connection */
-#define TP_HTTP_HEADER_TIMEOUT_S 10    /* to send the request line and headers */
-#define TP_HTTP_REQUEST_TIMEOUT_S 120  /* to send a whole request */
-#define TP_HTTP_DRAIN_MS 10000         /* graceful shutdown: in-flight requests */
-#define TP_SPOOL_DRAIN_MS 250          /* how often the server drains the hook spool */
+#define TP_HTTP_IDLE_TIMEOUT_S 15     /* an idle keep-alive connection */
+#define TP_HTTP_HEADER_TIMEOUT_S 10   /* to send the request line and headers */
+#define TP_HTTP_REQUEST_TIMEOUT_S 120 /* to send a whole request */
+#define TP_HTTP_DRAIN_MS 10000        /* graceful shutdown: in-flight requests */
+#define TP_SPOOL_DRAIN_MS 250         /* how often the server drains the hook spool */
 #define TP_RETENTION_EVERY_MS (6LL * 3600 * 1000)
-#define TP_MAX_METRIC_TOOLS 50         /* distinct tool labels on /metrics */
+#define TP_MAX_METRIC_TOOLS 50 /* distinct tool labels on /metrics */
 
 /* Error messages written into caller buffers. */
 #define TP_ERR_MAX 256

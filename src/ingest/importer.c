@@ -361,7 +361,7 @@ struct pending {
         size_t first, n;
         struct store_mark mark;
         char *path; /* owned: mark.path points here */
-    } *files;
+    } * files;
     size_t nfiles, afiles;
 };
 

@@ -1216,8 +1216,7 @@ static void sort_order(struct order *v, size_t n)
     free(tmp);
 }
 
-int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
-                        char *errbuf)
+int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf)
 {
     int rc;
     size_t n = 0;

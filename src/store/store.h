@@ -89,8 +89,7 @@ struct store_group {
     const struct store_mark *mark; /* written with the batch (NULL: none) */
     struct store_result res;
 };
-int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
-                        char *errbuf);
+int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf);
 
 /* Read the mark of a path (0 and *found = 0 when there is none). */
 int store_mark_get(struct store *s, const char *path, struct store_mark *out, int *found);

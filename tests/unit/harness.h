@@ -24,7 +24,10 @@ struct test_case {
 
 static int test_failed_;
 
-#define TEST_CASE(f) {#f, f}
+#define TEST_CASE(f)                                                                               \
+    {                                                                                              \
+#f, f                                                                                      \
+    }
 
 #define FAIL_(...)                                                                                 \
     do {                                                                                           \
