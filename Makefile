@@ -108,9 +108,7 @@ test: deps-test
 	tests/run_all.sh
 
 asan:
-	$(MAKE) BUILD=build/asan OPT=-O1 \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" unit
-	TOOLPROF_BIN=build/asan/toolprof tests/run_integration.sh
+	tests/run_asan.sh
 
 integration: all
 	tests/run_integration.sh

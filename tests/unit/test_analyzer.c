@@ -282,7 +282,7 @@ static void test_repeated_reads(void)
      * two reads only. */
     for (int i = 0; i < 3; i++) {
         struct op *o = add(&f, "Read", "/src/spread.ts", 10, t + i * 60000 + 1);
-        char sess[8];
+        char sess[16];
         snprintf(sess, sizeof sess, "X%d", i);
         op_sets(&o->session_id, sess);
     }

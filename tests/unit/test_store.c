@@ -271,7 +271,7 @@ static void test_info_span(void)
     int64_t h0 = (NOW - 30 * HOUR) / HOUR * HOUR, h1 = (NOW - 2 * HOUR) / HOUR * HOUR;
     int64_t min_ts = INT64_MAX, max_ts = 0;
     for (int i = 0; i < 40; i++) {
-        char id[16];
+        char id[24];
         snprintf(id, sizeof id, "span-%d", i);
         int64_t ts = (i < 20 ? h0 : h1) + (int64_t)((i * 7919) % 3600) * 1000 + i;
         mk(&ops[i], "Edit", "/x", 10, ts, id, "S", NULL, OP_SRC_HOOK);
