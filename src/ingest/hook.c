@@ -36,6 +36,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fsutil.h"
 #include "core/jsonin.h"
 #include "core/limits.h"
 #include "core/tptime.h"
@@ -128,30 +129,6 @@ int hook_payload_to_op(const cJSON *payload, int64_t end_ms, struct op *out, cha
 
 /* ---- small file helpers ------------------------------------------------- */
 
-static int hook_path(char *out, size_t n, const char *dir, const char *name)
-{
-    int w = snprintf(out, n, "%s/%s", dir, name);
-    return w > 0 && (size_t)w < n ? 0 : -1;
-}
-
-/* mkdir -p, private: the data holds commands and paths. */
-static void hook_mkdirs(const char *dir)
-{
-    char p[PATH_MAX];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof p)
-        return;
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] == '/' || p[i] == '\0') {
-            char c = p[i];
-            p[i] = '\0';
-            mkdir(p, 0700);
-            p[i] = c;
-        }
-    }
-}
-
 /* Append "timestamp reason" to the error log. Never fails loudly: when
  * even this cannot be written, there is nowhere left to say so. */
 static void hook_log(const char *dir, const char *what, const char *reason)
@@ -161,14 +138,14 @@ static void hook_log(const char *dir, const char *what, const char *reason)
     struct buf line;
     int fd;
 
-    if (!dir || hook_path(path, sizeof path, dir, HOOK_ERRLOG) != 0)
+    if (!dir || fs_join(path, sizeof path, dir, HOOK_ERRLOG) != 0)
         return;
     if (stat(path, &st) == 0 && st.st_size >= HOOK_ERRLOG_MAX_BYTES &&
-        hook_path(old, sizeof old, dir, HOOK_ERRLOG ".1") == 0)
+        fs_join(old, sizeof old, dir, HOOK_ERRLOG ".1") == 0)
         rename(path, old);
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 && errno == ENOENT) {
-        hook_mkdirs(dir);
+        fs_mkdirs(dir, 0700, NULL);
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     }
     if (fd < 0)
@@ -451,28 +428,13 @@ static int hook_read_file(const char *path, struct buf *b, int64_t *mtime_ms, ch
         return tp_fail(errbuf, TP_ETOOBIG, "%s: over %d bytes", path, TP_MAX_SEED_FILE);
     }
     *mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    /* The file may grow while we read: the cap stops at the size checked. */
     buf_init(b, (size_t)st.st_size + 2);
-    for (;;) {
-        /* The file may grow while we read: stop at the size we checked. */
-        size_t want = b->cap - b->len - 1;
-        if (want > 65536)
-            want = 65536;
-        char *dst = want ? buf_reserve(b, want) : NULL;
-        ssize_t r = dst ? read(fd, dst, want) : 0;
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            buf_free(b);
-            return tp_fail(errbuf, TP_EIO, "%s: %s", path, strerror(e));
-        }
-        if (r == 0)
-            break;
-        buf_commit(b, (size_t)r);
-    }
+    int rc = fs_read_all(fd, b, path, errbuf);
     close(fd);
-    return 0;
+    if (rc)
+        buf_free(b);
+    return rc;
 }
 
 int hook_import_log(struct store *s, const char *path, FILE *report, struct store_result *res,

@@ -31,6 +31,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fsutil.h"
 #include "core/jsonin.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
@@ -288,23 +289,6 @@ static void settings_detect_indent(const char *text, size_t n, char *unit, size_
 
 /* ---- files --------------------------------------------------------------- */
 
-static void settings_mkdirs(const char *dir)
-{
-    char p[PATH_MAX];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof p)
-        return;
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] == '/' || p[i] == '\0') {
-            char c = p[i];
-            p[i] = '\0';
-            mkdir(p, 0700);
-            p[i] = c;
-        }
-    }
-}
-
 /* Directory part of path ("." when none), into out. */
 static void settings_dirname(const char *path, char *out, size_t n)
 {
@@ -414,27 +398,11 @@ static int settings_read(const char *path, struct buf *b, int *exists, mode_t *m
     }
     *exists = 1;
     *mode = st.st_mode & 07777;
-    for (;;) {
-        /* Up to the cap; a file that grew past it since fstat is cut
-         * there, and then fails to parse rather than being half-read. */
-        size_t want = b->cap - b->len - 1;
-        if (want > 65536)
-            want = 65536;
-        char *dst = want ? buf_reserve(b, want) : NULL;
-        ssize_t r = dst ? read(fd, dst, want) : 0;
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            return tp_fail(errbuf, TP_EIO, "%s: %s", path, strerror(e));
-        }
-        if (r == 0)
-            break;
-        buf_commit(b, (size_t)r);
-    }
+    /* Up to the cap; a file that grew past it since fstat is cut there,
+     * and then fails to parse rather than being half-read. */
+    int rc = fs_read_all(fd, b, path, errbuf);
     close(fd);
-    return 0;
+    return rc;
 }
 
 int settings_install(const char *settings_path, const char *command, int uninstall, FILE *report,
@@ -503,7 +471,7 @@ int settings_install(const char *settings_path, const char *command, int uninsta
     }
     settings_dirname(path, dir, sizeof dir);
     if (!exists)
-        settings_mkdirs(dir);
+        fs_mkdirs(dir, 0700, NULL);
     if (exists && (rc = settings_backup(path, in.data ? in.data : "", in.len, mode, bak, sizeof bak,
                                         errbuf)) != 0)
         goto cleanup;

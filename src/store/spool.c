@@ -41,6 +41,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fsutil.h"
 #include "core/jsonin.h"
 #include "core/jsonw.h"
 #include "core/limits.h"
@@ -57,30 +58,6 @@
           TP_MAX_TOOL) +                                                                           \
      4096)
 
-static int spool_path(char *out, size_t n, const char *dir, const char *name)
-{
-    int w = snprintf(out, n, "%s/%s", dir, name);
-    return w > 0 && (size_t)w < n ? 0 : -1;
-}
-
-/* mkdir -p with private permissions: the spool holds commands and paths. */
-static void spool_mkdirs(const char *dir)
-{
-    char p[PATH_MAX];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof p)
-        return;
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] == '/' || p[i] == '\0') {
-            char c = p[i];
-            p[i] = '\0';
-            mkdir(p, 0700);
-            p[i] = c;
-        }
-    }
-}
-
 static int spool_flock(int fd, int op)
 {
     int rc;
@@ -93,11 +70,11 @@ static int spool_flock(int fd, int op)
 static int spool_open_lock(const char *dir, char *errbuf)
 {
     char path[PATH_MAX];
-    if (spool_path(path, sizeof path, dir, SPOOL_LOCK) != 0)
+    if (fs_join(path, sizeof path, dir, SPOOL_LOCK) != 0)
         return tp_fail(errbuf, TP_EIO, "data directory path too long");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 && errno == ENOENT) {
-        spool_mkdirs(dir);
+        fs_mkdirs(dir, 0700, NULL);
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     }
     if (fd < 0)
@@ -120,7 +97,7 @@ int spool_append(const char *data_dir, const struct op *op, char *errbuf)
                      SPOOL_LINE_MAX);
         goto cleanup;
     }
-    if (spool_path(path, sizeof path, data_dir, SPOOL_FILE) != 0) {
+    if (fs_join(path, sizeof path, data_dir, SPOOL_FILE) != 0) {
         rc = tp_fail(errbuf, TP_EIO, "data directory path too long");
         goto cleanup;
     }
@@ -166,7 +143,7 @@ long long spool_pending(const char *data_dir)
 {
     char path[PATH_MAX];
     struct stat st;
-    if (spool_path(path, sizeof path, data_dir, SPOOL_FILE) != 0 || stat(path, &st) != 0)
+    if (fs_join(path, sizeof path, data_dir, SPOOL_FILE) != 0 || stat(path, &st) != 0)
         return 0;
     return (long long)st.st_size;
 }
@@ -241,7 +218,7 @@ static int spool_collect(const char *dir, struct spool_claim **out, size_t *nout
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
             if (!spool_is_draining_name(de->d_name) ||
-                spool_path(path, sizeof path, dir, de->d_name) != 0)
+                fs_join(path, sizeof path, dir, de->d_name) != 0)
                 continue;
             if (n == cap) {
                 cap = cap ? 2 * cap : 8;
@@ -252,7 +229,7 @@ static int spool_collect(const char *dir, struct spool_claim **out, size_t *nout
         closedir(d);
     }
 
-    if (spool_path(path, sizeof path, dir, SPOOL_FILE) == 0 &&
+    if (fs_join(path, sizeof path, dir, SPOOL_FILE) == 0 &&
         (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
         if (fstat(fd, &st) == 0 && st.st_size > 0 && spool_flock(fd, LOCK_EX | LOCK_NB) == 0) {
             /* A name nobody else uses: our pid, plus a counter in case a

@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/kmap.h"
 #include "core/limits.h"
@@ -292,32 +293,6 @@ char *store_default_dir(const char *dir)
     return p;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *path, char *errbuf)
-{
-    char *p = xstrdup(path);
-    for (char *q = p + 1;; q++) {
-        if (*q == '/' || *q == '\0') {
-            char c = *q;
-            *q = '\0';
-            if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-                int e = errno;
-                tp_fail(errbuf, TP_EIO, "cannot create directory %s: %s", p, strerror(e));
-                free(p);
-                return TP_EIO;
-            }
-            *q = c;
-            if (!c)
-                break;
-        }
-    }
-    free(p);
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return tp_fail(errbuf, TP_EIO, "%s is not a directory", path);
-    return 0;
-}
-
 static int migrate(struct store *s, char *errbuf)
 {
     sqlite3_stmt *q;
@@ -373,7 +348,8 @@ int store_open(const char *data_dir, int flags, struct store **out, char *errbuf
     s->readonly = (flags & STORE_READONLY) != 0;
     kmap_init(&s->text_ids);
 
-    if (!(flags & (STORE_NOCREATE | STORE_READONLY)) && (rc = make_dirs(data_dir, errbuf)) != 0)
+    if (!(flags & (STORE_NOCREATE | STORE_READONLY)) &&
+        (rc = fs_mkdirs(data_dir, 0700, errbuf)) != 0)
         goto fail;
     int oflags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (!(flags & (STORE_NOCREATE | STORE_READONLY)))
