@@ -701,8 +701,11 @@
         const ul = el('ul', 'tp-evidence');
         for (const e of ev.slice(0, 3)) {
           const li = el('li');
-          li.appendChild(el('span', 'fw-semibold', (e.tool || '?') + ' '));
-          const t = el('span', 'font-monospace', e.target || '');
+          // Recorded text sits inline here: tp-iso keeps a bidi override
+          // in it from reordering the words around it.
+          li.appendChild(el('span', 'fw-semibold tp-iso', e.tool || '?'));
+          li.appendChild(document.createTextNode(' '));
+          const t = el('span', 'font-monospace tp-iso', e.target || '');
           if (e.target) li.setAttribute('title', String(e.target));
           li.appendChild(t);
           const bits = [];

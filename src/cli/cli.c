@@ -24,17 +24,31 @@ int cli_error(const char *cmd, int code, const char *fmt, ...)
     return code;
 }
 
-struct store *cli_open_store(const char *data_dir)
+struct store *cli_open_store(const char *data_dir, int write)
 {
     char err[TP_ERR_MAX];
     char *dir = store_default_dir(data_dir);
     struct store *s;
-    if (store_open(dir, 0, &s, err) != 0) {
-        fprintf(stderr, "toolprof: %s\n", err);
+    int rc = store_open(dir, 0, &s, err);
+    if (rc == TP_EROFS && !write) {
+        rc = store_open(dir, STORE_READONLY, &s, err);
+        if (rc == 0 && spool_pending(dir) > 0)
+            fprintf(stderr,
+                    "toolprof: note: %s is read-only; calls the hook spooled there are "
+                    "not counted\n",
+                    dir);
         free(dir);
-        return NULL;
+        if (rc != 0) {
+            fprintf(stderr, "toolprof: %s\n", err);
+            return NULL;
+        }
+        return s;
     }
     free(dir);
+    if (rc != 0) {
+        fprintf(stderr, "toolprof: %s\n", err);
+        return NULL;
+    }
     /* Calls the hook spooled since the last command become visible now. */
     if (spool_pending(store_dir(s)) > 0 && spool_drain(s, NULL, NULL, 0, err) != 0)
         fprintf(stderr, "toolprof: warning: could not drain the hook spool: %s\n", err);

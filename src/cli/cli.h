@@ -43,9 +43,10 @@ int cmd_serve(int argc, char **argv, const char *data_dir);
 
 /* Shared by the commands (cli.c). */
 
-/* Open the store of data_dir (drains the hook spool first). Prints the
- * error and returns NULL on failure. */
-struct store *cli_open_store(const char *data_dir);
+/* Open the store of data_dir and drain the hook spool into it. A command
+ * that only reads (write 0) still works on a read-only data directory,
+ * without the spooled calls. Prints the error and returns NULL on failure. */
+struct store *cli_open_store(const char *data_dir, int write);
 /* Print a JSON value built by fn to stdout, newline-terminated. Returns
  * CLI_OK, or CLI_FAIL if it exceeded the output cap. */
 struct jsonw;

@@ -75,7 +75,7 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
 {
     const char *listen = NULL, *token = NULL, *retention = NULL, *dir = NULL;
     int no_watch = 0, verbose = 0, help;
-    long long threads = 0;
+    long long threads = -1; /* not given: the default */
     char err[TP_ERR_MAX];
     const struct opt opts[] = {
         {"listen", OPT_STR, &listen, "HOST:PORT", "address to serve on (default 127.0.0.1:5000)"},
@@ -107,10 +107,10 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
             return cli_error("serve", CLI_USAGE, "--retention: expected <n>d or <n>h, e.g. 90d");
         retention_ms = n * unit;
     }
-    if (threads < 0 || threads > 64)
-        return cli_error("serve", CLI_USAGE, "--threads must be 1 to 64");
-    struct server_opts o = {dir ? dir : data_dir, listen,       token,  !no_watch,
-                            (int)threads,         retention_ms, verbose};
+    if (threads != -1 && (threads < 1 || threads > 64))
+        return cli_error("serve", CLI_USAGE, "--threads must be 1 to 64, got %lld", threads);
+    struct server_opts o = {dir ? dir : data_dir,           listen,       token,  !no_watch,
+                            threads < 0 ? 0 : (int)threads, retention_ms, verbose};
     if (server_run(&o, err) != 0)
         return cli_error("serve", CLI_FAIL, "%s", err);
     return CLI_OK;

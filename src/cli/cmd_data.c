@@ -1,6 +1,7 @@
 /*
  * cmd_data.c - data in and out: track, import, export, demo, prune.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ int cmd_track(int argc, char **argv, const char *data_dir)
     const char *tool = NULL, *target = NULL, *ts = NULL, *session = NULL, *project = NULL;
     const char *meta = NULL, *id = NULL, *error = NULL, *dir = NULL;
     double duration = NAN;
-    long long size = -1;
+    long long size = LLONG_MIN; /* not given */
     int optimized = 0, failed = 0, json = 0, status;
     const struct opt opts[] = {
         {"tool", OPT_STR, &tool, "NAME", "tool name (required): Read, Bash, mcp__x__y, ..."},
@@ -81,6 +82,8 @@ int cmd_track(int argc, char **argv, const char *data_dir)
         return cli_error("track", CLI_USAGE, "--tool is required");
     if (isnan(duration))
         return cli_error("track", CLI_USAGE, "--duration-ms is required");
+    if (size != LLONG_MIN && size < 0)
+        return cli_error("track", CLI_USAGE, "--size-bytes must be 0 or more, got %lld", size);
     struct op op;
     op_init(&op);
     int64_t now = tpt_now_ms();
@@ -95,7 +98,7 @@ int cmd_track(int argc, char **argv, const char *data_dir)
     op.duration_is_int = duration == floor(duration);
     op.optimized = optimized;
     op.success = !failed;
-    op.size_bytes = size;
+    op.size_bytes = size == LLONG_MIN ? -1 : size;
     op.ts_ms = now;
     op.source = OP_SRC_CLI;
     char err[TP_ERR_MAX];
@@ -108,7 +111,7 @@ int cmd_track(int argc, char **argv, const char *data_dir)
         op_clear(&op);
         return cli_error("track", CLI_USAGE, "%s", err);
     }
-    struct store *s = cli_open_store(dir ? dir : data_dir);
+    struct store *s = cli_open_store(dir ? dir : data_dir, 1);
     if (!s) {
         op_clear(&op);
         return CLI_FAIL;
@@ -173,7 +176,7 @@ int cmd_import(int argc, char **argv, const char *data_dir)
         free(pos);
         return status;
     }
-    struct store *s = cli_open_store(dir ? dir : data_dir);
+    struct store *s = cli_open_store(dir ? dir : data_dir, 1);
     if (!s) {
         free(pos);
         return CLI_FAIL;
@@ -262,7 +265,7 @@ int cmd_export(int argc, char **argv, const char *data_dir)
         return cli_error("export", CLI_USAGE, "--since: expected an ISO-8601 time");
     if (until && tpt_parse_iso(until, TPT_NAIVE_LOCAL, &win.until) != 0)
         return cli_error("export", CLI_USAGE, "--until: expected an ISO-8601 time");
-    struct store *s = cli_open_store(dir ? dir : data_dir);
+    struct store *s = cli_open_store(dir ? dir : data_dir, 0);
     if (!s)
         return CLI_FAIL;
     size_t count = 0;
@@ -304,7 +307,7 @@ int cmd_demo(int argc, char **argv, const char *data_dir)
         return cli_error("demo", CLI_USAGE, "--end: expected an ISO-8601 time, got '%s'", end);
     if (end_ms > tpt_now_ms())
         return cli_error("demo", CLI_USAGE, "--end: the history cannot end in the future");
-    struct store *s = cli_open_store(dir ? dir : data_dir);
+    struct store *s = cli_open_store(dir ? dir : data_dir, 1);
     if (!s)
         return CLI_FAIL;
     struct demo_opts o = {.ops = (size_t)ops,
@@ -348,7 +351,7 @@ int cmd_prune(int argc, char **argv, const char *data_dir)
                                            : 0;
     if (n < 1 || !unit)
         return cli_error("prune", CLI_USAGE, "--older-than: expected <n>d or <n>h, e.g. 30d");
-    struct store *s = cli_open_store(dir ? dir : data_dir);
+    struct store *s = cli_open_store(dir ? dir : data_dir, 1);
     if (!s)
         return CLI_FAIL;
     size_t deleted = 0;

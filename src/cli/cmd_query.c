@@ -63,7 +63,7 @@ static int query_setup(const char *cmd, const char *usage, const char *desc, con
     eq->tool = q->tool;
     eq->project = q->project;
     eq->session = q->session;
-    *s = cli_open_store(q->data_dir ? q->data_dir : data_dir);
+    *s = cli_open_store(q->data_dir ? q->data_dir : data_dir, 0);
     if (!*s) {
         *status = CLI_FAIL;
         return -1;

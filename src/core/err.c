@@ -21,6 +21,8 @@ const char *tp_strerror(int code)
     case TP_EEXIST: return "already exists";
     case TP_EAGAIN: return "incomplete input";
     case TP_EUNSUPP: return "unsupported";
+    case TP_EROFS: return "read-only data directory";
+    case TP_ENOSPC: return "disk full";
     }
     return "unknown error";
 }

@@ -26,6 +26,8 @@ enum tp_err {
     TP_EEXIST = -8,   /* already stored (duplicate) */
     TP_EAGAIN = -9,   /* incomplete input: try again later */
     TP_EUNSUPP = -10, /* a format or feature we do not handle */
+    TP_EROFS = -11,   /* the data directory cannot be written */
+    TP_ENOSPC = -12,  /* the disk is full */
 };
 
 /* A short static description of a code ("invalid input", ...). */

@@ -126,6 +126,12 @@ static int prescan(char *s, size_t n, int mode, int max_depth, int *open, struct
                     if (v == 0 && (mode & JIN_REPAIR) == 0)
                         return tp_fail(errbuf, TP_EPARSE,
                                        "escaped NUL (\\u0000) in a string at byte %zu", i);
+                    if (v == 0) {
+                        /* cJSON would end the string there: repair it. */
+                        memcpy(s + i + 2, "fffd", 4);
+                        i += 5;
+                        continue;
+                    }
                     int paired = v >= 0xD800 && v <= 0xDBFF && i + 11 < n && s[i + 6] == '\\' &&
                                  s[i + 7] == 'u' && hex4(s + i + 8, &w) && w >= 0xDC00 &&
                                  w <= 0xDFFF;

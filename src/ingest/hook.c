@@ -29,6 +29,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -129,17 +130,17 @@ int hook_payload_to_op(const cJSON *payload, int64_t end_ms, struct op *out, cha
 
 /* ---- small file helpers ------------------------------------------------- */
 
-/* Append "timestamp reason" to the error log. Never fails loudly: when
- * even this cannot be written, there is nowhere left to say so. */
-static void hook_log(const char *dir, const char *what, const char *reason)
+/* Append "timestamp reason" to the error log; -1 when it cannot be
+ * written (full disk, read-only directory). */
+static int hook_log(const char *dir, const char *what, const char *reason)
 {
     char path[PATH_MAX], old[PATH_MAX], ts[32];
     struct stat st;
     struct buf line;
-    int fd;
+    int fd, rc = 0;
 
     if (!dir || fs_join(path, sizeof path, dir, HOOK_ERRLOG) != 0)
-        return;
+        return -1;
     if (stat(path, &st) == 0 && st.st_size >= HOOK_ERRLOG_MAX_BYTES &&
         fs_join(old, sizeof old, dir, HOOK_ERRLOG ".1") == 0)
         rename(path, old);
@@ -149,7 +150,7 @@ static void hook_log(const char *dir, const char *what, const char *reason)
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     }
     if (fd < 0)
-        return;
+        return -1;
     tpt_format_utc(tpt_now_ms(), ts);
     buf_init(&line, 2 * TP_ERR_MAX + 512);
     buf_printf(&line, "%s %s: %s", ts, what, reason);
@@ -158,11 +159,12 @@ static void hook_log(const char *dir, const char *what, const char *reason)
         if ((unsigned char)line.data[i] < 0x20)
             line.data[i] = ' ';
     buf_addc(&line, '\n');
-    if (line.data && write(fd, line.data, line.len) < 0) {
-        /* Nothing to do: see above. */
-    }
+    if (!line.data || write(fd, line.data, line.len) != (ssize_t)line.len)
+        rc = -1;
     buf_free(&line);
-    close(fd);
+    if (close(fd) != 0)
+        rc = -1;
+    return rc;
 }
 
 /* Read fd to its end within HOOK_READ_TIMEOUT_MS. Bytes past the buffer's
@@ -278,6 +280,18 @@ int hook_run(const char *data_dir, int fd_in)
         goto fail;
     if (op.tool_use_id)
         snprintf(what, sizeof what, "%s", op.tool_use_id);
+    /* A duration that is there but unusable (a string, negative, over a
+     * day) still stores the call; say why its duration is unknown. */
+    const cJSON *dj = jin_get(payload, "duration_ms");
+    if (dj && !cJSON_IsNull(dj) && isnan(op.duration_ms)) {
+        char *txt = cJSON_PrintUnformatted(dj);
+        char msg[TP_ERR_MAX];
+        snprintf(msg, sizeof msg,
+                 "duration_ms %.60s is not a duration in 0..%.0f ms; stored as unknown",
+                 txt ? txt : "?", TP_MAX_DURATION_MS);
+        hook_log(data_dir, what, msg);
+        cJSON_free(txt);
+    }
     if ((rc = op_normalize(&op, now, err)) != 0)
         goto fail;
     if (!op.tool_use_id)
@@ -289,7 +303,12 @@ int hook_run(const char *data_dir, int fd_in)
     goto cleanup;
 
 fail:
-    hook_log(data_dir, what, err[0] ? err : tp_strerror(rc));
+    /* When not even the log can be written (a full disk, a read-only
+     * directory), stderr is the last place left. The exit code stays 0:
+     * Claude Code shows stderr of a zero exit only in its verbose view. */
+    if (hook_log(data_dir, what, err[0] ? err : tp_strerror(rc)) != 0)
+        fprintf(stderr, "toolprof hook: %s: %s (and %s/%s cannot be written)\n", what,
+                err[0] ? err : tp_strerror(rc), data_dir, HOOK_ERRLOG);
 cleanup:
     op_clear(&op);
     cJSON_Delete(payload);

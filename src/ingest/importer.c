@@ -442,7 +442,8 @@ struct reader {
     struct transcript *t;
     int64_t now_ms;
     int fd;
-    int64_t line0; /* line number of the first line read, 0 until needed */
+    int64_t line0;           /* line number of the first line read, 0 until needed */
+    int64_t lc_off, lc_line; /* the last offset reader_line_at() counted to */
 };
 
 static void report(const struct importer_opts *o, const char *fmt, ...)
@@ -459,18 +460,20 @@ static void report(const struct importer_opts *o, const char *fmt, ...)
     fputc('\n', o->report);
 }
 
-/* Line number (1-based) of the line starting at f->start: only computed
- * when a resumed read has something to report, by counting newlines in
- * the part of the file that was skipped. */
-static int64_t reader_line0(struct reader *r)
+/* Line number (1-based) of the line starting at byte offset off, by
+ * counting newlines before it: only done when there is something to
+ * report, which is rare. Counting resumes from the last answer, so the
+ * reports of one file cost one pass over it. */
+static int64_t reader_line_at(struct reader *r, int64_t off)
 {
-    if (r->line0)
-        return r->line0;
+    if (off < r->lc_off || r->lc_line == 0) {
+        r->lc_off = 0;
+        r->lc_line = 1;
+    }
     char *b = xmalloc(1 << 16);
-    int64_t pos = 0, lines = 1;
-    while (pos < r->f->start) {
-        size_t want =
-            (size_t)(r->f->start - pos) < (1u << 16) ? (size_t)(r->f->start - pos) : (1u << 16);
+    int64_t pos = r->lc_off, lines = r->lc_line;
+    while (pos < off) {
+        size_t want = (size_t)(off - pos) < (1u << 16) ? (size_t)(off - pos) : (1u << 16);
         ssize_t k = pread(r->fd, b, want, pos);
         if (k <= 0)
             break;
@@ -479,8 +482,18 @@ static int64_t reader_line0(struct reader *r)
         pos += k;
     }
     free(b);
-    r->line0 = lines;
+    r->lc_off = pos;
+    r->lc_line = lines;
     return lines;
+}
+
+/* Line number of the line starting at f->start (where a resumed read
+ * began), computed once. */
+static int64_t reader_line0(struct reader *r)
+{
+    if (!r->line0)
+        r->line0 = reader_line_at(r, r->f->start);
+    return r->line0;
 }
 
 /* Normalize the parser's finished calls and store them with a mark. */
@@ -492,8 +505,15 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t seen, int comp
     for (size_t i = 0; i < n; i++) {
         if (op_normalize(&ops[i], r->now_ms, eb) != 0) {
             r->st->rejected++;
-            report(r->o, "%s: call %s: %s", r->f->path,
-                   ops[i].tool_use_id ? ops[i].tool_use_id : "?", eb);
+            /* ops[i] is still the i-th op here: swaps only touch ops
+             * before it. */
+            int64_t off = transcript_op_offset(r->t, i);
+            if (r->o->report && off >= 0)
+                report(r->o, "%s:%lld: call %s: %s", r->f->path, (long long)reader_line_at(r, off),
+                       ops[i].tool_use_id ? ops[i].tool_use_id : "?", eb);
+            else
+                report(r->o, "%s: call %s: %s", r->f->path,
+                       ops[i].tool_use_id ? ops[i].tool_use_id : "?", eb);
             continue;
         }
         if (ok != i) {

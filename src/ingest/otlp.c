@@ -224,7 +224,10 @@ static void otlp_mcp_name(struct op *op, const cJSON *params)
     op_sets(&op->tool, name);
 }
 
-static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op)
+/* One log record: OTLP_REC_OP with *op filled and normalized, _OTHER for
+ * another event, _BAD with the reason in errbuf for a tool_result record
+ * that cannot be stored as it is. */
+static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op, char *errbuf)
 {
     const cJSON *attrs = jin_get(rec, "attributes");
     const char *name, *s;
@@ -250,8 +253,10 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op)
     s = otlp_str(attrs, "tool_name");
     if (!s)
         s = otlp_str(attrs, "name"); /* July 2025 exports */
-    if (!s)
+    if (!s) {
+        tp_fail(errbuf, TP_EINVAL, "tool_result record without a tool_name string");
         return OTLP_REC_BAD;
+    }
     op_sets(&op->tool, s);
     op->source = OP_SRC_OTLP;
 
@@ -277,8 +282,16 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op)
     }
     toolcall_meta_str(op, "subagent_type", jin_str(params, "subagent_type"));
 
-    if (otlp_num(attrs, "duration_ms", &d) && d >= 0 && d <= TP_MAX_DURATION_MS)
+    /* No duration is an unknown duration; a broken one is a broken
+     * exporter, and the record is refused like the API refuses it. */
+    if (otlp_attr(attrs, "duration_ms")) {
+        if (!otlp_num(attrs, "duration_ms", &d) || d < 0 || d > TP_MAX_DURATION_MS) {
+            tp_fail(errbuf, TP_EINVAL, "duration_ms is not a number of milliseconds in 0..%.0f",
+                    TP_MAX_DURATION_MS);
+            goto bad;
+        }
         op->duration_ms = d;
+    }
     if (otlp_bool(attrs, "success", &b))
         op->success = b;
     s = otlp_str(attrs, "error");
@@ -304,10 +317,9 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op)
 
     cJSON_Delete(input);
     cJSON_Delete(params);
-    if (op_normalize(op, now_ms, err) != 0) {
-        op_clear(op);
-        return OTLP_REC_BAD;
-    }
+    input = params = NULL;
+    if (op_normalize(op, now_ms, errbuf) != 0)
+        goto bad;
     if (!op->tool_use_id) {
         /* Before 2.1.119: the session and its event sequence number name
          * the record, so a batch the exporter retries is stored once. */
@@ -317,6 +329,12 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op)
         op->tool_use_id = op_derive_id(op, pos);
     }
     return OTLP_REC_OP;
+
+bad:
+    cJSON_Delete(input);
+    cJSON_Delete(params);
+    op_clear(op);
+    return OTLP_REC_BAD;
 }
 
 /* ---- the request --------------------------------------------------------- */
@@ -324,32 +342,48 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op)
 struct otlp_out {
     struct op *ops;
     size_t n, cap;
-    size_t ignored;
+    size_t seen; /* records so far, for messages */
+    struct otlp_counts counts;
     int64_t now_ms;
 };
+
+static void otlp_reject(struct otlp_out *o, const char *why)
+{
+    if (o->counts.rejected++ == 0)
+        snprintf(o->counts.first_error, sizeof o->counts.first_error, "log record %zu: %.200s",
+                 o->seen, why);
+}
 
 static void otlp_records(struct otlp_out *o, const cJSON *records)
 {
     const cJSON *rec;
+    char err[TP_ERR_MAX];
     cJSON_ArrayForEach(rec, records)
     {
-        if (!cJSON_IsObject(rec) || o->n >= TP_MAX_BATCH) {
-            o->ignored++;
+        o->seen++;
+        if (!cJSON_IsObject(rec)) {
+            otlp_reject(o, "not an object");
+            continue;
+        }
+        if (o->n >= TP_MAX_BATCH) {
+            snprintf(err, sizeof err, "over %d tool results in one request", TP_MAX_BATCH);
+            otlp_reject(o, err);
             continue;
         }
         if (o->n == o->cap) {
             o->cap = o->cap ? 2 * o->cap : 16;
             o->ops = xreallocarray(o->ops, o->cap, sizeof *o->ops);
         }
-        if (otlp_record(rec, o->now_ms, &o->ops[o->n]) == OTLP_REC_OP)
-            o->n++;
-        else
-            o->ignored++;
+        switch (otlp_record(rec, o->now_ms, &o->ops[o->n], err)) {
+        case OTLP_REC_OP: o->n++; break;
+        case OTLP_REC_OTHER: o->counts.ignored++; break;
+        default: otlp_reject(o, err); break;
+        }
     }
 }
 
 int otlp_logs_parse(const char *body, size_t len, int64_t now_ms, struct op **ops, size_t *nops,
-                    size_t *ignored, char *errbuf)
+                    struct otlp_counts *counts, char *errbuf)
 {
     struct otlp_out o = {.now_ms = now_ms};
     char err[TP_ERR_MAX];
@@ -358,8 +392,8 @@ int otlp_logs_parse(const char *body, size_t len, int64_t now_ms, struct op **op
 
     *ops = NULL;
     *nops = 0;
-    if (ignored)
-        *ignored = 0;
+    if (counts)
+        memset(counts, 0, sizeof *counts);
     root = otlp_parse(body, len, err);
     if (!root)
         return tp_fail(errbuf, TP_EPARSE, "not JSON: %s", err);
@@ -393,7 +427,7 @@ int otlp_logs_parse(const char *body, size_t len, int64_t now_ms, struct op **op
     }
     *ops = o.ops;
     *nops = o.n;
-    if (ignored)
-        *ignored = o.ignored;
+    if (counts)
+        *counts = o.counts;
     return 0;
 }

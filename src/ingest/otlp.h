@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "store/op.h"
 
 /* Inflate a gzip (or zlib) body into a new buffer of at most max_out
@@ -26,15 +27,23 @@
 int otlp_gunzip(const void *in, size_t n, size_t max_out, char **out, size_t *out_len,
                 char *errbuf);
 
+/* The records of a request that gave no op. */
+struct otlp_counts {
+    size_t ignored;               /* other events: not ours */
+    size_t rejected;              /* tool results that cannot be stored */
+    char first_error[TP_ERR_MAX]; /* why the first rejected one was */
+};
+
 /* Parse an ExportLogsServiceRequest in OTLP JSON. On success *ops is a
  * malloc'd array of *nops normalized ops (op_normalize with now_ms
  * accepted each; op_clear each, then free the array; NULL when none), and
- * *ignored (may be NULL) counts the records that gave no op: other events,
- * and tool_result records too broken to use. Returns TP_EPARSE with a
- * message when the body as a whole is not JSON or not a logs request
- * (top level not an object, resourceLogs not an array); then *ops is NULL
- * and *nops 0. */
+ * *counts (may be NULL) tells about the other records. A tool_result with
+ * a broken value (a duration that is not a number of milliseconds, a tool
+ * name with control characters, a time in the future) is rejected whole,
+ * as the JSON API rejects it. Returns TP_EPARSE with a message when the
+ * body as a whole is not JSON or not a logs request (top level not an
+ * object, resourceLogs not an array); then *ops is NULL and *nops 0. */
 int otlp_logs_parse(const char *body, size_t len, int64_t now_ms, struct op **ops, size_t *nops,
-                    size_t *ignored, char *errbuf);
+                    struct otlp_counts *counts, char *errbuf);
 
 #endif

@@ -49,7 +49,7 @@ enum seedfile_kind seedfile_sniff(const char *head, size_t n)
         /* One object on the first line: ours if it is an operation (has
          * "tool" and no transcript "type"), a seed file if it holds
          * "operations". */
-        if (cJSON_IsArray(jin_get(first, "operations")))
+        if (jin_get(first, "operations")) /* the import says if it is not an array */
             kind = SEEDFILE_SEED;
         else if (jin_str(first, "tool") && !jin_get(first, "type"))
             kind = SEEDFILE_JSONL;

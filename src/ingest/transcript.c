@@ -87,6 +87,7 @@ struct transcript {
     size_t msgs_alloc;
     struct tc_call *head, *tail;
     struct op *ops;
+    int64_t *op_offsets; /* of each op's tool_use line */
     size_t nops, capops;
     struct transcript_stats st;
 };
@@ -133,6 +134,7 @@ void transcript_free(struct transcript *t)
     kmap_free(&t->msg_ids);
     transcript_clear_ops(t);
     free(t->ops);
+    free(t->op_offsets);
     free(t);
 }
 
@@ -140,6 +142,11 @@ struct op *transcript_ops(struct transcript *t, size_t *n)
 {
     *n = t->nops;
     return t->ops;
+}
+
+int64_t transcript_op_offset(const struct transcript *t, size_t i)
+{
+    return i < t->nops ? t->op_offsets[i] : -1;
 }
 
 const struct transcript_stats *transcript_stats(const struct transcript *t)
@@ -445,12 +452,14 @@ static char *first_line(const char *s)
 
 /* ---- building ops ----------------------------------------------------- */
 
-static struct op *op_push(struct transcript *t)
+static struct op *op_push(struct transcript *t, int64_t offset)
 {
     if (t->nops == t->capops) {
         t->capops = t->capops ? t->capops * 2 : 256;
         t->ops = xreallocarray(t->ops, t->capops, sizeof *t->ops);
+        t->op_offsets = xreallocarray(t->op_offsets, t->capops, sizeof *t->op_offsets);
     }
+    t->op_offsets[t->nops] = offset;
     struct op *op = &t->ops[t->nops++];
     op_init(op);
     return op;
@@ -471,7 +480,7 @@ enum tc_outcome { OUT_DONE, OUT_INTERRUPTED, OUT_LOST };
 static void call_finish(struct transcript *t, struct tc_call *c, const struct tc_result *r,
                         enum tc_outcome how, int64_t end_ms)
 {
-    struct op *op = op_push(t);
+    struct op *op = op_push(t, c->offset);
     const char *outcome = NULL, *from = "none", *adjusted = NULL;
     int64_t start = c->use_ms;
 
@@ -833,6 +842,7 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
         t->st.malformed++;
         return tp_fail(errbuf, TP_EPARSE, "%s", root ? "not a JSON object" : sub);
     }
+    uint64_t skipped_before = t->st.skipped_calls;
     switch (k) {
     case LK_ASSISTANT: on_assistant(t, root, offset); break;
     case LK_USER: on_user(t, root); break;
@@ -841,6 +851,12 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
     case LK_SKIP: break;
     }
     cJSON_Delete(root);
+    /* The line was used, but a tool call on it could not be: say so (the
+     * caller reports file and line). */
+    if (t->st.skipped_calls > skipped_before)
+        return tp_fail(errbuf, TP_EINVAL,
+                       "a tool_use block without a string id, a name or a valid timestamp "
+                       "was skipped");
     return 0;
 }
 

@@ -119,6 +119,9 @@ int64_t transcript_pending_offset(const struct transcript *t);
  * call transcript_clear_ops() once it has stored them. */
 struct op *transcript_ops(struct transcript *t, size_t *n);
 void transcript_clear_ops(struct transcript *t);
+/* Byte offset (as given to transcript_feed) of the line that holds the
+ * tool_use of op i, in the order transcript_ops() gave them; -1 if none. */
+int64_t transcript_op_offset(const struct transcript *t, size_t i);
 
 const struct transcript_stats *transcript_stats(const struct transcript *t);
 

@@ -94,11 +94,16 @@ static void retry_later(struct http_resp *resp, const char *what)
 }
 
 /* Map an engine or store error to an answer: bad input is the client's
- * (400), a locked database is temporary (503), anything else is ours. */
+ * (400), a locked database is temporary (503), so is a full disk (507;
+ * a write is one transaction, so nothing of it was stored), anything
+ * else is ours. */
 static void fail_with(struct http_resp *resp, int rc, const char *errbuf)
 {
     if (rc == TP_EBUSY)
         retry_later(resp, errbuf[0] ? errbuf : "database");
+    else if (rc == TP_ENOSPC || rc == TP_EROFS)
+        http_resp_error(resp, rc == TP_ENOSPC ? 507 : 503, "%s",
+                        errbuf[0] ? errbuf : tp_strerror(rc));
     else if (rc == TP_EINVAL)
         http_resp_error(resp, 400, "%s", errbuf);
     else
@@ -697,14 +702,16 @@ static void h_otlp_logs(const struct api_env *env, const struct route *rt,
         len = plain_len;
     }
     int64_t now = tpt_now_ms();
-    int rc = otlp_logs_parse(body, len, now, &ops, &n, NULL, errbuf);
+    struct otlp_counts counts;
+    int rc = otlp_logs_parse(body, len, now, &ops, &n, &counts, errbuf);
     if (rc != 0) {
         http_resp_error(resp, 400, "body: %s", errbuf);
         goto cleanup;
     }
     /* otlp_logs_parse() normalized every op it kept; records it could not
-     * use were dropped one by one: an exporter cannot act on a partial
-     * rejection, and the rest of its batch is good data. */
+     * use were dropped one by one, since the rest of the batch is good
+     * data, and are reported as OTLP's partial success (an exporter must
+     * not retry those). */
     size_t kept = n;
     if (kept > 0) {
         struct store *s = get_store(env, resp);
@@ -720,7 +727,23 @@ static void h_otlp_logs(const struct api_env *env, const struct route *rt,
     http_resp_reset(resp);
     resp->status = 200;
     resp->content_type = HTTP_JSON;
-    buf_adds(&resp->body, "{}");
+    if (counts.rejected == 0) {
+        buf_adds(&resp->body, "{}");
+    } else {
+        struct jsonw w;
+        jw_init(&w, &resp->body);
+        jw_obj_begin(&w);
+        jw_key(&w, "partialSuccess");
+        jw_obj_begin(&w);
+        /* int64 fields are strings in OTLP's JSON mapping. */
+        char num[32];
+        snprintf(num, sizeof num, "%zu", counts.rejected);
+        jw_kstr(&w, "rejectedLogRecords", num);
+        jw_kstr(&w, "errorMessage", counts.first_error);
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+        jw_finish(&w);
+    }
 
 cleanup:
     if (ops)
@@ -1013,7 +1036,9 @@ void api_handle(const struct api_env *env, const struct http_req *req, struct ht
     int cacheable =
         env->cache && rt->methods == M_GET && strncmp(rt->path, API_P, strlen(API_P)) == 0;
     char *key = NULL;
+    uint64_t generation = 0;
     if (cacheable) {
+        generation = cache_generation(env->cache);
         size_t n = strlen(req->path) + (req->query ? strlen(req->query) : 0) + 2;
         key = xmalloc(n);
         snprintf(key, n, "%s?%s", req->path, req->query ? req->query : "");
@@ -1026,7 +1051,7 @@ void api_handle(const struct api_env *env, const struct http_req *req, struct ht
     if (resp->status == 0)
         http_resp_error(resp, 500, "internal error: no answer");
     if (key)
-        cache_put(env->cache, key, resp);
+        cache_put(env->cache, key, generation, resp);
     free(key);
     /* A write makes every kept answer stale. */
     if (rt->methods == M_POST && resp->status == 200)

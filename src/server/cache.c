@@ -71,6 +71,16 @@ void cache_bump(struct cache *c)
     pthread_mutex_unlock(&c->lock);
 }
 
+uint64_t cache_generation(struct cache *c)
+{
+    if (!c)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    uint64_t g = c->generation;
+    pthread_mutex_unlock(&c->lock);
+    return g;
+}
+
 int cache_get(struct cache *c, const char *key, struct http_resp *resp)
 {
     if (!c)
@@ -97,12 +107,18 @@ int cache_get(struct cache *c, const char *key, struct http_resp *resp)
     return hit;
 }
 
-void cache_put(struct cache *c, const char *key, const struct http_resp *resp)
+void cache_put(struct cache *c, const char *key, uint64_t generation, const struct http_resp *resp)
 {
     if (!c || resp->status != 200 || resp->static_body || resp->body.len > CACHE_MAX_BODY)
         return;
     int64_t now = tpt_mono_ns() / 1000000;
     pthread_mutex_lock(&c->lock);
+    /* A write landed while the answer was computed: it may predate the
+     * write, and keeping it would hide the write from the next reader. */
+    if (generation != c->generation) {
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
     struct entry *slot = NULL;
     for (int i = 0; i < CACHE_ENTRIES && !slot; i++)
         if (c->e[i].key && strcmp(c->e[i].key, key) == 0)
@@ -118,7 +134,7 @@ void cache_put(struct cache *c, const char *key, const struct http_resp *resp)
     }
     entry_clear(slot);
     slot->key = xstrdup(key);
-    slot->generation = c->generation;
+    slot->generation = generation;
     slot->made_ms = now;
     slot->status = resp->status;
     slot->content_type = resp->content_type;

@@ -29,10 +29,13 @@ void cache_free(struct cache *c);
 /* Something was written: every kept answer is stale. */
 void cache_bump(struct cache *c);
 
+/* The current generation; take it before computing an answer. */
+uint64_t cache_generation(struct cache *c);
 /* Copy the answer kept for key into resp (status, type, headers, body);
  * 1 on a hit, 0 on a miss. */
 int cache_get(struct cache *c, const char *key, struct http_resp *resp);
-/* Keep a 200 answer for key (copies it). */
-void cache_put(struct cache *c, const char *key, const struct http_resp *resp);
+/* Keep a 200 answer for key (copies it), unless something was written
+ * since generation was taken: then the answer may miss that write. */
+void cache_put(struct cache *c, const char *key, uint64_t generation, const struct http_resp *resp);
 
 #endif

@@ -629,7 +629,10 @@ int server_run(const struct server_opts *o, char *errbuf)
     char why[TP_ERR_MAX];
     rc = store_open(dir, 0, &sv.maint_store, why);
     if (rc != 0) {
-        tp_fail(errbuf, rc, "data directory %s is unusable: %s", dir, why);
+        if (strstr(why, dir)) /* store_open's messages name the path */
+            tp_fail(errbuf, rc, "%s", why);
+        else
+            tp_fail(errbuf, rc, "data directory %s is unusable: %s", dir, why);
         goto cleanup;
     }
     rc = mhd_load(&sv.mhd, errbuf);

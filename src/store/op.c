@@ -138,13 +138,17 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
     for (const unsigned char *p = (const unsigned char *)op->tool; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return tp_fail(errbuf, TP_EINVAL, "tool contains a control character");
+    /* A repaired name (bad bytes or an escaped NUL became U+FFFD) is not a
+     * tool's name; a target with one is still worth keeping. */
+    if (strstr(op->tool, "\xEF\xBF\xBD"))
+        return tp_fail(errbuf, TP_EINVAL, "tool is not valid text (it held bad bytes or a NUL)");
     if (!isnan(op->duration_ms)) {
         if (!isfinite(op->duration_ms) || op->duration_ms < 0)
             return tp_fail(errbuf, TP_EINVAL, "duration_ms must be a finite number >= 0 (got %g)",
                            op->duration_ms);
         if (op->duration_ms > TP_MAX_DURATION_MS)
             return tp_fail(errbuf, TP_EINVAL,
-                           "duration_ms %.0f is more than a week; refusing it as a broken clock",
+                           "duration_ms %.15g is more than a week; refusing it as a broken clock",
                            op->duration_ms);
     }
     if (op->ts_ms < TP_MIN_TS_MS)

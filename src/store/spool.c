@@ -90,6 +90,10 @@ int spool_append(const char *data_dir, const struct op *op, char *errbuf)
     int lockfd = -1, fd = -1, rc = 0;
 
     buf_init(&line, SPOOL_LINE_MAX);
+    /* The line starts with a newline too: if an earlier append was cut
+     * short by a full disk, its fragment ends here instead of swallowing
+     * this line. Empty lines are skipped when draining. */
+    buf_addc(&line, '\n');
     jw_init(&w, &line);
     opjson_write(&w, op, 0);
     if (jw_finish(&w) != 0 || buf_addc(&line, '\n') != 0) {
@@ -122,11 +126,8 @@ int spool_append(const char *data_dir, const struct op *op, char *errbuf)
     if (wr < 0) {
         rc = tp_fail(errbuf, TP_EIO, "%s: %s", path, strerror(errno));
     } else if ((size_t)wr != line.len) {
-        /* Only a full disk does this. Ending the fragment keeps the next
-         * line parseable; the fragment itself will be skipped as bad. */
-        if (write(fd, "\n", 1) < 0) {
-            /* Nothing more to try. */
-        }
+        /* Only a full disk does this. The fragment is skipped as bad when
+         * draining; the next append's leading newline ends it. */
         rc = tp_fail(errbuf, TP_EIO, "%s: short write (disk full?)", path);
     }
 

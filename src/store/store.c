@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -249,6 +250,10 @@ static int db_fail(struct store *s, char *errbuf, const char *what)
     int code = sqlite3_errcode(s->db);
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
         return tp_fail(errbuf, TP_EBUSY, "%s: the database %s stayed locked", what, s->db_path);
+    if (code == SQLITE_FULL)
+        return tp_fail(errbuf, TP_ENOSPC, "%s: disk full, cannot write %s", what, s->db_path);
+    if (code == SQLITE_READONLY)
+        return tp_fail(errbuf, TP_EROFS, "%s: %s is read-only", what, s->db_path);
     return tp_fail(errbuf, TP_EDB, "%s: %s (%s)", what, sqlite3_errmsg(s->db), s->db_path);
 }
 
@@ -337,6 +342,18 @@ static int migrate(struct store *s, char *errbuf)
     return 0;
 }
 
+/* Why dir cannot be written: EROFS for a read-only file system, EACCES
+ * for permissions, 0 when it can (or does not exist yet). */
+static int store_dir_unwritable(const char *dir)
+{
+    struct statvfs fs;
+    if (statvfs(dir, &fs) == 0 && (fs.f_flag & ST_RDONLY))
+        return EROFS;
+    if (access(dir, W_OK) != 0 && (errno == EROFS || errno == EACCES))
+        return errno;
+    return 0;
+}
+
 int store_open(const char *data_dir, int flags, struct store **out, char *errbuf)
 {
     int rc;
@@ -348,13 +365,30 @@ int store_open(const char *data_dir, int flags, struct store **out, char *errbuf
     s->readonly = (flags & STORE_READONLY) != 0;
     kmap_init(&s->text_ids);
 
+    /* Said up front: SQLite would only report "unable to open database
+     * file" or "attempt to write a readonly database", naming no cause. */
+    int unwritable = store_dir_unwritable(data_dir);
+    if (unwritable && !s->readonly) {
+        rc = tp_fail(errbuf, TP_EROFS, "data directory %s is read-only (%s)", data_dir,
+                     strerror(unwritable));
+        goto fail;
+    }
     if (!(flags & (STORE_NOCREATE | STORE_READONLY)) &&
         (rc = fs_mkdirs(data_dir, 0700, errbuf)) != 0)
         goto fail;
     int oflags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (!(flags & (STORE_NOCREATE | STORE_READONLY)))
         oflags |= SQLITE_OPEN_CREATE;
-    if (sqlite3_open_v2(s->db_path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    /* A WAL database on a read-only file system cannot get its shared
+     * memory file; nobody can write there, so it may be read as immutable. */
+    char *uri = NULL;
+    if (s->readonly && unwritable == EROFS) {
+        uri = sqlite3_mprintf("file:%s?immutable=1", s->db_path);
+        oflags |= SQLITE_OPEN_URI;
+    }
+    int orc = sqlite3_open_v2(uri ? uri : s->db_path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    sqlite3_free(uri);
+    if (orc != SQLITE_OK) {
         rc = s->db
                  ? tp_fail(errbuf, TP_EIO, "cannot open %s: %s", s->db_path, sqlite3_errmsg(s->db))
                  : tp_fail(errbuf, TP_EIO, "cannot open %s", s->db_path);

@@ -30,11 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[TP_ERR_MAX] = "";
     struct op *ops;
-    size_t n, ignored;
+    size_t n;
+    struct otlp_counts counts;
 
-    int rc = otlp_logs_parse((const char *)data, size, FUZZ_NOW_MS, &ops, &n, &ignored, err);
+    int rc = otlp_logs_parse((const char *)data, size, FUZZ_NOW_MS, &ops, &n, &counts, err);
     if (rc != 0 && (ops || n || err[0] == '\0'))
         abort();
+    if (rc == 0 && counts.rejected && counts.first_error[0] == '\0')
+        abort(); /* a rejection always says why */
     for (size_t i = 0; i < n; i++) {
         if (!ops[i].tool_use_id || op_normalize(&ops[i], FUZZ_NOW_MS, err) != 0)
             abort();

@@ -79,12 +79,13 @@ static void rm_rf(const char *dir)
         fprintf(stderr, "cannot remove %s\n", dir);
 }
 
+/* Non-empty lines (spool lines start with a newline of their own). */
 static size_t count_lines(const char *path)
 {
     size_t n = 0, len;
     char *s = slurp(path, &len);
     for (size_t i = 0; s && i < len; i++)
-        n += s[i] == '\n';
+        n += s[i] == '\n' && i > 0 && s[i - 1] != '\n';
     free(s);
     return n;
 }

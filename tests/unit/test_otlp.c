@@ -42,15 +42,17 @@ static void free_ops(struct op *ops, size_t n)
 
 static void test_fixture(void)
 {
-    size_t n, nops, ignored;
+    size_t n, nops;
+    struct otlp_counts counts;
     char err[TP_ERR_MAX];
     struct op *ops;
     char *body = slurp(FIXTURE, &n);
     int64_t end;
     ASSERT_TRUE(body != NULL);
-    ASSERT_EQ_INT(otlp_logs_parse(body, n, NOW, &ops, &nops, &ignored, err), 0);
+    ASSERT_EQ_INT(otlp_logs_parse(body, n, NOW, &ops, &nops, &counts, err), 0);
     ASSERT_EQ_INT(nops, 1);
-    ASSERT_EQ_INT(ignored, 4); /* hook_registered, user_prompt, 2 x api_request */
+    ASSERT_EQ_INT(counts.ignored, 4); /* hook_registered, user_prompt, 2 x api_request */
+    ASSERT_EQ_INT(counts.rejected, 0);
     ASSERT_STREQ(ops[0].tool, "Read");
     ASSERT_STREQ(ops[0].tool_use_id, "toolu_000000000000000000000");
     ASSERT_EQ_INT(ops[0].success, 1);
@@ -90,7 +92,7 @@ struct rec_case {
     const char *name;
     const char *attrs;
     const char *extra;
-    int want_op; /* 1: one op, 0: ignored */
+    int want_op; /* 1: one op, 0: ignored (another event), -1: rejected */
     const char *tool;
     double duration; /* NAN: unknown */
     int success;
@@ -161,12 +163,6 @@ static const struct rec_case rec_cases[] = {
      "\"timeUnixNano\":1786406410000000000,", 1, "Read", NAN, 1, NULL, 0, NULL, NULL, 0},
     {"no time at all", TR SESS A_STR("tool_name", "Read"), "", 1, "Read", NAN, 1, NULL, 0, NULL,
      NULL, NOW},
-    {"negative duration unknown",
-     TR SESS TS A_STR("tool_name", "Read") "," A_STR("duration_ms", "-3"), "", 1, "Read", NAN, 1,
-     NULL, 0, NULL, NULL, 0},
-    {"junk duration unknown",
-     TR SESS TS A_STR("tool_name", "Read") "," A_STR("duration_ms", "fast"), "", 1, "Read", NAN, 1,
-     NULL, 0, NULL, NULL, 0},
     {"broken tool_input ignored",
      TR SESS TS A_STR("tool_name", "Read") "," A_STR("tool_input", "{not json"), "", 1, "Read", NAN,
      1, NULL, 0, NULL, NULL, 0},
@@ -175,14 +171,22 @@ static const struct rec_case rec_cases[] = {
      "", 0, NULL, NAN, 0, NULL, 0, NULL, NULL, 0},
     {"event.name beats body", A_STR("event.name", "tool_decision") "," A_STR("tool_name", "Read"),
      BODY_TR, 0, NULL, NAN, 0, NULL, 0, NULL, NULL, 0},
-    {"no tool name", TR SESS TS A_STR("duration_ms", "5"), "", 0, NULL, NAN, 0, NULL, 0, NULL, NULL,
-     0},
-    {"tool name not a string", TR A_RAW("tool_name", "{\"intValue\":5}"), "", 0, NULL, NAN, 0, NULL,
-     0, NULL, NULL, 0},
-    {"control character in tool name", TR TS A_STR("tool_name", "Re\\u0001ad"), "", 0, NULL, NAN, 0,
+    /* Rejected: a tool result that cannot be stored as it is. */
+    {"negative duration", TR SESS TS A_STR("tool_name", "Read") "," A_STR("duration_ms", "-3"), "",
+     -1, NULL, NAN, 0, NULL, 0, NULL, NULL, 0},
+    {"junk duration", TR SESS TS A_STR("tool_name", "Read") "," A_STR("duration_ms", "fast"), "",
+     -1, NULL, NAN, 0, NULL, 0, NULL, NULL, 0},
+    {"duration past a week",
+     TR SESS TS A_STR("tool_name", "Read") "," A_STR("duration_ms", "1e300"), "", -1, NULL, NAN, 0,
      NULL, 0, NULL, NULL, 0},
+    {"no tool name", TR SESS TS A_STR("duration_ms", "5"), "", -1, NULL, NAN, 0, NULL, 0, NULL,
+     NULL, 0},
+    {"tool name not a string", TR A_RAW("tool_name", "{\"intValue\":5}"), "", -1, NULL, NAN, 0,
+     NULL, 0, NULL, NULL, 0},
+    {"control character in tool name", TR TS A_STR("tool_name", "Re\\u0001ad"), "", -1, NULL, NAN,
+     0, NULL, 0, NULL, NULL, 0},
     {"future time",
-     TR A_STR("tool_name", "Read") "," A_STR("event.timestamp", "2099-01-01T00:00:00Z"), "", 0,
+     TR A_STR("tool_name", "Read") "," A_STR("event.timestamp", "2099-01-01T00:00:00Z"), "", -1,
      NULL, NAN, 0, NULL, 0, NULL, NULL, 0},
 };
 
@@ -193,12 +197,16 @@ static void test_records(void)
         const struct rec_case *c = &rec_cases[i];
         char *body = request(c->attrs, c->extra);
         struct op *ops;
-        size_t n, ignored;
-        int rc = otlp_logs_parse(body, strlen(body), NOW, &ops, &n, &ignored, err);
+        size_t n;
+        struct otlp_counts k;
+        int rc = otlp_logs_parse(body, strlen(body), NOW, &ops, &n, &k, err);
         if (rc != 0)
             FAIL_("%s: rc %d (%s)", c->name, rc, err);
-        if (n != (size_t)c->want_op || ignored != (size_t)!c->want_op)
-            FAIL_("%s: %zu ops, %zu ignored", c->name, n, ignored);
+        if (n != (c->want_op == 1) || k.ignored != (c->want_op == 0) ||
+            k.rejected != (c->want_op == -1))
+            FAIL_("%s: %zu ops, %zu ignored, %zu rejected", c->name, n, k.ignored, k.rejected);
+        if (k.rejected && strncmp(k.first_error, "log record 1: ", 14) != 0)
+            FAIL_("%s: reason \"%s\"", c->name, k.first_error);
         if (n) {
             struct op *op = &ops[0];
             ASSERT_STREQ(op->tool, c->tool);
@@ -251,26 +259,27 @@ static void test_derived_ids_are_stable(void)
 struct body_case {
     const char *body;
     int rc;
-    size_t ops, ignored;
+    size_t ops, ignored, rejected;
 };
 
 static const struct body_case body_cases[] = {
-    {"", TP_EPARSE, 0, 0},
-    {"not json", TP_EPARSE, 0, 0},
-    {"[]", TP_EPARSE, 0, 0},
-    {"\"x\"", TP_EPARSE, 0, 0},
-    {"{\"resourceLogs\":\"x\"}", TP_EPARSE, 0, 0},
-    {"{\"resourceLogs\":{}}", TP_EPARSE, 0, 0},
-    {"{}", 0, 0, 0},
-    {"{\"resourceLogs\":null}", 0, 0, 0},
-    {"{\"resourceLogs\":[]}", 0, 0, 0},
+    {"", TP_EPARSE, 0, 0, 0},
+    {"not json", TP_EPARSE, 0, 0, 0},
+    {"[]", TP_EPARSE, 0, 0, 0},
+    {"\"x\"", TP_EPARSE, 0, 0, 0},
+    {"{\"resourceLogs\":\"x\"}", TP_EPARSE, 0, 0, 0},
+    {"{\"resourceLogs\":{}}", TP_EPARSE, 0, 0, 0},
+    {"{}", 0, 0, 0, 0},
+    {"{\"resourceLogs\":null}", 0, 0, 0, 0},
+    {"{\"resourceLogs\":[]}", 0, 0, 0, 0},
     {"{\"resourceLogs\":[1,\"x\",{\"scopeLogs\":\"x\"},{\"scopeLogs\":[1,{\"logRecords\":{}}]}]}",
-     0, 0, 0},
-    {"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[1,null,{},[]]}]}]}", 0, 0, 4},
+     0, 0, 0, 0},
+    /* Records that are not objects are broken; {} is just not ours. */
+    {"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[1,null,{},[]]}]}]}", 0, 0, 1, 3},
     /* OTLP before 0.15 named the scope list differently. */
     {"{\"resourceLogs\":[{\"instrumentationLibraryLogs\":[{\"logRecords\":[{\"attributes\":[" TR
          A_STR("tool_name", "Read") "]}]}]}]}",
-     0, 1, 0},
+     0, 1, 0, 0},
 };
 
 static void test_bodies(void)
@@ -279,11 +288,13 @@ static void test_bodies(void)
     for (size_t i = 0; i < sizeof body_cases / sizeof body_cases[0]; i++) {
         const struct body_case *c = &body_cases[i];
         struct op *ops = (struct op *)1;
-        size_t n = 99, ignored = 99;
+        size_t n = 99;
+        struct otlp_counts k;
         err[0] = '\0';
-        int rc = otlp_logs_parse(c->body, strlen(c->body), NOW, &ops, &n, &ignored, err);
-        if (rc != c->rc || n != c->ops || ignored != c->ignored)
-            FAIL_("row %zu: rc %d ops %zu ignored %zu (%s)", i, rc, n, ignored, err);
+        int rc = otlp_logs_parse(c->body, strlen(c->body), NOW, &ops, &n, &k, err);
+        if (rc != c->rc || n != c->ops || k.ignored != c->ignored || k.rejected != c->rejected)
+            FAIL_("row %zu: rc %d ops %zu ignored %zu rejected %zu (%s)", i, rc, n, k.ignored,
+                  k.rejected, err);
         if (rc != 0) {
             ASSERT_TRUE(ops == NULL);
             ASSERT_TRUE(err[0] != '\0');

@@ -322,6 +322,30 @@ static void test_append_creates_dir_and_pending(void)
     free(dir);
 }
 
+/* A line cut short (a full disk) does not swallow the next append. */
+static void test_cut_line_ends_at_next_append(void)
+{
+    char *dir = make_tmpdir(), path[600], err[TP_ERR_MAX];
+    struct store *s;
+    struct store_result r;
+    struct op op;
+    size_t bad;
+    ASSERT_TRUE(dir != NULL);
+    snprintf(path, sizeof path, "%s/" SPOOL_FILE, dir);
+    write_text(path, "{\"tool\":\"Read\",\"tool_use_id\":\"toolu_cut\",\"dur");
+    make_op(&op, "toolu_after", tpt_now_ms());
+    ASSERT_EQ_INT(spool_append(dir, &op, err), 0);
+    op_clear(&op);
+    ASSERT_EQ_INT(store_open(dir, 0, &s, err), 0);
+    ASSERT_EQ_INT(spool_drain(s, &r, &bad, 0, err), 0);
+    ASSERT_EQ_INT(r.inserted, 1);
+    ASSERT_EQ_INT(bad, 1);
+    store_close(s);
+    ASSERT_EQ_INT(stored_ops(dir), 1);
+    rm_rf(dir);
+    free(dir);
+}
+
 TEST_MAIN(TEST_CASE(test_concurrent_appenders_and_drainers), TEST_CASE(test_bad_lines_counted),
-          TEST_CASE(test_orphans_dead_and_alive), TEST_CASE(test_busy_store_keeps_spool),
-          TEST_CASE(test_append_creates_dir_and_pending))
+          TEST_CASE(test_cut_line_ends_at_next_append), TEST_CASE(test_orphans_dead_and_alive),
+          TEST_CASE(test_busy_store_keeps_spool), TEST_CASE(test_append_creates_dir_and_pending))
