@@ -284,11 +284,16 @@ int hook_run(const char *data_dir, int fd_in)
      * day) still stores the call; say why its duration is unknown. */
     const cJSON *dj = jin_get(payload, "duration_ms");
     if (dj && !cJSON_IsNull(dj) && isnan(op.duration_ms)) {
-        char *txt = cJSON_PrintUnformatted(dj);
+        /* cJSON prints an overflowed number (1e999) as null. */
+        int inf = cJSON_IsNumber(dj) && !isfinite(dj->valuedouble);
+        char *txt = inf ? NULL : cJSON_PrintUnformatted(dj);
         char msg[TP_ERR_MAX];
         snprintf(msg, sizeof msg,
                  "duration_ms %.60s is not a duration in 0..%.0f ms; stored as unknown",
-                 txt ? txt : "?", TP_MAX_DURATION_MS);
+                 inf   ? "(a number out of range)"
+                 : txt ? txt
+                       : "?",
+                 TP_MAX_DURATION_MS);
         hook_log(data_dir, what, msg);
         cJSON_free(txt);
     }

@@ -688,9 +688,10 @@ try {
     });
     for (const h of HOSTILE) {
       hop('Bash', h); // slow operations, hotspots, bottlenecks
-      // Recommendation evidence (inline text beside other text); the bidi
-      // ones slowest and largest, so that they are among the evidence shown.
-      hop('Read', h, RLO.test(h) ? { size_bytes: 900000, duration_ms: 9000 + hn, optimization_applied: false }
+      // Recommendation evidence (inline text beside other text); evidence
+      // lists the newest matching calls, so the bidi ones are the newest.
+      hop('Read', h, RLO.test(h)
+        ? { size_bytes: 900000, duration_ms: 9000 + hn, optimization_applied: false, timestamp: new Date(now - 60e3 - hn * 1e3).toISOString() }
         : { size_bytes: 250000, optimization_applied: false });
       hop('Bash', 'exit 1', { success: false, error: h }); // error tooltip
     }

@@ -189,6 +189,7 @@ test(`importer: ${KILLS} SIGKILLs during bulk import lose no committed batch`, {
   let kills = 0;
   let finishedFirst = 0;
   let visibleChecked = 0;
+  const visibleAtKill = [];
   try {
     for (let round = 0; round < KILLS; round++) {
       for (let f = 0; f < FILES; f++) {
@@ -214,6 +215,7 @@ test(`importer: ${KILLS} SIGKILLs during bulk import lose no committed batch`, {
       const after = idCounts(exportOps(dataDir));
       const lost = before.filter((id) => !after.has(id));
       visibleChecked += before.length;
+      visibleAtKill.push(before.length);
       assert.equal(lost.length, 0, `round ${round}: ${lost.length} operations visible before the kill are gone`);
       assert.equal([...after.values()].filter((c) => c > 1).length, 0, `round ${round}: stored twice`);
       const check = sqlite(path.join(dataDir, 'toolprof.db'), 'PRAGMA integrity_check;');
@@ -228,7 +230,7 @@ test(`importer: ${KILLS} SIGKILLs during bulk import lose no committed batch`, {
     const extra = [...counts.keys()].filter((id) => !all.has(id)).length;
     const db = checkDb(dataDir);
     const figures = { kills, rounds: KILLS, finished_before_kill: finishedFirst, operations: all.size,
-      visible_before_kills: visibleChecked, missing: missing.length, doubled, extra, integrity: db.integrity,
+      visible_before_kills: visibleChecked, stored_at_each_kill: visibleAtKill, missing: missing.length, doubled, extra, integrity: db.integrity,
       rollups_equal_rows: db.rolled === db.rows, last_run: last.stdout.trim().split('\n').pop() };
     recordFigures('crash_import', figures);
     console.log('# ' + JSON.stringify(figures));

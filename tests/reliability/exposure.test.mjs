@@ -184,7 +184,9 @@ describe('beyond loopback: a token is required', () => {
     const ext = externalAddresses().filter((a) => a.family === 'IPv4');
     const listens = ['0.0.0.0:0', '[::]:0', ...ext.slice(0, 1).map((a) => `${a.address}:0`)];
     for (const l of listens) {
-      const r = await run(BIN, ['--data-dir', tempDir('exp-pub'), 'serve', '--listen', l, '--no-watch'], { env: { ...process.env, TOOLPROF_TOKEN: '' } });
+      const dir = tempDir('exp-pub');
+      const r = await run(BIN, ['--data-dir', dir, 'serve', '--listen', l, '--no-watch'], { env: { ...process.env, TOOLPROF_TOKEN: '' } });
+      rmSync(dir, { recursive: true, force: true });
       assert.notEqual(r.code, 0, `${l} started without a token`);
       assert.match(r.stderr, /token/i, l);
       assert.equal(r.stdout, '');
