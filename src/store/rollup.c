@@ -317,8 +317,17 @@ enum {
 static const char *const writer_sql[W_COUNT] = {
     [W_RU_GET] = "SELECT " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 "
                  "AND tool=?4",
-    [W_RU_PUT] = "INSERT OR REPLACE INTO rollups(lvl, b, project, tool, " ROLLUP_COLS ") "
-                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+    /* An upsert, not INSERT OR REPLACE: the replace deletes and reinserts
+     * the row, rewriting its rollups_tool index entry too (four more WAL
+     * pages per commit), while an update of non-key columns leaves the
+     * index alone. */
+    [W_RU_PUT] = "INSERT INTO rollups(lvl, b, project, tool, " ROLLUP_COLS ") "
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) "
+                 "ON CONFLICT DO UPDATE SET n=excluded.n, nt=excluded.nt, sum_us=excluded.sum_us, "
+                 "min_us=excluded.min_us, max_us=excluded.max_us, slow=excluded.slow, "
+                 "crit=excluded.crit, failed=excluded.failed, opt=excluded.opt, "
+                 "attn=excluded.attn, attn_bytes=excluded.attn_bytes, "
+                 "slow_sum_us=excluded.slow_sum_us, sk=excluded.sk",
     [W_RU_DEL] = "DELETE FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 AND tool=?4",
     [W_TG_ADD] = "INSERT INTO targets VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT DO UPDATE SET "
                  "n = n + excluded.n, nt = nt + excluded.nt, failed = failed + excluded.failed, "
