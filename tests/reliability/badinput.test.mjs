@@ -32,31 +32,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  BIN, FIGURES_DIR, get, hookPayload, idMaker, post, rawRequest, request, run, sleep, sqlite,
+  BIN, caseTable, get, hookPayload, idMaker, post, rawRequest, request, run, sleep, sqlite,
   startServer, tempDir, transcript,
 } from './lib.mjs';
 
 const MB = 1024 * 1024;
-const results = [];
-function flush() {
-  mkdirSync(FIGURES_DIR, { recursive: true });
-  writeFileSync(path.join(FIGURES_DIR, 'badinput.json'), JSON.stringify(results, null, 2) + '\n');
-}
-// A case's outcome; "ok" turns true when its test passes (see tcase).
-function record(r) {
-  results.push({ ...r, ok: false });
-  flush();
-}
-// test() that marks the cases it recorded as passed when it passes.
-function tcase(name, opts, fn) {
-  if (typeof opts === 'function') { fn = opts; opts = {}; }
-  test(name, opts, async (t) => {
-    const start = results.length;
-    await fn(t);
-    for (let i = start; i < results.length; i++) results[i].ok = true;
-    flush();
-  });
-}
+const { record, tcase } = caseTable('badinput.json', test);
 
 const J = (o) => JSON.stringify(o);
 const short = (s, n = 160) => {

@@ -13,35 +13,16 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  BIN, FIGURES_DIR, checkDb, exportOps, get, hookPayload, idCounts, idMaker, post, run, sleep,
+  BIN, caseTable, checkDb, exportOps, get, hookPayload, idCounts, idMaker, post, run, sleep,
   startServer, tempDir, transcript,
 } from './lib.mjs';
 
-const cases = [];
-function flush() {
-  mkdirSync(FIGURES_DIR, { recursive: true });
-  writeFileSync(path.join(FIGURES_DIR, 'resource-cases.json'), JSON.stringify(cases, null, 2) + '\n');
-}
-// A case's outcome; "ok" turns true when its test passes (see tcase).
-function record(r) {
-  cases.push({ ...r, ok: false });
-  flush();
-}
-// test() that marks the cases it recorded as passed when it passes.
-function tcase(name, opts, fn) {
-  if (typeof opts === 'function') { fn = opts; opts = {}; }
-  test(name, opts, async (t) => {
-    const start = cases.length;
-    await fn(t);
-    for (let i = start; i < cases.length; i++) cases[i].ok = true;
-    flush();
-  });
-}
+const { record, tcase } = caseTable('resource-cases.json', test);
 
 function sh(cmd, args) {
   return spawnSync(cmd, args, { encoding: 'utf8' });

@@ -45,6 +45,28 @@ export function recordFigures(section, values) {
   writeFileSync(file, JSON.stringify(all, null, 2) + '\n');
 }
 
+// A table of cases kept in build/reliability/FILE (docs/reliability.md's
+// tables come from it): record() adds a case's outcome, and tcase() is
+// test() that marks the cases its body recorded as passed when it passes.
+export function caseTable(file, test) {
+  const cases = [];
+  const flush = () => {
+    mkdirSync(FIGURES_DIR, { recursive: true });
+    writeFileSync(path.join(FIGURES_DIR, file), JSON.stringify(cases, null, 2) + '\n');
+  };
+  const record = (r) => { cases.push({ ...r, ok: false }); flush(); };
+  const tcase = (name, opts, fn) => {
+    if (typeof opts === 'function') { fn = opts; opts = {}; }
+    test(name, opts, async (t) => {
+      const start = cases.length;
+      await fn(t);
+      for (let i = start; i < cases.length; i++) cases[i].ok = true;
+      flush();
+    });
+  };
+  return { record, tcase };
+}
+
 // ---- ids and payloads ------------------------------------------------------
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
