@@ -100,7 +100,7 @@ const words = ['alpha', 'beta', 'gamma', 'delta', 'src', 'lib', 'tests', 'util',
 const pick = (a, i) => a[i % a.length];
 
 // The tool part of a PostToolUse payload as Claude Code sends it (shapes
-// from /work/shared/docs/claude-code-formats.md §2 and §8 and the public
+// from ../shared/docs/claude-code-formats.md §2 and §8 and the public
 // payload logs in shared/fixtures).
 function toolShape(i, cwd) {
   const file = `${cwd}/${pick(words, i)}/${pick(words, i >> 3)}_${i % 97}.py`;
