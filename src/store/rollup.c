@@ -155,7 +155,6 @@ struct rollup_deltas {
     struct kmap ss;
     struct ss_delta *ss_v;
     size_t ss_alloc;
-    int64_t operations;
 };
 
 struct rollup_deltas *rollup_deltas_new(void)
@@ -240,8 +239,7 @@ static void ru_contribute(struct rollup_deltas *d, int lvl, int64_t b, int64_t p
     }
 }
 
-void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, int sign,
-                       int counted)
+void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, int sign)
 {
     int added;
     for (int lvl = 0; lvl < ROLLUP_LEVELS; lvl++) {
@@ -293,8 +291,6 @@ void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, 
         if (added || end > x->last_ms)
             x->last_ms = end;
     }
-    if (counted)
-        d->operations += sign;
 }
 
 /* ---- writing ------------------------------------------------------------------ */
@@ -310,7 +306,6 @@ enum {
     W_RR_ADD,
     W_RR_CLEAN,
     W_SS_ADD,
-    W_META_ADD,
     W_COUNT
 };
 
@@ -348,7 +343,6 @@ static const char *const writer_sql[W_COUNT] = {
     [W_SS_ADD] = "INSERT INTO sessions VALUES(?1,?2,?3) ON CONFLICT DO UPDATE SET "
                  "first_ms = min(first_ms, excluded.first_ms), "
                  "last_ms = max(last_ms, excluded.last_ms)",
-    [W_META_ADD] = "UPDATE meta SET v = v + ?1 WHERE k = 'operations'",
 };
 
 struct rollup_writer {
@@ -562,12 +556,6 @@ int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
             sqlite3_bind_int64(q, 3, d->ss_v[i].last_ms);
         }
         rc = step_done(w, q, "writing session spans", errbuf);
-    }
-    if (rc == 0 && d->operations) {
-        sqlite3_stmt *q = wstmt(w, W_META_ADD);
-        if (q)
-            sqlite3_bind_int64(q, 1, d->operations);
-        rc = step_done(w, q, "counting operations", errbuf);
     }
     return rc;
 }

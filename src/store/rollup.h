@@ -74,11 +74,8 @@ struct rollup_deltas;
 
 struct rollup_deltas *rollup_deltas_new(void);
 void rollup_deltas_free(struct rollup_deltas *d);
-/* Add (sign +1) or retract (sign -1) an operation. `counted` says whether
- * it changes the number of stored operations (a merge retracts and re-adds
- * the same call: not counted). */
-void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, int sign,
-                       int counted);
+/* Add (sign +1) or retract (sign -1) an operation. */
+void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, int sign);
 
 /* Prepared statements of the rollup tables, per connection. */
 struct rollup_writer;

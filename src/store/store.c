@@ -124,6 +124,9 @@ static const char *const migrations[] = {
     "  mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL) WITHOUT ROWID, STRICT;"
     "CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID, STRICT;"
     "INSERT INTO meta VALUES('operations', 0);",
+    /* 2: the number of operations is the sum of the monthly rollups; a
+     * counter updated by every commit cost a page of WAL each time. */
+    "DELETE FROM meta WHERE k = 'operations';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -141,7 +144,7 @@ enum stmt_id {
     S_HOURS_TOOL_DESC,
     S_OP_INS,
     S_OP_UPD,
-    S_META_GET,
+    S_OP_COUNT,
     S_MARK_GET,
     S_MARK_PUT,
     S_RU_RANGE,
@@ -186,7 +189,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_OP_INS] = "INSERT INTO ops(" ROW_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
     [S_OP_UPD] = "UPDATE ops SET dur=?2, tool=?3, target=?4, session=?5, project=?6, flags=?7, "
                  "size=?8, rbytes=?9, err=?10, meta=?11 WHERE id=?1",
-    [S_META_GET] = "SELECT v FROM meta WHERE k = ?1",
+    [S_OP_COUNT] = "SELECT coalesce(sum(n), 0) FROM rollups WHERE lvl = 2 AND project = 0",
     [S_MARK_GET] = "SELECT off, size, mtime_ns, inode FROM marks WHERE path = ?1",
     [S_MARK_PUT] = "INSERT OR REPLACE INTO marks VALUES(?1,?2,?3,?4,?5)",
     [S_RU_RANGE] = "SELECT b, tool, project, " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
@@ -638,11 +641,11 @@ static void row_contrib(const struct row *r, struct rollup_contrib *c)
     c->size = r->size;
 }
 
-static void contribute(struct rollup_deltas *d, const struct row *r, int sign, int counted)
+static void contribute(struct rollup_deltas *d, const struct row *r, int sign)
 {
     struct rollup_contrib c;
     row_contrib(r, &c);
-    rollup_contribute(d, &c, sign, counted);
+    rollup_contribute(d, &c, sign);
 }
 
 /* ---- identity ------------------------------------------------------------- */
@@ -1145,14 +1148,14 @@ static int insert_one(struct store *s, const struct op *op, struct batch_index *
         if ((rc = insert_row(s, &n, &u, errbuf)) != 0)
             goto out;
         batch_index_add(bi, n.id, &u);
-        contribute(d, &n, +1, 1);
+        contribute(d, &n, +1);
         res->inserted++;
         goto out;
     }
     struct row old = e;
     if (merge_row(s, &e, &n)) {
-        contribute(d, &old, -1, 0);
-        contribute(d, &e, +1, 0);
+        contribute(d, &old, -1);
+        contribute(d, &e, +1);
         if ((rc = update_row(s, &e, errbuf)) != 0)
             goto out;
         res->merged++;
@@ -1555,8 +1558,7 @@ static int64_t edge_ts(struct store *s, const char *sql)
 int store_info(struct store *s, struct store_info *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *q = stmt(s, S_META_GET);
-    sqlite3_bind_text(q, 1, "operations", -1, SQLITE_STATIC);
+    sqlite3_stmt *q = stmt(s, S_OP_COUNT);
     if (sqlite3_step(q) == SQLITE_ROW)
         out->operations = sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
@@ -1632,7 +1634,7 @@ static int prune_row(void *ctx, const struct store_row *sr)
     r.attn = sr->attention;
     r.size = sr->op.size_bytes;
     r.is_read = sr->op.tool && strcmp(sr->op.tool, "Read") == 0;
-    contribute(p->d, &r, -1, 1);
+    contribute(p->d, &r, -1);
     p->n++;
     return 0;
 }
