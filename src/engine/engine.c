@@ -157,34 +157,6 @@ static int64_t floor_to(int64_t t, int64_t w)
     return tpt_floor_div(t, w) * w;
 }
 
-/* Read [a, b) (both multiples of the hour) from rollups, largest buckets
- * first. */
-static int collect_aligned(struct store *s, int64_t a, int64_t b, const struct store_filter *f,
-                           struct tool_aggs *t)
-{
-    const int64_t month = rollup_width_ms[ROLLUP_MONTH];
-    int rc = 0;
-    int64_t d0 = ceil_to(a, DAY_MS), d1 = floor_to(b, DAY_MS);
-    if (d0 >= d1) /* no whole day inside */
-        return store_rollups(s, ROLLUP_HOUR, a, b, f, add_rollup, t);
-    if (a < d0)
-        rc = store_rollups(s, ROLLUP_HOUR, a, d0, f, add_rollup, t);
-    int64_t m0 = ceil_to(d0, month), m1 = floor_to(d1, month);
-    if (m0 < m1) {
-        if (rc == 0 && d0 < m0)
-            rc = store_rollups(s, ROLLUP_DAY, d0, m0, f, add_rollup, t);
-        if (rc == 0)
-            rc = store_rollups(s, ROLLUP_MONTH, m0, m1, f, add_rollup, t);
-        if (rc == 0 && m1 < d1)
-            rc = store_rollups(s, ROLLUP_DAY, m1, d1, f, add_rollup, t);
-    } else if (rc == 0) {
-        rc = store_rollups(s, ROLLUP_DAY, d0, d1, f, add_rollup, t);
-    }
-    if (rc == 0 && d1 < b)
-        rc = store_rollups(s, ROLLUP_HOUR, d1, b, f, add_rollup, t);
-    return rc;
-}
-
 static int collect_raw(struct store *s, int64_t a, int64_t b, const struct store_filter *f,
                        int ids_only, store_row_cb cb, void *ctx)
 {
@@ -208,6 +180,21 @@ static int clip_session(struct store *s, const struct store_filter *f, int64_t *
     return *a < *b;
 }
 
+struct collect_ctx {
+    struct store *s;
+    const struct store_filter *f;
+    struct tool_aggs *t;
+};
+
+/* One part of a window (see rollup_cover): rollups, or raw rows. */
+static int collect_part(void *ctx, int level, int64_t from, int64_t to)
+{
+    struct collect_ctx *c = ctx;
+    if (level < 0)
+        return collect_raw(c->s, from, to, c->f, 1, add_row, c->t);
+    return store_rollups(c->s, level, from, to, c->f, add_rollup, c->t);
+}
+
 static int collect(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
                    struct tool_aggs *t)
 {
@@ -221,15 +208,8 @@ static int collect(struct store *s, const struct store_filter *f, int64_t a, int
             return 0;
         return collect_raw(s, a, b, f, 1, add_row, t);
     }
-    int64_t a1 = ceil_to(a, HOUR_MS), b1 = floor_to(b, HOUR_MS);
-    if (a1 >= b1)
-        return collect_raw(s, a, b, f, 1, add_row, t);
-    int rc = collect_raw(s, a, a1, f, 1, add_row, t);
-    if (rc == 0)
-        rc = collect_aligned(s, a1, b1, f, t);
-    if (rc == 0)
-        rc = collect_raw(s, b1, b, f, 1, add_row, t);
-    return rc;
+    struct collect_ctx c = {s, f, t};
+    return rollup_cover(a, b, collect_part, &c);
 }
 
 int engine_collect(struct store *s, const struct engine_query *q, int64_t since_ms,

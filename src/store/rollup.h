@@ -31,6 +31,14 @@
 enum { ROLLUP_HOUR = 0, ROLLUP_DAY = 1, ROLLUP_MONTH = 2, ROLLUP_LEVELS };
 extern const int64_t rollup_width_ms[ROLLUP_LEVELS]; /* 1 h, 1 day, 30 days */
 
+/* Cover [a, b) with as few rollup buckets as fit: fn(ctx, level, from, to)
+ * for each run of whole buckets of one level (from and to multiples of its
+ * width), and fn(ctx, -1, from, to) for the parts that are not whole hours,
+ * which only raw rows can answer. Stops at, and returns, the first non-zero
+ * result of fn. */
+typedef int (*rollup_cover_fn)(void *ctx, int level, int64_t from_ms, int64_t to_ms);
+int rollup_cover(int64_t a, int64_t b, rollup_cover_fn fn, void *ctx);
+
 /* The aggregate of a set of operations: one rollup row, or many merged. */
 struct agg {
     uint64_t n;            /* operations */
