@@ -195,14 +195,18 @@ static int collect_part(void *ctx, int level, int64_t from, int64_t to)
     return store_rollups(c->s, level, from, to, c->f, add_rollup, c->t);
 }
 
+/* A window that ends now takes the current hour from its rollup: it holds
+ * nothing later than now (but for clocks ahead of ours), and it may hold a
+ * busy hour's worth of rows. */
+static int64_t window_end(int64_t b)
+{
+    return b > tpt_now_ms() ? ceil_to(b, HOUR_MS) : b;
+}
+
 static int collect(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
                    struct tool_aggs *t)
 {
-    /* A window that ends now takes the current hour from its rollup: it
-     * holds nothing later than now (but for clocks ahead of ours), and it
-     * may hold a busy hour's worth of rows. */
-    if (b > tpt_now_ms())
-        b = ceil_to(b, HOUR_MS);
+    b = window_end(b);
     if (f->session) {
         if (!clip_session(s, f, &a, &b))
             return 0;
@@ -210,6 +214,55 @@ static int collect(struct store *s, const struct store_filter *f, int64_t a, int
     }
     struct collect_ctx c = {s, f, t};
     return rollup_cover(a, b, collect_part, &c);
+}
+
+struct timed_sum {
+    struct store *s;
+    const struct store_filter *f;
+    uint64_t n;
+    double sum_ms;
+};
+
+static int timed_row(void *ctx, const struct store_row *r)
+{
+    struct timed_sum *t = ctx;
+    if (!isnan(r->op.duration_ms)) {
+        t->n++;
+        t->sum_ms += r->op.duration_ms;
+    }
+    return 0;
+}
+
+static int timed_part(void *ctx, int level, int64_t from, int64_t to)
+{
+    struct timed_sum *t = ctx;
+    if (level < 0)
+        return collect_raw(t->s, from, to, t->f, 1, timed_row, t);
+    return store_rollup_sums(t->s, level, from, to, t->f, &t->n, &t->sum_ms);
+}
+
+int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t since_ms,
+                     int64_t until_ms, uint64_t *n_timed, double *sum_ms, char *errbuf)
+{
+    struct store_filter f;
+    struct timed_sum t = {s, &f, 0, 0};
+    *n_timed = 0;
+    *sum_ms = 0;
+    if (engine_filter(s, q, &f) != 0)
+        return 0;
+    int64_t a = since_ms, b = window_end(until_ms);
+    int rc = 0;
+    if (f.session) {
+        if (clip_session(s, &f, &a, &b))
+            rc = collect_raw(s, a, b, &f, 1, timed_row, &t);
+    } else {
+        rc = rollup_cover(a, b, timed_part, &t);
+    }
+    if (rc)
+        return tp_fail(errbuf, TP_EDB, "reading the store failed");
+    *n_timed = t.n;
+    *sum_ms = t.sum_ms;
+    return 0;
 }
 
 int engine_collect(struct store *s, const struct engine_query *q, int64_t since_ms,

@@ -147,6 +147,12 @@ int engine_collect(struct store *s, const struct engine_query *q, int64_t since_
                    int64_t until_ms, int64_t **tool_ids, struct agg **aggs, size_t *n,
                    char *errbuf);
 
+/* The number of timed operations of [since, until) for the query's filters
+ * and the sum of their durations: engine_collect's n_timed and sum_ms over
+ * all tools, without merging sketches. */
+int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t since_ms,
+                     int64_t until_ms, uint64_t *n_timed, double *sum_ms, char *errbuf);
+
 /* Resolve the query's names to ids. Returns 0, or 1 when a named tool,
  * project or session has never been stored (the answer is then empty). */
 int engine_filter(struct store *s, const struct engine_query *q, struct store_filter *f);

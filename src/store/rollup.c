@@ -353,8 +353,11 @@ enum {
     W_TG_CLEAN,
     W_TG_MAX,
     W_TG_REMAX,
+    W_RR_GET,
     W_RR_ADD,
     W_RR_CLEAN,
+    W_RS_ADD,
+    W_RS_CLEAN,
     W_SS_ADD,
     W_COUNT
 };
@@ -390,6 +393,12 @@ static const char *const writer_sql[W_COUNT] = {
                  "n = n + excluded.n, bytes = bytes + excluded.bytes, "
                  "sum_us = sum_us + excluded.sum_us, last_ms = max(last_ms, excluded.last_ms)",
     [W_RR_CLEAN] = "DELETE FROM rereads WHERE session=?1 AND target=?2 AND n <= 0",
+    [W_RR_GET] = "SELECT n, bytes, sum_us, last_ms, project FROM rereads WHERE session=?1 "
+                 "AND target=?2",
+    [W_RS_ADD] = "INSERT INTO reread_sums VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET "
+                 "pairs = pairs + excluded.pairs, reads = reads + excluded.reads, "
+                 "bytes = bytes + excluded.bytes, us = us + excluded.us",
+    [W_RS_CLEAN] = "DELETE FROM reread_sums WHERE lvl=?1 AND b=?2 AND project=?3 AND pairs <= 0",
     [W_SS_ADD] = "INSERT INTO sessions VALUES(?1,?2,?3) ON CONFLICT DO UPDATE SET "
                  "first_ms = min(first_ms, excluded.first_ms), "
                  "last_ms = max(last_ms, excluded.last_ms)",
@@ -524,6 +533,143 @@ static int flush_rollup(struct rollup_writer *w, const int64_t *key, struct ru_d
     return step_done(w, q, "writing a rollup", errbuf);
 }
 
+/* ---- repeated reads ---------------------------------------------------------- */
+
+/* What one (session, file) pair with 3+ full reads adds to the reread
+ * totals: see struct reread_totals. The same arithmetic, in integers, as
+ * the S_RR_TOTALS statement of store.c, so that totals read from
+ * reread_sums and from rereads rows agree exactly. */
+struct rs_val {
+    int64_t pairs, reads, bytes, us;
+};
+
+static struct rs_val reread_value(int64_t n, int64_t bytes, int64_t sum_us)
+{
+    struct rs_val v = {0, 0, 0, 0};
+    if (n < REREAD_MIN)
+        return v;
+    v.pairs = 1;
+    v.reads = n;
+    v.bytes = (n - 1) * (bytes > 0 ? bytes / n : REREAD_UNKNOWN_BYTES);
+    v.us = sum_us * (n - 1) / n;
+    return v;
+}
+
+/* Deltas of reread_sums, keyed (level, bucket, project). */
+struct rs_sums {
+    struct kmap map;
+    struct rs_val *v;
+    size_t alloc;
+};
+
+static void rs_sums_init(struct rs_sums *r)
+{
+    memset(r, 0, sizeof *r);
+    kmap_init(&r->map);
+}
+
+static void rs_sums_free(struct rs_sums *r)
+{
+    kmap_free(&r->map);
+    free(r->v);
+}
+
+/* Add sign * v at the buckets of last_ms, for project and for all (0). */
+static void rs_add(struct rs_sums *r, int64_t last_ms, int64_t project, struct rs_val v, int sign)
+{
+    if (!v.pairs)
+        return;
+    for (int lvl = 0; lvl < ROLLUP_LEVELS; lvl++) {
+        for (int all = 0; all < 2; all++) {
+            int64_t key[3] = {lvl, tpt_floor_div(last_ms, rollup_width_ms[lvl]), all ? 0 : project};
+            int added;
+            size_t i =
+                slot(&r->map, (void **)&r->v, &r->alloc, sizeof *r->v, key, sizeof key, &added);
+            r->v[i].pairs += sign * v.pairs;
+            r->v[i].reads += sign * v.reads;
+            r->v[i].bytes += sign * v.bytes;
+            r->v[i].us += sign * v.us;
+        }
+    }
+}
+
+/* Apply one pair's delta to its rereads row, and the change of the pair's
+ * value to the sums: the old value leaves the buckets of the old last
+ * read, the new one joins those of the new. */
+static int flush_reread(struct rollup_writer *w, const int64_t *key, const struct rr_delta *x,
+                        struct rs_sums *sums, char *errbuf)
+{
+    sqlite3_stmt *q = wstmt(w, W_RR_GET);
+    if (!q)
+        return step_done(w, q, "reading read counts", errbuf);
+    bind_key(q, key, 2);
+    int found = 0;
+    int64_t n = 0, bytes = 0, sum_us = 0, last_ms = 0, project = x->project;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        found = 1;
+        n = sqlite3_column_int64(q, 0);
+        bytes = sqlite3_column_int64(q, 1);
+        sum_us = sqlite3_column_int64(q, 2);
+        last_ms = sqlite3_column_int64(q, 3);
+        project = sqlite3_column_int64(q, 4);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return step_done(w, NULL, "reading read counts", errbuf);
+    if (found)
+        rs_add(sums, last_ms, project, reread_value(n, bytes, sum_us), -1);
+    /* As W_RR_ADD computes it. */
+    int64_t n2 = n + x->n, last2 = found && last_ms > x->last_ms ? last_ms : x->last_ms;
+    if (n2 > 0)
+        rs_add(sums, last2, project, reread_value(n2, bytes + x->bytes, sum_us + x->sum_us), +1);
+
+    q = wstmt(w, W_RR_ADD);
+    if (q) {
+        bind_key(q, key, 2);
+        sqlite3_bind_int64(q, 3, x->project);
+        sqlite3_bind_int64(q, 4, x->n);
+        sqlite3_bind_int64(q, 5, x->bytes);
+        sqlite3_bind_int64(q, 6, x->sum_us);
+        sqlite3_bind_int64(q, 7, x->last_ms);
+    }
+    rc = step_done(w, q, "writing read counts", errbuf);
+    if (rc == 0 && n2 <= 0) {
+        q = wstmt(w, W_RR_CLEAN);
+        if (q)
+            bind_key(q, key, 2);
+        rc = step_done(w, q, "cleaning read counts", errbuf);
+    }
+    return rc;
+}
+
+static int flush_reread_sums(struct rollup_writer *w, const struct rs_sums *r, char *errbuf)
+{
+    int rc = 0;
+    for (size_t i = 0; i < r->map.n && rc == 0; i++) {
+        const int64_t *k = kmap_key(&r->map, i, NULL);
+        const struct rs_val *v = &r->v[i];
+        if (!v->pairs && !v->reads && !v->bytes && !v->us)
+            continue;
+        sqlite3_stmt *q = wstmt(w, W_RS_ADD);
+        if (q) {
+            bind_key(q, k, 3);
+            sqlite3_bind_int64(q, 4, v->pairs);
+            sqlite3_bind_int64(q, 5, v->reads);
+            sqlite3_bind_int64(q, 6, v->bytes);
+            sqlite3_bind_int64(q, 7, v->us);
+        }
+        rc = step_done(w, q, "writing reread sums", errbuf);
+        if (rc == 0 && v->pairs < 0) {
+            q = wstmt(w, W_RS_CLEAN);
+            if (q)
+                bind_key(q, k, 3);
+            rc = step_done(w, q, "cleaning reread sums", errbuf);
+        }
+    }
+    return rc;
+}
+
 int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
 {
     int rc = 0;
@@ -575,28 +721,18 @@ int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
             rc = step_done(w, q, "cleaning target totals", errbuf);
         }
     }
+    struct rs_sums sums;
+    rs_sums_init(&sums);
     for (size_t i = 0; i < d->rr.n && rc == 0; i++) {
         const int64_t *k = kmap_key(&d->rr, i, NULL);
         struct rr_delta *x = &d->rr_v[i];
         if (!x->n && !x->bytes && !x->sum_us)
             continue;
-        sqlite3_stmt *q = wstmt(w, W_RR_ADD);
-        if (q) {
-            bind_key(q, k, 2);
-            sqlite3_bind_int64(q, 3, x->project);
-            sqlite3_bind_int64(q, 4, x->n);
-            sqlite3_bind_int64(q, 5, x->bytes);
-            sqlite3_bind_int64(q, 6, x->sum_us);
-            sqlite3_bind_int64(q, 7, x->last_ms);
-        }
-        rc = step_done(w, q, "writing read counts", errbuf);
-        if (rc == 0 && x->n < 0) {
-            q = wstmt(w, W_RR_CLEAN);
-            if (q)
-                bind_key(q, k, 2);
-            rc = step_done(w, q, "cleaning read counts", errbuf);
-        }
+        rc = flush_reread(w, k, x, &sums, errbuf);
     }
+    if (rc == 0)
+        rc = flush_reread_sums(w, &sums, errbuf);
+    rs_sums_free(&sums);
     for (size_t i = 0; i < d->ss.n && rc == 0; i++) {
         const int64_t *k = kmap_key(&d->ss, i, NULL);
         sqlite3_stmt *q = wstmt(w, W_SS_ADD);

@@ -6,8 +6,11 @@
  * of a set of operations. The store keeps one per (level, bucket, project,
  * tool) in the `rollups` table, for three bucket widths (hour, UTC day, 30
  * days) and for each operation's own project and project 0 (all projects);
- * one per (UTC day, project, tool, target) in `targets` (hotspots); and per
- * (session, file) counts of full reads in `rereads`.
+ * one per (UTC day, project, tool, target) in `targets` (hotspots); per
+ * (session, file) counts of full reads in `rereads`; and the totals of the
+ * pairs read REREAD_MIN or more times, by bucket of their last read and
+ * project, in `reread_sums`, so that the repeated-reads rule of a long
+ * window adds a few buckets instead of every pair.
  *
  * The store changes them through a delta set: for each operation stored
  * (or retracted, when a better report of the same call replaces it) it
@@ -26,6 +29,13 @@
 
 #include "core/kmap.h"
 #include "sketch.h"
+
+/* A file read whole this many times in one session is a repeated read; a
+ * repeat of unknown size counts as this many bytes. Literals, because the
+ * SQL of the schema and of store.c spells them too (a partial index is only
+ * used when a query repeats its condition word for word). */
+#define REREAD_MIN 3
+#define REREAD_UNKNOWN_BYTES 4000
 
 /* Rollup levels: bucket widths. */
 enum { ROLLUP_HOUR = 0, ROLLUP_DAY = 1, ROLLUP_MONTH = 2, ROLLUP_LEVELS };

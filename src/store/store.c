@@ -127,6 +127,22 @@ static const char *const migrations[] = {
     /* 2: the number of operations is the sum of the monthly rollups; a
      * counter updated by every commit cost a page of WAL each time. */
     "DELETE FROM meta WHERE k = 'operations';",
+    /* 3: reread totals by bucket (see rollup.h), filled from rereads; and
+     * the pairs by number of reads, for the top pairs of a long window. */
+    "CREATE TABLE reread_sums(lvl INTEGER NOT NULL, b INTEGER NOT NULL,"
+    "  project INTEGER NOT NULL, pairs INTEGER NOT NULL, reads INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL, us INTEGER NOT NULL,"
+    "  PRIMARY KEY(lvl, b, project)) WITHOUT ROWID, STRICT;"
+    "CREATE INDEX rereads_top ON rereads(n, sum_us) WHERE n >= 3;"
+    "INSERT INTO reread_sums "
+    "  SELECT l.lvl, r.last_ms / l.w, CASE p.all_ WHEN 1 THEN 0 ELSE r.project END,"
+    "    count(*), sum(r.n), sum((r.n - 1) * (CASE WHEN r.bytes > 0 THEN r.bytes / r.n"
+    "      ELSE 4000 END)), sum(r.sum_us * (r.n - 1) / r.n)"
+    "  FROM rereads r,"
+    "    (SELECT 0 AS lvl, 3600000 AS w UNION ALL SELECT 1, 86400000"
+    "     UNION ALL SELECT 2, 2592000000) l,"
+    "    (SELECT 0 AS all_ UNION ALL SELECT 1) p"
+    "  WHERE r.n >= 3 GROUP BY 1, 2, 3;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -148,13 +164,19 @@ enum stmt_id {
     S_MARK_GET,
     S_MARK_PUT,
     S_RU_RANGE,
+    S_RU_SUMS,
     S_SCAN_ASC,
     S_SCAN_DESC,
     S_SCAN_LITE_ASC,
     S_SCAN_LITE_DESC,
     S_TG_RANGE,
     S_RR_TOTALS,
+    S_RR_TOTALS_SESSION,
+    S_RS_RANGE,
+    S_RS_ALL,
     S_RR_TOP,
+    S_RR_TOP_BY_N,
+    S_RR_TOP_SESSION,
     S_SS_GET,
     S_TOOLS,
     S_OP_DEL_RANGE,
@@ -162,6 +184,21 @@ enum stmt_id {
 };
 
 #define ROW_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes, uid, err, meta"
+/* The filters of a scan: tool, project, session (0: any), and a least
+ * duration in microseconds and an attention flag (0: no condition), so
+ * that rows that do not match never leave SQLite. */
+#define SCAN_WHERE                                                                                 \
+    "WHERE id >= ?1 AND id < ?2 AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "           \
+    "AND (?5 = 0 OR session = ?5) AND (?6 = 0 OR dur >= ?6) "                                      \
+    "AND (?7 = 0 OR (flags >> 6) & 3 = ?7) "
+#define RR_COLS "session, target, project, n, bytes, sum_us"
+/* Most reads first, then most time; the key breaks ties, so that every
+ * plan gives the same pairs (rereads_top's own order, read backwards). */
+#define RR_ORDER "n DESC, sum_us DESC, session DESC, target DESC"
+#define RR_SUMS                                                                                    \
+    "count(*), coalesce(sum(n), 0), "                                                              \
+    "coalesce(sum((n - 1) * (CASE WHEN bytes > 0 THEN bytes / n ELSE 4000 END)), 0), "             \
+    "coalesce(sum(sum_us * (n - 1) / n), 0)"
 #define LITE_COLS                                                                                  \
     "id, ts, dur, tool, target, session, project, flags, size, rbytes, NULL, NULL, NULL"
 
@@ -170,18 +207,18 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_STR_INS] = "INSERT INTO strs(s) VALUES(?1)",
     [S_STR_TEXT] = "SELECT s FROM strs WHERE id = ?1",
     [S_OP_GET] = "SELECT " ROW_COLS " FROM ops WHERE id = ?1",
-    [S_HOURS_ASC] = "SELECT DISTINCT b FROM rollups WHERE lvl = 0 AND project = ?1 "
+    [S_HOURS_ASC] = "SELECT DISTINCT b FROM rollups WHERE lvl = ?7 AND project = ?1 "
                     "AND (?2 = 0 OR tool = ?2) AND b >= ?3 AND b < ?4 AND (?5 = 0 OR max_us >= ?5) "
                     "AND attn >= ?6 ORDER BY b",
     [S_HOURS_DESC] =
-        "SELECT DISTINCT b FROM rollups WHERE lvl = 0 AND project = ?1 "
+        "SELECT DISTINCT b FROM rollups WHERE lvl = ?7 AND project = ?1 "
         "AND (?2 = 0 OR tool = ?2) AND b >= ?3 AND b < ?4 AND (?5 = 0 OR max_us >= ?5) "
         "AND attn >= ?6 ORDER BY b DESC",
     /* The same for one tool, through the index rollups_tool. */
-    [S_HOURS_TOOL_ASC] = "SELECT b FROM rollups WHERE lvl = 0 AND project = ?1 AND tool = ?2 "
+    [S_HOURS_TOOL_ASC] = "SELECT b FROM rollups WHERE lvl = ?7 AND project = ?1 AND tool = ?2 "
                          "AND b >= ?3 AND b < ?4 AND (?5 = 0 OR max_us >= ?5) "
                          "AND attn >= ?6 ORDER BY b",
-    [S_HOURS_TOOL_DESC] = "SELECT b FROM rollups WHERE lvl = 0 AND project = ?1 AND tool = ?2 "
+    [S_HOURS_TOOL_DESC] = "SELECT b FROM rollups WHERE lvl = ?7 AND project = ?1 AND tool = ?2 "
                           "AND b >= ?3 AND b < ?4 AND (?5 = 0 OR max_us >= ?5) "
                           "AND attn >= ?6 ORDER BY b DESC",
     [S_HOUR_COUNTS] = "SELECT b, sum(n) FROM rollups WHERE lvl = 0 AND project = 0 "
@@ -194,34 +231,39 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_MARK_PUT] = "INSERT OR REPLACE INTO marks VALUES(?1,?2,?3,?4,?5)",
     [S_RU_RANGE] = "SELECT b, tool, project, " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
                    "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
+    [S_RU_SUMS] = "SELECT coalesce(sum(nt), 0), coalesce(sum(sum_us), 0) FROM rollups "
+                  "WHERE lvl=?1 AND b>=?2 AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5)",
     /* The same without the text columns, for scans that only count. */
-    [S_SCAN_LITE_ASC] = "SELECT " LITE_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
-                        "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
-                        "AND (?5 = 0 OR session = ?5) ORDER BY id",
-    [S_SCAN_LITE_DESC] = "SELECT " LITE_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
-                         "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
-                         "AND (?5 = 0 OR session = ?5) ORDER BY id DESC",
-    [S_SCAN_ASC] = "SELECT " ROW_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
-                   "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
-                   "AND (?5 = 0 OR session = ?5) ORDER BY id",
-    [S_SCAN_DESC] = "SELECT " ROW_COLS " FROM ops WHERE id >= ?1 AND id < ?2 "
-                    "AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "
-                    "AND (?5 = 0 OR session = ?5) ORDER BY id DESC",
+    [S_SCAN_LITE_ASC] = "SELECT " LITE_COLS " FROM ops " SCAN_WHERE "ORDER BY id",
+    [S_SCAN_LITE_DESC] = "SELECT " LITE_COLS " FROM ops " SCAN_WHERE "ORDER BY id DESC",
+    [S_SCAN_ASC] = "SELECT " ROW_COLS " FROM ops " SCAN_WHERE "ORDER BY id",
+    [S_SCAN_DESC] = "SELECT " ROW_COLS " FROM ops " SCAN_WHERE "ORDER BY id DESC",
     [S_TG_RANGE] = "SELECT day, project, tool, target, n, failed, sum_us, max_us, nt FROM targets "
                    "WHERE day >= ?1 AND day < ?2 AND (?3 = 0 OR project = ?3) "
                    "AND (?4 = 0 OR tool = ?4)",
     /* Repeated reads: the partial index rereads_hot holds only pairs with 3+
      * reads, and the literal "n >= 3" lets the planner use it. */
-    [S_RR_TOTALS] =
-        "SELECT count(*), coalesce(sum(n), 0), "
-        "coalesce(sum((n - 1) * (CASE WHEN bytes > 0 THEN bytes / n ELSE 4000 END)), 0), "
-        "coalesce(sum(CAST(sum_us AS REAL) * (n - 1) / n), 0) FROM rereads "
-        "WHERE n >= 3 AND last_ms >= ?1 AND last_ms < ?2 "
-        "AND (?3 = 0 OR project = ?3) AND (?4 = 0 OR session = ?4)",
-    [S_RR_TOP] = "SELECT session, target, project, n, bytes, sum_us FROM rereads "
+    /* The literals 3 and 4000 are REREAD_MIN and REREAD_UNKNOWN_BYTES
+     * (rollup.h); the arithmetic is reread_value()'s in rollup.c. */
+    [S_RR_TOTALS] = "SELECT " RR_SUMS " FROM rereads WHERE n >= 3 AND last_ms >= ?1 "
+                    "AND last_ms < ?2 AND (?3 = 0 OR project = ?3)",
+    [S_RR_TOTALS_SESSION] = "SELECT " RR_SUMS " FROM rereads WHERE session = ?4 AND n >= 3 "
+                            "AND last_ms >= ?1 AND last_ms < ?2 AND (?3 = 0 OR project = ?3)",
+    [S_RS_ALL] = "SELECT coalesce(sum(pairs), 0) FROM reread_sums WHERE lvl = 2 AND project = ?1",
+    [S_RS_RANGE] = "SELECT coalesce(sum(pairs), 0), coalesce(sum(reads), 0), "
+                   "coalesce(sum(bytes), 0), coalesce(sum(us), 0) FROM reread_sums "
+                   "WHERE lvl = ?1 AND b >= ?2 AND b < ?3 AND project = ?4",
+    /* The top pairs: of a short window, from the pairs read last in it; of
+     * a long one, from the most read pairs down, until enough are in it. */
+    [S_RR_TOP] = "SELECT " RR_COLS " FROM rereads INDEXED BY rereads_hot "
                  "WHERE n >= 3 AND last_ms >= ?1 AND last_ms < ?2 "
-                 "AND (?3 = 0 OR project = ?3) AND (?4 = 0 OR session = ?4) "
-                 "ORDER BY n DESC, sum_us DESC LIMIT ?5",
+                 "AND (?3 = 0 OR project = ?3) ORDER BY " RR_ORDER " LIMIT ?5",
+    [S_RR_TOP_BY_N] = "SELECT " RR_COLS " FROM rereads INDEXED BY rereads_top "
+                      "WHERE n >= 3 AND last_ms >= ?1 AND last_ms < ?2 "
+                      "AND (?3 = 0 OR project = ?3) ORDER BY " RR_ORDER " LIMIT ?5",
+    [S_RR_TOP_SESSION] = "SELECT " RR_COLS " FROM rereads WHERE session = ?4 AND n >= 3 "
+                         "AND last_ms >= ?1 AND last_ms < ?2 AND (?3 = 0 OR project = ?3) "
+                         "ORDER BY " RR_ORDER " LIMIT ?5",
     [S_SS_GET] = "SELECT first_ms, last_ms FROM sessions WHERE id = ?1",
     [S_TOOLS] = "SELECT DISTINCT tool FROM rollups WHERE lvl = 2 AND project = 0",
     [S_OP_DEL_RANGE] = "DELETE FROM ops WHERE id >= ?1 AND id < ?2",
@@ -1354,6 +1396,25 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
     return stop || rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : TP_EDB;
 }
 
+int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                      const struct store_filter *f, uint64_t *n_timed, double *sum_ms)
+{
+    int64_t w = rollup_width_ms[level];
+    sqlite3_stmt *q = stmt(s, S_RU_SUMS);
+    sqlite3_bind_int64(q, 1, level);
+    sqlite3_bind_int64(q, 2, tpt_floor_div(from_ms + w - 1, w));
+    sqlite3_bind_int64(q, 3, tpt_floor_div(to_ms + w - 1, w));
+    sqlite3_bind_int64(q, 4, f ? f->project : 0);
+    sqlite3_bind_int64(q, 5, f ? f->tool : 0);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *n_timed += (uint64_t)sqlite3_column_int64(q, 0);
+        *sum_ms += (double)sqlite3_column_int64(q, 1) / 1000.0;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : TP_EDB;
+}
+
 /* The row callback's view: strings borrowed from the cache and the
  * statement, valid during the call. */
 static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r,
@@ -1400,6 +1461,9 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
     sqlite3_bind_int64(q, 3, sc->f.tool);
     sqlite3_bind_int64(q, 4, sc->f.project);
     sqlite3_bind_int64(q, 5, sc->f.session);
+    /* dur >= min_duration_ms * 1000 is the test below, in SQL. */
+    sqlite3_bind_double(q, 6, sc->min_duration_ms > 0 ? sc->min_duration_ms * 1000.0 : 0);
+    sqlite3_bind_int64(q, 7, sc->attention);
     int rc, stop = 0;
     char uidbuf[40];
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1423,6 +1487,60 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
     return stop;
 }
 
+/* The buckets of `level` that overlap hours [h0, h1) and whose rollup
+ * can hold a matching row (its max reaches the least duration, its
+ * attention count is not zero), in scan order. */
+static int64_t *scan_candidates(struct store *s, const struct store_scan *sc, int level, int64_t h0,
+                                int64_t h1, size_t *n, int *err)
+{
+    int64_t wh = rollup_width_ms[level] / HOUR_MS;
+    sqlite3_stmt *q = stmt(s, sc->f.tool ? (sc->desc ? S_HOURS_TOOL_DESC : S_HOURS_TOOL_ASC)
+                                         : (sc->desc ? S_HOURS_DESC : S_HOURS_ASC));
+    sqlite3_bind_int64(q, 1, sc->f.project);
+    sqlite3_bind_int64(q, 2, sc->f.tool);
+    sqlite3_bind_int64(q, 3, tpt_floor_div(h0, wh));
+    sqlite3_bind_int64(q, 4, tpt_floor_div(h1 - 1, wh) + 1);
+    sqlite3_bind_int64(q, 5, (int64_t)floor(sc->min_duration_ms * 1000.0));
+    sqlite3_bind_int64(q, 6, sc->attention ? 1 : 0);
+    sqlite3_bind_int64(q, 7, level);
+    int64_t *v = NULL;
+    size_t alloc = 0;
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == alloc) {
+            alloc = alloc ? 2 * alloc : 32;
+            v = xreallocarray(v, alloc, sizeof *v);
+        }
+        v[(*n)++] = sqlite3_column_int64(q, 0);
+    }
+    if (rc != SQLITE_DONE)
+        *err = TP_EDB;
+    sqlite3_reset(q);
+    return v;
+}
+
+/* Scan hours [h0, h1) through the buckets of `level` that can hold a
+ * match, then those of the level below inside each: a year's scan for a
+ * rare slow call looks at a dozen months and a few days, not 8,760 hours.
+ * Returns 1 when the callback stopped. */
+static int scan_level(struct store *s, const struct store_scan *sc, int level, int64_t h0,
+                      int64_t h1, store_row_cb cb, void *ctx, int *err)
+{
+    size_t n;
+    int64_t *b = scan_candidates(s, sc, level, h0, h1, &n, err);
+    int64_t wh = rollup_width_ms[level] / HOUR_MS;
+    int stop = 0;
+    for (size_t i = 0; i < n && !stop && !*err; i++) {
+        int64_t a = b[i] * wh > h0 ? b[i] * wh : h0;
+        int64_t z = (b[i] + 1) * wh < h1 ? (b[i] + 1) * wh : h1;
+        stop = level == ROLLUP_HOUR ? scan_range(s, sc, a, z, cb, ctx, err)
+                                    : scan_level(s, sc, level - 1, a, z, cb, ctx, err);
+    }
+    free(b);
+    return stop;
+}
+
 int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, void *ctx)
 {
     if (sc->to_ms <= sc->from_ms)
@@ -1434,26 +1552,12 @@ int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, vo
         scan_range(s, sc, h0, h1, cb, ctx, &err);
         return err;
     }
-    /* Only the hours whose rollup can hold a matching row, read lazily in
-     * scan order: a "newest 50 slow calls" scan stops after an hour or
-     * two. The rollups' max is an upper bound, so no matching row is
-     * skipped. */
-    sqlite3_stmt *q = stmt(s, sc->f.tool ? (sc->desc ? S_HOURS_TOOL_DESC : S_HOURS_TOOL_ASC)
-                                         : (sc->desc ? S_HOURS_DESC : S_HOURS_ASC));
-    sqlite3_bind_int64(q, 1, sc->f.project);
-    sqlite3_bind_int64(q, 2, sc->f.tool);
-    sqlite3_bind_int64(q, 3, h0);
-    sqlite3_bind_int64(q, 4, h1);
-    sqlite3_bind_int64(q, 5, (int64_t)floor(sc->min_duration_ms * 1000.0));
-    sqlite3_bind_int64(q, 6, sc->attention ? 1 : 0);
-    int rc, stop = 0;
-    while (!stop && !err && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t h = sqlite3_column_int64(q, 0);
-        stop = scan_range(s, sc, h, h + 1, cb, ctx, &err);
-    }
-    if (!stop && !err && rc != SQLITE_DONE)
-        err = TP_EDB;
-    sqlite3_reset(q);
+    /* Only the hours whose rollups can hold a matching row, found from
+     * the widest buckets down, read lazily in scan order: a "newest 50 slow
+     * calls" scan stops after an hour or two. The rollups' max is an upper
+     * bound, so no matching row is skipped. */
+    int level = h1 - h0 > 24 * 31 ? ROLLUP_MONTH : h1 - h0 > 48 ? ROLLUP_DAY : ROLLUP_HOUR;
+    scan_level(s, sc, level, h0, h1, cb, ctx, &err);
     return err;
 }
 
@@ -1482,30 +1586,96 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
     return stop || rc == SQLITE_DONE ? 0 : TP_EDB;
 }
 
+static void rr_totals_add(struct reread_totals *t, sqlite3_stmt *q)
+{
+    t->pairs += (uint64_t)sqlite3_column_int64(q, 0);
+    t->reads += (uint64_t)sqlite3_column_int64(q, 1);
+    t->repeat_bytes += (uint64_t)sqlite3_column_int64(q, 2);
+    t->repeat_ms += (double)sqlite3_column_int64(q, 3) / 1000.0;
+}
+
+/* Bind the window and filter of the rereads statements. */
+static void rr_bind(sqlite3_stmt *q, int64_t from_ms, int64_t to_ms, int64_t project,
+                    int64_t session)
+{
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    sqlite3_bind_int64(q, 3, project);
+    if (session)
+        sqlite3_bind_int64(q, 4, session);
+}
+
+struct rr_cover {
+    struct store *s;
+    int64_t project;
+    struct reread_totals *t;
+};
+
+/* One part of the window (rollup_cover): a run of buckets of reread_sums,
+ * or, for the edges that are not whole hours, the pairs themselves. */
+static int rr_part(void *ctx, int level, int64_t from_ms, int64_t to_ms)
+{
+    struct rr_cover *c = ctx;
+    sqlite3_stmt *q;
+    if (level < 0) {
+        q = stmt(c->s, S_RR_TOTALS);
+        rr_bind(q, from_ms, to_ms, c->project, 0);
+    } else {
+        q = stmt(c->s, S_RS_RANGE);
+        sqlite3_bind_int64(q, 1, level);
+        sqlite3_bind_int64(q, 2, from_ms / rollup_width_ms[level]);
+        sqlite3_bind_int64(q, 3, to_ms / rollup_width_ms[level]);
+        sqlite3_bind_int64(q, 4, c->project);
+    }
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        rr_totals_add(c->t, q);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : TP_EDB;
+}
+
 int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
                   size_t top, struct reread_totals *totals, store_reread_cb cb, void *ctx)
 {
+    int64_t project = f ? f->project : 0, session = f ? f->session : 0;
     memset(totals, 0, sizeof *totals);
-    sqlite3_stmt *q = stmt(s, S_RR_TOTALS);
-    sqlite3_bind_int64(q, 1, from_ms);
-    sqlite3_bind_int64(q, 2, to_ms);
-    sqlite3_bind_int64(q, 3, f ? f->project : 0);
-    sqlite3_bind_int64(q, 4, f ? f->session : 0);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        totals->pairs = (uint64_t)sqlite3_column_int64(q, 0);
-        totals->reads = (uint64_t)sqlite3_column_int64(q, 1);
-        totals->repeat_bytes = (uint64_t)sqlite3_column_int64(q, 2);
-        totals->repeat_ms = sqlite3_column_double(q, 3) / 1000.0;
+    if (from_ms >= to_ms)
+        return 0;
+    int rc;
+    if (session) { /* one session's pairs: a prefix of the primary key */
+        sqlite3_stmt *q = stmt(s, S_RR_TOTALS_SESSION);
+        rr_bind(q, from_ms, to_ms, project, session);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW)
+            rr_totals_add(totals, q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW)
+            return TP_EDB;
+    } else {
+        struct rr_cover c = {s, project, totals};
+        if (rollup_cover(from_ms, to_ms, rr_part, &c) != 0)
+            return TP_EDB;
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW)
-        return TP_EDB;
-    q = stmt(s, S_RR_TOP);
-    sqlite3_bind_int64(q, 1, from_ms);
-    sqlite3_bind_int64(q, 2, to_ms);
-    sqlite3_bind_int64(q, 3, f ? f->project : 0);
-    sqlite3_bind_int64(q, 4, f ? f->session : 0);
+    if (!totals->pairs || !top)
+        return 0;
+
+    /* Reading the window's pairs costs one step each; reading the most
+     * read pairs down until `top` are in the window costs about top times
+     * (all pairs / the window's). Take the cheaper. */
+    enum stmt_id id = S_RR_TOP_SESSION;
+    if (!session) {
+        sqlite3_stmt *a = stmt(s, S_RS_ALL);
+        sqlite3_bind_int64(a, 1, project);
+        rc = sqlite3_step(a);
+        int64_t all = rc == SQLITE_ROW ? sqlite3_column_int64(a, 0) : 0;
+        sqlite3_reset(a);
+        if (rc != SQLITE_ROW)
+            return TP_EDB;
+        double by_n = (double)top * (double)all / (double)totals->pairs;
+        id = by_n < (double)totals->pairs ? S_RR_TOP_BY_N : S_RR_TOP;
+    }
+    sqlite3_stmt *q = stmt(s, id);
+    rr_bind(q, from_ms, to_ms, project, session);
     sqlite3_bind_int64(q, 5, (int64_t)top);
     int stop = 0;
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {

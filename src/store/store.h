@@ -133,6 +133,10 @@ typedef int (*store_rollup_cb)(void *ctx, int level, int64_t bucket_start_ms, in
  * by bucket, then tool. */
 int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                   const struct store_filter *f, store_rollup_cb cb, void *ctx);
+/* The same rows' number of timed operations and sum of their durations,
+ * added up by SQLite (no sketch is decoded). */
+int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                      const struct store_filter *f, uint64_t *n_timed, double *sum_ms);
 
 /* One stored operation as read back. Strings point into store-owned memory
  * valid until the callback returns. */

@@ -1224,6 +1224,197 @@ static void test_rereads(void)
     rm_rf(dir);
 }
 
+/* The reread totals and top pairs of any window, read from reread_sums and
+ * the edges, equal what the calls themselves give, after inserts, merges
+ * (a hook report replacing a transcript's duration) and a prune. */
+struct rr_model_read {
+    int session, target, alive;
+    int64_t ts, size, dur_ms;
+};
+
+struct rr_pair {
+    int64_t session, target, project, n, bytes, sum_us, last;
+};
+
+static int cmp_rr_pair(const void *a, const void *b)
+{
+    const struct rr_pair *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    if (x->sum_us != y->sum_us)
+        return x->sum_us > y->sum_us ? -1 : 1;
+    if (x->session != y->session)
+        return x->session > y->session ? -1 : 1;
+    return x->target > y->target ? -1 : (x->target < y->target);
+}
+
+/* The pairs read 3+ times, from the model. */
+static size_t rr_model_pairs(struct store *s, const struct rr_model_read *m, size_t nm,
+                             struct rr_pair *out)
+{
+    size_t np = 0;
+    for (int se = 0; se < 12; se++) {
+        for (int t = 0; t < 9; t++) {
+            struct rr_pair p = {0};
+            for (size_t i = 0; i < nm; i++) {
+                if (!m[i].alive || m[i].session != se || m[i].target != t)
+                    continue;
+                p.n++;
+                p.bytes += m[i].size > 0 ? m[i].size : 0;
+                p.sum_us += m[i].dur_ms * 1000;
+                if (m[i].ts > p.last)
+                    p.last = m[i].ts;
+            }
+            if (p.n < 3)
+                continue;
+            char name[16];
+            snprintf(name, sizeof name, "s%d", se);
+            p.session = store_str_id(s, name);
+            snprintf(name, sizeof name, "/f%d", t);
+            p.target = store_str_id(s, name);
+            p.project = store_str_id(s, se % 2 ? "/q" : "/p");
+            out[np++] = p;
+        }
+    }
+    return np;
+}
+
+#define FAIL_RET(...)                                                                              \
+    do {                                                                                           \
+        fprintf(stderr, "  ");                                                                     \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fprintf(stderr, "\n");                                                                     \
+        return 1;                                                                                  \
+    } while (0)
+
+static int check_rereads_model(struct store *s, const struct rr_model_read *m, size_t nm)
+{
+    struct rr_pair pairs[12 * 9], in[12 * 9];
+    size_t np = rr_model_pairs(s, m, nm, pairs);
+    int64_t pjs[3] = {0, store_str_id(s, "/p"), store_str_id(s, "/q")};
+    for (int w = 0; w < 60; w++) {
+        int64_t a, b;
+        if (w == 0) {
+            a = TP_MIN_TS_MS;
+            b = NOW + 1;
+        } else if (w == 1) { /* whole days */
+            a = (NOW - 20 * DAY) / DAY * DAY;
+            b = (NOW - 2 * DAY) / DAY * DAY;
+        } else {
+            a = NOW - 40 * DAY + (int64_t)(rnd() % (uint64_t)(40 * DAY));
+            b = a + 1 + (int64_t)(rnd() % (uint64_t)(30 * DAY));
+        }
+        for (int pj = 0; pj < 3; pj++) {
+            int64_t session = w % 7 == 3 ? store_str_id(s, "s4") : 0;
+            struct store_filter f = {0, pjs[pj], session};
+            size_t ni = 0;
+            struct reread_totals want = {0};
+            for (size_t i = 0; i < np; i++) {
+                const struct rr_pair *p = &pairs[i];
+                if (p->last < a || p->last >= b || (f.project && p->project != f.project) ||
+                    (session && p->session != session))
+                    continue;
+                in[ni++] = *p;
+                want.pairs++;
+                want.reads += (uint64_t)p->n;
+                want.repeat_bytes +=
+                    (uint64_t)((p->n - 1) * (p->bytes > 0 ? p->bytes / p->n : 4000));
+                want.repeat_ms += (double)(p->sum_us * (p->n - 1) / p->n) / 1000.0;
+            }
+            qsort(in, ni, sizeof *in, cmp_rr_pair);
+            struct rr_list l = {.n = 0};
+            struct reread_totals got;
+            size_t top = 1 + (size_t)(w % 6);
+            if (store_rereads(s, a, b, &f, top, &got, rr_cb, &l) != 0)
+                FAIL_RET("store_rereads failed (window %d)", w);
+            if (got.pairs != want.pairs || got.reads != want.reads ||
+                got.repeat_bytes != want.repeat_bytes ||
+                fabs(got.repeat_ms - want.repeat_ms) > 1e-6)
+                FAIL_RET(
+                    "window %d [%lld, %lld) project %d session %lld: got %llu pairs %llu reads "
+                    "%llu bytes %.3f ms, want %llu %llu %llu %.3f",
+                    w, (long long)a, (long long)b, pj, (long long)session,
+                    (unsigned long long)got.pairs, (unsigned long long)got.reads,
+                    (unsigned long long)got.repeat_bytes, got.repeat_ms,
+                    (unsigned long long)want.pairs, (unsigned long long)want.reads,
+                    (unsigned long long)want.repeat_bytes, want.repeat_ms);
+            size_t k = ni < top ? ni : top;
+            if (l.n != k)
+                FAIL_RET("window %d: %zu top pairs, want %zu", w, l.n, k);
+            for (size_t i = 0; i < k; i++)
+                if (l.v[i].session != in[i].session || l.v[i].target != in[i].target ||
+                    (int64_t)l.v[i].reads != in[i].n)
+                    FAIL_RET("window %d: top pair %zu differs", w, i);
+        }
+    }
+    return 0;
+}
+#undef FAIL_RET
+
+static void test_reread_sums_match_model(void)
+{
+    char *dir = make_tmpdir();
+    struct store *s = open_store(dir);
+    ASSERT_TRUE(s != NULL);
+    enum { NREADS = 900 };
+    struct rr_model_read *m = xcalloc(NREADS, sizeof *m);
+    struct op *ops = xcalloc(NREADS, sizeof *ops);
+    rng_state = 0xfeedULL;
+    char id[32], sess[16], target[16];
+    for (size_t i = 0; i < NREADS; i++) {
+        m[i].session = (int)rnd_below(12);
+        m[i].target = (int)rnd_below(9);
+        m[i].ts = NOW - 1 - (int64_t)(rnd() % (uint64_t)(35 * DAY));
+        m[i].size = rnd_below(4) ? (int64_t)rnd_below(200000) : -1;
+        m[i].dur_ms = 1 + rnd_below(500);
+        m[i].alive = 1;
+        snprintf(id, sizeof id, "toolu_rs%05zu", i);
+        snprintf(sess, sizeof sess, "s%d", m[i].session);
+        snprintf(target, sizeof target, "/f%d", m[i].target);
+        /* A third first arrive from a transcript with another duration. */
+        int first_tx = i % 3 == 0;
+        mk(&ops[i], "Read", target, first_tx ? (double)m[i].dur_ms + 7 : (double)m[i].dur_ms,
+           m[i].ts, id, sess, m[i].session % 2 ? "/q" : "/p",
+           first_tx ? OP_SRC_TRANSCRIPT : OP_SRC_HOOK);
+        ops[i].size_bytes = m[i].size;
+    }
+    /* In batches of uneven size, so that pairs grow across commits. */
+    for (size_t i = 0; i < NREADS;) {
+        size_t k = 1 + rnd_below(120);
+        if (k > NREADS - i)
+            k = NREADS - i;
+        ASSERT_EQ_INT(insert(s, ops + i, k, NULL), 0);
+        i += k;
+    }
+    /* The hook reports the transcript's calls: their durations change. */
+    for (size_t i = 0; i < NREADS; i += 3) {
+        op_clear(&ops[i]);
+        snprintf(id, sizeof id, "toolu_rs%05zu", i);
+        snprintf(sess, sizeof sess, "s%d", m[i].session);
+        snprintf(target, sizeof target, "/f%d", m[i].target);
+        mk(&ops[i], "Read", target, (double)m[i].dur_ms, m[i].ts, id, sess,
+           m[i].session % 2 ? "/q" : "/p", OP_SRC_HOOK);
+        ops[i].size_bytes = m[i].size;
+        ASSERT_EQ_INT(insert(s, &ops[i], 1, NULL), 0);
+    }
+    ASSERT_EQ_INT(check_rereads_model(s, m, NREADS), 0);
+
+    /* Prune the oldest third. */
+    int64_t cutoff = NOW - 23 * DAY + 1234567;
+    size_t deleted;
+    char err[TP_ERR_MAX];
+    ASSERT_EQ_INT(store_prune(s, cutoff, &deleted, err), 0);
+    for (size_t i = 0; i < NREADS; i++)
+        if (m[i].ts < cutoff)
+            m[i].alive = 0;
+    ASSERT_EQ_INT(check_rereads_model(s, m, NREADS), 0);
+
+    free_ops(ops, NREADS);
+    free(m);
+    store_close(s);
+    rm_rf(dir);
+}
+
 /* ---- tools and sessions --------------------------------------------------------------- */
 
 struct name_list {
@@ -1477,6 +1668,6 @@ TEST_MAIN(TEST_CASE(test_insert_read_back_every_field), TEST_CASE(test_info_span
           TEST_CASE(test_merge_hook_then_transcript_and_failures),
           TEST_CASE(test_same_call_across_hour_boundary), TEST_CASE(test_rollups_equal_brute_force),
           TEST_CASE(test_prune), TEST_CASE(test_targets_match_rows), TEST_CASE(test_marks),
-          TEST_CASE(test_rereads), TEST_CASE(test_tools_and_session_span),
-          TEST_CASE(test_open_modes), TEST_CASE(test_many_distinct_strings),
-          TEST_CASE(test_concurrent_writers))
+          TEST_CASE(test_rereads), TEST_CASE(test_reread_sums_match_model),
+          TEST_CASE(test_tools_and_session_span), TEST_CASE(test_open_modes),
+          TEST_CASE(test_many_distinct_strings), TEST_CASE(test_concurrent_writers))
