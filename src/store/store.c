@@ -165,10 +165,6 @@ enum stmt_id {
     S_MARK_PUT,
     S_RU_RANGE,
     S_RU_SUMS,
-    S_SCAN_ASC,
-    S_SCAN_DESC,
-    S_SCAN_LITE_ASC,
-    S_SCAN_LITE_DESC,
     S_TG_RANGE,
     S_RR_TOTALS,
     S_RR_TOTALS_SESSION,
@@ -184,13 +180,6 @@ enum stmt_id {
 };
 
 #define ROW_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes, uid, err, meta"
-/* The filters of a scan: tool, project, session (0: any), and a least
- * duration in microseconds and an attention flag (0: no condition), so
- * that rows that do not match never leave SQLite. */
-#define SCAN_WHERE                                                                                 \
-    "WHERE id >= ?1 AND id < ?2 AND (?3 = 0 OR tool = ?3) AND (?4 = 0 OR project = ?4) "           \
-    "AND (?5 = 0 OR session = ?5) AND (?6 = 0 OR dur >= ?6) "                                      \
-    "AND (?7 = 0 OR (flags >> 6) & 3 = ?7) "
 #define RR_COLS "session, target, project, n, bytes, sum_us"
 /* Most reads first, then most time; the key breaks ties, so that every
  * plan gives the same pairs (rereads_top's own order, read backwards). */
@@ -199,8 +188,21 @@ enum stmt_id {
     "count(*), coalesce(sum(n), 0), "                                                              \
     "coalesce(sum((n - 1) * (CASE WHEN bytes > 0 THEN bytes / n ELSE 4000 END)), 0), "             \
     "coalesce(sum(sum_us * (n - 1) / n), 0)"
-#define LITE_COLS                                                                                  \
-    "id, ts, dur, tool, target, session, project, flags, size, rbytes, NULL, NULL, NULL"
+/* Scans: one statement per combination of conditions (scan_stmt()), so
+ * that SQLite evaluates only the conditions a scan has, row by row. */
+enum {
+    SCAN_TOOL = 1,
+    SCAN_PROJECT = 2,
+    SCAN_SESSION = 4,
+    SCAN_DUR = 8,
+    SCAN_ATTN = 16,
+    SCAN_DESC = 32,
+    SCAN_LITE = 64,
+    SCAN_VARIANTS = 128
+};
+
+/* The columns of ROW_COLS before the text ones. */
+#define LITE_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_STR_ID] = "SELECT id FROM strs WHERE s = ?1",
@@ -233,11 +235,6 @@ static const char *const stmt_sql[S_COUNT] = {
                    "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
     [S_RU_SUMS] = "SELECT coalesce(sum(nt), 0), coalesce(sum(sum_us), 0) FROM rollups "
                   "WHERE lvl=?1 AND b>=?2 AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5)",
-    /* The same without the text columns, for scans that only count. */
-    [S_SCAN_LITE_ASC] = "SELECT " LITE_COLS " FROM ops " SCAN_WHERE "ORDER BY id",
-    [S_SCAN_LITE_DESC] = "SELECT " LITE_COLS " FROM ops " SCAN_WHERE "ORDER BY id DESC",
-    [S_SCAN_ASC] = "SELECT " ROW_COLS " FROM ops " SCAN_WHERE "ORDER BY id",
-    [S_SCAN_DESC] = "SELECT " ROW_COLS " FROM ops " SCAN_WHERE "ORDER BY id DESC",
     [S_TG_RANGE] = "SELECT day, project, tool, target, n, failed, sum_us, max_us, nt FROM targets "
                    "WHERE day >= ?1 AND day < ?2 AND (?3 = 0 OR project = ?3) "
                    "AND (?4 = 0 OR tool = ?4)",
@@ -276,6 +273,7 @@ struct store {
     int readonly;
     int64_t empty_str; /* id of "" (the "no project" project) */
     sqlite3_stmt *st[S_COUNT];
+    sqlite3_stmt *scan_st[SCAN_VARIANTS]; /* see scan_stmt() */
     struct rollup_writer *rw;
     /* Interning caches: text -> id and id -> text. */
     struct kmap text_ids;
@@ -473,6 +471,8 @@ void store_close(struct store *s)
         return;
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    for (int i = 0; i < SCAN_VARIANTS; i++)
+        sqlite3_finalize(s->scan_st[i]);
     rollup_writer_free(s->rw);
     if (s->db)
         sqlite3_close(s->db);
@@ -638,7 +638,8 @@ static int is_read_tool(struct store *s, int64_t tool)
 }
 
 /* Fill r from the current result row of a ROW_COLS query; with copy, err
- * and meta are copied (owned), else they point into the statement. */
+ * and meta are copied (owned), else they point into the statement; copy -1
+ * says the query has only LITE_COLS. */
 static void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r, int copy)
 {
     memset(r, 0, sizeof *r);
@@ -658,6 +659,8 @@ static void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r, int c
     r->sources = (f >> F_SOURCES_SHIFT) & 0x3f;
     r->size = col_opt_int(q, 8);
     r->rbytes = col_opt_int(q, 9);
+    if (copy < 0) /* LITE_COLS: no text columns */
+        return;
     const char *err = (const char *)sqlite3_column_text(q, 11);
     const char *meta = (const char *)sqlite3_column_text(q, 12);
     r->owned = copy;
@@ -1450,25 +1453,59 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
     op->tool_use_id = (char *)uid_text(q, 10, uidbuf);
 }
 
+/* The statement of a scan with these conditions (SCAN_* bits), made on
+ * first use. Parameters: ?1, ?2 the id range; ?3 tool, ?4 project,
+ * ?5 session, ?6 the least duration in microseconds, ?7 the attention flag,
+ * each present only with its bit. */
+static sqlite3_stmt *scan_stmt(struct store *s, unsigned bits)
+{
+    sqlite3_stmt **q = &s->scan_st[bits];
+    if (*q) {
+        sqlite3_reset(*q);
+        sqlite3_clear_bindings(*q);
+        return *q;
+    }
+    char sql[512];
+    snprintf(
+        sql, sizeof sql, "SELECT %s FROM ops WHERE id >= ?1 AND id < ?2%s%s%s%s%s ORDER BY id%s",
+        bits & SCAN_LITE ? LITE_COLS : ROW_COLS, bits & SCAN_TOOL ? " AND tool = ?3" : "",
+        bits & SCAN_PROJECT ? " AND project = ?4" : "",
+        bits & SCAN_SESSION ? " AND session = ?5" : "", bits & SCAN_DUR ? " AND dur >= ?6" : "",
+        bits & SCAN_ATTN ? " AND (flags >> 6) & 3 = ?7" : "", bits & SCAN_DESC ? " DESC" : "");
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "toolprof: cannot prepare a scan (%u): %s\n", bits, sqlite3_errmsg(s->db));
+        abort(); /* our SQL: a bug, not an input error */
+    }
+    return *q;
+}
+
 /* Scan hours [h0, h1) in one query. Returns 1 when the callback stopped. */
 static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, int64_t h1,
                       store_row_cb cb, void *ctx, int *err)
 {
-    sqlite3_stmt *q = stmt(s, sc->ids_only ? (sc->desc ? S_SCAN_LITE_DESC : S_SCAN_LITE_ASC)
-                                           : (sc->desc ? S_SCAN_DESC : S_SCAN_ASC));
+    unsigned bits = (sc->f.tool ? SCAN_TOOL : 0) | (sc->f.project ? SCAN_PROJECT : 0) |
+                    (sc->f.session ? SCAN_SESSION : 0) | (sc->min_duration_ms > 0 ? SCAN_DUR : 0) |
+                    (sc->attention ? SCAN_ATTN : 0) | (sc->desc ? SCAN_DESC : 0) |
+                    (sc->ids_only ? SCAN_LITE : 0);
+    sqlite3_stmt *q = scan_stmt(s, bits);
     sqlite3_bind_int64(q, 1, h0 << 32);
     sqlite3_bind_int64(q, 2, h1 << 32);
-    sqlite3_bind_int64(q, 3, sc->f.tool);
-    sqlite3_bind_int64(q, 4, sc->f.project);
-    sqlite3_bind_int64(q, 5, sc->f.session);
+    if (bits & SCAN_TOOL)
+        sqlite3_bind_int64(q, 3, sc->f.tool);
+    if (bits & SCAN_PROJECT)
+        sqlite3_bind_int64(q, 4, sc->f.project);
+    if (bits & SCAN_SESSION)
+        sqlite3_bind_int64(q, 5, sc->f.session);
     /* dur >= min_duration_ms * 1000 is the test below, in SQL. */
-    sqlite3_bind_double(q, 6, sc->min_duration_ms > 0 ? sc->min_duration_ms * 1000.0 : 0);
-    sqlite3_bind_int64(q, 7, sc->attention);
+    if (bits & SCAN_DUR)
+        sqlite3_bind_double(q, 6, sc->min_duration_ms * 1000.0);
+    if (bits & SCAN_ATTN)
+        sqlite3_bind_int64(q, 7, sc->attention);
     int rc, stop = 0;
     char uidbuf[40];
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct row r;
-        row_from_stmt(s, q, &r, 0);
+        row_from_stmt(s, q, &r, sc->ids_only ? -1 : 0);
         int keep = r.ts_ms >= sc->from_ms && r.ts_ms < sc->to_ms;
         if (keep && sc->min_duration_ms > 0)
             keep = r.dur_us >= 0 && (double)r.dur_us / 1000.0 >= sc->min_duration_ms;
