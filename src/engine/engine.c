@@ -45,6 +45,7 @@ int engine_window_parse(const char *window, const char *since, const char *until
 {
     memset(w, 0, sizeof *w);
     w->until_ms = now_ms + 1;
+    w->open_end = !(until && *until);
     if (!window || !*window)
         window = "24h";
     if (strcmp(window, "all") == 0) {
@@ -195,18 +196,18 @@ static int collect_part(void *ctx, int level, int64_t from, int64_t to)
     return store_rollups(c->s, level, from, to, c->f, add_rollup, c->t);
 }
 
-/* A window that ends now takes the current hour from its rollup: it holds
- * nothing later than now (but for clocks ahead of ours), and it may hold a
- * busy hour's worth of rows. */
-static int64_t window_end(int64_t b)
+/* A window that ends now may end at the end of the bucket `now` is in:
+ * that bucket holds nothing later than now (but for calls from clocks
+ * ahead of ours), and its aggregate saves reading what may be a busy
+ * hour's (or day's) worth of rows. */
+static int64_t window_end(const struct engine_query *q, int64_t b, int64_t width)
 {
-    return b > tpt_now_ms() ? ceil_to(b, HOUR_MS) : b;
+    return q->w.open_end && b >= q->w.until_ms ? ceil_to(b, width) : b;
 }
 
 static int collect(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
                    struct tool_aggs *t)
 {
-    b = window_end(b);
     if (f->session) {
         if (!clip_session(s, f, &a, &b))
             return 0;
@@ -250,7 +251,7 @@ int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t sinc
     *sum_ms = 0;
     if (engine_filter(s, q, &f) != 0)
         return 0;
-    int64_t a = since_ms, b = window_end(until_ms);
+    int64_t a = since_ms, b = window_end(q, until_ms, HOUR_MS);
     int rc = 0;
     if (f.session) {
         if (clip_session(s, &f, &a, &b))
@@ -276,7 +277,7 @@ int engine_collect(struct store *s, const struct engine_query *q, int64_t since_
     *n = 0;
     if (engine_filter(s, q, &f) != 0)
         return 0;
-    if (collect(s, &f, since_ms, until_ms, &t) != 0) {
+    if (collect(s, &f, since_ms, window_end(q, until_ms, HOUR_MS), &t) != 0) {
         for (size_t i = 0; i < t.map.n; i++)
             agg_free(&t.aggs[i]);
         free(t.ids);
@@ -768,7 +769,9 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         if (clip_session(s, &f, &a, &b))
             rc = collect_raw(s, a, b, &f, 1, hot_row, &h);
     } else {
-        /* Whole UTC days from the per-target totals, the rest raw. */
+        /* Whole UTC days from the per-target totals, the rest raw; a
+         * window that ends now takes today from its totals. */
+        b = window_end(q, b, DAY_MS);
         int64_t d0 = ceil_to(a, DAY_MS), d1 = floor_to(b, DAY_MS);
         if (d0 < d1) {
             rc = collect_raw(s, a, d0, &f, 1, hot_row, &h);

@@ -22,6 +22,7 @@ struct engine_window {
     char name[32];    /* "24h", "all", "custom" */
     int64_t since_ms; /* inclusive */
     int64_t until_ms; /* exclusive */
+    int open_end;     /* no until given: the window ends now */
 };
 
 /* Parse a window. window may be NULL (24h); since/until (ISO-8601, naive =

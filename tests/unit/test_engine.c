@@ -179,6 +179,7 @@ static void test_window_parse(void)
         ASSERT_EQ_INT(engine_window_parse(ok[i].window, NULL, NULL, NOW, &w, err), 0);
         ASSERT_EQ_INT(w.since_ms, NOW + ok[i].since);
         ASSERT_EQ_INT(w.until_ms, NOW + 1);
+        ASSERT_EQ_INT(w.open_end, 1);
         ASSERT_STREQ(w.name, ok[i].name);
     }
     struct engine_window w;
@@ -205,10 +206,12 @@ static void test_window_parse(void)
     ASSERT_EQ_INT(engine_window_parse("7d", "2026-02-14T00:00:00Z", "2026-02-15", NOW, &w, err), 0);
     ASSERT_EQ_INT(w.since_ms, 1771027200000LL);
     ASSERT_EQ_INT(w.until_ms, 1771093800000LL); /* 2026-02-15 00:00 +05:30 */
+    ASSERT_EQ_INT(w.open_end, 0);
     ASSERT_STREQ(w.name, "custom");
     ASSERT_EQ_INT(engine_window_parse(NULL, "2026-02-15T10:00:00+05:30", NULL, NOW, &w, err), 0);
     ASSERT_EQ_INT(w.since_ms, 1771129800000LL);
     ASSERT_EQ_INT(w.until_ms, NOW + 1);
+    ASSERT_EQ_INT(w.open_end, 1); /* since alone: still ends now */
     ASSERT_EQ_INT(engine_window_parse(NULL, NULL, "2026-02-15T10:00:00Z", NOW, &w, err), 0);
     ASSERT_EQ_INT(w.since_ms, NOW - 24 * HOUR);
     ASSERT_EQ_INT(w.until_ms, 1771149600000LL);
@@ -867,6 +870,45 @@ static void test_hotspots_merge_and_unknown(void)
     ASSERT_EQ_INT(bad, 0);
 }
 
+/* A window that ends now answers from the aggregates of the hour (stats)
+ * and the UTC day (hotspots) that now is in; those also hold calls stamped
+ * a little ahead of our clock, which a window with an explicit end leaves
+ * out. Both see every call up to now. */
+static void test_open_end_windows(void)
+{
+    struct fx f;
+    fx_open(&f);
+    /* NOW is 10:30:45: one call before it, one 5 minutes ahead (same hour),
+     * one 3 hours ahead (same UTC day). */
+    fx_add(&f, "Read", "/a", 100, NOW - 20 * 60000);
+    fx_add(&f, "Read", "/a", 300, NOW + 5 * 60000);
+    fx_add(&f, "Bash", "make", 7000, NOW + 3 * HOUR);
+    fx_add(&f, "Read", "/b", 50, NOW - 30 * HOUR); /* outside 24h */
+    ASSERT_EQ_INT(fx_flush(&f), 0);
+    char err[TP_ERR_MAX];
+    struct engine_query open = window_q(NOW - 24 * HOUR, NOW + 1);
+    open.w.open_end = 1;
+    struct engine_query closed = window_q(NOW - 24 * HOUR, NOW + 1);
+    struct stats st;
+    ASSERT_EQ_INT(engine_stats(f.s, &open, &st, err), 0);
+    ASSERT_EQ_INT(st.total, 2); /* the call at +5 min is in the current hour */
+    stats_free(&st);
+    ASSERT_EQ_INT(engine_stats(f.s, &closed, &st, err), 0);
+    ASSERT_EQ_INT(st.total, 1);
+    stats_free(&st);
+    struct hotspots hs;
+    ASSERT_EQ_INT(engine_hotspots(f.s, &open, 10, &hs, err), 0);
+    ASSERT_EQ_INT(hs.n, 2);
+    ASSERT_STREQ(hs.items[0].tool, "Bash"); /* +3 h: today's totals */
+    ASSERT_EQ_INT(hs.items[1].count, 2);
+    hotspots_free(&hs);
+    ASSERT_EQ_INT(engine_hotspots(f.s, &closed, 10, &hs, err), 0);
+    ASSERT_EQ_INT(hs.n, 1);
+    ASSERT_EQ_INT(hs.items[0].count, 1);
+    hotspots_free(&hs);
+    fx_close(&f);
+}
+
 /* ---- trends ------------------------------------------------------------------------------- */
 
 struct trend_case {
@@ -1024,5 +1066,5 @@ TEST_MAIN(TEST_CASE(test_window_parse), TEST_CASE(test_stats_original_scenario),
           TEST_CASE(test_stats_unaligned_windows), TEST_CASE(test_stats_random_windows),
           TEST_CASE(test_stats_exact_vs_sketch), TEST_CASE(test_slow), TEST_CASE(test_bottlenecks),
           TEST_CASE(test_hotspots_brute_force), TEST_CASE(test_hotspots_merge_and_unknown),
-          TEST_CASE(test_trends_local_days), TEST_CASE(test_trends_every_day),
-          TEST_CASE(test_resources))
+          TEST_CASE(test_open_end_windows), TEST_CASE(test_trends_local_days),
+          TEST_CASE(test_trends_every_day), TEST_CASE(test_resources))
