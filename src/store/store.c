@@ -516,11 +516,8 @@ static void cache_text_id(struct store *s, const char *text, size_t len, int64_t
     s->text_id_vals[i] = id;
 }
 
-int64_t store_str_id(struct store *s, const char *text)
+static int64_t str_id(struct store *s, const char *text, size_t len)
 {
-    if (!text)
-        return 0;
-    size_t len = strlen(text);
     long i = kmap_find(&s->text_ids, text, len);
     if (i >= 0)
         return s->text_id_vals[i];
@@ -535,21 +532,27 @@ int64_t store_str_id(struct store *s, const char *text)
     return id;
 }
 
+int64_t store_str_id(struct store *s, const char *text)
+{
+    return text ? str_id(s, text, strlen(text)) : 0;
+}
+
 /* Id of text, adding it (inside the caller's write transaction). 0 for
  * NULL. Returns -1 on a database error. */
 static int64_t intern(struct store *s, const char *text)
 {
     if (!text)
         return 0;
-    int64_t id = store_str_id(s, text);
+    size_t len = strlen(text);
+    int64_t id = str_id(s, text, len);
     if (id)
         return id;
     sqlite3_stmt *q = stmt(s, S_STR_INS);
-    sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 1, text, (int)len, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         return -1;
     id = sqlite3_last_insert_rowid(s->db);
-    cache_text_id(s, text, strlen(text), id);
+    cache_text_id(s, text, len, id);
     return id;
 }
 
@@ -724,20 +727,25 @@ static int b62_value(char c)
     return -1;
 }
 
-/* digits (base 62, most significant first) -> big-endian bytes. */
+/* digits (base 62, most significant first) -> big-endian bytes. 62^22 is
+ * below 2^131: the number is kept as a 3-bit top and two 64-bit limbs. */
 static int b62_pack(const char *digits, unsigned char *out)
 {
-    memset(out, 0, UID_BLOB);
+    uint64_t top = 0, hi = 0, lo = 0;
     for (int i = 0; i < UID_DIGITS; i++) {
         int v = b62_value(digits[i]);
         if (v < 0)
             return 0;
-        unsigned carry = (unsigned)v;
-        for (int k = UID_BLOB - 1; k >= 0; k--) {
-            unsigned x = out[k] * 62u + carry;
-            out[k] = (unsigned char)(x & 0xff);
-            carry = x >> 8;
-        }
+        unsigned __int128 t = (unsigned __int128)lo * 62u + (unsigned)v;
+        lo = (uint64_t)t;
+        t = (unsigned __int128)hi * 62u + (uint64_t)(t >> 64);
+        hi = (uint64_t)t;
+        top = top * 62u + (uint64_t)(t >> 64);
+    }
+    out[0] = (unsigned char)top;
+    for (int k = 0; k < 8; k++) {
+        out[1 + k] = (unsigned char)(hi >> (56 - 8 * k));
+        out[9 + k] = (unsigned char)(lo >> (56 - 8 * k));
     }
     return 1;
 }
