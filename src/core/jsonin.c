@@ -170,6 +170,18 @@ static int prescan(char *s, size_t n, int mode, int max_depth, int *open, struct
     return 0;
 }
 
+/* Is every container of the tree v (at nesting depth d) at most max deep? */
+static int depth_within(const cJSON *v, int d, int max)
+{
+    for (; v; v = v->next) {
+        if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+            if (d > max || !depth_within(v->child, d + 1, max))
+                return 0;
+        }
+    }
+    return 1;
+}
+
 cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *errbuf)
 {
     char *copy;
@@ -197,6 +209,20 @@ cJSON *jin_parse(const char *data, size_t len, int mode, int max_depth, char *er
         clen = len;
     } else {
         copy = utf8_sanitize(data, len, &clen);
+    }
+    /* Strict, well-formed input, nearly all of it, needs no pass of its
+     * own: cJSON parses it (refusing bad escapes and surrogates, and
+     * nesting past 1,000), and only its tree is checked against max_depth.
+     * An escaped NUL must be seen first (cJSON would cut the string there
+     * and carry on). Anything cJSON refuses is parsed again below, for the
+     * precise message. */
+    if ((mode & (JIN_REPAIR | JIN_NUMFMT)) == 0 && !memmem(copy, clen, "\\u0000", 6)) {
+        cJSON *root = cJSON_ParseWithLengthOpts(copy, clen + 1, NULL, 1);
+        if (root && depth_within(root, 1, max_depth)) {
+            free(copy);
+            return root;
+        }
+        cJSON_Delete(root);
     }
     int open = 0;
     struct numfmt nf = {NULL, 0, 0};
