@@ -133,12 +133,9 @@ static struct agg *tool_agg(struct tool_aggs *t, int64_t tool)
     return &t->aggs[i];
 }
 
-static int add_rollup(void *ctx, int level, int64_t start, int64_t tool, int64_t project,
-                      const struct agg *a)
+static struct agg *tool_agg_for(void *ctx, int64_t tool)
 {
-    (void)level, (void)start, (void)project;
-    agg_merge(tool_agg(ctx, tool), a);
-    return 0;
+    return tool_agg(ctx, tool);
 }
 
 static int add_row(void *ctx, const struct store_row *r)
@@ -193,7 +190,7 @@ static int collect_part(void *ctx, int level, int64_t from, int64_t to)
     struct collect_ctx *c = ctx;
     if (level < 0)
         return collect_raw(c->s, from, to, c->f, 1, add_row, c->t);
-    return store_rollups(c->s, level, from, to, c->f, add_rollup, c->t);
+    return store_rollups_into(c->s, level, from, to, c->f, tool_agg_for, c->t);
 }
 
 /* A window that ends now may end at the end of the bucket `now` is in:

@@ -161,6 +161,8 @@ enum stmt_id {
     S_OP_INS,
     S_OP_UPD,
     S_OP_COUNT,
+    S_FIRST_TS,
+    S_LAST_TS,
     S_MARK_GET,
     S_MARK_PUT,
     S_RU_RANGE,
@@ -228,6 +230,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_OP_INS] = "INSERT INTO ops(" ROW_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
     [S_OP_UPD] = "UPDATE ops SET dur=?2, tool=?3, target=?4, session=?5, project=?6, flags=?7, "
                  "size=?8, rbytes=?9, err=?10, meta=?11 WHERE id=?1",
+    [S_FIRST_TS] = "SELECT h, min(ts) FROM ops, (SELECT min(id) >> 32 AS h FROM ops) "
+                   "WHERE id >= h << 32 AND id < (h + 1) << 32",
+    [S_LAST_TS] = "SELECT h, max(ts) FROM ops, (SELECT max(id) >> 32 AS h FROM ops) "
+                  "WHERE id >= h << 32 AND id < (h + 1) << 32",
     [S_OP_COUNT] = "SELECT coalesce(sum(n), 0) FROM rollups WHERE lvl = 2 AND project = 0",
     [S_MARK_GET] = "SELECT off, size, mtime_ns, inode FROM marks WHERE path = ?1",
     [S_MARK_PUT] = "INSERT OR REPLACE INTO marks VALUES(?1,?2,?3,?4,?5)",
@@ -1407,6 +1413,27 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
     return stop || rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : TP_EDB;
 }
 
+int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                       const struct store_filter *f, store_agg_for into, void *ctx)
+{
+    int64_t w = rollup_width_ms[level];
+    sqlite3_stmt *q = stmt(s, S_RU_RANGE);
+    sqlite3_bind_int64(q, 1, level);
+    sqlite3_bind_int64(q, 2, tpt_floor_div(from_ms + w - 1, w));
+    sqlite3_bind_int64(q, 3, tpt_floor_div(to_ms + w - 1, w));
+    sqlite3_bind_int64(q, 4, f ? f->project : 0);
+    sqlite3_bind_int64(q, 5, f ? f->tool : 0);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (agg_from_stmt(q, 3, into(ctx, sqlite3_column_int64(q, 1))) != 0) {
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : TP_EDB;
+}
+
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                       const struct store_filter *f, uint64_t *n_timed, double *sum_ms)
 {
@@ -1758,15 +1785,13 @@ static int64_t file_size(const char *path)
 
 /* Start time of the first or last call: rows are ordered by hour, not by
  * time within an hour, so take min/max of ts within the edge hour. */
-static int64_t edge_ts(struct store *s, const char *sql)
+static int64_t edge_ts(struct store *s, enum stmt_id id)
 {
-    sqlite3_stmt *q;
+    sqlite3_stmt *q = stmt(s, id);
     int64_t ts = 0;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
-        return 0;
     if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
         ts = sqlite3_column_int64(q, 0) * HOUR_MS + sqlite3_column_int64(q, 1);
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return ts;
 }
 
@@ -1780,10 +1805,8 @@ int store_info(struct store *s, struct store_info *out)
     char wal[4096];
     snprintf(wal, sizeof wal, "%s-wal", s->db_path);
     out->db_bytes = file_size(s->db_path) + file_size(wal);
-    out->first_ms = edge_ts(s, "SELECT h, min(ts) FROM ops, (SELECT min(id) >> 32 AS h FROM ops) "
-                               "WHERE id >= h << 32 AND id < (h + 1) << 32");
-    out->last_ms = edge_ts(s, "SELECT h, max(ts) FROM ops, (SELECT max(id) >> 32 AS h FROM ops) "
-                              "WHERE id >= h << 32 AND id < (h + 1) << 32");
+    out->first_ms = edge_ts(s, S_FIRST_TS);
+    out->last_ms = edge_ts(s, S_LAST_TS);
     out->schema_version = SCHEMA_VERSION;
     return 0;
 }

@@ -133,6 +133,11 @@ typedef int (*store_rollup_cb)(void *ctx, int level, int64_t bucket_start_ms, in
  * by bucket, then tool. */
 int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                   const struct store_filter *f, store_rollup_cb cb, void *ctx);
+/* The same rows, each added to the agg that into(ctx, tool) returns (no
+ * copy per row: what collecting per tool needs). */
+typedef struct agg *(*store_agg_for)(void *ctx, int64_t tool);
+int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                       const struct store_filter *f, store_agg_for into, void *ctx);
 /* The same rows' number of timed operations and sum of their durations,
  * added up by SQLite (no sketch is decoded). */
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,

@@ -1410,6 +1410,7 @@ static void test_reread_sums_match_model(void)
     ASSERT_EQ_INT(check_rereads_model(s, m, NREADS), 0);
 
     free_ops(ops, NREADS);
+    free(ops);
     free(m);
     store_close(s);
     rm_rf(dir);
