@@ -47,7 +47,7 @@
 int redact_configure(const char *data_dir, char *errbuf);
 
 /* s with every secret replaced by REDACT_MARK: a malloc'd string, or NULL
- * when nothing matched (the common case costs a few substring searches).
+ * when nothing matched (the common case costs one pass over s).
  * Uses the built-ins when redact_configure() was never called. */
 char *redact_text(const char *s);
 

@@ -82,6 +82,65 @@ static void test_cases(void)
     ASSERT_EQ_INT(bad, 0);
 }
 
+/* Triggers are found wherever they are: each case inside text that holds
+ * near-misses of every trigger (prefixes of them, at the very end of the
+ * string too), and every two cases in one command. */
+static void test_triggers_anywhere(void)
+{
+    static const char *const decoys[] = {"",
+                                         "ss- pw /tmp/a",
+                                         "--pa",
+                                         "gh_ AKIx bea",
+                                         "s-k eyj autho",
+                                         "credentia secre",
+                                         "toke :/",
+                                         "-----BEGI x --pas",
+                                         "xo ghp AIz",
+                                         "--to --se --ap --ac --au --pr --cli"};
+    const size_t nd = sizeof decoys / sizeof decoys[0];
+    const size_t nc = sizeof rcases / sizeof rcases[0];
+    char in[1024], want[1024];
+    int bad = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (!rcases[i].out)
+            continue;
+        for (size_t a = 0; a < nd; a++) {
+            const char *pre = decoys[a], *post = decoys[(a + 3) % nd];
+            snprintf(in, sizeof in, "%s ; %s ; %s", pre, rcases[i].in, post);
+            snprintf(want, sizeof want, "%s ; %s ; %s", pre, rcases[i].out, post);
+            char *got = redact_text(in);
+            if (!got || strcmp(got, want) != 0) {
+                fprintf(stderr, "  \"%s\"\n    got      %s\n    expected %s\n", in,
+                        got ? got : "(unchanged)", want);
+                bad++;
+            }
+            free(got);
+        }
+        for (size_t j = 0; j < nc; j++) {
+            if (!rcases[j].out)
+                continue;
+            snprintf(in, sizeof in, "%s ; %s", rcases[i].in, rcases[j].in);
+            snprintf(want, sizeof want, "%s ; %s", rcases[i].out, rcases[j].out);
+            char *got = redact_text(in);
+            if (!got || strcmp(got, want) != 0) {
+                fprintf(stderr, "  \"%s\"\n    got      %s\n    expected %s\n", in,
+                        got ? got : "(unchanged)", want);
+                bad++;
+            }
+            free(got);
+        }
+    }
+    for (size_t a = 0; a < nd; a++) {
+        char *got = redact_text(decoys[a]);
+        if (got) {
+            fprintf(stderr, "  decoy changed: \"%s\" -> \"%s\"\n", decoys[a], got);
+            bad++;
+        }
+        free(got);
+    }
+    ASSERT_EQ_INT(bad, 0);
+}
+
 /* Cases whose exact output depends on several patterns: the secret must be
  * gone, whatever else changed. */
 static void test_secret_gone(void)
@@ -169,5 +228,5 @@ static void test_env_off(void)
     redact_configure(NULL, NULL);
 }
 
-TEST_MAIN(TEST_CASE(test_cases), TEST_CASE(test_secret_gone), TEST_CASE(test_normalize_redacts),
-          TEST_CASE(test_config_file), TEST_CASE(test_env_off))
+TEST_MAIN(TEST_CASE(test_cases), TEST_CASE(test_triggers_anywhere), TEST_CASE(test_secret_gone),
+          TEST_CASE(test_normalize_redacts), TEST_CASE(test_config_file), TEST_CASE(test_env_off))
