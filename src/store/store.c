@@ -1384,16 +1384,26 @@ int store_mark_get(struct store *s, const char *path, struct store_mark *out, in
 
 /* ---- reading ---------------------------------------------------------------- */
 
+/* Statement id (S_RU_RANGE or S_RU_SUMS) bound to the rollup rows of one
+ * level whose bucket starts in [from_ms, to_ms), with the filter. */
+static sqlite3_stmt *bucket_range(struct store *s, enum stmt_id id, int level, int64_t from_ms,
+                                  int64_t to_ms, const struct store_filter *f)
+{
+    int64_t w = rollup_width_ms[level];
+    sqlite3_stmt *q = stmt(s, id);
+    sqlite3_bind_int64(q, 1, level);
+    sqlite3_bind_int64(q, 2, tpt_floor_div(from_ms + w - 1, w));
+    sqlite3_bind_int64(q, 3, tpt_floor_div(to_ms + w - 1, w));
+    sqlite3_bind_int64(q, 4, f ? f->project : 0);
+    sqlite3_bind_int64(q, 5, f ? f->tool : 0);
+    return q;
+}
+
 int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                   const struct store_filter *f, store_rollup_cb cb, void *ctx)
 {
     int64_t w = rollup_width_ms[level];
-    sqlite3_stmt *q = stmt(s, S_RU_RANGE);
-    sqlite3_bind_int64(q, 1, level);
-    sqlite3_bind_int64(q, 2, tpt_floor_div(from_ms, w));
-    sqlite3_bind_int64(q, 3, tpt_floor_div(to_ms + w - 1, w));
-    sqlite3_bind_int64(q, 4, f ? f->project : 0);
-    sqlite3_bind_int64(q, 5, f ? f->tool : 0);
+    sqlite3_stmt *q = bucket_range(s, S_RU_RANGE, level, from_ms, to_ms, f);
     struct agg a;
     agg_init(&a);
     int rc, stop = 0;
@@ -1404,8 +1414,6 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
             break;
         }
         int64_t start = sqlite3_column_int64(q, 0) * w;
-        if (start < from_ms || start >= to_ms)
-            continue; /* a bucket starting before from_ms is not wholly inside */
         stop = cb(ctx, level, start, sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2), &a);
     }
     agg_free(&a);
@@ -1416,13 +1424,7 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
 int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                        const struct store_filter *f, store_agg_for into, void *ctx)
 {
-    int64_t w = rollup_width_ms[level];
-    sqlite3_stmt *q = stmt(s, S_RU_RANGE);
-    sqlite3_bind_int64(q, 1, level);
-    sqlite3_bind_int64(q, 2, tpt_floor_div(from_ms + w - 1, w));
-    sqlite3_bind_int64(q, 3, tpt_floor_div(to_ms + w - 1, w));
-    sqlite3_bind_int64(q, 4, f ? f->project : 0);
-    sqlite3_bind_int64(q, 5, f ? f->tool : 0);
+    sqlite3_stmt *q = bucket_range(s, S_RU_RANGE, level, from_ms, to_ms, f);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (agg_from_stmt(q, 3, into(ctx, sqlite3_column_int64(q, 1))) != 0) {
@@ -1437,13 +1439,7 @@ int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_m
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                       const struct store_filter *f, uint64_t *n_timed, double *sum_ms)
 {
-    int64_t w = rollup_width_ms[level];
-    sqlite3_stmt *q = stmt(s, S_RU_SUMS);
-    sqlite3_bind_int64(q, 1, level);
-    sqlite3_bind_int64(q, 2, tpt_floor_div(from_ms + w - 1, w));
-    sqlite3_bind_int64(q, 3, tpt_floor_div(to_ms + w - 1, w));
-    sqlite3_bind_int64(q, 4, f ? f->project : 0);
-    sqlite3_bind_int64(q, 5, f ? f->tool : 0);
+    sqlite3_stmt *q = bucket_range(s, S_RU_SUMS, level, from_ms, to_ms, f);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         *n_timed += (uint64_t)sqlite3_column_int64(q, 0);

@@ -82,6 +82,18 @@ static void test_cases(void)
     ASSERT_EQ_INT(bad, 0);
 }
 
+/* Whether redact_text(in) is want; says what it got when not. */
+static int redacts_to(const char *in, const char *want)
+{
+    char *got = redact_text(in);
+    int ok = got && strcmp(got, want) == 0;
+    if (!ok)
+        fprintf(stderr, "  \"%s\"\n    got      %s\n    expected %s\n", in,
+                got ? got : "(unchanged)", want);
+    free(got);
+    return ok;
+}
+
 /* Triggers are found wherever they are: each case inside text that holds
  * near-misses of every trigger (prefixes of them, at the very end of the
  * string too), and every two cases in one command. */
@@ -108,26 +120,14 @@ static void test_triggers_anywhere(void)
             const char *pre = decoys[a], *post = decoys[(a + 3) % nd];
             snprintf(in, sizeof in, "%s ; %s ; %s", pre, rcases[i].in, post);
             snprintf(want, sizeof want, "%s ; %s ; %s", pre, rcases[i].out, post);
-            char *got = redact_text(in);
-            if (!got || strcmp(got, want) != 0) {
-                fprintf(stderr, "  \"%s\"\n    got      %s\n    expected %s\n", in,
-                        got ? got : "(unchanged)", want);
-                bad++;
-            }
-            free(got);
+            bad += !redacts_to(in, want);
         }
         for (size_t j = 0; j < nc; j++) {
             if (!rcases[j].out)
                 continue;
             snprintf(in, sizeof in, "%s ; %s", rcases[i].in, rcases[j].in);
             snprintf(want, sizeof want, "%s ; %s", rcases[i].out, rcases[j].out);
-            char *got = redact_text(in);
-            if (!got || strcmp(got, want) != 0) {
-                fprintf(stderr, "  \"%s\"\n    got      %s\n    expected %s\n", in,
-                        got ? got : "(unchanged)", want);
-                bad++;
-            }
-            free(got);
+            bad += !redacts_to(in, want);
         }
     }
     for (size_t a = 0; a < nd; a++) {
