@@ -96,9 +96,11 @@ void transcript_free(struct transcript *t);
 /* Feed one complete line: line[0..len) without its '\n' (a trailing '\r' is
  * tolerated), starting at byte `offset` of its file. Lines must come in
  * file order. Returns 0 when the line was used or skipped (blank, unknown
- * type, nothing about tools), or TP_EPARSE when it is not a JSON object,
- * with the reason in errbuf (the caller adds file and line). A malformed
- * line changes nothing: the next line can be fed. */
+ * type, nothing about tools); TP_EPARSE when it is not a JSON object (it
+ * is counted as malformed and changes nothing: the next line can be fed);
+ * TP_EINVAL when the line was used but a tool_use on it was skipped for
+ * want of an id, a name or a valid timestamp (counted in skipped_calls).
+ * Either error has the reason in errbuf; the caller adds file and line. */
 int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t offset,
                     char *errbuf);
 

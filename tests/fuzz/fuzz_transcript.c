@@ -101,14 +101,24 @@ static void fuzz_feed(struct transcript *t, const char *s, const struct fuzz_lin
         transcript_ops(t, &n_before);
         int64_t pend_before = transcript_pending_offset(t);
         uint64_t bad_before = transcript_stats(t)->malformed;
+        uint64_t skipped_before = transcript_stats(t)->skipped_calls;
         int rc = transcript_feed(t, s + L->start[i], L->len[i], (int64_t)L->start[i], err);
         size_t n_after;
         transcript_ops(t, &n_after);
-        if (rc != 0) {
-            if (rc != TP_EPARSE || err[0] == '\0' || n_after != n_before ||
-                transcript_pending_offset(t) != pend_before ||
-                transcript_stats(t)->malformed != bad_before + 1)
+        const struct transcript_stats *st = transcript_stats(t);
+        if (rc == TP_EPARSE) {
+            /* Malformed: counted, and nothing changed. */
+            if (err[0] == '\0' || n_after != n_before ||
+                transcript_pending_offset(t) != pend_before || st->malformed != bad_before + 1 ||
+                st->skipped_calls != skipped_before)
                 abort();
+        } else if (rc == TP_EINVAL) {
+            /* Used, but a call on it was skipped: said, and counted as such. */
+            if (err[0] == '\0' || st->malformed != bad_before ||
+                st->skipped_calls <= skipped_before)
+                abort();
+        } else if (rc != 0 || st->malformed != bad_before) {
+            abort();
         }
         int64_t pend = transcript_pending_offset(t);
         if (pend != -1) {
