@@ -779,8 +779,9 @@ static void on_attachment(struct transcript *t, const cJSON *root)
     if (!ev || strcmp(ev, "PreToolUse") != 0 || !id)
         return;
     struct tc_call *c = pending_call(t, id);
-    if (c && jin_num(a, "durationMs", &ms) == 1 && isfinite(ms) && ms >= 0)
-        c->pre_hook_ms += ms;
+    /* Bounded like any duration, the sum too: it is stored as an integer. */
+    if (c && jin_num(a, "durationMs", &ms) == 1 && ms >= 0 && ms <= TP_MAX_DURATION_MS)
+        c->pre_hook_ms = fmin(c->pre_hook_ms + ms, TP_MAX_DURATION_MS);
 }
 
 enum line_kind { LK_SKIP, LK_ASSISTANT, LK_USER, LK_PROGRESS, LK_ATTACHMENT };

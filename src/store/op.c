@@ -108,8 +108,25 @@ static int check_str(char **field, const char *name, size_t max, int cut, char *
                        max);
     /* Keep max - 3 bytes and append U+2026 (3 bytes). */
     size_t keep = utf8_floor(*field, max - 3);
-    memcpy(*field + keep, "\xE2\x80\xA6", 4);
+    memcpy(*field + keep, REDACT_CUT_MARK, sizeof REDACT_CUT_MARK);
     return 0;
+}
+
+/* Redact a free-text field, then cut it to max. A cut can leave the tail
+ * of a redacted secret looking like a new one ("Authorization: Basic
+ * [REDACTED]" cut to "Authorization: Bas\u2026"), so redact and cut again
+ * while that changes anything: normalizing a normalized op must change
+ * nothing (an export imported again is the same op). The second round
+ * leaves only a cut's remnant, which redaction keeps (redact.h). */
+static int redact_and_cut(char **field, const char *name, size_t max, char *errbuf)
+{
+    redact_field(field);
+    for (int round = 0; round < 4 && *field && strlen(*field) > max; round++) {
+        int rc = check_str(field, name, max, 1, errbuf);
+        if (rc != 0 || !redact_field(field))
+            return rc;
+    }
+    return check_str(field, name, max, 1, errbuf);
 }
 
 /* Redact every string value (not key) of a JSON tree in place. */
@@ -156,10 +173,8 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
     if (op->ts_ms > now_ms + TP_FUTURE_SLACK_MS)
         return tp_fail(errbuf, TP_EINVAL, "timestamp is more than a day in the future");
     /* Secrets never reach the database, whatever the source. */
-    redact_field(&op->target);
-    redact_field(&op->error);
-    if ((rc = check_str(&op->target, "target", TP_MAX_TARGET, 1, errbuf)) != 0 ||
-        (rc = check_str(&op->error, "error", TP_MAX_ERROR, 1, errbuf)) != 0 ||
+    if ((rc = redact_and_cut(&op->target, "target", TP_MAX_TARGET, errbuf)) != 0 ||
+        (rc = redact_and_cut(&op->error, "error", TP_MAX_ERROR, errbuf)) != 0 ||
         (rc = check_str(&op->project, "project", TP_MAX_PROJECT, 1, errbuf)) != 0 ||
         (rc = check_str(&op->session_id, "session_id", TP_MAX_ID, 0, errbuf)) != 0 ||
         (rc = check_str(&op->tool_use_id, "tool_use_id", TP_MAX_ID, 0, errbuf)) != 0 ||

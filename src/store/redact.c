@@ -348,6 +348,16 @@ static uint64_t find_triggers(const char *s, uint64_t want)
     return hit;
 }
 
+/* Whether the secret g[0..n) is only what a cut left (see REDACT_CUT_MARK):
+ * it ends the text with the ellipsis, after a prefix of REDACT_MARK. */
+static int cut_remnant(const char *g, size_t n)
+{
+    const size_t e = sizeof REDACT_CUT_MARK - 1;
+    if (n < e || g[n] != '\0' || memcmp(g + n - e, REDACT_CUT_MARK, e) != 0)
+        return 0;
+    return n - e < sizeof REDACT_MARK && strncmp(g, REDACT_MARK, n - e) == 0;
+}
+
 /* Apply one pattern; returns a new string or NULL when it did not match. */
 static char *apply(const struct pattern *p, const char *s)
 {
@@ -359,9 +369,10 @@ static char *apply(const struct pattern *p, const char *s)
     while (off <= len && regexec(&p->re, s + off, 10, m, off ? REG_NOTBOL : 0) == 0) {
         regmatch_t g = m[p->group];
         if (g.rm_so < 0 || g.rm_eo <= g.rm_so ||
-            strncmp(s + off + g.rm_so, REDACT_MARK, sizeof REDACT_MARK - 2) == 0) {
-            /* The group did not take part, or it is a secret another
-             * pattern already replaced: skip past this match. */
+            strncmp(s + off + g.rm_so, REDACT_MARK, sizeof REDACT_MARK - 2) == 0 ||
+            cut_remnant(s + off + g.rm_so, (size_t)(g.rm_eo - g.rm_so))) {
+            /* The group did not take part, it is a secret another pattern
+             * already replaced, or a cut's remnant: skip past this match. */
             size_t adv = m[0].rm_eo > 0 ? (size_t)m[0].rm_eo : 1;
             buf_add(&out, s + off, adv <= len - off ? adv : len - off);
             off += adv;

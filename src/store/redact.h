@@ -37,6 +37,12 @@
 #include <stddef.h>
 
 #define REDACT_MARK "[REDACTED]"
+/* What op_normalize() appends to a field it cuts at its limit (U+2026).
+ * Redaction leaves a secret alone when it is only what a cut left of one:
+ * the ellipsis, after nothing or after the start of REDACT_MARK, at the very
+ * end ("token=[REDAC\u2026", "--token \u2026"). So normalizing a normalized
+ * field again changes nothing. */
+#define REDACT_CUT_MARK "\xE2\x80\xA6"
 #define REDACT_CONF "redact.conf"
 
 /* Load the configuration for this process: the built-in patterns, then

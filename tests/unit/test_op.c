@@ -270,6 +270,51 @@ static void test_normalize_cuts(void)
     }
 }
 
+/* Normalizing a normalized op changes nothing, wherever the cut falls
+ * among secrets: a cut must not leave the tail of a redacted secret where
+ * the next normalization sees a new one (found by fuzz_seedfile). */
+static void test_normalize_twice_with_cut_secrets(void)
+{
+    static const char *const tails[] = {
+        " curl -H 'Authorization: Basic dXNlcjpwYXNz' http://h",
+        " export API_TOKEN=abcdef123456 && make",
+        " vault login --token s.abcdef123 x",
+        " echo ghp_abcdefghijklmnopqrstuvwxyz0123456789 | gh",
+        " psql postgres://admin:hunter2@db:5432/app",
+    };
+    const size_t max = TP_MAX_TARGET;
+    int bad = 0;
+    for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++) {
+        size_t tl = strlen(tails[k]);
+        /* Every position of the tail across the cut, and a little more. */
+        for (size_t pad = max - tl - 12; pad < max + 2; pad++) {
+            char *s = xmalloc(pad + tl + 1);
+            memset(s, 'p', pad);
+            memcpy(s + pad, tails[k], tl + 1);
+            struct op op;
+            base_op(&op);
+            free(op.target);
+            op.target = s;
+            char err[TP_ERR_MAX];
+            ASSERT_EQ_INT(op_normalize(&op, NOW, err), 0);
+            struct op again;
+            base_op(&again);
+            free(again.target);
+            again.target = xstrdup(op.target);
+            ASSERT_EQ_INT(op_normalize(&again, NOW, err), 0);
+            if (strlen(op.target) > max || strcmp(op.target, again.target) != 0) {
+                if (bad++ < 3)
+                    fprintf(stderr, "  pad %zu: ...%s\n  then ...%s\n", pad,
+                            op.target + strlen(op.target) - 40,
+                            again.target + strlen(again.target) - 40);
+            }
+            op_clear(&op);
+            op_clear(&again);
+        }
+    }
+    ASSERT_EQ_INT(bad, 0);
+}
+
 static void test_derive_id(void)
 {
     struct op op;
@@ -470,6 +515,6 @@ static void test_init_copy_sources(void)
 }
 
 TEST_MAIN(TEST_CASE(test_normalize_rejects), TEST_CASE(test_normalize_accepts_edges),
-          TEST_CASE(test_normalize_cuts), TEST_CASE(test_derive_id),
-          TEST_CASE(test_shell_dedicated_word), TEST_CASE(test_attention),
-          TEST_CASE(test_init_copy_sources))
+          TEST_CASE(test_normalize_twice_with_cut_secrets), TEST_CASE(test_normalize_cuts),
+          TEST_CASE(test_derive_id), TEST_CASE(test_shell_dedicated_word),
+          TEST_CASE(test_attention), TEST_CASE(test_init_copy_sources))

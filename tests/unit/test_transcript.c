@@ -564,6 +564,23 @@ static void test_mcp_progress_and_pre_hook(void)
     ASSERT_EQ_DBL(h->duration_ms, 700, 0);
     ASSERT_CONTAINS(h->meta, "\"pre_hook_ms\":300");
     transcript_free(t);
+
+    /* A hook time past any duration is ignored, not summed into an
+     * integer overflow (found by fuzz_transcript under UBSan). */
+    static const char *const huge[] = {
+        USE("2026-03-01T10:00:03.000Z", "m2", "toolu_h", "Bash"),
+        "{\"type\":\"attachment\"," ENV ",\"timestamp\":\"2026-03-01T10:00:03.300Z\","
+        "\"attachment\":{\"hookEvent\":\"PreToolUse\",\"toolUseID\":\"toolu_h\","
+        "\"durationMs\":3e29}}",
+        RES("2026-03-01T10:00:04.000Z", "toolu_h", ""),
+    };
+    t = transcript_new();
+    ASSERT_EQ_INT(feed_lines(t, huge, 3), 0);
+    ASSERT_EQ_INT(n_ops(t), 1);
+    h = find(t, "toolu_h");
+    ASSERT_EQ_DBL(h->duration_ms, 1000, 0);
+    ASSERT_TRUE(h->meta == NULL || strstr(h->meta, "pre_hook_ms") == NULL);
+    transcript_free(t);
 }
 
 static void test_blocks_per_line_and_usage_tail(void)
