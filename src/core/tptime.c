@@ -25,6 +25,16 @@ int64_t tpt_floor_div(int64_t a, int64_t b)
     return q;
 }
 
+int64_t tpt_floor_to(int64_t t, int64_t w)
+{
+    return tpt_floor_div(t, w) * w;
+}
+
+int64_t tpt_ceil_to(int64_t t, int64_t w)
+{
+    return tpt_floor_div(t + w - 1, w) * w;
+}
+
 int64_t tpt_now_ms(void)
 {
     const char *pin = getenv("TOOLPROF_NOW_MS");

@@ -52,5 +52,8 @@ void tpt_local_date(int64_t ms, char *out);
 
 /* Floor division that rounds toward minus infinity. */
 int64_t tpt_floor_div(int64_t a, int64_t b);
+/* t rounded down / up to a multiple of w (w > 0). */
+int64_t tpt_floor_to(int64_t t, int64_t w);
+int64_t tpt_ceil_to(int64_t t, int64_t w);
 
 #endif

@@ -145,16 +145,6 @@ static int add_row(void *ctx, const struct store_row *r)
     return 0;
 }
 
-static int64_t ceil_to(int64_t t, int64_t w)
-{
-    return tpt_floor_div(t + w - 1, w) * w;
-}
-
-static int64_t floor_to(int64_t t, int64_t w)
-{
-    return tpt_floor_div(t, w) * w;
-}
-
 static int collect_raw(struct store *s, int64_t a, int64_t b, const struct store_filter *f,
                        int ids_only, store_row_cb cb, void *ctx)
 {
@@ -199,7 +189,7 @@ static int collect_part(void *ctx, int level, int64_t from, int64_t to)
  * hour's (or day's) worth of rows. */
 static int64_t window_end(const struct engine_query *q, int64_t b, int64_t width)
 {
-    return q->w.open_end && b >= q->w.until_ms ? ceil_to(b, width) : b;
+    return q->w.open_end && b >= q->w.until_ms ? tpt_ceil_to(b, width) : b;
 }
 
 static int collect(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
@@ -769,7 +759,7 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         /* Whole UTC days from the per-target totals, the rest raw; a
          * window that ends now takes today from its totals. */
         b = window_end(q, b, DAY_MS);
-        int64_t d0 = ceil_to(a, DAY_MS), d1 = floor_to(b, DAY_MS);
+        int64_t d0 = tpt_ceil_to(a, DAY_MS), d1 = tpt_floor_to(b, DAY_MS);
         if (d0 < d1) {
             rc = collect_raw(s, a, d0, &f, 1, hot_row, &h);
             if (rc == 0)

@@ -24,16 +24,6 @@
 
 const int64_t rollup_width_ms[ROLLUP_LEVELS] = {3600000LL, DAY_MS, 30 * DAY_MS};
 
-static int64_t ceil_to(int64_t t, int64_t w)
-{
-    return tpt_floor_div(t + w - 1, w) * w;
-}
-
-static int64_t floor_to(int64_t t, int64_t w)
-{
-    return tpt_floor_div(t, w) * w;
-}
-
 /* fn on [from, to) when it is not empty. */
 static int cover_part(rollup_cover_fn fn, void *ctx, int level, int64_t from, int64_t to)
 {
@@ -44,16 +34,16 @@ int rollup_cover(int64_t a, int64_t b, rollup_cover_fn fn, void *ctx)
 {
     const int64_t hour = rollup_width_ms[ROLLUP_HOUR], day = rollup_width_ms[ROLLUP_DAY],
                   month = rollup_width_ms[ROLLUP_MONTH];
-    int64_t h0 = ceil_to(a, hour), h1 = floor_to(b, hour);
+    int64_t h0 = tpt_ceil_to(a, hour), h1 = tpt_floor_to(b, hour);
     if (h0 >= h1)
         return cover_part(fn, ctx, -1, a, b);
-    int64_t d0 = ceil_to(h0, day), d1 = floor_to(h1, day);
+    int64_t d0 = tpt_ceil_to(h0, day), d1 = tpt_floor_to(h1, day);
     int rc = cover_part(fn, ctx, -1, a, h0);
     if (d0 >= d1) { /* no whole day inside */
         if (rc == 0)
             rc = cover_part(fn, ctx, ROLLUP_HOUR, h0, h1);
     } else {
-        int64_t m0 = ceil_to(d0, month), m1 = floor_to(d1, month);
+        int64_t m0 = tpt_ceil_to(d0, month), m1 = tpt_floor_to(d1, month);
         if (rc == 0)
             rc = cover_part(fn, ctx, ROLLUP_HOUR, h0, d0);
         if (m0 < m1) {

@@ -1496,13 +1496,14 @@ static sqlite3_stmt *scan_stmt(struct store *s, unsigned bits)
         sqlite3_clear_bindings(*q);
         return *q;
     }
-    char sql[512];
+    char sql[512], attn[64];
+    snprintf(attn, sizeof attn, " AND (flags >> %d) & 3 = ?7", F_ATTN_SHIFT);
     snprintf(
         sql, sizeof sql, "SELECT %s FROM ops WHERE id >= ?1 AND id < ?2%s%s%s%s%s ORDER BY id%s",
         bits & SCAN_LITE ? LITE_COLS : ROW_COLS, bits & SCAN_TOOL ? " AND tool = ?3" : "",
         bits & SCAN_PROJECT ? " AND project = ?4" : "",
         bits & SCAN_SESSION ? " AND session = ?5" : "", bits & SCAN_DUR ? " AND dur >= ?6" : "",
-        bits & SCAN_ATTN ? " AND (flags >> 6) & 3 = ?7" : "", bits & SCAN_DESC ? " DESC" : "");
+        bits & SCAN_ATTN ? attn : "", bits & SCAN_DESC ? " DESC" : "");
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK) {
         fprintf(stderr, "toolprof: cannot prepare a scan (%u): %s\n", bits, sqlite3_errmsg(s->db));
         abort(); /* our SQL: a bug, not an input error */
@@ -1527,7 +1528,7 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
         sqlite3_bind_int64(q, 4, sc->f.project);
     if (bits & SCAN_SESSION)
         sqlite3_bind_int64(q, 5, sc->f.session);
-    /* dur >= min_duration_ms * 1000 is the test below, in SQL. */
+    /* dur is in microseconds; an unknown one (NULL) never matches. */
     if (bits & SCAN_DUR)
         sqlite3_bind_double(q, 6, sc->min_duration_ms * 1000.0);
     if (bits & SCAN_ATTN)
@@ -1537,12 +1538,9 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct row r;
         row_from_stmt(s, q, &r, sc->ids_only ? -1 : 0);
-        int keep = r.ts_ms >= sc->from_ms && r.ts_ms < sc->to_ms;
-        if (keep && sc->min_duration_ms > 0)
-            keep = r.dur_us >= 0 && (double)r.dur_us / 1000.0 >= sc->min_duration_ms;
-        if (keep && sc->attention)
-            keep = r.attn == sc->attention;
-        if (keep) {
+        /* Duration and attention are tested in the SQL; the hours are
+         * wider than the window. */
+        if (r.ts_ms >= sc->from_ms && r.ts_ms < sc->to_ms) {
             struct store_row out;
             store_row_fill(s, q, &r, &out, uidbuf, sc->ids_only);
             stop = cb(ctx, &out);
@@ -1882,8 +1880,7 @@ int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbu
         return 0;
     /* One day of rows per transaction, oldest first: each transaction
      * retracts exactly the rows it deletes, so rollups stay exact. */
-    for (int64_t from = tpt_floor_div(info.first_ms, HOUR_MS) * HOUR_MS; from < cutoff_ms;
-         from += DAY_MS) {
+    for (int64_t from = tpt_floor_to(info.first_ms, HOUR_MS); from < cutoff_ms; from += DAY_MS) {
         int64_t to = from + DAY_MS < cutoff_ms ? from + DAY_MS : cutoff_ms;
         int rc = begin(s, errbuf);
         if (rc)
