@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Lengths of time, in ms. */
+#define TPT_HOUR_MS 3600000LL
+#define TPT_DAY_MS 86400000LL
+
 #define TPT_NAIVE_UTC 0
 #define TPT_NAIVE_LOCAL 1
 

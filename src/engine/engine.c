@@ -35,8 +35,8 @@
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 
-#define HOUR_MS 3600000LL
-#define DAY_MS 86400000LL
+#define HOUR_MS TPT_HOUR_MS
+#define DAY_MS TPT_DAY_MS
 
 /* ---- windows ---------------------------------------------------------------- */
 

@@ -17,9 +17,10 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/tptime.h"
 #include "core/xmalloc.h"
 
-#define DAY_MS 86400000LL
+#define DAY_MS TPT_DAY_MS
 
 struct rng {
     uint64_t s[4];

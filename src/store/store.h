@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #include "op.h"
-#include "rollup.h"
+#include "agg.h"
 
 struct store;
 
