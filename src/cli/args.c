@@ -49,12 +49,22 @@ static int set_value(const struct opt *o, const char *v, char *errbuf)
 int args_parse(int argc, char **argv, const struct opt *opts, int *help, char ***pos, int *npos,
                char *errbuf)
 {
+    return args_parse_pairs(argc, argv, opts, help, pos, npos, NULL, NULL, errbuf);
+}
+
+int args_parse_pairs(int argc, char **argv, const struct opt *opts, int *help, char ***pos,
+                     int *npos, struct args_pair **pairs, size_t *npairs, char *errbuf)
+{
     int only_pos = 0;
     *help = 0;
     if (pos)
         *pos = xcalloc((size_t)argc + 1, sizeof(char *));
     if (npos)
         *npos = 0;
+    if (pairs) {
+        *pairs = xcalloc((size_t)argc + 1, sizeof **pairs);
+        *npairs = 0;
+    }
     for (int i = 0; i < argc; i++) {
         char *a = argv[i];
         if (!only_pos && strcmp(a, "--") == 0) {
@@ -69,6 +79,13 @@ int args_parse(int argc, char **argv, const struct opt *opts, int *help, char **
             const char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             const struct opt *o = find(opts, name, len);
+            if (!o && pairs && len > 0) {
+                /* Left to the caller, who knows the names it takes. */
+                struct args_pair *pr = &(*pairs)[(*npairs)++];
+                pr->name = xstrndup(name, len);
+                pr->value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+                continue;
+            }
             if (!o)
                 return tp_fail(errbuf, -1, "unknown option --%.*s (see --help)", (int)len, name);
             if (o->type == OPT_FLAG) {
@@ -110,4 +127,11 @@ void args_usage(FILE *fp, const char *usage, const char *description, const stru
         fprintf(fp, "  %-26s %s\n", left, o->help);
     }
     fprintf(fp, "  %-26s %s\n", "--help", "show this help");
+}
+
+void args_pairs_free(struct args_pair *pairs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(pairs[i].name);
+    free(pairs);
 }

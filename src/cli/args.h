@@ -10,6 +10,7 @@
 #ifndef TOOLPROF_ARGS_H
 #define TOOLPROF_ARGS_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 enum opt_type {
@@ -34,6 +35,20 @@ struct opt {
  * Returns 0, or -1 with errbuf set. "--help"/"-h" sets *help. */
 int args_parse(int argc, char **argv, const struct opt *opts, int *help, char ***pos, int *npos,
                char *errbuf);
+
+/* The same, but a long option that is not in opts is not an error: it is
+ * returned as a (name, value) pair for the caller to check ("--limit 5"
+ * and "--limit=5" both give ("limit", "5"); the value is NULL when the
+ * option ends the arguments). The caller frees them with args_pairs_free().
+ * The query commands hand the pairs to question_parse(), so that they
+ * check options exactly as the HTTP API checks query parameters. */
+struct args_pair {
+    char *name;
+    const char *value;
+};
+int args_parse_pairs(int argc, char **argv, const struct opt *opts, int *help, char ***pos,
+                     int *npos, struct args_pair **pairs, size_t *npairs, char *errbuf);
+void args_pairs_free(struct args_pair *pairs, size_t n);
 
 /* Print "usage: ..." then a description and the options table. */
 void args_usage(FILE *fp, const char *usage, const char *description, const struct opt *opts);

@@ -4,9 +4,11 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "core/err.h"
 #include "core/jsonw.h"
@@ -29,6 +31,16 @@ struct store *cli_open_store(const char *data_dir, int write)
     char err[TP_ERR_MAX];
     char *dir = store_default_dir(data_dir);
     struct store *s;
+    struct stat st;
+    if (!write && stat(dir, &st) != 0 && errno == ENOENT) {
+        fprintf(stderr,
+                "toolprof: no data directory at %s: nothing recorded there yet (record calls "
+                "with `toolprof install-hook` or `toolprof import`), or check --data-dir and "
+                "$TOOLPROF_DATA_DIR\n",
+                dir);
+        free(dir);
+        return NULL;
+    }
     int rc = store_open(dir, 0, &s, err);
     if (rc == TP_EROFS && !write) {
         rc = store_open(dir, STORE_READONLY, &s, err);

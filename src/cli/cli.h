@@ -19,15 +19,9 @@
 
 typedef int (*cli_cmd_fn)(int argc, char **argv, const char *data_dir);
 
-/* Queries (cmd_query.c). */
-int cmd_stats(int argc, char **argv, const char *data_dir);
-int cmd_slow(int argc, char **argv, const char *data_dir);
-int cmd_bottlenecks(int argc, char **argv, const char *data_dir);
-int cmd_hotspots(int argc, char **argv, const char *data_dir);
-int cmd_recommend(int argc, char **argv, const char *data_dir);
-int cmd_trends(int argc, char **argv, const char *data_dir);
-int cmd_resources(int argc, char **argv, const char *data_dir);
-int cmd_tools(int argc, char **argv, const char *data_dir);
+/* A question of the engine's table (engine/question.h), cmd_query.c. */
+struct question;
+int cli_question(const struct question *qn, int argc, char **argv, const char *data_dir);
 
 /* Data in and out (cmd_data.c). */
 int cmd_track(int argc, char **argv, const char *data_dir);
@@ -45,7 +39,9 @@ int cmd_serve(int argc, char **argv, const char *data_dir);
 
 /* Open the store of data_dir and drain the hook spool into it. A command
  * that only reads (write 0) still works on a read-only data directory,
- * without the spooled calls. Prints the error and returns NULL on failure. */
+ * without the spooled calls, and refuses a data directory that does not
+ * exist (creating nothing: a mistyped --data-dir must not look like an
+ * empty history). Prints the error and returns NULL on failure. */
 struct store *cli_open_store(const char *data_dir, int write);
 /* Print a JSON value built by fn to stdout, newline-terminated. Returns
  * CLI_OK, or CLI_FAIL if it exceeded the output cap. */

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/tptime.h"
 #include "ingest/hook.h"
 #include "ingest/settings.h"
 #include "server/server.h"
@@ -21,6 +22,14 @@ int cmd_hook(int argc, char **argv, const char *data_dir)
      * settings file written by a newer toolprof never breaks the agent. */
     const char *dir = data_dir;
     for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: toolprof [--data-dir DIR] hook [--data-dir DIR]\n\n"
+                   "The Claude Code hook: reads one hook payload (JSON) on stdin and records\n"
+                   "the tool call it describes. It prints nothing and always exits 0, so it\n"
+                   "can never disturb the agent; problems go to hook-errors.log in the data\n"
+                   "directory. `toolprof install-hook` adds it to Claude Code's settings.\n");
+            return CLI_OK;
+        }
         if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
             dir = argv[++i];
         else if (strncmp(argv[i], "--data-dir=", 11) == 0)
@@ -99,14 +108,9 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
         return CLI_OK;
     }
     int64_t retention_ms = 0;
-    if (retention) {
-        char *end;
-        long n = strtol(retention, &end, 10);
-        int64_t unit = strcmp(end, "d") == 0 ? 86400000LL : strcmp(end, "h") == 0 ? 3600000LL : 0;
-        if (n < 1 || !unit)
-            return cli_error("serve", CLI_USAGE, "--retention: expected <n>d or <n>h, e.g. 90d");
-        retention_ms = n * unit;
-    }
+    if (retention &&
+        tpt_parse_age(retention, (int64_t)TP_MAX_TREND_DAYS * TPT_DAY_MS, &retention_ms) != 0)
+        return cli_error("serve", CLI_USAGE, "--retention: expected <n>d or <n>h, e.g. 90d");
     if (threads != -1 && (threads < 1 || threads > 64))
         return cli_error("serve", CLI_USAGE, "--threads must be 1 to 64, got %lld", threads);
     struct server_opts o = {dir ? dir : data_dir,           listen,       token,  !no_watch,

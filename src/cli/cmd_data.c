@@ -14,6 +14,7 @@
 #include "core/jsonw.h"
 #include "core/limits.h"
 #include "core/tptime.h"
+#include "core/xmalloc.h"
 #include "ingest/demo.h"
 #include "ingest/importer.h"
 #include "ingest/seedfile.h"
@@ -254,12 +255,10 @@ int cmd_export(int argc, char **argv, const char *data_dir)
     win.until = now + 1;
     win.since = TP_MIN_TS_MS;
     if (strcmp(window, "all") != 0) {
-        char *end;
-        long n = strtol(window, &end, 10);
-        int64_t unit = strcmp(end, "h") == 0 ? 3600000LL : strcmp(end, "d") == 0 ? 86400000LL : 0;
-        if (n < 1 || !unit)
+        int64_t len;
+        if (tpt_parse_age(window, (int64_t)TP_MAX_TREND_DAYS * TPT_DAY_MS, &len) != 0)
             return cli_error("export", CLI_USAGE, "--window: expected all, <n>h or <n>d");
-        win.since = now - n * unit;
+        win.since = now - len;
     }
     if (since && tpt_parse_iso(since, TPT_NAIVE_LOCAL, &win.since) != 0)
         return cli_error("export", CLI_USAGE, "--since: expected an ISO-8601 time");
@@ -284,9 +283,10 @@ int cmd_demo(int argc, char **argv, const char *data_dir)
 {
     long long ops = 5000, days = 30, seed = 42;
     const char *dir = NULL, *end = NULL;
-    int json = 0, quiet = 0, status;
+    int json = 0, quiet = 0, force = 0, status;
     const struct opt opts[] = {
         {"ops", OPT_LONG, &ops, "N", "operations to generate (default 5000)"},
+        {"force", OPT_FLAG, &force, NULL, "add to a store that holds real calls too"},
         {"days", OPT_LONG, &days, "D", "spread over the last D days (default 30)"},
         {"seed", OPT_LONG, &seed, "S", "random seed: the same seed, the same history (42)"},
         {"end", OPT_STR, &end, "TIME", "the history ends at TIME (ISO-8601; default now)"},
@@ -296,7 +296,9 @@ int cmd_demo(int argc, char **argv, const char *data_dir)
         {0}};
     if (parse("demo", "toolprof demo --ops N [--days D] [--seed S] --data-dir DIR",
               "Fill a data directory with a realistic synthetic history of Claude Code tool\n"
-              "calls, to try the dashboard. Use a separate --data-dir: the calls look real.",
+              "calls, to try the dashboard. The calls are stored with source `demo`; demo\n"
+              "refuses a store that holds real calls (use a separate --data-dir, or --force),\n"
+              "and `toolprof prune --source demo` removes them again.",
               opts, argc, argv, NULL, NULL, &status) != 0)
         return status;
     if (ops < 1 || ops > 1000000000LL || days < 1 || days > TP_MAX_TREND_DAYS)
@@ -310,6 +312,21 @@ int cmd_demo(int argc, char **argv, const char *data_dir)
     struct store *s = cli_open_store(dir ? dir : data_dir, 1);
     if (!s)
         return CLI_FAIL;
+    int other = 0;
+    if (!force && store_has_other_sources(s, 1u << OP_SRC_DEMO, &other) != 0) {
+        store_close(s);
+        return cli_error("demo", CLI_FAIL, "cannot read the store");
+    }
+    if (other) {
+        char *d = xstrdup(store_dir(s));
+        store_close(s);
+        cli_error("demo", CLI_FAIL,
+                  "%s holds real calls; demo data would mix with them. Use another --data-dir "
+                  "(or --force; `toolprof prune --source demo` removes demo calls)",
+                  d);
+        free(d);
+        return CLI_FAIL;
+    }
     struct demo_opts o = {.ops = (size_t)ops,
                           .days = (int)days,
                           .seed = (uint64_t)seed,
@@ -331,38 +348,43 @@ int cmd_demo(int argc, char **argv, const char *data_dir)
 
 int cmd_prune(int argc, char **argv, const char *data_dir)
 {
-    const char *older = NULL, *dir = NULL;
+    const char *older = NULL, *dir = NULL, *source = NULL;
     int json = 0, status;
     const struct opt opts[] = {
         {"older-than", OPT_STR, &older, "AGE", "delete operations older than AGE (30d, 12h)"},
+        {"source", OPT_STR, &source, "NAME", "delete the operations only NAME reported (demo)"},
         {"json", OPT_FLAG, &json, NULL, "print the result as JSON"},
         {"data-dir", OPT_STR, &dir, "DIR", "where the database lives"},
         {0}};
-    if (parse("prune", "toolprof prune --older-than AGE",
-              "Delete old operations. Rollups are kept exact: what remains is counted as if\n"
-              "the deleted calls had never been stored.",
+    if (parse("prune", "toolprof prune --older-than AGE | --source NAME",
+              "Delete old operations, or those of one source (demo). Rollups are kept exact:\n"
+              "what remains is counted as if the deleted calls had never been stored.",
               opts, argc, argv, NULL, NULL, &status) != 0)
         return status;
-    char *end = NULL;
-    long n = older ? strtol(older, &end, 10) : 0;
-    int64_t unit = !end                    ? 0
-                   : strcmp(end, "d") == 0 ? 86400000LL
-                   : strcmp(end, "h") == 0 ? 3600000LL
-                                           : 0;
-    if (n < 1 || !unit)
+    int64_t age = 0;
+    int src = -1;
+    if (!older == !source)
+        return cli_error("prune", CLI_USAGE, "give --older-than AGE or --source NAME (one)");
+    if (older && tpt_parse_age(older, (int64_t)TP_MAX_TREND_DAYS * TPT_DAY_MS, &age) != 0)
         return cli_error("prune", CLI_USAGE, "--older-than: expected <n>d or <n>h, e.g. 30d");
+    if (source && (src = op_source_parse(source)) < 0)
+        return cli_error("prune", CLI_USAGE,
+                         "--source: expected demo, cli, api, import, transcript, otlp or hook");
     struct store *s = cli_open_store(dir ? dir : data_dir, 1);
     if (!s)
         return CLI_FAIL;
     size_t deleted = 0;
     char err[TP_ERR_MAX];
-    int rc = store_prune(s, tpt_now_ms() - n * unit, &deleted, err);
+    int rc = older ? store_prune(s, tpt_now_ms() - age, &deleted, err)
+                   : store_prune_source(s, (enum op_source)src, &deleted, err);
     store_close(s);
     if (rc != 0)
         return cli_error("prune", CLI_FAIL, "%s", err);
     if (json)
         printf("{\"deleted\":%zu}\n", deleted);
-    else
+    else if (older)
         printf("deleted %zu operations older than %s\n", deleted, older);
+    else
+        printf("deleted %zu operations that only %s reported\n", deleted, source);
     return CLI_OK;
 }

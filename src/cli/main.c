@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine/question.h"
 
 #define TOOLPROF_VERSION "0.1.0"
 
@@ -19,14 +20,6 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"stats", cmd_stats, "summary of a window: counts, latency percentiles, per-tool table"},
-    {"slow", cmd_slow, "the slowest recent calls"},
-    {"bottlenecks", cmd_bottlenecks, "the slowest calls of each tool"},
-    {"hotspots", cmd_hotspots, "where the time goes, by tool and target"},
-    {"recommend", cmd_recommend, "what to change, with evidence and impact"},
-    {"trends", cmd_trends, "per-day averages, p95 and counts"},
-    {"resources", cmd_resources, "memory, CPU and database size"},
-    {"tools", cmd_tools, "tool names stored"},
     {"track", cmd_track, "record one call by hand"},
     {"import", cmd_import, "import transcripts, daily files and exports"},
     {"export", cmd_export, "write operations as seed-json, jsonl or csv"},
@@ -41,13 +34,17 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "toolprof %s - a performance profiler for the tool calls of coding agents\n\n"
-            "usage: toolprof [--data-dir DIR] COMMAND [options]\n\ncommands:\n",
+            "usage: toolprof [--data-dir DIR] COMMAND [options]\n\nquestions:\n",
             TOOLPROF_VERSION);
+    for (const struct question *q = questions; q->name; q++)
+        fprintf(fp, "  %-14s %s\n", q->name, q->summary);
+    fprintf(fp, "\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-14s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "\nThe data directory is --data-dir, else $TOOLPROF_DATA_DIR, else\n"
                 "~/.claude/memory/performance. `toolprof COMMAND --help` for a command's "
-                "options.\n");
+                "options.\n\nexit status: 0 success (an empty window is a success), 1 runtime "
+                "failure,\n2 usage error.\n");
 }
 
 int main(int argc, char **argv)
@@ -74,6 +71,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
+    const struct question *q = question_find(argv[i]);
+    if (q)
+        return cli_question(q, argc - i - 1, argv + i + 1, data_dir);
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
         if (strcmp(argv[i], commands[k].name) == 0)
             return commands[k].fn(argc - i - 1, argv + i + 1, data_dir);

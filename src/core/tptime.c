@@ -257,3 +257,24 @@ void tpt_local_date(int64_t ms, char *out)
     local_tm(ms, &tm, &f);
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
+
+int tpt_parse_age(const char *s, int64_t max_ms, int64_t *out_ms)
+{
+    int64_t n = 0;
+    const char *p = s;
+    if (!s || *p < '0' || *p > '9')
+        return TP_EINVAL;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (*p - '0');
+        if (n > max_ms)
+            return TP_EINVAL;
+    }
+    int64_t unit = strcmp(p, "h") == 0   ? TPT_HOUR_MS
+                   : strcmp(p, "d") == 0 ? TPT_DAY_MS
+                   : strcmp(p, "w") == 0 ? 7 * TPT_DAY_MS
+                                         : 0;
+    if (!unit || n < 1 || n > max_ms / unit)
+        return TP_EINVAL;
+    *out_ms = n * unit;
+    return 0;
+}

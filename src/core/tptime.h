@@ -54,6 +54,11 @@ int64_t tpt_local_day_add(int64_t day_start_ms, int n);
 /* "YYYY-MM-DD" of the local day holding ms (out >= 11 bytes). */
 void tpt_local_date(int64_t ms, char *out);
 
+/* An age or window length: "<n>h", "<n>d" or "<n>w" (hours, days, weeks;
+ * n a whole number >= 1), at most max_ms long. Returns 0 with *out_ms
+ * set, or TP_EINVAL. */
+int tpt_parse_age(const char *s, int64_t max_ms, int64_t *out_ms);
+
 /* Floor division that rounds toward minus infinity. */
 int64_t tpt_floor_div(int64_t a, int64_t b);
 /* t rounded down / up to a multiple of w (w > 0). */

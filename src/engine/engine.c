@@ -51,26 +51,13 @@ int engine_window_parse(const char *window, const char *since, const char *until
     if (strcmp(window, "all") == 0) {
         w->since_ms = TP_MIN_TS_MS;
     } else {
-        char *end;
-        const char *p = window;
-        if (!isdigit((unsigned char)*p))
-            return tp_fail(errbuf, TP_EINVAL,
-                           "window: expected 24h, 7d, 30d, all, or <n>h / <n>d (got \"%.40s\")",
-                           window);
-        long n = strtol(p, &end, 10);
-        int64_t unit = 0;
-        if (strcmp(end, "h") == 0)
-            unit = HOUR_MS;
-        else if (strcmp(end, "d") == 0)
-            unit = DAY_MS;
-        else if (strcmp(end, "w") == 0)
-            unit = 7 * DAY_MS;
-        if (!unit || n < 1 || (double)n * (double)unit > (double)TP_MAX_TREND_DAYS * DAY_MS)
+        int64_t len;
+        if (tpt_parse_age(window, (int64_t)TP_MAX_TREND_DAYS * DAY_MS, &len) != 0)
             return tp_fail(errbuf, TP_EINVAL,
                            "window: expected 24h, 7d, 30d, all, or <n>h / <n>d up to %d days "
                            "(got \"%.40s\")",
                            TP_MAX_TREND_DAYS, window);
-        w->since_ms = now_ms - n * unit;
+        w->since_ms = now_ms - len;
     }
     snprintf(w->name, sizeof w->name, "%s", window);
     if ((since && *since) || (until && *until)) {

@@ -253,3 +253,11 @@ void render_recs(struct jsonw *w, const struct recs *r)
     }
     jw_arr_end(w);
 }
+
+void render_name_list(struct jsonw *w, const struct name_list *l)
+{
+    jw_arr_begin(w);
+    for (size_t i = 0; i < l->n; i++)
+        jw_str(w, l->names[i]);
+    jw_arr_end(w);
+}

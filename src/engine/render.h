@@ -9,6 +9,7 @@
 #define TOOLPROF_RENDER_H
 
 #include "analyzer.h"
+#include "catalog.h"
 #include "core/jsonw.h"
 #include "engine.h"
 
@@ -26,5 +27,7 @@ void render_hotspots(struct jsonw *w, const struct hotspots *h);
 void render_trends(struct jsonw *w, const struct trends *t);
 void render_resources(struct jsonw *w, const struct resources *r);
 void render_recs(struct jsonw *w, const struct recs *r);
+/* An array of the names (the counts are for the command line's table). */
+void render_name_list(struct jsonw *w, const struct name_list *l);
 
 #endif

@@ -170,7 +170,7 @@ static void make_op(struct rng *r, const struct tool_kind *k, int64_t ts, const 
     op->success = unif(r) >= k->fail;
     op->session_id = xstrdup(session);
     op->project = xstrdup(project);
-    op->source = OP_SRC_HOOK;
+    op->source = OP_SRC_DEMO;
     make_id(r, id);
     op->tool_use_id = xstrdup(id);
     const char *name = k->name;

@@ -38,10 +38,13 @@
 #include "core/xmalloc.h"
 #include "engine/analyzer.h"
 #include "engine/engine.h"
+#include "engine/question.h"
 #include "engine/render.h"
 #include "ingest/otlp.h"
 #include "server/metrics.h"
 #include "store/opjson.h"
+
+#define API_P "/api/performance/"
 
 enum {
     M_GET = 1, /* GET and HEAD */
@@ -66,14 +69,7 @@ struct route {
     int auth; /* the token is required (when one is configured) */
     enum body_kind body;
     route_fn fn;
-    /* Query parameters taken besides the common ones (NULL-terminated);
-     * NULL for routes that do not check their query (pages, files). */
-    const char *const *params;
 };
-
-static const char *const common_params[] = {"window",  "since",   "until", "tool",
-                                            "project", "session", NULL};
-static const char *const no_params[] = {NULL};
 
 /* ---- answering ---------------------------------------------------------------- */
 
@@ -142,396 +138,52 @@ static void envelope_end(struct jsonw *w, struct http_resp *resp)
                         TP_MAX_RESPONSE);
 }
 
-/* ---- query parameters ------------------------------------------------------------ */
+/* ---- read endpoints: the questions -------------------------------------------- */
 
-static int in_list(const char *const *list, const char *name)
-{
-    for (; list && *list; list++)
-        if (strcmp(*list, name) == 0)
-            return 1;
-    return 0;
-}
-
-/* An integer from min to max, digits only (no sign, no spaces, no
- * exponent). Returns 0 or answers 400. */
-static int param_int(const struct http_query *q, const char *name, long long def, long long min,
-                     long long max, long long *out, struct http_resp *resp)
-{
-    const char *v = http_query_get(q, name);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    long long n = 0;
-    int ok = *v != '\0';
-    for (const char *c = v; ok && *c; c++) {
-        if (*c < '0' || *c > '9' || n > (max + 9) / 10 + 1)
-            ok = 0;
-        else
-            n = n * 10 + (*c - '0');
-    }
-    if (!ok || n < min || n > max) {
-        http_resp_error(resp, 400, "%s: must be an integer from %lld to %lld", name, min, max);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
-
-/* A non-negative number of milliseconds. */
-static int param_ms(const struct http_query *q, const char *name, double def, double *out,
-                    struct http_resp *resp)
-{
-    const char *v = http_query_get(q, name);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    double d;
-    if (!jin_parse_number(v, &d) || !(d >= 0) || d > TP_MAX_DURATION_MS) {
-        http_resp_error(resp, 400, "%s: must be a number of milliseconds from 0 to %.0f", name,
-                        TP_MAX_DURATION_MS);
-        return -1;
-    }
-    *out = d;
-    return 0;
-}
-
-static int param_name(const struct http_query *q, const char *name, size_t max, const char **out,
-                      struct http_resp *resp)
-{
-    const char *v = http_query_get(q, name);
-    *out = v;
-    if (v && strlen(v) > max) {
-        http_resp_error(resp, 400, "%s: longer than %zu bytes", name, max);
-        return -1;
-    }
-    return 0;
-}
-
-/* Parse the query of a read endpoint: only known parameters, none empty,
- * then the window and the filters. Returns 0 (q filled, free it) or
- * answers 400. */
-static int read_query(const struct route *rt, const struct http_req *req, int64_t now_ms,
-                      struct http_query *q, struct engine_query *eq, struct http_resp *resp)
-{
-    char errbuf[TP_ERR_MAX];
-    memset(eq, 0, sizeof *eq);
-    if (http_query_parse(req->query, q, errbuf) != 0) {
-        http_resp_error(resp, 400, "%s", errbuf);
-        return -1;
-    }
-    for (size_t i = 0; i < q->n; i++) {
-        const char *name = q->p[i].name;
-        if (!in_list(common_params, name) && !in_list(rt->params, name)) {
-            http_resp_error(resp, 400, "%.64s: unknown parameter", name);
-            goto fail;
-        }
-        if (q->p[i].value[0] == '\0') {
-            http_resp_error(resp, 400, "%s: empty value", name);
-            goto fail;
-        }
-    }
-    if (engine_window_parse(http_query_get(q, "window"), http_query_get(q, "since"),
-                            http_query_get(q, "until"), now_ms, &eq->w, errbuf) != 0) {
-        http_resp_error(resp, 400, "%s", errbuf);
-        goto fail;
-    }
-    if (param_name(q, "tool", TP_MAX_TOOL, &eq->tool, resp) ||
-        param_name(q, "project", TP_MAX_PROJECT, &eq->project, resp) ||
-        param_name(q, "session", TP_MAX_ID, &eq->session, resp))
-        goto fail;
-    return 0;
-
-fail:
-    http_query_free(q);
-    return -1;
-}
-
-/* ---- read endpoints -------------------------------------------------------------- */
-
-static void h_stats(const struct api_env *env, const struct route *rt, const struct http_req *req,
-                    struct http_resp *resp)
-{
-    char errbuf[TP_ERR_MAX] = "";
-    struct http_query q;
-    struct engine_query eq;
-    struct stats st;
-    struct trends tr;
-    struct resources res;
-    int64_t now = tpt_now_ms();
-    int got_stats = 0, got_trends = 0;
-    if (read_query(rt, req, now, &q, &eq, resp) != 0)
-        return;
-    struct store *s = get_store(env, resp);
-    if (!s)
-        goto cleanup;
-    int rc = engine_stats(s, &eq, &st, errbuf);
-    if (rc != 0) {
-        fail_with(resp, rc, errbuf);
-        goto cleanup;
-    }
-    got_stats = 1;
-    /* The trend of the stats answer is the last 7 days, as the original's
-     * dashboard showed it, whatever the window. */
-    rc = engine_trends(s, &eq, 7, now, &tr, errbuf);
-    if (rc != 0) {
-        fail_with(resp, rc, errbuf);
-        goto cleanup;
-    }
-    got_trends = 1;
-    rc = engine_resources(s, &res);
-    if (rc != 0) {
-        fail_with(resp, rc, "resources");
-        goto cleanup;
-    }
-    struct jsonw w;
-    envelope_begin(&w, resp, -1);
-    render_stats(&w, &st, &tr, &res);
-    envelope_end(&w, resp);
-
-cleanup:
-    if (got_trends)
-        trends_free(&tr);
-    if (got_stats)
-        stats_free(&st);
-    http_query_free(&q);
-}
-
-static const char *const slow_params[] = {"threshold", "limit", NULL};
-
-static void h_slow(const struct api_env *env, const struct route *rt, const struct http_req *req,
-                   struct http_resp *resp)
-{
-    char errbuf[TP_ERR_MAX] = "";
-    struct http_query q;
-    struct engine_query eq;
-    double threshold;
-    long long limit;
-    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
-        return;
-    if (param_ms(&q, "threshold", TP_SLOW_MS, &threshold, resp) ||
-        param_int(&q, "limit", 50, 1, TP_MAX_LIMIT, &limit, resp))
-        goto cleanup;
-    struct store *s = get_store(env, resp);
-    if (!s)
-        goto cleanup;
-    struct op_list l;
-    int rc = engine_slow(s, &eq, threshold, (size_t)limit, &l, errbuf);
-    if (rc != 0) {
-        fail_with(resp, rc, errbuf);
-        goto cleanup;
-    }
-    struct jsonw w;
-    envelope_begin(&w, resp, (long long)l.n);
-    render_op_list(&w, &l);
-    envelope_end(&w, resp);
-    op_list_free(&l);
-
-cleanup:
-    http_query_free(&q);
-}
-
-static const char *const limit_params[] = {"limit", NULL};
-
-static void h_bottlenecks(const struct api_env *env, const struct route *rt,
-                          const struct http_req *req, struct http_resp *resp)
-{
-    char errbuf[TP_ERR_MAX] = "";
-    struct http_query q;
-    struct engine_query eq;
-    long long limit;
-    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
-        return;
-    if (param_int(&q, "limit", 10, 1, TP_MAX_LIMIT, &limit, resp))
-        goto cleanup;
-    struct store *s = get_store(env, resp);
-    if (!s)
-        goto cleanup;
-    struct bottlenecks b;
-    int rc = engine_bottlenecks(s, &eq, (size_t)limit, &b, errbuf);
-    if (rc != 0) {
-        fail_with(resp, rc, errbuf);
-        goto cleanup;
-    }
-    struct jsonw w;
-    envelope_begin(&w, resp, -1);
-    render_bottlenecks(&w, &b);
-    envelope_end(&w, resp);
-    bottlenecks_free(&b);
-
-cleanup:
-    http_query_free(&q);
-}
-
-static void h_hotspots(const struct api_env *env, const struct route *rt,
+/* GET /api/performance/<path> of a question (question.h): its query
+ * pairs are checked and parsed by the same code as the CLI's options. */
+static void h_question(const struct api_env *env, const struct route *rt,
                        const struct http_req *req, struct http_resp *resp)
 {
+    (void)rt;
     char errbuf[TP_ERR_MAX] = "";
+    const struct question *qn = question_by_path(req->path + strlen(API_P));
     struct http_query q;
-    struct engine_query eq;
-    long long limit;
-    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
+    if (!qn) { /* route_find() found it: stay safe anyway */
+        http_resp_error(resp, 404, "no such path: %.200s", req->path);
         return;
-    if (param_int(&q, "limit", 20, 1, TP_MAX_LIMIT, &limit, resp))
+    }
+    if (http_query_parse(req->query, &q, errbuf) != 0) {
+        http_resp_error(resp, 400, "%s", errbuf);
+        return;
+    }
+    struct question_input *in = xcalloc(q.n ? q.n : 1, sizeof *in);
+    for (size_t i = 0; i < q.n; i++) {
+        in[i].name = q.p[i].name;
+        in[i].value = q.p[i].value;
+    }
+    struct question_args args;
+    void *answer = NULL;
+    struct store *s;
+    int rc = question_parse(qn, in, q.n, tpt_now_ms(), &args, errbuf);
+    if (rc) {
+        http_resp_error(resp, 400, "%s", errbuf);
         goto cleanup;
-    struct store *s = get_store(env, resp);
-    if (!s)
+    }
+    if (!(s = get_store(env, resp)))
         goto cleanup;
-    struct hotspots h;
-    int rc = engine_hotspots(s, &eq, (size_t)limit, &h, errbuf);
-    if (rc != 0) {
+    if ((rc = qn->run(s, &args, &answer, errbuf)) != 0) {
         fail_with(resp, rc, errbuf);
         goto cleanup;
     }
     struct jsonw w;
-    envelope_begin(&w, resp, -1);
-    render_hotspots(&w, &h);
+    envelope_begin(&w, resp, qn->count ? (long long)qn->count(answer) : -1);
+    qn->render(&w, answer);
     envelope_end(&w, resp);
-    hotspots_free(&h);
+    qn->free_answer(answer);
 
 cleanup:
-    http_query_free(&q);
-}
-
-static void h_recommendations(const struct api_env *env, const struct route *rt,
-                              const struct http_req *req, struct http_resp *resp)
-{
-    char errbuf[TP_ERR_MAX] = "";
-    struct http_query q;
-    struct engine_query eq;
-    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
-        return;
-    struct store *s = get_store(env, resp);
-    if (!s)
-        goto cleanup;
-    struct recs r;
-    int rc = analyzer_recommend(s, &eq, &r, errbuf);
-    if (rc != 0) {
-        fail_with(resp, rc, errbuf);
-        goto cleanup;
-    }
-    struct jsonw w;
-    envelope_begin(&w, resp, (long long)r.n);
-    render_recs(&w, &r);
-    envelope_end(&w, resp);
-    recs_free(&r);
-
-cleanup:
-    http_query_free(&q);
-}
-
-static const char *const trends_params[] = {"days", NULL};
-
-static void h_trends(const struct api_env *env, const struct route *rt, const struct http_req *req,
-                     struct http_resp *resp)
-{
-    char errbuf[TP_ERR_MAX] = "";
-    struct http_query q;
-    struct engine_query eq;
-    long long days;
-    int64_t now = tpt_now_ms();
-    if (read_query(rt, req, now, &q, &eq, resp) != 0)
-        return;
-    if (param_int(&q, "days", 7, 1, TP_MAX_TREND_DAYS, &days, resp))
-        goto cleanup;
-    struct store *s = get_store(env, resp);
-    if (!s)
-        goto cleanup;
-    struct trends t;
-    int rc = engine_trends(s, &eq, (int)days, now, &t, errbuf);
-    if (rc != 0) {
-        fail_with(resp, rc, errbuf);
-        goto cleanup;
-    }
-    struct jsonw w;
-    envelope_begin(&w, resp, -1);
-    render_trends(&w, &t);
-    envelope_end(&w, resp);
-    trends_free(&t);
-
-cleanup:
-    http_query_free(&q);
-}
-
-static void h_resources(const struct api_env *env, const struct route *rt,
-                        const struct http_req *req, struct http_resp *resp)
-{
-    struct http_query q;
-    struct engine_query eq;
-    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
-        return;
-    struct store *s = get_store(env, resp);
-    if (!s)
-        goto cleanup;
-    struct resources r;
-    int rc = engine_resources(s, &r);
-    if (rc != 0) {
-        fail_with(resp, rc, "resources");
-        goto cleanup;
-    }
-    struct jsonw w;
-    envelope_begin(&w, resp, -1);
-    render_resources(&w, &r);
-    envelope_end(&w, resp);
-
-cleanup:
-    http_query_free(&q);
-}
-
-struct name_list {
-    char **names;
-    size_t n, alloc;
-};
-
-static int collect_name(void *ctx, int64_t id, const char *name)
-{
-    (void)id;
-    struct name_list *l = ctx;
-    if (l->n == l->alloc) {
-        l->alloc = l->alloc ? 2 * l->alloc : 32;
-        l->names = xreallocarray(l->names, l->alloc, sizeof *l->names);
-    }
-    l->names[l->n++] = xstrdup(name);
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void h_tools(const struct api_env *env, const struct route *rt, const struct http_req *req,
-                    struct http_resp *resp)
-{
-    struct http_query q;
-    struct engine_query eq;
-    struct name_list l = {0};
-    if (read_query(rt, req, tpt_now_ms(), &q, &eq, resp) != 0)
-        return;
-    struct store *s = get_store(env, resp);
-    if (!s)
-        goto cleanup;
-    int rc = store_tools(s, collect_name, &l);
-    if (rc != 0) {
-        fail_with(resp, rc, "tools");
-        goto cleanup;
-    }
-    if (l.n > 1)
-        if (l.n > 1)
-            qsort(l.names, l.n, sizeof *l.names, cmp_str);
-    struct jsonw w;
-    envelope_begin(&w, resp, -1);
-    jw_arr_begin(&w);
-    for (size_t i = 0; i < l.n; i++)
-        jw_str(&w, l.names[i]);
-    jw_arr_end(&w);
-    envelope_end(&w, resp);
-
-cleanup:
-    for (size_t i = 0; i < l.n; i++)
-        free(l.names[i]);
-    free(l.names);
+    free(in);
     http_query_free(&q);
 }
 
@@ -834,32 +486,27 @@ static void h_file(const struct api_env *env, const struct route *rt, const stru
 
 /* ---- the table ------------------------------------------------------------------- */
 
-#define API_P "/api/performance/"
-
 static const struct route routes[] = {
-    {API_P "stats", 0, M_GET, 1, BODY_NONE, h_stats, no_params},
-    {API_P "slow-operations", 0, M_GET, 1, BODY_NONE, h_slow, slow_params},
-    {API_P "bottlenecks", 0, M_GET, 1, BODY_NONE, h_bottlenecks, limit_params},
-    {API_P "hotspots", 0, M_GET, 1, BODY_NONE, h_hotspots, limit_params},
-    {API_P "recommendations", 0, M_GET, 1, BODY_NONE, h_recommendations, no_params},
-    {API_P "trends", 0, M_GET, 1, BODY_NONE, h_trends, trends_params},
-    {API_P "resources", 0, M_GET, 1, BODY_NONE, h_resources, no_params},
-    {API_P "tools", 0, M_GET, 1, BODY_NONE, h_tools, no_params},
-    {API_P "operations", 0, M_POST, 1, BODY_JSON, h_operations, NULL},
-    {"/v1/logs", 0, M_POST, 1, BODY_OTLP, h_otlp_logs, NULL},
-    {"/v1/metrics", 0, M_POST, 1, BODY_IGNORE, h_ignore, NULL},
-    {"/v1/traces", 0, M_POST, 1, BODY_IGNORE, h_ignore, NULL},
-    {"/metrics", 0, M_GET, 1, BODY_NONE, h_metrics, NULL},
-    {"/healthz", 0, M_GET, 0, BODY_NONE, h_healthz, NULL},
-    {"/", 0, M_GET, 0, BODY_NONE, h_root, NULL},
-    {"/performance-profiling", 0, M_GET, 1, BODY_NONE, h_page, NULL},
-    {"/static/", 1, M_GET, 0, BODY_NONE, h_file, NULL},
-    {"/vendor/", 1, M_GET, 0, BODY_NONE, h_file, NULL},
-    {"/licenses/", 1, M_GET, 0, BODY_NONE, h_file, NULL},
+    {API_P "operations", 0, M_POST, 1, BODY_JSON, h_operations},
+    {"/v1/logs", 0, M_POST, 1, BODY_OTLP, h_otlp_logs},
+    {"/v1/metrics", 0, M_POST, 1, BODY_IGNORE, h_ignore},
+    {"/v1/traces", 0, M_POST, 1, BODY_IGNORE, h_ignore},
+    {"/metrics", 0, M_GET, 1, BODY_NONE, h_metrics},
+    {"/healthz", 0, M_GET, 0, BODY_NONE, h_healthz},
+    {"/", 0, M_GET, 0, BODY_NONE, h_root},
+    {"/performance-profiling", 0, M_GET, 1, BODY_NONE, h_page},
+    {"/static/", 1, M_GET, 0, BODY_NONE, h_file},
+    {"/vendor/", 1, M_GET, 0, BODY_NONE, h_file},
+    {"/licenses/", 1, M_GET, 0, BODY_NONE, h_file},
 };
+
+/* Every question's path (question.h) goes to one handler. */
+static const struct route question_route = {API_P, 1, M_GET, 1, BODY_NONE, h_question};
 
 static const struct route *route_find(const char *path)
 {
+    if (strncmp(path, API_P, strlen(API_P)) == 0 && question_by_path(path + strlen(API_P)))
+        return &question_route;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const struct route *r = &routes[i];
         if (r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0 : strcmp(path, r->path) == 0)

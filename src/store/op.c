@@ -76,7 +76,13 @@ static const char *const source_names[OP_SRC_COUNT] = {
     [OP_SRC_CLI] = "cli",       [OP_SRC_API] = "api",
     [OP_SRC_IMPORT] = "import", [OP_SRC_TRANSCRIPT] = "transcript",
     [OP_SRC_OTLP] = "otlp",     [OP_SRC_HOOK] = "hook",
+    [OP_SRC_DEMO] = "demo",
 };
+
+int op_source_rank(enum op_source s)
+{
+    return s == OP_SRC_DEMO ? 0 : (int)s + 1;
+}
 
 const char *op_source_name(enum op_source s)
 {

@@ -26,9 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Sources, in increasing trust of their duration: when the same call
- * arrives twice, the duration of the higher one wins (the hook's is pure
- * execution time; a transcript's is derived from two timestamps). */
+/* Where a record came from. The values are stored (never renumber);
+ * trust is op_source_rank(). */
 enum op_source {
     OP_SRC_CLI = 0,
     OP_SRC_API = 1,
@@ -36,8 +35,15 @@ enum op_source {
     OP_SRC_TRANSCRIPT = 3,
     OP_SRC_OTLP = 4,
     OP_SRC_HOOK = 5,
+    OP_SRC_DEMO = 6, /* `toolprof demo`: synthetic, never mixed with real calls */
     OP_SRC_COUNT
 };
+
+/* Trust in a source's duration, higher is better: when the same call
+ * arrives twice, the duration of the more trusted report wins (the hook's
+ * is pure execution time; a transcript's is derived from two timestamps).
+ * demo < cli < api < import < transcript < otlp < hook. */
+int op_source_rank(enum op_source s);
 
 struct op {
     char *tool;

@@ -198,6 +198,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SS_GET] = "SELECT first_ms, last_ms FROM sessions WHERE id = ?1",
     [S_TOOLS] = "SELECT DISTINCT tool FROM rollups WHERE lvl = 2 AND project = 0",
     [S_OP_DEL_RANGE] = "DELETE FROM ops WHERE id >= ?1 AND id < ?2",
+    [S_OTHER_SOURCES] = "SELECT 1 FROM ops WHERE (flags >> 8) & ?1 != 0 LIMIT 1",
 };
 
 int store_db_fail(struct store *s, char *errbuf, const char *what)
@@ -560,7 +561,7 @@ void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r, int copy)
     r->src = (int)((f >> F_SRC_SHIFT) & 7);
     r->is_int = (f & F_INT) != 0;
     r->attn = (int)((f >> F_ATTN_SHIFT) & 3);
-    r->sources = (f >> F_SOURCES_SHIFT) & 0x3f;
+    r->sources = (f >> F_SOURCES_SHIFT) & F_SOURCES_MASK;
     r->size = row_col_opt(q, 8);
     r->rbytes = row_col_opt(q, 9);
     if (copy < 0) /* LITE_COLS: no text columns */

@@ -104,7 +104,16 @@ void store_set_busy_timeout(struct store *s, int ms);
  * operations removed. */
 int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbuf);
 
+/* Delete the operations that source alone reported (a call another source
+ * also reported stays), keeping rollups exact. For `prune --source demo`. */
+int store_prune_source(struct store *s, enum op_source src, size_t *deleted, char *errbuf);
+
 /* ---- reading ---------------------------------------------------------- */
+
+/* Does the store hold any operation reported by a source outside the mask
+ * (bits 1 << enum op_source)? *found receives 1 or 0. Reads rows until it
+ * finds one: on a store of only those sources, every row. */
+int store_has_other_sources(struct store *s, unsigned mask, int *found);
 
 /* Interned strings: tools, targets, sessions, projects share one table. */
 /* The text of string id (NULL for 0 or unknown). The text is cached: the

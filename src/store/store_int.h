@@ -32,13 +32,14 @@
  *   bits 2-4   source of the stored duration (enum op_source)
  *   bit 5      duration was written as an integer (seed files)
  *   bits 6-7   attention flag (OP_ATTN_*)
- *   bits 8-13  every source that reported the call (bit mask) */
+ *   bits 8-14  every source that reported the call (bit mask) */
 #define F_SUCCESS 0x1u
 #define F_OPT 0x2u
 #define F_SRC_SHIFT 2
 #define F_INT 0x20u
 #define F_ATTN_SHIFT 6
 #define F_SOURCES_SHIFT 8
+#define F_SOURCES_MASK 0x7fu
 
 static inline unsigned row_flags_pack(int success, int opt, int src, int is_int, int attn,
                                       unsigned sources)
@@ -79,6 +80,7 @@ enum stmt_id {
     S_SS_GET,
     S_TOOLS,
     S_OP_DEL_RANGE,
+    S_OTHER_SOURCES,
     S_COUNT
 };
 

@@ -474,3 +474,13 @@ int store_tools(struct store *s, store_name_cb cb, void *ctx)
     free(ids);
     return rc == SQLITE_DONE ? 0 : TP_EDB;
 }
+
+int store_has_other_sources(struct store *s, unsigned mask, int *found)
+{
+    sqlite3_stmt *q = store_stmt(s, S_OTHER_SOURCES);
+    sqlite3_bind_int64(q, 1, (int64_t)(~mask & F_SOURCES_MASK));
+    int rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : TP_EDB;
+}

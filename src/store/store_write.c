@@ -284,12 +284,13 @@ static int update_row(struct store *s, const struct row *r, char *errbuf)
     return 0;
 }
 
-static int highest_source(unsigned sources)
+/* The rank of the most trusted source in a mask (-1 for none). */
+static int highest_rank(unsigned sources)
 {
     int h = -1;
     for (int i = 0; i < OP_SRC_COUNT; i++)
-        if (sources & (1u << i))
-            h = i;
+        if ((sources & (1u << i)) && op_source_rank(i) > h)
+            h = op_source_rank(i);
     return h;
 }
 
@@ -309,17 +310,18 @@ static void set_text(char **dst, const char *src)
  * generic OTLP name "mcp_tool" gives way to a real MCP tool name. */
 static int merge_row(struct store *s, struct row *e, const struct row *n)
 {
-    int changed = 0, top = highest_source(e->sources);
+    int changed = 0, top = highest_rank(e->sources);
+    int better = op_source_rank(n->src) > op_source_rank(e->src);
     if ((e->sources | n->sources) != e->sources) {
         e->sources |= n->sources;
         changed = 1;
     }
-    if (n->dur_us >= 0 && (e->dur_us < 0 || n->src > e->src)) {
+    if (n->dur_us >= 0 && (e->dur_us < 0 || better)) {
         changed |= e->dur_us != n->dur_us || e->src != n->src;
         e->dur_us = n->dur_us;
         e->src = n->src;
         e->is_int = n->is_int;
-    } else if (e->dur_us < 0 && n->src > e->src) {
+    } else if (e->dur_us < 0 && better) {
         e->src = n->src;
         changed = 1;
     }
@@ -355,7 +357,7 @@ static int merge_row(struct store *s, struct row *e, const struct row *n)
             changed = 1;
         }
     }
-    int trusted = n->src > top;
+    int trusted = op_source_rank(n->src) > top;
     if (n->err && (!e->err || (trusted && strcmp(e->err, n->err) != 0))) {
         set_text(&e->err, n->err);
         changed = 1;
@@ -577,11 +579,16 @@ struct prune_ctx {
     struct store *s;
     struct rollup_deltas *d;
     size_t n;
+    unsigned only; /* a source bit: only rows reported by that source alone */
+    int64_t *ids;  /* with `only`: the rows to delete */
+    size_t alloc;
 };
 
 static int prune_row(void *ctx, const struct store_row *sr)
 {
     struct prune_ctx *p = ctx;
+    if (p->only && sr->sources != p->only)
+        return 0;
     struct row r;
     memset(&r, 0, sizeof r);
     r.id = sr->id;
@@ -597,7 +604,66 @@ static int prune_row(void *ctx, const struct store_row *sr)
     r.size = sr->op.size_bytes;
     r.is_read = sr->op.tool && strcmp(sr->op.tool, "Read") == 0;
     row_contribute(p->d, &r, -1);
+    if (p->only) {
+        if (p->n == p->alloc) {
+            p->alloc = p->alloc ? 2 * p->alloc : 1024;
+            p->ids = xreallocarray(p->ids, p->alloc, sizeof *p->ids);
+        }
+        p->ids[p->n] = sr->id;
+    }
     p->n++;
+    return 0;
+}
+
+/* Delete the rows of [from, to) (all of them, or with `only` those that
+ * source alone reported) in one transaction, retracting exactly what is
+ * deleted from the aggregates. *n receives their number. */
+static int prune_span(struct store *s, int64_t from, int64_t to, unsigned only, size_t *n,
+                      char *errbuf)
+{
+    int rc = begin(s, errbuf);
+    if (rc)
+        return rc;
+    struct prune_ctx p = {s, rollup_deltas_new(), 0, only, NULL, 0};
+    struct store_scan sc = {.from_ms = from, .to_ms = to};
+    rc = store_scan(s, &sc, prune_row, &p);
+    if (rc == 0 && p.n && only) {
+        for (size_t i = 0; i < p.n && rc == 0; i++) {
+            sqlite3_stmt *q = store_stmt(s, S_OP_DEL_RANGE);
+            sqlite3_bind_int64(q, 1, p.ids[i]);
+            sqlite3_bind_int64(q, 2, p.ids[i] + 1);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                rc = store_db_fail(s, errbuf, "pruning");
+        }
+    } else if (rc == 0 && p.n) {
+        /* Delete whole hours below the cutoff's hour, then the rows of
+         * the cutoff's own hour that started before it. */
+        int64_t h0 = tpt_floor_div(from, HOUR_MS), h1 = tpt_floor_div(to, HOUR_MS);
+        sqlite3_stmt *q = store_stmt(s, S_OP_DEL_RANGE);
+        sqlite3_bind_int64(q, 1, h0 << 32);
+        sqlite3_bind_int64(q, 2, h1 << 32);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = store_db_fail(s, errbuf, "pruning");
+        if (rc == 0 && to % HOUR_MS) {
+            char sql[160];
+            snprintf(
+                sql, sizeof sql, "DELETE FROM ops WHERE id >= %lld AND id < %lld AND ts < %lld",
+                (long long)(h1 << 32), (long long)((h1 + 1) << 32), (long long)(to - h1 * HOUR_MS));
+            if (store_exec(s, sql) != 0)
+                rc = store_db_fail(s, errbuf, "pruning");
+        }
+    }
+    if (rc == 0 && p.n)
+        rc = rollup_flush(s->rw, p.d, errbuf);
+    rollup_deltas_free(p.d);
+    free(p.ids);
+    if (rc == 0 && store_exec(s, "COMMIT") != 0)
+        rc = store_db_fail(s, errbuf, "committing the prune");
+    if (rc) {
+        rollback(s);
+        return rc;
+    }
+    *n = p.n;
     return 0;
 }
 
@@ -608,46 +674,32 @@ int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbu
     *deleted = 0;
     if (!info.operations || info.first_ms >= cutoff_ms)
         return 0;
-    /* One day of rows per transaction, oldest first: each transaction
-     * retracts exactly the rows it deletes, so rollups stay exact. */
+    /* One day of rows per transaction, oldest first. */
     for (int64_t from = tpt_floor_to(info.first_ms, HOUR_MS); from < cutoff_ms; from += DAY_MS) {
-        int64_t to = from + DAY_MS < cutoff_ms ? from + DAY_MS : cutoff_ms;
-        int rc = begin(s, errbuf);
+        size_t n = 0;
+        int rc = prune_span(s, from, from + DAY_MS < cutoff_ms ? from + DAY_MS : cutoff_ms, 0, &n,
+                            errbuf);
         if (rc)
             return rc;
-        struct rollup_deltas *d = rollup_deltas_new();
-        struct prune_ctx p = {s, d, 0};
-        struct store_scan sc = {.from_ms = from, .to_ms = to};
-        rc = store_scan(s, &sc, prune_row, &p);
-        if (rc == 0 && p.n) {
-            /* Delete whole hours below the cutoff's hour, then the rows of
-             * the cutoff's own hour that started before it. */
-            int64_t h0 = tpt_floor_div(from, HOUR_MS), h1 = tpt_floor_div(to, HOUR_MS);
-            sqlite3_stmt *q = store_stmt(s, S_OP_DEL_RANGE);
-            sqlite3_bind_int64(q, 1, h0 << 32);
-            sqlite3_bind_int64(q, 2, h1 << 32);
-            if (sqlite3_step(q) != SQLITE_DONE)
-                rc = store_db_fail(s, errbuf, "pruning");
-            if (rc == 0 && to % HOUR_MS) {
-                char sql[160];
-                snprintf(sql, sizeof sql,
-                         "DELETE FROM ops WHERE id >= %lld AND id < %lld AND ts < %lld",
-                         (long long)(h1 << 32), (long long)((h1 + 1) << 32),
-                         (long long)(to - h1 * HOUR_MS));
-                if (store_exec(s, sql) != 0)
-                    rc = store_db_fail(s, errbuf, "pruning");
-            }
-            if (rc == 0)
-                rc = rollup_flush(s->rw, d, errbuf);
-        }
-        rollup_deltas_free(d);
-        if (rc == 0 && store_exec(s, "COMMIT") != 0)
-            rc = store_db_fail(s, errbuf, "committing the prune");
-        if (rc) {
-            store_exec(s, "ROLLBACK");
+        *deleted += n;
+    }
+    return 0;
+}
+
+int store_prune_source(struct store *s, enum op_source src, size_t *deleted, char *errbuf)
+{
+    struct store_info info;
+    store_info(s, &info);
+    *deleted = 0;
+    if (!info.operations)
+        return 0;
+    for (int64_t from = tpt_floor_to(info.first_ms, HOUR_MS); from <= info.last_ms;
+         from += DAY_MS) {
+        size_t n = 0;
+        int rc = prune_span(s, from, from + DAY_MS, 1u << src, &n, errbuf);
+        if (rc)
             return rc;
-        }
-        *deleted += p.n;
+        *deleted += n;
     }
     return 0;
 }

@@ -504,10 +504,15 @@ static void test_init_copy_sources(void)
     ASSERT_STREQ(cp.target, "/src/app.py"); /* independent of the original */
     op_clear(&cp);
 
-    static const char *const names[] = {"cli", "api", "import", "transcript", "otlp", "hook"};
+    static const char *const names[] = {"cli",  "api",  "import", "transcript",
+                                        "otlp", "hook", "demo"};
+    /* Trust in durations: demo < cli < api < import < transcript < otlp < hook. */
+    static const int ranks[] = {1, 2, 3, 4, 5, 6, 0};
+    ASSERT_EQ_INT(OP_SRC_COUNT, 7);
     for (int i = 0; i < OP_SRC_COUNT; i++) {
         ASSERT_STREQ(op_source_name((enum op_source)i), names[i]);
         ASSERT_EQ_INT(op_source_parse(names[i]), i);
+        ASSERT_EQ_INT(op_source_rank((enum op_source)i), ranks[i]);
     }
     ASSERT_EQ_INT(op_source_parse("Hook"), -1);
     ASSERT_EQ_INT(op_source_parse(NULL), -1);

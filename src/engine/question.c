@@ -1,0 +1,486 @@
+/*
+ * question.c - the table of questions, and the one parser of their
+ * parameters (see question.h).
+ *
+ * The first half is the table: each question's parameters and the small
+ * functions that run it, render it, count and free its answer. The second
+ * half parses (name, value) pairs against an entry. Numbers are digits only
+ * (no sign, spaces or exponent) for whole numbers, and a plain decimal for
+ * milliseconds, so that "5x", "1e3" or " 5" are refused alike on the
+ * command line and in a URL.
+ */
+#include "question.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "catalog.h"
+#include "core/err.h"
+#include "core/jsonin.h"
+#include "core/limits.h"
+#include "core/xmalloc.h"
+#include "render.h"
+
+/* ---- the answers ---------------------------------------------------------------- */
+
+/* stats: the window's summary, the last 7 days' trend and this process's
+ * resources (the original dashboard's one-call answer). */
+struct stats_answer {
+    struct stats st;
+    struct trends tr;
+    struct resources res;
+};
+
+static int run_stats(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct stats_answer *x = xcalloc(1, sizeof *x);
+    int rc = engine_stats(s, &a->q, &x->st, errbuf);
+    if (rc) {
+        free(x);
+        return rc;
+    }
+    /* The trend is the last 7 days whatever the window, as the original's
+     * dashboard showed it. */
+    if ((rc = engine_trends(s, &a->q, 7, a->now_ms, &x->tr, errbuf)) != 0) {
+        stats_free(&x->st);
+        free(x);
+        return rc;
+    }
+    engine_resources(s, &x->res);
+    *answer = x;
+    return 0;
+}
+
+static void render_stats_answer(struct jsonw *w, const void *answer)
+{
+    const struct stats_answer *x = answer;
+    render_stats(w, &x->st, &x->tr, &x->res);
+}
+
+static void free_stats(void *answer)
+{
+    struct stats_answer *x = answer;
+    stats_free(&x->st);
+    trends_free(&x->tr);
+    free(x);
+}
+
+static int run_slow(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct op_list *l = xcalloc(1, sizeof *l);
+    int rc = engine_slow(s, &a->q, a->v[0], (size_t)a->v[1], l, errbuf);
+    if (rc) {
+        free(l);
+        return rc;
+    }
+    *answer = l;
+    return 0;
+}
+
+static void render_ops(struct jsonw *w, const void *answer)
+{
+    render_op_list(w, answer);
+}
+
+static size_t count_ops(const void *answer)
+{
+    return ((const struct op_list *)answer)->n;
+}
+
+static void free_ops(void *answer)
+{
+    op_list_free(answer);
+    free(answer);
+}
+
+static int run_bottlenecks(struct store *s, const struct question_args *a, void **answer,
+                           char *errbuf)
+{
+    struct bottlenecks *b = xcalloc(1, sizeof *b);
+    int rc = engine_bottlenecks(s, &a->q, (size_t)a->v[0], b, errbuf);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    *answer = b;
+    return 0;
+}
+
+static void render_bottlenecks_answer(struct jsonw *w, const void *answer)
+{
+    render_bottlenecks(w, answer);
+}
+
+static void free_bottlenecks(void *answer)
+{
+    bottlenecks_free(answer);
+    free(answer);
+}
+
+static int run_hotspots(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct hotspots *h = xcalloc(1, sizeof *h);
+    int rc = engine_hotspots(s, &a->q, (size_t)a->v[0], h, errbuf);
+    if (rc) {
+        free(h);
+        return rc;
+    }
+    *answer = h;
+    return 0;
+}
+
+static void render_hotspots_answer(struct jsonw *w, const void *answer)
+{
+    render_hotspots(w, answer);
+}
+
+static void free_hotspots(void *answer)
+{
+    hotspots_free(answer);
+    free(answer);
+}
+
+static int run_recs(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct recs *r = xcalloc(1, sizeof *r);
+    int rc = analyzer_recommend(s, &a->q, r, errbuf);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    *answer = r;
+    return 0;
+}
+
+static void render_recs_answer(struct jsonw *w, const void *answer)
+{
+    render_recs(w, answer);
+}
+
+static size_t count_recs(const void *answer)
+{
+    return ((const struct recs *)answer)->n;
+}
+
+static void free_recs(void *answer)
+{
+    recs_free(answer);
+    free(answer);
+}
+
+static int run_trends(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct trends *t = xcalloc(1, sizeof *t);
+    int rc = engine_trends(s, &a->q, (int)a->v[0], a->now_ms, t, errbuf);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    *answer = t;
+    return 0;
+}
+
+static void render_trends_answer(struct jsonw *w, const void *answer)
+{
+    render_trends(w, answer);
+}
+
+static void free_trends(void *answer)
+{
+    trends_free(answer);
+    free(answer);
+}
+
+static int run_resources(struct store *s, const struct question_args *a, void **answer,
+                         char *errbuf)
+{
+    (void)a;
+    struct resources *r = xcalloc(1, sizeof *r);
+    int rc = engine_resources(s, r);
+    if (rc) {
+        free(r);
+        return tp_fail(errbuf, rc, "measuring resources failed");
+    }
+    *answer = r;
+    return 0;
+}
+
+static void render_resources_answer(struct jsonw *w, const void *answer)
+{
+    render_resources(w, answer);
+}
+
+static int run_tools(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct name_list *l = xcalloc(1, sizeof *l);
+    int rc = catalog_tools(s, &a->q, l, errbuf);
+    if (rc) {
+        free(l);
+        return rc;
+    }
+    *answer = l;
+    return 0;
+}
+
+static void render_names(struct jsonw *w, const void *answer)
+{
+    render_name_list(w, answer);
+}
+
+static void free_names(void *answer)
+{
+    name_list_free(answer);
+    free(answer);
+}
+
+/* ---- the table ---------------------------------------------------------------- */
+
+static const struct qparam slow_params[] = {
+    {"threshold", QP_MS, "MS", "only calls at least this long (default 2000)", TP_SLOW_MS, 0, 0},
+    {"limit", QP_INT, "N", "at most N calls (default 50)", 50, 1, TP_MAX_LIMIT},
+    {0}};
+static const struct qparam bottleneck_params[] = {
+    {"limit", QP_INT, "N", "the N slowest calls of each tool (default 10)", 10, 1, TP_MAX_LIMIT},
+    {0}};
+static const struct qparam hotspot_params[] = {
+    {"limit", QP_INT, "N", "the top N targets (default 20)", 20, 1, TP_MAX_LIMIT}, {0}};
+static const struct qparam trend_params[] = {
+    {"days", QP_INT, "N", "the last N local days (default 7)", 7, 1, TP_MAX_TREND_DAYS}, {0}};
+static const struct qparam no_params[] = {{0}};
+
+const struct question questions[] = {
+    {"stats", "stats", "summary of a window: counts, latency percentiles, per-tool table",
+     "Summary of the tool calls in a window: count, average, median, p95, p99,\n"
+     "slow and critical calls, success and optimization rates, and a per-tool\n"
+     "latency table.",
+     QC_ALL, "24h", no_params, run_stats, render_stats_answer, NULL, free_stats},
+    {"slow", "slow-operations", "the slowest recent calls",
+     "The slowest recent calls: operations at least --threshold ms long, newest first.", QC_ALL,
+     "24h", slow_params, run_slow, render_ops, count_ops, free_ops},
+    {"bottlenecks", "bottlenecks", "the slowest calls of each tool",
+     "The slowest calls of each tool, slowest first; tools in order of their slowest call.", QC_ALL,
+     "24h", bottleneck_params, run_bottlenecks, render_bottlenecks_answer, NULL, free_bottlenecks},
+    {"hotspots", "hotspots", "where the time goes, by tool and target",
+     "Where the time goes: (tool, target) pairs ranked by the total time they consumed.", QC_ALL,
+     "24h", hotspot_params, run_hotspots, render_hotspots_answer, NULL, free_hotspots},
+    {"recommend", "recommendations", "what to change, with evidence and impact",
+     "What to change: rules over the window's calls (large reads without\n"
+     "offset/limit, repeated reads, slow Bash, shell commands that have a\n"
+     "dedicated tool, Grep without head_limit, regressions), with evidence and\n"
+     "the time and tokens each could save.",
+     QC_ALL, "24h", no_params, run_recs, render_recs_answer, count_recs, free_recs},
+    {"trends", "trends", "per-day averages, p95 and counts",
+     "Per local day: calls, average and p95 duration, slow calls. Every day is\n"
+     "listed, with zeros for days without calls.",
+     QC_FILTERS, NULL, trend_params, run_trends, render_trends_answer, NULL, free_trends},
+    {"resources", "resources", "memory, CPU and database size",
+     "Memory, CPU and threads of this process, database size and operations stored.", 0, NULL,
+     no_params, run_resources, render_resources_answer, NULL, free},
+    {"tools", "tools", "the tools called in a window (default: all stored)",
+     "The names of the tools called in the window (all stored by default), sorted.",
+     QC_WINDOW | QC_PROJECT | QC_SESSION, "all", no_params, run_tools, render_names, NULL,
+     free_names},
+    {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
+
+const struct question *question_find(const char *name)
+{
+    for (const struct question *q = questions; q->name; q++)
+        if (strcmp(q->name, name) == 0)
+            return q;
+    return NULL;
+}
+
+const struct question *question_by_path(const char *path)
+{
+    for (const struct question *q = questions; q->name; q++)
+        if (strcmp(q->path, path) == 0)
+            return q;
+    return NULL;
+}
+
+/* ---- the common parameters ---------------------------------------------------- */
+
+struct common_param {
+    const char *name;
+    unsigned bit;
+    const char *metavar, *help;
+    size_t max_len;
+};
+
+static const struct common_param commons[] = {
+    {"window", QC_WINDOW, "W", "24h, 7d, 30d, all, <n>h or <n>d", 32},
+    {"since", QC_WINDOW, "TIME", "start of the window (ISO-8601; naive = local)", 64},
+    {"until", QC_WINDOW, "TIME", "end of the window (default: now)", 64},
+    {"tool", QC_TOOL, "NAME", "only this tool", TP_MAX_TOOL},
+    {"project", QC_PROJECT, "DIR", "only this project (the agent's cwd)", TP_MAX_PROJECT},
+    {"session", QC_SESSION, "ID", "only this session", TP_MAX_ID},
+};
+#define NCOMMONS (sizeof commons / sizeof commons[0])
+
+static const struct common_param *common_find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMONS; i++)
+        if (strcmp(commons[i].name, name) == 0)
+            return &commons[i];
+    return NULL;
+}
+
+static const struct qparam *own_find(const struct question *qn, const char *name, size_t *pos)
+{
+    for (size_t i = 0; qn->params[i].name; i++)
+        if (strcmp(qn->params[i].name, name) == 0) {
+            *pos = i;
+            return &qn->params[i];
+        }
+    return NULL;
+}
+
+int question_takes(const struct question *qn, const char *name)
+{
+    size_t pos;
+    const struct common_param *c = common_find(name);
+    return (c && (qn->common & c->bit)) || own_find(qn, name, &pos) != NULL;
+}
+
+void question_each_param(const struct question *qn, question_param_fn fn, void *ctx)
+{
+    char def[32];
+    for (size_t i = 0; qn->params[i].name; i++) {
+        snprintf(def, sizeof def, "%g", qn->params[i].def);
+        fn(ctx, qn->params[i].name, qn->params[i].metavar, qn->params[i].help, def);
+    }
+    for (size_t i = 0; i < NCOMMONS; i++)
+        if (qn->common & commons[i].bit)
+            fn(ctx, commons[i].name, commons[i].metavar, commons[i].help,
+               strcmp(commons[i].name, "window") == 0 ? qn->window_default : NULL);
+}
+
+struct usage_ctx {
+    char *out;
+    size_t size, len;
+};
+
+static void usage_one(void *ctx, const char *name, const char *metavar, const char *help,
+                      const char *def)
+{
+    (void)help;
+    (void)def;
+    struct usage_ctx *u = ctx;
+    if (u->len >= u->size)
+        return;
+    int n = snprintf(u->out + u->len, u->size - u->len, "%s[--%s %s]", u->len ? " " : "", name,
+                     metavar);
+    if (n > 0)
+        u->len += (size_t)n;
+}
+
+void question_usage(const struct question *qn, char *out, size_t size)
+{
+    struct usage_ctx u = {out, size, 0};
+    out[0] = '\0';
+    question_each_param(qn, usage_one, &u);
+}
+
+/* ---- parsing -------------------------------------------------------------------- */
+
+/* Every parameter the question takes, for "not a parameter of" messages. */
+static void list_params(const struct question *qn, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; qn->params[i].name && len < size; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%s", len ? ", " : "", qn->params[i].name);
+    for (size_t i = 0; i < NCOMMONS && len < size; i++)
+        if (qn->common & commons[i].bit)
+            len +=
+                (size_t)snprintf(out + len, size - len, "%s%s", len ? ", " : "", commons[i].name);
+}
+
+static int parse_int(const struct qparam *p, const char *v, double *out, char *errbuf)
+{
+    long long n = 0;
+    int ok = *v != '\0';
+    for (const char *c = v; ok && *c; c++) {
+        if (*c < '0' || *c > '9' || n > (p->max + 9) / 10 + 1)
+            ok = 0;
+        else
+            n = n * 10 + (*c - '0');
+    }
+    if (!ok || n < p->min || n > p->max)
+        return tp_fail(errbuf, TP_EINVAL, "%s: must be an integer from %lld to %lld", p->name,
+                       p->min, p->max);
+    *out = (double)n;
+    return 0;
+}
+
+static int parse_ms(const struct qparam *p, const char *v, double *out, char *errbuf)
+{
+    double d;
+    if (!jin_parse_number(v, &d) || !(d >= 0) || d > TP_MAX_DURATION_MS)
+        return tp_fail(errbuf, TP_EINVAL, "%s: must be a number of milliseconds from 0 to %.0f",
+                       p->name, TP_MAX_DURATION_MS);
+    *out = d;
+    return 0;
+}
+
+int question_parse(const struct question *qn, const struct question_input *in, size_t n,
+                   int64_t now_ms, struct question_args *out, char *errbuf)
+{
+    const char *window = NULL, *since = NULL, *until = NULL;
+    int given[QUESTION_MAX_PARAMS] = {0};
+    memset(out, 0, sizeof *out);
+    out->now_ms = now_ms;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = in[i].name, *v = in[i].value;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(in[k].name, name) == 0)
+                return tp_fail(errbuf, TP_EINVAL, "%.64s: given more than once", name);
+        size_t pos;
+        const struct common_param *c = common_find(name);
+        const struct qparam *p = own_find(qn, name, &pos);
+        if ((!c || !(qn->common & c->bit)) && !p) {
+            char list[256];
+            list_params(qn, list, sizeof list);
+            if (!list[0])
+                return tp_fail(errbuf, TP_EINVAL, "%.64s: unknown parameter (%s takes none)", name,
+                               qn->name);
+            return tp_fail(errbuf, TP_EINVAL, "%.64s: unknown parameter (%s takes %s)", name,
+                           qn->name, list);
+        }
+        if (!*v)
+            return tp_fail(errbuf, TP_EINVAL, "%s: empty value", name);
+        if (c) {
+            if (strlen(v) > c->max_len)
+                return tp_fail(errbuf, TP_EINVAL, "%s: longer than %zu bytes", name, c->max_len);
+            if (strcmp(name, "window") == 0)
+                window = v;
+            else if (strcmp(name, "since") == 0)
+                since = v;
+            else if (strcmp(name, "until") == 0)
+                until = v;
+            else if (strcmp(name, "tool") == 0)
+                out->q.tool = v;
+            else if (strcmp(name, "project") == 0)
+                out->q.project = v;
+            else
+                out->q.session = v;
+            continue;
+        }
+        int rc = p->type == QP_INT ? parse_int(p, v, &out->v[pos], errbuf)
+                                   : parse_ms(p, v, &out->v[pos], errbuf);
+        if (rc)
+            return rc;
+        given[pos] = 1;
+    }
+    for (size_t i = 0; qn->params[i].name; i++)
+        if (!given[i])
+            out->v[i] = qn->params[i].def;
+    if (qn->common & QC_WINDOW)
+        return engine_window_parse(window ? window : qn->window_default, since, until, now_ms,
+                                   &out->q.w, errbuf);
+    /* Questions without a window of their own answer over everything. */
+    return engine_window_parse("all", NULL, NULL, now_ms, &out->q.w, errbuf);
+}
