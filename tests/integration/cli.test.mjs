@@ -179,3 +179,42 @@ describe('the command line and the API', () => {
     }
   });
 });
+
+describe('demo data stays demo data', () => {
+  test('demo refuses a store with real calls, is marked demo, and prune --source demo removes it', () => {
+    const d = tempDir('cli-demo');
+    const t = (args) => cli(['--data-dir', d, ...args], { env });
+    try {
+      let r = t(['track', '--tool', 'Read', '--duration-ms', '12', '--target', '/real.py']);
+      assert.equal(r.status, 0, r.stderr);
+      r = t(['demo', '--ops', '500', '--quiet']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /holds real calls; demo data would mix with them/);
+      assert.equal(JSON.parse(t(['stats', '--window', 'all', '--json']).stdout).total_operations, 1);
+
+      r = t(['demo', '--ops', '500', '--days', '5', '--force', '--quiet']);
+      assert.equal(r.status, 0, r.stderr);
+      const all = JSON.parse(t(['stats', '--window', 'all', '--json']).stdout);
+      assert.equal(all.total_operations, 501);
+      const slow = JSON.parse(t(['slow', '--window', 'all', '--threshold', '0', '--limit', '10000', '--json']).stdout);
+      const bySource = {};
+      for (const op of slow) bySource[op.source] = (bySource[op.source] || 0) + 1;
+      assert.deepEqual(bySource, { cli: 1, demo: 500 });
+
+      r = t(['prune', '--source', 'demo', '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), { deleted: 500 });
+      const left = JSON.parse(t(['stats', '--window', 'all', '--json']).stdout);
+      assert.equal(left.total_operations, 1);
+      assert.deepEqual(left.tools_breakdown, { Read: 1 });
+      assert.deepEqual(JSON.parse(t(['tools', '--json']).stdout), ['Read']);
+      // A demo store takes more demo data without --force.
+      const d2 = tempDir('cli-demo2');
+      assert.equal(cli(['--data-dir', d2, 'demo', '--ops', '100', '--quiet']).status, 0);
+      assert.equal(cli(['--data-dir', d2, 'demo', '--ops', '100', '--seed', '7', '--quiet']).status, 0);
+      rmSync(d2, { recursive: true, force: true });
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
