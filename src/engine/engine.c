@@ -32,6 +32,7 @@
 #include "core/err.h"
 #include "core/kmap.h"
 #include "core/limits.h"
+#include "core/procstat.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 
@@ -868,43 +869,12 @@ int engine_resources(struct store *s, struct resources *out)
     memset(out, 0, sizeof *out);
     out->pid = (long)getpid();
     out->now_ms = tpt_now_ms();
-    long page = sysconf(_SC_PAGESIZE), ticks = sysconf(_SC_CLK_TCK);
-    FILE *fp = fopen("/proc/self/statm", "r");
-    if (fp) {
-        long size, rss;
-        if (fscanf(fp, "%ld %ld", &size, &rss) == 2)
-            out->memory_mb = (double)rss * (double)page / (1024.0 * 1024.0);
-        fclose(fp);
-    }
-    double cpu_s = 0, start_s = 0;
-    fp = fopen("/proc/self/stat", "r");
-    if (fp) {
-        char line[1024];
-        if (fgets(line, sizeof line, fp)) {
-            /* Fields after the command name, which may hold spaces. */
-            char *p = strrchr(line, ')');
-            unsigned long utime = 0, stime = 0;
-            long threads = 0;
-            unsigned long long start = 0;
-            if (p && sscanf(p + 2,
-                            "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d "
-                            "%*d %ld %*d %llu",
-                            &utime, &stime, &threads, &start) == 4) {
-                cpu_s = (double)(utime + stime) / (double)ticks;
-                out->num_threads = (int)threads;
-                start_s = (double)start / (double)ticks;
-            }
-        }
-        fclose(fp);
-    }
-    double up = 0;
-    fp = fopen("/proc/uptime", "r");
-    if (fp) {
-        if (fscanf(fp, "%lf", &up) != 1)
-            up = 0;
-        fclose(fp);
-    }
-    out->uptime_s = up > start_s ? up - start_s : 0;
+    struct procstat ps;
+    procstat_read(&ps);
+    out->memory_mb = ps.rss_bytes / (1024.0 * 1024.0);
+    out->num_threads = ps.threads;
+    out->uptime_s = ps.uptime_s;
+    double cpu_s = ps.cpu_s;
     double wall_s = (double)tpt_mono_ns() / 1e9;
     pthread_mutex_lock(&cpu_lock);
     if (last_cpu_s < 0) {

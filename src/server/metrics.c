@@ -3,11 +3,10 @@
  *
  * The numbers come from one engine_collect() over everything stored, which
  * merges the rollups into one aggregate per tool; nothing here reads raw
- * rows. Histogram buckets are filled by walking each sketch's bins: a bin
- * holds values within 1 % of its representative, so a call lands in the
- * bucket of its representative, and the bucket counts add up exactly to
- * the sketch's count (the +Inf bucket and _count agree, as Prometheus
- * requires).
+ * rows. Histogram buckets come from each tool's sketch (sketch_histogram):
+ * a call lands in the bucket of its bin's representative, and the bucket
+ * counts add up exactly to the sketch's count (the +Inf bucket and _count
+ * agree, as Prometheus requires).
  *
  * Tools are ranked by call count and the first TP_MAX_METRIC_TOOLS keep
  * their own label; the rest (and a tool literally named "other") are merged
@@ -20,16 +19,14 @@
  */
 #include "server/metrics.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "core/err.h"
 #include "core/jsonw.h"
 #include "core/limits.h"
+#include "core/procstat.h"
 #include "core/xmalloc.h"
 #include "engine/engine.h"
 
@@ -84,18 +81,8 @@ static void histogram(struct buf *out, const struct tool_row *rows, size_t n)
     static const char name[] = "toolprof_tool_duration_seconds";
     family(out, name, "histogram", "Duration of agent tool calls (all stored calls).");
     for (size_t i = 0; i < n; i++) {
-        const struct sketch *sk = &rows[i].a->sk;
         uint64_t counts[NBUCKETS + 1] = {0};
-        counts[0] += sk->zero_count;
-        for (uint32_t j = 0; j < sk->nbins; j++) {
-            if (!sk->bins[j])
-                continue;
-            double v = sketch_value(sk->min_index + (int32_t)j);
-            size_t b = 0;
-            while (b < NBUCKETS && v > bucket_ms[b])
-                b++;
-            counts[b] += sk->bins[j];
-        }
+        sketch_histogram(&rows[i].a->sk, bucket_ms, NBUCKETS, counts);
         uint64_t cum = 0;
         for (size_t b = 0; b <= NBUCKETS; b++) {
             cum += counts[b];
@@ -136,60 +123,6 @@ static void gauge(struct buf *out, const char *name, const char *type, const cha
     buf_printf(out, "%s ", name);
     put_num(out, v);
     buf_addc(out, '\n');
-}
-
-/* Process facts from /proc/self/stat; 0 when unreadable. */
-struct proc_facts {
-    double cpu_s, start_s, rss_bytes, vsize_bytes;
-    long open_fds, max_fds;
-};
-
-static void proc_read(struct proc_facts *pf)
-{
-    memset(pf, 0, sizeof *pf);
-    long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-    char line[1024];
-    FILE *f = fopen("/proc/self/stat", "r");
-    if (f) {
-        size_t n = fread(line, 1, sizeof line - 1, f);
-        line[n] = '\0';
-        fclose(f);
-        /* Fields after the command name, which may hold spaces and ')'. */
-        char *p = strrchr(line, ')');
-        unsigned long long utime = 0, stime = 0, start = 0, vsize = 0;
-        long long rss = 0;
-        if (p &&
-            sscanf(p + 2,
-                   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
-                   "%*d %*d %llu %llu %lld",
-                   &utime, &stime, &start, &vsize, &rss) == 5 &&
-            ticks > 0) {
-            pf->cpu_s = (double)(utime + stime) / (double)ticks;
-            pf->vsize_bytes = (double)vsize;
-            pf->rss_bytes = (double)rss * (double)page;
-            double btime = 0;
-            FILE *st = fopen("/proc/stat", "r");
-            if (st) {
-                while (fgets(line, sizeof line, st))
-                    if (sscanf(line, "btime %lf", &btime) == 1)
-                        break;
-                fclose(st);
-            }
-            pf->start_s = btime + (double)start / (double)ticks;
-        }
-    }
-    DIR *d = opendir("/proc/self/fd");
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)))
-            if (e->d_name[0] != '.')
-                pf->open_fds++;
-        closedir(d);
-        pf->open_fds--; /* the directory stream itself */
-    }
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-        pf->max_fds = rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
 }
 
 static int cmp_calls_desc(const void *x, const void *y)
@@ -274,8 +207,8 @@ int metrics_render(struct store *s, int64_t now_ms, struct buf *out, char *errbu
     gauge(out, "toolprof_database_size_bytes", "gauge", "Size of the database and its WAL.",
           (double)info.db_bytes);
 
-    struct proc_facts pf;
-    proc_read(&pf);
+    struct procstat pf;
+    procstat_read(&pf);
     gauge(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent.", pf.cpu_s);
     gauge(out, "process_resident_memory_bytes", "gauge", "Resident memory size.", pf.rss_bytes);
     gauge(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size.", pf.vsize_bytes);

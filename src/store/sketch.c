@@ -432,3 +432,17 @@ int sketch_decode_add(struct sketch *s, const void *blob, size_t n)
         s->bins[idx[j] - s->min_index] += cnt[j];
     return 0;
 }
+
+void sketch_histogram(const struct sketch *s, const double *le_ms, size_t n, uint64_t *counts)
+{
+    counts[0] += s->zero_count;
+    for (uint32_t j = 0; j < s->nbins; j++) {
+        if (!s->bins[j])
+            continue;
+        double v = sketch_value(s->min_index + (int32_t)j);
+        size_t b = 0;
+        while (b < n && v > le_ms[b])
+            b++;
+        counts[b] += s->bins[j];
+    }
+}

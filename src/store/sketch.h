@@ -62,6 +62,13 @@ double sketch_quantile(const struct sketch *s, double q);
 uint64_t sketch_count_at_least(const struct sketch *s, double threshold_ms);
 double sketch_sum_at_least(const struct sketch *s, double threshold_ms);
 
+/* Histogram counts over ascending upper bounds le_ms[0..n): counts[b] gets
+ * the values v with le_ms[b-1] < v <= le_ms[b] (as judged by each bin's
+ * representative value, within the sketch's 1 %), and counts[n] those above
+ * le_ms[n-1]. counts has n + 1 entries, zeroed by the caller; they add up
+ * to the sketch's count exactly. */
+void sketch_histogram(const struct sketch *s, const double *le_ms, size_t n, uint64_t *counts);
+
 /* Blob format (little-endian varints, all unsigned LEB128):
  *   byte 0x01 (format version)
  *   varint zero_count
