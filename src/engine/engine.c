@@ -128,8 +128,10 @@ static struct agg *tool_agg_for(void *ctx, int64_t tool)
 
 static int add_row(void *ctx, const struct store_row *r)
 {
-    agg_add(tool_agg(ctx, r->tool_id), r->op.duration_ms, r->op.success, r->op.optimized,
-            r->attention, r->op.size_bytes);
+    struct agg *a = tool_agg(ctx, r->tool_id);
+    agg_add(a, r->op.duration_ms, r->op.success, r->op.optimized, r->attention, r->op.size_bytes);
+    agg_add_phases(a, r->op.duration_ms, r->op.wall_ms, r->op.wait_ms, r->op.hook_ms,
+                   r->op.ask == OP_ASK_ASKED);
     return 0;
 }
 
@@ -370,6 +372,17 @@ static int cmp_tool_total(const void *a, const void *b)
     return strcmp(x->tool, y->tool);
 }
 
+static void phase_totals_of(const struct agg *a, struct phase_totals *p)
+{
+    p->asked = a->asked;
+    p->n_wait = a->n_wait;
+    p->n_hook = a->n_hook;
+    p->n_unsplit = a->n_unsplit;
+    p->wait_ms = a->wait_ms;
+    p->hook_ms = a->hook_ms;
+    p->unsplit_ms = a->unsplit_ms;
+}
+
 int engine_stats(struct store *s, const struct engine_query *q, struct stats *out, char *errbuf)
 {
     memset(out, 0, sizeof *out);
@@ -419,6 +432,7 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
     out->failed = all.failed;
     out->optimized = all.optimized;
     out->total_ms = all.sum_ms;
+    phase_totals_of(&all, &out->ph);
     out->avg_ms = all.n_timed ? all.sum_ms / (double)all.n_timed : 0;
     if (exact) {
         out->median_ms = median(&ex.all);
@@ -444,6 +458,7 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
         t->failed = a->failed;
         t->optimized = a->optimized;
         t->total_ms = a->sum_ms;
+        phase_totals_of(a, &t->ph);
         t->avg_ms = a->n_timed ? a->sum_ms / (double)a->n_timed : 0;
         if (exact) {
             t->p50_ms = nearest_rank(&ex.per[i], 0.5);

@@ -40,16 +40,27 @@ struct engine_query {
 
 /* ---- stats ---------------------------------------------------------- */
 
+/* The phases besides execution (op.h), summed over a set of calls: the
+ * calls that asked the person, the known approval waits and hook times,
+ * and the wall time of calls whose execution is not known because it may
+ * include an approval ("unsplit"). */
+struct phase_totals {
+    uint64_t asked, n_wait, n_hook, n_unsplit;
+    double wait_ms, hook_ms, unsplit_ms;
+};
+
 struct tool_stats {
     char *tool;
     uint64_t count, timed, slow, critical, failed, optimized;
     double avg_ms, p50_ms, p95_ms, p99_ms, max_ms, total_ms;
+    struct phase_totals ph;
 };
 
 struct stats {
     struct engine_window w;
     uint64_t total, timed, slow, critical, failed, optimized;
     double avg_ms, median_ms, p95_ms, p99_ms, total_ms;
+    struct phase_totals ph;
     int exact;                /* percentiles from raw durations (1) or the sketch (0) */
     struct tool_stats *tools; /* sorted by total_ms, descending */
     size_t ntools;

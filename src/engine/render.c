@@ -73,6 +73,20 @@ static void render_breakdown(struct jsonw *w, const struct stats *st)
     free(v);
 }
 
+/* Where the time of a set of calls went, beside their execution. */
+static void render_phase_totals(struct jsonw *w, const struct phase_totals *p)
+{
+    jw_kint(w, "calls_asked", (long long)p->asked);
+    jw_knum(w, "approval_wait_ms", p->wait_ms);
+    jw_kint(w, "calls_with_wait", (long long)p->n_wait);
+    jw_knum(w, "hook_ms", p->hook_ms);
+    jw_kint(w, "calls_with_hook_time", (long long)p->n_hook);
+    /* Wall time of calls whose execution is unknown: it may include an
+     * approval, so it is in no latency figure. */
+    jw_kint(w, "calls_unsplit", (long long)p->n_unsplit);
+    jw_knum(w, "unsplit_wall_ms", p->unsplit_ms);
+}
+
 void render_stats(struct jsonw *w, const struct stats *st, const struct trends *tr,
                   const struct resources *res)
 {
@@ -93,6 +107,11 @@ void render_stats(struct jsonw *w, const struct stats *st, const struct trends *
     jw_knum(w, "optimization_rate", pct(st->optimized, st->total));
     jw_knum(w, "total_duration_ms", st->total_ms);
     jw_kstr(w, "percentile_method", st->exact ? "exact" : "sketch");
+    jw_key(w, "phases");
+    jw_obj_begin(w);
+    jw_knum(w, "execution_ms", st->total_ms);
+    render_phase_totals(w, &st->ph);
+    jw_obj_end(w);
     jw_key(w, "tools");
     jw_arr_begin(w);
     for (size_t i = 0; i < st->ntools; i++) {
@@ -115,6 +134,7 @@ void render_stats(struct jsonw *w, const struct stats *st, const struct trends *
         jw_kint(w, "critical", (long long)t->critical);
         jw_kint(w, "failed", (long long)t->failed);
         jw_knum(w, "optimization_rate", pct(t->optimized, t->count));
+        render_phase_totals(w, &t->ph);
         jw_obj_end(w);
     }
     jw_arr_end(w);

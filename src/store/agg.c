@@ -91,6 +91,13 @@ void agg_merge(struct agg *dst, const struct agg *src)
     dst->attention += src->attention;
     dst->attention_bytes += src->attention_bytes;
     dst->slow_sum_ms += src->slow_sum_ms;
+    dst->n_wait += src->n_wait;
+    dst->wait_ms += src->wait_ms;
+    dst->asked += src->asked;
+    dst->n_hook += src->n_hook;
+    dst->hook_ms += src->hook_ms;
+    dst->n_unsplit += src->n_unsplit;
+    dst->unsplit_ms += src->unsplit_ms;
     sketch_merge(&dst->sk, &src->sk);
 }
 
@@ -117,4 +124,22 @@ void agg_add(struct agg *a, double duration_ms, int success, int optimized, int 
     if (duration_ms >= TP_SLOW_MS)
         a->slow_sum_ms += duration_ms;
     sketch_add(&a->sk, duration_ms, 1);
+}
+
+void agg_add_phases(struct agg *a, double duration_ms, double wall_ms, double wait_ms,
+                    double hook_ms, int asked)
+{
+    a->asked += asked != 0;
+    if (!isnan(wait_ms)) {
+        a->n_wait++;
+        a->wait_ms += wait_ms;
+    }
+    if (!isnan(hook_ms)) {
+        a->n_hook++;
+        a->hook_ms += hook_ms;
+    }
+    if (isnan(duration_ms) && !isnan(wall_ms)) {
+        a->n_unsplit++;
+        a->unsplit_ms += wall_ms;
+    }
 }

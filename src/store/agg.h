@@ -41,6 +41,12 @@ struct agg {
     uint64_t attention_bytes; /* sum of size_bytes over those */
     double slow_sum_ms;       /* sum of the slow durations */
     struct sketch sk;         /* known durations */
+    /* The other phases (op.h): calls with a known wait and its sum, calls
+     * that asked the person, known hook times, and calls whose exec is
+     * unknown but whose wall time is known (it may include an approval)
+     * with the sum of those wall times. */
+    uint64_t n_wait, asked, n_hook, n_unsplit;
+    double wait_ms, hook_ms, unsplit_ms;
 };
 
 void agg_init(struct agg *a);
@@ -50,5 +56,8 @@ void agg_merge(struct agg *dst, const struct agg *src);
 /* Add one operation's duration (NAN = unknown) and flags. */
 void agg_add(struct agg *a, double duration_ms, int success, int optimized, int attention,
              int64_t size_bytes);
+/* And its other phases (NAN = unknown): what agg_add() leaves out. */
+void agg_add_phases(struct agg *a, double duration_ms, double wall_ms, double wait_ms,
+                    double hook_ms, int asked);
 
 #endif

@@ -25,6 +25,7 @@ void op_init(struct op *op)
 {
     memset(op, 0, sizeof *op);
     op->duration_ms = NAN;
+    op->wall_ms = op->wait_ms = op->hook_ms = NAN;
     op->success = 1;
     op->size_bytes = -1;
     op->result_bytes = -1;
@@ -41,6 +42,167 @@ void op_clear(struct op *op)
     free(op->tool_use_id);
     free(op->error);
     op_init(op);
+}
+
+/* ---- phases ------------------------------------------------------------------ */
+
+double *op_phase_ms(struct op *op, enum op_phase ph)
+{
+    switch (ph) {
+    case OP_PH_WALL: return &op->wall_ms;
+    case OP_PH_WAIT: return &op->wait_ms;
+    case OP_PH_HOOK: return &op->hook_ms;
+    case OP_PH_EXEC:
+    case OP_PH_COUNT: break;
+    }
+    return &op->duration_ms;
+}
+
+void op_set_phase(struct op *op, enum op_phase ph, double ms, enum op_exact exact,
+                  enum op_phase_src src)
+{
+    *op_phase_ms(op, ph) = ms;
+    op->exact[ph] = isnan(ms) ? OP_EX_UNKNOWN : (unsigned char)exact;
+    op->phsrc[ph] = isnan(ms) ? PHS_NONE : (unsigned char)src;
+}
+
+void op_phases_get(const struct op *op, struct op_phases *p)
+{
+    for (int i = 0; i < OP_PH_COUNT; i++) {
+        p->ms[i] = *op_phase_ms((struct op *)op, (enum op_phase)i);
+        p->exact[i] = op->exact[i];
+        p->src[i] = op->phsrc[i];
+    }
+    p->ask = op->ask;
+}
+
+void op_phases_put(struct op *op, const struct op_phases *p)
+{
+    for (int i = 0; i < OP_PH_COUNT; i++) {
+        *op_phase_ms(op, (enum op_phase)i) = p->ms[i];
+        op->exact[i] = p->exact[i];
+        op->phsrc[i] = p->src[i];
+    }
+    op->ask = p->ask;
+}
+
+static unsigned char min_exact(unsigned char a, unsigned char b)
+{
+    return a < b ? a : b;
+}
+
+void op_phases_settle(struct op_phases *p)
+{
+    double *ms = p->ms;
+    int known[OP_PH_COUNT];
+    for (int i = 0; i < OP_PH_COUNT; i++) {
+        if (isnan(ms[i]) || p->exact[i] == OP_EX_UNKNOWN) {
+            ms[i] = NAN;
+            p->exact[i] = OP_EX_UNKNOWN;
+            p->src[i] = PHS_NONE;
+        }
+        known[i] = !isnan(ms[i]);
+    }
+    /* A call that did not ask waited for nobody. */
+    if (p->ask == OP_ASK_NO && !known[OP_PH_WAIT]) {
+        ms[OP_PH_WAIT] = 0;
+        p->exact[OP_PH_WAIT] = OP_EX_DERIVED;
+        p->src[OP_PH_WAIT] = PHS_RULE;
+        known[OP_PH_WAIT] = 1;
+    }
+    double hook = known[OP_PH_HOOK] ? ms[OP_PH_HOOK] : 0;
+    if (!known[OP_PH_EXEC] && known[OP_PH_WALL] && known[OP_PH_WAIT]) {
+        double e = ms[OP_PH_WALL] - ms[OP_PH_WAIT] - hook;
+        ms[OP_PH_EXEC] = e > 0 ? e : 0;
+        p->exact[OP_PH_EXEC] =
+            min_exact(min_exact(p->exact[OP_PH_WALL], p->exact[OP_PH_WAIT]), OP_EX_DERIVED);
+        p->src[OP_PH_EXEC] =
+            p->src[OP_PH_WAIT] == PHS_RULE ? p->src[OP_PH_WALL] : p->src[OP_PH_WAIT];
+    } else if (!known[OP_PH_WAIT] && p->ask == OP_ASK_ASKED && known[OP_PH_WALL] &&
+               known[OP_PH_EXEC]) {
+        double w = ms[OP_PH_WALL] - ms[OP_PH_EXEC] - hook;
+        ms[OP_PH_WAIT] = w > 0 ? w : 0;
+        p->exact[OP_PH_WAIT] =
+            min_exact(min_exact(p->exact[OP_PH_WALL], p->exact[OP_PH_EXEC]), OP_EX_DERIVED);
+        p->src[OP_PH_WAIT] = p->src[OP_PH_WALL];
+    }
+}
+
+int op_phases_merge(struct op_phases *e, const struct op_phases *n, int n_wins_ties,
+                    unsigned *taken)
+{
+    int changed = 0;
+    if (taken)
+        *taken = 0;
+    for (int i = 0; i < OP_PH_COUNT; i++) {
+        if (n->exact[i] == OP_EX_UNKNOWN || isnan(n->ms[i]))
+            continue;
+        int better = n->exact[i] > e->exact[i] ||
+                     (n->exact[i] == e->exact[i] &&
+                      (n->src[i] > e->src[i] || (n->src[i] == e->src[i] && n_wins_ties)));
+        if (!better)
+            continue;
+        if (taken)
+            *taken |= 1u << i;
+        changed |= e->ms[i] != n->ms[i] || e->exact[i] != n->exact[i] || e->src[i] != n->src[i];
+        e->ms[i] = n->ms[i];
+        e->exact[i] = n->exact[i];
+        e->src[i] = n->src[i];
+    }
+    if (n->ask > e->ask) {
+        e->ask = n->ask;
+        changed = 1;
+    }
+    struct op_phases before = *e;
+    op_phases_settle(e);
+    for (int i = 0; i < OP_PH_COUNT && !changed; i++)
+        changed = before.exact[i] != e->exact[i] ||
+                  (!isnan(before.ms[i]) && !isnan(e->ms[i]) && before.ms[i] != e->ms[i]) ||
+                  isnan(before.ms[i]) != isnan(e->ms[i]);
+    return changed;
+}
+
+static const char *const phase_names[OP_PH_COUNT] = {"wall", "wait", "hook", "exec"};
+static const char *const exact_names[] = {"unknown", "estimated", "derived", "exact"};
+static const char *const phs_names[PHS_COUNT] = {"none", "given", "rule", "timestamps", "turn",
+                                                 "tool", "otlp",  "hook", "trace"};
+static const char *const ask_names[] = {"unknown", "maybe", "no", "asked"};
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+const char *op_phase_name(enum op_phase ph)
+{
+    return (unsigned)ph < OP_PH_COUNT ? phase_names[ph] : "unknown";
+}
+const char *op_exact_name(enum op_exact e)
+{
+    return (unsigned)e < 4 ? exact_names[e] : "unknown";
+}
+const char *op_phase_src_name(enum op_phase_src s)
+{
+    return (unsigned)s < PHS_COUNT ? phs_names[s] : "none";
+}
+const char *op_ask_name(enum op_ask a)
+{
+    return (unsigned)a < 4 ? ask_names[a] : "unknown";
+}
+int op_exact_parse(const char *s)
+{
+    return name_index(exact_names, 4, s);
+}
+int op_phase_src_parse(const char *s)
+{
+    return name_index(phs_names, PHS_COUNT, s);
+}
+int op_ask_parse(const char *s)
+{
+    return name_index(ask_names, 4, s);
 }
 
 static char *dup_or_null(const char *s)
@@ -174,6 +336,37 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
                            "duration_ms %.15g is more than a week; refusing it as a broken clock",
                            op->duration_ms);
     }
+    for (int ph = OP_PH_WALL; ph < OP_PH_EXEC; ph++) {
+        double v = *op_phase_ms(op, (enum op_phase)ph);
+        if (!isnan(v) && (!isfinite(v) || v < 0 || v > TP_MAX_DURATION_MS))
+            return tp_fail(errbuf, TP_EINVAL,
+                           "%s_ms must be a number of milliseconds in 0..%.0f (got %g)",
+                           op_phase_name((enum op_phase)ph), TP_MAX_DURATION_MS, v);
+    }
+    for (int ph = 0; ph < OP_PH_COUNT; ph++) {
+        if (op->exact[ph] > OP_EX_EXACT || op->phsrc[ph] >= PHS_COUNT)
+            return tp_fail(errbuf, TP_EINVAL, "%s: unknown exactness or source",
+                           op_phase_name((enum op_phase)ph));
+        /* A phase known without saying how: what its source measures. */
+        if (!isnan(*op_phase_ms(op, (enum op_phase)ph)) && op->exact[ph] == OP_EX_UNKNOWN) {
+            static const unsigned char by_source[OP_SRC_COUNT] = {
+                [OP_SRC_CLI] = PHS_GIVEN,    [OP_SRC_API] = PHS_GIVEN,
+                [OP_SRC_IMPORT] = PHS_GIVEN, [OP_SRC_TRANSCRIPT] = PHS_TIMESTAMPS,
+                [OP_SRC_OTLP] = PHS_OTLP,    [OP_SRC_HOOK] = PHS_HOOK,
+                [OP_SRC_DEMO] = PHS_GIVEN};
+            unsigned src = (unsigned)op->source < OP_SRC_COUNT ? by_source[op->source] : PHS_GIVEN;
+            /* A duration someone else recorded is trusted as derived:
+             * how they measured it is not known. */
+            op->exact[ph] = src == PHS_OTLP || src == PHS_HOOK ? OP_EX_EXACT : OP_EX_DERIVED;
+            op->phsrc[ph] = (unsigned char)src;
+        }
+    }
+    if ((unsigned)op->ask > OP_ASK_ASKED)
+        return tp_fail(errbuf, TP_EINVAL, "unknown approval state");
+    struct op_phases ph;
+    op_phases_get(op, &ph);
+    op_phases_settle(&ph);
+    op_phases_put(op, &ph);
     if (op->ts_ms < TP_MIN_TS_MS)
         return tp_fail(errbuf, TP_EINVAL, "timestamp is before 2000-01-01");
     if (op->ts_ms > now_ms + TP_FUTURE_SLACK_MS)

@@ -9,7 +9,17 @@
  * Field meanings:
  *   tool          tool name as the agent spells it ("Read", "mcp__x__y")
  *   target        what the call acted on: file path, command, pattern, URL
- *   duration_ms   execution time; NAN when the source does not say
+ *   duration_ms   execution time (the exec phase, below); NAN when unknown.
+ *                 Every latency figure uses it, so it is never a wall time
+ *                 that may include a person's approval.
+ *   wall_ms, wait_ms, hook_ms
+ *                 the other phases of the call (NAN unknown): wall time
+ *                 from its start to its result; time blocked on the person
+ *                 (the approval prompt, a question); its hooks' time
+ *   exact[], phsrc[]
+ *                 per phase (enum op_phase), how exact it is and where it
+ *                 came from (docs/time.md)
+ *   ask           whether the call asked the person (enum op_ask)
  *   ts_ms         when the call started, UTC ms (hook/OTLP: end - duration)
  *   success       0 when the call failed
  *   optimized     the call used a limiting option (Read offset/limit, Grep
@@ -45,10 +55,49 @@ enum op_source {
  * demo < cli < api < import < transcript < otlp < hook. */
 int op_source_rank(enum op_source s);
 
+/* The phases of a call. wall = (hook +) wait + exec, where known. */
+enum op_phase { OP_PH_WALL = 0, OP_PH_WAIT = 1, OP_PH_HOOK = 2, OP_PH_EXEC = 3, OP_PH_COUNT };
+
+/* How exact a phase is; higher is better. */
+enum op_exact {
+    OP_EX_UNKNOWN = 0,
+    OP_EX_ESTIMATED = 1, /* shared out in proportion, or bounded */
+    OP_EX_DERIVED = 2,   /* computed from exact facts (timestamps, a difference) */
+    OP_EX_EXACT = 3,     /* measured for this phase by the agent */
+};
+
+/* Where a phase came from. Stored (never renumber); between two reports
+ * equally exact, the later in this list wins. */
+enum op_phase_src {
+    PHS_NONE = 0,
+    PHS_GIVEN = 1,      /* recorded as given: daily files, exports, the API, track */
+    PHS_RULE = 2,       /* known by rule: a call that could not ask waited 0 */
+    PHS_TIMESTAMPS = 3, /* transcript timestamps */
+    PHS_TURN = 4,       /* transcript turn accounting (turn_duration) */
+    PHS_TOOL = 5,       /* the tool's own timing field (durationMs ...) */
+    PHS_OTLP = 6,       /* OTLP log events (tool_result, tool_decision) */
+    PHS_HOOK = 7,       /* hooks: duration_ms and the events' arrival times */
+    PHS_TRACE = 8,      /* OTLP trace spans */
+    PHS_COUNT
+};
+
+/* Did the call ask the person for permission? Ordered: a merge keeps the
+ * higher (an observed prompt beats a rule, a rule beats "maybe"). */
+enum op_ask {
+    OP_ASK_UNKNOWN = 0,
+    OP_ASK_MAYBE = 1, /* it could have asked; whether it did is not known */
+    OP_ASK_NO = 2,    /* it could not have asked, or did not */
+    OP_ASK_ASKED = 3, /* a prompt was shown */
+};
+
 struct op {
     char *tool;
     char *target;
-    double duration_ms;
+    double duration_ms; /* the exec phase */
+    double wall_ms, wait_ms, hook_ms;
+    unsigned char exact[OP_PH_COUNT]; /* enum op_exact */
+    unsigned char phsrc[OP_PH_COUNT]; /* enum op_phase_src */
+    int ask;                          /* enum op_ask */
     int64_t ts_ms;
     int success;
     int optimized;
@@ -72,6 +121,46 @@ void op_init(struct op *op);
 void op_clear(struct op *op);
 /* Deep copy. */
 void op_copy(struct op *dst, const struct op *src);
+
+/* The value of phase ph (a pointer into the op: duration_ms for exec). */
+double *op_phase_ms(struct op *op, enum op_phase ph);
+/* Set phase ph: ms (NAN clears it), how exact, where from. */
+void op_set_phase(struct op *op, enum op_phase ph, double ms, enum op_exact exact,
+                  enum op_phase_src src);
+
+/* Fill in what the known phases imply, in place: a call that could not ask
+ * waited 0; exec = wall - wait - hook, or wait = wall - exec - hook for a
+ * call that asked, when those are known (derived at best, never better
+ * than what they come from). Applied by op_normalize() and after every
+ * merge of two reports of a call. */
+struct op_phases {
+    double ms[OP_PH_COUNT];
+    unsigned char exact[OP_PH_COUNT], src[OP_PH_COUNT];
+    int ask;
+};
+void op_phases_get(const struct op *op, struct op_phases *p);
+void op_phases_put(struct op *op, const struct op_phases *p);
+void op_phases_settle(struct op_phases *p);
+/* Merge report n into e, phase by phase: the more exact wins, between
+ * equals the later phase source (enum op_phase_src), and between reports
+ * equal in both, n when n_wins_ties (the caller's say: the store gives it
+ * to the more trusted op source). ask keeps the higher. Then settles.
+ * Returns 1 when e changed; *taken (may be NULL) gets a bit (1 << phase)
+ * for each phase taken from n. */
+int op_phases_merge(struct op_phases *e, const struct op_phases *n, int n_wins_ties,
+                    unsigned *taken);
+
+/* Names for JSON and docs: "wall", "wait", "hook", "exec"; "unknown",
+ * "estimated", "derived", "exact"; "given", "rule", "timestamps", "turn",
+ * "tool", "otlp", "hook", "trace"; "unknown", "maybe", "no", "asked".
+ * And back (-1 when unknown). */
+const char *op_phase_name(enum op_phase ph);
+const char *op_exact_name(enum op_exact e);
+const char *op_phase_src_name(enum op_phase_src s);
+const char *op_ask_name(enum op_ask a);
+int op_exact_parse(const char *s);
+int op_phase_src_parse(const char *s);
+int op_ask_parse(const char *s);
 
 /* Set a string field from s[0..n) (copied), replacing any old value. */
 void op_set(char **field, const char *s, size_t n);

@@ -58,6 +58,60 @@ static int read_bool(const cJSON *obj, const char *key, int *out, int dflt, char
     return 0;
 }
 
+/* "phases": {"wall": {"ms", "exactness", "source"} or null, "wait", "hook",
+ * "exec"} and "approval": what opjson_write() writes. The exec phase's ms
+ * is duration_ms's (read above); here only how exact it is and where from. */
+static int read_phases(const cJSON *obj, struct op *out, char *errbuf)
+{
+    const cJSON *ph = jin_get(obj, "phases");
+    const char *ask = jin_str(obj, "approval");
+    const cJSON *askv = jin_get(obj, "approval");
+    if (askv && !cJSON_IsNull(askv)) {
+        int a = ask ? op_ask_parse(ask) : -1;
+        if (a < 0)
+            return tp_fail(errbuf, TP_EINVAL, "approval: expected unknown, maybe, no or asked");
+        out->ask = a;
+    }
+    if (!ph || cJSON_IsNull(ph))
+        return 0;
+    if (!cJSON_IsObject(ph))
+        return tp_fail(errbuf, TP_EINVAL, "phases: expected an object");
+    for (int i = 0; i < OP_PH_COUNT; i++) {
+        const char *name = op_phase_name((enum op_phase)i);
+        const cJSON *p = jin_get(ph, name);
+        if (!p || cJSON_IsNull(p))
+            continue;
+        if (!cJSON_IsObject(p))
+            return tp_fail(errbuf, TP_EINVAL, "phases.%s: expected an object or null", name);
+        double ms = NAN;
+        int r = jin_num(p, "ms", &ms);
+        if (r < 0 || (r == 1 && !(ms >= 0 && ms <= TP_MAX_DURATION_MS)))
+            return tp_fail(errbuf, TP_EINVAL, "phases.%s.ms: expected milliseconds in 0..%.0f",
+                           name, TP_MAX_DURATION_MS);
+        const char *ex = jin_str(p, "exactness"), *src = jin_str(p, "source");
+        int e = ex ? op_exact_parse(ex) : OP_EX_DERIVED;
+        int s = src ? op_phase_src_parse(src) : PHS_GIVEN;
+        if (e < 0 || s < 0)
+            return tp_fail(errbuf, TP_EINVAL, "phases.%s: unknown exactness or source", name);
+        if (i == OP_PH_EXEC) {
+            /* duration_ms is the exec's value; a different one is a conflict. */
+            if (r == 1 && !isnan(out->duration_ms) && fabs(ms - out->duration_ms) > 0.0005)
+                return tp_fail(errbuf, TP_EINVAL, "phases.exec.ms: differs from duration_ms");
+            if (isnan(out->duration_ms))
+                out->duration_ms = r == 1 ? ms : NAN;
+            if (!isnan(out->duration_ms)) {
+                out->exact[i] = (unsigned char)e;
+                out->phsrc[i] = (unsigned char)s;
+            }
+            continue;
+        }
+        if (r == 1)
+            op_set_phase(out, (enum op_phase)i, ms, (enum op_exact)(e ? e : OP_EX_DERIVED),
+                         (enum op_phase_src)s);
+    }
+    return 0;
+}
+
 int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_ms, struct op *out,
                 char *errbuf)
 {
@@ -143,6 +197,9 @@ int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_
         }
     }
 
+    if ((rc = read_phases(obj, out, errbuf)) != 0)
+        goto fail;
+
     if (flags & OPJ_KEEP_SOURCE) {
         const char *src = jin_str(obj, "source");
         if (src) {
@@ -180,6 +237,28 @@ static void write_duration(struct jsonw *w, const struct op *op)
         jw_knum(w, "duration_ms", op->duration_ms);
 }
 
+/* "phases" and "approval" (docs/api.md, "Operation object"). */
+static void write_phases(struct jsonw *w, const struct op *op)
+{
+    jw_key(w, "phases");
+    jw_obj_begin(w);
+    for (int i = 0; i < OP_PH_COUNT; i++) {
+        double ms = *op_phase_ms((struct op *)op, (enum op_phase)i);
+        jw_key(w, op_phase_name((enum op_phase)i));
+        if (isnan(ms)) {
+            jw_null(w);
+            continue;
+        }
+        jw_obj_begin(w);
+        jw_knum(w, "ms", ms);
+        jw_kstr(w, "exactness", op_exact_name((enum op_exact)op->exact[i]));
+        jw_kstr(w, "source", op_phase_src_name((enum op_phase_src)op->phsrc[i]));
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    jw_kstr(w, "approval", op_ask_name((enum op_ask)op->ask));
+}
+
 static void write_meta(struct jsonw *w, const struct op *op)
 {
     jw_key(w, "metadata");
@@ -208,6 +287,7 @@ void opjson_write(struct jsonw *w, const struct op *op, unsigned sources)
     jw_kstr(w, "project", op->project);
     jw_kstr(w, "tool_use_id", op->tool_use_id);
     jw_kstr(w, "error", op->error);
+    write_phases(w, op);
     jw_kstr(w, "source", op_source_name(op->source));
     jw_key(w, "sources");
     jw_arr_begin(w);
@@ -241,6 +321,7 @@ void opjson_write_seed(struct jsonw *w, const struct op *op)
     jw_kstr(w, "tool_use_id", op->tool_use_id);
     jw_kstr(w, "error", op->error);
     write_opt_count(w, "result_bytes", op->result_bytes);
+    write_phases(w, op);
     jw_kstr(w, "source", op_source_name(op->source));
     jw_obj_end(w);
 }

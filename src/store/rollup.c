@@ -46,6 +46,13 @@ int agg_from_stmt(sqlite3_stmt *q, int col, struct agg *a)
     a->attention += (uint64_t)sqlite3_column_int64(q, col + 9);
     a->attention_bytes += (uint64_t)sqlite3_column_int64(q, col + 10);
     a->slow_sum_ms += (double)sqlite3_column_int64(q, col + 11) / 1000.0;
+    a->n_wait += (uint64_t)sqlite3_column_int64(q, col + 13);
+    a->wait_ms += (double)sqlite3_column_int64(q, col + 14) / 1000.0;
+    a->asked += (uint64_t)sqlite3_column_int64(q, col + 15);
+    a->n_hook += (uint64_t)sqlite3_column_int64(q, col + 16);
+    a->hook_ms += (double)sqlite3_column_int64(q, col + 17) / 1000.0;
+    a->n_unsplit += (uint64_t)sqlite3_column_int64(q, col + 18);
+    a->unsplit_ms += (double)sqlite3_column_int64(q, col + 19) / 1000.0;
     return 0;
 }
 
@@ -53,6 +60,7 @@ int agg_from_stmt(sqlite3_stmt *q, int col, struct agg *a)
 
 struct ru_delta {
     int64_t n, nt, slow, crit, failed, opt, attn, attn_bytes, sum_us, slow_sum_us;
+    int64_t nwait, wait_us, asked, nhook, hook_us, nunsplit, unsplit_us;
     int64_t min_us, max_us; /* over added durations; -1 none */
     struct sketch plus;
     double *minus; /* durations (ms) to remove from the sketch */
@@ -60,7 +68,7 @@ struct ru_delta {
 };
 
 struct tg_delta {
-    int64_t n, nt, failed, sum_us, max_us;
+    int64_t n, nt, failed, sum_us, max_us, asked, wait_us, nunsplit, unsplit_us;
     int64_t retracted_max_us; /* largest duration retracted, -1 none */
 };
 
@@ -145,6 +153,19 @@ static void ru_contribute(struct rollup_deltas *d, int lvl, int64_t b, int64_t p
         v->attn += sign;
         v->attn_bytes += sign * (c->size > 0 ? c->size : 0);
     }
+    v->asked += sign * c->asked;
+    if (c->wait_us >= 0) {
+        v->nwait += sign;
+        v->wait_us += sign * c->wait_us;
+    }
+    if (c->hook_us >= 0) {
+        v->nhook += sign;
+        v->hook_us += sign * c->hook_us;
+    }
+    if (c->unsplit_us >= 0) {
+        v->nunsplit += sign;
+        v->unsplit_us += sign * c->unsplit_us;
+    }
     if (c->dur_us < 0)
         return;
     double ms = (double)c->dur_us / 1000.0;
@@ -186,6 +207,12 @@ void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, 
         t->retracted_max_us = -1;
     t->n += sign;
     t->failed += sign * !c->success;
+    t->asked += sign * c->asked;
+    t->wait_us += sign * (c->wait_us > 0 ? c->wait_us : 0);
+    if (c->unsplit_us >= 0) {
+        t->nunsplit += sign;
+        t->unsplit_us += sign * c->unsplit_us;
+    }
     if (c->dur_us >= 0) {
         t->nt += sign;
         t->sum_us += sign * c->dur_us;
@@ -250,16 +277,25 @@ static const char *const writer_sql[W_COUNT] = {
      * pages per commit), while an update of non-key columns leaves the
      * index alone. */
     [W_RU_PUT] = "INSERT INTO rollups(lvl, b, project, tool, " ROLLUP_COLS ") "
-                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17) "
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,"
+                 "?21,?22,?23,?24) "
                  "ON CONFLICT DO UPDATE SET n=excluded.n, nt=excluded.nt, sum_us=excluded.sum_us, "
                  "min_us=excluded.min_us, max_us=excluded.max_us, slow=excluded.slow, "
                  "crit=excluded.crit, failed=excluded.failed, opt=excluded.opt, "
                  "attn=excluded.attn, attn_bytes=excluded.attn_bytes, "
-                 "slow_sum_us=excluded.slow_sum_us, sk=excluded.sk",
+                 "slow_sum_us=excluded.slow_sum_us, sk=excluded.sk, nwait=excluded.nwait, "
+                 "wait_us=excluded.wait_us, asked=excluded.asked, nhook=excluded.nhook, "
+                 "hook_us=excluded.hook_us, nunsplit=excluded.nunsplit, "
+                 "unsplit_us=excluded.unsplit_us",
     [W_RU_DEL] = "DELETE FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 AND tool=?4",
-    [W_TG_ADD] = "INSERT INTO targets VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT DO UPDATE SET "
+    [W_TG_ADD] = "INSERT INTO targets(day, project, tool, target, n, nt, failed, sum_us, max_us, "
+                 "asked, wait_us, nunsplit, unsplit_us) "
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) ON CONFLICT DO UPDATE SET "
                  "n = n + excluded.n, nt = nt + excluded.nt, failed = failed + excluded.failed, "
-                 "sum_us = sum_us + excluded.sum_us, max_us = max(max_us, excluded.max_us)",
+                 "sum_us = sum_us + excluded.sum_us, max_us = max(max_us, excluded.max_us), "
+                 "asked = asked + excluded.asked, wait_us = wait_us + excluded.wait_us, "
+                 "nunsplit = nunsplit + excluded.nunsplit, "
+                 "unsplit_us = unsplit_us + excluded.unsplit_us",
     [W_TG_CLEAN] = "DELETE FROM targets WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4 "
                    "AND n <= 0",
     [W_TG_MAX] = "SELECT max_us FROM targets WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4",
@@ -410,6 +446,13 @@ static int flush_rollup(struct rollup_writer *w, const int64_t *key, struct ru_d
     sqlite3_bind_int64(q, 15, (int64_t)cur->attention_bytes + v->attn_bytes);
     sqlite3_bind_int64(q, 16, llround(cur->slow_sum_ms * 1000.0) + v->slow_sum_us);
     sqlite3_bind_blob(q, 17, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 18, (int64_t)cur->n_wait + v->nwait);
+    sqlite3_bind_int64(q, 19, llround(cur->wait_ms * 1000.0) + v->wait_us);
+    sqlite3_bind_int64(q, 20, (int64_t)cur->asked + v->asked);
+    sqlite3_bind_int64(q, 21, (int64_t)cur->n_hook + v->nhook);
+    sqlite3_bind_int64(q, 22, llround(cur->hook_ms * 1000.0) + v->hook_us);
+    sqlite3_bind_int64(q, 23, (int64_t)cur->n_unsplit + v->nunsplit);
+    sqlite3_bind_int64(q, 24, llround(cur->unsplit_ms * 1000.0) + v->unsplit_us);
     return step_done(w, q, "writing a rollup", errbuf);
 }
 
@@ -556,14 +599,16 @@ int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
     for (size_t i = 0; i < d->ru.n && rc == 0; i++) {
         struct ru_delta *v = &d->ru_v[i];
         if (!v->n && !v->nt && !v->failed && !v->opt && !v->attn && !v->slow_sum_us &&
-            !v->plus.count && !v->nminus)
+            !v->plus.count && !v->nminus && !v->nwait && !v->wait_us && !v->asked && !v->nhook &&
+            !v->hook_us && !v->nunsplit && !v->unsplit_us)
             continue; /* retracted and re-added unchanged */
         rc = flush_rollup(w, kmap_key(&d->ru, i, NULL), v, errbuf);
     }
     for (size_t i = 0; i < d->tg.n && rc == 0; i++) {
         const int64_t *k = kmap_key(&d->tg, i, NULL);
         struct tg_delta *t = &d->tg_v[i];
-        if (!t->n && !t->nt && !t->failed && !t->sum_us && !t->max_us)
+        if (!t->n && !t->nt && !t->failed && !t->sum_us && !t->max_us && !t->asked && !t->wait_us &&
+            !t->nunsplit && !t->unsplit_us)
             continue;
         sqlite3_stmt *q = wstmt(w, W_TG_ADD);
         if (q) {
@@ -573,6 +618,10 @@ int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
             sqlite3_bind_int64(q, 7, t->failed);
             sqlite3_bind_int64(q, 8, t->sum_us);
             sqlite3_bind_int64(q, 9, t->max_us);
+            sqlite3_bind_int64(q, 10, t->asked);
+            sqlite3_bind_int64(q, 11, t->wait_us);
+            sqlite3_bind_int64(q, 12, t->nunsplit);
+            sqlite3_bind_int64(q, 13, t->unsplit_us);
         }
         int64_t old_max = -1;
         if (t->retracted_max_us >= 0) {

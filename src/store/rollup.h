@@ -38,7 +38,8 @@
  * (added to it). Returns 0 or TP_EPARSE for a corrupt sketch. */
 int agg_from_stmt(sqlite3_stmt *q, int col, struct agg *a);
 #define ROLLUP_COLS                                                                                \
-    "n, nt, sum_us, min_us, max_us, slow, crit, failed, opt, attn, attn_bytes, slow_sum_us, sk"
+    "n, nt, sum_us, min_us, max_us, slow, crit, failed, opt, attn, attn_bytes, slow_sum_us, sk, "  \
+    "nwait, wait_us, asked, nhook, hook_us, nunsplit, unsplit_us"
 
 /* What one operation adds to the aggregates (strings as interned ids). */
 struct rollup_contrib {
@@ -46,7 +47,10 @@ struct rollup_contrib {
     int64_t dur_us; /* -1 unknown */
     int64_t tool, target, session, project;
     int success, opt, attn, is_read;
-    int64_t size; /* -1 unknown */
+    int64_t size;             /* -1 unknown */
+    int64_t wait_us, hook_us; /* -1 unknown */
+    int asked;                /* a prompt was shown */
+    int64_t unsplit_us;       /* wall time of a call whose exec is unknown (-1: none) */
 };
 
 struct rollup_deltas;

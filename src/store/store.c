@@ -124,6 +124,24 @@ static const char *const migrations[] = {
     "     UNION ALL SELECT 2, 2592000000) l,"
     "    (SELECT 0 AS all_ UNION ALL SELECT 1) p"
     "  WHERE r.n >= 3 GROUP BY 1, 2, 3;",
+    /* 4: the phases of a call (op.h): wall, wait and hook time beside the
+     * exec time in dur, how exact each is and where it came from (ph);
+     * their sums in the rollups and per target. */
+    "ALTER TABLE ops ADD COLUMN wall INTEGER;"
+    "ALTER TABLE ops ADD COLUMN wait INTEGER;"
+    "ALTER TABLE ops ADD COLUMN hook INTEGER;"
+    "ALTER TABLE ops ADD COLUMN ph INTEGER;"
+    "ALTER TABLE rollups ADD COLUMN nwait INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rollups ADD COLUMN wait_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rollups ADD COLUMN asked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rollups ADD COLUMN nhook INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rollups ADD COLUMN hook_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rollups ADD COLUMN nunsplit INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rollups ADD COLUMN unsplit_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE targets ADD COLUMN asked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE targets ADD COLUMN wait_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE targets ADD COLUMN nunsplit INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE targets ADD COLUMN unsplit_us INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -155,9 +173,11 @@ static const char *const stmt_sql[S_COUNT] = {
                           "AND attn >= ?6 ORDER BY b DESC",
     [S_HOUR_COUNTS] = "SELECT b, sum(n) FROM rollups WHERE lvl = 0 AND project = 0 "
                       "AND b BETWEEN ?1 AND ?2 GROUP BY b",
-    [S_OP_INS] = "INSERT INTO ops(" ROW_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+    [S_OP_INS] = "INSERT INTO ops(" ROW_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+                 "?14,?15,?16,?17)",
     [S_OP_UPD] = "UPDATE ops SET dur=?2, tool=?3, target=?4, session=?5, project=?6, flags=?7, "
-                 "size=?8, rbytes=?9, err=?10, meta=?11 WHERE id=?1",
+                 "size=?8, rbytes=?9, err=?10, meta=?11, wall=?12, wait=?13, hook=?14, ph=?15 "
+                 "WHERE id=?1",
     [S_FIRST_TS] = "SELECT h, min(ts) FROM ops, (SELECT min(id) >> 32 AS h FROM ops) "
                    "WHERE id >= h << 32 AND id < (h + 1) << 32",
     [S_LAST_TS] = "SELECT h, max(ts) FROM ops, (SELECT max(id) >> 32 AS h FROM ops) "
@@ -562,18 +582,51 @@ void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r, int copy)
     r->is_int = (f & F_INT) != 0;
     r->attn = (int)((f >> F_ATTN_SHIFT) & 3);
     r->sources = (f >> F_SOURCES_SHIFT) & F_SOURCES_MASK;
-    r->size = row_col_opt(q, 8);
-    r->rbytes = row_col_opt(q, 9);
+    r->size = row_col_opt(q, COL_SIZE);
+    r->rbytes = row_col_opt(q, COL_RBYTES);
+    row_ph_unpack(sqlite3_column_int64(q, COL_PH), sqlite3_column_type(q, COL_PH) == SQLITE_NULL,
+                  r->src, &r->ph);
+    static const int cols[OP_PH_EXEC] = {COL_WALL, COL_WAIT, COL_HOOK};
+    for (int i = 0; i < OP_PH_EXEC; i++) {
+        int64_t us = row_col_opt(q, cols[i]);
+        r->ph.ms[i] = us >= 0 ? (double)us / 1000.0 : NAN;
+    }
+    r->ph.ms[OP_PH_EXEC] = r->dur_us >= 0 ? (double)r->dur_us / 1000.0 : NAN;
     if (copy < 0) /* LITE_COLS: no text columns */
         return;
-    const char *err = (const char *)sqlite3_column_text(q, 11);
-    const char *meta = (const char *)sqlite3_column_text(q, 12);
+    const char *err = (const char *)sqlite3_column_text(q, COL_ERR);
+    const char *meta = (const char *)sqlite3_column_text(q, COL_META);
     r->owned = copy;
     r->err = err ? (copy ? xstrdup(err) : (char *)err) : NULL;
     r->meta = meta ? (copy ? xstrdup(meta) : (char *)meta) : NULL;
     /* Only contributions need is_read: set it when the row is copied for a
      * merge (scans skip the string lookup). */
     r->is_read = copy ? row_is_read_tool(s, r->tool) : 0;
+}
+
+int64_t row_ph_pack(const struct op_phases *p)
+{
+    int64_t v = 0;
+    for (int i = 0; i < OP_PH_COUNT; i++)
+        v |= (int64_t)((p->exact[i] & 3u) | ((p->src[i] & 15u) << 2)) << (6 * i);
+    return v | ((int64_t)(p->ask & 3) << 24);
+}
+
+void row_ph_unpack(int64_t v, int null, int src, struct op_phases *p)
+{
+    for (int i = 0; i < OP_PH_COUNT; i++) {
+        p->exact[i] = (unsigned char)((v >> (6 * i)) & 3);
+        p->src[i] = (unsigned char)((v >> (6 * i + 2)) & 15);
+    }
+    p->ask = (int)((v >> 24) & 3);
+    if (null) { /* stored before phases: the exec phase is what its source measures */
+        p->exact[OP_PH_EXEC] =
+            src == OP_SRC_HOOK || src == OP_SRC_OTLP ? OP_EX_EXACT : OP_EX_DERIVED;
+        p->src[OP_PH_EXEC] = src == OP_SRC_TRANSCRIPT ? PHS_TIMESTAMPS
+                             : src == OP_SRC_HOOK     ? PHS_HOOK
+                             : src == OP_SRC_OTLP     ? PHS_OTLP
+                                                      : PHS_GIVEN;
+    }
 }
 
 static void row_contrib(const struct row *r, struct rollup_contrib *c)
@@ -589,6 +642,11 @@ static void row_contrib(const struct row *r, struct rollup_contrib *c)
     c->attn = r->attn;
     c->is_read = r->is_read;
     c->size = r->size;
+    c->wait_us = row_dur_us(r->ph.ms[OP_PH_WAIT]);
+    c->hook_us = row_dur_us(r->ph.ms[OP_PH_HOOK]);
+    c->asked = r->ph.ask == OP_ASK_ASKED;
+    /* A wall time without its exec: it may include an approval. */
+    c->unsplit_us = r->dur_us < 0 ? row_dur_us(r->ph.ms[OP_PH_WALL]) : -1;
 }
 
 void row_contribute(struct rollup_deltas *d, const struct row *r, int sign)

@@ -84,7 +84,31 @@ enum stmt_id {
     S_COUNT
 };
 
-#define ROW_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes, uid, err, meta"
+#define ROW_COLS                                                                                   \
+    "id, ts, dur, tool, target, session, project, flags, size, rbytes, wall, wait, hook, ph, "     \
+    "uid, "                                                                                        \
+    "err, meta"
+/* Their positions. */
+enum {
+    COL_ID,
+    COL_TS,
+    COL_DUR,
+    COL_TOOL,
+    COL_TARGET,
+    COL_SESSION,
+    COL_PROJECT,
+    COL_FLAGS,
+    COL_SIZE,
+    COL_RBYTES,
+    COL_WALL,
+    COL_WAIT,
+    COL_HOOK,
+    COL_PH,
+    COL_UID,
+    COL_ERR,
+    COL_META,
+    COL_COUNT
+};
 #define RR_COLS "session, target, project, n, bytes, sum_us"
 /* Most reads first, then most time; the key breaks ties, so that every
  * plan gives the same pairs (rereads_top's own order, read backwards). */
@@ -107,7 +131,8 @@ enum {
 };
 
 /* The columns of ROW_COLS before the text ones. */
-#define LITE_COLS "id, ts, dur, tool, target, session, project, flags, size, rbytes"
+#define LITE_COLS                                                                                  \
+    "id, ts, dur, tool, target, session, project, flags, size, rbytes, wall, wait, hook, ph"
 
 struct store {
     sqlite3 *db;
@@ -154,7 +179,8 @@ int store_schema_version(void);
 struct row {
     int64_t id;
     int64_t ts_ms;  /* absolute start time */
-    int64_t dur_us; /* -1 unknown */
+    int64_t dur_us; /* -1 unknown; the exec phase, also in ph */
+    struct op_phases ph;
     int64_t tool, target, session, project;
     int success, opt, src, is_int, attn, is_read;
     unsigned sources;
@@ -173,6 +199,12 @@ int row_is_read_tool(struct store *s, int64_t tool);
  * and meta are copied (owned), else they point into the statement; copy -1
  * says the query has only LITE_COLS. */
 void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r, int copy);
+/* ops.ph packs, per phase (enum op_phase) at bit 6 * phase, its
+ * exactness (2 bits) and source (4 bits), and at bit 24 the approval state
+ * (2 bits). NULL in rows stored before phases existed: their exec phase is
+ * what their source measures (op_normalize's defaults). */
+int64_t row_ph_pack(const struct op_phases *p);
+void row_ph_unpack(int64_t v, int null, int src, struct op_phases *p);
 /* Add (sign +1) or retract (-1) a row's contribution to the aggregates. */
 void row_contribute(struct rollup_deltas *d, const struct row *r, int sign);
 

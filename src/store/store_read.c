@@ -98,6 +98,7 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
     out->attention = r->attn;
     struct op *op = &out->op;
     op_init(op);
+    op_phases_put(op, &r->ph);
     op->duration_ms = r->dur_us >= 0 ? (double)r->dur_us / 1000.0 : NAN;
     op->ts_ms = r->ts_ms;
     op->success = r->success;
@@ -115,7 +116,7 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
     op->project = proj && *proj ? (char *)proj : NULL;
     op->error = r->err;
     op->meta = r->meta;
-    op->tool_use_id = (char *)uid_text(q, 10, uidbuf);
+    op->tool_use_id = (char *)uid_text(q, COL_UID, uidbuf);
 }
 
 /* The statement of a scan with these conditions (SCAN_* bits), made on

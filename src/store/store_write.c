@@ -36,7 +36,7 @@ static int probe_chain(struct store *s, int64_t hour, uint32_t k0, const struct 
         }
         if (rc != SQLITE_ROW)
             return store_db_fail(s, errbuf, "looking up an operation");
-        if (uid_matches(q, 10, u)) {
+        if (uid_matches(q, COL_UID, u)) {
             row_from_stmt(s, q, found, 1);
             sqlite3_reset(q);
             return 1;
@@ -203,6 +203,7 @@ static int row_from_op(struct store *s, const struct op *op, struct row *r, char
     memset(r, 0, sizeof *r);
     r->ts_ms = op->ts_ms;
     r->dur_us = row_dur_us(op->duration_ms);
+    op_phases_get(op, &r->ph);
     if ((r->tool = store_intern(s, op->tool)) < 0 ||
         (r->target = store_intern(s, op->target)) < 0 ||
         (r->session = store_intern(s, op->session_id)) < 0 ||
@@ -236,6 +237,14 @@ static unsigned row_flags(const struct row *r)
     return row_flags_pack(r->success, r->opt, r->src, r->is_int, r->attn, r->sources);
 }
 
+/* The phase columns wall, wait, hook and ph, from parameter `col` on. */
+static void bind_phases(sqlite3_stmt *q, int col, const struct row *r)
+{
+    for (int i = 0; i < OP_PH_EXEC; i++)
+        bind_opt(q, col + i, row_dur_us(r->ph.ms[i]));
+    sqlite3_bind_int64(q, col + 3, row_ph_pack(&r->ph));
+}
+
 static int insert_row(struct store *s, const struct row *r, const struct uid *u, char *errbuf)
 {
     sqlite3_stmt *q = store_stmt(s, S_OP_INS);
@@ -251,11 +260,12 @@ static int insert_row(struct store *s, const struct row *r, const struct uid *u,
     sqlite3_bind_int64(q, 8, row_flags(r));
     bind_opt(q, 9, r->size);
     bind_opt(q, 10, r->rbytes);
-    uid_bind(q, 11, u);
+    bind_phases(q, 11, r);
+    uid_bind(q, 15, u);
     if (r->err)
-        sqlite3_bind_text(q, 12, r->err, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 16, r->err, -1, SQLITE_STATIC);
     if (r->meta)
-        sqlite3_bind_text(q, 13, r->meta, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 17, r->meta, -1, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         return store_db_fail(s, errbuf, "storing an operation");
     return 0;
@@ -279,6 +289,7 @@ static int update_row(struct store *s, const struct row *r, char *errbuf)
         sqlite3_bind_text(q, 10, r->err, -1, SQLITE_STATIC);
     if (r->meta)
         sqlite3_bind_text(q, 11, r->meta, -1, SQLITE_STATIC);
+    bind_phases(q, 12, r);
     if (sqlite3_step(q) != SQLITE_DONE)
         return store_db_fail(s, errbuf, "updating an operation");
     return 0;
@@ -302,8 +313,9 @@ static void set_text(char **dst, const char *src)
 }
 
 /* Merge a newcomer n into the stored row e (owned strings, in place).
- * Returns 1 when e changed. The rules: a known duration from a more
- * trusted source (enum op_source order) replaces the stored one; a failure
+ * Returns 1 when e changed. The rules: each phase (exec, wall, wait, hook)
+ * takes the more exact report, between equals the later phase source
+ * (op_phases_merge), and the exec's op source goes with it; a failure
  * reported by any source stands; descriptive text (error, metadata) from a
  * more trusted source than any before replaces what is stored, otherwise
  * only fills what is missing; other missing fields are filled in; the
@@ -311,17 +323,20 @@ static void set_text(char **dst, const char *src)
 static int merge_row(struct store *s, struct row *e, const struct row *n)
 {
     int changed = 0, top = highest_rank(e->sources);
-    int better = op_source_rank(n->src) > op_source_rank(e->src);
     if ((e->sources | n->sources) != e->sources) {
         e->sources |= n->sources;
         changed = 1;
     }
-    if (n->dur_us >= 0 && (e->dur_us < 0 || better)) {
-        changed |= e->dur_us != n->dur_us || e->src != n->src;
-        e->dur_us = n->dur_us;
+    unsigned taken;
+    changed |=
+        op_phases_merge(&e->ph, &n->ph, op_source_rank(n->src) > op_source_rank(e->src), &taken);
+    if (taken & (1u << OP_PH_EXEC)) { /* the exec is the newcomer's */
+        changed |= e->src != n->src;
         e->src = n->src;
         e->is_int = n->is_int;
-    } else if (e->dur_us < 0 && better) {
+    }
+    e->dur_us = row_dur_us(e->ph.ms[OP_PH_EXEC]);
+    if (e->dur_us < 0 && op_source_rank(n->src) > op_source_rank(e->src)) {
         e->src = n->src;
         changed = 1;
     }
@@ -594,6 +609,7 @@ static int prune_row(void *ctx, const struct store_row *sr)
     r.id = sr->id;
     r.ts_ms = sr->op.ts_ms;
     r.dur_us = row_dur_us(sr->op.duration_ms);
+    op_phases_get(&sr->op, &r.ph);
     r.tool = sr->tool_id;
     r.target = sr->target_id;
     r.session = sr->session_id;

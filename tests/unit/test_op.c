@@ -519,7 +519,141 @@ static void test_init_copy_sources(void)
     ASSERT_STREQ(op_source_name((enum op_source)42), "unknown");
 }
 
-TEST_MAIN(TEST_CASE(test_normalize_rejects), TEST_CASE(test_normalize_accepts_edges),
-          TEST_CASE(test_normalize_twice_with_cut_secrets), TEST_CASE(test_normalize_cuts),
-          TEST_CASE(test_derive_id), TEST_CASE(test_shell_dedicated_word),
-          TEST_CASE(test_attention), TEST_CASE(test_init_copy_sources))
+/* ---- phases ------------------------------------------------------------------ */
+
+static struct op_phases ph(double wall, double wait, double hook, double exec, int ask)
+{
+    struct op_phases p;
+    double v[4] = {wall, wait, hook, exec};
+    for (int i = 0; i < OP_PH_COUNT; i++) {
+        p.ms[i] = v[i];
+        p.exact[i] = isnan(v[i]) ? OP_EX_UNKNOWN : OP_EX_EXACT;
+        p.src[i] = isnan(v[i]) ? PHS_NONE : PHS_TRACE;
+    }
+    p.ask = ask;
+    return p;
+}
+
+static void test_phases_settle(void)
+{
+    /* A call that did not ask waited 0, and its exec is its wall less its
+     * hooks (derived: never better than derived). */
+    struct op_phases p = ph(1000, NAN, 40, NAN, OP_ASK_NO);
+    op_phases_settle(&p);
+    ASSERT_EQ_DBL(p.ms[OP_PH_WAIT], 0, 0);
+    ASSERT_EQ_INT(p.exact[OP_PH_WAIT], OP_EX_DERIVED);
+    ASSERT_EQ_INT(p.src[OP_PH_WAIT], PHS_RULE);
+    ASSERT_EQ_DBL(p.ms[OP_PH_EXEC], 960, 0);
+    ASSERT_EQ_INT(p.exact[OP_PH_EXEC], OP_EX_DERIVED);
+    ASSERT_EQ_INT(p.src[OP_PH_EXEC], PHS_TRACE);
+    /* A call that asked: its wait is what the exec and hooks leave. */
+    p = ph(5570, NAN, NAN, 60, OP_ASK_ASKED);
+    p.exact[OP_PH_WALL] = OP_EX_DERIVED;
+    op_phases_settle(&p);
+    ASSERT_EQ_DBL(p.ms[OP_PH_WAIT], 5510, 0);
+    ASSERT_EQ_INT(p.exact[OP_PH_WAIT], OP_EX_DERIVED);
+    /* A call that may have asked keeps an unknown exec: its wall is never
+     * presented as execution. */
+    p = ph(5570, NAN, NAN, NAN, OP_ASK_MAYBE);
+    op_phases_settle(&p);
+    ASSERT_TRUE(isnan(p.ms[OP_PH_EXEC]) && isnan(p.ms[OP_PH_WAIT]));
+    ASSERT_EQ_INT(p.exact[OP_PH_EXEC], OP_EX_UNKNOWN);
+    /* An estimated wait makes an estimated exec; a negative difference is 0. */
+    p = ph(3000, 3500, NAN, NAN, OP_ASK_ASKED);
+    p.exact[OP_PH_WAIT] = OP_EX_ESTIMATED;
+    p.src[OP_PH_WAIT] = PHS_TURN;
+    op_phases_settle(&p);
+    ASSERT_EQ_DBL(p.ms[OP_PH_EXEC], 0, 0);
+    ASSERT_EQ_INT(p.exact[OP_PH_EXEC], OP_EX_ESTIMATED);
+    ASSERT_EQ_INT(p.src[OP_PH_EXEC], PHS_TURN);
+    /* A value without exactness is unknown. */
+    p = ph(100, NAN, NAN, NAN, OP_ASK_UNKNOWN);
+    p.exact[OP_PH_WALL] = OP_EX_UNKNOWN;
+    op_phases_settle(&p);
+    ASSERT_TRUE(isnan(p.ms[OP_PH_WALL]));
+}
+
+static void test_phases_merge(void)
+{
+    /* Transcript: wall 5.57 s, may have asked. Then the hook: exec 60 ms
+     * exact, and a prompt was shown. */
+    struct op_phases e = ph(5570, NAN, NAN, NAN, OP_ASK_MAYBE),
+                     n = ph(NAN, NAN, NAN, 60, OP_ASK_ASKED);
+    e.exact[OP_PH_WALL] = OP_EX_DERIVED;
+    e.src[OP_PH_WALL] = PHS_TIMESTAMPS;
+    n.src[OP_PH_EXEC] = PHS_HOOK;
+    unsigned taken;
+    ASSERT_EQ_INT(op_phases_merge(&e, &n, 0, &taken), 1);
+    ASSERT_EQ_INT(taken, 1u << OP_PH_EXEC);
+    ASSERT_EQ_INT(e.ask, OP_ASK_ASKED);
+    ASSERT_EQ_DBL(e.ms[OP_PH_EXEC], 60, 0);
+    ASSERT_EQ_DBL(e.ms[OP_PH_WAIT], 5510, 0); /* derived from the two */
+    ASSERT_EQ_INT(e.exact[OP_PH_WAIT], OP_EX_DERIVED);
+    /* The same report again changes nothing. */
+    ASSERT_EQ_INT(op_phases_merge(&e, &n, 0, &taken), 0);
+    /* The trace's exact split then wins over the derived wait. */
+    struct op_phases tr = ph(5565, 5500, NAN, 61, OP_ASK_ASKED);
+    ASSERT_EQ_INT(op_phases_merge(&e, &tr, 0, &taken), 1);
+    ASSERT_EQ_DBL(e.ms[OP_PH_WAIT], 5500, 0);
+    ASSERT_EQ_DBL(e.ms[OP_PH_WALL], 5565, 0);
+    ASSERT_EQ_DBL(e.ms[OP_PH_EXEC], 61, 0); /* equally exact, later source */
+    ASSERT_EQ_INT(e.src[OP_PH_EXEC], PHS_TRACE);
+    /* A less exact report never replaces a phase. */
+    struct op_phases worse = ph(9999, 9999, 9999, 9999, OP_ASK_NO);
+    for (int i = 0; i < OP_PH_COUNT; i++)
+        worse.exact[i] = OP_EX_ESTIMATED;
+    op_phases_merge(&e, &worse, 1, &taken);
+    ASSERT_EQ_DBL(e.ms[OP_PH_WAIT], 5500, 0);
+    ASSERT_EQ_DBL(e.ms[OP_PH_EXEC], 61, 0);
+    ASSERT_EQ_DBL(e.ms[OP_PH_HOOK], 9999, 0); /* it was unknown */
+    ASSERT_EQ_INT(e.ask, OP_ASK_ASKED);       /* an observed prompt stands */
+    /* A tie in exactness and source goes to the caller's choice. */
+    struct op_phases a = ph(NAN, NAN, NAN, 10, OP_ASK_UNKNOWN), b = ph(NAN, NAN, NAN, 20, 0);
+    ASSERT_EQ_INT(op_phases_merge(&a, &b, 0, &taken), 0);
+    ASSERT_EQ_DBL(a.ms[OP_PH_EXEC], 10, 0);
+    ASSERT_EQ_INT(op_phases_merge(&a, &b, 1, &taken), 1);
+    ASSERT_EQ_DBL(a.ms[OP_PH_EXEC], 20, 0);
+    /* Names round-trip. */
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ_INT(op_exact_parse(op_exact_name((enum op_exact)i)), i);
+        ASSERT_EQ_INT(op_ask_parse(op_ask_name((enum op_ask)i)), i);
+    }
+    for (int i = 0; i < PHS_COUNT; i++)
+        ASSERT_EQ_INT(op_phase_src_parse(op_phase_src_name((enum op_phase_src)i)), i);
+}
+
+static void test_normalize_phases(void)
+{
+    struct op op;
+    char err[TP_ERR_MAX];
+    op_init(&op);
+    op_sets(&op.tool, "Write");
+    op.ts_ms = 1771151445123LL;
+    op.source = OP_SRC_HOOK;
+    op.duration_ms = 60;
+    op.wall_ms = 5570;
+    op.exact[OP_PH_WALL] = OP_EX_DERIVED;
+    op.phsrc[OP_PH_WALL] = PHS_HOOK;
+    op.ask = OP_ASK_ASKED;
+    ASSERT_EQ_INT(op_normalize(&op, 1771151445123LL, err), 0);
+    /* The exec's exactness comes from its source, and the wait follows. */
+    ASSERT_EQ_INT(op.exact[OP_PH_EXEC], OP_EX_EXACT);
+    ASSERT_EQ_INT(op.phsrc[OP_PH_EXEC], PHS_HOOK);
+    ASSERT_EQ_DBL(op.wait_ms, 5510, 0);
+    /* Bad phases are refused, naming them. */
+    op.hook_ms = -1;
+    ASSERT_EQ_INT(op_normalize(&op, 1771151445123LL, err), TP_EINVAL);
+    ASSERT_CONTAINS(err, "hook_ms must be a number of milliseconds");
+    op.hook_ms = NAN;
+    op.ask = 7;
+    ASSERT_EQ_INT(op_normalize(&op, 1771151445123LL, err), TP_EINVAL);
+    ASSERT_CONTAINS(err, "approval");
+    op_clear(&op);
+}
+
+TEST_MAIN(TEST_CASE(test_phases_settle), TEST_CASE(test_phases_merge),
+          TEST_CASE(test_normalize_phases), TEST_CASE(test_normalize_rejects),
+          TEST_CASE(test_normalize_accepts_edges), TEST_CASE(test_normalize_twice_with_cut_secrets),
+          TEST_CASE(test_normalize_cuts), TEST_CASE(test_derive_id),
+          TEST_CASE(test_shell_dedicated_word), TEST_CASE(test_attention),
+          TEST_CASE(test_init_copy_sources))

@@ -260,7 +260,10 @@ static void test_write_every_key(void)
                     "\"success\":true,\"optimization_applied\":true,\"size_bytes\":12500,"
                     "\"result_bytes\":3400,\"metadata\":{\"lines\":100},"
                     "\"session_id\":\"3b47cc69\",\"project\":\"/home/u/proj\","
-                    "\"tool_use_id\":\"toolu_01ABC\",\"error\":null,\"source\":\"hook\","
+                    "\"tool_use_id\":\"toolu_01ABC\",\"error\":null,"
+                    "\"phases\":{\"wall\":null,\"wait\":null,\"hook\":null,"
+                    "\"exec\":{\"ms\":150.5,\"exactness\":\"unknown\",\"source\":\"none\"}},"
+                    "\"approval\":\"unknown\",\"source\":\"hook\","
                     "\"sources\":[\"hook\",\"transcript\"]}");
     free(s);
     op_clear(&op);
@@ -276,7 +279,9 @@ static void test_write_every_key(void)
                     "\"timestamp\":\"2026-02-15T10:30:45.123Z\",\"timestamp_ms\":1771151445123,"
                     "\"success\":false,\"optimization_applied\":false,\"size_bytes\":null,"
                     "\"result_bytes\":null,\"metadata\":{},\"session_id\":null,\"project\":null,"
-                    "\"tool_use_id\":null,\"error\":null,\"source\":\"otlp\","
+                    "\"tool_use_id\":null,\"error\":null,"
+                    "\"phases\":{\"wall\":null,\"wait\":null,\"hook\":null,\"exec\":null},"
+                    "\"approval\":\"unknown\",\"source\":\"otlp\","
                     "\"sources\":[\"otlp\"]}");
     free(s);
     op_clear(&op);
@@ -413,7 +418,9 @@ static void test_write_seed_layout(void)
                          "\"size_bytes\":12500,\"timestamp_ms\":1771151445123,"
                          "\"session_id\":\"3b47cc69\",\"project\":\"/home/u/proj\","
                          "\"tool_use_id\":\"toolu_01ABC\",\"error\":null,\"result_bytes\":3400,"
-                         "\"source\":\"hook\"}");
+                         "\"phases\":{\"wall\":null,\"wait\":null,\"hook\":null,"
+                         "\"exec\":{\"ms\":90.0,\"exactness\":\"unknown\",\"source\":\"none\"}},"
+                         "\"approval\":\"unknown\",\"source\":\"hook\"}");
     /* Read back as the original's file would be read. */
     struct op back;
     char err[TP_ERR_MAX];

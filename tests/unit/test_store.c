@@ -566,6 +566,8 @@ static void test_same_call_across_hour_boundary(void)
 /* A brute-force aggregate of one (level, bucket, project, tool). */
 struct bf {
     uint64_t n, nt, slow, crit, failed, opt, attn, attn_bytes;
+    uint64_t nwait, asked, nhook, nunsplit;
+    double wait, hook, unsplit;
     double sum, min, max;
     double *d;
     size_t nd, ad;
@@ -600,6 +602,19 @@ static void bf_add(struct bf *x, const struct op *op, int attention)
     if (attention) {
         x->attn++;
         x->attn_bytes += op->size_bytes > 0 ? (uint64_t)op->size_bytes : 0;
+    }
+    x->asked += op->ask == OP_ASK_ASKED;
+    if (!isnan(op->wait_ms)) {
+        x->nwait++;
+        x->wait += op->wait_ms;
+    }
+    if (!isnan(op->hook_ms)) {
+        x->nhook++;
+        x->hook += op->hook_ms;
+    }
+    if (isnan(op->duration_ms) && !isnan(op->wall_ms)) {
+        x->nunsplit++;
+        x->unsplit += op->wall_ms;
     }
     if (isnan(op->duration_ms))
         return;
@@ -685,7 +700,11 @@ static int cmp_rollup(void *ctx, int level, int64_t start, int64_t tool, int64_t
     int ok = a->n == x->n && a->n_timed == x->nt && a->slow == x->slow && a->critical == x->crit &&
              a->failed == x->failed && a->optimized == x->opt && a->attention == x->attn &&
              a->attention_bytes == x->attn_bytes &&
-             fabs(a->sum_ms - x->sum) <= 1e-6 * (1 + fabs(x->sum)) && a->sk.count == x->nt;
+             fabs(a->sum_ms - x->sum) <= 1e-6 * (1 + fabs(x->sum)) && a->sk.count == x->nt &&
+             a->n_wait == x->nwait && a->asked == x->asked && a->n_hook == x->nhook &&
+             a->n_unsplit == x->nunsplit && fabs(a->wait_ms - x->wait) <= 1e-6 * (1 + x->wait) &&
+             fabs(a->hook_ms - x->hook) <= 1e-6 * (1 + x->hook) &&
+             fabs(a->unsplit_ms - x->unsplit) <= 1e-6 * (1 + x->unsplit);
     if (ok && x->nt) {
         /* min/max are documented bounds. */
         ok = a->min_ms <= x->min + 1e-9 && a->max_ms >= x->max - 1e-9;
@@ -706,7 +725,8 @@ static int cmp_rollup(void *ctx, int level, int64_t start, int64_t tool, int64_t
         fprintf(stderr,
                 "  rollup %d/%lld/p%lld/t%lld: n %llu/%llu nt %llu/%llu sum %.3f/%.3f slow "
                 "%llu/%llu crit %llu/%llu failed %llu/%llu opt %llu/%llu attn %llu/%llu "
-                "attn_bytes %llu/%llu (store/rows)\n",
+                "attn_bytes %llu/%llu wait %llu %.3f/%llu %.3f asked %llu/%llu hook %llu/%llu "
+                "unsplit %llu %.3f/%llu %.3f (store/rows)\n",
                 level, (long long)start, (long long)project, (long long)tool,
                 (unsigned long long)a->n, (unsigned long long)x->n, (unsigned long long)a->n_timed,
                 (unsigned long long)x->nt, a->sum_ms, x->sum, (unsigned long long)a->slow,
@@ -715,7 +735,11 @@ static int cmp_rollup(void *ctx, int level, int64_t start, int64_t tool, int64_t
                 (unsigned long long)x->failed, (unsigned long long)a->optimized,
                 (unsigned long long)x->opt, (unsigned long long)a->attention,
                 (unsigned long long)x->attn, (unsigned long long)a->attention_bytes,
-                (unsigned long long)x->attn_bytes);
+                (unsigned long long)x->attn_bytes, (unsigned long long)a->n_wait, a->wait_ms,
+                (unsigned long long)x->nwait, x->wait, (unsigned long long)a->asked,
+                (unsigned long long)x->asked, (unsigned long long)a->n_hook,
+                (unsigned long long)x->nhook, (unsigned long long)a->n_unsplit, a->unsplit_ms,
+                (unsigned long long)x->nunsplit, x->unsplit);
         c->bad++;
     }
     return 0;
@@ -843,6 +867,25 @@ static void fill_random_store(struct store *s, struct model *calls, size_t ncall
             mk(op, tool, target, dur, ts + jitter, m->tuid, "sess-r", projects[rnd_below(4)], src);
             op->success = rnd_below(10) != 0;
             op->optimized = rnd_below(3) == 0;
+            /* Phases that never change the exec the model expects: a call
+             * that did not ask (whose wait is then 0) always has an exec;
+             * reports without one may bring a wall that may include an
+             * approval. */
+            unsigned ph = rnd_below(6);
+            if (!isnan(dur)) {
+                if (ph < 3)
+                    op_set_phase(op, OP_PH_WALL, dur + rnd_below(5000), OP_EX_DERIVED,
+                                 PHS_TIMESTAMPS);
+                if (ph == 1)
+                    op->ask = OP_ASK_ASKED;
+                else if (ph == 2)
+                    op->ask = OP_ASK_NO;
+                else if (ph == 3)
+                    op_set_phase(op, OP_PH_HOOK, rnd_below(50), OP_EX_EXACT, PHS_TRACE);
+            } else if (ph < 2) {
+                op_set_phase(op, OP_PH_WALL, rnd_below(90000), OP_EX_DERIVED, PHS_TIMESTAMPS);
+                op->ask = OP_ASK_MAYBE;
+            }
             if (strcmp(tool, "Read") == 0 && rnd_below(2))
                 op->size_bytes = rnd_below(4) ? (int64_t)rnd_below(300000) : 100001;
             if (strcmp(tool, "Bash") == 0)
@@ -862,9 +905,22 @@ static void fill_random_store(struct store *s, struct model *calls, size_t ncall
         size_t n = 1 + rnd_below(200);
         if (n > nrep - done)
             n = nrep - done;
-        for (size_t i = done; i < done + n; i++) {
-            size_t c = (size_t)atoi(reports[i].tool_use_id + 7);
-            model_apply(&calls[c], &reports[i]);
+        /* The store inserts a batch in row id order, (hour << 32) | slot,
+         * stably: reports of one call (one slot) by their hour. */
+        size_t order[200];
+        for (size_t i = 0; i < n; i++)
+            order[i] = done + i;
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i;
+                 j > 0 && reports[order[j - 1]].ts_ms / HOUR > reports[order[j]].ts_ms / HOUR;
+                 j--) {
+                size_t tmp = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = tmp;
+            }
+        for (size_t i = 0; i < n; i++) {
+            const struct op *r = &reports[order[i]];
+            model_apply(&calls[(size_t)atoi(r->tool_use_id + 7)], r);
         }
         if (insert(s, reports + done, n, NULL) != 0)
             break;
