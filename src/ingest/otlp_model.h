@@ -90,7 +90,7 @@ struct otlp_point {
     int temporality; /* 1 delta, 2 cumulative, 0 unspecified (gauges) */
     int monotonic;
     uint64_t start_ns, time_ns;
-    double value; /* as_double or as_int; a histogram's sum */
+    double value;   /* as_double or as_int; a histogram's sum */
     uint64_t count; /* histograms */
     struct otlp_attrs attrs;
 };

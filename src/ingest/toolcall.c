@@ -461,3 +461,51 @@ void toolcall_meta_bool(struct op *op, const char *key, int value)
 {
     tc_meta_add(op, key, TC_VAL_BOOL, NULL, value != 0);
 }
+
+/* ---- permissions ---------------------------------------------------------------- */
+
+static int in_names(const char *name, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(name, *list) == 0)
+            return 1;
+    return 0;
+}
+
+int toolcall_is_human(const char *tool)
+{
+    static const char *const human[] = {"AskUserQuestion", "ExitPlanMode", "EnterPlanMode", NULL};
+    return tool && in_names(tool, human);
+}
+
+int toolcall_can_ask(const char *tool, const char *permission_mode)
+{
+    /* Claude Code's tools reference: these need no permission. */
+    static const char *const never[] = {
+        "Read",       "Glob",     "Grep",       "LS",         "NotebookRead", "TodoRead",
+        "TodoWrite",  "Task",     "Agent",      "TaskOutput", "BashOutput",   "KillShell",
+        "KillBash",   "TaskStop", "TaskCreate", "TaskUpdate", "TaskGet",      "TaskList",
+        "ToolSearch", "Monitor",  NULL};
+    static const char *const edits[] = {"Edit", "Write", "MultiEdit", "NotebookEdit", NULL};
+    if (!tool)
+        return OP_ASK_MAYBE;
+    if (in_names(tool, never))
+        return OP_ASK_NO;
+    if (permission_mode && (strcmp(permission_mode, "bypassPermissions") == 0 ||
+                            strcmp(permission_mode, "dontAsk") == 0))
+        return OP_ASK_NO;
+    if (permission_mode && strcmp(permission_mode, "acceptEdits") == 0 && in_names(tool, edits))
+        return OP_ASK_NO;
+    return OP_ASK_MAYBE;
+}
+
+int toolcall_ask_from_source(const char *source)
+{
+    if (!source)
+        return OP_ASK_UNKNOWN;
+    if (strcmp(source, "config") == 0 || strcmp(source, "hook") == 0)
+        return OP_ASK_NO;
+    if (strncmp(source, "user", 4) == 0)
+        return OP_ASK_ASKED;
+    return OP_ASK_UNKNOWN;
+}

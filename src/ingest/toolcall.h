@@ -49,6 +49,23 @@ double toolcall_self_duration_ms(const char *tool, const cJSON *response);
  * response, other tools). */
 int64_t toolcall_result_bytes(const char *tool, const cJSON *response);
 
+/* Whether a Claude Code call could have asked the person for permission,
+ * from its tool and the session's permission mode (NULL = default):
+ * OP_ASK_NO for tools that never ask (Read, Glob, Grep, LS, TodoWrite,
+ * Task/Agent, ...), for file edits in acceptEdits mode and for everything
+ * in bypassPermissions or dontAsk mode; OP_ASK_MAYBE otherwise (Bash,
+ * Write, Edit, WebFetch, WebSearch, MCP tools, unknown tools). The
+ * person-facing tools (AskUserQuestion, ExitPlanMode, EnterPlanMode) are
+ * told by toolcall_is_human(). */
+int toolcall_can_ask(const char *tool, const char *permission_mode);
+/* Tools whose whole time is a wait for the person at the keyboard. */
+int toolcall_is_human(const char *tool);
+/* A permission decision's source as Claude Code reports it (transcript
+ * permissionDecision.source, OTLP tool_decision source / decision_source):
+ * "config" and "hook" decided without asking (OP_ASK_NO), "user_*" asked
+ * (OP_ASK_ASKED); anything else OP_ASK_UNKNOWN. */
+int toolcall_ask_from_source(const char *source);
+
 /* Add one member to op->meta (creating the object when there is none),
  * for facts the transport adds to the description (a hook's is_interrupt,
  * an OTLP record's error_type). A key already present is left alone, and

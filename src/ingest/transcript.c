@@ -76,6 +76,24 @@ struct tc_call {
     struct tc_call *prev, *next;
 };
 
+/* A call of the current turn whose wait is not known yet: what turn
+ * accounting needs to emit it again with its wait and exec. */
+struct tc_turn_call {
+    char *id, *tool, *session, *cwd;
+    int64_t ts_ms;
+    double wall_ms, hook_ms;
+    int ask;
+};
+
+/* The turn in progress: from a prompt to its turn_duration line. */
+struct tc_turn {
+    int open;
+    int64_t start_ms, offset;
+    double known_wait_ms; /* waits already known (questions, rejections) */
+    struct tc_turn_call *calls;
+    size_t n, alloc;
+};
+
 struct transcript {
     /* Every tool-use id seen, indexing `calls`: the pending call, or NULL
      * once it has finished (so replays are recognised). */
@@ -89,6 +107,8 @@ struct transcript {
     struct op *ops;
     int64_t *op_offsets; /* of each op's tool_use line */
     size_t nops, capops;
+    char *mode; /* the session's permission mode, from its latest prompt */
+    struct tc_turn turn;
     struct transcript_stats st;
 };
 
@@ -118,10 +138,26 @@ void transcript_clear_ops(struct transcript *t)
     t->nops = 0;
 }
 
+static void turn_reset(struct tc_turn *tu)
+{
+    for (size_t i = 0; i < tu->n; i++) {
+        free(tu->calls[i].id);
+        free(tu->calls[i].tool);
+        free(tu->calls[i].session);
+        free(tu->calls[i].cwd);
+    }
+    tu->n = 0;
+    tu->open = 0;
+    tu->known_wait_ms = 0;
+}
+
 void transcript_free(struct transcript *t)
 {
     if (!t)
         return;
+    turn_reset(&t->turn);
+    free(t->turn.calls);
+    free(t->mode);
     for (struct tc_call *c = t->head, *next; c; c = next) {
         next = c->next;
         call_free(c);
@@ -156,7 +192,12 @@ const struct transcript_stats *transcript_stats(const struct transcript *t)
 
 int64_t transcript_pending_offset(const struct transcript *t)
 {
-    return t->head ? t->head->offset : -1;
+    int64_t off = t->head ? t->head->offset : -1;
+    /* A turn whose calls still wait for its accounting is read again from
+     * its prompt: the accounting needs the whole turn. */
+    if (t->turn.open && t->turn.n && (off < 0 || t->turn.offset < off))
+        off = t->turn.offset;
+    return off;
 }
 
 /* The pending call with this tool-use id, or NULL (unknown or finished). */
@@ -337,13 +378,6 @@ static int tool_is_serial(const char *name)
     return 0;
 }
 
-/* Tools whose time is spent waiting for the person at the keyboard. */
-static int tool_is_human(const char *name)
-{
-    return strcmp(name, "AskUserQuestion") == 0 || strcmp(name, "ExitPlanMode") == 0 ||
-           strcmp(name, "EnterPlanMode") == 0;
-}
-
 /* Claude Code 1.x started tools only after the whole response had
  * streamed; streaming tool execution came with 2.x (observed in 2.1.38). */
 static int version_is_old(const char *v)
@@ -465,12 +499,92 @@ static struct op *op_push(struct transcript *t, int64_t offset)
     return op;
 }
 
+/* ---- turns ------------------------------------------------------------ */
+
+/* Remember a call of the current turn whose wait is still unknown. */
+static void turn_add(struct transcript *t, const struct op *op, double wall_ms, double hook_ms)
+{
+    struct tc_turn *tu = &t->turn;
+    if (!tu->open)
+        return; /* no prompt seen: the turn's start is not known */
+    if (tu->n == tu->alloc) {
+        tu->alloc = tu->alloc ? tu->alloc * 2 : 16;
+        tu->calls = xreallocarray(tu->calls, tu->alloc, sizeof *tu->calls);
+    }
+    struct tc_turn_call *x = &tu->calls[tu->n++];
+    x->id = xstrdup(op->tool_use_id);
+    x->tool = xstrdup(op->tool);
+    x->session = op->session_id ? xstrdup(op->session_id) : NULL;
+    x->cwd = op->project ? xstrdup(op->project) : NULL;
+    x->ts_ms = op->ts_ms;
+    x->wall_ms = wall_ms;
+    x->hook_ms = hook_ms;
+    x->ask = op->ask;
+}
+
+/* The turn ended at end_ms after active_ms of work (its turn_duration
+ * line): the rest of its wall time was spent waiting for the person. What
+ * the questions and rejections of the turn do not explain belongs to the
+ * calls that could have asked: all of it to the one such call (derived),
+ * in proportion to their wall times when there are several (estimated).
+ * Each call is emitted again with its wait and the exec that leaves
+ * (estimated). */
+static void turn_end(struct transcript *t, int64_t end_ms, double active_ms)
+{
+    struct tc_turn *tu = &t->turn;
+    if (!tu->open || end_ms < tu->start_ms) {
+        turn_reset(tu);
+        return;
+    }
+    double wait = (double)(end_ms - tu->start_ms) - active_ms - tu->known_wait_ms;
+    if (wait < 0)
+        wait = 0;
+    double total = 0;
+    for (size_t i = 0; i < tu->n; i++)
+        total += fmax(tu->calls[i].wall_ms - tu->calls[i].hook_ms, 0);
+    for (size_t i = 0; i < tu->n; i++) {
+        const struct tc_turn_call *x = &tu->calls[i];
+        double room = fmax(x->wall_ms - x->hook_ms, 0);
+        double share = total > 0 ? wait * room / total : 0;
+        if (share > room)
+            share = room;
+        struct op *op = op_push(t, tu->offset);
+        op->source = OP_SRC_TRANSCRIPT;
+        op->tool = xstrdup(x->tool);
+        op->tool_use_id = xstrdup(x->id);
+        op->session_id = x->session ? xstrdup(x->session) : NULL;
+        op->project = x->cwd ? xstrdup(x->cwd) : NULL;
+        op->ts_ms = x->ts_ms;
+        op->ask = x->ask;
+        op_set_phase(op, OP_PH_WALL, x->wall_ms, OP_EX_DERIVED, PHS_TIMESTAMPS);
+        if (x->hook_ms > 0)
+            op_set_phase(op, OP_PH_HOOK, x->hook_ms, OP_EX_EXACT, PHS_TOOL);
+        op_set_phase(op, OP_PH_WAIT, share, tu->n == 1 ? OP_EX_DERIVED : OP_EX_ESTIMATED, PHS_TURN);
+        /* The turn's figures are the client's own rounding of when it
+         * waited: good to a few hundred ms, which is all of a short
+         * call's execution. So the exec they leave is an estimate. */
+        op_set_phase(op, OP_PH_EXEC, room - share, OP_EX_ESTIMATED, PHS_TURN);
+        t->st.turn_updates++;
+    }
+    t->st.turns++;
+    turn_reset(tu);
+}
+
+static void turn_start(struct transcript *t, int64_t ms, int64_t offset)
+{
+    turn_reset(&t->turn);
+    t->turn.open = 1;
+    t->turn.start_ms = ms;
+    t->turn.offset = offset;
+}
+
 /* What the result of a call says, when there is one. */
 struct tc_result {
     int64_t ms;
     const cJSON *content;
     const cJSON *tur; /* toolUseResult, when it belongs to this block */
     int is_error;
+    int ask; /* from the line's permissionDecision; OP_ASK_UNKNOWN without */
 };
 
 enum tc_outcome { OUT_DONE, OUT_INTERRUPTED, OUT_LOST };
@@ -541,31 +655,52 @@ static void call_finish(struct transcript *t, struct tc_call *c, const struct tc
             }
         }
 
+        /* The phases (docs/time.md): the wall time from start to result;
+         * the PreToolUse hooks' time when an attachment reported it; the
+         * exec from the tool's own timing, or from the timestamps when the
+         * call could not have asked; otherwise the exec waits for the
+         * turn's accounting (turn_end), and the wall alone is never shown
+         * as execution. */
+        int ask = r->ask != OP_ASK_UNKNOWN ? r->ask : toolcall_can_ask(op->tool, t->mode);
+        double span = (double)(r->ms - start);
+        if (span >= 0)
+            op_set_phase(op, OP_PH_WALL, span, OP_EX_DERIVED, PHS_TIMESTAMPS);
+        if (c->pre_hook_ms > 0)
+            op_set_phase(op, OP_PH_HOOK, c->pre_hook_ms, OP_EX_EXACT, PHS_TOOL);
         double self = toolcall_self_duration_ms(op->tool, r->tur);
         if (!isnan(self)) {
-            op->duration_ms = self;
+            op_set_phase(op, OP_PH_EXEC, self, OP_EX_EXACT, PHS_TOOL);
             from = "tool";
         } else if ((strcmp(op->tool, "Task") == 0 || strcmp(op->tool, "Agent") == 0) &&
                    !isnan(self = usage_tail_ms(r->content))) {
-            op->duration_ms = self;
+            op_set_phase(op, OP_PH_EXEC, self, OP_EX_EXACT, PHS_TOOL);
             from = "usage";
         } else if (!isnan(c->mcp_ms)) {
-            op->duration_ms = c->mcp_ms;
+            op_set_phase(op, OP_PH_EXEC, c->mcp_ms, OP_EX_EXACT, PHS_TOOL);
             from = "mcp_progress";
-        } else if (tool_is_human(op->tool)) {
-            toolcall_meta_int(op, "human_wait_ms", (long long)wall);
-        } else if (rejected) {
-            toolcall_meta_int(op, "wait_ms", (long long)wall);
-        } else if (r->ms >= start) {
-            double d = (double)(r->ms - start) - c->pre_hook_ms;
-            op->duration_ms = d > 0 ? d : 0;
+        } else if (toolcall_is_human(op->tool) || rejected) {
+            /* A question, or a prompt the person said no to: all wait. */
+            toolcall_meta_int(op, rejected ? "wait_ms" : "human_wait_ms", (long long)wall);
+            if (wall >= 0)
+                op_set_phase(op, OP_PH_WAIT, wall, OP_EX_DERIVED, PHS_TIMESTAMPS);
+            ask = OP_ASK_ASKED;
+            if (wall >= 0)
+                t->turn.known_wait_ms += wall;
+        } else if (ask == OP_ASK_NO && span >= 0) {
+            double d = span - c->pre_hook_ms;
+            op_set_phase(op, OP_PH_EXEC, d > 0 ? d : 0, OP_EX_DERIVED, PHS_TIMESTAMPS);
             from = "timestamps";
+        } else if (span >= 0) {
+            from = "turn";
         }
+        op->ask = ask;
         toolcall_meta_str(op, "duration_from", from);
         /* Keep the raw wall time next to a self-reported duration, so that
          * the two can be compared. */
         if (wall >= 0 && strcmp(from, "timestamps") != 0 && strcmp(from, "none") != 0)
             toolcall_meta_int(op, "wall_ms", (long long)wall);
+        if (isnan(op->wait_ms) && ask != OP_ASK_NO && span >= 0)
+            turn_add(t, op, span, c->pre_hook_ms);
     } else {
         op->success = 0;
         if (how == OUT_INTERRUPTED) {
@@ -691,17 +826,18 @@ static int is_interrupt_text(const char *s)
     return starts_with(s, "[Request interrupted by user");
 }
 
-static void on_user(struct transcript *t, const cJSON *root)
+static void on_user(struct transcript *t, const cJSON *root, int64_t offset)
 {
     const cJSON *content = jin_get(jin_get(root, "message"), "content");
     const cJSON *tur = jin_get(root, "toolUseResult");
     int64_t ts;
     int have_ts = line_ts(root, &ts);
-    int nres = 0, interrupt = 0;
+    int nres = 0, interrupt = 0, text = 0;
     const cJSON *b;
 
     if (cJSON_IsString(content)) {
         interrupt = is_interrupt_text(content->valuestring);
+        text = !interrupt;
     } else if (cJSON_IsArray(content)) {
         cJSON_ArrayForEach(b, content)
         {
@@ -710,8 +846,24 @@ static void on_user(struct transcript *t, const cJSON *root)
                 nres++;
             else if (ty && strcmp(ty, "text") == 0 && is_interrupt_text(jin_str(b, "text")))
                 interrupt = 1;
+            else if (ty && strcmp(ty, "text") == 0)
+                text = 1;
         }
     }
+    /* A prompt typed by the person starts a turn (sub-agents' prompts and
+     * lines the client injects do not). */
+    if (text && !nres && !interrupt && have_ts && !is_true(root, "isMeta") &&
+        !is_true(root, "isSidechain") && !is_true(root, "isCompactSummary")) {
+        const char *mode = jin_str(root, "permissionMode");
+        if (mode && *mode) {
+            free(t->mode);
+            t->mode = xstrdup(mode);
+        }
+        turn_start(t, ts, offset);
+        return;
+    }
+    /* 2.1.x result lines say how the call was allowed. */
+    int ask = toolcall_ask_from_source(jin_str(jin_get(root, "permissionDecision"), "source"));
     if (nres > 0) {
         cJSON_ArrayForEach(b, content)
         {
@@ -738,6 +890,7 @@ static void on_user(struct transcript *t, const cJSON *root)
                  * several results on a line it is ambiguous. */
                 .tur = nres == 1 ? tur : NULL,
                 .is_error = is_true(b, "is_error"),
+                .ask = ask,
             };
             t->st.results++;
             call_finish(t, c, &r, OUT_DONE, 0);
@@ -784,7 +937,21 @@ static void on_attachment(struct transcript *t, const cJSON *root)
         c->pre_hook_ms = fmin(c->pre_hook_ms + ms, TP_MAX_DURATION_MS);
 }
 
-enum line_kind { LK_SKIP, LK_ASSISTANT, LK_USER, LK_PROGRESS, LK_ATTACHMENT };
+/* system lines: a turn_duration ends the turn. */
+static void on_system(struct transcript *t, const cJSON *root)
+{
+    const char *sub = jin_str(root, "subtype");
+    int64_t ts;
+    double ms;
+    if (!sub || strcmp(sub, "turn_duration") != 0 || !line_ts(root, &ts))
+        return;
+    if (is_true(root, "isSidechain"))
+        return;
+    if (jin_num(root, "durationMs", &ms) == 1 && ms >= 0 && ms <= TP_MAX_DURATION_MS)
+        turn_end(t, ts, ms);
+}
+
+enum line_kind { LK_SKIP, LK_ASSISTANT, LK_USER, LK_PROGRESS, LK_ATTACHMENT, LK_SYSTEM };
 
 static enum line_kind classify(const char *s, size_t n, int *bad)
 {
@@ -797,8 +964,9 @@ static enum line_kind classify(const char *s, size_t n, int *bad)
     if (TYPE_IS(ty, tylen, "assistant"))
         return has(s, n, "\"tool_use\"") ? LK_ASSISTANT : LK_SKIP;
     if (TYPE_IS(ty, tylen, "user"))
-        return has(s, n, "\"tool_result\"") || has(s, n, "[Request interrupted by user") ? LK_USER
-                                                                                         : LK_SKIP;
+        return LK_USER; /* tool results, interrupts and prompts (turns) */
+    if (TYPE_IS(ty, tylen, "system"))
+        return has(s, n, "turn_duration") ? LK_SYSTEM : LK_SKIP;
     if (TYPE_IS(ty, tylen, "progress"))
         return has(s, n, "\"mcp_progress\"") ? LK_PROGRESS : LK_SKIP;
     if (TYPE_IS(ty, tylen, "attachment"))
@@ -846,7 +1014,8 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
     uint64_t skipped_before = t->st.skipped_calls;
     switch (k) {
     case LK_ASSISTANT: on_assistant(t, root, offset); break;
-    case LK_USER: on_user(t, root); break;
+    case LK_USER: on_user(t, root, offset); break;
+    case LK_SYSTEM: on_system(t, root); break;
     case LK_PROGRESS: on_progress(t, root); break;
     case LK_ATTACHMENT: on_attachment(t, root); break;
     case LK_SKIP: break;

@@ -87,6 +87,8 @@ struct transcript_stats {
     uint64_t interrupted;    /* calls emitted as interrupted */
     uint64_t lost;           /* calls emitted as lost */
     uint64_t skipped_calls;  /* uses without id, name or timestamp */
+    uint64_t turns;          /* turns accounted (turn_duration lines) */
+    uint64_t turn_updates;   /* calls emitted again with their wait */
 };
 
 /* A new, empty parser. Never NULL. */

@@ -138,7 +138,7 @@ void agg_add_phases(struct agg *a, double duration_ms, double wall_ms, double wa
         a->n_hook++;
         a->hook_ms += hook_ms;
     }
-    if (isnan(duration_ms) && !isnan(wall_ms)) {
+    if (isnan(duration_ms) && isnan(wait_ms) && !isnan(wall_ms)) {
         a->n_unsplit++;
         a->unsplit_ms += wall_ms;
     }

@@ -42,9 +42,9 @@ struct agg {
     double slow_sum_ms;       /* sum of the slow durations */
     struct sketch sk;         /* known durations */
     /* The other phases (op.h): calls with a known wait and its sum, calls
-     * that asked the person, known hook times, and calls whose exec is
-     * unknown but whose wall time is known (it may include an approval)
-     * with the sum of those wall times. */
+     * that asked the person, known hook times, and calls whose wall time
+     * is known but split into neither exec nor wait (it may include an
+     * approval: "unsplit") with the sum of those wall times. */
     uint64_t n_wait, asked, n_hook, n_unsplit;
     double wait_ms, hook_ms, unsplit_ms;
 };

@@ -645,8 +645,9 @@ static void row_contrib(const struct row *r, struct rollup_contrib *c)
     c->wait_us = row_dur_us(r->ph.ms[OP_PH_WAIT]);
     c->hook_us = row_dur_us(r->ph.ms[OP_PH_HOOK]);
     c->asked = r->ph.ask == OP_ASK_ASKED;
-    /* A wall time without its exec: it may include an approval. */
-    c->unsplit_us = r->dur_us < 0 ? row_dur_us(r->ph.ms[OP_PH_WALL]) : -1;
+    /* A wall time split neither into exec nor wait: it may include an
+     * approval. */
+    c->unsplit_us = r->dur_us < 0 && c->wait_us < 0 ? row_dur_us(r->ph.ms[OP_PH_WALL]) : -1;
 }
 
 void row_contribute(struct rollup_deltas *d, const struct row *r, int sign)

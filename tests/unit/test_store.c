@@ -612,7 +612,7 @@ static void bf_add(struct bf *x, const struct op *op, int attention)
         x->nhook++;
         x->hook += op->hook_ms;
     }
-    if (isnan(op->duration_ms) && !isnan(op->wall_ms)) {
+    if (isnan(op->duration_ms) && isnan(op->wait_ms) && !isnan(op->wall_ms)) {
         x->nunsplit++;
         x->unsplit += op->wall_ms;
     }

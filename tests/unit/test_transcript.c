@@ -223,10 +223,10 @@ static void test_marot_tool_heavy(void)
     ASSERT_EQ_INT(b->optimized, 1);
     /* Two "[Request interrupted by user]" lines, with nothing running. */
     ASSERT_EQ_INT(transcript_stats(t)->interrupted, 0);
-    /* 39 lines, of which hook progress, snapshots, queue operations and
-     * prompts need no parse. */
+    /* 39 lines, of which hook progress, snapshots and queue operations
+     * need no parse (user lines do: a prompt starts a turn). */
     ASSERT_EQ_INT(transcript_stats(t)->lines, 39);
-    ASSERT_EQ_INT(transcript_stats(t)->parsed, 14);
+    ASSERT_EQ_INT(transcript_stats(t)->parsed, 19);
     ASSERT_TRUE(all_normalize(t));
     transcript_free(t);
 }
@@ -259,8 +259,12 @@ static void test_marot_subagent_progress(void)
     const struct op *b1 = find(t, "toolu_01QAoBrMN6wkULkVPWiqotBU");
     const struct op *b2 = find(t, "toolu_011M8RRpDyyej4gUFf7q2zv8");
     ASSERT_TRUE(b1 && b2);
-    ASSERT_EQ_DBL(b1->duration_ms, 63342, 0);
-    ASSERT_EQ_DBL(b2->duration_ms, 63516, 0);
+    /* Bash may have asked for permission (default mode, and this version
+     * writes no turn_duration): its wall time is not its execution. */
+    ASSERT_TRUE(isnan(b1->duration_ms) && isnan(b2->duration_ms));
+    ASSERT_EQ_DBL(b1->wall_ms, 63342, 0);
+    ASSERT_EQ_DBL(b2->wall_ms, 63516, 0);
+    ASSERT_EQ_INT(b1->ask, OP_ASK_MAYBE);
     ASSERT_TRUE(all_normalize(t));
     transcript_free(t);
 }
@@ -390,7 +394,8 @@ static void test_kimuson_old_layout(void)
     const struct op *bg = find(t, "toolu_01DB4p8KRUVpcXmv24AFLqDv");
     ASSERT_TRUE(bg);
     ASSERT_EQ_INT(bg->optimized, 1);
-    ASSERT_EQ_DBL(bg->duration_ms, 1132, 0);
+    ASSERT_TRUE(isnan(bg->duration_ms)); /* a Bash: may have asked */
+    ASSERT_EQ_DBL(bg->wall_ms, 1132, 0);
     const struct op *e = find(t, "toolu_01LmQjk73EEBPeCPZnEoJFE9");
     ASSERT_TRUE(e);
     ASSERT_EQ_INT(e->success, 0);
@@ -523,9 +528,9 @@ static void test_replay_dedupe(void)
 {
     /* A resumed session replays its history: each call once. */
     static const char *const lines[] = {
-        USE("2026-03-01T10:00:00.000Z", "m1", "toolu_a", "Bash"),
+        USE("2026-03-01T10:00:00.000Z", "m1", "toolu_a", "Grep"),
         RES("2026-03-01T10:00:00.250Z", "toolu_a", ""),
-        USE("2026-03-01T10:00:00.000Z", "m1", "toolu_a", "Bash"),
+        USE("2026-03-01T10:00:00.000Z", "m1", "toolu_a", "Grep"),
         RES("2026-03-01T10:00:00.250Z", "toolu_a", ""),
     };
     struct transcript *t = transcript_new();
@@ -547,9 +552,9 @@ static void test_mcp_progress_and_pre_hook(void)
         "\"data\":{\"type\":\"mcp_progress\",\"status\":\"completed\",\"elapsedTimeMs\":1234},"
         "\"parentToolUseID\":\"toolu_m\",\"toolUseID\":\"toolu_m\"}",
         RES("2026-03-01T10:00:02.000Z", "toolu_m", ""),
-        USE("2026-03-01T10:00:03.000Z", "m2", "toolu_h", "Bash"),
+        USE("2026-03-01T10:00:03.000Z", "m2", "toolu_h", "Grep"),
         "{\"type\":\"attachment\"," ENV ",\"timestamp\":\"2026-03-01T10:00:03.300Z\","
-        "\"attachment\":{\"type\":\"hook_success\",\"hookName\":\"PreToolUse:Bash\","
+        "\"attachment\":{\"type\":\"hook_success\",\"hookName\":\"PreToolUse:Grep\","
         "\"hookEvent\":\"PreToolUse\",\"toolUseID\":\"toolu_h\",\"exitCode\":0,"
         "\"durationMs\":300}}",
         RES("2026-03-01T10:00:04.000Z", "toolu_h", ""),
@@ -568,7 +573,7 @@ static void test_mcp_progress_and_pre_hook(void)
     /* A hook time past any duration is ignored, not summed into an
      * integer overflow (found by fuzz_transcript under UBSan). */
     static const char *const huge[] = {
-        USE("2026-03-01T10:00:03.000Z", "m2", "toolu_h", "Bash"),
+        USE("2026-03-01T10:00:03.000Z", "m2", "toolu_h", "Grep"),
         "{\"type\":\"attachment\"," ENV ",\"timestamp\":\"2026-03-01T10:00:03.300Z\","
         "\"attachment\":{\"hookEvent\":\"PreToolUse\",\"toolUseID\":\"toolu_h\","
         "\"durationMs\":3e29}}",
@@ -618,7 +623,7 @@ static void test_blocks_per_line_and_usage_tail(void)
 static void test_malformed_and_skipped_lines(void)
 {
     static const char *const lines[] = {
-        USE("2026-03-01T10:00:00.000Z", "m1", "toolu_a", "Bash"),
+        USE("2026-03-01T10:00:00.000Z", "m1", "toolu_a", "Grep"),
         "{\"type\":\"user\",\"message\":{\"content\":[{\"type\":\"tool_res", /* cut off */
         "not json at all",
         "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"tool_use\",\"id\":1}]",
@@ -647,7 +652,7 @@ static void test_invalid_utf8_is_repaired(void)
 {
     /* A stray byte must not cost the call. */
     static const char *const lines[] = {
-        USE("2026-03-01T10:00:00.000Z", "m1", "toolu_a", "Bash"),
+        USE("2026-03-01T10:00:00.000Z", "m1", "toolu_a", "Grep"),
         "{\"type\":\"user\"," ENV ",\"timestamp\":\"2026-03-01T10:00:00.020Z\","
         "\"message\":{\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_a\","
         "\"content\":\"bad \xff byte\"}]}}",
@@ -659,7 +664,167 @@ static void test_invalid_utf8_is_repaired(void)
     transcript_free(t);
 }
 
-TEST_MAIN(TEST_CASE(test_marot_short), TEST_CASE(test_marot_tool_heavy),
+/* ---- turns: where the wait goes (docs/time.md) ---------------------------- */
+
+#define PROMPT(ts, extra)                                                                          \
+    "{\"type\":\"user\"," ENV ",\"timestamp\":\"" ts "\",\"message\":{\"role\":\"user\","          \
+    "\"content\":\"do it\"}" extra "}"
+#define TURN(ts, ms)                                                                               \
+    "{\"type\":\"system\",\"subtype\":\"turn_duration\"," ENV ",\"timestamp\":\"" ts               \
+    "\",\"durationMs\":" #ms "}"
+
+static const struct op *last_of(struct transcript *t, const char *id)
+{
+    size_t n;
+    struct op *ops = transcript_ops(t, &n);
+    const struct op *found = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].tool_use_id && strcmp(ops[i].tool_use_id, id) == 0)
+            found = &ops[i];
+    return found;
+}
+
+static void test_turn_one_prompt(void)
+{
+    /* As the real client wrote it (2.1.197, docs/time.md): a Read that
+     * never asks, then a Write approved after 5.4 s; the turn took 8 s on
+     * the wall clock and 2.6 s of work. */
+    static const char *const lines[] = {
+        PROMPT("2026-03-01T10:00:00.000Z", ""),
+        USE("2026-03-01T10:00:01.000Z", "m1", "toolu_r", "Read"),
+        RES("2026-03-01T10:00:01.020Z", "toolu_r", ""),
+        USE("2026-03-01T10:00:01.500Z", "m2", "toolu_w", "Write"),
+        RES("2026-03-01T10:00:07.070Z", "toolu_w", ""),
+        TURN("2026-03-01T10:00:08.000Z", 2600),
+    };
+    struct transcript *t = transcript_new();
+    ASSERT_EQ_INT(feed_lines(t, lines, 3), 0);
+    const struct op *r = last_of(t, "toolu_r");
+    ASSERT_EQ_DBL(r->duration_ms, 20, 0); /* a Read never asks: its wall is its exec */
+    ASSERT_EQ_INT(r->ask, OP_ASK_NO);
+    ASSERT_EQ_INT(r->exact[OP_PH_EXEC], OP_EX_DERIVED);
+    ASSERT_EQ_INT(feed_lines(t, lines + 3, 2), 0);
+    const struct op *w = last_of(t, "toolu_w");
+    ASSERT_TRUE(isnan(w->duration_ms)); /* not yet: it may have asked */
+    ASSERT_EQ_DBL(w->wall_ms, 5570, 0);
+    ASSERT_EQ_INT(w->ask, OP_ASK_MAYBE);
+    /* Until the turn ends, a resumed read must start at its prompt. */
+    ASSERT_EQ_INT(transcript_pending_offset(t), 0);
+    ASSERT_EQ_INT(feed_lines(t, lines + 5, 1), 0);
+    ASSERT_EQ_INT(transcript_pending_offset(t), -1);
+    w = last_of(t, "toolu_w");
+    ASSERT_EQ_DBL(w->wait_ms, 5400, 1e-9);
+    ASSERT_EQ_INT(w->exact[OP_PH_WAIT], OP_EX_DERIVED);
+    ASSERT_EQ_INT(w->phsrc[OP_PH_WAIT], PHS_TURN);
+    ASSERT_EQ_DBL(w->duration_ms, 170, 1e-9);
+    ASSERT_EQ_INT(w->exact[OP_PH_EXEC], OP_EX_ESTIMATED);
+    ASSERT_EQ_INT(transcript_stats(t)->turns, 1);
+    ASSERT_EQ_INT(transcript_stats(t)->turn_updates, 1);
+    ASSERT_TRUE(all_normalize(t));
+    transcript_free(t);
+}
+
+static void test_turn_shared_wait(void)
+{
+    /* Two calls that could have asked in one turn, and a question: the
+     * question's wait is its own; the rest is shared in proportion to the
+     * two calls' wall times (estimated). */
+    static const char *const lines[] = {
+        PROMPT("2026-03-01T10:00:00.000Z", ""),
+        USE("2026-03-01T10:00:01.000Z", "m1", "toolu_q", "AskUserQuestion"),
+        RES("2026-03-01T10:00:03.000Z", "toolu_q", ""),
+        USE("2026-03-01T10:00:04.000Z", "m2", "toolu_w", "Write"),
+        RES("2026-03-01T10:00:09.000Z", "toolu_w", ""),
+        USE("2026-03-01T10:00:10.000Z", "m3", "toolu_b", "Bash"),
+        RES("2026-03-01T10:00:13.000Z", "toolu_b", ""),
+        TURN("2026-03-01T10:00:16.000Z", 8000),
+    };
+    struct transcript *t = transcript_new();
+    ASSERT_EQ_INT(feed_lines(t, lines, 8), 0);
+    const struct op *q = last_of(t, "toolu_q");
+    ASSERT_EQ_DBL(q->wait_ms, 2000, 0);
+    ASSERT_TRUE(isnan(q->duration_ms));
+    ASSERT_EQ_INT(q->ask, OP_ASK_ASKED);
+    /* 16 s of wall, 8 s of work, 2 s of question: 6 s over 5 + 3 s. */
+    const struct op *w = last_of(t, "toolu_w"), *b = last_of(t, "toolu_b");
+    ASSERT_EQ_DBL(w->wait_ms, 3750, 1e-9);
+    ASSERT_EQ_DBL(b->wait_ms, 2250, 1e-9);
+    ASSERT_EQ_INT(w->exact[OP_PH_WAIT], OP_EX_ESTIMATED);
+    ASSERT_EQ_DBL(w->duration_ms, 1250, 1e-9);
+    ASSERT_EQ_DBL(b->duration_ms, 750, 1e-9);
+    ASSERT_EQ_INT(b->exact[OP_PH_EXEC], OP_EX_ESTIMATED);
+    ASSERT_TRUE(all_normalize(t));
+    transcript_free(t);
+}
+
+static void test_turn_decisions_and_modes(void)
+{
+    /* A Bash allowed by configuration did not ask (permissionDecision);
+     * an Edit in acceptEdits mode did not either; both are timed at once
+     * and the turn updates nothing. A turn without wait gives a Write 0. */
+    static const char *const lines[] = {
+        PROMPT("2026-03-01T10:00:00.000Z", ",\"permissionMode\":\"acceptEdits\""),
+        USE("2026-03-01T10:00:01.000Z", "m1", "toolu_b", "Bash"),
+        "{\"type\":\"user\"," ENV ",\"timestamp\":\"2026-03-01T10:00:01.600Z\","
+        "\"permissionDecision\":{\"decision\":\"allow\",\"source\":\"config\"},"
+        "\"message\":{\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_b\","
+        "\"content\":\"ok\"}]}}",
+        USE("2026-03-01T10:00:02.000Z", "m2", "toolu_e", "Edit"),
+        RES("2026-03-01T10:00:02.050Z", "toolu_e", ""),
+        USE("2026-03-01T10:00:03.000Z", "m3", "toolu_f", "WebFetch"),
+        "{\"type\":\"user\"," ENV ",\"timestamp\":\"2026-03-01T10:00:04.000Z\","
+        "\"permissionDecision\":{\"decision\":\"allow\",\"source\":\"user_temporary\"},"
+        "\"message\":{\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_f\","
+        "\"content\":\"page\"}]}}",
+        TURN("2026-03-01T10:00:05.000Z", 5000),
+    };
+    struct transcript *t = transcript_new();
+    ASSERT_EQ_INT(feed_lines(t, lines, 8), 0);
+    const struct op *b = last_of(t, "toolu_b"), *e = last_of(t, "toolu_e");
+    ASSERT_EQ_INT(b->ask, OP_ASK_NO);
+    ASSERT_EQ_DBL(b->duration_ms, 600, 0);
+    ASSERT_EQ_INT(e->ask, OP_ASK_NO);
+    ASSERT_EQ_DBL(e->duration_ms, 50, 0);
+    /* The WebFetch asked, but the turn had no time over: its wait is 0. */
+    const struct op *f = last_of(t, "toolu_f");
+    ASSERT_EQ_INT(f->ask, OP_ASK_ASKED);
+    ASSERT_EQ_DBL(f->wait_ms, 0, 0);
+    ASSERT_EQ_DBL(f->duration_ms, 1000, 0);
+    transcript_free(t);
+}
+
+static void test_turn_old_layout_stays_unsplit(void)
+{
+    /* 1.0.x wrote no turn_duration: a Write's wall time stays a wall time
+     * that may include an approval, never an execution; the next prompt
+     * ends the turn without accounting. */
+    static const char *const lines[] = {
+        "{\"type\":\"user\",\"sessionId\":\"s1\",\"cwd\":\"/p\",\"version\":\"1.0.17\","
+        "\"timestamp\":\"2026-03-01T10:00:00.000Z\",\"message\":{\"content\":\"write it\"}}",
+        "{\"type\":\"assistant\",\"sessionId\":\"s1\",\"cwd\":\"/p\",\"version\":\"1.0.17\","
+        "\"timestamp\":\"2026-03-01T10:00:01.000Z\",\"message\":{\"id\":\"m1\",\"content\":[{"
+        "\"type\":\"tool_use\",\"id\":\"toolu_w\",\"name\":\"Write\",\"input\":{\"file_path\":"
+        "\"/p/requirements.txt\",\"content\":\"x\"}}]}}",
+        "{\"type\":\"user\",\"sessionId\":\"s1\",\"cwd\":\"/p\",\"version\":\"1.0.17\","
+        "\"timestamp\":\"2026-03-01T10:00:22.600Z\",\"message\":{\"content\":[{\"type\":"
+        "\"tool_result\",\"tool_use_id\":\"toolu_w\",\"content\":\"written\"}]}}",
+        "{\"type\":\"user\",\"sessionId\":\"s1\",\"cwd\":\"/p\",\"version\":\"1.0.17\","
+        "\"timestamp\":\"2026-03-01T10:01:00.000Z\",\"message\":{\"content\":\"next\"}}",
+    };
+    struct transcript *t = transcript_new();
+    ASSERT_EQ_INT(feed_lines(t, lines, 4), 0);
+    const struct op *w = last_of(t, "toolu_w");
+    ASSERT_TRUE(isnan(w->duration_ms) && isnan(w->wait_ms));
+    ASSERT_EQ_DBL(w->wall_ms, 21600, 0);
+    ASSERT_EQ_INT(w->ask, OP_ASK_MAYBE);
+    ASSERT_EQ_INT(n_ops(t), 1);
+    ASSERT_EQ_INT(transcript_stats(t)->turns, 0);
+    transcript_free(t);
+}
+
+TEST_MAIN(TEST_CASE(test_turn_one_prompt), TEST_CASE(test_turn_shared_wait),
+          TEST_CASE(test_turn_decisions_and_modes), TEST_CASE(test_turn_old_layout_stays_unsplit),
+          TEST_CASE(test_marot_short), TEST_CASE(test_marot_tool_heavy),
           TEST_CASE(test_marot_subagent_progress), TEST_CASE(test_marot_main),
           TEST_CASE(test_marot_agent_file), TEST_CASE(test_marot_compact_helper),
           TEST_CASE(test_main_and_subagent_together), TEST_CASE(test_kimuson_old_layout),
