@@ -37,6 +37,7 @@
 #include "core/err.h"
 #include "core/kmap.h"
 #include "core/jsonin.h"
+#include "core/jscan.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/utf8.h"
@@ -239,103 +240,22 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* p points just after an opening quote; return the byte after the closing
- * quote, or NULL when the string does not end. */
-static const char *skip_string(const char *p, const char *end)
-{
-    const char *from = p;
-    for (;;) {
-        const char *q = memchr(p, '"', (size_t)(end - p));
-        if (!q)
-            return NULL;
-        size_t bs = 0;
-        while (q - bs > from && q[-1 - (ptrdiff_t)bs] == '\\')
-            bs++;
-        if (bs % 2 == 0)
-            return q + 1;
-        p = q + 1;
-    }
-}
-
-/* Skip one JSON value starting at p (after whitespace); NULL when the input
- * ends inside it. Only brackets and strings are tracked: this is a skipper,
- * not a validator (jin_parse validates the lines that matter). */
-static const char *skip_value(const char *p, const char *end)
-{
-    if (p >= end)
-        return NULL;
-    if (*p == '"')
-        return skip_string(p + 1, end);
-    if (*p == '{' || *p == '[') {
-        int depth = 0;
-        for (; p < end; p++) {
-            char c = *p;
-            if (c == '"') {
-                p = skip_string(p + 1, end);
-                if (!p)
-                    return NULL;
-                p--;
-            } else if (c == '{' || c == '[') {
-                depth++;
-            } else if (c == '}' || c == ']') {
-                if (--depth == 0)
-                    return p + 1;
-            }
-        }
-        return NULL;
-    }
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' &&
-           *p != '\r' && *p != '\n')
-        p++;
-    return p;
-}
-
 /* Find the top-level "type" of a line. Returns 1 with the raw string value
  * (without quotes) in *ty / *tylen, 0 when the object has no string "type",
  * -1 when the line is not a JSON object (or ends inside one before its
  * type). */
 static int top_type(const char *s, size_t n, const char **ty, size_t *tylen)
 {
-    const char *p = s, *end = s + n;
-    p = skip_ws(p, end);
-    if (p >= end || *p != '{')
+    static const char *const key[] = {"type"};
+    struct jscan_val v;
+    int r = jscan_top(s, n, key, 1, &v);
+    if (r < 0)
         return -1;
-    p++;
-    for (;;) {
-        p = skip_ws(p, end);
-        if (p >= end)
-            return -1;
-        if (*p == '}')
-            return 0;
-        if (*p != '"')
-            return -1;
-        const char *ks = p + 1, *ke = skip_string(ks, end);
-        if (!ke)
-            return -1;
-        p = skip_ws(ke, end);
-        if (p >= end || *p != ':')
-            return -1;
-        p = skip_ws(p + 1, end);
-        if (ke - ks == 5 && memcmp(ks, "type", 4) == 0 && p < end && *p == '"') {
-            const char *ve = skip_string(p + 1, end);
-            if (!ve)
-                return -1;
-            *ty = p + 1;
-            *tylen = (size_t)(ve - 1 - (p + 1));
-            return 1;
-        }
-        p = skip_value(p, end);
-        if (!p)
-            return -1;
-        p = skip_ws(p, end);
-        if (p < end && *p == ',') {
-            p++;
-            continue;
-        }
-        if (p < end && *p == '}')
-            return 0;
-        return -1;
-    }
+    if (v.type != JSCAN_STRING)
+        return 0;
+    *ty = v.p;
+    *tylen = v.n;
+    return 1;
 }
 
 static int has(const char *s, size_t n, const char *needle)
