@@ -13,6 +13,8 @@
 #include "core/err.h"
 #include "core/jsonw.h"
 #include "core/limits.h"
+#include "core/tptime.h"
+#include "ingest/hookpend.h"
 #include "store/spool.h"
 
 int cli_error(const char *cmd, int code, const char *fmt, ...)
@@ -61,7 +63,10 @@ struct store *cli_open_store(const char *data_dir, int write)
         fprintf(stderr, "toolprof: %s\n", err);
         return NULL;
     }
-    /* Calls the hook spooled since the last command become visible now. */
+    /* Calls whose hooks began but never ended are recorded as such, and
+     * the calls the hook spooled since the last command become visible. */
+    if (hookpend_sweep_to_spool(store_dir(s), tpt_now_ms(), err) < 0)
+        fprintf(stderr, "toolprof: warning: pending hook events: %s\n", err);
     if (spool_pending(store_dir(s)) > 0 && spool_drain(s, NULL, NULL, 0, err) != 0)
         fprintf(stderr, "toolprof: warning: could not drain the hook spool: %s\n", err);
     return s;

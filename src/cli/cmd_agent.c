@@ -56,9 +56,12 @@ int cmd_install_hook(int argc, char **argv, const char *data_dir)
         return cli_error("install-hook", CLI_USAGE, "%s", err);
     if (help) {
         args_usage(stdout, "toolprof install-hook [--settings FILE] [--uninstall]",
-                   "Add toolprof's PostToolUse and PostToolUseFailure hooks to Claude Code's\n"
-                   "settings, keeping everything else in the file. Running it twice changes\n"
-                   "nothing; a backup of the previous file is kept as FILE.bak.",
+                   "Add toolprof's hooks to Claude Code's settings: PreToolUse and\n"
+                   "PermissionRequest (when a call starts, and whether it shows you a\n"
+                   "permission prompt; they never answer for you), PostToolUse and\n"
+                   "PostToolUseFailure (the call's execution time). Everything else in the file\n"
+                   "is kept. Running it twice changes nothing; the previous file is kept as\n"
+                   "FILE.bak.<date>-<time>.",
                    opts);
         return CLI_OK;
     }

@@ -38,10 +38,12 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/fsutil.h"
+#include "core/jscan.h"
 #include "core/jsonin.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "ingest/hookpend.h"
 #include "ingest/toolcall.h"
 #include "store/redact.h"
 #include "store/spool.h"
@@ -240,6 +242,36 @@ static void hook_drain(const char *dir)
     store_close(s);
 }
 
+/* A PreToolUse or PermissionRequest payload: mark it (1), or say it is
+ * another event (0). A few top-level members are all it needs, found
+ * without building the payload's tree (tool_input can be large). */
+static int hook_early_event(const char *dir, const char *data, size_t len, int64_t now, char *what,
+                            char *errbuf)
+{
+    static const char *const keys[] = {"hook_event_name", "tool_use_id", "tool_name",
+                                       "session_id",      "cwd",         "permission_mode"};
+    enum { K_EVENT, K_ID, K_TOOL, K_SESSION, K_CWD, K_MODE, K_N };
+    struct jscan_val v[K_N];
+    if (jscan_top(data, len, keys, K_N, v) < 0 || v[K_EVENT].type != JSCAN_STRING)
+        return 0;
+    enum hookpend_event ev;
+    if (v[K_EVENT].n == 10 && memcmp(v[K_EVENT].p, "PreToolUse", 10) == 0)
+        ev = HOOKPEND_PRE;
+    else if (v[K_EVENT].n == 17 && memcmp(v[K_EVENT].p, "PermissionRequest", 17) == 0)
+        ev = HOOKPEND_PERM;
+    else
+        return 0;
+    char s[K_N][1024];
+    for (int i = K_ID; i < K_N; i++)
+        if (v[i].type != JSCAN_STRING || jscan_unescape(&v[i], s[i], sizeof s[i]) != 0)
+            s[i][0] = '\0';
+    if (s[K_ID][0])
+        snprintf(what, TP_MAX_ID + 32, "%.256s", s[K_ID]);
+    int rc =
+        hookpend_mark(dir, ev, now, s[K_ID], s[K_TOOL], s[K_SESSION], s[K_CWD], s[K_MODE], errbuf);
+    return rc < 0 ? rc : 1;
+}
+
 int hook_run(const char *data_dir, int fd_in)
 {
     char err[TP_ERR_MAX] = "", what[TP_MAX_ID + 32] = "payload";
@@ -266,6 +298,15 @@ int hook_run(const char *data_dir, int fd_in)
     if ((rc = hook_read_all(fd_in, &in, err)) != 0)
         goto fail;
     now = tpt_now_ms();
+    /* The early events of a call are only marked, without a parse: they
+     * run on every call, before it starts (hookpend.h). */
+    int early = hook_early_event(data_dir, in.data ? in.data : "", in.len, now, what, err);
+    if (early < 0) {
+        rc = early;
+        goto fail;
+    }
+    if (early > 0)
+        goto cleanup;
     payload = hook_parse(in.data ? in.data : "", in.len, err);
     if (!payload) {
         rc = TP_EPARSE;
@@ -297,6 +338,10 @@ int hook_run(const char *data_dir, int fd_in)
         hook_log(data_dir, what, msg);
         cJSON_free(txt);
     }
+    /* What the call's PreToolUse and PermissionRequest hooks saw. */
+    struct hookpend pend;
+    if (hookpend_take(data_dir, op.tool_use_id, &pend) == 1)
+        hookpend_apply(&op, &pend, now, !isnan(op.duration_ms));
     if ((rc = op_normalize(&op, now, err)) != 0)
         goto fail;
     if (!op.tool_use_id)

@@ -36,7 +36,11 @@
 #include "core/limits.h"
 #include "core/xmalloc.h"
 
-static const char *const settings_events[] = {"PostToolUse", "PostToolUseFailure"};
+/* PreToolUse and PermissionRequest tell when a call started and whether
+ * it showed a prompt (hookpend.h); our handler never answers for the
+ * person: it prints nothing and exits 0. */
+static const char *const settings_events[] = {"PreToolUse", "PermissionRequest", "PostToolUse",
+                                              "PostToolUseFailure"};
 
 /* ---- recognising our handler --------------------------------------------- */
 

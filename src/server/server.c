@@ -65,6 +65,7 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "ingest/hookpend.h"
 #include "ingest/watch.h"
 #include "server/api.h"
 #include "server/assets.h"
@@ -493,6 +494,8 @@ static void maint_tick(struct server *sv, int64_t *next_prune_ms, int tick)
     char errbuf[TP_ERR_MAX];
     /* The spool is drained whenever it holds bytes, and every 10 s anyway
      * to pick up a `.draining` file left by a drain that died. */
+    if (tick % 40 == 0 && hookpend_sweep_to_spool(sv->data_dir, tpt_now_ms(), errbuf) < 0)
+        fprintf(stderr, "toolprof: pending hook events: %s\n", errbuf);
     if (spool_pending(sv->data_dir) > 0 || tick % 40 == 0) {
         struct store_result res = {0};
         size_t bad = 0;

@@ -30,14 +30,14 @@
     "        ]\n"                                                                                  \
     "      }"
 
+#define OURS_EVENT(ev, cmd) "    \"" ev "\": [\n" OURS_GROUP(cmd) "\n    ]"
+
+/* A fresh install: the four events, in install-hook's order. */
 #define BOTH_OURS(cmd)                                                                             \
-    "\"hooks\": {\n"                                                                               \
-    "    \"PostToolUse\": [\n" OURS_GROUP(cmd) "\n"                                                \
-                                               "    ],\n"                                          \
-                                               "    \"PostToolUseFailure\": [\n" OURS_GROUP(       \
-                                                   cmd) "\n"                                       \
-                                                        "    ]\n"                                  \
-                                                        "  }"
+    "\"hooks\": {\n" OURS_EVENT("PreToolUse", cmd) ",\n" OURS_EVENT(                               \
+        "PermissionRequest", cmd) ",\n" OURS_EVENT("PostToolUse",                                  \
+                                                   cmd) ",\n" OURS_EVENT("PostToolUseFailure",     \
+                                                                         cmd) "\n  }"
 
 /* A user's file: other keys around "hooks", another PostToolUse hook,
  * a PreToolUse hook. */
@@ -78,6 +78,8 @@
     "  }\n"                                                                                        \
     "}\n"
 
+/* Ours joins the user's PreToolUse and PostToolUse lists; the events the
+ * file did not have are added after them. */
 #define USER_FILE_INSTALLED                                                                        \
     "{\n"                                                                                          \
     "  \"model\": \"opus\",\n"                                                                     \
@@ -92,31 +94,31 @@
     "            \"timeout\": 5\n"                                                                 \
     "          }\n"                                                                                \
     "        ]\n"                                                                                  \
-    "      }\n"                                                                                    \
-    "    ],\n"                                                                                     \
-    "    \"PostToolUse\": [\n"                                                                     \
-    "      {\n"                                                                                    \
-    "        \"matcher\": \"Edit|Write\",\n"                                                       \
-    "        \"hooks\": [\n"                                                                       \
-    "          {\n"                                                                                \
-    "            \"type\": \"command\",\n"                                                         \
-    "            \"command\": \"prettier --write \\\"$FILE\\\"\"\n"                                \
-    "          }\n"                                                                                \
-    "        ]\n"                                                                                  \
-    "      },\n" OURS_GROUP(CMD) "\n"                                                              \
-                                 "    ],\n"                                                        \
-                                 "    \"PostToolUseFailure\": [\n" OURS_GROUP(                     \
-                                     CMD) "\n"                                                     \
-                                          "    ]\n"                                                \
-                                          "  },\n"                                                 \
-                                          "  \"env\": {\n"                                         \
-                                          "    \"A\": \"é\\u0001\",\n"                            \
-                                          "    \"N\": 1.5\n"                                       \
-                                          "  },\n"                                                 \
-                                          "  \"permissions\": {\n"                                 \
-                                          "    \"allow\": []\n"                                    \
-                                          "  }\n"                                                  \
-                                          "}\n"
+    "      },\n" OURS_GROUP(                                                                       \
+        CMD) "\n"                                                                                  \
+             "    ],\n"                                                                            \
+             "    \"PostToolUse\": [\n"                                                            \
+             "      {\n"                                                                           \
+             "        \"matcher\": \"Edit|Write\",\n"                                              \
+             "        \"hooks\": [\n"                                                              \
+             "          {\n"                                                                       \
+             "            \"type\": \"command\",\n"                                                \
+             "            \"command\": \"prettier --write \\\"$FILE\\\"\"\n"                       \
+             "          }\n"                                                                       \
+             "        ]\n"                                                                         \
+             "      },\n" OURS_GROUP(                                                              \
+                 CMD) "\n"                                                                         \
+                      "    ],\n" OURS_EVENT("PermissionRequest", CMD) ",\n" OURS_EVENT(            \
+                          "PostToolUseFailure", CMD) "\n"                                          \
+                                                     "  },\n"                                      \
+                                                     "  \"env\": {\n"                              \
+                                                     "    \"A\": \"é\\u0001\",\n"                 \
+                                                     "    \"N\": 1.5\n"                            \
+                                                     "  },\n"                                      \
+                                                     "  \"permissions\": {\n"                      \
+                                                     "    \"allow\": []\n"                         \
+                                                     "  }\n"                                       \
+                                                     "}\n"
 
 /* Our entry from a binary at another path, sharing a group with the
  * user's own handler. */
@@ -158,11 +160,10 @@
     "          }\n"                                                                                \
     "        ]\n"                                                                                  \
     "      }\n"                                                                                    \
-    "    ],\n"                                                                                     \
-    "    \"PostToolUseFailure\": [\n" OURS_GROUP(CMD) "\n"                                         \
-                                                      "    ]\n"                                    \
-                                                      "  }\n"                                      \
-                                                      "}"
+    "    ],\n" OURS_EVENT("PreToolUse", CMD) ",\n" OURS_EVENT(                                     \
+        "PermissionRequest", CMD) ",\n" OURS_EVENT("PostToolUseFailure", CMD) "\n"                 \
+                                                                              "  }\n"              \
+                                                                              "}"
 
 #define OLD_ENTRY_REMOVED                                                                          \
     "{\n"                                                                                          \
@@ -205,8 +206,9 @@ static const struct settings_case cases_tbl[] = {
      0, 0,
      "{\n  \"hooks\": {\n    \"PostToolUse\": [\n      {\n        \"hooks\": [\n          {\n"
      "            \"type\": \"command\",\n            \"command\": \"" CMD "\"\n          }\n"
-     "        ]\n      }\n    ],\n    \"PostToolUseFailure\": [\n" OURS_GROUP(CMD) "\n    ]\n"
-                                                                                   "  }\n}",
+     "        ]\n      }\n    ],\n    \"PostToolUseFailure\": [\n" OURS_GROUP(
+         CMD) "\n    ],\n" OURS_EVENT("PreToolUse", CMD) ",\n" OURS_EVENT("PermissionRequest",
+                                                                          CMD) "\n  }\n}",
      1},
     {"uninstall restores", USER_FILE_INSTALLED, 1, 0, USER_FILE, 1},
     {"uninstall keeps the user's group", OLD_ENTRY_FILE, 1, 0, OLD_ENTRY_REMOVED, 1},
@@ -282,7 +284,7 @@ static void test_settings_table(void)
         const char *want = c->after && strcmp(c->after, "=") == 0 ? c->before : c->after;
         if (strcmp(c->name, "four-space indent kept") == 0) {
             ASSERT_CONTAINS(got, "{\n    \"a\": [\n        1\n    ],\n    \"hooks\": {\n        "
-                                 "\"PostToolUse\": [\n            {\n");
+                                 "\"PreToolUse\": [\n            {\n");
         } else if (!want) {
             if (got)
                 FAIL_("%s: expected no file, got\n%s", c->name, got);
