@@ -261,7 +261,7 @@ int op_source_parse(const char *name)
 
 /* Check one optional string field: valid UTF-8 without NUL, and either
  * rejected or cut when over max. */
-static int check_str(char **field, const char *name, size_t max, int cut, char *errbuf)
+int op_check_str(char **field, const char *name, size_t max, int cut, char *errbuf)
 {
     if (!*field)
         return 0;
@@ -290,11 +290,11 @@ static int redact_and_cut(char **field, const char *name, size_t max, char *errb
 {
     redact_field(field);
     for (int round = 0; round < 4 && *field && strlen(*field) > max; round++) {
-        int rc = check_str(field, name, max, 1, errbuf);
+        int rc = op_check_str(field, name, max, 1, errbuf);
         if (rc != 0 || !redact_field(field))
             return rc;
     }
-    return check_str(field, name, max, 1, errbuf);
+    return op_check_str(field, name, max, 1, errbuf);
 }
 
 /* Redact every string value (not key) of a JSON tree in place. */
@@ -318,7 +318,7 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
     int rc;
     if (!op->tool || !*op->tool)
         return tp_fail(errbuf, TP_EINVAL, "tool is missing or empty");
-    if ((rc = check_str(&op->tool, "tool", TP_MAX_TOOL, 0, errbuf)) != 0)
+    if ((rc = op_check_str(&op->tool, "tool", TP_MAX_TOOL, 0, errbuf)) != 0)
         return rc;
     for (const unsigned char *p = (const unsigned char *)op->tool; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
@@ -374,10 +374,10 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
     /* Secrets never reach the database, whatever the source. */
     if ((rc = redact_and_cut(&op->target, "target", TP_MAX_TARGET, errbuf)) != 0 ||
         (rc = redact_and_cut(&op->error, "error", TP_MAX_ERROR, errbuf)) != 0 ||
-        (rc = check_str(&op->project, "project", TP_MAX_PROJECT, 1, errbuf)) != 0 ||
-        (rc = check_str(&op->session_id, "session_id", TP_MAX_ID, 0, errbuf)) != 0 ||
-        (rc = check_str(&op->tool_use_id, "tool_use_id", TP_MAX_ID, 0, errbuf)) != 0 ||
-        (rc = check_str(&op->meta, "metadata", TP_MAX_META, 0, errbuf)) != 0)
+        (rc = op_check_str(&op->project, "project", TP_MAX_PROJECT, 1, errbuf)) != 0 ||
+        (rc = op_check_str(&op->session_id, "session_id", TP_MAX_ID, 0, errbuf)) != 0 ||
+        (rc = op_check_str(&op->tool_use_id, "tool_use_id", TP_MAX_ID, 0, errbuf)) != 0 ||
+        (rc = op_check_str(&op->meta, "metadata", TP_MAX_META, 0, errbuf)) != 0)
         return rc;
     if (op->meta) {
         /* Redact each string value of the parsed object (never the JSON

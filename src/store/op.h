@@ -176,6 +176,11 @@ void op_sets(char **field, const char *s); /* NULL clears */
  * and project over their limits. */
 int op_normalize(struct op *op, int64_t now_ms, char *errbuf);
 
+/* Check a string field: valid UTF-8 (a NUL ends it), at most max bytes;
+ * over it, cut at a character boundary with "…" when cut, else refused.
+ * NULL is fine. Returns 0 or TP_EINVAL naming the field. */
+int op_check_str(char **field, const char *name, size_t max, int cut, char *errbuf);
+
 /* The identity used to store a call once: tool_use_id when present, else
  * "tp-" + 16 hex digits of a hash of the content and of `position` (a
  * string naming where in its input the op was found, e.g. "file:line").

@@ -1,0 +1,59 @@
+/*
+ * timeline.h - the records besides tool calls that place a session on the
+ * clock: turns (a prompt and the work it caused) and model requests.
+ *
+ * With the calls' phases (op.h) they split a session's wall time into model
+ * time, tool execution, approvals, hooks, waiting for the person's next
+ * prompt, and idle (docs/time.md). Ingesters fill them like ops and hand
+ * them to the store in the same batch (store.h, struct store_group); the
+ * store keys a turn by (session, start) and a request by its id, and merges
+ * reports of the same one field by field, the more exact winning.
+ */
+#ifndef TOOLPROF_TIMELINE_H
+#define TOOLPROF_TIMELINE_H
+
+#include <stdint.h>
+
+#include "op.h"
+
+/* A turn: from the person's prompt to the end of the work it caused. */
+struct turn {
+    char *session_id;
+    int64_t start_ms; /* the prompt */
+    int64_t end_ms;   /* 0: not known (yet) */
+    double active_ms; /* the client's own measure of the turn's work (without
+                       * waits for the person); NAN unknown */
+    enum op_source source;
+};
+
+/* One request to the model: its time and what it cost. */
+struct request {
+    char *id;         /* the API's request id, else the response's message id */
+    char *session_id; /* NULL when unknown */
+    char *project;
+    char *model;
+    int64_t start_ms;
+    double duration_ms, ttft_ms;       /* NAN unknown */
+    int64_t input_tokens, output_tokens; /* -1 unknown */
+    int64_t cache_read_tokens, cache_write_tokens;
+    double cost_usd; /* NAN unknown */
+    int sidechain;   /* made by a sub-agent */
+    unsigned char exact; /* enum op_exact of duration_ms */
+    unsigned char src;   /* enum op_phase_src of duration_ms */
+    enum op_source source;
+};
+
+void turn_init(struct turn *t);
+void turn_clear(struct turn *t);
+void request_init(struct request *r);
+void request_clear(struct request *r);
+
+/* Check and normalize before storing, like op_normalize(): times within
+ * [TP_MIN_TS_MS, now + a day], durations within 0..TP_MAX_DURATION_MS,
+ * token counts >= 0, cost finite and >= 0, strings valid UTF-8 within
+ * their limits (a model name over TP_MAX_TOOL bytes is refused). Returns 0
+ * or TP_EINVAL with the field named in errbuf. */
+int turn_normalize(struct turn *t, int64_t now_ms, char *errbuf);
+int request_normalize(struct request *r, int64_t now_ms, char *errbuf);
+
+#endif
