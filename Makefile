@@ -8,6 +8,8 @@
 #   make e2e          the real Claude Code client against toolprof
 #   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
 #   make bench        benchmarks (see bench/README.md)
+#   make fixtures     record tests/data/recorded again with the real Claude Code client
+#   make test-samples SAMPLES=DIR   the optional checks over a directory of public samples
 #   make format-check / make format             make install PREFIX=/usr/local
 #
 # Libraries: SQLite and zlib are linked statically, cJSON dynamically, and
@@ -45,7 +47,7 @@ WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
             web/node_modules/bootstrap/LICENSE
 
 .PHONY: all run test unit asan integration browser e2e fuzz stress bench format format-check \
-        install clean deps deps-test print-cflags print-ldlibs
+        install clean deps deps-test print-cflags print-ldlibs fixtures test-samples
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/toolprof
@@ -127,6 +129,10 @@ stress: all
 
 bench: all
 	bench/run.sh
+
+# The recorded test data (tests/data/MANIFEST.md); not part of `make test`.
+fixtures:
+	tests/e2e/record.sh
 
 run: deps
 	$(MAKE) all
