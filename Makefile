@@ -90,7 +90,7 @@ $(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c
 
 # ---- tests ---------------------------------------------------------------
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtoolprof.a tests/unit/harness.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtoolprof.a tests/unit/harness.h tests/unit/fixture.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
