@@ -168,6 +168,41 @@ static inline const char *fixture_data_problem(const char *path, char *msg, size
             FAIL_("%s", fixture_data_problem((var), fx_msg_, sizeof fx_msg_));                     \
     } while (0)
 
+/* The files of tests/data/ the tests read (MANIFEST.md there says how each
+ * was made and what it exercises; a new recording renames the sub-agent's
+ * file). */
+#define FIXTURE_REC_PROJECT "recorded/claude/projects/-tmp-toolprof-fixtures-project"
+#define FIXTURE_REC_SESSION_ID "68f997f7-a9b1-4d13-a1eb-cbc0be960b77"
+#define FIXTURE_REC_SESSION FIXTURE_REC_PROJECT "/" FIXTURE_REC_SESSION_ID ".jsonl"
+#define FIXTURE_REC_AGENT_ID "a685077f979e028be"
+#define FIXTURE_REC_AGENT                                                                          \
+    FIXTURE_REC_PROJECT "/" FIXTURE_REC_SESSION_ID "/subagents/agent-" FIXTURE_REC_AGENT_ID ".jsonl"
+#define FIXTURE_REC_HOOKS "recorded/hooks.jsonl"
+#define FIXTURE_V1_SESSION                                                                         \
+    "legacy/claude-1.0/projects/-home-dev-shop/0a1b2c3d-1000-4000-8000-000000000098.jsonl"
+#define FIXTURE_V2_PROJECT "legacy/claude-2.1/projects/-home-dev-shop"
+#define FIXTURE_V2_SESSION_ID "5e55a000-2139-4000-8000-000000002139"
+#define FIXTURE_V2_SESSION FIXTURE_V2_PROJECT "/" FIXTURE_V2_SESSION_ID ".jsonl"
+#define FIXTURE_V2_AGENT FIXTURE_V2_PROJECT "/" FIXTURE_V2_SESSION_ID "/subagents/agent-a1b2c3d.jsonl"
+#define FIXTURE_V2_COMPACT                                                                         \
+    FIXTURE_V2_PROJECT "/" FIXTURE_V2_SESSION_ID "/subagents/agent-acompact-5e6f70.jsonl"
+#define FIXTURE_OLD_HOOKS "legacy/hooks/post_tool_use.json"
+#define FIXTURE_OLD_HOOK_FAILURES "legacy/hooks/post_tool_use_failure.json"
+#define FIXTURE_OLD_OTLP "legacy/otlp/logs-2.1.138.json"
+
+/* Copy tests/data/<rel> to the file `to`; the test fails here, naming the
+ * data file, when it is missing, or `to` when it cannot be written. */
+#define FIXTURE_COPY_DATA(rel, to)                                                                 \
+    do {                                                                                           \
+        size_t fx_n_;                                                                              \
+        char *fx_d_;                                                                               \
+        FIXTURE_READ_DATA(fx_d_, (rel), &fx_n_);                                                   \
+        int fx_rc_ = fixture_write((to), fx_d_, fx_n_, "wb");                                      \
+        free(fx_d_);                                                                               \
+        if (fx_rc_ != 0)                                                                           \
+            FAIL_("cannot write %s: %s", (to), strerror(errno));                                   \
+    } while (0)
+
 /* ---- a store ------------------------------------------------------------ */
 
 /* store_open(dir); NULL (the reason on stderr) when it fails. */
