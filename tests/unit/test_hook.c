@@ -77,7 +77,7 @@ static int tool_index(const struct tool_count *t, size_t n, const char *tool)
 
 /* The ops of the 21 PostToolUse* payloads: 19 PostToolUse, 2 failures. */
 static const struct tool_count rec_counts[] = {
-    {"Agent", 1}, {"Bash", 5}, {"Edit", 1},       {"Glob", 3},     {"Grep", 3},
+    {"Agent", 1}, {"Bash", 5},       {"Edit", 1},     {"Glob", 3},  {"Grep", 3},
     {"Read", 5},  {"ToolSearch", 1}, {"WebFetch", 1}, {"Write", 1},
 };
 
@@ -185,8 +185,8 @@ static void test_recorded_payloads(void)
 /* ---- payloads before 2.1.119 (hand-made logs) ------------------------------ */
 
 static const struct tool_count old_counts[] = {
-    {"Bash", 2},       {"Edit", 1},       {"Glob", 1},       {"Grep", 1},
-    {"Read", 2},       {"Skill", 1},      {"Task", 1},       {"TaskCreate", 1},
+    {"Bash", 2},       {"Edit", 1},       {"Glob", 1},  {"Grep", 1},
+    {"Read", 2},       {"Skill", 1},      {"Task", 1},  {"TaskCreate", 1},
     {"TaskOutput", 1}, {"TaskUpdate", 1}, {"Write", 1},
 };
 

@@ -134,7 +134,7 @@ static void test_folder_import_and_reimport(void)
 #define PUT(rel, dir, name)                                                                        \
     do {                                                                                           \
         snprintf(buf, sizeof buf, "%s/%s", (dir), (name));                                         \
-        FIXTURE_COPY_DATA(rel, buf);                                                                       \
+        FIXTURE_COPY_DATA(rel, buf);                                                               \
     } while (0)
     PUT(FIXTURE_REC_SESSION, rec, FIXTURE_REC_SESSION_ID ".jsonl");
     PUT(FIXTURE_REC_AGENT, rec_sub, "agent-" FIXTURE_REC_AGENT_ID ".jsonl");

@@ -39,7 +39,7 @@ struct tool_count {
 };
 
 static const struct tool_count rec_tools[] = {
-    {"Agent", 1}, {"Bash", 4}, {"Edit", 1},       {"Glob", 2},     {"Grep", 3},
+    {"Agent", 1}, {"Bash", 4},       {"Edit", 1},     {"Glob", 2},  {"Grep", 3},
     {"Read", 4},  {"ToolSearch", 1}, {"WebFetch", 1}, {"Write", 1},
 };
 
@@ -72,7 +72,8 @@ static void test_recorded_bodies(void)
         for (size_t i = 0; i < nops; i++) {
             struct op *op = &ops[i];
             size_t t = 0;
-            while (t < sizeof rec_tools / sizeof rec_tools[0] && strcmp(rec_tools[t].tool, op->tool))
+            while (t < sizeof rec_tools / sizeof rec_tools[0] &&
+                   strcmp(rec_tools[t].tool, op->tool))
                 t++;
             if (t == sizeof rec_tools / sizeof rec_tools[0])
                 FAIL_("%s: unexpected tool %s", rel, op->tool);
@@ -471,5 +472,5 @@ static void test_gzip_bomb(void)
 }
 
 TEST_MAIN(TEST_CASE(test_recorded_bodies), TEST_CASE(test_old_export), TEST_CASE(test_records),
-          TEST_CASE(test_derived_ids_are_stable),
-          TEST_CASE(test_bodies), TEST_CASE(test_gzip), TEST_CASE(test_gzip_bomb))
+          TEST_CASE(test_derived_ids_are_stable), TEST_CASE(test_bodies), TEST_CASE(test_gzip),
+          TEST_CASE(test_gzip_bomb))

@@ -278,8 +278,9 @@ static void test_import_with_bom(void)
     ASSERT_EQ_INT(write_file(path, "\xEF\xBB\xBF", "wb"), 0);
     ASSERT_EQ_INT(write_file(path, body, "ab"), 0);
     free(body);
-    size_t len;
+    size_t len = 0;
     char *head = fixture_read(path, &len);
+    ASSERT_TRUE(head != NULL);
     enum seedfile_kind kind = seedfile_sniff(head, len);
     free(head);
     struct store *s = open_store(dir, "db");

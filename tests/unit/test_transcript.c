@@ -170,9 +170,9 @@ static void test_recorded_session(void)
     FEED_DATA(t, FIXTURE_REC_SESSION, &bad);
     ASSERT_EQ_INT(bad, 0);
     transcript_finish(t, 1);
-    static const struct tool_count tools[] = {
-        {"Agent", 1}, {"Bash", 5},       {"Edit", 1},     {"Glob", 2}, {"Grep", 2},
-        {"Read", 4},  {"ToolSearch", 1}, {"WebFetch", 1}, {"Write", 2}};
+    static const struct tool_count tools[] = {{"Agent", 1},      {"Bash", 5},     {"Edit", 1},
+                                              {"Glob", 2},       {"Grep", 2},     {"Read", 4},
+                                              {"ToolSearch", 1}, {"WebFetch", 1}, {"Write", 2}};
     ASSERT_TOOLS(t, tools);
     ASSERT_EQ_INT(count_failed(t), 4);
     ASSERT_EQ_INT(transcript_stats(t)->lines, 173);
@@ -312,8 +312,8 @@ static void test_v1_layout(void)
     ASSERT_EQ_INT(bad, 0);
     transcript_finish(t, 1);
     static const struct tool_count tools[] = {
-        {"Bash", 2},     {"BashOutput", 1}, {"Edit", 1}, {"Glob", 2}, {"Grep", 1}, {"KillBash", 1},
-        {"MultiEdit", 1}, {"Read", 2},      {"Task", 3}, {"TodoWrite", 1}};
+        {"Bash", 2},     {"BashOutput", 1}, {"Edit", 1}, {"Glob", 2}, {"Grep", 1},
+        {"KillBash", 1}, {"MultiEdit", 1},  {"Read", 2}, {"Task", 3}, {"TodoWrite", 1}};
     ASSERT_TOOLS(t, tools);
     ASSERT_EQ_INT(count_failed(t), 4);
     ASSERT_EQ_INT(count_meta(t, "\"sidechain\":true"), 3);
@@ -393,9 +393,9 @@ static void test_v2_session(void)
     FEED_DATA(t, FIXTURE_V2_SESSION, &bad);
     ASSERT_EQ_INT(bad, 0);
     transcript_finish(t, 1);
-    static const struct tool_count tools[] = {
-        {"AskUserQuestion", 1}, {"Bash", 3}, {"Edit", 1},     {"ExitPlanMode", 1},
-        {"Glob", 1},            {"Task", 1}, {"WebFetch", 1}, {"WebSearch", 1}};
+    static const struct tool_count tools[] = {{"AskUserQuestion", 1}, {"Bash", 3},     {"Edit", 1},
+                                              {"ExitPlanMode", 1},    {"Glob", 1},     {"Task", 1},
+                                              {"WebFetch", 1},        {"WebSearch", 1}};
     ASSERT_TOOLS(t, tools);
     ASSERT_EQ_INT(count_failed(t), 2);
     ASSERT_EQ_INT(transcript_stats(t)->lines, 32);
