@@ -1,4 +1,4 @@
-// record.mjs - records the test data of tests/data/ with the real Claude Code client.
+// record.mjs - records tests/data/recorded/ with the real Claude Code client.
 //
 // The client (the npm package pinned in package-lock.json) runs the scripted
 // session of record-script.json against mock_anthropic.mjs, our stand-in for
