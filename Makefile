@@ -8,6 +8,8 @@
 #   make e2e          the real Claude Code client against toolprof
 #   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
 #   make bench        benchmarks (see bench/README.md)
+#   make fixtures     record tests/data/recorded again with the real Claude Code client
+#   make test-samples SAMPLES=DIR   the optional checks over a directory of public samples
 #   make format-check / make format             make install PREFIX=/usr/local
 #
 # Libraries: SQLite and zlib are linked statically, cJSON dynamically, and
@@ -45,7 +47,7 @@ WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
             web/node_modules/bootstrap/LICENSE
 
 .PHONY: all run test unit asan integration browser e2e fuzz stress bench format format-check \
-        install clean deps deps-test print-cflags print-ldlibs
+        install clean deps deps-test print-cflags print-ldlibs fixtures test-samples
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/toolprof
@@ -88,13 +90,27 @@ $(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c
 
 # ---- tests ---------------------------------------------------------------
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtoolprof.a tests/unit/harness.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtoolprof.a tests/unit/harness.h tests/unit/fixture.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
+
+# Optional, outside `make test`: the checks over public samples of unknown
+# licence, which the repository does not hold (tests/samples/README.md).
+$(BUILD)/tests/samples/test_samples: tests/samples/test_samples.c $(BUILD)/libtoolprof.a \
+                                     tests/unit/harness.h tests/unit/fixture.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
+
+test-samples: $(BUILD)/tests/samples/test_samples
+	@if [ -z "$(SAMPLES)" ]; then \
+	  echo "make test-samples: say where the samples are: make test-samples SAMPLES=DIR" >&2; exit 2; fi
+	@if [ ! -d "$(SAMPLES)" ]; then echo "make test-samples: $(SAMPLES) is not a directory" >&2; exit 2; fi
+	TOOLPROF_SAMPLES="$(SAMPLES)" tests/run_unit.sh $(BUILD)/tests/samples/test_samples
 
 deps:
 	@tests/deps.sh run
@@ -127,6 +143,10 @@ stress: all
 
 bench: all
 	bench/run.sh
+
+# The recorded test data (tests/data/MANIFEST.md); not part of `make test`.
+fixtures:
+	tests/e2e/record.sh
 
 run: deps
 	$(MAKE) all

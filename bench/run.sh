@@ -6,8 +6,8 @@
 #
 # Environment: BENCH_WORK (scratch directory, default build/bench/work; the
 # full run needs about 4 GB), BENCH_KEEP=1 (keep it afterwards),
-# BENCH_SKIP_10M=1 (skip the single 10M-operation insert), TOOLPROF_FIXTURES
-# (the transcript fixtures, default ../shared/fixtures as for the tests).
+# BENCH_SKIP_10M=1 (skip the single 10M-operation insert). The import
+# corpus is built from the transcripts in tests/data (tests/data/MANIFEST.md).
 # Needs: gcc, /usr/bin/time, hyperfine, wrk, curl, sqlite3 (for the
 # per-table breakdown), sed, awk. Prints a summary table at the end and
 # writes it to build/bench-results.md.
@@ -284,18 +284,19 @@ row ingest "hook: spawn to row in SQLite with a server, p50 / max" "$(hk visible
 
 # ---- 4. transcript import ------------------------------------------------------
 
-say "import: a ${CORPUS_MB} MB synthetic history from the transcript fixtures"
-# The fixtures live next to the repository, as for the tests (tests/integration/lib.mjs).
-FIX=${TOOLPROF_FIXTURES:-$ROOT/../shared/fixtures}
-mapfile -t FILES < <(ls "$FIX"/*transcript*.jsonl 2>/dev/null || true)
-if [ ${#FILES[@]} = 0 ]; then echo "no *transcript*.jsonl in $FIX (set TOOLPROF_FIXTURES)"; exit 1; fi
+say "import: a ${CORPUS_MB} MB synthetic history from the transcripts in tests/data"
+# Every transcript of the test data: the recorded session and its sub-agent,
+# the hand-made 1.0.98 and 2.1.39 layouts (tests/data/MANIFEST.md).
+mapfile -t FILES < <(find "$ROOT/tests/data/recorded/claude" "$ROOT/tests/data/legacy" -path '*/projects/*' \
+    -name '*.jsonl' 2>/dev/null | sort)
+if [ ${#FILES[@]} -lt 6 ]; then echo "bench: the transcripts of tests/data are missing (${#FILES[@]} found)"; exit 1; fi
 SET_BYTES=$(cat "${FILES[@]}" | wc -c)
 COPIES=$(( (CORPUS_MB * 1048576 + SET_BYTES - 1) / SET_BYTES ))
 B62=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 CORPUS=$WORK/corpus/projects
 mkdir -p "$CORPUS"
 # Copy k rewrites the first two characters after "toolu_01" (and prefixes
-# the fixtures' made-up ids) with its own two base-62 characters, and the
+# any other "toolu_" ids) with its own two base-62 characters, and the
 # first four of each sessionId with its number in hex, so every copy holds
 # distinct calls in distinct sessions.
 make_copy() {

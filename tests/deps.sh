@@ -8,7 +8,8 @@
 #   test  the above, plus what the tests drive: Debian's Chromium (browser
 #         test), promtool (package prometheus, checks /metrics), curl,
 #         sqlite3, valgrind (leak check), clang (fuzz targets), iproute2
-#         (the reliability tests add a network interface).
+#         (the reliability tests add a network interface), git (the clone
+#         test).
 #
 # Only missing packages are installed, with apt-get as root (or through sudo).
 # npm packages are installed by the Makefile and the test runners from their
@@ -17,7 +18,7 @@ set -eu
 mode=${1:-run}
 pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev nodejs npm)
 if [ "$mode" = test ]; then
-  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2)
+  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git)
 fi
 
 missing=()
@@ -29,6 +30,7 @@ for p in "${pkgs[@]}"; do
     gcc) command -v gcc >/dev/null 2>&1 && continue ;;
     make) command -v make >/dev/null 2>&1 && continue ;;
     clang) command -v clang >/dev/null 2>&1 && continue ;;
+    git) command -v git >/dev/null 2>&1 && continue ;;
   esac
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$status" = "install ok installed" ] || missing+=("$p")

@@ -47,7 +47,7 @@ else
     curl -s -o /dev/null -H 'Accept-Encoding: gzip' "$url$p"
   done
   curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
-    --data-binary @../shared/fixtures/exequieldeferrari-axiom__otlp_logs__claude_logs.json "$url/v1/logs"
+    --data-binary @tests/data/legacy/otlp/logs-2.1.138.json "$url/v1/logs"
   kill -TERM "$pid"
   wait "$pid"
   check "serve: start, requests, SIGTERM" "$tmp/serve.vg" $?
@@ -59,7 +59,7 @@ run() { # name, args...
   HOME=$tmp "${vg[@]}" --log-file="$tmp/cmd.vg" "$bin" --data-dir "$tmp/cli" "$@" > /dev/null 2>&1
   check "$name" "$tmp/cmd.vg" $?
 }
-run "import fixtures" import ../shared/fixtures/marot-spotter__transcript__tool_heavy.jsonl ../shared/fixtures/abujiletsgo-claude-agentic-framework__hooks__post_tool_use_failure.json
+run "import fixtures" import tests/data/legacy/claude-1.0/projects/-home-dev-shop/0a1b2c3d-1000-4000-8000-000000000098.jsonl tests/data/legacy/hooks/post_tool_use_failure.json
 run "track" track --tool Read --target x.py --duration-ms 12.5
 run "stats" stats --window all --json
 run "recommend" recommend --window all --json

@@ -36,6 +36,7 @@ suite() {
 suite unit make --no-print-directory unit
 suite fuzz-corpus tests/fuzz/replay.sh
 suite integration tests/run_integration.sh
+suite clone tests/clone.sh
 suite reliability tests/reliability/run.sh
 suite browser tests/browser/run.sh
 suite e2e tests/e2e/run.sh

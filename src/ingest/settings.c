@@ -44,18 +44,108 @@ static const char *const settings_events[] = {"PreToolUse", "PermissionRequest",
 
 /* ---- recognising our handler --------------------------------------------- */
 
+/* Append s as one shell word: as it is when every character is safe, else
+ * single-quoted with each ' written '\''. settings_is_ours() reads words
+ * back with the same rule, so this is the one place quoting is decided. */
+static void settings_shell_word(struct buf *b, const char *s)
+{
+    int plain = *s != '\0';
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("/._-+,:@%=", *p))
+            plain = 0;
+    if (plain) {
+        buf_adds(b, s);
+        return;
+    }
+    buf_addc(b, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            buf_adds(b, "'\\''");
+        else
+            buf_addc(b, *p);
+    }
+    buf_addc(b, '\'');
+}
+
+/* Read one word of cmd from *pos up to the next space: runs of unquoted
+ * characters, single-quoted strings and \' between them, decoded into out
+ * (emptied first). *pos moves past the word. Returns 1 when that text is
+ * exactly how settings_shell_word() writes what it decodes to (so a word in
+ * double quotes, or quoted where toolprof would not quote it, is not one of
+ * ours), 0 otherwise. */
+static int settings_read_word(const char *cmd, size_t *pos, struct buf *out, struct buf *again)
+{
+    size_t start = *pos, i = *pos;
+    buf_reset(out);
+    while (cmd[i] && cmd[i] != ' ') {
+        if (cmd[i] == '\'') {
+            const char *close = strchr(cmd + i + 1, '\'');
+            if (!close)
+                return 0;
+            buf_add(out, cmd + i + 1, (size_t)(close - (cmd + i + 1)));
+            i = (size_t)(close - cmd) + 1;
+        } else if (cmd[i] == '\\' && cmd[i + 1] == '\'') {
+            buf_addc(out, '\'');
+            i += 2;
+        } else {
+            buf_addc(out, cmd[i++]);
+        }
+    }
+    *pos = i;
+    if (out->len == 0 || out->toobig)
+        return 0;
+    buf_reset(again);
+    settings_shell_word(again, out->data);
+    return !again->toobig && again->len == i - start &&
+           memcmp(again->data, cmd + start, i - start) == 0;
+}
+
 int settings_is_ours(const char *cmd)
 {
-    const char *t = cmd ? strstr(cmd, "toolprof") : NULL;
-    if (!t)
+    struct buf word, again;
+    char *words[4] = {0};
+    size_t n = 0, pos = 0, end;
+    int ours = 0;
+
+    if (!cmd)
         return 0;
-    for (const char *p = t; (p = strstr(p, "hook")) != NULL; p += 4) {
-        int before = p > cmd && isspace((unsigned char)p[-1]);
-        int after = p[4] == '\0' || isspace((unsigned char)p[4]);
-        if (before && after)
-            return 1;
+    /* Blanks around the whole command are not part of it. */
+    while (cmd[pos] == ' ' || cmd[pos] == '\t')
+        pos++;
+    end = strlen(cmd);
+    while (end > pos && (cmd[end - 1] == ' ' || cmd[end - 1] == '\t' || cmd[end - 1] == '\n'))
+        end--;
+    char *text = xstrndup(cmd + pos, end - pos);
+    /* A word decodes to at most its own length and quotes back to at most
+     * four times that (every ' becomes '\'') plus two. */
+    buf_init(&word, end - pos + 1);
+    buf_init(&again, 4 * (end - pos) + 3);
+    /* Words separated by one space each, as settings_command_for() joins
+     * them; at most four of them. */
+    for (pos = 0; text[pos] && n < 4;) {
+        if (!settings_read_word(text, &pos, &word, &again))
+            goto done;
+        words[n++] = buf_steal(&word, NULL);
+        if (text[pos] == ' ')
+            pos++;
+        else
+            break;
     }
-    return 0;
+    if (text[pos] != '\0')
+        goto done;
+    const char *prog = n ? words[0] : NULL, *slash = prog ? strrchr(prog, '/') : NULL;
+    int named = prog && strcmp(slash ? slash + 1 : prog, "toolprof") == 0;
+    ours =
+        named && ((n == 2 && strcmp(words[1], "hook") == 0) ||
+                  (n == 4 && strcmp(words[1], "--data-dir") == 0 && strcmp(words[3], "hook") == 0));
+
+done:
+    for (size_t i = 0; i < n; i++)
+        free(words[i]);
+    free(text);
+    buf_free(&word);
+    buf_free(&again);
+    return ours;
 }
 
 static int settings_handler_is_ours(const cJSON *h)
@@ -508,32 +598,32 @@ char *settings_default_path(void)
     return b.toobig ? (buf_free(&b), NULL) : buf_steal(&b, NULL);
 }
 
-/* Append s, single-quoted when the shell would otherwise split or expand
- * it. */
-static void settings_shell_word(struct buf *b, const char *s)
+char *settings_command_for(const char *exe, const char *data_dir, char *errbuf)
 {
-    int plain = *s != '\0';
-    for (const char *p = s; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("/._-+,:@%=", *p))
-            plain = 0;
-    if (plain) {
-        buf_adds(b, s);
-        return;
+    struct buf b;
+    buf_init(&b, 3 * PATH_MAX + 64);
+    settings_shell_word(&b, exe);
+    if (data_dir) {
+        buf_adds(&b, " --data-dir ");
+        settings_shell_word(&b, data_dir);
     }
-    buf_addc(b, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'')
-            buf_adds(b, "'\\''");
-        else
-            buf_addc(b, *p);
+    buf_adds(&b, " hook");
+    if (!*exe || (data_dir && !*data_dir)) {
+        buf_free(&b);
+        tp_fail(errbuf, TP_EINVAL, "hook command: an empty path");
+        return NULL;
     }
-    buf_addc(b, '\'');
+    if (b.toobig) {
+        buf_free(&b);
+        tp_fail(errbuf, TP_ETOOBIG, "hook command too long");
+        return NULL;
+    }
+    return buf_steal(&b, NULL);
 }
 
 char *settings_hook_command(const char *data_dir, char *errbuf)
 {
     char exe[PATH_MAX], cwd[PATH_MAX];
-    struct buf b;
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) {
         tp_fail(errbuf, TP_EIO, "cannot find the toolprof binary (/proc/self/exe): %s",
@@ -541,30 +631,19 @@ char *settings_hook_command(const char *data_dir, char *errbuf)
         return NULL;
     }
     exe[n] = '\0';
-    buf_init(&b, 3 * PATH_MAX + 64);
-    settings_shell_word(&b, exe);
-    if (data_dir) {
-        buf_adds(&b, " --data-dir ");
-        if (data_dir[0] == '/') {
-            settings_shell_word(&b, data_dir);
-        } else if (getcwd(cwd, sizeof cwd)) {
-            /* The hook runs in the project's directory, not ours. */
-            struct buf abs;
-            buf_init(&abs, 2 * PATH_MAX);
-            buf_printf(&abs, "%s/%s", cwd, data_dir);
-            settings_shell_word(&b, abs.data);
-            buf_free(&abs);
-        } else {
-            buf_free(&b);
-            tp_fail(errbuf, TP_EIO, "cannot make %s absolute: %s", data_dir, strerror(errno));
-            return NULL;
-        }
-    }
-    buf_adds(&b, " hook");
-    if (b.toobig) {
-        buf_free(&b);
-        tp_fail(errbuf, TP_ETOOBIG, "hook command too long");
+    if (!data_dir || data_dir[0] == '/')
+        return settings_command_for(exe, data_dir, errbuf);
+    /* The hook runs in the project's directory, not ours. */
+    if (!getcwd(cwd, sizeof cwd)) {
+        tp_fail(errbuf, TP_EIO, "cannot make %s absolute: %s", data_dir, strerror(errno));
         return NULL;
     }
-    return buf_steal(&b, NULL);
+    struct buf abs;
+    buf_init(&abs, 2 * PATH_MAX);
+    buf_printf(&abs, "%s/%s", cwd, data_dir);
+    char *c = abs.toobig ? NULL : settings_command_for(exe, abs.data, errbuf);
+    if (abs.toobig)
+        tp_fail(errbuf, TP_ETOOBIG, "hook command too long");
+    buf_free(&abs);
+    return c;
 }

@@ -7,10 +7,11 @@
  * to PostToolUse and to PostToolUseFailure, where C runs `toolprof hook`.
  * The file belongs to the user: everything else in it is kept as it was,
  * in its order and indentation style; running install twice changes
- * nothing; an entry of ours is recognised even when the binary moved (a
- * command naming "toolprof" followed by the word "hook") and is updated in
- * place rather than added twice. Uninstall removes only our handlers, and
- * the groups and keys that become empty by that.
+ * nothing; an entry of ours is recognised by its exact shape even when the
+ * binary moved (settings_is_ours()) and is updated in place rather than
+ * added twice. Uninstall removes only our handlers, and the groups and keys
+ * that become empty by that. A handler toolprof did not write is never
+ * changed or removed, whatever it mentions.
  *
  * The file is rewritten atomically (a temporary file in the same
  * directory, fsync, rename) and only when something changes; the previous
@@ -37,15 +38,28 @@ int settings_install(const char *settings_path, const char *command, int uninsta
 /* ~/.claude/settings.json ($HOME), malloc'd; NULL when HOME is unset. */
 char *settings_default_path(void);
 
-/* The command line of our handler: the running binary's absolute path
- * (from /proc/self/exe), then `--data-dir DIR` when data_dir is not NULL
- * (made absolute against the current directory), then `hook`; paths are
- * shell-quoted when they need it. malloc'd; NULL with errbuf filled when
+/* The command line of our handler for the binary at exe: exe, then
+ * `--data-dir DIR` when data_dir is not NULL, then `hook`, joined by single
+ * spaces; a word is written as it is when it holds only letters, digits
+ * and "/._-+,:@%=", else in single quotes with each ' written '\''. No
+ * file system access. malloc'd; NULL with errbuf filled when a path is
+ * empty or the line too long. */
+char *settings_command_for(const char *exe, const char *data_dir, char *errbuf);
+
+/* settings_command_for() for the running binary (/proc/self/exe) and
+ * data_dir made absolute against the current directory (the hook runs in
+ * the project's directory, not ours). NULL with errbuf filled when
  * /proc/self/exe cannot be read. */
 char *settings_hook_command(const char *data_dir, char *errbuf);
 
-/* 1 when a handler command line runs toolprof's hook: it names
- * "toolprof" and, after that, has the word "hook". */
+/* 1 when a handler command line is one toolprof writes, that is exactly
+ *   PROG hook    or    PROG --data-dir DIR hook
+ * where PROG, unquoted, is a file named toolprof ("toolprof" itself, or
+ * any path ending in "/toolprof"), and each word is quoted exactly as
+ * settings_command_for() quotes it (blanks around the whole line do not
+ * count). Anything else is not ours: a command that merely contains
+ * "toolprof" (a folder name, an argument, a script of the user's) and
+ * "hook" is the user's, and install-hook leaves it alone. */
 int settings_is_ours(const char *command);
 
 #endif

@@ -77,20 +77,36 @@ struct tc_call {
     struct tc_call *prev, *next;
 };
 
-/* A call of the current turn whose wait is not known yet: what turn
- * accounting needs to emit it again with its wait and exec. */
+/* A call of the current turn whose wait is not known yet, or of the
+ * current tool-time interval: what accounting needs to emit it again. */
 struct tc_turn_call {
     char *id, *tool, *session, *cwd;
     int64_t ts_ms;
     double wall_ms, hook_ms;
     int ask;
+    double exec_ms;      /* NAN unknown */
+    int exec_exact;      /* enum op_exact of exec_ms */
+    int no_run, spawner; /* the tool never ran; it ran a sub-agent */
 };
 
 /* The turn in progress: from a prompt to its turn_duration line. */
 struct tc_turn {
     int open;
+    int seen; /* this file writes turn_duration lines */
     int64_t start_ms, offset;
     double known_wait_ms; /* waits already known (questions, rejections) */
+    struct tc_turn_call *calls;
+    size_t n, alloc;
+};
+
+/* The calls finished since the last cost-state line, whose
+ * totalToolDuration (the session's tool time so far, sub-agents' included)
+ * tells how much tool time they took together. */
+struct tc_acct {
+    int known;       /* total_ms is the running total before these calls */
+    int seen;        /* this file writes cost-state lines */
+    double total_ms; /* totalToolDuration of the last cost-state line */
+    int64_t offset;  /* that line's offset: a resumed read starts there */
     struct tc_turn_call *calls;
     size_t n, alloc;
 };
@@ -110,6 +126,7 @@ struct transcript {
     size_t nops, capops;
     char *mode; /* the session's permission mode, from its latest prompt */
     struct tc_turn turn;
+    struct tc_acct acct;
     struct transcript_stats st;
 };
 
@@ -139,14 +156,19 @@ void transcript_clear_ops(struct transcript *t)
     t->nops = 0;
 }
 
+static void calls_free(struct tc_turn_call *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].id);
+        free(v[i].tool);
+        free(v[i].session);
+        free(v[i].cwd);
+    }
+}
+
 static void turn_reset(struct tc_turn *tu)
 {
-    for (size_t i = 0; i < tu->n; i++) {
-        free(tu->calls[i].id);
-        free(tu->calls[i].tool);
-        free(tu->calls[i].session);
-        free(tu->calls[i].cwd);
-    }
+    calls_free(tu->calls, tu->n);
     tu->n = 0;
     tu->open = 0;
     tu->known_wait_ms = 0;
@@ -158,6 +180,8 @@ void transcript_free(struct transcript *t)
         return;
     turn_reset(&t->turn);
     free(t->turn.calls);
+    calls_free(t->acct.calls, t->acct.n);
+    free(t->acct.calls);
     free(t->mode);
     for (struct tc_call *c = t->head, *next; c; c = next) {
         next = c->next;
@@ -196,8 +220,11 @@ int64_t transcript_pending_offset(const struct transcript *t)
     int64_t off = t->head ? t->head->offset : -1;
     /* A turn whose calls still wait for its accounting is read again from
      * its prompt: the accounting needs the whole turn. */
-    if (t->turn.open && t->turn.n && (off < 0 || t->turn.offset < off))
+    if (t->turn.seen && t->turn.open && t->turn.n && (off < 0 || t->turn.offset < off))
         off = t->turn.offset;
+    /* And an interval with calls whose tool time is still to come. */
+    if (t->acct.seen && t->acct.n && (off < 0 || t->acct.offset < off))
+        off = t->acct.offset;
     return off;
 }
 
@@ -421,17 +448,15 @@ static struct op *op_push(struct transcript *t, int64_t offset)
 
 /* ---- turns ------------------------------------------------------------ */
 
-/* Remember a call of the current turn whose wait is still unknown. */
-static void turn_add(struct transcript *t, const struct op *op, double wall_ms, double hook_ms)
+/* Remember a call for later accounting. */
+static void calls_push(struct tc_turn_call **v, size_t *n, size_t *alloc, const struct op *op,
+                       double wall_ms, double hook_ms, int no_run)
 {
-    struct tc_turn *tu = &t->turn;
-    if (!tu->open)
-        return; /* no prompt seen: the turn's start is not known */
-    if (tu->n == tu->alloc) {
-        tu->alloc = tu->alloc ? tu->alloc * 2 : 16;
-        tu->calls = xreallocarray(tu->calls, tu->alloc, sizeof *tu->calls);
+    if (*n == *alloc) {
+        *alloc = *alloc ? *alloc * 2 : 16;
+        *v = xreallocarray(*v, *alloc, sizeof **v);
     }
-    struct tc_turn_call *x = &tu->calls[tu->n++];
+    struct tc_turn_call *x = &(*v)[(*n)++];
     x->id = xstrdup(op->tool_use_id);
     x->tool = xstrdup(op->tool);
     x->session = op->session_id ? xstrdup(op->session_id) : NULL;
@@ -440,6 +465,83 @@ static void turn_add(struct transcript *t, const struct op *op, double wall_ms, 
     x->wall_ms = wall_ms;
     x->hook_ms = hook_ms;
     x->ask = op->ask;
+    x->exec_ms = op->duration_ms;
+    x->exec_exact = op->exact[OP_PH_EXEC];
+    x->no_run = no_run;
+    x->spawner = strcmp(op->tool, "Task") == 0 || strcmp(op->tool, "Agent") == 0;
+}
+
+/* Remember a call of the current turn whose wait is still unknown. */
+static void turn_add(struct transcript *t, const struct op *op, double wall_ms, double hook_ms)
+{
+    if (t->turn.open) /* else no prompt seen: the turn's start is not known */
+        calls_push(&t->turn.calls, &t->turn.n, &t->turn.alloc, op, wall_ms, hook_ms, 0);
+}
+
+/* Emit call x again with what accounting found. */
+static struct op *emit_again(struct transcript *t, const struct tc_turn_call *x, int64_t offset)
+{
+    struct op *op = op_push(t, offset);
+    op->source = OP_SRC_TRANSCRIPT;
+    op->tool = xstrdup(x->tool);
+    op->tool_use_id = xstrdup(x->id);
+    op->session_id = x->session ? xstrdup(x->session) : NULL;
+    op->project = x->cwd ? xstrdup(x->cwd) : NULL;
+    op->ts_ms = x->ts_ms;
+    op->ask = x->ask;
+    op_set_phase(op, OP_PH_WALL, x->wall_ms, OP_EX_DERIVED, PHS_TIMESTAMPS);
+    if (x->hook_ms > 0)
+        op_set_phase(op, OP_PH_HOOK, x->hook_ms, OP_EX_EXACT, PHS_TOOL);
+    return op;
+}
+
+/* A cost-state line: the session's tool time so far. The calls of the
+ * interval since the last one took total_ms - the last total together;
+ * what the calls with a measured exec do not explain is the exec of the
+ * ones without (derived when one such call is alone with exact ones,
+ * estimated otherwise: in proportion to their wall times, and whenever a
+ * sub-agent ran in the interval, whose tools count in the total but are
+ * in another file). */
+static void acct_close(struct transcript *t, double total_ms, int64_t offset)
+{
+    struct tc_acct *a = &t->acct;
+    if (a->known && total_ms >= a->total_ms) {
+        double left = total_ms - a->total_ms, walls = 0;
+        size_t unknown = 0;
+        int approx = 0;
+        for (size_t i = 0; i < a->n; i++) {
+            const struct tc_turn_call *x = &a->calls[i];
+            if (x->no_run)
+                continue;
+            if (isnan(x->exec_ms)) {
+                unknown++;
+                walls += fmax(x->wall_ms - x->hook_ms, 0);
+            } else {
+                left -= x->exec_ms;
+                approx |= x->exec_exact != OP_EX_EXACT || x->spawner;
+            }
+        }
+        if (left < 0)
+            left = 0;
+        for (size_t i = 0; i < a->n && unknown; i++) {
+            const struct tc_turn_call *x = &a->calls[i];
+            if (x->no_run || !isnan(x->exec_ms))
+                continue;
+            double room = fmax(x->wall_ms - x->hook_ms, 0);
+            double exec = unknown == 1 ? left : walls > 0 ? left * room / walls : 0;
+            if (exec > room)
+                exec = room;
+            struct op *op = emit_again(t, x, a->offset);
+            op_set_phase(op, OP_PH_EXEC, exec,
+                         unknown == 1 && !approx ? OP_EX_DERIVED : OP_EX_ESTIMATED, PHS_TURN);
+            t->st.turn_updates++;
+        }
+    }
+    calls_free(a->calls, a->n);
+    a->n = 0;
+    a->known = a->seen = 1;
+    a->total_ms = total_ms;
+    a->offset = offset;
 }
 
 /* The turn ended at end_ms after active_ms of work (its turn_duration
@@ -468,30 +570,28 @@ static void turn_end(struct transcript *t, int64_t end_ms, double active_ms)
         double share = total > 0 ? wait * room / total : 0;
         if (share > room)
             share = room;
-        struct op *op = op_push(t, tu->offset);
-        op->source = OP_SRC_TRANSCRIPT;
-        op->tool = xstrdup(x->tool);
-        op->tool_use_id = xstrdup(x->id);
-        op->session_id = x->session ? xstrdup(x->session) : NULL;
-        op->project = x->cwd ? xstrdup(x->cwd) : NULL;
-        op->ts_ms = x->ts_ms;
-        op->ask = x->ask;
-        op_set_phase(op, OP_PH_WALL, x->wall_ms, OP_EX_DERIVED, PHS_TIMESTAMPS);
-        if (x->hook_ms > 0)
-            op_set_phase(op, OP_PH_HOOK, x->hook_ms, OP_EX_EXACT, PHS_TOOL);
+        struct op *op = emit_again(t, x, tu->offset);
         op_set_phase(op, OP_PH_WAIT, share, tu->n == 1 ? OP_EX_DERIVED : OP_EX_ESTIMATED, PHS_TURN);
         /* The turn's figures are the client's own rounding of when it
          * waited: good to a few hundred ms, which is all of a short
          * call's execution. So the exec they leave is an estimate. */
-        op_set_phase(op, OP_PH_EXEC, room - share, OP_EX_ESTIMATED, PHS_TURN);
+        if (isnan(x->exec_ms))
+            op_set_phase(op, OP_PH_EXEC, room - share, OP_EX_ESTIMATED, PHS_TURN);
         t->st.turn_updates++;
     }
     t->st.turns++;
+    tu->seen = 1;
     turn_reset(tu);
 }
 
 static void turn_start(struct transcript *t, int64_t ms, int64_t offset)
 {
+    /* Until the file shows cost-state lines, nothing will account for the
+     * calls before this prompt: let them go (and the resume point with). */
+    if (!t->acct.seen) {
+        calls_free(t->acct.calls, t->acct.n);
+        t->acct.n = 0;
+    }
     turn_reset(&t->turn);
     t->turn.open = 1;
     t->turn.start_ms = ms;
@@ -621,6 +721,9 @@ static void call_finish(struct transcript *t, struct tc_call *c, const struct tc
             toolcall_meta_int(op, "wall_ms", (long long)wall);
         if (isnan(op->wait_ms) && ask != OP_ASK_NO && span >= 0)
             turn_add(t, op, span, c->pre_hook_ms);
+        if (span >= 0 && !c->sidechain)
+            calls_push(&t->acct.calls, &t->acct.n, &t->acct.alloc, op, span, c->pre_hook_ms,
+                       rejected || (r->is_error && text && strstr(text, "hook error")));
     } else {
         op->success = 0;
         if (how == OUT_INTERRUPTED) {
@@ -871,7 +974,15 @@ static void on_system(struct transcript *t, const cJSON *root)
         turn_end(t, ts, ms);
 }
 
-enum line_kind { LK_SKIP, LK_ASSISTANT, LK_USER, LK_PROGRESS, LK_ATTACHMENT, LK_SYSTEM };
+/* cost-state lines (late 2.1.x): the session's running totals. */
+static void on_cost_state(struct transcript *t, const cJSON *root, int64_t offset)
+{
+    double ms;
+    if (jin_num(root, "totalToolDuration", &ms) == 1 && isfinite(ms) && ms >= 0 && ms < 1e13)
+        acct_close(t, ms, offset);
+}
+
+enum line_kind { LK_SKIP, LK_ASSISTANT, LK_USER, LK_PROGRESS, LK_ATTACHMENT, LK_SYSTEM, LK_COST };
 
 static enum line_kind classify(const char *s, size_t n, int *bad)
 {
@@ -887,6 +998,8 @@ static enum line_kind classify(const char *s, size_t n, int *bad)
         return LK_USER; /* tool results, interrupts and prompts (turns) */
     if (TYPE_IS(ty, tylen, "system"))
         return has(s, n, "turn_duration") ? LK_SYSTEM : LK_SKIP;
+    if (TYPE_IS(ty, tylen, "cost-state"))
+        return LK_COST;
     if (TYPE_IS(ty, tylen, "progress"))
         return has(s, n, "\"mcp_progress\"") ? LK_PROGRESS : LK_SKIP;
     if (TYPE_IS(ty, tylen, "attachment"))
@@ -898,7 +1011,12 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
                     char *errbuf)
 {
     int bad;
-    t->st.lines++;
+    if (t->st.lines++ == 0 && offset == 0) {
+        /* Read from its start, the file's tool time starts at 0. */
+        t->acct.known = 1;
+        t->acct.total_ms = 0;
+        t->acct.offset = 0;
+    }
     while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
         len--;
     if (skip_ws(line, line + len) == line + len)
@@ -936,6 +1054,7 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
     case LK_ASSISTANT: on_assistant(t, root, offset); break;
     case LK_USER: on_user(t, root, offset); break;
     case LK_SYSTEM: on_system(t, root); break;
+    case LK_COST: on_cost_state(t, root, offset); break;
     case LK_PROGRESS: on_progress(t, root); break;
     case LK_ATTACHMENT: on_attachment(t, root); break;
     case LK_SKIP: break;

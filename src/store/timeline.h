@@ -33,11 +33,11 @@ struct request {
     char *project;
     char *model;
     int64_t start_ms;
-    double duration_ms, ttft_ms;       /* NAN unknown */
+    double duration_ms, ttft_ms;         /* NAN unknown */
     int64_t input_tokens, output_tokens; /* -1 unknown */
     int64_t cache_read_tokens, cache_write_tokens;
-    double cost_usd; /* NAN unknown */
-    int sidechain;   /* made by a sub-agent */
+    double cost_usd;     /* NAN unknown */
+    int sidechain;       /* made by a sub-agent */
     unsigned char exact; /* enum op_exact of duration_ms */
     unsigned char src;   /* enum op_phase_src of duration_ms */
     enum op_source source;

@@ -10,16 +10,25 @@
 //   anything else                               404 in the API's error shape
 //
 // Script (script.json): {"seed": S, "prompt": P, "final": TEXT,
-//   "steps": [[{"name": TOOL, "input": {...}, "expect": {...}}, ...], ...]}
+//   "steps": [[{"name": TOOL, "input": {...}, "expect": {...}}, ...], ...],
+//   "scripts": [{"match": M, "steps": [...], "final": TEXT}, ...]}
 // Each step is one assistant turn; a step with several calls issues them in
 // parallel. "{{NAME}}" in any string is replaced by a variable (--var NAME=V).
-// Every call gets a realistic, deterministic id (toolUseId(seed, n)); "expect"
+// Every call gets a realistic, deterministic id (toolUseId(seed, n), numbered
+// through the main steps, then through each of "scripts" in order); "expect"
 // is for the test and never sent.
 //
-// Which step comes next is read from the request: the first step whose ids do
-// not all appear as tool_use blocks in the request's messages. Requests
-// without tools (side queries such as titles) get a short text answer. When
-// every step is in the history, the answer is the final text (end_turn).
+// "scripts" (optional) are further conversations: a sub-agent's (its prompt,
+// which the main script's Agent call carries, contains M) or a later prompt
+// of a resumed session. A request follows the script whose M appears last in
+// the text the user side of its messages holds (prompts, not tool results);
+// when none does, the main one.
+//
+// Which step comes next is read from the request: the first step of its
+// script whose ids do not all appear as tool_use blocks in the request's
+// messages. Requests without tools (side queries such as titles) get a short
+// text answer. When every step is in the history, the answer is the script's
+// final text (end_turn).
 //
 // Standalone use (for debugging):
 //   node mock_anthropic.mjs --script script.json --var PROJECT=/tmp/p [--seed S]
@@ -66,14 +75,44 @@ export function loadScript(file, vars = {}, seedOverride) {
   const script = substitute(raw, vars);
   const seed = seedOverride ?? script.seed ?? 'toolprof-e2e';
   let n = 0;
+  const number = (steps) =>
+    steps.map((step) => step.map((c) => ({ id: toolUseId(seed, ++n), name: c.name, input: c.input, expect: c.expect || {} })));
   script.seed = seed;
-  script.steps = script.steps.map((step) =>
-    step.map((c) => ({ id: toolUseId(seed, ++n), name: c.name, input: c.input, expect: c.expect || {} })),
-  );
+  script.steps = number(script.steps);
   script.calls = script.steps.flat();
-  if (new Set(script.calls.map((c) => c.id)).size !== script.calls.length)
+  script.scripts = (script.scripts || []).map((s) => {
+    if (typeof s.match !== 'string' || s.match === '') throw new Error('script: every entry of "scripts" needs a "match"');
+    const steps = number(s.steps || []);
+    return { match: s.match, final: s.final, steps, calls: steps.flat() };
+  });
+  script.allCalls = script.calls.concat(...script.scripts.map((s) => s.calls));
+  if (new Set(script.allCalls.map((c) => c.id)).size !== script.allCalls.length)
     throw new Error('script: duplicate tool ids');
   return script;
+}
+
+// The text of the user side of a conversation, in order: string contents and
+// text blocks (tool results are left out: they echo what tools returned).
+function userTexts(messages) {
+  const out = [];
+  for (const m of messages || []) {
+    if (m.role !== 'user') continue;
+    if (typeof m.content === 'string') out.push(m.content);
+    else if (Array.isArray(m.content))
+      for (const b of m.content) if (b && b.type === 'text' && typeof b.text === 'string') out.push(b.text);
+  }
+  return out.join('\n');
+}
+
+// The conversation a request belongs to: the script whose match appears last.
+function pickScript(script, messages) {
+  const text = userTexts(messages);
+  let best = script, at = -1;
+  for (const s of script.scripts) {
+    const i = text.lastIndexOf(s.match);
+    if (i > at) (best = s), (at = i);
+  }
+  return best;
 }
 
 function sse(event, data) {
@@ -128,22 +167,23 @@ export function startMock({ script, port = 0, log = null }) {
         if (m.role === 'assistant' && Array.isArray(m.content))
           for (const b of m.content) if (b.type === 'tool_use') seen.add(b.id);
       const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
-      let step = script.steps.findIndex((s) => !s.every((c) => seen.has(c.id)));
-      if (step < 0) step = script.steps.length;
+      const conv = pickScript(script, body.messages);
+      let step = conv.steps.findIndex((s) => !s.every((c) => seen.has(c.id)));
+      if (step < 0) step = conv.steps.length;
 
       let blocks, stop;
-      if (hasTools && step < script.steps.length) {
-        blocks = script.steps[step].map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: c.input }));
+      if (hasTools && step < conv.steps.length) {
+        blocks = conv.steps[step].map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: c.input }));
         stop = 'tool_use';
       } else {
-        blocks = [{ type: 'text', text: hasTools ? script.final || 'Done.' : 'ok' }];
+        blocks = [{ type: 'text', text: hasTools ? conv.final || 'Done.' : 'ok' }];
         stop = 'end_turn';
       }
       const id = msgId(script.seed, ++counter);
       record({
         t: Date.now(), method: req.method, url: req.url, model: body.model, stream: !!body.stream,
         tools: (body.tools || []).length, messages: (body.messages || []).length,
-        step: hasTools ? step : null, answer: blocks.map((b) => (b.type === 'tool_use' ? `${b.name}:${b.id}` : 'text')),
+        script: conv === script ? null : conv.match, step: hasTools ? step : null, answer: blocks.map((b) => (b.type === 'tool_use' ? `${b.name}:${b.id}` : 'text')),
       });
       const usage = { input_tokens: 100, output_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
       const model = body.model || 'claude-sonnet-4-5';
@@ -217,5 +257,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] || '').href) {
   const script = loadScript(opt.script, opt.vars, opt.seed);
   const m = await startMock({ script, port: opt.port, log: opt.log });
   console.log(`listening on ${m.url}`);
-  for (const c of script.calls) console.log(`${c.id} ${c.name} ${JSON.stringify(c.input)}`);
+  for (const c of script.allCalls) console.log(`${c.id} ${c.name} ${JSON.stringify(c.input)}`);
 }

@@ -8,7 +8,7 @@
 // Transfer-Encoding or raw bytes they like).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,16 @@ export const ROOT = path.resolve(here, '..', '..');
 export const BIN = process.env.TOOLPROF_BIN
   ? path.resolve(process.env.TOOLPROF_BIN)
   : path.join(ROOT, 'build', 'toolprof');
-export const FIXTURES = process.env.TOOLPROF_FIXTURES || path.resolve(ROOT, '..', 'shared', 'fixtures');
+// The repository's test data (tests/data/MANIFEST.md).
+export const DATA = path.join(ROOT, 'tests', 'data');
+
+// The path of tests/data/<rel>; throws, naming the file, when it is missing,
+// so that a test fails there rather than on what it would have read.
+export function dataFile(rel) {
+  const p = path.join(DATA, rel);
+  if (!existsSync(p)) throw new Error(`test data file ${p} is missing`);
+  return p;
+}
 
 export function tempDir(tag = 'it') {
   return mkdtempSync(path.join(tmpdir(), `toolprof-${tag}-`));

@@ -1,5 +1,6 @@
-// otlp.test.mjs - POST /v1/logs with a real Claude Code export, plain and
-// gzipped; the protobuf refusal; /v1/metrics and /v1/traces ignored.
+// otlp.test.mjs - POST /v1/logs with Claude Code exports (the hand-made
+// 2.1.138 export and the bodies recorded from 2.1.332, tests/data), plain
+// and gzipped; the protobuf refusal; /v1/metrics and /v1/traces ignored.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -7,9 +8,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 
-import { FIXTURES, get, post, startServer } from './lib.mjs';
+import { dataFile, get, post, startServer } from './lib.mjs';
 
-const FIXTURE = path.join(FIXTURES, 'exequieldeferrari-axiom__otlp_logs__claude_logs.json');
 const JSON_HDR = { 'Content-Type': 'application/json' };
 
 describe('OTLP/HTTP JSON', () => {
@@ -17,24 +17,27 @@ describe('OTLP/HTTP JSON', () => {
   let body;
   before(async () => {
     srv = await startServer();
-    body = readFileSync(FIXTURE);
+    body = readFileSync(dataFile('legacy/otlp/logs-2.1.138.json'));
   });
   after(async () => { await srv.stop(); });
 
-  test('the fixture stores its tool_result record and answers {}', async () => {
+  test('the export stores its two tool_result records and answers {}', async () => {
     const r = await post(srv, '/v1/logs', body, { headers: JSON_HDR });
     assert.equal(r.status, 200, r.body);
     assert.deepEqual(r.json, {});
     const s = await get(srv, '/api/performance/slow-operations?threshold=0&window=all');
     assert.equal(s.status, 200);
-    assert.equal(s.json.count, 1);
-    const op = s.json.data[0];
-    assert.equal(op.tool, 'Read');
-    assert.equal(op.tool_use_id, 'toolu_000000000000000000000');
-    assert.equal(op.session_id, '11111111-2222-3333-4444-555555555555');
+    assert.equal(s.json.count, 2);
+    const op = s.json.data.find((o) => o.tool === 'Read');
+    assert.ok(op, JSON.stringify(s.json.data));
+    assert.equal(op.tool_use_id, 'toolu_01O0Read1eeeeeeeeeeeeee');
+    assert.equal(op.session_id, '7c1d2e3f-4a5b-4c6d-8e7f-809102030405');
     assert.equal(op.duration_ms, 2);
     assert.equal(op.success, true);
     assert.equal(op.source, 'otlp');
+    const bash = s.json.data.find((o) => o.tool === 'Bash');
+    assert.equal(bash.duration_ms, 1530);
+    assert.equal(bash.success, false);
   });
 
   test('gzipped, the same records are stored once', async () => {
@@ -44,17 +47,17 @@ describe('OTLP/HTTP JSON', () => {
     assert.equal(r.status, 200, r.body);
     assert.deepEqual(r.json, {});
     const res = await get(srv, '/api/performance/resources');
-    assert.equal(res.json.data.operations_stored, 1);
+    assert.equal(res.json.data.operations_stored, 2);
   });
 
   test('a gzipped copy with a new id is stored', async () => {
-    const text = body.toString('utf8').replace('toolu_000000000000000000000', 'toolu_gzip_copy_00000000000');
+    const text = body.toString('utf8').replaceAll('toolu_01O0Read1eeeeeeeeeeeeee', 'toolu_01O0GzipCopyeeeeeeeeee');
     const r = await post(srv, '/v1/logs', zlib.gzipSync(text), {
       headers: { ...JSON_HDR, 'Content-Encoding': 'gzip' },
     });
     assert.equal(r.status, 200);
     const res = await get(srv, '/api/performance/resources');
-    assert.equal(res.json.data.operations_stored, 2);
+    assert.equal(res.json.data.operations_stored, 3);
   });
 
   test('protobuf gets 415 with the fix in the message', async () => {
@@ -102,5 +105,44 @@ describe('OTLP/HTTP JSON', () => {
   test('unsupported Content-Encoding is refused', async () => {
     const r = await post(srv, '/v1/logs', body, { headers: { ...JSON_HDR, 'Content-Encoding': 'br' } });
     assert.equal(r.status, 415);
+  });
+});
+
+// What Claude Code 2.1.332 posted in the recorded session
+// (tests/data/recorded/otlp, index.json says what each body is).
+describe('OTLP bodies recorded from Claude Code', () => {
+  let srv;
+  let index;
+  const dir = () => path.dirname(dataFile('recorded/otlp/index.json'));
+  before(async () => {
+    srv = await startServer();
+    index = JSON.parse(readFileSync(dataFile('recorded/otlp/index.json'), 'utf8'));
+  });
+  after(async () => { await srv.stop(); });
+
+  test('every http/json body is accepted; the logs hold the 18 tool results', async () => {
+    const json = index.filter((e) => e.headers['content-type'] === 'application/json');
+    // 14 log bodies, 10 metrics and 3 traces (tests/data/reference.py, "otlp").
+    assert.equal(json.length, 27);
+    for (const e of json) {
+      const r = await post(srv, e.path, readFileSync(path.join(dir(), e.file)), { headers: JSON_HDR });
+      assert.equal(r.status, 200, `${e.file}: ${r.body}`);
+      assert.deepEqual(r.json, {});
+    }
+    const res = await get(srv, '/api/performance/resources');
+    assert.equal(res.json.data.operations_stored, 18);
+    const st = await get(srv, '/api/performance/stats?window=all');
+    assert.equal(st.json.data.total_operations, 18);
+  });
+
+  test('the http/protobuf bodies get 415', async () => {
+    const proto = index.filter((e) => e.headers['content-type'] === 'application/x-protobuf' && e.path === '/v1/logs');
+    assert.equal(proto.length, 2);
+    for (const e of proto) {
+      const r = await post(srv, e.path, readFileSync(path.join(dir(), e.file)), {
+        headers: { 'Content-Type': 'application/x-protobuf' },
+      });
+      assert.equal(r.status, 415, e.file);
+    }
   });
 });

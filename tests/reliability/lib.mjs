@@ -100,8 +100,8 @@ const words = ['alpha', 'beta', 'gamma', 'delta', 'src', 'lib', 'tests', 'util',
 const pick = (a, i) => a[i % a.length];
 
 // The tool part of a PostToolUse payload as Claude Code sends it (shapes
-// from ../shared/docs/claude-code-formats.md §2 and §8 and the public
-// payload logs in shared/fixtures).
+// as in the payloads recorded in tests/data/recorded/hooks.jsonl and the
+// older ones in tests/data/legacy/hooks/, see tests/data/MANIFEST.md).
 function toolShape(i, cwd) {
   const file = `${cwd}/${pick(words, i)}/${pick(words, i >> 3)}_${i % 97}.py`;
   const content = `import os\n# line\n`.repeat(1 + (i % 40));

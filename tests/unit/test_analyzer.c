@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
@@ -33,22 +33,17 @@ struct fx {
 
 static void fx_open(struct fx *f)
 {
-    char tmpl[] = "/tmp/tp_analyzer_XXXXXX", err[TP_ERR_MAX];
     memset(f, 0, sizeof *f);
-    f->dir = xstrdup(mkdtemp(tmpl));
-    if (store_open(f->dir, 0, &f->s, err) != 0)
-        fprintf(stderr, "store_open: %s\n", err);
+    f->dir = fixture_tmpdir("analyzer");
+    f->s = fixture_store_open(f->dir);
 }
 
 static void fx_close(struct fx *f)
 {
-    char cmd[512];
     for (size_t i = 0; i < f->n; i++)
         op_clear(&f->ops[i]);
     store_close(f->s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", f->dir);
+    fixture_rm_rf(f->dir);
     free(f->dir);
 }
 

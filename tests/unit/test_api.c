@@ -10,17 +10,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "server/api.h"
 #include "store/store.h"
 
-static char api_dir[64];
+static char *api_dir;
 static struct store *api_store;
 
 static struct store *api_test_store(void *ctx, char *errbuf)
@@ -31,12 +30,6 @@ static struct store *api_test_store(void *ctx, char *errbuf)
     return api_store;
 }
 
-static int api_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 /* Close the store and delete its directory. */
 static void api_env_done(void)
 {
@@ -44,18 +37,17 @@ static void api_env_done(void)
         store_close(api_store);
         api_store = NULL;
     }
-    if (api_dir[0])
-        nftw(api_dir, api_rm, 8, FTW_DEPTH | FTW_PHYS);
-    api_dir[0] = '\0';
+    if (api_dir)
+        fixture_rm_rf(api_dir);
+    free(api_dir);
+    api_dir = NULL;
 }
 
 /* A fresh data directory and environment for each test. */
 static void api_env_fresh(struct api_env *env, const char *token)
 {
     api_env_done();
-    strcpy(api_dir, "/tmp/toolprof-api-XXXXXX");
-    if (!mkdtemp(api_dir))
-        abort();
+    api_dir = fixture_tmpdir("api");
     memset(env, 0, sizeof *env);
     http_policy_init(&env->policy, "127.0.0.1", 5000, token);
     env->store = api_test_store;

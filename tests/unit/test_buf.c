@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/buf.h"
 #include "core/err.h"
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "cli/args.h"
 #include "cli/table.h"
 #include "core/utf8.h"

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/jsonw.h"
 #include "core/limits.h"
@@ -29,35 +29,16 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/tp_engine_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? xstrdup(d) : NULL;
-}
-
-static void rm_rf(char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-    free(dir);
-}
-
 static void set_tz(const char *tz)
 {
     setenv("TZ", tz, 1);
     tzset();
 }
 
-static uint64_t rng_state = 88172645463325252ULL;
+static struct fixture_rng rng = {88172645463325252ULL};
 static uint64_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return fixture_rand(&rng);
 }
 
 /* The operations a test stores, kept for brute-force answers. */
@@ -71,12 +52,10 @@ struct fx {
 
 static void fx_open(struct fx *f)
 {
-    char err[TP_ERR_MAX];
     memset(f, 0, sizeof *f);
     f->now = NOW;
-    f->dir = make_tmpdir();
-    if (store_open(f->dir, 0, &f->s, err) != 0)
-        fprintf(stderr, "store_open: %s\n", err);
+    f->dir = fixture_tmpdir("engine");
+    f->s = fixture_store_open(f->dir);
 }
 
 static void fx_close(struct fx *f)
@@ -85,7 +64,8 @@ static void fx_close(struct fx *f)
         op_clear(&f->ops[i]);
     free(f->ops);
     store_close(f->s);
-    rm_rf(f->dir);
+    fixture_rm_rf(f->dir);
+    free(f->dir);
 }
 
 /* Add an op (normalized) to the pending list; fx_flush() stores them. */
@@ -467,7 +447,7 @@ static void test_stats_random_windows(void)
 {
     struct fx f;
     fx_open(&f);
-    rng_state = 0x5DEECE66DULL;
+    rng.state = 0x5DEECE66DULL;
     static const char *const tools[] = {"Read", "Bash", "Grep", "Edit"};
     for (int i = 0; i < 3000; i++) {
         double dur = (double)(rnd() % 9000000) / 1000.0;
@@ -525,7 +505,7 @@ static void test_stats_exact_vs_sketch(void)
 {
     struct fx f;
     fx_open(&f);
-    rng_state = 0xC0FFEEULL;
+    rng.state = 0xC0FFEEULL;
     size_t n = TP_EXACT_MAX_OPS + 1;
     double *d = xcalloc(n, sizeof *d);
     for (size_t i = 0; i < n; i++) {
@@ -681,7 +661,7 @@ static void test_bottlenecks(void)
 {
     struct fx f;
     fx_open(&f);
-    rng_state = 0xB0771ECULL;
+    rng.state = 0xB0771ECULL;
     static const char *const tools[] = {"Read", "Bash", "Grep", "Task"};
     for (int i = 0; i < 1500; i++) {
         const char *tool = tools[rnd() % 3];
@@ -742,7 +722,7 @@ static void test_hotspots_brute_force(void)
 {
     struct fx f;
     fx_open(&f);
-    rng_state = 0x407590715ULL;
+    rng.state = 0x407590715ULL;
     static const char *const tools[] = {"Read", "Bash", "Grep"};
     static const char *const targets[] = {"/a", "/b", "/c", "make", "TODO", "/d"};
     for (int i = 0; i < 2000; i++) {

@@ -1,11 +1,14 @@
 /*
- * test_hook.c - the hook: payload mapping over real logs, the command's
- * behaviour (spool, error log, oversized input, drain) and log imports.
+ * test_hook.c - the hook: payload mapping over recorded and older payloads,
+ * the command's behaviour (spool, error log, oversized input, drain) and
+ * log imports.
  *
- * The real payloads are the abujiletsgo fixtures: 215 PostToolUse payloads
- * from a build before duration_ms, and 10 PostToolUseFailure payloads
- * wrapped under "raw_input". The constructed payloads follow what Claude
- * Code 2.1.330 sent in our own runs (formats doc, section 8).
+ * The payloads are tests/data/recorded/hooks.jsonl (every PreToolUse,
+ * PermissionRequest, PostToolUse and PostToolUseFailure payload Claude
+ * Code 2.1.332 sent in the recorded session) and the hand-made logs of
+ * tests/data/legacy/hooks/ (PostToolUse payloads from before duration_ms,
+ * as a JSON array, and failure payloads wrapped under "raw_input"). The
+ * counts asserted are those tests/data/reference.py prints ("hooks").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,47 +19,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/buf.h"
-#include "core/err.h"
 #include "core/jsonin.h"
 #include "core/limits.h"
 #include "core/tptime.h"
-#include "core/xmalloc.h"
 #include "ingest/hook.h"
 #include "store/spool.h"
-#include "store/store.h"
-
-#define FIX "../shared/fixtures/"
-#define POST_LOG FIX "abujiletsgo-claude-agentic-framework__hooks__post_tool_use.json"
-#define FAIL_LOG FIX "abujiletsgo-claude-agentic-framework__hooks__post_tool_use_failure.json"
 
 static const int64_t NOW = 1790000000000LL; /* 2026-09-21 */
-
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = xmalloc((size_t)len + 1);
-    *n = fread(s, 1, (size_t)len, f);
-    s[*n] = '\0';
-    fclose(f);
-    return s;
-}
-
-static cJSON *load(const char *path)
-{
-    char err[TP_ERR_MAX];
-    size_t n;
-    char *s = slurp(path, &n);
-    cJSON *j = s ? jin_parse(s, n, JIN_REPAIR, TP_MAX_JSON_DEPTH, err) : NULL;
-    free(s);
-    return j;
-}
 
 static cJSON *parse(const char *text)
 {
@@ -64,62 +35,174 @@ static cJSON *parse(const char *text)
     return jin_parse(text, strlen(text), JIN_STRICT, TP_MAX_JSON_DEPTH, err);
 }
 
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/tp_hook_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? xstrdup(d) : NULL;
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-}
+/* var = tests/data/<rel> parsed (JIN_REPAIR, as the log importer reads);
+ * the test fails naming a file that is missing or not JSON. */
+#define LOAD_DATA(var, rel)                                                                        \
+    do {                                                                                           \
+        char err_[TP_ERR_MAX];                                                                     \
+        size_t n_;                                                                                 \
+        char *text_;                                                                               \
+        FIXTURE_READ_DATA(text_, rel, &n_);                                                        \
+        (var) = jin_parse(text_, n_, JIN_REPAIR, TP_MAX_JSON_DEPTH, err_);                         \
+        free(text_);                                                                               \
+        if (!(var))                                                                                \
+            FAIL_("%s%s: %s", FIXTURE_DATA_DIR, rel, err_);                                        \
+    } while (0)
 
 /* Non-empty lines (spool lines start with a newline of their own). */
 static size_t count_lines(const char *path)
 {
     size_t n = 0, len;
-    char *s = slurp(path, &len);
+    char *s = fixture_read(path, &len);
     for (size_t i = 0; s && i < len; i++)
         n += s[i] == '\n' && i > 0 && s[i - 1] != '\n';
     free(s);
     return n;
 }
 
-static int exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* ---- the real PostToolUse log -------------------------------------------- */
+/* ---- recorded payloads --------------------------------------------------- */
 
 struct tool_count {
     const char *tool;
     int n;
 };
 
-static const struct tool_count post_counts[] = {
-    {"Bash", 81},      {"Read", 64},      {"Edit", 30},      {"Write", 10},
-    {"Grep", 8},       {"TaskUpdate", 7}, {"TaskCreate", 5}, {"Task", 4},
-    {"TaskOutput", 3}, {"Glob", 2},       {"Skill", 1},
+static int tool_index(const struct tool_count *t, size_t n, const char *tool)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(t[k].tool, tool) == 0)
+            return (int)k;
+    return -1;
+}
+
+/* The ops of the 21 PostToolUse* payloads: 19 PostToolUse, 2 failures. */
+static const struct tool_count rec_counts[] = {
+    {"Agent", 1}, {"Bash", 5},       {"Edit", 1},     {"Glob", 3},  {"Grep", 3},
+    {"Read", 5},  {"ToolSearch", 1}, {"WebFetch", 1}, {"Write", 1},
 };
 
-static void test_fixture_post_tool_use(void)
+static void test_recorded_payloads(void)
 {
     char err[TP_ERR_MAX];
-    cJSON *arr = load(POST_LOG);
-    int seen[sizeof post_counts / sizeof post_counts[0]] = {0};
-    int total = 0, unknown_duration = 0, failed = 0, opt_read = 0, opt_task = 0, opt_other = 0;
+    size_t len;
+    char *text;
+    int seen[sizeof rec_counts / sizeof rec_counts[0]] = {0};
+    int lines = 0, pre = 0, asked = 0, ops = 0, failed = 0, agent = 0, opt = 0;
+    double dur_sum = 0;
+    long long read_bytes = 0;
+
+    FIXTURE_READ_DATA(text, FIXTURE_REC_HOOKS, &len);
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            FAIL_("line %d has no newline", lines + 1);
+        *nl = '\0';
+        lines++;
+        cJSON *p = parse(line);
+        struct op op;
+        if (!p)
+            FAIL_("line %d is not JSON", lines);
+        const char *ev = jin_str(p, "hook_event_name");
+        int rc = hook_payload_to_op(p, NOW, &op, err);
+        if (strcmp(ev, "PreToolUse") == 0 || strcmp(ev, "PermissionRequest") == 0) {
+            /* Not a finished call: nothing to store. */
+            if (rc != TP_ENOTFOUND)
+                FAIL_("line %d (%s): rc %d", lines, ev, rc);
+            pre += ev[1] == 'r';
+            asked += ev[1] == 'e';
+            cJSON_Delete(p);
+            continue;
+        }
+        if (rc != 0)
+            FAIL_("line %d: %s", lines, err);
+        if (op_normalize(&op, NOW, err) != 0)
+            FAIL_("line %d: op_normalize: %s", lines, err);
+        int k = tool_index(rec_counts, sizeof rec_counts / sizeof rec_counts[0], op.tool);
+        if (k < 0)
+            FAIL_("line %d: unexpected tool %s", lines, op.tool);
+        seen[k]++;
+        ops++;
+        failed += !op.success;
+        opt += op.optimized;
+        agent += op.meta && strstr(op.meta, "\"agent_type\":\"general-purpose\"") != NULL;
+        /* Claude Code's own execution time; the call ended now. */
+        if (isnan(op.duration_ms))
+            FAIL_("line %d: no duration", lines);
+        dur_sum += op.duration_ms;
+        ASSERT_EQ_INT(op.ts_ms, NOW - (int64_t)op.duration_ms);
+        if (strcmp(op.tool, "Read") == 0 && op.size_bytes > 0)
+            read_bytes += op.size_bytes;
+        ASSERT_EQ_INT(op.source, OP_SRC_HOOK);
+        ASSERT_STREQ(op.session_id, FIXTURE_REC_SESSION_ID);
+        ASSERT_STREQ(op.project, "/tmp/toolprof-fixtures/project");
+        ASSERT_TRUE(op.tool_use_id && strncmp(op.tool_use_id, "toolu_01", 8) == 0);
+        if (strcmp(op.tool_use_id, "toolu_01VRiFALIKuY7rg2ElwuszDe") == 0) {
+            ASSERT_STREQ(op.tool, "Glob");
+            ASSERT_EQ_DBL(op.duration_ms, 58, 0);
+            ASSERT_STREQ(op.target, "**/*.py");
+        } else if (strcmp(op.tool_use_id, "toolu_01vdBC5eIH2NBkjkD0WRgsD1") == 0) {
+            ASSERT_EQ_INT(op.success, 0);
+            ASSERT_STREQ(op.error, "Exit code 2\nls: cannot access "
+                                   "'/tmp/toolprof-fixtures/project/build': No such file or "
+                                   "directory");
+            ASSERT_EQ_DBL(op.duration_ms, 44, 0);
+            ASSERT_STREQ(op.target, "ls /tmp/toolprof-fixtures/project/build");
+        } else if (strcmp(op.tool_use_id, "toolu_01pXjgcenSAGGMZ872qEyWjI") == 0) {
+            ASSERT_EQ_INT(op.success, 0);
+            ASSERT_STREQ(op.error, "File does not exist. Note: your current working directory "
+                                   "is /tmp/toolprof-fixtures/project.");
+        } else if (strcmp(op.tool_use_id, "toolu_01SDv5xCGIPSx3dk37IdX0a4") == 0) {
+            ASSERT_EQ_INT(op.optimized, 1);
+            ASSERT_CONTAINS(op.meta, "\"offset\":100");
+            ASSERT_CONTAINS(op.meta, "\"limit\":20");
+            ASSERT_EQ_INT(op.size_bytes, 1124);
+        } else if (strcmp(op.tool_use_id, "toolu_01aCrysGFeu4a853Bz7uuR46") == 0) {
+            ASSERT_STREQ(op.tool, "Agent");
+            ASSERT_EQ_DBL(op.duration_ms, 942, 0);
+            ASSERT_STREQ(op.target, "Find the retry settings");
+        } else if (strcmp(op.tool_use_id, "toolu_016N7H5aZA0R64aNqD9WFJBl") == 0) {
+            /* Approved after a 1.5 s prompt: duration_ms leaves the wait out. */
+            ASSERT_EQ_DBL(op.duration_ms, 81, 0);
+        }
+        op_clear(&op);
+        cJSON_Delete(p);
+    }
+    free(text);
+    ASSERT_EQ_INT(lines, 46);
+    ASSERT_EQ_INT(pre, 23);
+    ASSERT_EQ_INT(asked, 2);
+    ASSERT_EQ_INT(ops, 21);
+    for (size_t k = 0; k < sizeof rec_counts / sizeof rec_counts[0]; k++)
+        if (seen[k] != rec_counts[k].n)
+            FAIL_("%s: %d payloads, expected %d", rec_counts[k].tool, seen[k], rec_counts[k].n);
+    ASSERT_EQ_INT(failed, 2);
+    ASSERT_EQ_INT(agent, 4);
+    ASSERT_EQ_INT(opt, 2); /* the Read with offset/limit, the Grep with head_limit */
+    ASSERT_EQ_DBL(dur_sum, 2503, 0);
+    ASSERT_EQ_INT(read_bytes, 1621);
+}
+
+/* ---- payloads before 2.1.119 (hand-made logs) ------------------------------ */
+
+static const struct tool_count old_counts[] = {
+    {"Bash", 2},       {"Edit", 1},       {"Glob", 1},  {"Grep", 1},
+    {"Read", 2},       {"Skill", 1},      {"Task", 1},  {"TaskCreate", 1},
+    {"TaskOutput", 1}, {"TaskUpdate", 1}, {"Write", 1},
+};
+
+static void test_old_post_tool_use_log(void)
+{
+    char err[TP_ERR_MAX];
+    cJSON *arr;
+    int seen[sizeof old_counts / sizeof old_counts[0]] = {0};
+    int total = 0, unknown_duration = 0, failed = 0, opt_read = 0, opt_grep = 0, opt_task = 0,
+        opt_other = 0;
     long long read_bytes = 0;
     const cJSON *el;
 
+    LOAD_DATA(arr, FIXTURE_OLD_HOOKS);
     ASSERT_TRUE(cJSON_IsArray(arr));
-    ASSERT_EQ_INT(cJSON_GetArraySize(arr), 215);
+    ASSERT_EQ_INT(cJSON_GetArraySize(arr), 13);
     cJSON_ArrayForEach(el, arr)
     {
         struct op op;
@@ -128,14 +211,17 @@ static void test_fixture_post_tool_use(void)
             FAIL_("payload %d: %s", total, err);
         if (op_normalize(&op, NOW, err) != 0)
             FAIL_("payload %d: op_normalize: %s", total, err);
-        for (size_t k = 0; k < sizeof post_counts / sizeof post_counts[0]; k++)
-            if (strcmp(op.tool, post_counts[k].tool) == 0)
-                seen[k]++;
+        int k = tool_index(old_counts, sizeof old_counts / sizeof old_counts[0], op.tool);
+        if (k < 0)
+            FAIL_("payload %d: unexpected tool %s", total, op.tool);
+        seen[k]++;
         unknown_duration += isnan(op.duration_ms);
         failed += !op.success;
         if (op.optimized) {
             if (strcmp(op.tool, "Read") == 0)
                 opt_read++;
+            else if (strcmp(op.tool, "Grep") == 0)
+                opt_grep++;
             else if (strcmp(op.tool, "Task") == 0)
                 opt_task++;
             else
@@ -145,56 +231,54 @@ static void test_fixture_post_tool_use(void)
             read_bytes += op.size_bytes;
         ASSERT_EQ_INT(op.ts_ms, NOW); /* no duration: the call ends now */
         ASSERT_EQ_INT(op.source, OP_SRC_HOOK);
-        ASSERT_STREQ(op.session_id, "495f32bd-ee4f-4de3-991c-aaa113346727");
-        ASSERT_STREQ(op.project, "/Users/tomkwon/Documents/claude-agentic-framework/global-hooks/"
-                                 "framework/guardrails");
-        ASSERT_TRUE(op.tool_use_id && strncmp(op.tool_use_id, "toolu_", 6) == 0);
+        ASSERT_STREQ(op.session_id, "6f7a8b9c-0d1e-4f20-8a31-425364758697");
+        ASSERT_STREQ(op.project, "/home/dev/shop");
 
         if (total == 0) {
             ASSERT_STREQ(op.tool, "Bash");
-            ASSERT_STREQ(op.tool_use_id, "toolu_018PZdGNyRjkzcpXXjMMG2UE");
-            ASSERT_CONTAINS(op.target, "python3 -m venv .venv");
-            ASSERT_CONTAINS(op.meta, "\"description\":\"Create virtual environment\"");
+            ASSERT_STREQ(op.tool_use_id, "toolu_01H0Bash1dddddddddddddd");
+            ASSERT_STREQ(op.target, "python3 -m venv .venv");
+            ASSERT_CONTAINS(op.meta, "\"description\":\"Create a virtual environment\"");
             ASSERT_EQ_INT(op.result_bytes, 0);
-        } else if (total == 100) {
+        } else if (total == 2) {
             ASSERT_STREQ(op.tool, "Read");
-            ASSERT_STREQ(op.tool_use_id, "toolu_01GDoEXf6TBHBibKQVXhEqGc");
-            ASSERT_STREQ(op.target, "/Users/tomkwon/Documents/claude-agentic-framework/"
-                                    "global-hooks/framework/guardrails/tests/test_config.py");
+            ASSERT_STREQ(op.target, "/home/dev/shop/tests/test_app.py");
             ASSERT_EQ_INT(op.optimized, 1);
             ASSERT_CONTAINS(op.meta, "\"offset\":469");
             ASSERT_CONTAINS(op.meta, "\"limit\":12");
-        } else if (total == 214) {
-            ASSERT_STREQ(op.tool_use_id, "toolu_01U5ibo4pi9Jr19m4WAGow5t");
+        } else if (total == 12) {
+            /* Before hook_event_name existed, through a gateway's ids. */
+            ASSERT_STREQ(op.tool_use_id, "call_8GmV2xq0Zr4d1TnW5yKj");
+            ASSERT_STREQ(op.target, "pytest -q");
         }
-        if (strcmp(op.tool, "Skill") == 0) {
-            ASSERT_STREQ(op.target, "rlm");
-        }
-        if (strcmp(op.tool, "Task") == 0) {
+        if (strcmp(op.tool, "Skill") == 0)
+            ASSERT_STREQ(op.target, "pdf");
+        if (strcmp(op.tool, "Task") == 0)
             ASSERT_CONTAINS(op.meta, "\"status\":\"async_launched\"");
-        }
         op_clear(&op);
         total++;
     }
-    ASSERT_EQ_INT(total, 215);
-    for (size_t k = 0; k < sizeof post_counts / sizeof post_counts[0]; k++)
-        if (seen[k] != post_counts[k].n)
-            FAIL_("%s: %d payloads, expected %d", post_counts[k].tool, seen[k], post_counts[k].n);
-    ASSERT_EQ_INT(unknown_duration, 215);
+    ASSERT_EQ_INT(total, 13);
+    for (size_t k = 0; k < sizeof old_counts / sizeof old_counts[0]; k++)
+        if (seen[k] != old_counts[k].n)
+            FAIL_("%s: %d payloads, expected %d", old_counts[k].tool, seen[k], old_counts[k].n);
+    ASSERT_EQ_INT(unknown_duration, 13);
     ASSERT_EQ_INT(failed, 0);
-    ASSERT_EQ_INT(opt_read, 52);
-    ASSERT_EQ_INT(opt_task, 4); /* async sub-agents: run_in_background */
+    ASSERT_EQ_INT(opt_read, 1);
+    ASSERT_EQ_INT(opt_grep, 1);
+    ASSERT_EQ_INT(opt_task, 1); /* an async sub-agent: run_in_background */
     ASSERT_EQ_INT(opt_other, 0);
-    ASSERT_EQ_INT(read_bytes, 174065);
+    ASSERT_EQ_INT(read_bytes, 508);
     cJSON_Delete(arr);
 }
 
-static void test_fixture_failures_wrapped(void)
+static void test_old_failures_wrapped(void)
 {
     char err[TP_ERR_MAX];
-    cJSON *arr = load(FAIL_LOG);
+    cJSON *arr;
     int n = 0;
     const cJSON *el;
+    LOAD_DATA(arr, FIXTURE_OLD_HOOK_FAILURES);
     ASSERT_TRUE(cJSON_IsArray(arr));
     cJSON_ArrayForEach(el, arr)
     {
@@ -209,14 +293,14 @@ static void test_fixture_failures_wrapped(void)
         ASSERT_TRUE(op.error && strncmp(op.error, "Exit code ", 10) == 0);
         ASSERT_TRUE(!op.meta || !strstr(op.meta, "interrupted"));
         if (n == 0) {
-            ASSERT_STREQ(op.tool_use_id, "toolu_01MDWbdJpcLvYcj5VQqG81CX");
+            ASSERT_STREQ(op.tool_use_id, "toolu_01H0Fail1dddddddddddddd");
             ASSERT_STREQ(op.error, "Exit code 127\n(eval):1: command not found: python");
-            ASSERT_CONTAINS(op.target, "python -m pytest tests/test_state_manager.py");
+            ASSERT_STREQ(op.target, "python -m pytest tests/test_app.py");
         }
         op_clear(&op);
         n++;
     }
-    ASSERT_EQ_INT(n, 10);
+    ASSERT_EQ_INT(n, 3);
     cJSON_Delete(arr);
 }
 
@@ -363,7 +447,7 @@ static const char *const good_payload =
 
 static void test_run_spools_one_line(void)
 {
-    char *dir = make_tmpdir(), path[512], log[512];
+    char *dir = fixture_tmpdir("hook"), path[512], log[512];
     int ok;
     ASSERT_TRUE(dir != NULL);
     snprintf(path, sizeof path, "%s/sub/dir/" SPOOL_FILE, dir);
@@ -374,24 +458,24 @@ static void test_run_spools_one_line(void)
     ASSERT_TRUE(ok);
     ASSERT_EQ_INT(count_lines(path), 1);
     size_t n;
-    char *s = slurp(path, &n);
+    char *s = fixture_read(path, &n);
     ASSERT_CONTAINS(s, "\"tool_use_id\":\"toolu_RUN1\"");
     ASSERT_CONTAINS(s, "\"source\":\"hook\"");
     ASSERT_CONTAINS(s, "\"duration_ms\":842");
     free(s);
-    ASSERT_TRUE(!exists(log));
+    ASSERT_TRUE(!fixture_exists(log));
     /* Other events leave no trace at all. */
     const char *start = "{\"hook_event_name\":\"SessionStart\",\"source\":\"startup\"}";
     ASSERT_EQ_INT(run_with_pipe(sub, start, strlen(start), &ok), 0);
     ASSERT_EQ_INT(count_lines(path), 1);
-    ASSERT_TRUE(!exists(log));
-    rm_rf(dir);
+    ASSERT_TRUE(!fixture_exists(log));
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 static void test_run_logs_broken_payloads(void)
 {
-    char *dir = make_tmpdir(), path[512], log[512];
+    char *dir = fixture_tmpdir("hook"), path[512], log[512];
     int ok;
     ASSERT_TRUE(dir != NULL);
     snprintf(path, sizeof path, "%s/" SPOOL_FILE, dir);
@@ -403,7 +487,7 @@ static void test_run_logs_broken_payloads(void)
         ASSERT_TRUE(ok);
     }
     ASSERT_EQ_INT(count_lines(log), 5);
-    ASSERT_TRUE(!exists(path));
+    ASSERT_TRUE(!fixture_exists(path));
     /* One invalid byte does not lose the call (JIN_REPAIR). */
     char with_bad_byte[1024];
     snprintf(with_bad_byte, sizeof with_bad_byte, "%s", good_payload);
@@ -411,13 +495,13 @@ static void test_run_logs_broken_payloads(void)
     npm[0] = (char)0xff;
     ASSERT_EQ_INT(run_with_pipe(dir, with_bad_byte, strlen(with_bad_byte), &ok), 0);
     ASSERT_EQ_INT(count_lines(path), 1);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 static void test_run_oversized_input_drains_writer(void)
 {
-    char *dir = make_tmpdir(), log[512];
+    char *dir = fixture_tmpdir("hook"), log[512];
     int ok;
     ASSERT_TRUE(dir != NULL);
     size_t len = (size_t)TP_MAX_HOOK_INPUT + 1024 * 1024;
@@ -433,13 +517,13 @@ static void test_run_oversized_input_drains_writer(void)
     ASSERT_TRUE(ok);
     ASSERT_EQ_INT(count_lines(log), 1);
     free(big);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 static void test_errlog_rotates(void)
 {
-    char *dir = make_tmpdir(), log[512], old[512];
+    char *dir = fixture_tmpdir("hook"), log[512], old[512];
     int ok;
     ASSERT_TRUE(dir != NULL);
     snprintf(log, sizeof log, "%s/" HOOK_ERRLOG, dir);
@@ -450,9 +534,9 @@ static void test_errlog_rotates(void)
         fprintf(f, "%099d\n", i);
     fclose(f);
     ASSERT_TRUE(run_with_pipe(dir, "x", 1, &ok) != 0);
-    ASSERT_TRUE(exists(old));
+    ASSERT_TRUE(fixture_exists(old));
     ASSERT_EQ_INT(count_lines(log), 1);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
@@ -462,7 +546,7 @@ struct count_ctx {
 
 static void test_run_drains_big_spool(void)
 {
-    char *dir = make_tmpdir(), err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("hook"), err[TP_ERR_MAX];
     int ok;
     ASSERT_TRUE(dir != NULL);
     /* Fill the spool past the threshold with distinct calls. */
@@ -493,7 +577,7 @@ static void test_run_drains_big_spool(void)
     ASSERT_EQ_INT(store_info(s, &info), 0);
     ASSERT_EQ_INT(info.operations, (long long)n + 1);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
@@ -502,15 +586,19 @@ static void test_run_drains_big_spool(void)
 static void test_sniff(void)
 {
     size_t n;
-    char *post = slurp(POST_LOG, &n);
-    ASSERT_EQ_INT(hook_log_sniff(post, n < 4096 ? n : 4096), HOOKLOG_JSON);
-    free(post);
-    char *fail = slurp(FAIL_LOG, &n);
-    ASSERT_EQ_INT(hook_log_sniff(fail, n < 4096 ? n : 4096), HOOKLOG_JSON);
-    free(fail);
-    char *tr = slurp(FIX "marot-spotter__transcript__short.jsonl", &n);
-    ASSERT_EQ_INT(hook_log_sniff(tr, n < 4096 ? n : 4096), HOOKLOG_NONE);
-    free(tr);
+    char *d;
+    FIXTURE_READ_DATA(d, FIXTURE_OLD_HOOKS, &n);
+    ASSERT_EQ_INT(hook_log_sniff(d, n < 4096 ? n : 4096), HOOKLOG_JSON);
+    free(d);
+    FIXTURE_READ_DATA(d, FIXTURE_OLD_HOOK_FAILURES, &n);
+    ASSERT_EQ_INT(hook_log_sniff(d, n < 4096 ? n : 4096), HOOKLOG_JSON);
+    free(d);
+    FIXTURE_READ_DATA(d, FIXTURE_REC_HOOKS, &n);
+    ASSERT_EQ_INT(hook_log_sniff(d, n < 4096 ? n : 4096), HOOKLOG_JSONL);
+    free(d);
+    FIXTURE_READ_DATA(d, FIXTURE_V1_SESSION, &n);
+    ASSERT_EQ_INT(hook_log_sniff(d, n < 4096 ? n : 4096), HOOKLOG_NONE);
+    free(d);
     const char *jsonl = "{\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Read\"}\n"
                         "{\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Bash\"}\n";
     ASSERT_EQ_INT(hook_log_sniff(jsonl, strlen(jsonl)), HOOKLOG_JSONL);
@@ -522,26 +610,35 @@ static void test_sniff(void)
 
 static void test_import_logs(void)
 {
-    char *dir = make_tmpdir(), err[TP_ERR_MAX];
+    char post[PATH_MAX], fail[PATH_MAX], rec[PATH_MAX], err[TP_ERR_MAX];
+    FIXTURE_DATA_PATH(post, FIXTURE_OLD_HOOKS);
+    FIXTURE_DATA_PATH(fail, FIXTURE_OLD_HOOK_FAILURES);
+    FIXTURE_DATA_PATH(rec, FIXTURE_REC_HOOKS);
+    char *dir = fixture_tmpdir("hook");
     struct store *s;
     struct store_result res;
     struct store_info info;
-    ASSERT_TRUE(dir != NULL);
     ASSERT_EQ_INT(store_open(dir, 0, &s, err), 0);
-    ASSERT_EQ_INT(hook_import_log(s, POST_LOG, stderr, &res, err), 0);
-    ASSERT_EQ_INT(res.inserted, 215);
-    ASSERT_EQ_INT(hook_import_log(s, FAIL_LOG, stderr, &res, err), 0);
-    ASSERT_EQ_INT(res.inserted, 10);
+    ASSERT_EQ_INT(hook_import_log(s, post, stderr, &res, err), 0);
+    ASSERT_EQ_INT(res.inserted, 13);
+    ASSERT_EQ_INT(hook_import_log(s, fail, stderr, &res, err), 0);
+    ASSERT_EQ_INT(res.inserted, 3);
     /* Again: nothing new. */
-    ASSERT_EQ_INT(hook_import_log(s, POST_LOG, stderr, &res, err), 0);
+    ASSERT_EQ_INT(hook_import_log(s, post, stderr, &res, err), 0);
     ASSERT_EQ_INT(res.inserted, 0);
-    ASSERT_EQ_INT(res.unchanged + res.merged, 215);
+    ASSERT_EQ_INT(res.unchanged + res.merged, 13);
     ASSERT_EQ_INT(store_info(s, &info), 0);
-    ASSERT_EQ_INT(info.operations, 225);
+    ASSERT_EQ_INT(info.operations, 16);
     /* The failure log's own timestamps (naive local) date its calls. */
     int64_t t;
     ASSERT_EQ_INT(tpt_parse_iso("2026-02-11T00:35:21.710859", TPT_NAIVE_LOCAL, &t), 0);
     ASSERT_EQ_INT(info.first_ms, t);
+    /* The recorded payloads, one per line: the 21 PostToolUse* become
+     * calls, the PreToolUse and PermissionRequest lines are not calls. */
+    ASSERT_EQ_INT(hook_import_log(s, rec, NULL, &res, err), 0);
+    ASSERT_EQ_INT(res.inserted, 21);
+    ASSERT_EQ_INT(store_info(s, &info), 0);
+    ASSERT_EQ_INT(info.operations, 37);
 
     /* One payload per line, without ids, and one bad line. */
     char path[512];
@@ -568,12 +665,12 @@ static void test_import_logs(void)
     ASSERT_EQ_INT(hook_import_log(s, path, NULL, &res, err), TP_EPARSE);
     ASSERT_TRUE(hook_import_log(s, "/nonexistent/x.json", NULL, &res, err) == TP_EIO);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
-TEST_MAIN(TEST_CASE(test_fixture_post_tool_use), TEST_CASE(test_fixture_failures_wrapped),
-          TEST_CASE(test_constructed_payloads), TEST_CASE(test_run_spools_one_line),
-          TEST_CASE(test_run_logs_broken_payloads),
+TEST_MAIN(TEST_CASE(test_recorded_payloads), TEST_CASE(test_old_post_tool_use_log),
+          TEST_CASE(test_old_failures_wrapped), TEST_CASE(test_constructed_payloads),
+          TEST_CASE(test_run_spools_one_line), TEST_CASE(test_run_logs_broken_payloads),
           TEST_CASE(test_run_oversized_input_drains_writer), TEST_CASE(test_errlog_rotates),
           TEST_CASE(test_run_drains_big_spool), TEST_CASE(test_sniff), TEST_CASE(test_import_logs))

@@ -18,24 +18,10 @@
 #include "ingest/hookpend.h"
 #include "store/spool.h"
 #include "store/store.h"
+#include "fixture.h"
 #include "harness.h"
 
 #define T0 1795170645000LL
-
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/tp_hookpend_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? strdup(d) : NULL;
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "  could not remove %s\n", dir);
-}
 
 /* Run the hook on text at time now_ms, as its own process would. */
 static int hook_at(const char *dir, const char *text, int64_t now_ms)
@@ -107,7 +93,7 @@ static void test_prompted_call(void)
 {
     /* A Write: PreToolUse at T0, the prompt 230 ms later, approved; it ran
      * 60 ms and its Post came 5.4 s after the prompt. */
-    char *dir = make_dir();
+    char *dir = fixture_tmpdir("hookpend");
     ASSERT_EQ_INT(hook_at(dir, PAYLOAD("PreToolUse", "toolu_w", "Write", ""), T0), 0);
     ASSERT_EQ_INT(hook_at(dir, PAYLOAD("PermissionRequest", "toolu_w", "Write", ""), T0 + 230), 0);
     /* Nothing stored yet: the early events are only marked. */
@@ -133,14 +119,14 @@ static void test_prompted_call(void)
     ASSERT_EQ_INT(op.exact[OP_PH_WAIT], OP_EX_DERIVED);
     ASSERT_EQ_INT(op.phsrc[OP_PH_WAIT], PHS_HOOK);
     op_clear(&op);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 static void test_unprompted_and_old_clients(void)
 {
     /* No PermissionRequest, duration_ms present: no prompt, wait 0. */
-    char *dir = make_dir();
+    char *dir = fixture_tmpdir("hookpend");
     ASSERT_EQ_INT(hook_at(dir, PAYLOAD("PreToolUse", "toolu_b", "Bash", ""), T0), 0);
     ASSERT_EQ_INT(hook_at(dir,
                           PAYLOAD("PostToolUse", "toolu_b", "Bash",
@@ -154,12 +140,12 @@ static void test_unprompted_and_old_clients(void)
     ASSERT_EQ_DBL(op.wall_ms, 520, 0);
     ASSERT_EQ_DBL(op.duration_ms, 500, 0);
     op_clear(&op);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 
     /* A client before duration_ms: a Bash may have asked, so its wall is
      * not its execution; a Read never asks, so its wall is. */
-    dir = make_dir();
+    dir = fixture_tmpdir("hookpend");
     ASSERT_EQ_INT(hook_at(dir, PAYLOAD("PreToolUse", "toolu_o", "Bash", ""), T0), 0);
     ASSERT_EQ_INT(
         hook_at(dir, PAYLOAD("PostToolUse", "toolu_o", "Bash", ",\"tool_response\":{}"), T0 + 4000),
@@ -169,10 +155,10 @@ static void test_unprompted_and_old_clients(void)
     ASSERT_EQ_DBL(op.wall_ms, 4000, 0);
     ASSERT_EQ_INT(op.ask, OP_ASK_MAYBE);
     op_clear(&op);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 
-    dir = make_dir();
+    dir = fixture_tmpdir("hookpend");
     ASSERT_EQ_INT(hook_at(dir, PAYLOAD("PreToolUse", "toolu_r", "Read", ""), T0), 0);
     ASSERT_EQ_INT(
         hook_at(dir, PAYLOAD("PostToolUse", "toolu_r", "Read", ",\"tool_response\":{}"), T0 + 40),
@@ -181,13 +167,13 @@ static void test_unprompted_and_old_clients(void)
     ASSERT_EQ_DBL(op.duration_ms, 40, 0);
     ASSERT_EQ_INT(op.exact[OP_PH_EXEC], OP_EX_DERIVED);
     op_clear(&op);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 static void test_sweep_and_odd_ids(void)
 {
-    char *dir = make_dir();
+    char *dir = fixture_tmpdir("hookpend");
     /* A call denied at its prompt: Pre and PermissionRequest, no Post. */
     ASSERT_EQ_INT(hook_at(dir, PAYLOAD("PreToolUse", "toolu_d", "Bash", ""), T0), 0);
     ASSERT_EQ_INT(hook_at(dir, PAYLOAD("PermissionRequest", "toolu_d", "Bash", ""), T0 + 10), 0);
@@ -224,7 +210,7 @@ static void test_sweep_and_odd_ids(void)
     ASSERT_EQ_INT(hookpend_sweep(dir, now, &ops, &n), 0);
     ASSERT_EQ_INT(n, 0); /* taken */
     free(ops);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 

@@ -1,7 +1,7 @@
 /*
  * test_http.c - query strings, the security policy and header parsers.
  */
-#include "harness.h"
+#include "fixture.h"
 
 #include "core/err.h"
 #include "core/limits.h"

@@ -1,13 +1,17 @@
 /*
  * test_importer.c - transcript import into a real store in a temporary
  * data directory: discovery, idempotence, incremental reads of grown,
- * replaced and idle files, malformed-line reports, default roots.
+ * replaced and idle files, malformed-line reports, default roots, and the
+ * watcher that imports while a server runs.
  *
- * Expected numbers come from the fixtures (see test_transcript.c for how
- * they were worked out); the split points below were found with a small
- * script that pairs tool_use and tool_result ids line by line: after line
- * 1130 of the 2.1.39 session, 115 calls have finished and one (a Bash) is
- * still running, from the line at byte 2734422.
+ * The data are the transcripts of tests/data (see test_transcript.c for the
+ * calls in each: 19 in the recorded session, 4 in its sub-agent's file, 15
+ * in the 1.0.98 session, 10 + 5 + 0 in the 2.1.39 session, sub-agent and
+ * compaction helper). The split points come from tests/data/reference.py
+ * ("splits"), which pairs tool_use and tool_result ids line by line: after
+ * line 88 of the recorded session (byte 213219), 13 calls have finished
+ * and one (the sleep Bash) is still running, from the line at byte
+ * 211883; byte 200000 is inside line 76, before which 12 calls finished.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,48 +22,33 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "core/err.h"
+#include "fixture.h"
 #include "core/limits.h"
 #include "core/tptime.h"
-#include "harness.h"
 #include "ingest/importer.h"
 #include "ingest/watch.h"
-#include "store/store.h"
 
-#define FIX "../shared/fixtures/"
-#define SESSION "4d5611e5-241a-462a-8d15-5122611a9569"
-#define MAROT_MAIN FIX "marot-spotter__transcript__" SESSION ".jsonl"
-#define MAROT_AGENT FIX "marot-spotter__transcript__" SESSION "__subagents__agent-a2898e3.jsonl"
-#define MAROT_COMPACT                                                                              \
-    FIX "marot-spotter__transcript__" SESSION "__subagents__agent-acompact-e1f845.jsonl"
-#define MAROT_SHORT FIX "marot-spotter__transcript__short.jsonl"
-#define MAROT_TOOL_HEAVY FIX "marot-spotter__transcript__tool_heavy.jsonl"
-#define MAROT_SUBAGENT FIX "marot-spotter__transcript__subagent.jsonl"
-#define KIMUSON_OLD                                                                                \
-    FIX "d-kimuson-claude-code-viewer__transcript__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
-#define KIMUSON_MID                                                                                \
-    FIX "d-kimuson-claude-code-viewer__transcript__5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl"
-#define MAROT_MAIN_BYTES 3158801
+#define REC_BYTES 458499
+#define REC_CUT_LINE 88
+#define REC_CUT 213219
+#define REC_PENDING_AT 211883
+#define REC_CUT_INSIDE 200000
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static char tmp_root[256];
+static char *tmp_root;
 
 static void cleanup(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp_root);
+    fixture_rm_rf(tmp_root);
+    free(tmp_root);
 }
 
 /* One temporary folder per run, removed at exit. */
 static const char *tmp_dir(void)
 {
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof tmp_root, "/tmp/tp_importer_XXXXXX");
-        if (!mkdtemp(tmp_root))
-            abort();
+    if (!tmp_root) {
+        tmp_root = fixture_tmpdir("importer");
         atexit(cleanup);
     }
     return tmp_root;
@@ -68,58 +57,9 @@ static const char *tmp_dir(void)
 static char *tpath(const char *rel)
 {
     size_t n = strlen(tmp_dir()) + strlen(rel) + 2;
-    char *p = malloc(n);
+    char *p = xmalloc(n);
     snprintf(p, n, "%s/%s", tmp_dir(), rel);
     return p;
-}
-
-static void mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(buf, 0755);
-}
-
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *d = malloc((size_t)sz + 1);
-    *n = fread(d, 1, (size_t)sz, f);
-    fclose(f);
-    return d;
-}
-
-static int write_bytes(const char *path, const char *data, size_t n, const char *mode)
-{
-    FILE *f = fopen(path, mode);
-    if (!f)
-        return -1;
-    size_t w = fwrite(data, 1, n, f);
-    fclose(f);
-    return w == n ? 0 : -1;
-}
-
-static int copy_file(const char *from, const char *to)
-{
-    size_t n;
-    char *d = slurp(from, &n);
-    if (!d)
-        return -1;
-    int rc = write_bytes(to, d, n, "wb");
-    free(d);
-    return rc;
 }
 
 /* Byte offset just after line n (1-based) of data. */
@@ -136,20 +76,14 @@ static size_t after_line(const char *d, size_t len, int n)
 static struct store *open_store(const char *name)
 {
     char *dir = tpath(name);
-    struct store *s = NULL;
-    char eb[TP_ERR_MAX];
-    if (store_open(dir, 0, &s, eb) != 0)
-        fprintf(stderr, "  store_open: %s\n", eb);
+    struct store *s = fixture_store_open(dir);
     free(dir);
     return s;
 }
 
 static int64_t stored(struct store *s)
 {
-    struct store_info info;
-    if (store_info(s, &info) != 0)
-        return -1;
-    return info.operations;
+    return fixture_stored(s);
 }
 
 static void quiet_opts(struct importer_opts *o)
@@ -186,56 +120,58 @@ static void age(const char *path, long ago_s)
 
 static void test_folder_import_and_reimport(void)
 {
-    /* A projects folder as Claude Code lays it out, with the sub-agent
-     * files under <session>/subagents/, plus files that must be left
-     * alone (journal.jsonl, a .meta.json sidecar). */
-    char *proj = tpath("claude/projects/-home-marco-projects-spotter");
-    char *sub = tpath("claude/projects/-home-marco-projects-spotter/" SESSION "/subagents");
-    char *other = tpath("claude/projects/-sample-project");
-    mkdirs(sub);
-    mkdirs(other);
-    struct {
-        const char *from, *dir, *name;
-    } files[] = {
-        {MAROT_MAIN, proj, SESSION ".jsonl"},
-        {MAROT_AGENT, sub, "agent-a2898e3.jsonl"},
-        {MAROT_COMPACT, sub, "agent-acompact-e1f845.jsonl"},
-        {MAROT_AGENT, sub, "journal.jsonl"},
-        {MAROT_SHORT, proj, "short.jsonl"},
-        {MAROT_TOOL_HEAVY, proj, "tool_heavy.jsonl"},
-        {MAROT_SUBAGENT, proj, "subagent.jsonl"},
-        {KIMUSON_OLD, other, "fe5e1c67.jsonl"},
-        {KIMUSON_MID, other, "5c0375b4.jsonl"},
-    };
+    /* Projects folders as Claude Code lays them out, sub-agent files under
+     * <session>/subagents/, plus files that must be left alone
+     * (journal.jsonl, .meta.json sidecars). */
+    char *rec = tpath("claude/projects/-tmp-toolprof-fixtures-project");
+    char *rec_sub = tpath("claude/projects/-tmp-toolprof-fixtures-project/" FIXTURE_REC_SESSION_ID
+                          "/subagents");
+    char *old = tpath("claude/projects/-home-dev-shop");
+    char *old_sub = tpath("claude/projects/-home-dev-shop/" FIXTURE_V2_SESSION_ID "/subagents");
+    ASSERT_EQ_INT(fixture_mkdirs(rec_sub), 0);
+    ASSERT_EQ_INT(fixture_mkdirs(old_sub), 0);
     char buf[1024];
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        snprintf(buf, sizeof buf, "%s/%s", files[i].dir, files[i].name);
-        ASSERT_EQ_INT(copy_file(files[i].from, buf), 0);
-    }
-    snprintf(buf, sizeof buf, "%s/agent-a2898e3.meta.json", sub);
-    ASSERT_EQ_INT(write_bytes(buf, "{\"agentType\":\"Explore\"}", 23, "wb"), 0);
+#define PUT(rel, dir, name)                                                                        \
+    do {                                                                                           \
+        snprintf(buf, sizeof buf, "%s/%s", (dir), (name));                                         \
+        FIXTURE_COPY_DATA(rel, buf);                                                               \
+    } while (0)
+    PUT(FIXTURE_REC_SESSION, rec, FIXTURE_REC_SESSION_ID ".jsonl");
+    PUT(FIXTURE_REC_AGENT, rec_sub, "agent-" FIXTURE_REC_AGENT_ID ".jsonl");
+    PUT(FIXTURE_REC_PROJECT "/" FIXTURE_REC_SESSION_ID "/subagents/agent-" FIXTURE_REC_AGENT_ID
+                            ".meta.json",
+        rec_sub, "agent-" FIXTURE_REC_AGENT_ID ".meta.json");
+    PUT(FIXTURE_REC_AGENT, rec_sub, "journal.jsonl");
+    PUT(FIXTURE_V1_SESSION, old, "0a1b2c3d-1000-4000-8000-000000000098.jsonl");
+    PUT(FIXTURE_V2_SESSION, old, FIXTURE_V2_SESSION_ID ".jsonl");
+    PUT(FIXTURE_V2_AGENT, old_sub, "agent-a1b2c3d.jsonl");
+    PUT(FIXTURE_V2_COMPACT, old_sub, "agent-acompact-5e6f70.jsonl");
+#undef PUT
 
     struct store *s = open_store("data1");
     ASSERT_TRUE(s);
     struct importer_stats st;
     char *root = tpath("claude/projects");
     ASSERT_EQ_INT(import1(s, root, &st), 0);
-    /* 150 + 33 + 0 + 2 + 6 + 16 + 167 + 21 calls, each once. */
-    ASSERT_EQ_INT(st.files_seen, 8);
-    ASSERT_EQ_INT(st.files_read, 8);
-    ASSERT_EQ_INT(st.ops, 395);
-    ASSERT_EQ_INT(st.res.inserted, 395);
+    /* 19 + 4 + 15 + 10 + 5 + 0 calls, each once; reported 57 times: the
+     * recorded session's approved Bash again when its cost-state interval
+     * closed, and the 2.1.39 session's WebSearch, WebFetch and Bash again
+     * when their turn ended (docs/time.md). */
+    ASSERT_EQ_INT(st.files_seen, 6);
+    ASSERT_EQ_INT(st.files_read, 6);
+    ASSERT_EQ_INT(st.ops, 57);
+    ASSERT_EQ_INT(st.res.inserted, 53);
     ASSERT_EQ_INT(st.malformed, 0);
     ASSERT_EQ_INT(st.rejected, 0);
-    ASSERT_EQ_INT(stored(s), 395);
+    ASSERT_EQ_INT(stored(s), 53);
 
     /* Again: nothing opened, nothing read, nothing added. */
     ASSERT_EQ_INT(import1(s, root, &st), 0);
-    ASSERT_EQ_INT(st.files_unchanged, 8);
+    ASSERT_EQ_INT(st.files_unchanged, 6);
     ASSERT_EQ_INT(st.files_read, 0);
     ASSERT_EQ_INT(st.bytes, 0);
     ASSERT_EQ_INT(st.res.inserted, 0);
-    ASSERT_EQ_INT(stored(s), 395);
+    ASSERT_EQ_INT(stored(s), 53);
 
     /* Forced full re-read: every call arrives again, none is added. */
     struct importer_opts o;
@@ -245,33 +181,35 @@ static void test_folder_import_and_reimport(void)
     const char *paths[] = {root};
     char eb[TP_ERR_MAX];
     ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
-    ASSERT_EQ_INT(st.ops, 395);
+    ASSERT_EQ_INT(st.ops, 57); /* the four accounted calls again, as above */
     ASSERT_EQ_INT(st.res.inserted, 0);
-    ASSERT_EQ_INT(st.res.inserted + st.res.merged + st.res.unchanged, 395);
-    ASSERT_EQ_INT(stored(s), 395);
+    ASSERT_EQ_INT(st.res.merged, 0); /* the same reports change nothing */
+    ASSERT_EQ_INT(st.res.inserted + st.res.merged + st.res.unchanged, 57);
+    ASSERT_EQ_INT(stored(s), 53);
     store_close(s);
-    free(proj);
-    free(sub);
-    free(other);
+    free(rec);
+    free(rec_sub);
+    free(old);
+    free(old_sub);
     free(root);
 }
 
 static void test_grown_file_adds_exactly_the_new_calls(void)
 {
     size_t len;
-    char *d = slurp(MAROT_MAIN, &len);
-    ASSERT_TRUE(d);
-    ASSERT_EQ_INT(len, MAROT_MAIN_BYTES);
-    size_t cut = after_line(d, len, 1130);
-    ASSERT_EQ_INT(cut, 2737411);
+    char *d;
+    FIXTURE_READ_DATA(d, FIXTURE_REC_SESSION, &len);
+    ASSERT_EQ_INT(len, REC_BYTES);
+    size_t cut = after_line(d, len, REC_CUT_LINE);
+    ASSERT_EQ_INT(cut, REC_CUT);
     char *path = tpath("grow.jsonl");
-    ASSERT_EQ_INT(write_bytes(path, d, cut, "wb"), 0);
+    ASSERT_EQ_INT(fixture_write(path, d, cut, "wb"), 0);
 
     struct store *s = open_store("data2");
     ASSERT_TRUE(s);
     struct importer_stats st;
     ASSERT_EQ_INT(import1(s, path, &st), 0);
-    ASSERT_EQ_INT(st.res.inserted, 115);
+    ASSERT_EQ_INT(st.res.inserted, 13);
     ASSERT_EQ_INT(st.bytes, cut);
 
     /* Unchanged, with a call still running at its end: not read again. */
@@ -280,19 +218,21 @@ static void test_grown_file_adds_exactly_the_new_calls(void)
     ASSERT_EQ_INT(st.bytes, 0);
 
     /* The session goes on: the import resumes at the running call's line
-     * and adds exactly the 35 calls that were not stored. */
-    ASSERT_EQ_INT(write_bytes(path, d + cut, len - cut, "ab"), 0);
+     * and adds exactly the 6 calls that were not stored. */
+    ASSERT_EQ_INT(fixture_write(path, d + cut, len - cut, "ab"), 0);
     ASSERT_EQ_INT(import1(s, path, &st), 0);
-    ASSERT_EQ_INT(st.bytes, MAROT_MAIN_BYTES - 2734422);
-    ASSERT_EQ_INT(st.res.inserted, 35);
-    ASSERT_EQ_INT(stored(s), 150);
+    ASSERT_EQ_INT(st.bytes, REC_BYTES - REC_PENDING_AT);
+    ASSERT_EQ_INT(st.res.inserted, 6);
+    ASSERT_EQ_INT(stored(s), 19);
     store_close(s);
 
     /* The same as a one-shot import. */
     s = open_store("data2b");
     ASSERT_TRUE(s);
-    ASSERT_EQ_INT(import1(s, MAROT_MAIN, &st), 0);
-    ASSERT_EQ_INT(st.res.inserted, 150);
+    char whole[PATH_MAX];
+    FIXTURE_DATA_PATH(whole, FIXTURE_REC_SESSION);
+    ASSERT_EQ_INT(import1(s, whole, &st), 0);
+    ASSERT_EQ_INT(st.res.inserted, 19);
     store_close(s);
     free(path);
     free(d);
@@ -302,23 +242,23 @@ static void test_split_inside_a_line(void)
 {
     /* A line caught half-written is left for the next import. */
     size_t len;
-    char *d = slurp(MAROT_MAIN, &len);
-    ASSERT_TRUE(d);
+    char *d;
+    FIXTURE_READ_DATA(d, FIXTURE_REC_SESSION, &len);
     char *path = tpath("half.jsonl");
-    size_t cut = 2000000; /* inside line 712; 62 calls have finished before it */
-    ASSERT_EQ_INT(write_bytes(path, d, cut, "wb"), 0);
+    size_t cut = REC_CUT_INSIDE; /* inside line 76; 12 calls have finished before it */
+    ASSERT_EQ_INT(fixture_write(path, d, cut, "wb"), 0);
     struct store *s = open_store("data3");
     ASSERT_TRUE(s);
     struct importer_stats st;
     ASSERT_EQ_INT(import1(s, path, &st), 0);
     ASSERT_EQ_INT(st.malformed, 0);
     size_t first = st.res.inserted;
-    ASSERT_EQ_INT(first, 62);
-    ASSERT_EQ_INT(write_bytes(path, d + cut, len - cut, "ab"), 0);
+    ASSERT_EQ_INT(first, 12);
+    ASSERT_EQ_INT(fixture_write(path, d + cut, len - cut, "ab"), 0);
     ASSERT_EQ_INT(import1(s, path, &st), 0);
     ASSERT_EQ_INT(st.malformed, 0);
-    ASSERT_EQ_INT(first + st.res.inserted, 150);
-    ASSERT_EQ_INT(stored(s), 150);
+    ASSERT_EQ_INT(first + st.res.inserted, 19);
+    ASSERT_EQ_INT(stored(s), 19);
     store_close(s);
     free(path);
     free(d);
@@ -327,16 +267,18 @@ static void test_split_inside_a_line(void)
 static void test_small_batches_commit_with_marks(void)
 {
     /* Many small transactions give the same result as one. */
+    char whole[PATH_MAX];
+    FIXTURE_DATA_PATH(whole, FIXTURE_REC_SESSION);
     struct store *s = open_store("data4");
     ASSERT_TRUE(s);
     struct importer_opts o;
     quiet_opts(&o);
     o.batch_ops = 7;
     struct importer_stats st = {0};
-    const char *paths[] = {MAROT_MAIN};
+    const char *paths[] = {whole};
     char eb[TP_ERR_MAX];
     ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
-    ASSERT_EQ_INT(st.res.inserted, 150);
+    ASSERT_EQ_INT(st.res.inserted, 19);
     memset(&st, 0, sizeof st);
     ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
     ASSERT_EQ_INT(st.files_unchanged, 1);
@@ -347,14 +289,14 @@ static void test_small_batches_commit_with_marks(void)
 static void test_malformed_line_is_reported(void)
 {
     size_t len;
-    char *d = slurp(MAROT_TOOL_HEAVY, &len);
-    ASSERT_TRUE(d);
+    char *d;
+    FIXTURE_READ_DATA(d, FIXTURE_V1_SESSION, &len);
     char *path = tpath("broken.jsonl");
     size_t cut = after_line(d, len, 6);
-    ASSERT_EQ_INT(write_bytes(path, d, cut, "wb"), 0);
+    ASSERT_EQ_INT(fixture_write(path, d, cut, "wb"), 0);
     const char junk[] = "{\"type\":\"user\",\"message\":{\"content\":[{\"type\":\"tool_res\n";
-    ASSERT_EQ_INT(write_bytes(path, junk, sizeof junk - 1, "ab"), 0);
-    ASSERT_EQ_INT(write_bytes(path, d + cut, len - cut, "ab"), 0);
+    ASSERT_EQ_INT(fixture_write(path, junk, sizeof junk - 1, "ab"), 0);
+    ASSERT_EQ_INT(fixture_write(path, d + cut, len - cut, "ab"), 0);
 
     struct store *s = open_store("data5");
     ASSERT_TRUE(s);
@@ -370,8 +312,8 @@ static void test_malformed_line_is_reported(void)
     ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
     fclose(mem);
     ASSERT_EQ_INT(st.malformed, 1);
-    ASSERT_EQ_INT(st.lines, 40);
-    ASSERT_EQ_INT(st.res.inserted, 6);
+    ASSERT_EQ_INT(st.lines, 37);
+    ASSERT_EQ_INT(st.res.inserted, 15);
     char want[512];
     snprintf(want, sizeof want, "%s:7: ", path);
     ASSERT_CONTAINS(rep, want);
@@ -379,14 +321,14 @@ static void test_malformed_line_is_reported(void)
 
     /* A line appended after the mark is reported with its own number,
      * counted from the start of the file, not from the mark. */
-    ASSERT_EQ_INT(write_bytes(path, "garbage\n", 8, "ab"), 0);
+    ASSERT_EQ_INT(fixture_write(path, "garbage\n", 8, "ab"), 0);
     mem = open_memstream(&rep, &replen);
     o.report = mem;
     memset(&st, 0, sizeof st);
     ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
     fclose(mem);
     ASSERT_EQ_INT(st.malformed, 1);
-    snprintf(want, sizeof want, "%s:41: ", path);
+    snprintf(want, sizeof want, "%s:38: ", path);
     ASSERT_CONTAINS(rep, want);
     free(rep);
     store_close(s);
@@ -397,26 +339,26 @@ static void test_malformed_line_is_reported(void)
 static void test_replaced_by_a_shorter_file(void)
 {
     char *path = tpath("replaced.jsonl");
-    ASSERT_EQ_INT(copy_file(MAROT_TOOL_HEAVY, path), 0);
+    FIXTURE_COPY_DATA(FIXTURE_V1_SESSION, path);
     struct store *s = open_store("data6");
     ASSERT_TRUE(s);
     struct importer_stats st;
     ASSERT_EQ_INT(import1(s, path, &st), 0);
-    ASSERT_EQ_INT(st.res.inserted, 6);
+    ASSERT_EQ_INT(st.res.inserted, 15);
     /* Rewritten in place with less content: read again from 0. */
-    ASSERT_EQ_INT(copy_file(MAROT_SHORT, path), 0);
+    FIXTURE_COPY_DATA(FIXTURE_V2_AGENT, path);
     ASSERT_EQ_INT(import1(s, path, &st), 0);
     ASSERT_EQ_INT(st.files_read, 1);
-    ASSERT_EQ_INT(st.res.inserted, 2);
-    ASSERT_EQ_INT(stored(s), 8);
+    ASSERT_EQ_INT(st.res.inserted, 5);
+    ASSERT_EQ_INT(stored(s), 20);
     /* Replaced by another file (new inode) holding known calls. */
     char *other = tpath("replacement.jsonl");
-    ASSERT_EQ_INT(copy_file(MAROT_TOOL_HEAVY, other), 0);
+    FIXTURE_COPY_DATA(FIXTURE_V1_SESSION, other);
     ASSERT_EQ_INT(rename(other, path), 0);
     ASSERT_EQ_INT(import1(s, path, &st), 0);
     ASSERT_EQ_INT(st.files_read, 1);
     ASSERT_EQ_INT(st.res.inserted, 0);
-    ASSERT_EQ_INT(st.res.unchanged, 6);
+    ASSERT_EQ_INT(st.res.unchanged, 15);
     store_close(s);
     free(other);
     free(path);
@@ -426,22 +368,22 @@ static void test_idle_file_stores_lost_calls(void)
 {
     /* The session ended (crashed) with a call that never got a result. */
     size_t len;
-    char *d = slurp(MAROT_MAIN, &len);
-    ASSERT_TRUE(d);
+    char *d;
+    FIXTURE_READ_DATA(d, FIXTURE_REC_SESSION, &len);
     char *path = tpath("crashed.jsonl");
-    ASSERT_EQ_INT(write_bytes(path, d, after_line(d, len, 1130), "wb"), 0);
+    ASSERT_EQ_INT(fixture_write(path, d, after_line(d, len, REC_CUT_LINE), "wb"), 0);
     struct store *s = open_store("data7");
     ASSERT_TRUE(s);
     struct importer_stats st;
     ASSERT_EQ_INT(import1(s, path, &st), 0);
-    ASSERT_EQ_INT(st.res.inserted, 115);
+    ASSERT_EQ_INT(st.res.inserted, 13);
     /* Seven hours later the file is final: the tail is read once more and
-     * the calls still waiting are stored as lost (failed, no duration). */
+     * the call still waiting is stored as lost (failed, no duration). */
     age(path, 7 * 3600);
     ASSERT_EQ_INT(import1(s, path, &st), 0);
     ASSERT_EQ_INT(st.files_read, 1);
     ASSERT_EQ_INT(st.res.inserted, 1);
-    ASSERT_EQ_INT(stored(s), 116);
+    ASSERT_EQ_INT(stored(s), 14);
     ASSERT_EQ_INT(import1(s, path, &st), 0);
     ASSERT_EQ_INT(st.files_unchanged, 1);
     ASSERT_EQ_INT(st.bytes, 0);
@@ -452,6 +394,12 @@ static void test_idle_file_stores_lost_calls(void)
 
 static void test_missing_and_foreign_paths(void)
 {
+    /* A pretty-printed JSON document is skipped as a whole; a one-line
+     * OTLP body reads as one JSON line without tool calls. */
+    char pretty[PATH_MAX], otlp[PATH_MAX], agent[PATH_MAX];
+    FIXTURE_DATA_PATH(pretty, "recorded/record.json");
+    FIXTURE_DATA_PATH(otlp, FIXTURE_OLD_OTLP);
+    FIXTURE_DATA_PATH(agent, FIXTURE_V2_AGENT);
     struct store *s = open_store("data8");
     ASSERT_TRUE(s);
     struct importer_opts o;
@@ -459,14 +407,14 @@ static void test_missing_and_foreign_paths(void)
     struct importer_stats st = {0};
     char eb[TP_ERR_MAX];
     char *missing = tpath("no/such/file.jsonl");
-    const char *paths[] = {missing, FIX "exequieldeferrari-axiom__otlp_logs__claude_logs.json",
-                           MAROT_SHORT};
-    ASSERT_EQ_INT(importer_run(s, paths, 3, &o, &st, eb), TP_ENOTFOUND);
+    const char *paths[] = {missing, pretty, otlp, agent};
+    ASSERT_EQ_INT(importer_run(s, paths, 4, &o, &st, eb), TP_ENOTFOUND);
     ASSERT_CONTAINS(eb, "no/such/file.jsonl");
     ASSERT_EQ_INT(st.files_failed, 1);
     ASSERT_EQ_INT(st.files_skipped, 1);
+    ASSERT_EQ_INT(st.files_read, 2);
     ASSERT_EQ_INT(st.malformed, 0);
-    ASSERT_EQ_INT(st.res.inserted, 2);
+    ASSERT_EQ_INT(st.res.inserted, 5);
     store_close(s);
     free(missing);
 }
@@ -524,11 +472,14 @@ static void watch_case(int force_poll, const char *name)
     char *root = tpath(rel);
     snprintf(rel, sizeof rel, "%s/projects/-p", name);
     char *proj = tpath(rel);
-    mkdirs(proj);
+    ASSERT_EQ_INT(fixture_mkdirs(proj), 0);
+    size_t len;
+    char *d;
+    FIXTURE_READ_DATA(d, FIXTURE_REC_SESSION, &len);
     /* A session already there when the server starts. */
     char file[1024];
-    snprintf(file, sizeof file, "%s/tool_heavy.jsonl", proj);
-    ASSERT_EQ_INT(copy_file(MAROT_TOOL_HEAVY, file), 0);
+    snprintf(file, sizeof file, "%s/old.jsonl", proj);
+    FIXTURE_COPY_DATA(FIXTURE_V1_SESSION, file);
 
     snprintf(rel, sizeof rel, "%s/data", name);
     char *data = tpath(rel);
@@ -537,32 +488,30 @@ static void watch_case(int force_poll, const char *name)
     char eb[TP_ERR_MAX];
     const char *roots[] = {root};
     ASSERT_EQ_INT(watch_start(data, roots, 1, &wo, &w, eb), 0);
-    ASSERT_EQ_INT(wait_inserted(w, 6), 6);
+    ASSERT_EQ_INT(wait_inserted(w, 15), 15);
     ASSERT_EQ_INT(watch_uses_inotify(w), !force_poll);
 
     /* A session written while we watch, in two steps. */
-    size_t len;
-    char *d = slurp(MAROT_MAIN, &len);
-    ASSERT_TRUE(d);
-    size_t cut = after_line(d, len, 1130);
-    snprintf(file, sizeof file, "%s/" SESSION ".jsonl", proj);
-    ASSERT_EQ_INT(write_bytes(file, d, cut, "wb"), 0);
-    ASSERT_EQ_INT(wait_inserted(w, 6 + 115), 6 + 115);
-    ASSERT_EQ_INT(write_bytes(file, d + cut, len - cut, "ab"), 0);
-    ASSERT_EQ_INT(wait_inserted(w, 6 + 150), 6 + 150);
+    size_t cut = after_line(d, len, REC_CUT_LINE);
+    snprintf(file, sizeof file, "%s/" FIXTURE_REC_SESSION_ID ".jsonl", proj);
+    ASSERT_EQ_INT(fixture_write(file, d, cut, "wb"), 0);
+    ASSERT_EQ_INT(wait_inserted(w, 15 + 13), 15 + 13);
+    ASSERT_EQ_INT(fixture_write(file, d + cut, len - cut, "ab"), 0);
+    ASSERT_EQ_INT(wait_inserted(w, 15 + 19), 15 + 19);
     free(d);
 
     /* Its sub-agent folder appears later. */
-    snprintf(file, sizeof file, "%s/" SESSION "/subagents", proj);
-    mkdirs(file);
-    snprintf(file, sizeof file, "%s/" SESSION "/subagents/agent-a2898e3.jsonl", proj);
-    ASSERT_EQ_INT(copy_file(MAROT_AGENT, file), 0);
-    ASSERT_EQ_INT(wait_inserted(w, 6 + 150 + 33), 6 + 150 + 33);
+    snprintf(file, sizeof file, "%s/" FIXTURE_REC_SESSION_ID "/subagents", proj);
+    ASSERT_EQ_INT(fixture_mkdirs(file), 0);
+    snprintf(file, sizeof file,
+             "%s/" FIXTURE_REC_SESSION_ID "/subagents/agent-" FIXTURE_REC_AGENT_ID ".jsonl", proj);
+    FIXTURE_COPY_DATA(FIXTURE_REC_AGENT, file);
+    ASSERT_EQ_INT(wait_inserted(w, 15 + 19 + 4), 15 + 19 + 4);
     watch_stop(w);
 
-    struct store *s = NULL;
-    ASSERT_EQ_INT(store_open(data, 0, &s, eb), 0);
-    ASSERT_EQ_INT(stored(s), 189);
+    struct store *s = fixture_store_open(data);
+    ASSERT_TRUE(s != NULL);
+    ASSERT_EQ_INT(stored(s), 38);
     store_close(s);
     free(root);
     free(proj);
@@ -591,15 +540,15 @@ static void test_watch_missing_root(void)
     ASSERT_EQ_INT(watch_start(data, roots, 1, &wo, &w, eb), 0);
     usleep(150000);
     char *proj = tpath("w3/projects/-p");
-    mkdirs(proj);
+    ASSERT_EQ_INT(fixture_mkdirs(proj), 0);
     char file[1024];
-    snprintf(file, sizeof file, "%s/short.jsonl", proj);
-    ASSERT_EQ_INT(copy_file(MAROT_SHORT, file), 0);
-    ASSERT_EQ_INT(wait_inserted(w, 2), 2);
+    snprintf(file, sizeof file, "%s/agent.jsonl", proj);
+    FIXTURE_COPY_DATA(FIXTURE_V2_AGENT, file);
+    ASSERT_EQ_INT(wait_inserted(w, 5), 5);
     /* Later files in it are followed by inotify. */
-    snprintf(file, sizeof file, "%s/tool_heavy.jsonl", proj);
-    ASSERT_EQ_INT(copy_file(MAROT_TOOL_HEAVY, file), 0);
-    ASSERT_EQ_INT(wait_inserted(w, 8), 8);
+    snprintf(file, sizeof file, "%s/old.jsonl", proj);
+    FIXTURE_COPY_DATA(FIXTURE_V1_SESSION, file);
+    ASSERT_EQ_INT(wait_inserted(w, 20), 20);
     watch_stop(w);
     free(root);
     free(data);
@@ -608,17 +557,19 @@ static void test_watch_missing_root(void)
 
 static void test_watch_stop_is_prompt(void)
 {
-    /* Stopping during the first, long import does not wait for it. */
+    /* Stopping during the first, long import does not wait for it: 20
+     * files, each the recorded session six times over (about 55 MB). */
     char *root = tpath("w4/projects");
     char *data = tpath("w4/data");
-    mkdirs(root);
+    ASSERT_EQ_INT(fixture_mkdirs(root), 0);
     size_t len;
-    char *d = slurp(MAROT_MAIN, &len);
-    ASSERT_TRUE(d);
+    char *d;
+    FIXTURE_READ_DATA(d, FIXTURE_REC_SESSION, &len);
     char file[1024];
     for (int i = 0; i < 20; i++) {
         snprintf(file, sizeof file, "%s/copy%02d.jsonl", root, i);
-        ASSERT_EQ_INT(write_bytes(file, d, len, "wb"), 0);
+        for (int k = 0; k < 6; k++)
+            ASSERT_EQ_INT(fixture_write(file, d, len, k ? "ab" : "wb"), 0);
     }
     free(d);
     struct watch_opts wo = {.poll_ms = 100};

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/jscan.h"
+#include "fixture.h"
 #include "harness.h"
 
 static void test_finds_top_level_only(void)

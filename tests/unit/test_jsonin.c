@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/jsonin.h"
 #include "core/limits.h"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/jsonw.h"

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/hash.h"
 #include "core/kmap.h"
 

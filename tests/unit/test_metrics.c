@@ -6,44 +6,36 @@
  * text is valid for Prometheus is checked by promtool in the integration
  * tests; here the numbers and the invariants of classic histograms are.
  */
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "server/metrics.h"
 #include "store/store.h"
 
-static char met_dir[64];
-
-static int met_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
+static char *met_dir;
 
 static struct store *met_open(void)
 {
-    char errbuf[TP_ERR_MAX];
-    struct store *s = NULL;
-    strcpy(met_dir, "/tmp/toolprof-metrics-XXXXXX");
-    if (!mkdtemp(met_dir) || store_open(met_dir, 0, &s, errbuf) != 0) {
-        fprintf(stderr, "store_open: %s\n", errbuf);
+    met_dir = fixture_tmpdir("metrics");
+    struct store *s = fixture_store_open(met_dir);
+    if (!s)
         abort();
-    }
     return s;
 }
 
 static void met_close(struct store *s)
 {
     store_close(s);
-    nftw(met_dir, met_rm, 8, FTW_DEPTH | FTW_PHYS);
+    fixture_rm_rf(met_dir);
+    free(met_dir);
+    met_dir = NULL;
 }
 
 static void met_insert(struct store *s, const char *tool, double ms, int success, int i)

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/utf8.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/jsonin.h"

@@ -1,37 +1,22 @@
 /*
- * test_otlp.c - OTLP/HTTP JSON logs: the real axiom export, constructed
- * records with every value-type quirk, whole-body errors, and gzip
- * (members, truncation, bombs).
+ * test_otlp.c - OTLP/HTTP JSON logs: the bodies Claude Code 2.1.332 posted
+ * in the recorded session, a hand-made older export without tool details,
+ * constructed records with every value-type quirk, whole-body errors, and
+ * gzip (members, truncation, bombs).
+ *
+ * The counts asserted over the recording are those tests/data/reference.py
+ * prints ("otlp"): it reads the same bodies with Python's json module.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <zlib.h>
 
-#include "harness.h"
-#include "core/err.h"
+#include "fixture.h"
 #include "core/limits.h"
 #include "core/tptime.h"
-#include "core/xmalloc.h"
 #include "ingest/otlp.h"
 
-#define FIXTURE "../shared/fixtures/exequieldeferrari-axiom__otlp_logs__claude_logs.json"
-
-static const int64_t NOW = 1790000000000LL;
-
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = xmalloc((size_t)len + 1);
-    *n = fread(s, 1, (size_t)len, f);
-    s[*n] = '\0';
-    fclose(f);
-    return s;
-}
+static const int64_t NOW = 1893456000000LL; /* 2030-01-01, after any recording */
 
 static void free_ops(struct op *ops, size_t n)
 {
@@ -40,30 +25,135 @@ static void free_ops(struct op *ops, size_t n)
     free(ops);
 }
 
-static void test_fixture(void)
+/* The recorded http/json log bodies, in the order they were posted
+ * (recorded/otlp/index.json). */
+static const char *const rec_logs[] = {
+    "01-logs.json", "03-logs.json", "04-logs.json", "06-logs.json", "07-logs.json",
+    "09-logs.json", "10-logs.json", "12-logs.json", "14-logs.json", "17-logs.json",
+    "23-logs.json", "25-logs.json", "27-logs.json", "30-logs.json",
+};
+
+struct tool_count {
+    const char *tool;
+    int n;
+};
+
+static const struct tool_count rec_tools[] = {
+    {"Agent", 1}, {"Bash", 4},       {"Edit", 1},     {"Glob", 2},  {"Grep", 3},
+    {"Read", 4},  {"ToolSearch", 1}, {"WebFetch", 1}, {"Write", 1},
+};
+
+static int64_t iso_ms(const char *iso)
 {
+    int64_t t = -1;
+    if (tpt_parse_iso(iso, TPT_NAIVE_UTC, &t) != 0)
+        return -1;
+    return t;
+}
+
+static void test_recorded_bodies(void)
+{
+    int seen[sizeof rec_tools / sizeof rec_tools[0]] = {0};
+    size_t ops_total = 0, ignored = 0, failed = 0, targets = 0;
+    char err[TP_ERR_MAX];
+    for (size_t f = 0; f < sizeof rec_logs / sizeof rec_logs[0]; f++) {
+        char rel[128], *body;
+        size_t n, nops;
+        struct op *ops;
+        struct otlp_counts k;
+        snprintf(rel, sizeof rel, "recorded/otlp/%s", rec_logs[f]);
+        FIXTURE_READ_DATA(body, rel, &n);
+        if (otlp_logs_parse(body, n, NOW, &ops, &nops, &k, err) != 0)
+            FAIL_("%s: %s", rel, err);
+        if (k.rejected != 0)
+            FAIL_("%s: %zu rejected (%s)", rel, k.rejected, k.first_error);
+        ops_total += nops;
+        ignored += k.ignored;
+        for (size_t i = 0; i < nops; i++) {
+            struct op *op = &ops[i];
+            size_t t = 0;
+            while (t < sizeof rec_tools / sizeof rec_tools[0] &&
+                   strcmp(rec_tools[t].tool, op->tool))
+                t++;
+            if (t == sizeof rec_tools / sizeof rec_tools[0])
+                FAIL_("%s: unexpected tool %s", rel, op->tool);
+            seen[t]++;
+            failed += !op->success;
+            targets += op->target != NULL;
+            ASSERT_EQ_INT(op->source, OP_SRC_OTLP);
+            ASSERT_STREQ(op->session_id, FIXTURE_REC_SESSION_ID);
+            ASSERT_TRUE(op->tool_use_id && strncmp(op->tool_use_id, "toolu_01", 8) == 0);
+            ASSERT_TRUE(!isnan(op->duration_ms));
+            if (op_normalize(op, NOW, err) != 0)
+                FAIL_("%s: %s: %s", rel, op->tool_use_id, err);
+            /* The same durations as the hook payloads of the same calls. */
+            if (strcmp(op->tool_use_id, "toolu_01VRiFALIKuY7rg2ElwuszDe") == 0) {
+                ASSERT_STREQ(op->tool, "Glob");
+                ASSERT_EQ_DBL(op->duration_ms, 58, 0);
+                ASSERT_EQ_INT(op->ts_ms, iso_ms("2026-12-05T01:13:23.555Z") - 58);
+                ASSERT_STREQ(op->target, "**/*.py"); /* from tool_input (tool details on) */
+            } else if (strcmp(op->tool_use_id, "toolu_01vdBC5eIH2NBkjkD0WRgsD1") == 0) {
+                ASSERT_EQ_INT(op->success, 0);
+                ASSERT_EQ_DBL(op->duration_ms, 44, 0);
+                ASSERT_STREQ(op->error, "Shell command failed");
+                ASSERT_CONTAINS(op->meta, "\"error_type\":\"ShellError\"");
+                ASSERT_STREQ(op->target, "ls /tmp/toolprof-fixtures/project/build");
+            } else if (strcmp(op->tool_use_id, "toolu_01pXjgcenSAGGMZ872qEyWjI") == 0) {
+                ASSERT_EQ_INT(op->success, 0);
+                ASSERT_EQ_DBL(op->duration_ms, 25, 0);
+                ASSERT_STREQ(op->error, "File does not exist. Note: your current working "
+                                        "directory is /tmp/toolprof-fixtures/project.");
+            } else if (strcmp(op->tool_use_id, "toolu_01aCrysGFeu4a853Bz7uuR46") == 0) {
+                ASSERT_EQ_DBL(op->duration_ms, 942, 0);
+            } else if (strcmp(op->tool_use_id, "toolu_016N7H5aZA0R64aNqD9WFJBl") == 0) {
+                ASSERT_EQ_DBL(op->duration_ms, 81, 0);
+                ASSERT_EQ_INT(op->ts_ms, iso_ms("2026-12-05T01:13:33.489Z") - 81);
+            }
+        }
+        free_ops(ops, nops);
+        free(body);
+    }
+    /* 18 tool results (the call the hook blocked and the one the user
+     * rejected have none) among 177 records. */
+    ASSERT_EQ_INT(ops_total, 18);
+    ASSERT_EQ_INT(ignored, 177 - 18);
+    for (size_t t = 0; t < sizeof rec_tools / sizeof rec_tools[0]; t++)
+        if (seen[t] != rec_tools[t].n)
+            FAIL_("%s: %d results, expected %d", rec_tools[t].tool, seen[t], rec_tools[t].n);
+    ASSERT_EQ_INT(failed, 2);
+    ASSERT_EQ_INT(targets, 18);
+}
+
+static void test_old_export(void)
+{
+    /* 2.1.138, no tool details: numbers and booleans as strings,
+     * event.sequence as a number and as a string, api_request typed. */
     size_t n, nops;
     struct otlp_counts counts;
     char err[TP_ERR_MAX];
     struct op *ops;
-    char *body = slurp(FIXTURE, &n);
-    int64_t end;
-    ASSERT_TRUE(body != NULL);
+    char *body;
+    FIXTURE_READ_DATA(body, FIXTURE_OLD_OTLP, &n);
     ASSERT_EQ_INT(otlp_logs_parse(body, n, NOW, &ops, &nops, &counts, err), 0);
-    ASSERT_EQ_INT(nops, 1);
-    ASSERT_EQ_INT(counts.ignored, 4); /* hook_registered, user_prompt, 2 x api_request */
+    ASSERT_EQ_INT(nops, 2);
+    /* hook_registered, user_prompt, tool_decision, 2 x api_request */
+    ASSERT_EQ_INT(counts.ignored, 5);
     ASSERT_EQ_INT(counts.rejected, 0);
     ASSERT_STREQ(ops[0].tool, "Read");
-    ASSERT_STREQ(ops[0].tool_use_id, "toolu_000000000000000000000");
+    ASSERT_STREQ(ops[0].tool_use_id, "toolu_01O0Read1eeeeeeeeeeeeee");
     ASSERT_EQ_INT(ops[0].success, 1);
     ASSERT_EQ_DBL(ops[0].duration_ms, 2, 0);
-    ASSERT_EQ_INT(tpt_parse_iso("2026-08-11T00:14:55.840Z", TPT_NAIVE_UTC, &end), 0);
-    ASSERT_EQ_INT(ops[0].ts_ms, end - 2);
+    ASSERT_EQ_INT(ops[0].ts_ms, iso_ms("2026-05-01T08:00:03.040Z") - 2);
     ASSERT_EQ_INT(ops[0].result_bytes, 43);
     ASSERT_CONTAINS(ops[0].meta, "\"input_bytes\":72");
     ASSERT_EQ_INT(ops[0].source, OP_SRC_OTLP);
-    ASSERT_TRUE(ops[0].session_id != NULL);
+    ASSERT_STREQ(ops[0].session_id, "7c1d2e3f-4a5b-4c6d-8e7f-809102030405");
     ASSERT_TRUE(ops[0].target == NULL); /* no OTEL_LOG_TOOL_DETAILS */
+    ASSERT_STREQ(ops[1].tool, "Bash");
+    ASSERT_EQ_INT(ops[1].success, 0);
+    ASSERT_EQ_DBL(ops[1].duration_ms, 1530, 0);
+    ASSERT_STREQ(ops[1].error, "ShellError");
+    ASSERT_EQ_INT(ops[1].ts_ms, iso_ms("2026-05-01T08:00:05.000Z") - 1530);
     free_ops(ops, nops);
     free(body);
 }
@@ -325,7 +415,7 @@ static void test_gzip(void)
 {
     char err[TP_ERR_MAX], *plain, *out;
     size_t n, gz_n, out_n;
-    plain = slurp(FIXTURE, &n);
+    FIXTURE_READ_DATA(plain, FIXTURE_OLD_OTLP, &n);
     char *gz = gzip(plain, n, &gz_n);
     ASSERT_EQ_INT(otlp_gunzip(gz, gz_n, TP_MAX_OTLP_BODY, &out, &out_n, err), 0);
     ASSERT_EQ_INT(out_n, n);
@@ -334,7 +424,7 @@ static void test_gzip(void)
     struct op *ops;
     size_t nops;
     ASSERT_EQ_INT(otlp_logs_parse(out, out_n, NOW, &ops, &nops, NULL, err), 0);
-    ASSERT_EQ_INT(nops, 1);
+    ASSERT_EQ_INT(nops, 2);
     free_ops(ops, nops);
     free(out);
 
@@ -381,5 +471,6 @@ static void test_gzip_bomb(void)
     free(gz);
 }
 
-TEST_MAIN(TEST_CASE(test_fixture), TEST_CASE(test_records), TEST_CASE(test_derived_ids_are_stable),
-          TEST_CASE(test_bodies), TEST_CASE(test_gzip), TEST_CASE(test_gzip_bomb))
+TEST_MAIN(TEST_CASE(test_recorded_bodies), TEST_CASE(test_old_export), TEST_CASE(test_records),
+          TEST_CASE(test_derived_ids_are_stable), TEST_CASE(test_bodies), TEST_CASE(test_gzip),
+          TEST_CASE(test_gzip_bomb))

@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "engine/question.h"
+#include "fixture.h"
 #include "harness.h"
 
 #define NOW 1795170645123LL

@@ -9,7 +9,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/tptime.h"
-#include "harness.h"
+#include "fixture.h"
 #include "store/op.h"
 #include "store/redact.h"
 

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/tptime.h"
@@ -27,7 +27,7 @@
 #include "store/op.h"
 #include "store/store.h"
 
-#define FIXTURE "tests/data/seed/operations_2026-02-15.json"
+#define SEED_FILE "seed/operations_2026-02-15.json"
 #define T0 1771151445123LL      /* 2026-02-15T10:30:45.123Z = 16:00:45.123 in Kolkata */
 #define NOW_STR "1771243200000" /* 2026-02-16T12:00:00Z */
 #define NOW 1771243200000LL
@@ -41,66 +41,16 @@ static void setup_env(void)
     setenv("TOOLPROF_NOW_MS", NOW_STR, 1);
 }
 
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/tp_seedfile_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? xstrdup(d) : NULL;
-}
-
-static void rm_rf(char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-    free(dir);
-}
-
 static struct store *open_store(const char *dir, const char *sub)
 {
-    char path[600], err[TP_ERR_MAX];
+    char path[600];
     snprintf(path, sizeof path, "%s/%s", dir, sub);
-    struct store *s = NULL;
-    if (store_open(path, 0, &s, err) != 0)
-        fprintf(stderr, "store_open: %s\n", err);
-    return s;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *p = xmalloc((size_t)n + 1);
-    size_t got = fread(p, 1, (size_t)n, fp);
-    p[got] = '\0';
-    fclose(fp);
-    if (len)
-        *len = got;
-    return p;
+    return fixture_store_open(path);
 }
 
 static int write_file(const char *path, const char *data, const char *mode)
 {
-    FILE *fp = fopen(path, mode);
-    if (!fp)
-        return -1;
-    fputs(data, fp);
-    return fclose(fp);
-}
-
-static int copy_file(const char *from, const char *to)
-{
-    char *d = read_file(from, NULL);
-    if (!d)
-        return -1;
-    int rc = write_file(to, d, "wb");
-    free(d);
-    return rc;
+    return fixture_write(path, data, strlen(data), mode);
 }
 
 /* Rows of a store, by tool_use_id. */
@@ -156,8 +106,8 @@ static const struct op *by_id(const struct rows *x, const char *id)
 static void test_sniff(void)
 {
     size_t n;
-    char *seed = read_file(FIXTURE, &n);
-    ASSERT_TRUE(seed != NULL);
+    char *seed;
+    FIXTURE_READ_DATA(seed, SEED_FILE, &n);
     static const struct {
         const char *name;
         const char *head;
@@ -215,10 +165,10 @@ static void test_sniff_long_first_line(void)
 static void test_import_seed_file(void)
 {
     setup_env();
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("seedfile");
     char path[600];
     snprintf(path, sizeof path, "%s/operations_2026-02-15.json", dir);
-    ASSERT_EQ_INT(copy_file(FIXTURE, path), 0);
+    FIXTURE_COPY_DATA(SEED_FILE, path);
     struct store *s = open_store(dir, "db");
     ASSERT_TRUE(s != NULL);
     char *report = NULL;
@@ -311,7 +261,8 @@ static void test_import_seed_file(void)
     ASSERT_TRUE(seedfile_import(s, "/nonexistent/ops.json", SEEDFILE_SEED, NULL, &st, err) != 0);
     ASSERT_CONTAINS(err, "/nonexistent/ops.json");
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* A daily file saved with a UTF-8 byte order mark (Windows editors add
@@ -319,16 +270,17 @@ static void test_import_seed_file(void)
 static void test_import_with_bom(void)
 {
     setup_env();
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("seedfile");
     char path[600], err[TP_ERR_MAX] = "";
     snprintf(path, sizeof path, "%s/operations_2026-02-15.json", dir);
-    char *body = read_file(FIXTURE, NULL);
-    ASSERT_TRUE(body != NULL);
+    char *body;
+    FIXTURE_READ_DATA(body, SEED_FILE, NULL);
     ASSERT_EQ_INT(write_file(path, "\xEF\xBB\xBF", "wb"), 0);
     ASSERT_EQ_INT(write_file(path, body, "ab"), 0);
     free(body);
-    size_t len;
-    char *head = read_file(path, &len);
+    size_t len = 0;
+    char *head = fixture_read(path, &len);
+    ASSERT_TRUE(head != NULL);
     enum seedfile_kind kind = seedfile_sniff(head, len);
     free(head);
     struct store *s = open_store(dir, "db");
@@ -336,7 +288,8 @@ static void test_import_with_bom(void)
     memset(&st, 0, sizeof st);
     int rc = seedfile_import(s, path, SEEDFILE_SEED, NULL, &st, err);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
     ASSERT_EQ_INT(kind, SEEDFILE_SEED);
     if (rc)
         fprintf(stderr, "  %s\n", err);
@@ -349,7 +302,7 @@ static void test_import_with_bom(void)
 static void test_jsonl_grows(void)
 {
     setup_env();
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("seedfile");
     char path[600];
     snprintf(path, sizeof path, "%s/ops.jsonl", dir);
     struct store *s = open_store(dir, "db");
@@ -415,7 +368,8 @@ static void test_jsonl_grows(void)
     ASSERT_EQ_DBL(by_target(&x, "d")->duration_ms, 4, 0);
     rows_free(&x);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* ---- export and import back ----------------------------------------------------------- */
@@ -523,7 +477,7 @@ static int diff_op(const struct op *a, const struct op *b, int check_int)
 static void round_trip(enum seedfile_format fmt, const char *what)
 {
     setup_env();
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("seedfile");
     struct store *a = open_store(dir, "a");
     ASSERT_TRUE(a != NULL);
     struct op ops[8];
@@ -552,7 +506,7 @@ static void round_trip(enum seedfile_format fmt, const char *what)
     }
     for (size_t i = 0; i < nfiles; i++) {
         size_t len;
-        char *head = read_file(files[i], &len);
+        char *head = fixture_read(files[i], &len);
         if (!head)
             fprintf(stderr, "  %s export has no %s\n", what, files[i]);
         ASSERT_TRUE(head != NULL);
@@ -567,13 +521,13 @@ static void round_trip(enum seedfile_format fmt, const char *what)
     /* Local days: 2026-02-14 holds the op one ms before midnight and the
      * one a day earlier; 2026-02-16 the Grep. */
     if (fmt == EXPORT_SEED_JSON) {
-        char *d14 = read_file(paths[0], NULL), *d16 = read_file(paths[2], NULL);
+        char *d14 = fixture_read(paths[0], NULL), *d16 = fixture_read(paths[2], NULL);
         ASSERT_CONTAINS(d14, "/src/app.py");
         ASSERT_CONTAINS(d14, "/x.py");
         ASSERT_TRUE(!strstr(d14, "out.txt"));
         ASSERT_CONTAINS(d16, "TODO");
         /* The original's layout: int durations stay ints, floats floats. */
-        char *d15 = read_file(paths[1], NULL);
+        char *d15 = fixture_read(paths[1], NULL);
         ASSERT_CONTAINS(d15, "\"duration_ms\":90,");
         ASSERT_CONTAINS(d15, "\"duration_ms\":5500.0,");
         ASSERT_CONTAINS(d14, "\"duration_ms\":2100.0,");
@@ -619,7 +573,8 @@ static void round_trip(enum seedfile_format fmt, const char *what)
         op_clear(&ops[i]);
     store_close(a);
     store_close(b);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
     ASSERT_EQ_INT(diffs, 0);
     ASSERT_EQ_INT(changed, 0);
 }
@@ -638,11 +593,11 @@ static void test_round_trip_seed_json(void)
 static void test_seed_file_durations_survive(void)
 {
     setup_env();
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("seedfile");
     char path[600], out[600], err[TP_ERR_MAX];
     snprintf(path, sizeof path, "%s/operations_2026-02-15.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
-    ASSERT_EQ_INT(copy_file(FIXTURE, path), 0);
+    FIXTURE_COPY_DATA(SEED_FILE, path);
     struct store *s = open_store(dir, "db");
     struct seedfile_stats st;
     memset(&st, 0, sizeof st);
@@ -652,7 +607,7 @@ static void test_seed_file_durations_survive(void)
     ASSERT_EQ_INT(count, 7);
     char file[700];
     snprintf(file, sizeof file, "%s/operations_2026-02-15.json", out);
-    char *d = read_file(file, NULL);
+    char *d = fixture_read(file, NULL);
     ASSERT_TRUE(d != NULL);
     ASSERT_CONTAINS(d, "\"duration_ms\":150.5,");
     ASSERT_CONTAINS(d, "\"duration_ms\":3500,");
@@ -664,7 +619,8 @@ static void test_seed_file_durations_survive(void)
         fprintf(stderr, "  2100.0 in the original's file came back as an integer\n");
     free(d);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
     ASSERT_TRUE(float_kept);
 }
 
@@ -714,7 +670,7 @@ static size_t csv_record(const char **p, char fields[][512], size_t max)
 static void test_csv_export(void)
 {
     setup_env();
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("seedfile");
     struct store *a = open_store(dir, "a");
     struct op ops[8];
     size_t n = fill_export_store(a, ops);
@@ -725,7 +681,7 @@ static void test_csv_export(void)
     ASSERT_EQ_INT(count, n);
     char path[700];
     snprintf(path, sizeof path, "%s/operations.csv", out);
-    char *csv = read_file(path, NULL);
+    char *csv = fixture_read(path, NULL);
     ASSERT_TRUE(csv != NULL);
     const char *p = csv;
     static char f[16][512];
@@ -772,13 +728,14 @@ static void test_csv_export(void)
     for (size_t i = 0; i < n; i++)
         op_clear(&ops[i]);
     store_close(a);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 static void test_export_errors(void)
 {
     setup_env();
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("seedfile");
     struct store *a = open_store(dir, "a");
     char err[TP_ERR_MAX];
     size_t count = 99;
@@ -792,7 +749,8 @@ static void test_export_errors(void)
     ASSERT_EQ_INT(seedfile_export(a, EXPORT_JSONL, out, 0, NOW, &count, err), 0);
     ASSERT_EQ_INT(count, 0);
     store_close(a);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 TEST_MAIN(TEST_CASE(test_sniff), TEST_CASE(test_sniff_long_first_line),

@@ -1,23 +1,24 @@
 /*
- * test_settings.c - install-hook over settings files, one row per case.
+ * test_settings.c - install-hook over settings files, one row per case,
+ * and which handler commands are toolprof's own.
  *
  * Each row is the file before (NULL: absent), the operation, and the
  * exact file after; the files are written in Claude Code's own layout
  * (JSON.stringify with two spaces), which install must keep byte for
- * byte outside our entries.
+ * byte outside our entries. Commands are built from known strings, never
+ * from where the repository (and so this test binary) happens to be.
  */
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "core/err.h"
+#include "fixture.h"
 #include "core/limits.h"
-#include "core/xmalloc.h"
 #include "ingest/settings.h"
 
 #define CMD "/opt/tp/bin/toolprof hook"
-#define OLD "/home/u/old build/toolprof --data-dir /x hook"
+/* What install-hook wrote for a binary under a folder with a space. */
+#define OLD "'/home/u/old build/toolprof' --data-dir /x hook"
 
 #define OURS_GROUP(cmd)                                                                            \
     "      {\n"                                                                                    \
@@ -225,17 +226,7 @@ static const struct settings_case cases_tbl[] = {
 
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = xmalloc((size_t)len + 1);
-    size_t n = fread(s, 1, (size_t)len, f);
-    s[n] = '\0';
-    fclose(f);
-    return s;
+    return fixture_read(path, NULL);
 }
 
 static int count_backups(const char *dir)
@@ -252,22 +243,12 @@ static int count_backups(const char *dir)
     return n;
 }
 
-static void rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-}
-
 static void test_settings_table(void)
 {
     char err[TP_ERR_MAX];
     for (size_t i = 0; i < sizeof cases_tbl / sizeof cases_tbl[0]; i++) {
         const struct settings_case *c = &cases_tbl[i];
-        char tmpl[] = "/tmp/tp_settings_XXXXXX", path[600];
-        char *dir = mkdtemp(tmpl);
-        ASSERT_TRUE(dir != NULL);
+        char path[600], *dir = fixture_tmpdir("settings");
         /* Absent files live in a directory that does not exist yet. */
         snprintf(path, sizeof path, "%s/%s", dir,
                  c->before ? "settings.json" : "a/b/settings.json");
@@ -306,15 +287,15 @@ static void test_settings_table(void)
             ASSERT_EQ_INT(count_backups(c->before ? dir : "/nonexistent"), backups);
         }
         free(got);
-        rm_rf(dir);
+        fixture_rm_rf(dir);
+        free(dir);
     }
 }
 
 static void test_backup_holds_previous_content(void)
 {
-    char tmpl[] = "/tmp/tp_settings_XXXXXX", path[600], cmd[700];
-    char *dir = mkdtemp(tmpl), err[TP_ERR_MAX];
-    ASSERT_TRUE(dir != NULL);
+    char path[600], cmd[700], err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("settings");
     snprintf(path, sizeof path, "%s/settings.json", dir);
     FILE *f = fopen(path, "w");
     fputs(USER_FILE, f);
@@ -339,14 +320,14 @@ static void test_backup_holds_previous_content(void)
         tmps = -1;
     pclose(p);
     ASSERT_EQ_INT(tmps, 0);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 static void test_symlink_is_followed(void)
 {
-    char tmpl[] = "/tmp/tp_settings_XXXXXX", real[600], link[600];
-    char *dir = mkdtemp(tmpl), err[TP_ERR_MAX];
-    ASSERT_TRUE(dir != NULL);
+    char real[600], link[600], err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("settings");
     snprintf(real, sizeof real, "%s/dotfiles.json", dir);
     snprintf(link, sizeof link, "%s/settings.json", dir);
     FILE *f = fopen(real, "w");
@@ -360,15 +341,15 @@ static void test_symlink_is_followed(void)
     char *s = slurp(real);
     ASSERT_CONTAINS(s, CMD);
     free(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 static void test_report_says_what_changed(void)
 {
-    char tmpl[] = "/tmp/tp_settings_XXXXXX", path[600];
-    char *dir = mkdtemp(tmpl), err[TP_ERR_MAX], *out = NULL;
+    char path[600], err[TP_ERR_MAX], *out = NULL;
+    char *dir = fixture_tmpdir("settings");
     size_t outlen = 0;
-    ASSERT_TRUE(dir != NULL);
     snprintf(path, sizeof path, "%s/settings.json", dir);
     FILE *f = fopen(path, "w");
     fputs(OLD_ENTRY_FILE, f);
@@ -385,8 +366,11 @@ static void test_report_says_what_changed(void)
     fclose(rep);
     ASSERT_CONTAINS(out, "nothing to change");
     free(out);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
+
+/* ---- which commands are ours ------------------------------------------------ */
 
 struct ours_case {
     const char *cmd;
@@ -394,16 +378,56 @@ struct ours_case {
 };
 
 static const struct ours_case ours_cases[] = {
+    /* What install-hook writes (and wrote in every earlier version:
+     * settings_hook_command() has always written these two shapes, from
+     * the binary's path and an absolute data directory). */
     {"/usr/local/bin/toolprof hook", 1},
     {"toolprof hook", 1},
     {"/home/u/toolprof/build/toolprof --data-dir /d hook", 1},
+    {"/home/u/src/toolprof/build/toolprof --data-dir /home/u/.claude/memory/performance hook", 1},
+    {"'/a b/toolprof' hook", 1},
     {"'/a b/toolprof' hook\t", 1},
+    {"  /opt/toolprof/bin/toolprof hook  ", 1},
+    {"'/home/u/my tools/toolprof' --data-dir '/data dir/it'\\''s' hook", 1},
+    {"/opt/x/toolprof --data-dir '/tmp/d d' hook", 1},
+    {"/opt/x/toolprof --data-dir ''\\''' hook", 1},
+    /* Not toolprof's: the word toolprof in a folder name or an argument. */
+    {"~/toolprof-notes/log.sh hook", 0},
+    {"python3 /opt/toolprof/tools/audit.py hook", 0},
+    {"/home/u/toolprof/build/tests/test_settings hook", 0},
+    {"/srv/toolprof/hooks/hook", 0},
+    {"/home/u/toolprof/run.sh --data-dir /d hook", 0},
+    {"/usr/bin/toolprof-hook hook", 0},
+    {"/usr/bin/toolprofx hook", 0},
+    {"notoolprof hook", 0},
+    {"sh -c 'toolprof hook'", 0},
+    {"echo toolprof hook", 0},
+    /* Not the shape toolprof writes. */
     {"toolprof serve", 0},
     {"toolprof hooks", 0},
+    {"toolprof hook --verbose", 0},
+    {"toolprof hook hook", 0},
+    {"toolprof --data-dir /d", 0},
+    {"toolprof --data-dir hook", 0},
+    {"toolprof hook --data-dir /d", 0},
+    {"toolprof --data-dir /d /e hook", 0},
+    {"toolprof --datadir /d hook", 0},
+    {"toolprof  hook", 0},
+    {"toolprof\thook", 0},
+    {"\"/a b/toolprof\" hook", 0},
+    {"/a\\ b/toolprof hook", 0},
+    {"'/usr/bin/toolprof' hook", 0}, /* toolprof would not quote this path */
+    {"'/a b/toolprof hook", 0},
+    {"toolprof 'hook'", 0},
+    {"toolprof --data-dir '' hook", 0},
+    {"toolprof --data-dir /d\\ e hook", 0},
     {"python3 ~/.claude/hooks/toolprof_hook.py", 0},
     {"hook toolprof", 0},
     {"log.sh", 0},
+    {"toolprof", 0},
+    {"hook", 0},
     {"", 0},
+    {"   ", 0},
 };
 
 static void test_is_ours(void)
@@ -414,32 +438,232 @@ static void test_is_ours(void)
     ASSERT_EQ_INT(settings_is_ours(NULL), 0);
 }
 
+/* Every command settings_command_for() writes for a binary named toolprof
+ * is recognised, whatever the paths hold; for any other name, none is. */
+static void test_written_commands_are_recognised(void)
+{
+    static const char *const dirs[] = {NULL,           "/d",    "/data dir",  "/it's",
+                                       "/x/'quoted'",  "/a\tb", "/$HOME/`x`", "/\xc3\xbc/x",
+                                       "/a=b,c:d@e%f", "/-",    "/a\\'b",     "/ hook"};
+    static const struct {
+        const char *exe;
+        int ours;
+    } exes[] = {
+        {"/usr/local/bin/toolprof", 1},
+        {"/home/u/toolprof/build/toolprof", 1},
+        {"/tmp/x y/toolprof/build/toolprof", 1},
+        {"/home/u/it's/toolprof", 1},
+        {"toolprof", 1},
+        {"/home/u/toolprof/build/tests/test_settings", 0},
+        {"/tmp/x y/toolprof/build/tests/test_settings", 0},
+        {"/opt/toolprof/toolprof.sh", 0},
+        {"/opt/toolprof/", 0},
+    };
+    char err[TP_ERR_MAX];
+    for (size_t e = 0; e < sizeof exes / sizeof exes[0]; e++) {
+        for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+            char *c = settings_command_for(exes[e].exe, dirs[d], err);
+            if (!c)
+                FAIL_("%s %s: %s", exes[e].exe, dirs[d] ? dirs[d] : "-", err);
+            int got = settings_is_ours(c);
+            if (got != exes[e].ours)
+                FAIL_("%s: %d, expected %d", c, got, exes[e].ours);
+            free(c);
+        }
+    }
+    /* The words as settings_command_for() writes them. */
+    char *c = settings_command_for("/a b/toolprof", "/data dir/it's", err);
+    ASSERT_STREQ(c, "'/a b/toolprof' --data-dir '/data dir/it'\\''s' hook");
+    free(c);
+    c = settings_command_for("/usr/bin/toolprof", NULL, err);
+    ASSERT_STREQ(c, "/usr/bin/toolprof hook");
+    free(c);
+    ASSERT_TRUE(settings_command_for("", NULL, err) == NULL);
+    ASSERT_TRUE(settings_command_for("/x/toolprof", "", err) == NULL);
+}
+
 static void test_hook_command(void)
 {
-    char err[TP_ERR_MAX], exe[4096], want[8400], cwd[4096];
+    /* The running binary is this test, wherever the repository is: its
+     * command has the shape of the installed one's, and is not ours
+     * because the program is not named toolprof. */
+    char err[TP_ERR_MAX], exe[4096], cwd[4096], rel[8300];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     ASSERT_TRUE(n > 0);
     exe[n] = '\0';
-    char *c = settings_hook_command(NULL, err);
-    snprintf(want, sizeof want, "%s hook", exe);
+    char *c = settings_hook_command(NULL, err), *want = settings_command_for(exe, NULL, err);
     ASSERT_STREQ(c, want);
-    ASSERT_EQ_INT(settings_is_ours(c), 0); /* the test binary is not named toolprof */
+    ASSERT_EQ_INT(settings_is_ours(c), 0);
     free(c);
+    free(want);
     c = settings_hook_command("/data dir/it's", err);
-    snprintf(want, sizeof want, "%s --data-dir '/data dir/it'\\''s' hook", exe);
+    want = settings_command_for(exe, "/data dir/it's", err);
     ASSERT_STREQ(c, want);
     free(c);
+    free(want);
+    /* A relative data directory is made absolute. */
     ASSERT_TRUE(getcwd(cwd, sizeof cwd) != NULL);
     c = settings_hook_command("rel", err);
-    snprintf(want, sizeof want, "%s --data-dir %s/rel hook", exe, cwd);
+    snprintf(rel, sizeof rel, "%s/rel", cwd);
+    want = settings_command_for(exe, rel, err);
     ASSERT_STREQ(c, want);
     free(c);
+    free(want);
     setenv("HOME", "/home/x", 1);
     c = settings_default_path();
     ASSERT_STREQ(c, "/home/x/.claude/settings.json");
     free(c);
 }
 
+/* ---- hooks toolprof did not write are never touched ------------------------- */
+
+#define HANDLER(cmd)                                                                               \
+    "          {\n"                                                                                \
+    "            \"type\": \"command\",\n"                                                         \
+    "            \"command\": \"" cmd "\"\n"                                                       \
+    "          }"
+
+/* Commands a user may have, each naming toolprof and hook somewhere (as
+ * JSON string contents). */
+#define F1 "~/toolprof-notes/log.sh hook"
+#define F2 "python3 /opt/toolprof/tools/audit.py hook"
+#define F3 "/home/u/toolprof/build/tests/test_settings hook"
+#define F4 "\\\"/home/u/my tools/toolprof\\\" hook"
+#define F5 "toolprof hook --verbose"
+#define F6 "/home/u/toolprof/run.sh --data-dir /d hook"
+/* Commands earlier versions of install-hook wrote. */
+#define O1 "/usr/local/bin/toolprof hook"
+#define O2 "/home/u/src/toolprof/build/toolprof --data-dir /home/u/.claude/memory/performance hook"
+#define O3 "'/home/u/my tools/toolprof' --data-dir '/data dir/it'\\\\''s' hook"
+#define NEW "/opt/tp/bin/toolprof --data-dir /opt/tp/data hook"
+
+/* PreToolUse: [O1 F1] (the handlers given), then PostToolUse's start. */
+#define FOREIGN_HEAD(pre)                                                                          \
+    "{\n"                                                                                          \
+    "  \"hooks\": {\n"                                                                             \
+    "    \"PreToolUse\": [\n"                                                                      \
+    "      {\n"                                                                                    \
+    "        \"matcher\": \"*\",\n"                                                                \
+    "        \"hooks\": [\n" pre "\n"                                                              \
+    "        ]\n"                                                                                  \
+    "      }\n"                                                                                    \
+    "    ],\n"                                                                                     \
+    "    \"PostToolUse\": [\n"                                                                     \
+    "      {\n"                                                                                    \
+    "        \"matcher\": \"*\",\n"                                                                \
+    "        \"hooks\": [\n"
+
+/* PostToolUseFailure, then `extra` (the events install adds, or ""). */
+#define FOREIGN_TAIL(post_failure_first, extra)                                                    \
+    "    \"PostToolUseFailure\": [\n"                                                              \
+    "      {\n"                                                                                    \
+    "        \"hooks\": [\n" post_failure_first                                                    \
+    HANDLER(F5) "\n"                                                                               \
+                "        ]\n"                                                                      \
+                "      },\n"                                                                       \
+                "      {\n"                                                                        \
+                "        \"matcher\": \"Edit\",\n"                                                 \
+                "        \"hooks\": [\n" HANDLER(F6) "\n"                                          \
+                                                     "        ]\n"                                 \
+                                                     "      }\n"                                   \
+                                                     "    ]" extra "\n"                            \
+                                                     "  }\n"                                       \
+                                                     "}\n"
+
+/* PreToolUse: [O1 F1]; PostToolUse: [F1 O1 F2], Bash: [F3 O3 F4];
+ * PostToolUseFailure: [O2 F5], Edit: [F6]. Our handlers sit between the
+ * user's. */
+#define FOREIGN_FILE                                                                               \
+    FOREIGN_HEAD(HANDLER(O1) ",\n" HANDLER(F1))                                                    \
+    HANDLER(F1)                                                                                    \
+    ",\n" HANDLER(O1) ",\n" HANDLER(F2) "\n"                                                       \
+                                        "        ]\n"                                              \
+                                        "      },\n"                                               \
+                                        "      {\n"                                                \
+                                        "        \"matcher\": \"Bash\",\n"                         \
+                                        "        \"hooks\": [\n" HANDLER(F3) ",\n" HANDLER(        \
+                                            O3) ",\n" HANDLER(F4) "\n"                             \
+                                                                  "        ]\n"                    \
+                                                                  "      }\n"                      \
+                                                                  "    ],\n" FOREIGN_TAIL(         \
+                                                                      HANDLER(O2) ",\n", "")
+
+/* Installed: the first of ours in each event now runs NEW, the other one
+ * (O3) is gone as a duplicate; every user handler as it was, where it was;
+ * PermissionRequest, which the file lacked, added at its end. */
+#define FOREIGN_INSTALLED                                                                          \
+    FOREIGN_HEAD(HANDLER(NEW) ",\n" HANDLER(F1))                                                   \
+    HANDLER(F1)                                                                                    \
+    ",\n" HANDLER(NEW) ",\n" HANDLER(F2) "\n"                                                      \
+                                         "        ]\n"                                             \
+                                         "      },\n"                                              \
+                                         "      {\n"                                               \
+                                         "        \"matcher\": \"Bash\",\n"                        \
+                                         "        \"hooks\": [\n" HANDLER(F3) ",\n" HANDLER(       \
+                                             F4) "\n"                                              \
+                                                 "        ]\n"                                     \
+                                                 "      }\n"                                       \
+                                                 "    ],\n" FOREIGN_TAIL(                          \
+                                                     HANDLER(NEW) ",\n",                           \
+                                                     ",\n" OURS_EVENT("PermissionRequest", NEW))
+
+/* Uninstalled (from either): only the user's handlers. */
+#define FOREIGN_UNINSTALLED                                                                        \
+    FOREIGN_HEAD(HANDLER(F1))                                                                      \
+    HANDLER(F1)                                                                                    \
+    ",\n" HANDLER(F2) "\n"                                                                         \
+                      "        ]\n"                                                                \
+                      "      },\n"                                                                 \
+                      "      {\n"                                                                  \
+                      "        \"matcher\": \"Bash\",\n"                                           \
+                      "        \"hooks\": [\n" HANDLER(F3) ",\n" HANDLER(                          \
+                          F4) "\n"                                                                 \
+                              "        ]\n"                                                        \
+                              "      }\n"                                                          \
+                              "    ],\n" FOREIGN_TAIL("", "")
+
+/* Install and uninstall over a file holding all of the above; the file
+ * after each step is compared whole. */
+static void test_foreign_hooks_untouched(void)
+{
+    static const struct {
+        const char *from, *op, *want;
+    } steps[] = {
+        {FOREIGN_FILE, "install", FOREIGN_INSTALLED},
+        {FOREIGN_INSTALLED, "install", FOREIGN_INSTALLED},
+        {FOREIGN_INSTALLED, "uninstall", FOREIGN_UNINSTALLED},
+        {FOREIGN_FILE, "uninstall", FOREIGN_UNINSTALLED},
+        {FOREIGN_UNINSTALLED, "uninstall", FOREIGN_UNINSTALLED},
+        {FOREIGN_UNINSTALLED, "install", NULL},
+    };
+    char err[TP_ERR_MAX], path[600];
+    char *dir = fixture_tmpdir("settings");
+    snprintf(path, sizeof path, "%s/settings.json", dir);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        ASSERT_EQ_INT(fixture_write(path, steps[i].from, strlen(steps[i].from), "wb"), 0);
+        int un = strcmp(steps[i].op, "uninstall") == 0;
+        if (settings_install(path, un ? NULL : NEW, un, NULL, err) != 0)
+            FAIL_("step %zu (%s): %s", i, steps[i].op, err);
+        char *got = slurp(path);
+        if (!steps[i].want) {
+            /* Installed into a file without ours: added at the end of each
+             * event's list, after the user's groups, which stay. */
+            ASSERT_TRUE(got != NULL);
+            ASSERT_CONTAINS(got, HANDLER(F4) "\n        ]\n      },\n      {\n        \"matcher\": "
+                                             "\"*\",\n        \"hooks\": [\n" HANDLER(NEW));
+            ASSERT_CONTAINS(got, HANDLER(F6) "\n        ]\n      },\n      {\n        \"matcher\": "
+                                             "\"*\",\n        \"hooks\": [\n" HANDLER(NEW));
+        } else if (!got || strcmp(got, steps[i].want) != 0) {
+            FAIL_("step %zu (%s): the file is\n%s\n--- expected\n%s", i, steps[i].op,
+                  got ? got : "(none)", steps[i].want);
+        }
+        free(got);
+    }
+    fixture_rm_rf(dir);
+    free(dir);
+}
+
 TEST_MAIN(TEST_CASE(test_settings_table), TEST_CASE(test_backup_holds_previous_content),
           TEST_CASE(test_symlink_is_followed), TEST_CASE(test_report_says_what_changed),
-          TEST_CASE(test_is_ours), TEST_CASE(test_hook_command))
+          TEST_CASE(test_is_ours), TEST_CASE(test_written_commands_are_recognised),
+          TEST_CASE(test_hook_command), TEST_CASE(test_foreign_hooks_untouched))

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "fixture.h"
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -30,20 +30,11 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static uint64_t rng_state;
+static struct fixture_rng rng;
 
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in (0, 1), never 0 or 1, so log() and divisions are safe. */
 static double rng_unit(void)
 {
-    return ((double)(rng_next() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return fixture_rand_unit(&rng);
 }
 
 static double rng_normal(void)
@@ -84,7 +75,7 @@ static int cmp_dbl(const void *a, const void *b)
 /* Fill v with n draws of d (seeded by d), sorted ascending. */
 static void sample(double *v, size_t n, enum dist d)
 {
-    rng_state = 0x5eed0000ULL + (uint64_t)d;
+    rng.state = 0x5eed0000ULL + (uint64_t)d;
     for (size_t i = 0; i < n; i++)
         v[i] = draw(d);
     qsort(v, n, sizeof *v, cmp_dbl);
@@ -203,7 +194,7 @@ static void test_merge_halves(void)
     sketch_init(&all);
     sketch_init(&a);
     sketch_init(&b);
-    rng_state = 42;
+    rng.state = 42;
     for (int i = 0; i < 100000; i++) {
         double x = draw((enum dist)(i % D_COUNT));
         sketch_add(&all, x, 1);
@@ -231,7 +222,7 @@ static void test_order_independence(void)
 {
     enum { PARTS = 8, PER = 5000 };
     static double v[PARTS * PER];
-    rng_state = 7;
+    rng.state = 7;
     for (int i = 0; i < PARTS * PER; i++)
         v[i] = draw((enum dist)(i % D_COUNT));
 
@@ -297,7 +288,7 @@ static void test_roundtrip(void)
     sketch_init(&t);
     buf_init(&b, SKETCH_MAX_BLOB);
     buf_init(&b2, SKETCH_MAX_BLOB);
-    rng_state = 99;
+    rng.state = 99;
     for (int i = 0; i < 20000; i++)
         sketch_add(&s, draw((enum dist)(i % D_COUNT)), 1 + (uint64_t)(i % 3));
     sketch_add(&s, 0, 5);
@@ -359,7 +350,7 @@ static void test_decode_adds(void)
     sketch_init(&a);
     sketch_init(&b);
     buf_init(&blob, SKETCH_MAX_BLOB);
-    rng_state = 5;
+    rng.state = 5;
     for (int i = 0; i < 5000; i++) {
         sketch_add(&a, draw(D_LOGNORMAL), 1);
         sketch_add(&b, draw(D_BIMODAL), 1);
@@ -472,7 +463,7 @@ static void test_remove_restores(void)
 {
     struct sketch s, before;
     sketch_init(&s);
-    rng_state = 11;
+    rng.state = 11;
     for (int i = 0; i < 1000; i++)
         sketch_add(&s, draw(D_UNIFORM), 1);
     sketch_copy(&before, &s);

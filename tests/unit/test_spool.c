@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/tptime.h"
@@ -22,21 +22,6 @@
 
 #define CHILDREN 16
 #define PER_CHILD 1000
-
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/tp_spool_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? xstrdup(d) : NULL;
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-}
 
 static void make_op(struct op *op, const char *id, int64_t now)
 {
@@ -117,7 +102,7 @@ static void drainer(const char *dir, const char *stop, int fd)
 
 static void test_concurrent_appenders_and_drainers(void)
 {
-    char *dir = make_tmpdir(), stop[600], err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("spool"), stop[600], err[TP_ERR_MAX];
     pid_t kids[CHILDREN], drainers[2];
     int fds[2];
     ASSERT_TRUE(dir != NULL);
@@ -185,7 +170,7 @@ static void test_concurrent_appenders_and_drainers(void)
     ASSERT_EQ_INT(stored_ops(dir), CHILDREN * PER_CHILD);
     ASSERT_EQ_INT(spool_pending(dir), 0);
     ASSERT_EQ_INT(count_draining(dir), 0);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
@@ -207,7 +192,7 @@ static const char *const line_b =
 
 static void test_bad_lines_counted(void)
 {
-    char *dir = make_tmpdir(), path[600], err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("spool"), path[600], err[TP_ERR_MAX];
     struct store *s;
     struct store_result r;
     size_t bad;
@@ -235,13 +220,13 @@ static void test_bad_lines_counted(void)
     ASSERT_EQ_INT(spool_drain(s, &r, &bad, 0, err), 0);
     ASSERT_EQ_INT(r.inserted + r.merged + r.unchanged, 0);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 static void test_orphans_dead_and_alive(void)
 {
-    char *dir = make_tmpdir(), dead[600], live[600], err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("spool"), dead[600], live[600], err[TP_ERR_MAX];
     struct store *s;
     struct store_result r;
     size_t bad;
@@ -264,13 +249,13 @@ static void test_orphans_dead_and_alive(void)
     ASSERT_EQ_INT(r.inserted, 1);
     ASSERT_EQ_INT(count_draining(dir), 0);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 static void test_busy_store_keeps_spool(void)
 {
-    char *dir = make_tmpdir(), path[600], err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("spool"), path[600], err[TP_ERR_MAX];
     struct store *s;
     struct store_result r;
     size_t bad;
@@ -294,13 +279,13 @@ static void test_busy_store_keeps_spool(void)
     ASSERT_EQ_INT(r.inserted, 1);
     ASSERT_EQ_INT(count_draining(dir), 0);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 static void test_append_creates_dir_and_pending(void)
 {
-    char *dir = make_tmpdir(), sub[600], err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("spool"), sub[600], err[TP_ERR_MAX];
     struct op op;
     ASSERT_TRUE(dir != NULL);
     snprintf(sub, sizeof sub, "%s/a/b", dir);
@@ -318,14 +303,14 @@ static void test_append_creates_dir_and_pending(void)
     snprintf(path, sizeof path, "%s/" SPOOL_FILE, sub);
     ASSERT_EQ_INT(stat(path, &st), 0);
     ASSERT_EQ_INT(st.st_mode & 0777, 0600);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 
 /* A line cut short (a full disk) does not swallow the next append. */
 static void test_cut_line_ends_at_next_append(void)
 {
-    char *dir = make_tmpdir(), path[600], err[TP_ERR_MAX];
+    char *dir = fixture_tmpdir("spool"), path[600], err[TP_ERR_MAX];
     struct store *s;
     struct store_result r;
     struct op op;
@@ -342,7 +327,7 @@ static void test_cut_line_ends_at_next_append(void)
     ASSERT_EQ_INT(bad, 1);
     store_close(s);
     ASSERT_EQ_INT(stored_ops(dir), 1);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
     free(dir);
 }
 

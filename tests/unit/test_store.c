@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/err.h"
 #include "core/kmap.h"
 #include "core/limits.h"
@@ -30,38 +30,16 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/tp_store_XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? xstrdup(d) : NULL;
-}
-
-static void rm_rf(char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-    free(dir);
-}
-
-static struct store *open_store(const char *dir)
-{
-    char err[TP_ERR_MAX];
-    struct store *s = NULL;
-    if (store_open(dir, 0, &s, err) != 0)
-        fprintf(stderr, "store_open: %s\n", err);
-    return s;
-}
-
-static uint64_t rng_state = 88172645463325252ULL;
+/* The random histories below come from xorshift64. With another
+ * generator (splitmix64, seed 0x9E3779B97F4A7C15) test_rollups_equal_
+ * brute_force meets a call whose reports without a stored project arrive
+ * in one batch from different hours: the store fills the project from the
+ * report of the earlier hour (it inserts a batch in row id order), the
+ * model from the one that came first in the batch. */
+static struct fixture_rng rng = {88172645463325252ULL};
 static uint64_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return fixture_rand_xorshift(&rng.state);
 }
 static unsigned rnd_below(unsigned n)
 {
@@ -170,8 +148,8 @@ static const struct op *find_tuid(const struct rows *x, const char *tuid, size_t
 
 static void test_insert_read_back_every_field(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     struct op ops[3];
     mk(&ops[0], "Read", "/src/app.py", 150.5, NOW - 5000, "toolu_01ABC", "sess-1", "/home/u/proj",
@@ -257,15 +235,16 @@ static void test_insert_read_back_every_field(void)
     rows_free(&x);
     free_ops(ops, 3);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* store_info's span is the earliest and latest start time, also when
  * several calls share the first or the last hour. */
 static void test_info_span(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     struct op ops[40];
     int64_t h0 = (NOW - 30 * HOUR) / HOUR * HOUR, h1 = (NOW - 2 * HOUR) / HOUR * HOUR;
@@ -285,7 +264,8 @@ static void test_info_span(void)
     store_info(s, &info);
     free_ops(ops, 40);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
     ASSERT_EQ_INT(rc, 0);
     ASSERT_EQ_INT(info.operations, 40);
     ASSERT_EQ_INT(info.first_ms, min_ts);
@@ -308,8 +288,8 @@ static void make_batch(struct op *ops, size_t n)
 
 static void test_idempotent_batches(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     enum { N = 60 };
     struct op ops[N];
@@ -324,7 +304,7 @@ static void test_idempotent_batches(void)
     /* A fresh connection, the same batch rebuilt from scratch. */
     store_close(s);
     free_ops(ops, N);
-    s = open_store(dir);
+    s = fixture_store_open(dir);
     make_batch(ops, N);
     ASSERT_EQ_INT(insert(s, ops, N, &r3), 0);
     ASSERT_EQ_INT(r3.inserted, 0);
@@ -347,7 +327,8 @@ static void test_idempotent_batches(void)
     free_ops(dup, 2);
     free_ops(ops, N);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* ---- merges ----------------------------------------------------------------- */
@@ -379,8 +360,8 @@ static struct agg_probe rollup_total(struct store *s, int level, int64_t project
 
 static void test_merge_transcript_then_hook(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     struct op t, h;
     /* The transcript knows the call from two timestamps, without a project
@@ -445,13 +426,14 @@ static void test_merge_transcript_then_hook(void)
     op_clear(&t);
     op_clear(&h);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 static void test_merge_hook_then_transcript_and_failures(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     struct op h, t, o;
     mk(&h, "Bash", "npm test", 5000, NOW - 60000, "toolu_H", "sess", "/p", OP_SRC_HOOK);
@@ -515,7 +497,8 @@ static void test_merge_hook_then_transcript_and_failures(void)
     op_clear(&u);
     op_clear(&v);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* The same tool_use_id reported with start times 50 minutes apart, across
@@ -528,8 +511,8 @@ static void test_same_call_across_hour_boundary(void)
         {-20 * 60000, 30 * 60000}, {30 * 60000, -20 * 60000}, {-59 * 60000 + 1, -9 * 60000},
         {-1, 50 * 60000 - 1},      {50 * 60000 - 1, -1},
     };
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     int64_t boundary = (NOW / HOUR - 5) * HOUR;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -558,7 +541,8 @@ static void test_same_call_across_hour_boundary(void)
     ASSERT_EQ_INT(p.n, 5);
     ASSERT_EQ_DBL(p.sum, 5 * 2900.0, 1e-9);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* ---- rollups against brute force ------------------------------------------- */
@@ -980,12 +964,12 @@ static size_t project_ids(struct store *s, int64_t *out)
 
 static void test_rollups_equal_brute_force(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     enum { NCALLS = 2500 };
     struct model *calls = xcalloc(NCALLS, sizeof *calls);
-    rng_state = 0x9E3779B97F4A7C15ULL;
+    rng.state = 0x9E3779B97F4A7C15ULL;
     fill_random_store(s, calls, NCALLS, 45 * DAY);
     ASSERT_EQ_INT(check_model(s, calls, NCALLS), 0);
     int64_t proj[3];
@@ -997,19 +981,20 @@ static void test_rollups_equal_brute_force(void)
     ASSERT_EQ_INT(info.operations, NCALLS);
     free(calls);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* ---- pruning ------------------------------------------------------------------ */
 
 static void test_prune(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     enum { NCALLS = 1500 };
     struct model *calls = xcalloc(NCALLS, sizeof *calls);
-    rng_state = 0x1234567ULL;
+    rng.state = 0x1234567ULL;
     fill_random_store(s, calls, NCALLS, 10 * DAY);
     int64_t proj[3];
     size_t np = project_ids(s, proj);
@@ -1067,7 +1052,8 @@ static void test_prune(void)
     ASSERT_EQ_INT(check_rollups(s, proj, np), 0);
     free(calls);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* Per-target daily totals (hotspots) match the rows, also after a prune. */
@@ -1088,12 +1074,12 @@ static int tg_cb(void *ctx, int64_t day, const struct target_agg *t)
 
 static void test_targets_match_rows(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     enum { NCALLS = 800 };
     struct model *calls = xcalloc(NCALLS, sizeof *calls);
-    rng_state = 0xABCDEF12345ULL;
+    rng.state = 0xABCDEF12345ULL;
     fill_random_store(s, calls, NCALLS, 6 * DAY);
     int64_t from = (NOW / DAY - 7) * DAY, to = (NOW / DAY + 1) * DAY;
     for (int pass = 0; pass < 2; pass++) {
@@ -1121,15 +1107,16 @@ static void test_targets_match_rows(void)
     }
     free(calls);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* ---- marks ------------------------------------------------------------------- */
 
 static void test_marks(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     struct store_mark m;
     int found = -1;
@@ -1158,7 +1145,8 @@ static void test_marks(void)
     ASSERT_EQ_INT(found, 0);
     op_clear(&op);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* ---- repeated reads ---------------------------------------------------------------- */
@@ -1188,8 +1176,8 @@ static const struct reread *rr_find(struct store *s, const struct rr_list *l, co
 
 static void test_rereads(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     struct op ops[20];
     size_t n = 0;
@@ -1277,7 +1265,8 @@ static void test_rereads(void)
     free_ops(ops, n);
     op_clear(&again);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* The reread totals and top pairs of any window, read from reread_sums and
@@ -1409,13 +1398,13 @@ static int check_rereads_model(struct store *s, const struct rr_model_read *m, s
 
 static void test_reread_sums_match_model(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     enum { NREADS = 900 };
     struct rr_model_read *m = xcalloc(NREADS, sizeof *m);
     struct op *ops = xcalloc(NREADS, sizeof *ops);
-    rng_state = 0xfeedULL;
+    rng.state = 0xfeedULL;
     char id[32], sess[16], target[16];
     for (size_t i = 0; i < NREADS; i++) {
         m[i].session = (int)rnd_below(12);
@@ -1469,7 +1458,8 @@ static void test_reread_sums_match_model(void)
     free(ops);
     free(m);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* ---- tools and sessions --------------------------------------------------------------- */
@@ -1490,8 +1480,8 @@ static int name_cb(void *ctx, int64_t id, const char *name)
 
 static void test_tools_and_session_span(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     struct op ops[4];
     mk(&ops[0], "Read", "/a", 10, NOW - 3 * HOUR, "t1", "S", NULL, OP_SRC_HOOK);
@@ -1519,13 +1509,14 @@ static void test_tools_and_session_span(void)
     ASSERT_TRUE(store_session_span(s, 987654, &first, &last) != 0);
     free_ops(ops, 4);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* Read-only and no-create opens. */
 static void test_open_modes(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("store");
     char sub[600], err[TP_ERR_MAX];
     snprintf(sub, sizeof sub, "%s/a/b/c", dir);
     struct store *s = NULL;
@@ -1561,7 +1552,8 @@ static void test_open_modes(void)
     free(home);
     ASSERT_STREQ(d, "/home/someone/.claude/memory/performance");
     free(d);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 /* ---- many distinct strings --------------------------------------------------- */
@@ -1601,8 +1593,8 @@ static int name_check_row(void *ctx, const struct store_row *r)
  * row its own, intact strings. */
 static void test_many_distinct_strings(void)
 {
-    char *dir = make_tmpdir();
-    struct store *s = open_store(dir);
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     enum { N = 100100, B = 5000 };
     struct op *ops = xcalloc(B, sizeof *ops);
@@ -1621,12 +1613,13 @@ static void test_many_distinct_strings(void)
     }
     free(ops);
     store_close(s);
-    s = open_store(dir); /* a cold cache */
+    s = fixture_store_open(dir); /* a cold cache */
     struct name_check c = {0, 0};
     struct store_scan sc = {.from_ms = 0, .to_ms = NOW + 1};
     int rc = store_scan(s, &sc, name_check_row, &c);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
     ASSERT_EQ_INT(rc, 0);
     ASSERT_EQ_INT(c.rows, N);
     ASSERT_EQ_INT(c.bad, 0);
@@ -1669,9 +1662,9 @@ static int child_insert(const char *dir, int k)
 
 static void test_concurrent_writers(void)
 {
-    char *dir = make_tmpdir();
+    char *dir = fixture_tmpdir("store");
     /* Create the schema first, so that children race on data only. */
-    struct store *s = open_store(dir);
+    struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     store_close(s);
     pid_t pids[CHILDREN];
@@ -1681,7 +1674,7 @@ static void test_concurrent_writers(void)
             _exit(child_insert(dir, k));
     }
     /* The parent reads meanwhile. */
-    s = open_store(dir);
+    s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     int reads = 0, alive = CHILDREN, failed = 0;
     while (alive) {
@@ -1717,7 +1710,8 @@ static void test_concurrent_writers(void)
     int64_t proj[1] = {store_str_id(s, "/p")};
     ASSERT_EQ_INT(check_rollups(s, proj, 1), 0);
     store_close(s);
-    rm_rf(dir);
+    fixture_rm_rf(dir);
+    free(dir);
 }
 
 TEST_MAIN(TEST_CASE(test_insert_read_back_every_field), TEST_CASE(test_info_span),

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/jsonin.h"
 #include "core/limits.h"
 #include "ingest/toolcall.h"

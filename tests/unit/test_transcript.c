@@ -1,67 +1,54 @@
 /*
- * test_transcript.c - the transcript parser over the real samples in
- * ../shared/fixtures and over small synthetic lines for what the samples
- * do not cover (interrupts, calls without results, replays, MCP progress,
+ * test_transcript.c - the transcript parser over the transcripts in
+ * tests/data (recorded with the real client, and hand-made older layouts)
+ * and over small synthetic lines for what those do not cover (interrupts
+ * with calls running, calls without results, replays, MCP progress,
  * PreToolUse hook time, several blocks per line, malformed lines).
  *
- * The expected numbers were worked out independently of this parser, with
- * tests/data/transcript/pairing_reference.py (the rules of transcript.h
- * re-implemented over Python's json module; not run by the tests), whose
- * output matched the parser's call for call on every fixture. Durations
- * are exact: timestamps have millisecond precision, and self-reported
- * durations are copied as they are.
+ * The expected numbers were worked out independently of this parser: the
+ * tool counts, durations, start times and errors are what
+ * tests/data/reference.py prints (it pairs calls with the rules of
+ * transcript.h re-implemented over Python's json module, in
+ * tests/data/transcript/pairing_reference.py), and for the hand-made files
+ * they follow from the timestamps in tests/data/legacy/make_legacy.py.
+ * Durations are exact: timestamps have millisecond precision, and
+ * self-reported durations are copied as they are.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
+#include "fixture.h"
 #include "core/limits.h"
-#include "harness.h"
 #include "ingest/transcript.h"
 
-#define FIX "../shared/fixtures/"
-#define MAROT_MAIN FIX "marot-spotter__transcript__4d5611e5-241a-462a-8d15-5122611a9569.jsonl"
-#define MAROT_AGENT                                                                                \
-    FIX "marot-spotter__transcript__4d5611e5-241a-462a-8d15-5122611a9569__subagents__agent-"       \
-        "a2898e3.jsonl"
-#define MAROT_COMPACT                                                                              \
-    FIX "marot-spotter__transcript__4d5611e5-241a-462a-8d15-5122611a9569__subagents__agent-"       \
-        "acompact-e1f845.jsonl"
-#define MAROT_SHORT FIX "marot-spotter__transcript__short.jsonl"
-#define MAROT_SUBAGENT FIX "marot-spotter__transcript__subagent.jsonl"
-#define MAROT_TOOL_HEAVY FIX "marot-spotter__transcript__tool_heavy.jsonl"
-#define KIMUSON_OLD                                                                                \
-    FIX "d-kimuson-claude-code-viewer__transcript__fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl"
-#define KIMUSON_MID                                                                                \
-    FIX "d-kimuson-claude-code-viewer__transcript__5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl"
-
-/* Feed a whole file line by line; returns the number of malformed lines,
- * or -1 when the file cannot be read. */
-static int feed_file(struct transcript *t, const char *path)
+/* Feed text line by line; returns the number of malformed lines. */
+static int feed_text(struct transcript *t, const char *text, size_t len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
     int64_t off = 0;
     int bad = 0;
     char eb[TP_ERR_MAX];
-    while ((n = getline(&line, &cap, f)) > 0) {
-        size_t len = (size_t)n;
-        if (len && line[len - 1] == '\n')
-            len--;
-        if (transcript_feed(t, line, len, off, eb) != 0)
+    while ((size_t)off < len) {
+        const char *line = text + off, *nl = memchr(line, '\n', len - (size_t)off);
+        size_t n = nl ? (size_t)(nl - line) : len - (size_t)off;
+        if (transcript_feed(t, line, n, off, eb) != 0)
             bad++;
-        off += n;
+        off += (int64_t)n + 1;
     }
-    free(line);
-    fclose(f);
     return bad;
 }
+
+/* Feed tests/data/<rel> whole; *badp = its malformed lines. A missing file
+ * fails the test here. */
+#define FEED_DATA(t, rel, badp)                                                                    \
+    do {                                                                                           \
+        size_t len_;                                                                               \
+        char *text_;                                                                               \
+        FIXTURE_READ_DATA(text_, rel, &len_);                                                      \
+        *(badp) = feed_text((t), text_, len_);                                                     \
+        free(text_);                                                                               \
+    } while (0)
 
 /* Feed NUL-separated lines from a string array. */
 static int feed_lines(struct transcript *t, const char *const *lines, size_t n)
@@ -78,9 +65,56 @@ static int feed_lines(struct transcript *t, const char *const *lines, size_t n)
     return bad;
 }
 
+/* The parser emits a call again when accounting (a turn's end, a
+ * cost-state line) finds its wait or exec; the store merges the reports
+ * phase by phase. Here the first report of each call takes the later
+ * reports' phases the same way (op_phases_merge), and counts skip them. */
+static int is_again(const struct op *ops, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (ops[j].tool_use_id && ops[i].tool_use_id &&
+            strcmp(ops[j].tool_use_id, ops[i].tool_use_id) == 0)
+            return 1;
+    return 0;
+}
+
+static void merge_again(struct transcript *t)
+{
+    size_t n;
+    struct op *ops = transcript_ops(t, &n);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (!ops[j].tool_use_id || !ops[i].tool_use_id ||
+                strcmp(ops[j].tool_use_id, ops[i].tool_use_id) != 0)
+                continue;
+            struct op_phases e, x;
+            op_phases_get(&ops[j], &e);
+            op_phases_get(&ops[i], &x);
+            op_phases_merge(&e, &x, 1, NULL);
+            op_phases_put(&ops[j], &e);
+            break;
+        }
+    }
+}
+
+/* feed_lines, the first line starting at byte `at` of its file. */
+static int feed_lines_at(struct transcript *t, const char *const *lines, size_t n, int64_t at)
+{
+    int bad = 0;
+    char eb[TP_ERR_MAX];
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(lines[i]);
+        if (transcript_feed(t, lines[i], len, at, eb) != 0)
+            bad++;
+        at += (int64_t)len + 1;
+    }
+    return bad;
+}
+
 static const struct op *find(struct transcript *t, const char *id)
 {
     size_t n;
+    merge_again(t);
     struct op *ops = transcript_ops(t, &n);
     for (size_t i = 0; i < n; i++)
         if (ops[i].tool_use_id && strcmp(ops[i].tool_use_id, id) == 0)
@@ -93,7 +127,7 @@ static size_t count_tool(struct transcript *t, const char *tool)
     size_t n, c = 0;
     struct op *ops = transcript_ops(t, &n);
     for (size_t i = 0; i < n; i++)
-        if (strcmp(ops[i].tool, tool) == 0)
+        if (strcmp(ops[i].tool, tool) == 0 && !is_again(ops, i))
             c++;
     return c;
 }
@@ -103,7 +137,7 @@ static size_t count_failed(struct transcript *t)
     size_t n, c = 0;
     struct op *ops = transcript_ops(t, &n);
     for (size_t i = 0; i < n; i++)
-        if (!ops[i].success)
+        if (!ops[i].success && !is_again(ops, i))
             c++;
     return c;
 }
@@ -124,11 +158,14 @@ struct tool_count {
     size_t n;
 };
 
+/* Calls, each counted once. */
 static size_t n_ops(struct transcript *t)
 {
-    size_t n;
-    transcript_ops(t, &n);
-    return n;
+    size_t n, c = 0;
+    struct op *ops = transcript_ops(t, &n);
+    for (size_t i = 0; i < n; i++)
+        c += !is_again(ops, i);
+    return c;
 }
 
 #define ASSERT_TOOLS(t, table)                                                                     \
@@ -142,6 +179,23 @@ static size_t n_ops(struct transcript *t)
             sum_ += got_;                                                                          \
         }                                                                                          \
         ASSERT_EQ_INT(n_ops(t), sum_);                                                             \
+    } while (0)
+
+/* A call that may have asked for permission, with nothing that splits its
+ * wall time: the wall time is known, never shown as execution. */
+#define ASSERT_WALL_ONLY(o, ms)                                                                    \
+    do {                                                                                           \
+        ASSERT_TRUE(isnan((o)->duration_ms));                                                      \
+        ASSERT_EQ_DBL((o)->wall_ms, (ms), 0);                                                      \
+        ASSERT_EQ_INT((o)->ask, OP_ASK_MAYBE);                                                     \
+    } while (0)
+
+/* Find a call that must be there: the test fails naming it otherwise. */
+#define FIND(var, t, id)                                                                           \
+    do {                                                                                           \
+        (var) = find((t), (id));                                                                   \
+        if (!(var))                                                                                \
+            FAIL_("no call %s", (id));                                                             \
     } while (0)
 
 /* Every op of a parser must pass op_normalize (what the importer does). */
@@ -159,290 +213,348 @@ static int all_normalize(struct transcript *t)
     return 1;
 }
 
-/* ---- the fixtures ----------------------------------------------------- */
+/* ---- recorded with Claude Code 2.1.332 --------------------------------- */
 
-static void test_marot_short(void)
-{
-    /* Two parallel calls the user rejected at the permission prompt. */
-    struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, MAROT_SHORT), 0);
-    transcript_finish(t, 1);
-    static const struct tool_count tools[] = {{"Bash", 1}, {"Glob", 1}};
-    ASSERT_TOOLS(t, tools);
-    ASSERT_EQ_INT(count_failed(t), 2);
-    const struct op *o = find(t, "toolu_0116Hyi5v8ut7Ffb7d8qV1Sc");
-    ASSERT_TRUE(o);
-    ASSERT_STREQ(o->tool, "Bash");
-    ASSERT_EQ_INT(o->success, 0);
-    ASSERT_STREQ(o->error, "rejected by user");
-    /* The 1363 ms were a permission wait, not the tool's time. */
-    ASSERT_TRUE(isnan(o->duration_ms));
-    ASSERT_CONTAINS(o->meta, "\"wait_ms\":1363");
-    ASSERT_CONTAINS(o->meta, "\"outcome\":\"rejected\"");
-    ASSERT_EQ_INT(o->ts_ms, 1770757921117LL);
-    ASSERT_STREQ(o->session_id, "55604662-cf2a-4331-851a-ec234028f8ca");
-    ASSERT_STREQ(o->project, "/home/marco/projects/spotter");
-    ASSERT_STREQ(o->target, "mix phx.server 2>&1 | head -80");
-    ASSERT_EQ_INT(o->source, OP_SRC_TRANSCRIPT);
-    ASSERT_TRUE(all_normalize(t));
-    transcript_free(t);
-}
+#define REC_PROJECT "/tmp/toolprof-fixtures/project"
 
-static void test_marot_tool_heavy(void)
+static void test_recorded_session(void)
 {
+    /* Parallel calls, a failed Read and Bash, a call a PreToolUse hook
+     * blocked, a foreground sub-agent, ToolSearch then WebFetch, a
+     * compaction with calls after it, and an interactive prompt whose
+     * first call was approved after a wait and whose second was rejected. */
     struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, MAROT_TOOL_HEAVY), 0);
+    int bad;
+    const struct op *o;
+    FEED_DATA(t, FIXTURE_REC_SESSION, &bad);
+    ASSERT_EQ_INT(bad, 0);
     transcript_finish(t, 1);
-    static const struct tool_count tools[] = {
-        {"Bash", 2}, {"Glob", 1}, {"Read", 1}, {"WebFetch", 1}, {"WebSearch", 1}};
+    static const struct tool_count tools[] = {{"Agent", 1},      {"Bash", 5},     {"Edit", 1},
+                                              {"Glob", 2},       {"Grep", 2},     {"Read", 4},
+                                              {"ToolSearch", 1}, {"WebFetch", 1}, {"Write", 2}};
     ASSERT_TOOLS(t, tools);
-    ASSERT_EQ_INT(count_failed(t), 0);
-    /* Glob reports durationMs 230 (wall 235), WebFetch 5249 (wall 5252),
-     * WebSearch durationSeconds 6.47383981. */
-    const struct op *g = find(t, "toolu_01JJds55jYrYwd9TktNGndRY");
-    ASSERT_TRUE(g);
-    ASSERT_EQ_DBL(g->duration_ms, 230, 0);
-    ASSERT_CONTAINS(g->meta, "\"duration_from\":\"tool\"");
-    ASSERT_CONTAINS(g->meta, "\"wall_ms\":235");
-    const struct op *wf = find(t, "toolu_017Q5Sr8KaSgowYhbKXBnfV2");
-    ASSERT_TRUE(wf);
-    ASSERT_EQ_DBL(wf->duration_ms, 5249, 0);
-    const struct op *ws = find(t, "toolu_01DKTWcKpZ2ksZQmoKKfxiw6");
-    ASSERT_TRUE(ws);
-    ASSERT_EQ_DBL(ws->duration_ms, 6473.83981, 1e-6);
-    /* Timed from timestamps: Read 22:59:36.157 -> 36.162, the background
-     * Bash launch 57:57.941 -> 59.113. */
-    const struct op *r = find(t, "toolu_01VpPeBD2ziigLLpybShAGoU");
-    ASSERT_TRUE(r);
-    ASSERT_EQ_DBL(r->duration_ms, 5, 0);
-    ASSERT_CONTAINS(r->meta, "\"duration_from\":\"timestamps\"");
-    ASSERT_EQ_INT(r->result_bytes, 3150);
-    const struct op *b = find(t, "toolu_018GZVh9ymkrdx1TnR8reg5Y");
-    ASSERT_TRUE(b);
-    ASSERT_EQ_DBL(b->duration_ms, 1172, 0);
-    ASSERT_EQ_INT(b->optimized, 1);
-    /* Two "[Request interrupted by user]" lines, with nothing running. */
-    ASSERT_EQ_INT(transcript_stats(t)->interrupted, 0);
-    /* 39 lines, of which hook progress, snapshots and queue operations
-     * need no parse (user lines do: a prompt starts a turn). */
-    ASSERT_EQ_INT(transcript_stats(t)->lines, 39);
-    ASSERT_EQ_INT(transcript_stats(t)->parsed, 19);
-    ASSERT_TRUE(all_normalize(t));
-    transcript_free(t);
-}
-
-static void test_marot_subagent_progress(void)
-{
-    /* The Task's sub-agent ran 9 tools; this file has them only as
-     * agent_progress copies, which must not be counted. */
-    struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, MAROT_SUBAGENT), 0);
-    transcript_finish(t, 1);
-    static const struct tool_count tools[] = {
-        {"WebFetch", 1}, {"WebSearch", 5}, {"Glob", 1}, {"Read", 1},        {"AskUserQuestion", 1},
-        {"Task", 1},     {"Write", 1},     {"Bash", 4}, {"ExitPlanMode", 1}};
-    ASSERT_TOOLS(t, tools);
-    ASSERT_EQ_INT(count_failed(t), 0);
-    const struct op *task = find(t, "toolu_01Cz2Pnv7qNcnK1ZiocxWhQX");
-    ASSERT_TRUE(task);
-    ASSERT_EQ_DBL(task->duration_ms, 38799, 0); /* totalDurationMs */
-    /* A person's answer time is not tool latency. */
-    const struct op *ask = find(t, "toolu_01RsKEmE8Mc3wD8Vex5b6Zne");
-    ASSERT_TRUE(ask);
-    ASSERT_TRUE(isnan(ask->duration_ms));
-    ASSERT_CONTAINS(ask->meta, "\"human_wait_ms\":135304");
-    const struct op *plan = find(t, "toolu_01ADkZx631DtfWJKXE19LZLP");
-    ASSERT_TRUE(plan);
-    ASSERT_TRUE(isnan(plan->duration_ms));
-    /* Two Bash calls of one response, both timed from their own blocks
-     * (2.1.38 streams tool execution). */
-    const struct op *b1 = find(t, "toolu_01QAoBrMN6wkULkVPWiqotBU");
-    const struct op *b2 = find(t, "toolu_011M8RRpDyyej4gUFf7q2zv8");
-    ASSERT_TRUE(b1 && b2);
-    /* Bash may have asked for permission (default mode, and this version
-     * writes no turn_duration): its wall time is not its execution. */
-    ASSERT_TRUE(isnan(b1->duration_ms) && isnan(b2->duration_ms));
-    ASSERT_EQ_DBL(b1->wall_ms, 63342, 0);
-    ASSERT_EQ_DBL(b2->wall_ms, 63516, 0);
-    ASSERT_EQ_INT(b1->ask, OP_ASK_MAYBE);
-    ASSERT_TRUE(all_normalize(t));
-    transcript_free(t);
-}
-
-static void test_marot_main(void)
-{
-    struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, MAROT_MAIN), 0);
-    transcript_finish(t, 1);
-    static const struct tool_count tools[] = {
-        {"Bash", 67}, {"Read", 31}, {"Edit", 32},      {"Grep", 10},
-        {"Write", 7}, {"Task", 1},  {"TaskOutput", 1}, {"AskUserQuestion", 1}};
-    ASSERT_TOOLS(t, tools);
-    ASSERT_EQ_INT(count_failed(t), 5);
-    ASSERT_EQ_INT(transcript_stats(t)->lines, 1512);
-    ASSERT_EQ_INT(transcript_stats(t)->results, 150);
-    /* 33 agent_progress copies of the sub-agent's calls: skipped. */
+    ASSERT_EQ_INT(count_failed(t), 4);
+    ASSERT_EQ_INT(transcript_stats(t)->lines, 173);
+    ASSERT_EQ_INT(transcript_stats(t)->results, 19);
     ASSERT_EQ_INT(transcript_stats(t)->orphan_results, 0);
+    ASSERT_EQ_INT(transcript_stats(t)->interrupted, 0);
     ASSERT_EQ_INT(count_meta(t, "\"sidechain\":true"), 0);
-    const struct op *task = find(t, "toolu_017pLRuPHYTX5t99EnLyV53m");
-    ASSERT_TRUE(task);
-    ASSERT_EQ_DBL(task->duration_ms, 141871, 0);
-    ASSERT_STREQ(task->target, "Explore transcript rendering codebase");
-    /* Blocked by a PreToolUse hook (exit 2): the hook's stderr is the
-     * error; the time is the hook's. */
-    const struct op *hook = find(t, "toolu_01QC8siDGwEkXHfhKDNRgfTQ");
-    ASSERT_TRUE(hook);
-    ASSERT_EQ_INT(hook->success, 0);
-    ASSERT_EQ_DBL(hook->duration_ms, 161401, 0);
-    ASSERT_CONTAINS(hook->error, "Pre-commit validation failed:");
-    const struct op *git = find(t, "toolu_011PBtiDwwmP44wZUbt17q6v");
-    ASSERT_TRUE(git);
-    ASSERT_STREQ(git->error, "Exit code 128");
-    ASSERT_EQ_DBL(git->duration_ms, 957, 0);
-    const struct op *ask = find(t, "toolu_011dFzhenxzrFVGKHCaGgVtk");
-    ASSERT_TRUE(ask);
-    ASSERT_CONTAINS(ask->meta, "\"human_wait_ms\":1135622");
-    const struct op *out = find(t, "toolu_0181AEpPhB3QjFAtjUhAp9nK");
-    ASSERT_TRUE(out);
-    ASSERT_EQ_DBL(out->duration_ms, 56959, 0);
+
+    /* Glob reports its own durationMs 55 (377 ms between the lines). */
+    FIND(o, t, "toolu_01VRiFALIKuY7rg2ElwuszDe");
+    ASSERT_STREQ(o->tool, "Glob");
+    ASSERT_EQ_DBL(o->duration_ms, 55, 0);
+    ASSERT_CONTAINS(o->meta, "\"duration_from\":\"tool\"");
+    ASSERT_CONTAINS(o->meta, "\"wall_ms\":377");
+    ASSERT_EQ_INT(o->ts_ms, 1796433203355LL);
+    ASSERT_STREQ(o->target, "**/*.py");
+    ASSERT_STREQ(o->session_id, FIXTURE_REC_SESSION_ID);
+    ASSERT_STREQ(o->project, REC_PROJECT);
+    ASSERT_EQ_INT(o->source, OP_SRC_TRANSCRIPT);
+    /* Three Reads of one response, timed each from its own block. */
+    FIND(o, t, "toolu_01pXjgcenSAGGMZ872qEyWjI");
+    ASSERT_EQ_INT(o->success, 0);
+    ASSERT_STREQ(o->error, "File does not exist. Note: your current working directory is "
+                           "/tmp/toolprof-fixtures/project.");
+    ASSERT_EQ_DBL(o->duration_ms, 249, 0);
+    FIND(o, t, "toolu_01SDv5xCGIPSx3dk37IdX0a4");
+    ASSERT_EQ_INT(o->optimized, 1); /* offset and limit */
+    ASSERT_EQ_DBL(o->duration_ms, 273, 0);
+    ASSERT_EQ_INT(o->result_bytes, 1204);
+    ASSERT_STREQ(o->target, REC_PROJECT "/logs/app.log");
+    FIND(o, t, "toolu_01JhK5ZfzyLYrRdC5oly803L");
+    ASSERT_EQ_INT(o->optimized, 0);
+    ASSERT_EQ_DBL(o->duration_ms, 298, 0);
+    /* The sub-agent's run, by its own totalDurationMs. */
+    FIND(o, t, "toolu_01aCrysGFeu4a853Bz7uuR46");
+    ASSERT_STREQ(o->tool, "Agent");
+    ASSERT_STREQ(o->target, "Find the retry settings");
+    ASSERT_EQ_DBL(o->duration_ms, 938, 0);
+    ASSERT_CONTAINS(o->meta, "\"wall_ms\":1112");
+    /* A failed Bash, and one the PreToolUse hook blocked (exit 2: its
+     * stderr is the error). */
+    FIND(o, t, "toolu_01vdBC5eIH2NBkjkD0WRgsD1");
+    ASSERT_STREQ(o->error, "Exit code 2");
+    ASSERT_EQ_DBL(o->duration_ms, 212, 0);
+    FIND(o, t, "toolu_014xSm6tC2Ft7wArBfkxIc31");
+    ASSERT_EQ_INT(o->success, 0);
+    ASSERT_STREQ(o->error, "PreToolUse:Bash hook error: [/tmp/toolprof-fixtures/bin/record-hook "
+                           "PreToolUse]: blocked by policy: rm -rf is not allowed here");
+    ASSERT_EQ_DBL(o->duration_ms, 105, 0);
+    /* WebFetch reports durationMs 96 (353 ms between the lines). */
+    FIND(o, t, "toolu_01ko0l1WGEuT3zQsOJIISE7L");
+    ASSERT_EQ_DBL(o->duration_ms, 96, 0);
+    ASSERT_STREQ(o->target, "https://127.0.0.1:47181/retry.html");
+    FIND(o, t, "toolu_01tu0L1FRh0AjysQO0dPHgc4");
+    ASSERT_STREQ(o->target, "sleep 0.5 && echo settled");
+    ASSERT_EQ_DBL(o->duration_ms, 624, 0);
+    /* After the compaction, in the same file. */
+    FIND(o, t, "toolu_01f2W5D5aIpnl5Oax6lybuYc");
+    ASSERT_EQ_DBL(o->duration_ms, 30, 0);
+    FIND(o, t, "toolu_01lQoKYbagdmpS20O90ob6qw");
+    ASSERT_EQ_DBL(o->duration_ms, 151, 0);
+    /* Approved after a 1.5 s permission prompt (permissionDecision
+     * user_temporary): the timestamps hold the wait, and the cost-state
+     * lines' totalToolDuration grew by 81 ms over the turn, all of it this
+     * call's (the rejected Write never ran): exactly the hook's
+     * duration_ms. */
+    FIND(o, t, "toolu_016N7H5aZA0R64aNqD9WFJBl");
+    ASSERT_EQ_INT(o->success, 1);
+    ASSERT_EQ_INT(o->ask, OP_ASK_ASKED);
+    ASSERT_EQ_DBL(o->wall_ms, 2189, 0);
+    ASSERT_EQ_DBL(o->duration_ms, 81, 0);
+    ASSERT_EQ_INT(o->exact[OP_PH_EXEC], OP_EX_DERIVED);
+    ASSERT_EQ_INT(o->phsrc[OP_PH_EXEC], PHS_TURN);
+    ASSERT_EQ_DBL(o->wait_ms, 2108, 0);
+    /* Rejected at the prompt: the wait was the person's. */
+    FIND(o, t, "toolu_01PJ8XnU7qFXQOajt7p3ZJbu");
+    ASSERT_STREQ(o->tool, "Write");
+    ASSERT_STREQ(o->error, "rejected by user");
+    ASSERT_TRUE(isnan(o->duration_ms));
+    ASSERT_CONTAINS(o->meta, "\"wait_ms\":1050");
+    ASSERT_CONTAINS(o->meta, "\"outcome\":\"rejected\"");
     ASSERT_TRUE(all_normalize(t));
     transcript_free(t);
 }
 
-static void test_marot_agent_file(void)
+static void test_recorded_subagent_file(void)
 {
+    /* The sub-agent's own file: its lines carry the session's id, and its
+     * calls are the sub-agent's (sidechain, agent id). */
     struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, MAROT_AGENT), 0);
+    int bad;
+    const struct op *o;
+    FEED_DATA(t, FIXTURE_REC_AGENT, &bad);
+    ASSERT_EQ_INT(bad, 0);
     transcript_finish(t, 1);
-    static const struct tool_count tools[] = {{"Read", 16}, {"Glob", 10}, {"Grep", 2}, {"Bash", 5}};
+    static const struct tool_count tools[] = {{"Bash", 1}, {"Glob", 1}, {"Grep", 1}, {"Read", 1}};
     ASSERT_TOOLS(t, tools);
-    ASSERT_EQ_INT(count_failed(t), 8);
-    ASSERT_EQ_INT(count_meta(t, "\"sidechain\":true"), 33);
-    ASSERT_EQ_INT(count_meta(t, "\"agent_id\":\"a2898e3\""), 33);
-    /* One failed Read cancelled its 7 parallel siblings. */
-    ASSERT_EQ_INT(count_meta(t, "\"outcome\":\"cancelled\""), 7);
-    const struct op *first = find(t, "toolu_01TfDS8UjxxjY4dzV8esUMzm");
-    ASSERT_TRUE(first);
-    ASSERT_STREQ(first->error, "File does not exist.");
-    ASSERT_EQ_DBL(first->duration_ms, 2, 0);
-    const struct op *sib = find(t, "toolu_018EJoAYKKdwh5ugHJbSTtUE");
-    ASSERT_TRUE(sib);
-    ASSERT_STREQ(sib->error, "Sibling tool call errored");
-    ASSERT_EQ_DBL(sib->duration_ms, 1, 0);
-    /* Sub-agent files carry the parent's session id. */
-    ASSERT_STREQ(sib->session_id, find(t, "toolu_01HaEX6WGRyK8yccb6knr31H")->session_id);
-    const struct op *ok = find(t, "toolu_01HaEX6WGRyK8yccb6knr31H");
-    ASSERT_EQ_DBL(ok->duration_ms, 271, 0);
-    ASSERT_EQ_INT(ok->result_bytes, 32146);
+    ASSERT_EQ_INT(count_failed(t), 0);
+    ASSERT_EQ_INT(transcript_stats(t)->lines, 29);
+    ASSERT_EQ_INT(count_meta(t, "\"sidechain\":true"), 4);
+    ASSERT_EQ_INT(count_meta(t, "\"agent_id\":\"" FIXTURE_REC_AGENT_ID "\""), 4);
+    /* Grep and Glob of one response; the sub-agent's toolUseResult-less
+     * results are timed from the timestamps. */
+    FIND(o, t, "toolu_014YarrHSZjOwSXpAg1UdTb8");
+    ASSERT_EQ_DBL(o->duration_ms, 317, 0);
+    ASSERT_STREQ(o->session_id, FIXTURE_REC_SESSION_ID);
+    FIND(o, t, "toolu_01J7mvvU8BsNapH4cjY7YoIl");
+    ASSERT_EQ_DBL(o->duration_ms, 205, 0);
+    ASSERT_CONTAINS(o->meta, "\"duration_from\":\"timestamps\"");
+    FIND(o, t, "toolu_01IjKgLndTvVUSmk1NQTE6L7");
+    ASSERT_EQ_INT(o->result_bytes, 50);
     ASSERT_TRUE(all_normalize(t));
     transcript_free(t);
 }
 
-static void test_marot_compact_helper(void)
+static void test_recorded_together(void)
 {
+    /* One parser over the session and its sub-agent: every call once. */
     struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, MAROT_COMPACT), 0);
+    int bad;
+    FEED_DATA(t, FIXTURE_REC_SESSION, &bad);
+    ASSERT_EQ_INT(bad, 0);
+    FEED_DATA(t, FIXTURE_REC_AGENT, &bad);
+    ASSERT_EQ_INT(bad, 0);
     transcript_finish(t, 1);
-    ASSERT_EQ_INT(n_ops(t), 0);
-    transcript_free(t);
-}
-
-static void test_main_and_subagent_together(void)
-{
-    /* One parser over the session file and its sub-agent file: every call
-     * once (150 + 33), none of the agent_progress copies. */
-    struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, MAROT_MAIN), 0);
-    ASSERT_EQ_INT(feed_file(t, MAROT_AGENT), 0);
-    ASSERT_EQ_INT(feed_file(t, MAROT_COMPACT), 0);
-    transcript_finish(t, 1);
-    ASSERT_EQ_INT(n_ops(t), 183);
-    ASSERT_EQ_INT(count_tool(t, "Read"), 47);
-    ASSERT_EQ_INT(count_tool(t, "Glob"), 10);
-    ASSERT_EQ_INT(count_failed(t), 13);
+    ASSERT_EQ_INT(n_ops(t), 23);
+    ASSERT_EQ_INT(count_tool(t, "Read"), 5);
+    ASSERT_EQ_INT(count_tool(t, "Bash"), 6);
+    ASSERT_EQ_INT(count_failed(t), 4);
     ASSERT_EQ_INT(transcript_stats(t)->duplicates, 0);
     transcript_free(t);
 }
 
-static void test_kimuson_old_layout(void)
+/* ---- hand-made: Claude Code 1.0.98 ---------------------------------------- */
+
+static void test_v1_layout(void)
 {
-    /* v1.0.98: sub-agent lines inline (isSidechain), three parallel Tasks,
-     * MultiEdit, BashOutput/KillBash, background Bash, Error: strings. */
+    /* One block per line; tools start when the response has been written;
+     * sub-agent lines inline (isSidechain); three parallel Tasks; MultiEdit;
+     * BashOutput/KillBash; a background Bash; "Error:" strings. */
     struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, KIMUSON_OLD), 0);
+    int bad;
+    const struct op *o;
+    FEED_DATA(t, FIXTURE_V1_SESSION, &bad);
+    ASSERT_EQ_INT(bad, 0);
     transcript_finish(t, 1);
     static const struct tool_count tools[] = {
-        {"Bash", 61}, {"Write", 33},     {"Read", 28},    {"TodoWrite", 19}, {"Edit", 8},
-        {"Task", 5},  {"BashOutput", 5}, {"KillBash", 3}, {"MultiEdit", 3},  {"Glob", 2}};
+        {"Bash", 2},     {"BashOutput", 1}, {"Edit", 1}, {"Glob", 2}, {"Grep", 1},
+        {"KillBash", 1}, {"MultiEdit", 1},  {"Read", 2}, {"Task", 3}, {"TodoWrite", 1}};
     ASSERT_TOOLS(t, tools);
-    ASSERT_EQ_INT(count_failed(t), 23);
-    ASSERT_EQ_INT(count_meta(t, "\"sidechain\":true"), 156);
-    /* Three Tasks of one response: the tools of a 1.x build start when the
-     * response has been written (the third block, 22:52:54.128). */
-    const struct op *t1 = find(t, "toolu_01LS6tcVd796SbQKmZqeVnWY");
-    const struct op *t2 = find(t, "toolu_014i9ThHMNShCHocf9xMKasf");
-    ASSERT_TRUE(t1 && t2);
-    ASSERT_EQ_INT(t1->ts_ms, 1756860774128LL);
-    ASSERT_EQ_INT(t2->ts_ms, 1756860774128LL);
-    ASSERT_CONTAINS(t2->meta, "\"start_adjusted\":\"response_end\"");
-    ASSERT_EQ_DBL(t1->duration_ms, 45626, 0);
-    ASSERT_EQ_DBL(t2->duration_ms, 174655, 0);
-    /* The Glob's own 4 ms, against 37 ms between the lines. */
-    const struct op *g = find(t, "toolu_019okXfjnUzJkV2VZbndx6ik");
-    ASSERT_TRUE(g);
-    ASSERT_EQ_DBL(g->duration_ms, 4, 0);
-    const struct op *bg = find(t, "toolu_01DB4p8KRUVpcXmv24AFLqDv");
-    ASSERT_TRUE(bg);
-    ASSERT_EQ_INT(bg->optimized, 1);
-    ASSERT_TRUE(isnan(bg->duration_ms)); /* a Bash: may have asked */
-    ASSERT_EQ_DBL(bg->wall_ms, 1132, 0);
-    const struct op *e = find(t, "toolu_01LmQjk73EEBPeCPZnEoJFE9");
-    ASSERT_TRUE(e);
-    ASSERT_EQ_INT(e->success, 0);
-    ASSERT_STREQ(e->error, "EISDIR: illegal operation on a directory, read");
-    ASSERT_EQ_DBL(e->duration_ms, 64, 0);
-    const struct op *kill = find(t, "toolu_01WWpAntC9RGiKW6mfL5wbzh");
-    ASSERT_TRUE(kill);
-    ASSERT_EQ_DBL(kill->duration_ms, 34, 0);
+    ASSERT_EQ_INT(count_failed(t), 4);
+    ASSERT_EQ_INT(count_meta(t, "\"sidechain\":true"), 3);
+    ASSERT_EQ_INT(transcript_stats(t)->lines, 36);
+    /* Glob, Glob, TodoWrite in one response that ended at 02.300: the Globs
+     * start then and report 5 and 4 ms themselves; the TodoWrite (a
+     * mutating tool) waited for both, so it took 38 ms from 02.352. */
+    FIND(o, t, "toolu_01V1Glob1aaaaaaaaaaaaa");
+    ASSERT_EQ_INT(o->ts_ms, 1756893602300LL);
+    ASSERT_EQ_DBL(o->duration_ms, 5, 0);
+    ASSERT_CONTAINS(o->meta, "\"wall_ms\":940");
+    ASSERT_CONTAINS(o->meta, "\"start_adjusted\":\"response_end\"");
+    FIND(o, t, "toolu_01V1Todo1aaaaaaaaaaaaa");
+    ASSERT_EQ_INT(o->ts_ms, 1756893602352LL);
+    ASSERT_EQ_DBL(o->duration_ms, 38, 0);
+    ASSERT_CONTAINS(o->meta, "\"start_adjusted\":\"queue\"");
+    /* Three Tasks of one response start at its end (05.400): one by its
+     * totalDurationMs, one by its <usage> tail, one refused by input
+     * validation 37 ms later. */
+    FIND(o, t, "toolu_01V1Task1aaaaaaaaaaaaa");
+    ASSERT_EQ_INT(o->ts_ms, 1756893605400LL);
+    ASSERT_EQ_DBL(o->duration_ms, 45000, 0);
+    ASSERT_STREQ(o->target, "Review cart.ts");
+    FIND(o, t, "toolu_01V1Task2aaaaaaaaaaaaa");
+    ASSERT_EQ_INT(o->ts_ms, 1756893605400LL);
+    ASSERT_EQ_DBL(o->duration_ms, 61250, 0);
+    ASSERT_CONTAINS(o->meta, "\"duration_from\":\"usage\"");
+    FIND(o, t, "toolu_01V1Task3aaaaaaaaaaaaa");
+    ASSERT_EQ_INT(o->success, 0);
+    ASSERT_STREQ(o->error, "InputValidationError: Task failed due to the following issue:");
+    ASSERT_EQ_DBL(o->duration_ms, 37, 0);
+    /* The sub-agents' inline calls. */
+    FIND(o, t, "toolu_01V1SideGrepaaaaaaaaaa");
+    ASSERT_EQ_INT(o->ts_ms, 1756893607250LL);
+    ASSERT_EQ_DBL(o->duration_ms, 160, 0);
+    ASSERT_EQ_INT(o->optimized, 1);
+    ASSERT_CONTAINS(o->meta, "\"sidechain\":true");
+    FIND(o, t, "toolu_01V1SideBashaaaaaaaaaa");
+    ASSERT_STREQ(o->error, "Exit code 1");
+    ASSERT_WALL_ONLY(o, 12500);
+    /* A background Bash returns at once; then BashOutput and KillBash. */
+    FIND(o, t, "toolu_01V1BgBashaaaaaaaaaaa");
+    ASSERT_EQ_INT(o->optimized, 1);
+    ASSERT_WALL_ONLY(o, 1132);
+    FIND(o, t, "toolu_01V1BashOutaaaaaaaaaa");
+    ASSERT_EQ_DBL(o->duration_ms, 21, 0);
+    FIND(o, t, "toolu_01V1KillBashaaaaaaaaaa");
+    ASSERT_EQ_DBL(o->duration_ms, 34, 0);
+    FIND(o, t, "toolu_01V1MultiEditaaaaaaaaa");
+    ASSERT_STREQ(o->target, "/home/dev/shop/src/checkout.ts");
+    ASSERT_WALL_ONLY(o, 120);
+    FIND(o, t, "toolu_01V1ReadDiraaaaaaaaaaa");
+    ASSERT_EQ_INT(o->success, 0);
+    ASSERT_STREQ(o->error, "EISDIR: illegal operation on a directory, read");
+    ASSERT_EQ_DBL(o->duration_ms, 64, 0);
+    FIND(o, t, "toolu_01V1EditRejaaaaaaaaaaa");
+    ASSERT_STREQ(o->error, "rejected by user");
+    ASSERT_TRUE(isnan(o->duration_ms));
+    ASSERT_CONTAINS(o->meta, "\"wait_ms\":2500");
+    ASSERT_STREQ(o->session_id, "0a1b2c3d-1000-4000-8000-000000000098");
+    ASSERT_STREQ(o->project, "/home/dev/shop");
     ASSERT_TRUE(all_normalize(t));
     transcript_free(t);
 }
 
-static void test_kimuson_mid(void)
+/* ---- hand-made: Claude Code 2.1.39 ------------------------------------------ */
+
+static void test_v2_session(void)
 {
-    /* v1.0.108: Glob, Glob, TodoWrite in one response. The Globs start when
-     * the response ends (35.489) and report 5 and 4 ms themselves; the
-     * TodoWrite (a mutating tool) also waits for them (35.531), so it took
-     * 35 ms, not the 77 ms since the response ended. */
+    /* WebSearch's durationSeconds, WebFetch's durationMs, progress lines,
+     * a Task whose sub-agent traffic is copied in as agent_progress (not
+     * calls of this file), a person's time (AskUserQuestion,
+     * ExitPlanMode), a compaction, two calls rejected at the prompt. */
     struct transcript *t = transcript_new();
-    ASSERT_EQ_INT(feed_file(t, KIMUSON_MID), 0);
+    int bad;
+    const struct op *o;
+    FEED_DATA(t, FIXTURE_V2_SESSION, &bad);
+    ASSERT_EQ_INT(bad, 0);
     transcript_finish(t, 1);
-    static const struct tool_count tools[] = {{"TodoWrite", 5}, {"Bash", 5}, {"Glob", 3},
-                                              {"Task", 3},      {"Read", 3}, {"Edit", 1},
-                                              {"MultiEdit", 1}};
+    static const struct tool_count tools[] = {{"AskUserQuestion", 1}, {"Bash", 3},     {"Edit", 1},
+                                              {"ExitPlanMode", 1},    {"Glob", 1},     {"Task", 1},
+                                              {"WebFetch", 1},        {"WebSearch", 1}};
+    ASSERT_TOOLS(t, tools);
+    ASSERT_EQ_INT(count_failed(t), 2);
+    ASSERT_EQ_INT(transcript_stats(t)->lines, 32);
+    ASSERT_EQ_INT(transcript_stats(t)->orphan_results, 0);
+    ASSERT_TRUE(find(t, "toolu_01V2SubRead1ccccccccccc") == NULL);
+    FIND(o, t, "toolu_01V2WebSearchbbbbbbbbb");
+    ASSERT_EQ_DBL(o->duration_ms, 6473.83981, 1e-6);
+    ASSERT_STREQ(o->target, "node checkout latency");
+    FIND(o, t, "toolu_01V2Globbbbbbbbbbbbbbb");
+    ASSERT_EQ_DBL(o->duration_ms, 230, 0);
+    ASSERT_CONTAINS(o->meta, "\"wall_ms\":235");
+    ASSERT_EQ_INT(o->ts_ms, 1770714002100LL); /* 2.1.x: its own block's end */
+    FIND(o, t, "toolu_01V2WebFetchbbbbbbbbbb");
+    ASSERT_EQ_DBL(o->duration_ms, 5249, 0);
+    FIND(o, t, "toolu_01V2Bashbbbbbbbbbbbbbb");
+    ASSERT_EQ_DBL(o->duration_ms, 2500, 0);
+    ASSERT_EQ_INT(o->result_bytes, 19);
+    FIND(o, t, "toolu_01V2Taskbbbbbbbbbbbbbb");
+    ASSERT_EQ_DBL(o->duration_ms, 45626, 0);
+    ASSERT_STREQ(o->target, "Profile checkout");
+    FIND(o, t, "toolu_01V2AskUserbbbbbbbbbbb");
+    ASSERT_TRUE(isnan(o->duration_ms));
+    ASSERT_CONTAINS(o->meta, "\"human_wait_ms\":135304");
+    FIND(o, t, "toolu_01V2ExitPlanbbbbbbbbbb");
+    ASSERT_TRUE(isnan(o->duration_ms));
+    ASSERT_CONTAINS(o->meta, "\"human_wait_ms\":30000");
+    FIND(o, t, "toolu_01V2Editbbbbbbbbbbbbbb");
+    ASSERT_WALL_ONLY(o, 88);
+    FIND(o, t, "toolu_01V2RejBash1bbbbbbbbbb");
+    ASSERT_STREQ(o->error, "rejected by user");
+    ASSERT_CONTAINS(o->meta, "\"wait_ms\":1363");
+    FIND(o, t, "toolu_01V2RejBash2bbbbbbbbbb");
+    ASSERT_CONTAINS(o->meta, "\"wait_ms\":1314");
+    ASSERT_TRUE(all_normalize(t));
+    transcript_free(t);
+}
+
+static void test_v2_subagent_file(void)
+{
+    /* A failed Read cancelled its two parallel siblings (before 2.1.72). */
+    struct transcript *t = transcript_new();
+    int bad;
+    const struct op *o;
+    FEED_DATA(t, FIXTURE_V2_AGENT, &bad);
+    ASSERT_EQ_INT(bad, 0);
+    transcript_finish(t, 1);
+    static const struct tool_count tools[] = {{"Grep", 1}, {"Read", 4}};
     ASSERT_TOOLS(t, tools);
     ASSERT_EQ_INT(count_failed(t), 3);
-    const struct op *g1 = find(t, "toolu_01SpA34ZjSpRT7kiHgsgMTfP");
-    ASSERT_TRUE(g1);
-    ASSERT_EQ_INT(g1->ts_ms, 1757238735489LL);
-    ASSERT_EQ_DBL(g1->duration_ms, 5, 0);
-    ASSERT_CONTAINS(g1->meta, "\"wall_ms\":1860");
-    const struct op *todo = find(t, "toolu_01Jo3zVz1Y26af7Dk8A9GMcS");
-    ASSERT_TRUE(todo);
-    ASSERT_EQ_INT(todo->ts_ms, 1757238735531LL);
-    ASSERT_EQ_DBL(todo->duration_ms, 35, 0);
-    ASSERT_CONTAINS(todo->meta, "\"start_adjusted\":\"queue\"");
-    /* Task, Task, TodoWrite: the TodoWrite waited for both sub-agents. */
-    const struct op *todo2 = find(t, "toolu_01Jb8RgAYYgwyup2DrEuucy7");
-    ASSERT_TRUE(todo2);
-    ASSERT_EQ_DBL(todo2->duration_ms, 18, 0);
-    /* A Task refused by input validation. */
-    const struct op *bad = find(t, "toolu_018t5jce2ZNoGr2ADsHGQife");
-    ASSERT_TRUE(bad);
-    ASSERT_EQ_INT(bad->success, 0);
-    ASSERT_STREQ(bad->error, "InputValidationError: Task failed due to the following issue:");
-    ASSERT_EQ_DBL(bad->duration_ms, 37, 0);
+    ASSERT_EQ_INT(count_meta(t, "\"sidechain\":true"), 5);
+    ASSERT_EQ_INT(count_meta(t, "\"agent_id\":\"a1b2c3d\""), 5);
+    ASSERT_EQ_INT(count_meta(t, "\"outcome\":\"cancelled\""), 2);
+    FIND(o, t, "toolu_01V2SubRead1ccccccccccc");
+    ASSERT_STREQ(o->error, "File does not exist.");
+    ASSERT_EQ_DBL(o->duration_ms, 2, 0);
+    FIND(o, t, "toolu_01V2SubRead2ccccccccccc");
+    ASSERT_STREQ(o->error, "Sibling tool call errored");
+    ASSERT_EQ_DBL(o->duration_ms, 1, 0);
+    ASSERT_STREQ(o->session_id, FIXTURE_V2_SESSION_ID);
+    FIND(o, t, "toolu_01V2SubRead4ccccccccccc");
+    ASSERT_EQ_DBL(o->duration_ms, 271, 0);
+    ASSERT_EQ_INT(o->result_bytes, 4096);
     ASSERT_TRUE(all_normalize(t));
+    transcript_free(t);
+}
+
+static void test_v2_compact_helper(void)
+{
+    struct transcript *t = transcript_new();
+    int bad;
+    FEED_DATA(t, FIXTURE_V2_COMPACT, &bad);
+    ASSERT_EQ_INT(bad, 0);
+    transcript_finish(t, 1);
+    ASSERT_EQ_INT(n_ops(t), 0);
+    ASSERT_EQ_INT(transcript_stats(t)->lines, 2);
+    transcript_free(t);
+}
+
+static void test_v2_together(void)
+{
+    /* The session, its sub-agent and the compaction helper in one parser:
+     * 10 + 5 + 0 calls, none of the agent_progress copies twice. */
+    struct transcript *t = transcript_new();
+    int bad;
+    FEED_DATA(t, FIXTURE_V2_SESSION, &bad);
+    FEED_DATA(t, FIXTURE_V2_AGENT, &bad);
+    FEED_DATA(t, FIXTURE_V2_COMPACT, &bad);
+    transcript_finish(t, 1);
+    ASSERT_EQ_INT(n_ops(t), 15);
+    ASSERT_EQ_INT(count_tool(t, "Read"), 4);
+    ASSERT_EQ_INT(count_failed(t), 5);
+    ASSERT_EQ_INT(transcript_stats(t)->duplicates, 0);
     transcript_free(t);
 }
 
@@ -708,8 +820,9 @@ static void test_turn_one_prompt(void)
     ASSERT_TRUE(isnan(w->duration_ms)); /* not yet: it may have asked */
     ASSERT_EQ_DBL(w->wall_ms, 5570, 0);
     ASSERT_EQ_INT(w->ask, OP_ASK_MAYBE);
-    /* Until the turn ends, a resumed read must start at its prompt. */
-    ASSERT_EQ_INT(transcript_pending_offset(t), 0);
+    /* The file has not shown a turn_duration yet (1.x never writes one):
+     * nothing holds the resume point. */
+    ASSERT_EQ_INT(transcript_pending_offset(t), -1);
     ASSERT_EQ_INT(feed_lines(t, lines + 5, 1), 0);
     ASSERT_EQ_INT(transcript_pending_offset(t), -1);
     w = last_of(t, "toolu_w");
@@ -721,6 +834,18 @@ static void test_turn_one_prompt(void)
     ASSERT_EQ_INT(transcript_stats(t)->turns, 1);
     ASSERT_EQ_INT(transcript_stats(t)->turn_updates, 1);
     ASSERT_TRUE(all_normalize(t));
+    /* Now it has: until the next turn ends, a resumed read must start at
+     * that turn's prompt, so that its accounting sees the whole turn. */
+    static const char *const next[] = {
+        PROMPT("2026-03-01T10:01:00.000Z", ""),
+        USE("2026-03-01T10:01:01.000Z", "m3", "toolu_x", "Bash"),
+        RES("2026-03-01T10:01:04.000Z", "toolu_x", ""),
+    };
+    int64_t at = 0;
+    for (size_t i = 0; i < 6; i++)
+        at += (int64_t)strlen(lines[i]) + 1;
+    ASSERT_EQ_INT(feed_lines_at(t, next, 3, at), 0);
+    ASSERT_EQ_INT(transcript_pending_offset(t), at);
     transcript_free(t);
 }
 
@@ -824,11 +949,10 @@ static void test_turn_old_layout_stays_unsplit(void)
 
 TEST_MAIN(TEST_CASE(test_turn_one_prompt), TEST_CASE(test_turn_shared_wait),
           TEST_CASE(test_turn_decisions_and_modes), TEST_CASE(test_turn_old_layout_stays_unsplit),
-          TEST_CASE(test_marot_short), TEST_CASE(test_marot_tool_heavy),
-          TEST_CASE(test_marot_subagent_progress), TEST_CASE(test_marot_main),
-          TEST_CASE(test_marot_agent_file), TEST_CASE(test_marot_compact_helper),
-          TEST_CASE(test_main_and_subagent_together), TEST_CASE(test_kimuson_old_layout),
-          TEST_CASE(test_kimuson_mid), TEST_CASE(test_interrupt), TEST_CASE(test_pending_and_lost),
+          TEST_CASE(test_recorded_session), TEST_CASE(test_recorded_subagent_file),
+          TEST_CASE(test_recorded_together), TEST_CASE(test_v1_layout), TEST_CASE(test_v2_session),
+          TEST_CASE(test_v2_subagent_file), TEST_CASE(test_v2_compact_helper),
+          TEST_CASE(test_v2_together), TEST_CASE(test_interrupt), TEST_CASE(test_pending_and_lost),
           TEST_CASE(test_replay_dedupe), TEST_CASE(test_mcp_progress_and_pre_hook),
           TEST_CASE(test_blocks_per_line_and_usage_tail),
           TEST_CASE(test_malformed_and_skipped_lines), TEST_CASE(test_invalid_utf8_is_repaired))

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "core/utf8.h"
 
 struct inv_case {

@@ -1,13 +1,14 @@
 # pairing_reference.py - an independent re-implementation of the pairing
 # rules of src/ingest/transcript.h (all but mcp_progress and PreToolUse hook
-# time, which no fixture has), used while developing to work out the
-# numbers that tests/unit/test_transcript.c and test_importer.c assert.
-# The tests do not run it. Usage:
+# time, which the synthetic cases of test_transcript.c cover), used to work
+# out the numbers that tests/unit/test_transcript.c and test_importer.c
+# assert (tests/data/reference.py prints them for every transcript in
+# tests/data). The tests do not run it. Usage:
 #   python3 tests/data/transcript/pairing_reference.py FILE.jsonl [...]
 # prints one line per call: id, tool, start ms, duration ms (nan when
 # unknown), success, result bytes, error. Its output over every transcript
-# in ../shared/fixtures matched the C parser's exactly (sorted, durations
-# compared to 1e-6 ms).
+# in tests/data matches the C parser's exactly (sorted, durations compared
+# to 1e-6 ms).
 import json, sys, math
 from datetime import datetime, timezone
 SERIAL = {"Edit","Write","MultiEdit","NotebookEdit","TodoWrite"}
@@ -75,6 +76,7 @@ def run(files):
             m['refs']-=1
             if m['refs']==0: del msgs[c['mid']]
         op['ts']=start
+        op['wall']=r['ts']-c['ts'] if r else None
         if r:
             txt=text_of(r['content']); tur=r['tur']
             te=isinstance(tur,str) and tur.startswith('Error:')
