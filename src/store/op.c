@@ -41,6 +41,7 @@ void op_clear(struct op *op)
     free(op->project);
     free(op->tool_use_id);
     free(op->error);
+    free(op->subagent);
     op_init(op);
 }
 
@@ -220,6 +221,7 @@ void op_copy(struct op *dst, const struct op *src)
     dst->project = dup_or_null(src->project);
     dst->tool_use_id = dup_or_null(src->tool_use_id);
     dst->error = dup_or_null(src->error);
+    dst->subagent = dup_or_null(src->subagent);
 }
 
 void op_set(char **field, const char *s, size_t n)
@@ -377,6 +379,7 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
         (rc = op_check_str(&op->project, "project", TP_MAX_PROJECT, 1, errbuf)) != 0 ||
         (rc = op_check_str(&op->session_id, "session_id", TP_MAX_ID, 0, errbuf)) != 0 ||
         (rc = op_check_str(&op->tool_use_id, "tool_use_id", TP_MAX_ID, 0, errbuf)) != 0 ||
+        (rc = op_check_str(&op->subagent, "subagent", TP_MAX_ID, 0, errbuf)) != 0 ||
         (rc = op_check_str(&op->meta, "metadata", TP_MAX_META, 0, errbuf)) != 0)
         return rc;
     if (op->meta) {
@@ -402,7 +405,8 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
         return tp_fail(errbuf, TP_EINVAL, "size_bytes and result_bytes must be >= 0");
     /* An empty string says nothing: store it as unknown, so that every
      * source describes a missing value the same way. */
-    char **optional[] = {&op->tool_use_id, &op->target, &op->error, &op->session_id, &op->project};
+    char **optional[] = {&op->tool_use_id, &op->target,  &op->error,
+                         &op->session_id,  &op->project, &op->subagent};
     for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++) {
         if (*optional[i] && !**optional[i]) {
             free(*optional[i]);

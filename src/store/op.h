@@ -28,6 +28,8 @@
  *   result_bytes  size of what the call returned to the agent (-1 unknown)
  *   meta          a JSON object (serialized) or NULL
  *   session_id, project (cwd), tool_use_id, error: NULL when unknown
+ *   subagent      the sub-agent that made the call (its agent id); NULL for
+ *                 the session's main thread
  *   source        where the record came from (see enum op_source)
  */
 #ifndef TOOLPROF_OP_H
@@ -108,6 +110,7 @@ struct op {
     char *project;
     char *tool_use_id;
     char *error;
+    char *subagent;
     enum op_source source;
     /* Seed compatibility: the duration was written as an integer ("90"),
      * and is written back the same way. */

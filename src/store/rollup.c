@@ -76,8 +76,12 @@ struct rr_delta {
     int64_t n, bytes, sum_us, last_ms, project;
 };
 
+/* A session's span (grown by additions only) and its sums (added and
+ * retracted like every aggregate). */
 struct ss_delta {
-    int64_t first_ms, last_ms;
+    int64_t first_ms, last_ms; /* INT64_MAX / INT64_MIN: no addition */
+    int64_t project;
+    int64_t calls, failed, sub, asked, nexec, exec_us, wait_us, hook_us, unsplit_us;
 };
 
 struct rollup_deltas {
@@ -238,15 +242,34 @@ void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, 
             x->last_ms = c->ts_ms;
     }
 
-    if (sign > 0 && c->session) {
+    if (c->session) {
         i = slot(&d->ss, (void **)&d->ss_v, &d->ss_alloc, sizeof *d->ss_v, &c->session,
                  sizeof c->session, &added);
         struct ss_delta *x = &d->ss_v[i];
-        int64_t end = c->ts_ms + (c->dur_us > 0 ? c->dur_us / 1000 : 0);
-        if (added || c->ts_ms < x->first_ms)
-            x->first_ms = c->ts_ms;
-        if (added || end > x->last_ms)
-            x->last_ms = end;
+        if (added) {
+            x->first_ms = INT64_MAX;
+            x->last_ms = INT64_MIN;
+        }
+        if (sign > 0) {
+            int64_t span_us = c->wall_us > c->dur_us ? c->wall_us : c->dur_us;
+            int64_t end = c->ts_ms + (span_us > 0 ? span_us / 1000 : 0);
+            if (c->ts_ms < x->first_ms)
+                x->first_ms = c->ts_ms;
+            if (end > x->last_ms)
+                x->last_ms = end;
+            x->project = c->project;
+        }
+        x->calls += sign;
+        x->failed += sign * !c->success;
+        x->sub += sign * c->sub;
+        x->asked += sign * c->asked;
+        if (c->dur_us >= 0) {
+            x->nexec += sign;
+            x->exec_us += sign * c->dur_us;
+        }
+        x->wait_us += sign * (c->wait_us > 0 ? c->wait_us : 0);
+        x->hook_us += sign * (c->hook_us > 0 ? c->hook_us : 0);
+        x->unsplit_us += sign * (c->unsplit_us > 0 ? c->unsplit_us : 0);
     }
 }
 
@@ -315,9 +338,17 @@ static const char *const writer_sql[W_COUNT] = {
                  "pairs = pairs + excluded.pairs, reads = reads + excluded.reads, "
                  "bytes = bytes + excluded.bytes, us = us + excluded.us",
     [W_RS_CLEAN] = "DELETE FROM reread_sums WHERE lvl=?1 AND b=?2 AND project=?3 AND pairs <= 0",
-    [W_SS_ADD] = "INSERT INTO sessions VALUES(?1,?2,?3) ON CONFLICT DO UPDATE SET "
+    [W_SS_ADD] = "INSERT INTO sessions(id, first_ms, last_ms, project, calls, failed, sub, asked, "
+                 "nexec, exec_us, wait_us, hook_us, unsplit_us) "
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) ON CONFLICT DO UPDATE SET "
                  "first_ms = min(first_ms, excluded.first_ms), "
-                 "last_ms = max(last_ms, excluded.last_ms)",
+                 "last_ms = max(last_ms, excluded.last_ms), "
+                 "project = CASE WHEN project = 0 THEN excluded.project ELSE project END, "
+                 "calls = calls + excluded.calls, failed = failed + excluded.failed, "
+                 "sub = sub + excluded.sub, asked = asked + excluded.asked, "
+                 "nexec = nexec + excluded.nexec, exec_us = exec_us + excluded.exec_us, "
+                 "wait_us = wait_us + excluded.wait_us, hook_us = hook_us + excluded.hook_us, "
+                 "unsplit_us = unsplit_us + excluded.unsplit_us",
 };
 
 struct rollup_writer {
@@ -664,11 +695,17 @@ int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
     rs_sums_free(&sums);
     for (size_t i = 0; i < d->ss.n && rc == 0; i++) {
         const int64_t *k = kmap_key(&d->ss, i, NULL);
+        const struct ss_delta *x = &d->ss_v[i];
+        if (x->first_ms == INT64_MAX && !x->calls && !x->failed && !x->sub && !x->asked &&
+            !x->nexec && !x->exec_us && !x->wait_us && !x->hook_us && !x->unsplit_us)
+            continue; /* retracted and re-added unchanged, or nothing */
         sqlite3_stmt *q = wstmt(w, W_SS_ADD);
         if (q) {
-            sqlite3_bind_int64(q, 1, k[0]);
-            sqlite3_bind_int64(q, 2, d->ss_v[i].first_ms);
-            sqlite3_bind_int64(q, 3, d->ss_v[i].last_ms);
+            const int64_t v[] = {k[0],       x->first_ms, x->last_ms,   x->project, x->calls,
+                                 x->failed,  x->sub,      x->asked,     x->nexec,   x->exec_us,
+                                 x->wait_us, x->hook_us,  x->unsplit_us};
+            for (int c = 0; c < 13; c++)
+                sqlite3_bind_int64(q, c + 1, v[c]);
         }
         rc = step_done(w, q, "writing session spans", errbuf);
     }

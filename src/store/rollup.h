@@ -51,6 +51,8 @@ struct rollup_contrib {
     int64_t wait_us, hook_us; /* -1 unknown */
     int asked;                /* a prompt was shown */
     int64_t unsplit_us;       /* wall time of a call whose exec is unknown (-1: none) */
+    int64_t wall_us;          /* -1 unknown */
+    int sub;                  /* made by a sub-agent */
 };
 
 struct rollup_deltas;

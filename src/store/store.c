@@ -142,6 +142,41 @@ static const char *const migrations[] = {
     "ALTER TABLE targets ADD COLUMN wait_us INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE targets ADD COLUMN nunsplit INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE targets ADD COLUMN unsplit_us INTEGER NOT NULL DEFAULT 0;",
+    /* 5: sessions on the clock (timeline.h): the sub-agent that made a
+     * call; per session its project and sums; turns; model requests and
+     * their rollups. Sessions stored before get their sums from their
+     * calls. */
+    "ALTER TABLE ops ADD COLUMN sub INTEGER;"
+    "ALTER TABLE sessions ADD COLUMN project INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN sub INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN asked INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN nexec INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN exec_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN wait_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN hook_us INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN unsplit_us INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX sessions_last ON sessions(last_ms);"
+    "UPDATE sessions SET project = t.p, calls = t.n, failed = t.f, nexec = t.ne, exec_us = t.e "
+    "  FROM (SELECT session AS s, max(project) AS p, count(*) AS n,"
+    "          sum(1 - (flags & 1)) AS f, count(dur) AS ne, coalesce(sum(dur), 0) AS e"
+    "        FROM ops WHERE session IS NOT NULL GROUP BY session) AS t"
+    "  WHERE t.s = sessions.id;"
+    "CREATE TABLE turns(session INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER,"
+    "  active_us INTEGER, src INTEGER NOT NULL, PRIMARY KEY(session, start_ms))"
+    "  WITHOUT ROWID, STRICT;"
+    "CREATE TABLE requests(rid TEXT PRIMARY KEY, session INTEGER, project INTEGER NOT NULL,"
+    "  model INTEGER, ts INTEGER NOT NULL, dur_us INTEGER, ttft_us INTEGER, tin INTEGER,"
+    "  tout INTEGER, tcr INTEGER, tcw INTEGER, cost_micro INTEGER, flags INTEGER NOT NULL)"
+    "  WITHOUT ROWID, STRICT;"
+    "CREATE INDEX requests_session ON requests(session, ts);"
+    "CREATE TABLE model_rollups(lvl INTEGER NOT NULL, b INTEGER NOT NULL,"
+    "  project INTEGER NOT NULL, model INTEGER NOT NULL, n INTEGER NOT NULL,"
+    "  nt INTEGER NOT NULL, dur_us INTEGER NOT NULL, nttft INTEGER NOT NULL,"
+    "  ttft_us INTEGER NOT NULL, tin INTEGER NOT NULL, tout INTEGER NOT NULL,"
+    "  tcr INTEGER NOT NULL, tcw INTEGER NOT NULL, cost_micro INTEGER NOT NULL,"
+    "  PRIMARY KEY(lvl, b, project, model)) WITHOUT ROWID, STRICT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -174,10 +209,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_HOUR_COUNTS] = "SELECT b, sum(n) FROM rollups WHERE lvl = 0 AND project = 0 "
                       "AND b BETWEEN ?1 AND ?2 GROUP BY b",
     [S_OP_INS] = "INSERT INTO ops(" ROW_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
-                 "?14,?15,?16,?17)",
+                 "?14,?15,?16,?17,?18)",
     [S_OP_UPD] = "UPDATE ops SET dur=?2, tool=?3, target=?4, session=?5, project=?6, flags=?7, "
-                 "size=?8, rbytes=?9, err=?10, meta=?11, wall=?12, wait=?13, hook=?14, ph=?15 "
-                 "WHERE id=?1",
+                 "size=?8, rbytes=?9, err=?10, meta=?11, wall=?12, wait=?13, hook=?14, ph=?15, "
+                 "sub=?16 WHERE id=?1",
     [S_FIRST_TS] = "SELECT h, min(ts) FROM ops, (SELECT min(id) >> 32 AS h FROM ops) "
                    "WHERE id >= h << 32 AND id < (h + 1) << 32",
     [S_LAST_TS] = "SELECT h, max(ts) FROM ops, (SELECT max(id) >> 32 AS h FROM ops) "
@@ -584,6 +619,7 @@ void row_from_stmt(struct store *s, sqlite3_stmt *q, struct row *r, int copy)
     r->sources = (f >> F_SOURCES_SHIFT) & F_SOURCES_MASK;
     r->size = row_col_opt(q, COL_SIZE);
     r->rbytes = row_col_opt(q, COL_RBYTES);
+    r->sub = sqlite3_column_int64(q, COL_SUB);
     row_ph_unpack(sqlite3_column_int64(q, COL_PH), sqlite3_column_type(q, COL_PH) == SQLITE_NULL,
                   r->src, &r->ph);
     static const int cols[OP_PH_EXEC] = {COL_WALL, COL_WAIT, COL_HOOK};
@@ -648,6 +684,8 @@ static void row_contrib(const struct row *r, struct rollup_contrib *c)
     /* A wall time split neither into exec nor wait: it may include an
      * approval. */
     c->unsplit_us = r->dur_us < 0 && c->wait_us < 0 ? row_dur_us(r->ph.ms[OP_PH_WALL]) : -1;
+    c->wall_us = row_dur_us(r->ph.ms[OP_PH_WALL]);
+    c->sub = r->sub != 0;
 }
 
 void row_contribute(struct rollup_deltas *d, const struct row *r, int sign)

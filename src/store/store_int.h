@@ -86,8 +86,8 @@ enum stmt_id {
 
 #define ROW_COLS                                                                                   \
     "id, ts, dur, tool, target, session, project, flags, size, rbytes, wall, wait, hook, ph, "     \
-    "uid, "                                                                                        \
-    "err, meta"
+    "sub, "                                                                                        \
+    "uid, err, meta"
 /* Their positions. */
 enum {
     COL_ID,
@@ -104,6 +104,7 @@ enum {
     COL_WAIT,
     COL_HOOK,
     COL_PH,
+    COL_SUB,
     COL_UID,
     COL_ERR,
     COL_META,
@@ -182,6 +183,7 @@ struct row {
     int64_t dur_us; /* -1 unknown; the exec phase, also in ph */
     struct op_phases ph;
     int64_t tool, target, session, project;
+    int64_t sub; /* the sub-agent's id string, 0 for the main thread */
     int success, opt, src, is_int, attn, is_read;
     unsigned sources;
     int64_t size, rbytes; /* -1 unknown */

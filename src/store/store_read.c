@@ -116,6 +116,7 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
     op->project = proj && *proj ? (char *)proj : NULL;
     op->error = r->err;
     op->meta = r->meta;
+    op->subagent = (char *)store_str(s, r->sub);
     op->tool_use_id = (char *)uid_text(q, COL_UID, uidbuf);
 }
 

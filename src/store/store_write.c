@@ -207,6 +207,7 @@ static int row_from_op(struct store *s, const struct op *op, struct row *r, char
     if ((r->tool = store_intern(s, op->tool)) < 0 ||
         (r->target = store_intern(s, op->target)) < 0 ||
         (r->session = store_intern(s, op->session_id)) < 0 ||
+        (r->sub = store_intern(s, op->subagent)) < 0 ||
         (r->project = store_intern(s, op->project ? op->project : "")) < 0)
         return store_db_fail(s, errbuf, "storing a string");
     r->success = op->success;
@@ -237,12 +238,14 @@ static unsigned row_flags(const struct row *r)
     return row_flags_pack(r->success, r->opt, r->src, r->is_int, r->attn, r->sources);
 }
 
-/* The phase columns wall, wait, hook and ph, from parameter `col` on. */
+/* The columns wall, wait, hook, ph and sub, from parameter `col` on. */
 static void bind_phases(sqlite3_stmt *q, int col, const struct row *r)
 {
     for (int i = 0; i < OP_PH_EXEC; i++)
         bind_opt(q, col + i, row_dur_us(r->ph.ms[i]));
     sqlite3_bind_int64(q, col + 3, row_ph_pack(&r->ph));
+    if (r->sub)
+        sqlite3_bind_int64(q, col + 4, r->sub);
 }
 
 static int insert_row(struct store *s, const struct row *r, const struct uid *u, char *errbuf)
@@ -261,11 +264,11 @@ static int insert_row(struct store *s, const struct row *r, const struct uid *u,
     bind_opt(q, 9, r->size);
     bind_opt(q, 10, r->rbytes);
     bind_phases(q, 11, r);
-    uid_bind(q, 15, u);
+    uid_bind(q, 16, u);
     if (r->err)
-        sqlite3_bind_text(q, 16, r->err, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 17, r->err, -1, SQLITE_STATIC);
     if (r->meta)
-        sqlite3_bind_text(q, 17, r->meta, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 18, r->meta, -1, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         return store_db_fail(s, errbuf, "storing an operation");
     return 0;
@@ -362,6 +365,7 @@ static int merge_row(struct store *s, struct row *e, const struct row *n)
     }
     FILL(target, !e->target && n->target);
     FILL(session, !e->session && n->session);
+    FILL(sub, !e->sub && n->sub);
     FILL(size, e->size < 0);
     FILL(rbytes, e->rbytes < 0);
 #undef FILL
