@@ -474,6 +474,14 @@ int cmd_resources(int argc, char **argv, const char *data_dir)
                "%.1f MB\ncpu                %.1f%%\nthreads            %d\n",
                ops, (double)r.db_bytes / 1e6, store_db_path(s), r.memory_mb, r.cpu_percent,
                r.num_threads);
+        const struct spool_status *sp = &r.spool;
+        printf("hook spool         %s, %lld bytes waiting\n",
+               sp->drain_error ? "NOT DRAINING" : "ok", sp->pending_bytes);
+        if (sp->drain_error)
+            printf("  last drain       %s\n", sp->drain_message);
+        if (sp->rejected_bytes > 0)
+            printf("  set aside        %lld bytes in %s/%s\n", sp->rejected_bytes, store_dir(s),
+                   SPOOL_REJECTS);
     }
     store_close(s);
     return status;
