@@ -235,15 +235,22 @@ static void hook_drain(const char *dir)
         if (rc != TP_EBUSY) {
             char msg[TP_ERR_MAX + 64];
             snprintf(msg, sizeof msg, "hook spool kept for a later drain: %s", err);
-            hook_log(dir, "drain", msg);
+            if (hook_log(dir, "drain", msg) != 0)
+                fprintf(stderr, "toolprof hook: drain: %s (and %s/%s cannot be written)\n", msg,
+                        dir, HOOK_ERRLOG);
         }
         return;
     }
     store_set_busy_timeout(s, HOOK_DRAIN_BUSY_MS);
     rc = spool_drain(s, NULL, &bad, 0, err);
-    if ((rc != 0 && rc != TP_EBUSY) || (rc == 0 && bad))
-        hook_log(dir, "drain", err);
+    /* Closed first: the last connection to close removes the WAL, and on a
+     * full disk the space a failed transaction took is what the log line
+     * needs. When not even that can be written, stderr is left (as in
+     * hook_run). */
     store_close(s);
+    if (((rc != 0 && rc != TP_EBUSY) || (rc == 0 && bad)) && hook_log(dir, "drain", err) != 0)
+        fprintf(stderr, "toolprof hook: drain: %s (and %s/%s cannot be written)\n", err, dir,
+                HOOK_ERRLOG);
 }
 
 int hook_run(const char *data_dir, int fd_in)
