@@ -271,7 +271,7 @@ int hook_run(const char *data_dir, int fd_in)
      * below like any other problem; the built-ins still apply). */
     char rerr[TP_ERR_MAX];
     if (redact_configure(data_dir, rerr) != 0)
-        hook_log(data_dir, "redact.conf", rerr);
+        hook_log(data_dir, REDACT_PATTERNS, rerr);
     if (isatty(fd_in)) {
         rc = tp_fail(err, TP_EINVAL, "stdin is a terminal; Claude Code pipes the payload in");
         goto fail;
