@@ -724,7 +724,9 @@ static char *apply(const struct pattern *p, const char *s)
     struct buf out;
     int changed = 0;
     size_t off = 0, len = strlen(s);
-    buf_init(&out, 2 * len + 64);
+    /* Room for the worst case, every other byte a one-byte secret: a cap
+     * the output could hit would leave its secrets in place. */
+    buf_init(&out, len * sizeof REDACT_MARK + 64);
     while (off <= len && regexec(&p->re, s + off, 10, m, off ? REG_NOTBOL : 0) == 0) {
         const char *t = s + off;
         regoff_t so, eo;

@@ -353,6 +353,23 @@ static void test_triggers_anywhere(void)
     ASSERT_EQ_INT(bad, 0);
 }
 
+/* Many short secrets in one long text: each is replaced, however much
+ * longer the text gets. */
+static void test_many_secrets(void)
+{
+    setup_builtins();
+    struct buf in, want;
+    buf_init(&in, 1 << 20);
+    buf_init(&want, 1 << 20);
+    for (int i = 0; i < 600; i++) {
+        buf_adds(&in, "token=a ");
+        buf_adds(&want, "token=[REDACTED] ");
+    }
+    ASSERT_TRUE(redacts_to(in.data, want.data));
+    buf_free(&in);
+    buf_free(&want);
+}
+
 /* Every trigger of the table, and a trigger in either case where it is
  * case-insensitive, wakes its patterns; the index holds them all. */
 static void test_trigger_index(void)
@@ -585,7 +602,7 @@ static void test_env_off(void)
 }
 
 TEST_MAIN(TEST_CASE(test_each_entry_has_cases), TEST_CASE(test_cases), TEST_CASE(test_unchanged),
-          TEST_CASE(test_triggers_anywhere), TEST_CASE(test_trigger_index),
-          TEST_CASE(test_secret_gone), TEST_CASE(test_basic_check),
+          TEST_CASE(test_triggers_anywhere), TEST_CASE(test_many_secrets),
+          TEST_CASE(test_trigger_index), TEST_CASE(test_secret_gone), TEST_CASE(test_basic_check),
           TEST_CASE(test_normalize_redacts), TEST_CASE(test_derived_triggers),
           TEST_CASE(test_patterns_file), TEST_CASE(test_many_patterns), TEST_CASE(test_env_off))
