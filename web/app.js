@@ -395,6 +395,12 @@
       if (isNum(r.db_bytes)) parts.push('database ' + fmtBytes(r.db_bytes));
       if (isNum(r.memory_mb)) parts.push('server memory ' + nf(1).format(r.memory_mb) + ' MB');
       if (isNum(r.uptime_s)) parts.push('up ' + fmtDur(r.uptime_s * 1000));
+      // Hook calls wait in the spool while the server cannot store them (a full disk ...).
+      const sp = r.spool;
+      if (sp && sp.ok === false) {
+        parts.push('hook calls waiting to be stored' + (isNum(sp.pending_bytes) ? ' (' + fmtBytes(sp.pending_bytes) + ')' : '') +
+          ': ' + String(sp.drain_error || 'storage error'));
+      }
       $('resources').textContent = parts.join(' · ');
     }
   }

@@ -64,11 +64,20 @@ struct store *cli_open_store(const char *data_dir, int write)
         return NULL;
     }
     /* Calls whose hooks began but never ended are recorded as such, and
-     * the calls the hook spooled since the last command become visible. */
+     * the calls the hook spooled since the last command become visible
+     * now. What cannot be stored stays spooled for the next command (said
+     * once, here); lines that cannot be read at all are set aside (said
+     * too). */
     if (hookpend_sweep_to_spool(store_dir(s), tpt_now_ms(), err) < 0)
         fprintf(stderr, "toolprof: warning: pending hook events: %s\n", err);
-    if (spool_pending(store_dir(s)) > 0 && spool_drain(s, NULL, NULL, 0, err) != 0)
-        fprintf(stderr, "toolprof: warning: could not drain the hook spool: %s\n", err);
+    size_t bad = 0;
+    if (spool_pending(store_dir(s)) > 0) {
+        rc = spool_drain(s, NULL, &bad, 0, err);
+        if (rc != 0)
+            fprintf(stderr, "toolprof: warning: %s\n", err);
+        else if (bad)
+            fprintf(stderr, "toolprof: note: %s\n", err);
+    }
     return s;
 }
 

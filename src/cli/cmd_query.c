@@ -209,6 +209,14 @@ static void print_resources(const void *answer, const struct question_args *qa)
     printf("operations stored  %s\ndatabase           %.1f MB\nmemory (RSS)       %.1f MB\n"
            "cpu                %.1f%%\nthreads            %d\n",
            ops, (double)r->db_bytes / 1e6, r->memory_mb, r->cpu_percent, r->num_threads);
+    const struct spool_status *sp = &r->spool;
+    printf("hook spool         %s, %lld bytes waiting\n", sp->drain_error ? "NOT DRAINING" : "ok",
+           (long long)sp->pending_bytes);
+    if (sp->drain_error)
+        printf("  last drain       %s\n", sp->drain_message);
+    if (sp->rejected_bytes > 0)
+        printf("  set aside        %lld bytes in %s (in the data directory)\n",
+               (long long)sp->rejected_bytes, SPOOL_REJECTS);
 }
 
 static void print_names(const void *answer, const struct question_args *qa)

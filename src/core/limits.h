@@ -52,6 +52,7 @@
 #define TP_HTTP_REQUEST_TIMEOUT_S 120 /* to send a whole request */
 #define TP_HTTP_DRAIN_MS 10000        /* graceful shutdown: in-flight requests */
 #define TP_SPOOL_DRAIN_MS 250         /* how often the server drains the hook spool */
+#define TP_SPOOL_RETRY_MAX_MS 4000    /* longest wait between drains that fail */
 #define TP_RETENTION_EVERY_MS (6LL * 3600 * 1000)
 #define TP_MAX_METRIC_TOOLS 50 /* distinct tool labels on /metrics */
 

@@ -908,6 +908,7 @@ int engine_resources(struct store *s, struct resources *out)
         store_info(s, &info);
         out->db_bytes = info.db_bytes;
         out->operations = info.operations;
+        spool_status(store_dir(s), &out->spool);
     }
     return 0;
 }

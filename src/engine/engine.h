@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/spool.h"
 #include "store/store.h"
 
 struct engine_window {
@@ -143,10 +144,12 @@ struct resources {
     double uptime_s;
     int64_t db_bytes, operations;
     int64_t now_ms;
+    struct spool_status spool; /* the hook spool of the store's directory */
 };
-/* Measures this process (from /proc) and the store; cpu_percent is the CPU
- * time used since the previous call (or process start) over the wall time,
- * never measured by sleeping. */
+/* Measures this process (from /proc), the store and its hook spool (bytes
+ * waiting, lines set aside, and this process's last drain error);
+ * cpu_percent is the CPU time used since the previous call (or process
+ * start) over the wall time, never measured by sleeping. */
 int engine_resources(struct store *s, struct resources *out);
 
 /* ---- helpers for other engine modules ---------------------------------- */

@@ -218,6 +218,26 @@ void render_trends(struct jsonw *w, const struct trends *t)
     jw_obj_end(w);
 }
 
+void render_spool(struct jsonw *w, const char *key, const struct spool_status *sp)
+{
+    char ts[48];
+    jw_key(w, key);
+    jw_obj_begin(w);
+    jw_kbool(w, "ok", sp->drain_error == 0);
+    jw_kint(w, "pending_bytes", sp->pending_bytes);
+    jw_kint(w, "waiting_files", sp->waiting_files);
+    jw_kint(w, "rejected_bytes", sp->rejected_bytes);
+    if (sp->drain_error) {
+        tpt_format_local(sp->failing_since_ms, ts);
+        jw_kstr(w, "drain_error", sp->drain_message);
+        jw_kstr(w, "failing_since", ts);
+    } else {
+        jw_knull(w, "drain_error");
+        jw_knull(w, "failing_since");
+    }
+    jw_obj_end(w);
+}
+
 void render_resources(struct jsonw *w, const struct resources *r)
 {
     char ts[48];
@@ -231,6 +251,7 @@ void render_resources(struct jsonw *w, const struct resources *r)
     jw_kint(w, "db_bytes", r->db_bytes);
     jw_kint(w, "operations_stored", r->operations);
     jw_kstr(w, "timestamp", ts);
+    render_spool(w, "spool", &r->spool);
     jw_obj_end(w);
 }
 

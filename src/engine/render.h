@@ -26,6 +26,10 @@ void render_bottlenecks(struct jsonw *w, const struct bottlenecks *b);
 void render_hotspots(struct jsonw *w, const struct hotspots *h);
 void render_trends(struct jsonw *w, const struct trends *t);
 void render_resources(struct jsonw *w, const struct resources *r);
+/* `"key": {"ok", "pending_bytes", "waiting_files", "rejected_bytes",
+ * "drain_error", "failing_since"}` (the last two null while ok), inside an
+ * object. */
+void render_spool(struct jsonw *w, const char *key, const struct spool_status *sp);
 void render_recs(struct jsonw *w, const struct recs *r);
 /* An array of the names (the counts are for the command line's table). */
 void render_name_list(struct jsonw *w, const struct name_list *l);

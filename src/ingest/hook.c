@@ -5,11 +5,11 @@
  * normal path is a handful of system calls after process start: read
  * stdin, parse, describe the call (toolcall.c), normalise, append one line
  * to the spool. It never opens SQLite on that path (about 0.1 ms even
- * statically linked, and a lock wait when a server is writing); only when
- * the spool has grown past SPOOL_DRAIN_BYTES does one hook drain it, with
- * a busy timeout short enough that a locked database costs the agent a
- * few tens of milliseconds once, after which the spool simply waits for
- * the next drain.
+ * statically linked, and a lock wait when a server is writing); only the
+ * hook whose line takes the spool across a multiple of SPOOL_DRAIN_BYTES
+ * drains it, with a busy timeout short enough that a locked database
+ * costs the agent a few tens of milliseconds once, after which the spool
+ * simply waits for the next drain.
  *
  * The hook's failures are nobody's business but the user's: Claude Code
  * shows a hook's stderr to the model on exit code 2 and a "hook error"
@@ -220,8 +220,13 @@ static int hook_read_all(int fd, struct buf *b, char *errbuf)
     return 0;
 }
 
-/* Move the spool into the store, giving up quickly on a busy database:
- * the spool keeps everything for the next drain. */
+/* Move the spool into the store, giving up quickly on a busy database.
+ * Whatever cannot be stored stays in the spool for the next drain; the
+ * reason goes to the log once per attempt, and attempts come once per
+ * SPOOL_DRAIN_BYTES appended (see hook_run), so a disk that stays full
+ * costs one line per few hundred calls, not one per call. A busy database
+ * is not logged: it means another process (the server, a command) is
+ * writing, and that process drains the spool itself. */
 static void hook_drain(const char *dir)
 {
     char err[TP_ERR_MAX] = "";
@@ -229,17 +234,25 @@ static void hook_drain(const char *dir)
     size_t bad = 0;
     int rc = store_open(dir, 0, &s, err);
     if (rc != 0) {
-        if (rc != TP_EBUSY)
-            hook_log(dir, "drain", err);
+        if (rc != TP_EBUSY) {
+            char msg[TP_ERR_MAX + 64];
+            snprintf(msg, sizeof msg, "hook spool kept for a later drain: %s", err);
+            if (hook_log(dir, "drain", msg) != 0)
+                fprintf(stderr, "toolprof hook: drain: %s (and %s/%s cannot be written)\n", msg,
+                        dir, HOOK_ERRLOG);
+        }
         return;
     }
     store_set_busy_timeout(s, HOOK_DRAIN_BUSY_MS);
     rc = spool_drain(s, NULL, &bad, 0, err);
-    if (rc != 0 && rc != TP_EBUSY)
-        hook_log(dir, "drain", err);
-    else if (bad)
-        hook_log(dir, "drain", "skipped malformed spool lines");
+    /* Closed first: the last connection to close removes the WAL, and on a
+     * full disk the space a failed transaction took is what the log line
+     * needs. When not even that can be written, stderr is left (as in
+     * hook_run). */
     store_close(s);
+    if (((rc != 0 && rc != TP_EBUSY) || (rc == 0 && bad)) && hook_log(dir, "drain", err) != 0)
+        fprintf(stderr, "toolprof hook: drain: %s (and %s/%s cannot be written)\n", err, dir,
+                HOOK_ERRLOG);
 }
 
 /* A PreToolUse or PermissionRequest payload: mark it (1), or say it is
@@ -290,7 +303,7 @@ int hook_run(const char *data_dir, int fd_in)
      * below like any other problem; the built-ins still apply). */
     char rerr[TP_ERR_MAX];
     if (redact_configure(data_dir, rerr) != 0)
-        hook_log(data_dir, "redact.conf", rerr);
+        hook_log(data_dir, REDACT_PATTERNS, rerr);
     if (isatty(fd_in)) {
         rc = tp_fail(err, TP_EINVAL, "stdin is a terminal; Claude Code pipes the payload in");
         goto fail;
@@ -346,9 +359,13 @@ int hook_run(const char *data_dir, int fd_in)
         goto fail;
     if (!op.tool_use_id)
         op.tool_use_id = op_derive_id(&op, "hook");
-    if ((rc = spool_append(data_dir, &op, err)) != 0)
+    int drain_due = 0;
+    if ((rc = spool_append(data_dir, &op, &drain_due, err)) != 0)
         goto fail;
-    if (spool_pending(data_dir) > SPOOL_DRAIN_BYTES)
+    /* The hook whose line crosses a multiple of SPOOL_DRAIN_BYTES drains:
+     * normally the spool then starts again from empty; while drains fail,
+     * the next attempt comes only another SPOOL_DRAIN_BYTES later. */
+    if (drain_due)
         hook_drain(data_dir);
     goto cleanup;
 

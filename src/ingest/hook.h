@@ -6,8 +6,8 @@
  * what it must never do: print on stdout, exit with anything but 0 (2
  * would show our stderr to the agent), or take long. It reads the payload
  * on stdin, turns it into an op and appends that to the spool (spool.h);
- * it does not open SQLite unless the spool has grown past
- * SPOOL_DRAIN_BYTES, and then only with a short busy timeout. Whatever
+ * it does not open SQLite unless its line took the spool across a multiple
+ * of SPOOL_DRAIN_BYTES, and then only with a short busy timeout. Whatever
  * goes wrong is written as one line to HOOK_ERRLOG in the data directory.
  *
  * The same payload mapping serves the payload logs people keep (JSON
@@ -47,7 +47,9 @@ int hook_payload_to_op(const cJSON *payload, int64_t end_ms, struct op *out, cha
 /* The whole `toolprof hook` command: read fd_in to its end (at most
  * TP_MAX_HOOK_INPUT bytes are kept; the rest is read and dropped so that
  * the writer never gets SIGPIPE), spool the op, and drain the spool into
- * the store when it is over SPOOL_DRAIN_BYTES. data_dir NULL means the
+ * the store when the op's line took it across a multiple of
+ * SPOOL_DRAIN_BYTES (a drain that cannot store everything is logged and
+ * leaves the rest spooled). data_dir NULL means the
  * default (store_default_dir). Returns 0 when the call was spooled or
  * ignored, else a negative code after logging the reason to HOOK_ERRLOG;
  * never prints anything. The CLI exits 0 whatever this returns. */

@@ -256,7 +256,7 @@ int hookpend_sweep_to_spool(const char *data_dir, int64_t now_ms, char *errbuf)
     int rc = hookpend_sweep(data_dir, now_ms, &ops, &n);
     for (size_t i = 0; i < n; i++) {
         if (rc == 0 && op_normalize(&ops[i], now_ms, errbuf) == 0)
-            rc = spool_append(data_dir, &ops[i], errbuf);
+            rc = spool_append(data_dir, &ops[i], NULL, errbuf);
         op_clear(&ops[i]);
     }
     free(ops);

@@ -43,6 +43,7 @@
 #include "ingest/otlp.h"
 #include "server/metrics.h"
 #include "store/opjson.h"
+#include "store/spool.h"
 
 #define API_P "/api/performance/"
 
@@ -187,14 +188,29 @@ cleanup:
     http_query_free(&q);
 }
 
+/* {"status": "ok"} while the hook spool drains; when the last drain could
+ * not store it, still 200 (the server answers, and reads work) but
+ * {"status": "degraded", "spool": {...}} saying why and how much waits. */
 static void h_healthz(const struct api_env *env, const struct route *rt, const struct http_req *req,
                       struct http_resp *resp)
 {
-    (void)env, (void)rt, (void)req;
+    (void)rt, (void)req;
+    struct spool_status sp;
+    spool_status(env->data_dir, &sp);
     http_resp_reset(resp);
     resp->status = 200;
     resp->content_type = HTTP_JSON;
-    buf_adds(&resp->body, "{\"status\":\"ok\"}");
+    if (!sp.drain_error) {
+        buf_adds(&resp->body, "{\"status\":\"ok\"}");
+        return;
+    }
+    struct jsonw w;
+    jw_init(&w, &resp->body);
+    jw_obj_begin(&w);
+    jw_kstr(&w, "status", "degraded");
+    render_spool(&w, "spool", &sp);
+    jw_obj_end(&w);
+    jw_finish(&w);
 }
 
 static void h_metrics(const struct api_env *env, const struct route *rt, const struct http_req *req,

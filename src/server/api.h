@@ -42,6 +42,9 @@ struct api_env {
     struct cache *cache;
     /* Group commit of writes (NULL: each request commits alone). */
     struct commitq *commitq;
+    /* The data directory, for the spool's bytes in /healthz (NULL: only
+     * this process's drain outcome is shown). */
+    const char *data_dir;
 };
 
 /* Look at a request's headers. Returns 1 when resp holds the answer

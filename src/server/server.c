@@ -89,6 +89,12 @@ struct server {
     int verbose;
     int64_t retention_ms;
     int64_t data_version; /* of maint_store, to notice other processes' commits */
+    /* The spool's drains (see maint_spool). */
+    int spool_rc;             /* the last drain's error, 0 after one that finished */
+    int64_t spool_retry_ms;   /* monotonic time of the next attempt after an error */
+    int64_t spool_backoff_ms; /* and the current wait between attempts */
+    unsigned long spool_failed_drains;
+    int64_t pend_sweep_ms; /* next look for unfinished hook calls (monotonic ms) */
 
     atomic_int inflight; /* requests between their first callback and completion */
 
@@ -489,25 +495,60 @@ static void reap_slow_connections(struct server *sv)
     pthread_mutex_unlock(&sv->lock);
 }
 
-static void maint_tick(struct server *sv, int64_t *next_prune_ms, int tick)
+/* Drain the hook spool whenever it holds bytes. A drain that cannot store
+ * everything leaves the rest in the spool (spool.h); the server then says
+ * so once, on stderr, retries with a wait that doubles up to
+ * TP_SPOOL_RETRY_MAX_MS, and says so again when a drain succeeds. /healthz
+ * and the resources answer show the error meanwhile (spool_status). */
+static void maint_spool(struct server *sv)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    int64_t now = tpt_mono_ns() / 1000000;
+    if (sv->spool_rc != 0 ? now < sv->spool_retry_ms : spool_pending(sv->data_dir) == 0)
+        return;
+    struct store_result res = {0};
+    size_t bad = 0;
+    int rc = spool_drain(sv->maint_store, &res, &bad, sv->verbose, errbuf);
+    if (res.inserted + res.merged > 0)
+        cache_bump(sv->env.cache);
+    if (rc != 0) {
+        if (rc != sv->spool_rc)
+            fprintf(stderr, "toolprof serve: spool: %s\n", errbuf);
+        sv->spool_rc = rc;
+        sv->spool_failed_drains++;
+        sv->spool_backoff_ms = sv->spool_backoff_ms ? 2 * sv->spool_backoff_ms : TP_SPOOL_DRAIN_MS;
+        if (sv->spool_backoff_ms > TP_SPOOL_RETRY_MAX_MS)
+            sv->spool_backoff_ms = TP_SPOOL_RETRY_MAX_MS;
+        sv->spool_retry_ms = now + sv->spool_backoff_ms;
+        return;
+    }
+    if (sv->spool_rc != 0)
+        fprintf(stderr,
+                "toolprof serve: spool: drained again after %lu failed attempt%s (%zu new, %zu "
+                "merged)\n",
+                sv->spool_failed_drains, sv->spool_failed_drains == 1 ? "" : "s", res.inserted,
+                res.merged);
+    sv->spool_rc = 0;
+    sv->spool_failed_drains = 0;
+    sv->spool_backoff_ms = 0;
+    if (bad)
+        fprintf(stderr, "toolprof serve: spool: %s\n", errbuf);
+    else if (sv->verbose && res.inserted + res.merged > 0)
+        fprintf(stderr, "toolprof serve: spool: %zu new, %zu merged\n", res.inserted, res.merged);
+}
+
+static void maint_tick(struct server *sv, int64_t *next_prune_ms)
 {
     char errbuf[TP_ERR_MAX];
-    /* The spool is drained whenever it holds bytes, and every 10 s anyway
-     * to pick up a `.draining` file left by a drain that died. */
-    if (tick % 40 == 0 && hookpend_sweep_to_spool(sv->data_dir, tpt_now_ms(), errbuf) < 0)
-        fprintf(stderr, "toolprof: pending hook events: %s\n", errbuf);
-    if (spool_pending(sv->data_dir) > 0 || tick % 40 == 0) {
-        struct store_result res = {0};
-        size_t bad = 0;
-        int rc = spool_drain(sv->maint_store, &res, &bad, sv->verbose, errbuf);
-        if (res.inserted + res.merged > 0)
-            cache_bump(sv->env.cache);
-        if (rc != 0 && rc != TP_EBUSY)
-            fprintf(stderr, "toolprof serve: spool: %s\n", errbuf);
-        else if (sv->verbose && res.inserted + res.merged + bad > 0)
-            fprintf(stderr, "toolprof serve: spool: %zu new, %zu merged, %zu bad lines\n",
-                    res.inserted, res.merged, bad);
+    /* Calls whose hooks began but never ended become calls without a
+     * result (hookpend.h): looked for every 10 s. */
+    int64_t mono_ms = tpt_mono_ns() / 1000000;
+    if (mono_ms >= sv->pend_sweep_ms) {
+        sv->pend_sweep_ms = mono_ms + 10000;
+        if (hookpend_sweep_to_spool(sv->data_dir, tpt_now_ms(), errbuf) < 0)
+            fprintf(stderr, "toolprof serve: pending hook events: %s\n", errbuf);
     }
+    maint_spool(sv);
     if (sv->retention_ms > 0) {
         int64_t now = tpt_now_ms();
         if (now >= *next_prune_ms) {
@@ -538,11 +579,10 @@ static void *maint_main(void *arg)
 {
     struct server *sv = arg;
     int64_t next_prune = 0;
-    int tick = 0;
     pthread_mutex_lock(&sv->maint_lock);
     while (!sv->maint_stop) {
         pthread_mutex_unlock(&sv->maint_lock);
-        maint_tick(sv, &next_prune, tick++);
+        maint_tick(sv, &next_prune);
         pthread_mutex_lock(&sv->maint_lock);
         if (sv->maint_stop)
             break;
@@ -652,6 +692,7 @@ int server_run(const struct server_opts *o, char *errbuf)
     sv.env.find_asset = assets_find;
     sv.env.cache = cache_new();
     sv.env.commitq = commitq_new();
+    sv.env.data_dir = sv.data_dir;
 
     /* Block the stop signals before any thread starts, so that every
      * thread inherits the mask and only sigwait() below receives them. */

@@ -3,32 +3,28 @@
  *
  * Targets are shell commands and URLs, and people put secrets in those:
  * `curl -H "Authorization: Bearer ..."`, `psql postgres://me:pw@db`,
- * `export GITHUB_TOKEN=ghp_...`, `mysql --password=...`. op_normalize()
- * passes every target, error and metadata string through redact_text()
- * before anything is stored, so no source can bypass it.
+ * `export GITHUB_TOKEN=ghp_...`, `mysql -pS3cret`. op_normalize() passes
+ * every target, error and metadata string through redact_text() before
+ * anything is stored, so no source can bypass it.
  *
- * Built-in patterns, each replaceable by name (only the secret part is
- * replaced, by "[REDACTED]", so the command stays readable):
- *   url-credentials   scheme://user:SECRET@host
- *   auth-header       Authorization / Proxy-Authorization / X-Api-Key /
- *                     X-Auth-Token: [Bearer|Basic|Token] SECRET
- *   bearer            Bearer SECRET (anywhere)
- *   secret-assign     NAME=SECRET or NAME: SECRET where NAME contains
- *                     password, passwd, pwd, secret, token, api_key,
- *                     apikey, access_key, private_key or credential
- *   secret-flag       --password SECRET, --token=SECRET, --api-key ... and
- *                     the like
- *   known-tokens      GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_),
- *                     Anthropic and OpenAI (sk-...), AWS access key ids
- *                     (AKIA/ASIA...), Slack (xox?-...), Google (AIza...),
- *                     JWTs, and PEM private key blocks
+ * The built-in patterns are one table in redact.c (docs/redaction.md lists
+ * them): the secret formats of the big providers (GitHub, GitLab, Slack,
+ * Stripe, Google, OpenAI, Anthropic, npm, AWS, Telegram, JWTs, private key
+ * blocks) and the places secrets sit in commands (credentials in URLs,
+ * Authorization and Cookie headers, Bearer and Basic credentials, presigned
+ * URL signatures, `curl -u`, `mysql -p`, `docker login -p`, `sshpass -p`,
+ * `aws configure set aws_secret_access_key`, npm's `_authToken`, NAME=VALUE
+ * and --flag VALUE where the name says secret). Only the secret part is
+ * replaced, by "[REDACTED]", so the command stays readable.
  *
- * Configuration: redaction is on by default. TOOLPROF_REDACT=off turns it
- * off. A file `redact.conf` in the data directory may hold, one per line:
- *     off NAME           turn a built-in pattern off ("off all": every one)
+ * Configuration: redaction is on by default; TOOLPROF_REDACT=off turns it
+ * off. A file `redact.patterns` in the data directory (`redact.conf`, its
+ * older name, is read too) may hold, one per line:
  *     add NAME REGEX     add a POSIX extended regex (case-insensitive); its
  *                        first group is replaced, or the whole match when
  *                        it has no group
+ *     off NAME           turn a built-in or earlier pattern off ("off all":
+ *                        every one so far)
  *     # comment
  */
 #ifndef TOOLPROF_REDACT_H
@@ -43,13 +39,16 @@
  * end ("token=[REDAC\u2026", "--token \u2026"). So normalizing a normalized
  * field again changes nothing. */
 #define REDACT_CUT_MARK "\xE2\x80\xA6"
+/* The users' patterns, in the data directory; and their file's older name. */
+#define REDACT_PATTERNS "redact.patterns"
 #define REDACT_CONF "redact.conf"
 
 /* Load the configuration for this process: the built-in patterns, then
- * data_dir/redact.conf when it exists (data_dir may be NULL). Idempotent
- * per data directory; safe to call from several threads. Returns 0, or
- * TP_EINVAL with "redact.conf:LINE: message" in errbuf for a bad file
- * (the built-ins stay in force). */
+ * data_dir/redact.conf and data_dir/redact.patterns when they exist
+ * (data_dir may be NULL). Idempotent per data directory; safe to call from
+ * several threads. Returns 0, or TP_EINVAL with "FILE:LINE: message" in
+ * errbuf for a bad file (the lines before the bad one, and the built-ins,
+ * stay in force). */
 int redact_configure(const char *data_dir, char *errbuf);
 
 /* s with every secret replaced by REDACT_MARK: a malloc'd string, or NULL

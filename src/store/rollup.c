@@ -398,6 +398,11 @@ static int step_done(struct rollup_writer *w, sqlite3_stmt *q, const char *what,
     int code = sqlite3_errcode(w->db);
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
         return tp_fail(errbuf, TP_EBUSY, "%s: the database stayed locked", what);
+    /* The same codes as the store's own statements (store.c, db_fail). */
+    if (code == SQLITE_FULL)
+        return tp_fail(errbuf, TP_ENOSPC, "%s: disk full (%s)", what, sqlite3_errmsg(w->db));
+    if (code == SQLITE_READONLY)
+        return tp_fail(errbuf, TP_EROFS, "%s: %s", what, sqlite3_errmsg(w->db));
     return tp_fail(errbuf, TP_EDB, "%s: %s", what, sqlite3_errmsg(w->db));
 }
 

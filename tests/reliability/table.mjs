@@ -2,9 +2,10 @@
 //
 //   node tests/reliability/table.mjs [build/reliability]
 //
-// Reads badinput.json, resource-cases.json and figures.json written by the
-// tests (tests/reliability/run.sh) and prints the bad-input table, the
-// disk-full / read-only table and the figures.
+// Reads badinput.json, resource-cases.json, spool-cases.json and
+// figures.json written by the tests (tests/reliability/run.sh) and prints
+// the bad-input table, the disk-full / read-only table, the spool-drain
+// table and the figures.
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +32,14 @@ if (res) {
   console.log('| condition | entry point | input | outcome | stored | test |');
   console.log('|---|---|---|---|---|---|');
   for (const c of res) console.log(`| ${cell(c.condition)} | ${cell(c.entry)} | ${cell(c.input)} | ${cell(c.outcome)} | ${cell(c.stored)} | ${c.ok ? 'pass' : '**fail**'} |`);
+  console.log('');
+}
+const spool = load('spool-cases.json');
+if (spool) {
+  console.log('### Spool drains on a full disk\n');
+  console.log('| drainer | calls | while full | room again | test |');
+  console.log('|---|---|---|---|---|');
+  for (const c of spool) console.log(`| ${cell(c.drainer)} | ${cell(c.calls)} | ${cell(c['while full'])} | ${cell(c['room again'])} | ${c.ok ? 'pass' : '**fail**'} |`);
   console.log('');
 }
 const fig = load('figures.json');

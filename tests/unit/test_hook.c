@@ -549,15 +549,24 @@ static void test_run_drains_big_spool(void)
     char *dir = fixture_tmpdir("hook"), err[TP_ERR_MAX];
     int ok;
     ASSERT_TRUE(dir != NULL);
-    /* Fill the spool past the threshold with distinct calls. */
+    /* The size of the hook's own line, from a run in another directory. */
+    char *probe = fixture_tmpdir("hook-probe");
+    ASSERT_TRUE(probe != NULL);
+    ASSERT_EQ_INT(run_with_pipe(probe, good_payload, strlen(good_payload), &ok), 0);
+    long long line = spool_pending(probe);
+    fixture_rm_rf(probe);
+    free(probe);
+    ASSERT_TRUE(line > 100);
+    /* Fill the spool with distinct calls to within one hook line of the
+     * threshold: the hook's append then crosses it, and drains. */
     struct op op;
     size_t n = 0;
     int64_t now = tpt_now_ms();
-    while (spool_pending(dir) <= SPOOL_DRAIN_BYTES) {
+    while (spool_pending(dir) + line <= SPOOL_DRAIN_BYTES) {
         char id[64], target[300];
         op_init(&op);
         op_sets(&op.tool, "Read");
-        snprintf(target, sizeof target, "/some/long/path/to/a/file/number/%zu/%0200d", n, 0);
+        snprintf(target, sizeof target, "/f/%zu", n);
         op_sets(&op.target, target);
         snprintf(id, sizeof id, "toolu_fill_%zu", n);
         op_sets(&op.tool_use_id, id);
@@ -565,10 +574,11 @@ static void test_run_drains_big_spool(void)
         op.ts_ms = now - 1000;
         op.source = OP_SRC_HOOK;
         ASSERT_EQ_INT(op_normalize(&op, now, err), 0);
-        ASSERT_EQ_INT(spool_append(dir, &op, err), 0);
+        ASSERT_EQ_INT(spool_append(dir, &op, NULL, err), 0);
         op_clear(&op);
         n++;
     }
+    ASSERT_TRUE(spool_pending(dir) <= SPOOL_DRAIN_BYTES); /* fillers are shorter */
     ASSERT_EQ_INT(run_with_pipe(dir, good_payload, strlen(good_payload), &ok), 0);
     ASSERT_EQ_INT(spool_pending(dir), 0);
     struct store *s;
