@@ -368,6 +368,15 @@ static int64_t content_length(const char *v)
     return n;
 }
 
+/* Every header line, duplicates included (lookups see only the first). */
+static enum MHD_Result on_header_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    (void)kind;
+    http_framing_add(cls, key, value);
+    return MHD_YES;
+}
+
 static void fill_req(struct server *sv, struct MHD_Connection *c, const char *method,
                      struct req_state *rs)
 {
@@ -385,8 +394,11 @@ static void fill_req(struct server *sv, struct MHD_Connection *c, const char *me
     r->accept_encoding = header(sv, c, "Accept-Encoding");
     r->if_none_match = header(sv, c, "If-None-Match");
     r->content_length = content_length(header(sv, c, "Content-Length"));
+    /* As MHD decides it: the first Transfer-Encoding is "chunked" exactly.
+     * Any other framing is refused by api_begin() (http_framing_check). */
     const char *te = header(sv, c, "Transfer-Encoding");
-    r->chunked = te && strcasestr(te, "chunked") != NULL;
+    r->chunked = te && strcasecmp(te, "chunked") == 0;
+    sv->mhd.get_connection_values(c, MHD_HEADER_KIND, on_header_line, &r->framing);
     const char *expect = header(sv, c, "Expect");
     r->expect_continue = expect && strcasestr(expect, "100-continue") != NULL;
 }
