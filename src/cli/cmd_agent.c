@@ -14,6 +14,9 @@
 #include "ingest/settings.h"
 #include "server/server.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a limit's value in a help string */
+
 int cmd_hook(int argc, char **argv, const char *data_dir)
 {
     /* Claude Code waits for this command: whatever the arguments, read the
@@ -88,6 +91,7 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
     const char *listen = NULL, *token = NULL, *retention = NULL, *dir = NULL;
     int no_watch = 0, verbose = 0, help;
     long long threads = -1; /* not given: the default */
+    long long max_conns = -1, max_per_client = -1;
     char err[TP_ERR_MAX];
     const struct opt opts[] = {
         {"listen", OPT_STR, &listen, "HOST:PORT", "address to serve on (default 127.0.0.1:5000)"},
@@ -95,6 +99,11 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
         {"no-watch", OPT_FLAG, &no_watch, NULL, "do not import transcripts as they are written"},
         {"retention", OPT_STR, &retention, "AGE", "delete operations older than AGE (e.g. 90d)"},
         {"threads", OPT_LONG, &threads, "N", "request threads (default 4)"},
+        {"max-conns", OPT_LONG, &max_conns, "N",
+         "connections open at once (default " STR(TP_HTTP_MAX_CONNS) ")"},
+        {"max-conns-per-client", OPT_LONG, &max_per_client, "N",
+         "of them from one client address (default " STR(
+             TP_HTTP_MAX_CONNS_PER_CLIENT) ", or --max-conns/4 if less)"},
         {"verbose", OPT_FLAG, &verbose, NULL, "log drains, imports and pruning on stderr"},
         {"data-dir", OPT_STR, &dir, "DIR", "where the database lives"},
         {0}};
@@ -106,7 +115,15 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
             "Serve the dashboard (/performance-profiling), the JSON API (/api/performance/),\n"
             "Prometheus metrics (/metrics) and an OTLP/HTTP JSON logs receiver (/v1/logs).\n"
             "Listens on loopback unless told otherwise; any other address needs a token.\n"
-            "New transcript lines under ~/.claude/projects are imported as they appear.",
+            "New transcript lines under ~/.claude/projects are imported as they appear.\n"
+            "\n"
+            "Connections: at the limits, a new connection takes the place of an idle one\n"
+            "(no request under way), the client holding the most losing first; it is\n"
+            "refused only when every connection is busy. A connection must send its\n"
+            "request headers within " STR(
+                TP_HTTP_HEADER_TIMEOUT_S) " s of connecting (or of its last answer), and\n"
+                                          "the rest of the request within " STR(
+                                              TP_HTTP_REQUEST_TIMEOUT_S) " s.",
             opts);
         return CLI_OK;
     }
@@ -116,8 +133,26 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
         return cli_error("serve", CLI_USAGE, "--retention: expected <n>d or <n>h, e.g. 90d");
     if (threads != -1 && (threads < 1 || threads > 64))
         return cli_error("serve", CLI_USAGE, "--threads must be 1 to 64, got %lld", threads);
-    struct server_opts o = {dir ? dir : data_dir,           listen,       token,  !no_watch,
-                            threads < 0 ? 0 : (int)threads, retention_ms, verbose};
+    if (max_conns != -1 && (max_conns < 1 || max_conns > TP_HTTP_MAX_CONNS_CEIL))
+        return cli_error("serve", CLI_USAGE, "--max-conns must be 1 to %d, got %lld",
+                         TP_HTTP_MAX_CONNS_CEIL, max_conns);
+    long long total = max_conns != -1 ? max_conns : TP_HTTP_MAX_CONNS;
+    if (max_per_client != -1 && (max_per_client < 1 || max_per_client > total))
+        return cli_error("serve", CLI_USAGE,
+                         "--max-conns-per-client must be 1 to %lld (--max-conns), "
+                         "got %lld",
+                         total, max_per_client);
+    struct server_opts o = {
+        .data_dir = dir ? dir : data_dir,
+        .listen = listen,
+        .token = token,
+        .watch = !no_watch,
+        .threads = threads < 0 ? 0 : (int)threads,
+        .retention_ms = retention_ms,
+        .verbose = verbose,
+        .max_connections = max_conns < 0 ? 0 : (unsigned)max_conns,
+        .max_connections_per_client = max_per_client < 0 ? 0 : (unsigned)max_per_client,
+    };
     if (server_run(&o, err) != 0)
         return cli_error("serve", CLI_FAIL, "%s", err);
     return CLI_OK;

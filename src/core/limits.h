@@ -45,14 +45,28 @@
 
 /* The server. */
 #define TP_HTTP_THREADS 4 /* request threads (writes wait in a group commit) */
-#define TP_HTTP_MAX_CONNS 256
-#define TP_HTTP_MAX_CONNS_PER_IP 64
-#define TP_HTTP_IDLE_TIMEOUT_S 15     /* an idle keep-alive connection */
-#define TP_HTTP_HEADER_TIMEOUT_S 10   /* to send the request line and headers */
-#define TP_HTTP_REQUEST_TIMEOUT_S 120 /* to send a whole request */
-#define TP_HTTP_DRAIN_MS 10000        /* graceful shutdown: in-flight requests */
-#define TP_SPOOL_DRAIN_MS 250         /* how often the server drains the hook spool */
-#define TP_SPOOL_RETRY_MAX_MS 4000    /* longest wait between drains that fail */
+/* Connections (server/conns.h). Over a limit, a new connection takes the
+ * place of an idle one (nothing sent since it connected or since its last
+ * answer), else of a stalled one (a request started, then silent), the
+ * client with the most connections losing first; it is refused only when
+ * every connection is busy. */
+#define TP_HTTP_MAX_CONNS 256           /* open at once (serve --max-conns) */
+#define TP_HTTP_MAX_CONNS_PER_CLIENT 64 /* from one client: IPv4 address or IPv6 /64 */
+#define TP_HTTP_CLIENT_SHARE 4          /* with --max-conns N alone: at most N/4 per client */
+#define TP_HTTP_MAX_CONNS_CEIL 16384    /* the largest --max-conns accepted */
+#define TP_HTTP_STALL_MS 1000           /* a started request silent this long may make room */
+#define TP_HTTP_CONN_SLACK 64           /* MHD's limit is ours plus this (closing ones) */
+#define TP_HTTP_FD_RESERVE 64           /* open files besides connections ... */
+#define TP_HTTP_FD_PER_THREAD 8         /* ... and per request thread (SQLite, epoll) */
+#define TP_HTTP_LISTEN_BACKLOG 4096     /* connects waiting for accept() */
+#define TP_HTTP_DEFER_ACCEPT_S 1        /* a connection waits this long for its first bytes */
+#define TP_HTTP_LIMIT_LOG_MS 60000      /* "limit reached" on stderr at most this often */
+#define TP_HTTP_IDLE_TIMEOUT_S 15       /* an idle keep-alive connection */
+#define TP_HTTP_HEADER_TIMEOUT_S 10     /* to send the request line and headers */
+#define TP_HTTP_REQUEST_TIMEOUT_S 120   /* to send a whole request */
+#define TP_HTTP_DRAIN_MS 10000          /* graceful shutdown: in-flight requests */
+#define TP_SPOOL_DRAIN_MS 250           /* how often the server drains the hook spool */
+#define TP_SPOOL_RETRY_MAX_MS 4000      /* longest wait between drains that fail */
 #define TP_RETENTION_EVERY_MS (6LL * 3600 * 1000)
 #define TP_MAX_METRIC_TOOLS 50 /* distinct tool labels on /metrics */
 

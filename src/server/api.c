@@ -3,9 +3,9 @@
  *
  * One static table lists every path with its methods, whether it needs the
  * token, and what body it takes; api_begin() walks the policy checks in a
- * fixed order against it (Host, Origin, token, method, body size and type)
- * so that a request is refused for the first thing wrong with it and every
- * refusal is a JSON envelope naming the problem.
+ * fixed order against it (body framing, Host, Origin, token, method, body
+ * size and type) so that a request is refused for the first thing wrong
+ * with it and every refusal is a JSON envelope naming the problem.
  *
  * Read endpoints are thin: parse and check the query strictly (an unknown
  * parameter, a value that does not parse, a number out of range, a
@@ -591,6 +591,17 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
 {
     const struct http_policy *p = &env->policy;
     *cap = 0;
+    /* First: a request whose body length is ambiguous is answered before
+     * anything of it is read, and the connection closes after the answer
+     * (an answer queued before the body makes MHD close it), so that bytes
+     * a proxy meant as the next request are never read as one. */
+    char why[TP_ERR_MAX];
+    int framing = http_framing_check(&req->framing, why);
+    if (framing != 0) {
+        http_resp_error(resp, framing == TP_EUNSUPP ? 501 : 400, "%s", why);
+        http_resp_header(resp, "Connection", "close");
+        return 1;
+    }
     if (!http_host_ok(p, req->host)) {
         http_resp_error(resp, 403, "Host: %.100s is not an address of this server",
                         req->host ? req->host : "(missing)");

@@ -5,9 +5,10 @@
  * headers before the body and only lets an answer be queued before the
  * body or after all of it:
  *
- *   api_begin()   with the headers: the security policy (Host, Origin,
- *                 token), the route, the method, Content-Type and the body's
- *                 announced size. It either answers right away (403, 401,
+ *   api_begin()   with the headers: the body's framing (one length, given
+ *                 one way), the security policy (Host, Origin, token), the
+ *                 route, the method, Content-Type and the body's announced
+ *                 size. It either answers right away (400, 501, 403, 401,
  *                 404, 405, 413, 415) or says how many body bytes to keep.
  *   api_handle()  with the whole body: runs the route's handler.
  *

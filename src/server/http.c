@@ -38,6 +38,79 @@ char *http_split_target(const char *target, const char **query)
     return q ? xstrndup(target, (size_t)(q - target)) : xstrdup(target);
 }
 
+void http_framing_add(struct http_framing *f, const char *name, const char *value)
+{
+    if (!name)
+        return;
+    if (!f->bad_name && strpbrk(name, " \t"))
+        f->bad_name = name;
+    if (strcasecmp(name, "Content-Length") == 0) {
+        value = value ? value : "";
+        if (f->n_length == 0)
+            f->length[0] = value;
+        else if (!f->length[1] && strcmp(value, f->length[0]) != 0)
+            f->length[1] = value;
+        f->n_length++;
+    } else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+        if (f->n_coding == 0)
+            f->coding = value ? value : "";
+        f->n_coding++;
+    }
+}
+
+/* A bounded, printable copy of a header value for a message. */
+static const char *framing_show(char *dst, size_t cap, const char *s)
+{
+    size_t o = 0;
+    for (; *s && o + 1 < cap; s++)
+        dst[o++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+    dst[o] = '\0';
+    return dst;
+}
+
+int http_framing_check(const struct http_framing *f, char *errbuf)
+{
+    char a[40], b[40];
+    /* RFC 9112 section 5.1: whitespace between a header name and its colon
+     * MUST be refused with a 400. libmicrohttpd keeps it as part of the
+     * name, so "Content-Length : 5" would frame nothing here while a proxy
+     * that trims it frames the body by it. */
+    if (f->bad_name)
+        return tp_fail(errbuf, TP_EINVAL,
+                       "malformed header line: a space or tab before the colon (\"%s:\")",
+                       framing_show(a, sizeof a, f->bad_name));
+    if (f->n_length > 0 && f->n_coding > 0)
+        return tp_fail(errbuf, TP_EINVAL,
+                       "Transfer-Encoding and Content-Length together: the body's length is "
+                       "ambiguous; send one of them");
+    /* Two Content-Length lines are refused even when they agree. RFC 9110
+     * (section 8.6) allows either refusing them or reading them as one;
+     * refusing keeps one rule, "the length is given once", which holds
+     * whatever a proxy in front does with the copies (merge them into
+     * "5, 5", keep the last, pass both on). No client of toolprof sends
+     * two, and nginx and Node's parser refuse them too. */
+    if (f->n_length > 1) {
+        if (f->length[1])
+            return tp_fail(errbuf, TP_EINVAL,
+                           "Content-Length given %u times with different values (%s and %s): "
+                           "the body's length is ambiguous",
+                           f->n_length, framing_show(a, sizeof a, f->length[0]),
+                           framing_show(b, sizeof b, f->length[1]));
+        return tp_fail(errbuf, TP_EINVAL, "Content-Length given %u times: send it once",
+                       f->n_length);
+    }
+    if (f->n_coding > 1)
+        return tp_fail(errbuf, TP_EINVAL, "Transfer-Encoding given %u times: send it once",
+                       f->n_coding);
+    /* libmicrohttpd decodes chunked only; with any other coding it would
+     * read the body as unknown-length bytes. */
+    if (f->n_coding == 1 && strcasecmp(f->coding, "chunked") != 0)
+        return tp_fail(errbuf, TP_EUNSUPP,
+                       "Transfer-Encoding: %s: only chunked is supported (or send Content-Length)",
+                       framing_show(a, sizeof a, f->coding));
+    return 0;
+}
+
 /* ---- answers ------------------------------------------------------------- */
 
 const char *const http_security_headers[][2] = {

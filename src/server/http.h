@@ -21,6 +21,31 @@
 
 /* ---- requests ------------------------------------------------------------ */
 
+/* The header lines that say where a request's body ends, as received.
+ * libmicrohttpd reads the first Content-Length, and ignores Content-Length
+ * when there is a Transfer-Encoding; a proxy in front of the server may
+ * read another line, or the other header, and then the two disagree on
+ * where the next request starts (request smuggling). So every line is
+ * counted here, and http_framing_check() refuses any request whose body
+ * length is not given in exactly one way. */
+struct http_framing {
+    unsigned n_length;     /* Content-Length lines */
+    const char *length[2]; /* the values of the first two */
+    unsigned n_coding;     /* Transfer-Encoding lines */
+    const char *coding;    /* the value of the first */
+    const char *bad_name;  /* the first header name with a space or tab in it */
+};
+
+/* Note one received header line (name and value as libmicrohttpd split
+ * them; borrowed, they must outlive f). */
+void http_framing_add(struct http_framing *f, const char *name, const char *value);
+
+/* 0 when the framing is unambiguous: no Content-Length and no
+ * Transfer-Encoding, one Content-Length, or one "Transfer-Encoding:
+ * chunked". Otherwise TP_EINVAL (answer 400) or, for a transfer coding
+ * other than chunked, TP_EUNSUPP (answer 501), with the reason in errbuf. */
+int http_framing_check(const struct http_framing *f, char *errbuf);
+
 /* One request. Every pointer is borrowed (from the connection's memory) and
  * valid while the request is handled; headers are NULL when absent. */
 struct http_req {
@@ -31,7 +56,8 @@ struct http_req {
     const char *content_type, *content_encoding, *accept_encoding, *if_none_match;
     int64_t content_length; /* -1 when absent or unparsable */
     int chunked;            /* Transfer-Encoding: chunked */
-    int expect_continue;    /* Expect: 100-continue (the body waits for us) */
+    struct http_framing framing;
+    int expect_continue; /* Expect: 100-continue (the body waits for us) */
     const char *body;
     size_t body_len;
 };

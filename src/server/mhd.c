@@ -34,6 +34,7 @@ static const struct mhd_sym mhd_syms[] = {
     MHD_SYM("MHD_stop_daemon", stop_daemon),
     MHD_SYM("MHD_quiesce_daemon", quiesce_daemon),
     MHD_SYM("MHD_lookup_connection_value", lookup_connection_value),
+    MHD_SYM("MHD_get_connection_values", get_connection_values),
     MHD_SYM("MHD_get_connection_info", get_connection_info),
     MHD_SYM("MHD_create_response_from_buffer", create_response_from_buffer),
     MHD_SYM("MHD_add_response_header", add_response_header),

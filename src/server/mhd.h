@@ -27,6 +27,8 @@ struct mhd_lib {
     MHD_socket (*quiesce_daemon)(struct MHD_Daemon *daemon);
     const char *(*lookup_connection_value)(struct MHD_Connection *connection,
                                            enum MHD_ValueKind kind, const char *key);
+    int (*get_connection_values)(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+                                 MHD_KeyValueIterator iterator, void *iterator_cls);
     const union MHD_ConnectionInfo *(*get_connection_info)(struct MHD_Connection *connection,
                                                            enum MHD_ConnectionInfoType info_type,
                                                            ...);

@@ -10,7 +10,7 @@
  * created here rather than by MHD: that way a port in use is reported with
  * errno, and port 0 can be resolved to the port the kernel chose. Then
  * libmicrohttpd is loaded (mhd.h) and started on that socket with its epoll
- * thread pool, connection limits and an idle timeout.
+ * thread pool and an idle timeout.
  *
  * Requests. MHD calls on_request() once with the headers, once per body
  * chunk and once at the end. The raw request target is captured earlier
@@ -21,15 +21,18 @@
  * are kept up to the route's cap and drained beyond it, so a chunked upload
  * over the cap still gets its 413 at the end.
  *
- * Slow clients. MHD's connection timeout counts idle time, and a client
- * that sends one header byte a second is never idle. So every connection is
- * registered (MHD's connection notifier) with the time its current request
- * began; the maintenance thread shuts down the socket of any connection
- * whose request headers are not complete within TP_HTTP_HEADER_TIMEOUT_S,
- * or whose request is not complete within TP_HTTP_REQUEST_TIMEOUT_S. MHD
- * then sees the connection fail and closes it itself. The registry lock is
- * also taken by the close notification, which MHD sends before it closes
- * the descriptor, so a descriptor is never shut down after it was reused.
+ * Connections. Every connection is registered in conns.h (MHD's connection
+ * notifier) with its client's address, and its state follows the callbacks:
+ * the URI callback means a request line arrived, the first on_request()
+ * call that its headers are complete, on_completed() that it was answered.
+ * The registry enforces the connection limits (per client and in all),
+ * making room for a new connection by closing an idle one, and the
+ * maintenance thread has it close connections stuck sending their request
+ * (TP_HTTP_HEADER_TIMEOUT_S, TP_HTTP_REQUEST_TIMEOUT_S). MHD's own limits
+ * would refuse the newcomer instead, which lets a client that holds idle
+ * connections (or reconnects in a loop) lock everyone else out: they are
+ * set above ours, as a backstop only. The process's open-file limit is
+ * raised, if need be, to what those limits can hold.
  *
  * Stores. SQLite connections are not shared between threads: each request
  * thread opens its own store on first use (thread-local), and all of them
@@ -51,12 +54,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,17 +74,10 @@
 #include "ingest/watch.h"
 #include "server/api.h"
 #include "server/assets.h"
+#include "server/conns.h"
 #include "server/mhd.h"
 #include "store/spool.h"
 #include "store/store.h"
-
-/* One registered connection (see "Slow clients" above). */
-struct conn {
-    int fd;
-    int in_body;      /* headers of the current request are complete */
-    int64_t phase_ms; /* when the current request (or the idle wait) began */
-    struct conn *prev, *next;
-};
 
 struct server {
     struct mhd_lib mhd;
@@ -98,8 +96,12 @@ struct server {
 
     atomic_int inflight; /* requests between their first callback and completion */
 
-    pthread_mutex_t lock; /* guards conns and stores */
-    struct conn *conns;
+    struct conns *conns;                  /* the open connections and their limits */
+    struct conns_limits limits;           /* of conns */
+    uint64_t shed_logged, refused_logged; /* conns_stats() counts already reported */
+    int64_t next_limit_log_ms;
+
+    pthread_mutex_t lock;  /* guards stores */
     struct store **stores; /* the request threads' stores */
     size_t nstores, astores;
 
@@ -127,6 +129,14 @@ struct req_state {
 };
 
 /* ---- addresses --------------------------------------------------------------- */
+
+unsigned server_default_per_client(unsigned max_connections)
+{
+    unsigned share = max_connections / TP_HTTP_CLIENT_SHARE;
+    if (share < 1)
+        share = 1;
+    return share < TP_HTTP_MAX_CONNS_PER_CLIENT ? share : TP_HTTP_MAX_CONNS_PER_CLIENT;
+}
 
 int server_parse_listen(const char *listen, char *ip, int *port, char *errbuf)
 {
@@ -224,12 +234,25 @@ static int open_listener(const char *ip, int *port, char *errbuf)
                     strerror(e));
         return -1;
     }
-    if (listen(fd, 128) != 0) {
+    /* A deep queue: a burst of connects (a client opening hundreds at once)
+     * waits there for accept(), which is quick, instead of having its SYNs
+     * dropped and retried a second later. */
+    if (listen(fd, TP_HTTP_LISTEN_BACKLOG) != 0) {
         tp_fail(errbuf, TP_EIO, "cannot listen on %s%s%s:%d: %s", lb, ip, rb, *port,
                 strerror(errno));
         close(fd);
         return -1;
     }
+    /* Accept a connection only once its first bytes have arrived (or after
+     * TP_HTTP_DEFER_ACCEPT_S, when the kernel hands it over anyway): one
+     * that sends nothing then costs no slot, and one that does is seen
+     * with its request in hand, which is what conns.h needs to tell it from
+     * an idle one. Without this, a client reconnecting in a loop could have
+     * a new connection closed to make room in the moment between its
+     * accept() and the arrival of its request. Best effort: on failure the
+     * limits still hold, with that moment open. */
+    int defer = TP_HTTP_DEFER_ACCEPT_S;
+    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         *port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
                                         : ((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -272,36 +295,25 @@ static void on_log(void *cls, const char *fmt, va_list ap)
     fprintf(stderr, "toolprof serve: http: %s\n", msg);
 }
 
+static int64_t mono_ms(void)
+{
+    return tpt_mono_ns() / 1000000;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
     struct server *sv = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
+        const union MHD_ConnectionInfo *fd =
             sv->mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        struct conn *cn = xcalloc(1, sizeof *cn);
-        cn->fd = ci ? ci->connect_fd : -1;
-        cn->phase_ms = tpt_mono_ns() / 1000000;
-        pthread_mutex_lock(&sv->lock);
-        cn->next = sv->conns;
-        if (sv->conns)
-            sv->conns->prev = cn;
-        sv->conns = cn;
-        pthread_mutex_unlock(&sv->lock);
-        *socket_context = cn;
+        const union MHD_ConnectionInfo *addr =
+            sv->mhd.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        *socket_context = conns_open(sv->conns, fd ? fd->connect_fd : -1,
+                                     addr ? addr->client_addr : NULL, mono_ms());
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-        struct conn *cn = *socket_context;
-        if (!cn)
-            return;
-        pthread_mutex_lock(&sv->lock);
-        if (cn->prev)
-            cn->prev->next = cn->next;
-        else
-            sv->conns = cn->next;
-        if (cn->next)
-            cn->next->prev = cn->prev;
-        pthread_mutex_unlock(&sv->lock);
-        free(cn);
+        if (*socket_context)
+            conns_close(sv->conns, *socket_context);
         *socket_context = NULL;
     }
 }
@@ -313,22 +325,12 @@ static struct conn *conn_of(struct server *sv, struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
-/* Mark the connection's phase: 1 when a request's headers are complete,
- * 0 when it is waiting for the next request. */
-static void conn_phase(struct server *sv, struct MHD_Connection *c, int in_body)
-{
-    struct conn *cn = conn_of(sv, c);
-    if (!cn)
-        return;
-    pthread_mutex_lock(&sv->lock);
-    cn->in_body = in_body;
-    cn->phase_ms = tpt_mono_ns() / 1000000;
-    pthread_mutex_unlock(&sv->lock);
-}
-
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    (void)cls, (void)c;
+    struct server *sv = cls;
+    struct conn *cn = conn_of(sv, c);
+    if (cn) /* a request line arrived: the connection is no longer idle */
+        conns_request_line(sv->conns, cn);
     struct req_state *rs = xcalloc(1, sizeof *rs);
     rs->target = xstrdup(uri ? uri : "/");
     http_resp_init(&rs->resp);
@@ -344,10 +346,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (!rs)
         return;
-    if (rs->begun) {
+    if (rs->begun)
         atomic_fetch_sub(&sv->inflight, 1);
-        conn_phase(sv, c, 0);
-    }
+    struct conn *cn = conn_of(sv, c);
+    if (cn)
+        conns_request_done(sv->conns, cn, mono_ms());
     http_resp_free(&rs->resp);
     buf_free(&rs->body);
     free(rs->path);
@@ -375,6 +378,15 @@ static int64_t content_length(const char *v)
     return n;
 }
 
+/* Every header line, duplicates included (lookups see only the first). */
+static enum MHD_Result on_header_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    (void)kind;
+    http_framing_add(cls, key, value);
+    return MHD_YES;
+}
+
 static void fill_req(struct server *sv, struct MHD_Connection *c, const char *method,
                      struct req_state *rs)
 {
@@ -392,8 +404,11 @@ static void fill_req(struct server *sv, struct MHD_Connection *c, const char *me
     r->accept_encoding = header(sv, c, "Accept-Encoding");
     r->if_none_match = header(sv, c, "If-None-Match");
     r->content_length = content_length(header(sv, c, "Content-Length"));
+    /* As MHD decides it: the first Transfer-Encoding is "chunked" exactly.
+     * Any other framing is refused by api_begin() (http_framing_check). */
     const char *te = header(sv, c, "Transfer-Encoding");
-    r->chunked = te && strcasestr(te, "chunked") != NULL;
+    r->chunked = te && strcasecmp(te, "chunked") == 0;
+    sv->mhd.get_connection_values(c, MHD_HEADER_KIND, on_header_line, &r->framing);
     const char *expect = header(sv, c, "Expect");
     r->expect_continue = expect && strcasestr(expect, "100-continue") != NULL;
 }
@@ -441,7 +456,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!rs->begun) {
         rs->begun = 1;
         atomic_fetch_add(&sv->inflight, 1);
-        conn_phase(sv, c, 1);
+        struct conn *cn = conn_of(sv, c);
+        if (cn)
+            conns_headers_done(sv->conns, cn, mono_ms());
         fill_req(sv, c, method, rs);
         if (api_begin(&sv->env, &rs->req, &rs->cap, &rs->resp))
             return send_answer(sv, c, rs);
@@ -473,26 +490,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- maintenance ------------------------------------------------------------- */
 
-/* Shut down connections stuck sending their request (see "Slow clients"). */
-static void reap_slow_connections(struct server *sv)
+/* Say on stderr that the connection limits were reached: at most once
+ * every TP_HTTP_LIMIT_LOG_MS (or now_anyway, at the end), with the counts
+ * since the last report. */
+static void report_limits(struct server *sv, int now_anyway)
 {
-    int64_t now = tpt_mono_ns() / 1000000;
-    pthread_mutex_lock(&sv->lock);
-    for (struct conn *cn = sv->conns; cn; cn = cn->next) {
-        int64_t limit =
-            (cn->in_body ? TP_HTTP_REQUEST_TIMEOUT_S : TP_HTTP_HEADER_TIMEOUT_S) * 1000LL;
-        /* Between requests we cannot tell an idle keep-alive connection
-         * from one that has sent half a request line without reading
-         * MHD's buffers, so the header deadline runs from the end of the
-         * previous request (or the connect) either way. It is shorter than
-         * MHD's idle timeout, so keep-alive connections idle for that long
-         * are closed here too, which costs a client one reconnect. */
-        if (cn->fd >= 0 && now - cn->phase_ms > limit) {
-            shutdown(cn->fd, SHUT_RDWR);
-            cn->phase_ms = now; /* do not repeat every tick */
-        }
-    }
-    pthread_mutex_unlock(&sv->lock);
+    struct conns_stats st;
+    conns_stats(sv->conns, &st);
+    uint64_t shed = st.shed - sv->shed_logged, refused = st.refused - sv->refused_logged;
+    int64_t now = mono_ms();
+    if (shed + refused == 0 || (now < sv->next_limit_log_ms && !now_anyway))
+        return;
+    fprintf(stderr,
+            "toolprof serve: connection limit reached (%u per client, %u in all): %llu idle or "
+            "stalled connections closed to make room, %llu new ones refused (all busy)\n",
+            sv->limits.max_per_client, sv->limits.max_total, (unsigned long long)shed,
+            (unsigned long long)refused);
+    sv->shed_logged = st.shed;
+    sv->refused_logged = st.refused;
+    sv->next_limit_log_ms = now + TP_HTTP_LIMIT_LOG_MS;
 }
 
 /* Drain the hook spool whenever it holds bytes. A drain that cannot store
@@ -542,9 +558,9 @@ static void maint_tick(struct server *sv, int64_t *next_prune_ms)
     char errbuf[TP_ERR_MAX];
     /* Calls whose hooks began but never ended become calls without a
      * result (hookpend.h): looked for every 10 s. */
-    int64_t mono_ms = tpt_mono_ns() / 1000000;
-    if (mono_ms >= sv->pend_sweep_ms) {
-        sv->pend_sweep_ms = mono_ms + 10000;
+    int64_t mono = mono_ms();
+    if (mono >= sv->pend_sweep_ms) {
+        sv->pend_sweep_ms = mono + 10000;
         if (hookpend_sweep_to_spool(sv->data_dir, tpt_now_ms(), errbuf) < 0)
             fprintf(stderr, "toolprof serve: pending hook events: %s\n", errbuf);
     }
@@ -572,7 +588,8 @@ static void maint_tick(struct server *sv, int64_t *next_prune_ms)
         sv->data_version = version;
         cache_bump(sv->env.cache);
     }
-    reap_slow_connections(sv);
+    conns_reap(sv->conns, mono_ms());
+    report_limits(sv, 0);
 }
 
 static void *maint_main(void *arg)
@@ -599,18 +616,51 @@ static void *maint_main(void *arg)
 
 /* ---- run --------------------------------------------------------------------- */
 
+/* MHD's own connection limit: ours, plus room for the connections the
+ * registry has shut down and MHD has not closed yet. MHD splits it evenly
+ * between its threads, and a thread at its share stops accepting while the
+ * others go on. */
+static unsigned mhd_connection_limit(const struct conns_limits *l)
+{
+    return l->max_total + TP_HTTP_CONN_SLACK;
+}
+
+/* Raise the soft limit on open files, if need be, to what the connection
+ * limits can hold, so that accept() never fails with EMFILE. */
+static int raise_fd_limit(const struct conns_limits *l, int threads, char *errbuf)
+{
+    rlim_t need = (rlim_t)mhd_connection_limit(l) + TP_HTTP_FD_RESERVE +
+                  (rlim_t)threads * TP_HTTP_FD_PER_THREAD;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return tp_fail(errbuf, TP_EIO, "cannot read the open-file limit: %s", strerror(errno));
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+        return 0;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+        return tp_fail(errbuf, TP_EINVAL,
+                       "%u connections need %llu open files, but the hard limit is %llu "
+                       "(ulimit -Hn): lower --max-conns or raise the limit",
+                       l->max_total, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+    rl.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return tp_fail(errbuf, TP_EIO, "cannot raise the open-file limit to %llu: %s",
+                       (unsigned long long)need, strerror(errno));
+    return 0;
+}
+
 static struct MHD_Daemon *start_mhd(struct server *sv, int fd, int threads)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     /* MHD_OPTION_CONNECTION_MEMORY_LIMIT stays at its default on purpose:
      * above 32 KiB MHD mmaps a pool per connection and new-connection
      * throughput fell fivefold in our measurements (docs, c-stack.md). */
+    /* No MHD_OPTION_PER_IP_CONNECTION_LIMIT: MHD would refuse a new
+     * connection where conns.h closes an idle one to make room. */
     /* The logger goes first: MHD prints with its own until it sees it. */
     return sv->mhd.start_daemon(
         flags, 0, NULL, NULL, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER, on_log, sv,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)TP_HTTP_MAX_CONNS,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)TP_HTTP_MAX_CONNS_PER_IP,
+        (unsigned int)threads, MHD_OPTION_CONNECTION_LIMIT, mhd_connection_limit(&sv->limits),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TP_HTTP_IDLE_TIMEOUT_S,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, sv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, sv, MHD_OPTION_END);
@@ -656,6 +706,23 @@ int server_run(const struct server_opts *o, char *errbuf)
                        "refusing to listen on %s without a token: anyone who can reach it could "
                        "read and write your data; pass --token T or set TOOLPROF_TOKEN",
                        ip);
+
+    sv.limits.max_total = o->max_connections ? o->max_connections : TP_HTTP_MAX_CONNS;
+    sv.limits.max_per_client = o->max_connections_per_client
+                                   ? o->max_connections_per_client
+                                   : server_default_per_client(sv.limits.max_total);
+    sv.limits.header_timeout_ms = TP_HTTP_HEADER_TIMEOUT_S * 1000LL;
+    sv.limits.request_timeout_ms = TP_HTTP_REQUEST_TIMEOUT_S * 1000LL;
+    sv.limits.stall_ms = TP_HTTP_STALL_MS;
+    if (sv.limits.max_total > TP_HTTP_MAX_CONNS_CEIL ||
+        sv.limits.max_per_client > sv.limits.max_total)
+        return tp_fail(errbuf, TP_EINVAL,
+                       "--max-conns must be 1 to %d, and --max-conns-per-client 1 to --max-conns",
+                       TP_HTTP_MAX_CONNS_CEIL);
+    int threads = o->threads > 0 ? o->threads : TP_HTTP_THREADS;
+    rc = raise_fd_limit(&sv.limits, threads, errbuf);
+    if (rc != 0)
+        return rc;
 
     dir = store_default_dir(o->data_dir);
     sv.data_dir = dir;
@@ -703,7 +770,7 @@ int server_run(const struct server_opts *o, char *errbuf)
     masked = 1;
     signal(SIGPIPE, SIG_IGN);
 
-    int threads = o->threads > 0 ? o->threads : TP_HTTP_THREADS;
+    sv.conns = conns_new(&sv.limits);
     sv.daemon = start_mhd(&sv, fd, threads);
     if (!sv.daemon) {
         rc = tp_fail(errbuf, TP_EIO, "cannot start the HTTP server on %s:%d (libmicrohttpd %s)", ip,
@@ -754,15 +821,14 @@ cleanup:
     }
     if (sv.daemon)
         sv.mhd.stop_daemon(sv.daemon);
+    if (sv.conns) /* the counts not reported yet; the other threads have stopped */
+        report_limits(&sv, 1);
     if (fd >= 0)
         close(fd);
     for (size_t i = 0; i < sv.nstores; i++)
         store_close(sv.stores[i]);
     free(sv.stores);
-    for (struct conn *cn = sv.conns, *next; cn; cn = next) {
-        next = cn->next;
-        free(cn);
-    }
+    conns_free(sv.conns); /* after MHD, which reports every close first */
     if (sv.maint_store)
         store_close(sv.maint_store);
     cache_free(sv.env.cache);

@@ -23,6 +23,9 @@ struct server_opts {
     int threads;          /* request threads; 0: 2 */
     int64_t retention_ms; /* prune operations older than this; 0: keep all */
     int verbose;          /* report spool drains and pruning on stderr */
+    /* Connection limits (conns.h); 0: TP_HTTP_MAX_CONNS, and
+     * server_default_per_client() of the total. */
+    unsigned max_connections, max_connections_per_client;
 };
 
 /* Serve until SIGINT/SIGTERM. Returns 0 after a clean shutdown, or an
@@ -30,6 +33,10 @@ struct server_opts {
  * cannot start: a bad --listen, a public address without a token, an
  * unusable data directory, the port in use, libmicrohttpd missing. */
 int server_run(const struct server_opts *o, char *errbuf);
+
+/* The per-client limit that goes with a total limit when none is given:
+ * a quarter of it (at least 1), at most TP_HTTP_MAX_CONNS_PER_CLIENT. */
+unsigned server_default_per_client(unsigned max_connections);
 
 /* Split "HOST:PORT" ("[v6]:PORT" for IPv6; "localhost" means 127.0.0.1)
  * into a numeric address (ip, at least 64 bytes) and a port. Returns 0 or

@@ -38,7 +38,7 @@ files=()
 if [ $# -gt 0 ]; then
   for n in "$@"; do files+=("tests/reliability/$n.test.mjs"); done
 else
-  for n in exposure badinput diskfull spooldrain redaction concurrency crash; do files+=("tests/reliability/$n.test.mjs"); done
+  for n in exposure badinput connections diskfull spooldrain redaction concurrency crash; do files+=("tests/reliability/$n.test.mjs"); done
 fi
 
 sizes="make-test sizes"

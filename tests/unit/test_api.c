@@ -56,6 +56,7 @@ static void api_env_fresh(struct api_env *env, const char *token)
 struct api_call {
     const char *method, *target, *body, *content_type, *host, *origin, *auth, *encoding;
     int chunked;
+    struct http_framing framing; /* as the server glue fills it */
 };
 
 /* Run one request; returns the status, the answer in resp (caller frees). */
@@ -77,6 +78,7 @@ static int api_call(const struct api_env *env, struct api_call c, struct http_re
     r.body_len = c.body ? strlen(c.body) : 0;
     r.content_length = c.body && !c.chunked ? (int64_t)r.body_len : -1;
     r.chunked = c.chunked;
+    r.framing = c.framing;
     http_resp_init(resp);
     api_serve(env, &r, resp);
     free(path);
@@ -340,6 +342,72 @@ static void test_body_cap(void)
     free(big);
 }
 
+/* The header value of name in an answer, or NULL. */
+static const char *api_header(const struct http_resp *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+/* Ambiguous body framing is refused before anything else, with the
+ * connection closed after the answer, and nothing is stored. */
+static void test_framing_refused(void)
+{
+    static const char body[] = "{\"tool\":\"Read\",\"duration_ms\":5}";
+    static const struct {
+        struct http_framing framing;
+        int chunked, status;
+        const char *message;
+    } cases[] = {
+        {{.n_length = 2, .length = {"31", "5"}}, 0, 400, "different values (31 and 5)"},
+        {{.n_length = 2, .length = {"31", NULL}}, 0, 400, "Content-Length given 2 times"},
+        {{.n_length = 1, .length = {"31"}, .n_coding = 1, .coding = "chunked"},
+         1,
+         400,
+         "Transfer-Encoding and Content-Length together"},
+        {{.n_coding = 1, .coding = "gzip"}, 0, 501, "only chunked is supported"},
+    };
+    struct api_env env;
+    api_env_fresh(&env, NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct http_resp r;
+        /* A foreign Host too: the framing is what is refused first. */
+        int st = api_call(&env,
+                          (struct api_call){.method = "POST",
+                                            .target = "/api/performance/operations",
+                                            .body = body,
+                                            .host = i == 0 ? "evil.example:80" : NULL,
+                                            .chunked = cases[i].chunked,
+                                            .framing = cases[i].framing},
+                          &r);
+        cJSON *j = cJSON_ParseWithLength(r.body.data ? r.body.data : "", r.body.len);
+        const char *m = api_message(j);
+        if (st != cases[i].status || !m || !strstr(m, cases[i].message))
+            FAIL_("case %zu: %d \"%s\", expected %d \"%s\"", i, st, m ? m : "", cases[i].status,
+                  cases[i].message);
+        ASSERT_STREQ(api_header(&r, "Connection"), "close");
+        cJSON_Delete(j);
+        http_resp_free(&r);
+    }
+    int st;
+    cJSON *j = api_json(&env, (struct api_call){.target = "/api/performance/resources"}, &st);
+    ASSERT_EQ_DBL(api_num(j, "data.operations_stored"), 0, 0);
+    cJSON_Delete(j);
+    /* Chunked alone (as Claude Code sends OTLP) is stored. */
+    j = api_json(&env,
+                 (struct api_call){.method = "POST",
+                                   .target = "/api/performance/operations",
+                                   .body = body,
+                                   .chunked = 1,
+                                   .framing = {.n_coding = 1, .coding = "chunked"}},
+                 &st);
+    ASSERT_EQ_INT(st, 200);
+    ASSERT_EQ_DBL(api_num(j, "inserted"), 1, 0);
+    cJSON_Delete(j);
+}
+
 static void test_otlp(void)
 {
     static const char body[] =
@@ -377,4 +445,4 @@ static void test_cleanup(void)
 
 TEST_MAIN(TEST_CASE(test_scenario), TEST_CASE(test_bad_params), TEST_CASE(test_post_validation),
           TEST_CASE(test_policy_and_routing), TEST_CASE(test_token), TEST_CASE(test_body_cap),
-          TEST_CASE(test_otlp), TEST_CASE(test_cleanup))
+          TEST_CASE(test_otlp), TEST_CASE(test_framing_refused), TEST_CASE(test_cleanup))

@@ -231,7 +231,78 @@ static void test_error_envelope(void)
     http_resp_free(&r);
 }
 
+/* A table of header sets: each line "Name: value", as MHD splits them. */
+struct framing_case {
+    const char *lines[4];
+    int want;            /* 0, TP_EINVAL or TP_EUNSUPP */
+    const char *message; /* a part of the reason */
+};
+
+static void test_framing(void)
+{
+    static const struct framing_case cases[] = {
+        {{NULL}, 0, NULL},
+        {{"Host", "x", "Content-Type", "application/json"}, 0, NULL},
+        {{"Content-Length", "31"}, 0, NULL},
+        {{"Transfer-Encoding", "chunked"}, 0, NULL},
+        {{"transfer-encoding", "Chunked"}, 0, NULL},
+        /* The two smuggling shapes. */
+        {{"Content-Length", "31", "Content-Length", "5"},
+         TP_EINVAL,
+         "Content-Length given 2 times with different values (31 and 5)"},
+        {{"Transfer-Encoding", "chunked", "Content-Length", "31"},
+         TP_EINVAL,
+         "Transfer-Encoding and Content-Length together"},
+        {{"content-length", "4", "TRANSFER-ENCODING", "chunked"},
+         TP_EINVAL,
+         "Transfer-Encoding and Content-Length together"},
+        /* Identical copies are refused too (see http_framing_check). */
+        {{"Content-Length", "31", "Content-Length", "31"},
+         TP_EINVAL,
+         "Content-Length given 2 times: send it once"},
+        {{"Transfer-Encoding", "chunked", "Transfer-Encoding", "identity"},
+         TP_EINVAL,
+         "Transfer-Encoding given 2 times"},
+        {{"Transfer-Encoding", "gzip, chunked"},
+         TP_EUNSUPP,
+         "Transfer-Encoding: gzip, chunked: only chunked is supported"},
+        {{"Transfer-Encoding", "xchunked"}, TP_EUNSUPP, "only chunked"},
+        {{"Content-Length ", "31"}, TP_EINVAL, "a space or tab before the colon"},
+        {{"X-A\tB", "1"}, TP_EINVAL, "a space or tab before the colon"},
+        /* A control character in a value is shown as '?'. */
+        {{"Transfer-Encoding", "a\x01"
+                               "b"},
+         TP_EUNSUPP,
+         "Transfer-Encoding: a?b:"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct framing_case *c = &cases[i];
+        struct http_framing f;
+        memset(&f, 0, sizeof f);
+        for (size_t k = 0; k + 1 < 4 && c->lines[k]; k += 2)
+            http_framing_add(&f, c->lines[k], c->lines[k + 1]);
+        char err[TP_ERR_MAX] = "";
+        int rc = http_framing_check(&f, err);
+        if (rc != c->want)
+            FAIL_("case %zu: got %d (%s), expected %d", i, rc, err, c->want);
+        if (c->message)
+            ASSERT_CONTAINS(err, c->message);
+    }
+    /* Three copies, the third one different: all counted, the first two
+     * different values shown. */
+    struct http_framing f;
+    memset(&f, 0, sizeof f);
+    http_framing_add(&f, "Content-Length", "1");
+    http_framing_add(&f, "Content-Length", "1");
+    http_framing_add(&f, "Content-Length", "2");
+    char err[TP_ERR_MAX];
+    ASSERT_EQ_INT(http_framing_check(&f, err), TP_EINVAL);
+    ASSERT_STREQ(err, "Content-Length given 3 times with different values (1 and 2): the body's "
+                      "length is ambiguous");
+}
+
 TEST_MAIN(TEST_CASE(test_query_ok), TEST_CASE(test_query_bad), TEST_CASE(test_query_too_many),
           TEST_CASE(test_split_target), TEST_CASE(test_addr_kind), TEST_CASE(test_host_policy),
           TEST_CASE(test_origin_policy), TEST_CASE(test_tokens), TEST_CASE(test_accept_gzip),
-          TEST_CASE(test_etag), TEST_CASE(test_media), TEST_CASE(test_error_envelope))
+          TEST_CASE(test_etag), TEST_CASE(test_media), TEST_CASE(test_error_envelope),
+          TEST_CASE(test_framing))
