@@ -75,6 +75,13 @@ int engine_window_parse(const char *window, const char *since, const char *until
         if (w->until_ms <= w->since_ms)
             return tp_fail(errbuf, TP_EINVAL, "until must be later than since");
     }
+    /* Nothing is stored before 2000 (op_normalize): a window reaching
+     * further back is the same window, and row ids of hours before 1970
+     * would be negative. */
+    if (w->since_ms < TP_MIN_TS_MS)
+        w->since_ms = TP_MIN_TS_MS;
+    if (w->until_ms <= w->since_ms)
+        w->until_ms = w->since_ms + 1;
     return 0;
 }
 
