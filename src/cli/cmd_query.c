@@ -22,6 +22,7 @@
 #include "engine/analyzer.h"
 #include "engine/question.h"
 #include "engine/render.h"
+#include "engine/sessions.h"
 #include "table.h"
 
 static void print_window(const struct engine_window *w)
@@ -229,6 +230,126 @@ static void print_names(const void *answer, const struct question_args *qa)
         printf("%s\n", l->names[i]);
 }
 
+/* "12:03" (today's sessions) or "2026-11-20 12:03". */
+static void short_time(int64_t ms, char *out, size_t size)
+{
+    char ts[48];
+    tpt_format_local(ms, ts);
+    snprintf(out, size, "%.10s %.5s", ts, ts + 11);
+}
+
+static void print_sessions(const void *answer, const struct question_args *qa)
+{
+    (void)qa;
+    const struct sessions *x = answer;
+    if (!x->n) {
+        printf("no sessions in this window\n");
+        return;
+    }
+    static const char *const heads[] = {"start",  "session", "project", ">calls",
+                                        ">wall",  ">model",  ">tools",  ">approvals",
+                                        ">hooks", ">prompt", ">idle"};
+    struct table tb;
+    table_init(&tb, 11, heads);
+    table_cap(&tb, 2, 30);
+    for (size_t i = 0; i < x->n; i++) {
+        const struct session_item *it = &x->items[i];
+        char v[10][48];
+        short_time(it->first_ms, v[0], sizeof v[0]);
+        snprintf(v[1], sizeof v[1], "%.8s", it->id);
+        table_count(v[2], it->calls);
+        table_ms(v[3], it->split.wall_ms);
+        table_ms(v[4], it->split.ms[SPLIT_MODEL]);
+        table_ms(v[5], it->split.ms[SPLIT_TOOLS]);
+        table_ms(v[6], it->split.ms[SPLIT_APPROVALS] + it->split.ms[SPLIT_UNSPLIT]);
+        table_ms(v[7], it->split.ms[SPLIT_HOOKS]);
+        table_ms(v[8], it->split.ms[SPLIT_PROMPT]);
+        table_ms(v[9], it->split.ms[SPLIT_IDLE]);
+        const char *row[] = {v[0], v[1], it->project, v[2], v[3], v[4],
+                             v[5], v[6], v[7],        v[8], v[9]};
+        table_row(&tb, row);
+    }
+    table_print(&tb, stdout);
+    table_free(&tb);
+    if (x->total > x->n)
+        printf("(%zu of %zu sessions; --limit N for more)\n", x->n, x->total);
+    printf("approvals include the wall time of calls that may have waited for one\n"
+           "(their split is not known); `toolprof session ID` lays one session on the clock\n");
+}
+
+/* One call's bar over width columns: the part of [t0, t1) it covers, its
+ * hooks as 'h', its wait for you as 'w', its execution as '#', a wall
+ * time whose split is unknown as '?'. */
+static void call_bar(const struct session_call *c, double t0, double t1, int width, char *out)
+{
+    double scale = t1 > t0 ? (double)width / (t1 - t0) : 0;
+    const struct op *op = &c->op;
+    double at = c->start_ms;
+    double hook = isnan(op->hook_ms) ? 0 : op->hook_ms, wait = isnan(op->wait_ms) ? 0 : op->wait_ms;
+    memset(out, ' ', (size_t)width);
+    out[width] = '\0';
+    struct {
+        double len;
+        char ch;
+    } parts[] = {{hook, 'h'},
+                 {wait, 'w'},
+                 {c->end_ms - c->start_ms - hook - wait,
+                  isnan(op->duration_ms) && isnan(op->wait_ms) ? '?' : '#'}};
+    for (size_t k = 0; k < 3; k++) {
+        if (parts[k].len <= 0)
+            continue;
+        int a = (int)((at - t0) * scale), z = (int)((at + parts[k].len - t0) * scale);
+        if (z == a)
+            z = a + 1;
+        for (int i = a; i < z && i < width; i++)
+            if (i >= 0)
+                out[i] = parts[k].ch;
+        at += parts[k].len;
+    }
+}
+
+static void print_session(const void *answer, const struct question_args *qa)
+{
+    (void)qa;
+    const struct session_detail *d = answer;
+    const struct session_item *it = &d->s;
+    char a[64], dur[32];
+    short_time(it->first_ms, a, sizeof a);
+    table_ms(dur, it->split.wall_ms);
+    printf("session %s\n  %s, %s, %llu calls (%llu failed, %llu in sub-agents), %llu model "
+           "requests\n",
+           it->id, a, dur, (unsigned long long)it->calls, (unsigned long long)it->failed,
+           (unsigned long long)it->sub_calls, (unsigned long long)it->requests);
+    if (it->project)
+        printf("  project %s\n", it->project);
+    printf("  where the time went:");
+    for (int p = 0; p < SPLIT_PARTS; p++) {
+        if (it->split.ms[p] <= 0)
+            continue;
+        table_ms(dur, it->split.ms[p]);
+        printf(" %s %s (%.0f%%)", split_part_name((enum split_part)p), dur,
+               it->split.wall_ms > 0 ? it->split.ms[p] / it->split.wall_ms * 100 : 0);
+    }
+    printf("\n\n");
+    int width = 40;
+    double t1 = it->split.wall_ms;
+    for (size_t i = 0; i < d->ncalls; i++) {
+        const struct session_call *c = &d->calls[i];
+        char bar[64], off[32], exec[32], wait[32];
+        call_bar(c, 0, t1, width, bar);
+        table_ms(off, c->start_ms);
+        table_ms(exec, c->op.duration_ms);
+        table_ms(wait, c->op.wait_ms);
+        printf("%9s %s|%s| %-12.12s %8s%s%s%s  %.50s\n", off, c->lane ? "  " : "", bar, c->op.tool,
+               isnan(c->op.duration_ms) ? "-" : exec,
+               isnan(c->op.wait_ms) || c->op.wait_ms <= 0 ? "" : " wait ",
+               isnan(c->op.wait_ms) || c->op.wait_ms <= 0 ? "" : wait,
+               c->op.success ? "" : " FAILED", c->op.target ? c->op.target : "");
+    }
+    printf("\nbars: h hooks, w waiting for you, # execution, ? wall time whose split is not "
+           "known\n");
+}
+
 typedef void (*print_fn)(const void *answer, const struct question_args *qa);
 
 static const struct {
@@ -237,7 +358,8 @@ static const struct {
 } printers[] = {
     {"stats", print_stats},         {"slow", print_slow},      {"bottlenecks", print_bottlenecks},
     {"hotspots", print_hotspots},   {"recommend", print_recs}, {"trends", print_trends},
-    {"resources", print_resources}, {"tools", print_names},
+    {"resources", print_resources}, {"tools", print_names},    {"sessions", print_sessions},
+    {"session", print_session},
 };
 
 static print_fn printer(const struct question *qn)
@@ -268,8 +390,9 @@ static void question_help(const struct question *qn, FILE *fp)
 {
     char usage[512];
     question_usage(qn, usage, sizeof usage);
-    fprintf(fp, "usage: toolprof %s%s%s [--json]\n\n%s\n\noptions:\n", qn->name,
-            usage[0] ? " " : "", usage, qn->description);
+    fprintf(fp, "usage: toolprof %s%s%s%s%s [--json]\n\n%s\n\noptions:\n", qn->name,
+            qn->path_param ? " " : "", qn->path_param ? "ID" : "", usage[0] ? " " : "", usage,
+            qn->description);
     struct help_ctx h = {fp};
     question_each_param(qn, help_one, &h);
     fprintf(fp, "  %-26s %s\n  %-26s %s\n  %-26s %s\n", "--json",
@@ -293,26 +416,39 @@ int cli_question(const struct question *qn, int argc, char **argv, const char *d
     size_t npairs = 0;
     const struct opt opts[] = {
         {"json", OPT_FLAG, &json, NULL, NULL}, {"data-dir", OPT_STR, &dir, "DIR", NULL}, {0}};
-    if (args_parse_pairs(argc, argv, opts, &help, NULL, NULL, &pairs, &npairs, err) != 0) {
+    char **pos = NULL;
+    int npos = 0;
+    if (args_parse_pairs(argc, argv, opts, &help, qn->path_param ? &pos : NULL,
+                         qn->path_param ? &npos : NULL, &pairs, &npairs, err) != 0) {
         args_pairs_free(pairs, npairs);
+        free(pos);
         return cli_error(qn->name, CLI_USAGE, "%s", err);
     }
     if (help) {
         args_pairs_free(pairs, npairs);
+        free(pos);
         question_help(qn, stdout);
         return CLI_OK;
     }
-    struct question_input *in = xcalloc(npairs ? npairs : 1, sizeof *in);
+    struct question_input *in = xcalloc(npairs + 2, sizeof *in);
     struct question_args qa;
+    size_t nin = 0;
     int rc = 0;
     for (size_t i = 0; i < npairs && rc == 0; i++) {
-        in[i].name = pairs[i].name;
-        in[i].value = pairs[i].value ? pairs[i].value : "";
+        in[nin].name = pairs[i].name;
+        in[nin++].value = pairs[i].value ? pairs[i].value : "";
         if (!pairs[i].value)
             rc = tp_fail(err, TP_EINVAL, "%.64s: needs a value", pairs[i].name);
     }
+    /* The positional argument is the path parameter (`session ID`). */
+    if (rc == 0 && npos > 1)
+        rc = tp_fail(err, TP_EINVAL, "unexpected argument '%.60s'", pos[1]);
+    else if (rc == 0 && npos == 1) {
+        in[nin].name = qn->path_param;
+        in[nin++].value = pos[0];
+    }
     if (rc == 0)
-        rc = question_parse(qn, in, npairs, tpt_now_ms(), &qa, err);
+        rc = question_parse(qn, in, nin, tpt_now_ms(), &qa, err);
     if (rc != 0) {
         status = cli_error(qn->name, CLI_USAGE, "%s (see toolprof %s --help)", err, qn->name);
         goto out;
@@ -338,6 +474,7 @@ int cli_question(const struct question *qn, int argc, char **argv, const char *d
     store_close(s);
 out:
     free(in);
+    free(pos);
     args_pairs_free(pairs, npairs);
     return status;
 }

@@ -23,6 +23,7 @@
 #include "core/limits.h"
 #include "core/xmalloc.h"
 #include "render.h"
+#include "sessions.h"
 
 /* ---- the answers ---------------------------------------------------------------- */
 
@@ -236,6 +237,57 @@ static void free_names(void *answer)
     free(answer);
 }
 
+static int run_sessions(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct sessions *x = xcalloc(1, sizeof *x);
+    int rc = engine_sessions(s, &a->q, (size_t)a->v[0], x, errbuf);
+    if (rc) {
+        free(x);
+        return rc;
+    }
+    *answer = x;
+    return 0;
+}
+
+static void render_sessions_answer(struct jsonw *w, const void *answer)
+{
+    render_sessions(w, answer);
+}
+
+static size_t count_sessions(const void *answer)
+{
+    return ((const struct sessions *)answer)->n;
+}
+
+static void free_sessions(void *answer)
+{
+    sessions_free(answer);
+    free(answer);
+}
+
+static int run_session(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct session_detail *d = xcalloc(1, sizeof *d);
+    int rc = engine_session(s, a->text[0], d, errbuf);
+    if (rc) {
+        free(d);
+        return rc;
+    }
+    *answer = d;
+    return 0;
+}
+
+static void render_session_answer(struct jsonw *w, const void *answer)
+{
+    render_session(w, answer);
+}
+
+static void free_session(void *answer)
+{
+    session_detail_free(answer);
+    free(answer);
+}
+
 /* ---- the table ---------------------------------------------------------------- */
 
 static const struct qparam slow_params[] = {
@@ -249,41 +301,80 @@ static const struct qparam hotspot_params[] = {
     {"limit", QP_INT, "N", "the top N targets (default 20)", 20, 1, TP_MAX_LIMIT}, {0}};
 static const struct qparam trend_params[] = {
     {"days", QP_INT, "N", "the last N local days (default 7)", 7, 1, TP_MAX_TREND_DAYS}, {0}};
+static const struct qparam session_list_params[] = {
+    {"limit", QP_INT, "N", "at most N sessions, the latest first (default 50)", 50, 1,
+     TP_MAX_LIMIT},
+    {0}};
+static const struct qparam session_params[] = {
+    {"id", QP_TEXT, "ID", "the session's id, or its first characters (at least 4)", 0, 1,
+     TP_MAX_ID},
+    {0}};
 static const struct qparam no_params[] = {{0}};
 
+#define Q(name_, path_, summary_, desc_, common_, window_, params_, run_, render_, count_, free_)  \
+    {                                                                                              \
+        .name = name_, .path = path_, .summary = summary_, .description = desc_,                   \
+        .common = common_, .window_default = window_, .params = params_, .run = run_,              \
+        .render = render_, .count = count_, .free_answer = free_                                   \
+    }
+
 const struct question questions[] = {
-    {"stats", "stats", "summary of a window: counts, latency percentiles, per-tool table",
-     "Summary of the tool calls in a window: count, average, median, p95, p99,\n"
-     "slow and critical calls, success and optimization rates, and a per-tool\n"
-     "latency table.",
-     QC_ALL, "24h", no_params, run_stats, render_stats_answer, NULL, free_stats},
-    {"slow", "slow-operations", "the slowest recent calls",
-     "The slowest recent calls: operations at least --threshold ms long, newest first.", QC_ALL,
-     "24h", slow_params, run_slow, render_ops, count_ops, free_ops},
-    {"bottlenecks", "bottlenecks", "the slowest calls of each tool",
-     "The slowest calls of each tool, slowest first; tools in order of their slowest call.", QC_ALL,
-     "24h", bottleneck_params, run_bottlenecks, render_bottlenecks_answer, NULL, free_bottlenecks},
-    {"hotspots", "hotspots", "where the time goes, by tool and target",
-     "Where the time goes: (tool, target) pairs ranked by the total time they consumed.", QC_ALL,
-     "24h", hotspot_params, run_hotspots, render_hotspots_answer, NULL, free_hotspots},
-    {"recommend", "recommendations", "what to change, with evidence and impact",
-     "What to change: rules over the window's calls (large reads without\n"
-     "offset/limit, repeated reads, slow Bash, shell commands that have a\n"
-     "dedicated tool, Grep without head_limit, regressions), with evidence and\n"
-     "the time and tokens each could save.",
-     QC_ALL, "24h", no_params, run_recs, render_recs_answer, count_recs, free_recs},
-    {"trends", "trends", "per-day averages, p95 and counts",
-     "Per local day: calls, average and p95 duration, slow calls. Every day is\n"
-     "listed, with zeros for days without calls.",
-     QC_FILTERS, NULL, trend_params, run_trends, render_trends_answer, NULL, free_trends},
-    {"resources", "resources", "memory, CPU and database size",
-     "Memory, CPU and threads of this process, database size and operations stored.", 0, NULL,
-     no_params, run_resources, render_resources_answer, NULL, free},
-    {"tools", "tools", "the tools called in a window (default: all stored)",
-     "The names of the tools called in the window (all stored by default), sorted.",
-     QC_WINDOW | QC_PROJECT | QC_SESSION, "all", no_params, run_tools, render_names, NULL,
-     free_names},
-    {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL}};
+    Q("stats", "stats", "summary of a window: counts, latency percentiles, per-tool table",
+      "Summary of the tool calls in a window: count, average, median, p95, p99,\n"
+      "slow and critical calls, success and optimization rates, the time spent\n"
+      "waiting for approvals and in hooks, and a per-tool latency table. Latency\n"
+      "is execution time only: a wall time that may hold an approval is counted\n"
+      "apart (docs/time.md).",
+      QC_ALL, "24h", no_params, run_stats, render_stats_answer, NULL, free_stats),
+    Q("slow", "slow-operations", "the slowest recent calls",
+      "The slowest recent calls: operations whose execution took at least\n"
+      "--threshold ms, newest first.",
+      QC_ALL, "24h", slow_params, run_slow, render_ops, count_ops, free_ops),
+    Q("bottlenecks", "bottlenecks", "the slowest calls of each tool",
+      "The slowest calls of each tool, slowest first; tools in order of their slowest call.",
+      QC_ALL, "24h", bottleneck_params, run_bottlenecks, render_bottlenecks_answer, NULL,
+      free_bottlenecks),
+    Q("hotspots", "hotspots", "where the time goes, by tool and target",
+      "Where the time goes: (tool, target) pairs ranked by the total time they consumed.", QC_ALL,
+      "24h", hotspot_params, run_hotspots, render_hotspots_answer, NULL, free_hotspots),
+    Q("recommend", "recommendations", "what to change, with evidence and impact",
+      "What to change: rules over the window's calls (large reads without\n"
+      "offset/limit, repeated reads, slow Bash, shell commands that have a\n"
+      "dedicated tool, Grep without head_limit, regressions), with evidence and\n"
+      "the time and tokens each could save.",
+      QC_ALL, "24h", no_params, run_recs, render_recs_answer, count_recs, free_recs),
+    Q("trends", "trends", "per-day averages, p95 and counts",
+      "Per local day: calls, average and p95 duration, slow calls. Every day is\n"
+      "listed, with zeros for days without calls.",
+      QC_FILTERS, NULL, trend_params, run_trends, render_trends_answer, NULL, free_trends),
+    Q("sessions", "sessions", "sessions and where their time went",
+      "The sessions active in the window, the latest first: calls, failures,\n"
+      "sub-agent calls, model requests, tokens and cost, and where their wall time\n"
+      "went (model, tools, approvals, hooks, waiting for your prompt, idle).",
+      QC_WINDOW | QC_PROJECT | QC_SESSION, "7d", session_list_params, run_sessions,
+      render_sessions_answer, count_sessions, free_sessions),
+    {.name = "session",
+     .path = "sessions/",
+     .path_param = "id",
+     .summary = "one session on the clock: calls, phases, model requests",
+     .description = "One session laid on the clock: every call with its phases (hooks,\n"
+                    "approval wait, execution), sub-agents in their own lanes under the call\n"
+                    "that started them, model requests and turns, and where its wall time went.",
+     .common = 0,
+     .window_default = NULL,
+     .params = session_params,
+     .run = run_session,
+     .render = render_session_answer,
+     .count = NULL,
+     .free_answer = free_session},
+    Q("resources", "resources", "memory, CPU and database size",
+      "Memory, CPU and threads of this process, database size and operations stored.", 0, NULL,
+      no_params, run_resources, render_resources_answer, NULL, free),
+    Q("tools", "tools", "the tools called in a window (default: all stored)",
+      "The names of the tools called in the window (all stored by default), sorted.",
+      QC_WINDOW | QC_PROJECT | QC_SESSION, "all", no_params, run_tools, render_names, NULL,
+      free_names),
+    {.name = NULL}};
 
 const struct question *question_find(const char *name)
 {
@@ -293,11 +384,17 @@ const struct question *question_find(const char *name)
     return NULL;
 }
 
-const struct question *question_by_path(const char *path)
+const struct question *question_by_path(const char *path, const char **param)
 {
-    for (const struct question *q = questions; q->name; q++)
-        if (strcmp(q->path, path) == 0)
+    for (const struct question *q = questions; q->name; q++) {
+        size_t n = strlen(q->path);
+        if (q->path_param ? strncmp(q->path, path, n) == 0 && path[n] && !strchr(path + n, '/')
+                          : strcmp(q->path, path) == 0) {
+            if (param)
+                *param = q->path_param ? path + n : NULL;
             return q;
+        }
+    }
     return NULL;
 }
 
@@ -350,7 +447,8 @@ void question_each_param(const struct question *qn, question_param_fn fn, void *
     char def[32];
     for (size_t i = 0; qn->params[i].name; i++) {
         snprintf(def, sizeof def, "%g", qn->params[i].def);
-        fn(ctx, qn->params[i].name, qn->params[i].metavar, qn->params[i].help, def);
+        fn(ctx, qn->params[i].name, qn->params[i].metavar, qn->params[i].help,
+           qn->params[i].type == QP_TEXT ? NULL : def);
     }
     for (size_t i = 0; i < NCOMMONS; i++)
         if (qn->common & commons[i].bit)
@@ -469,15 +567,26 @@ int question_parse(const struct question *qn, const struct question_input *in, s
                 out->q.session = v;
             continue;
         }
-        int rc = p->type == QP_INT ? parse_int(p, v, &out->v[pos], errbuf)
+        int rc = 0;
+        if (p->type == QP_TEXT) {
+            if (strlen(v) > (size_t)p->max)
+                rc = tp_fail(errbuf, TP_EINVAL, "%s: longer than %lld bytes", name, p->max);
+            out->text[pos] = v;
+        } else {
+            rc = p->type == QP_INT ? parse_int(p, v, &out->v[pos], errbuf)
                                    : parse_ms(p, v, &out->v[pos], errbuf);
+        }
         if (rc)
             return rc;
         given[pos] = 1;
     }
-    for (size_t i = 0; qn->params[i].name; i++)
+    for (size_t i = 0; qn->params[i].name; i++) {
+        if (!given[i] && qn->params[i].type == QP_TEXT)
+            return tp_fail(errbuf, TP_EINVAL, "%s: missing (%s %s)", qn->params[i].name, qn->name,
+                           qn->params[i].metavar);
         if (!given[i])
             out->v[i] = qn->params[i].def;
+    }
     if (qn->common & QC_WINDOW)
         return engine_window_parse(window ? window : qn->window_default, since, until, now_ms,
                                    &out->q.w, errbuf);

@@ -38,8 +38,9 @@ enum {
 };
 
 enum qparam_type {
-    QP_INT, /* a whole number from min to max (digits only) */
-    QP_MS,  /* a number of milliseconds from 0 to TP_MAX_DURATION_MS */
+    QP_INT,  /* a whole number from min to max (digits only) */
+    QP_MS,   /* a number of milliseconds from 0 to TP_MAX_DURATION_MS */
+    QP_TEXT, /* text of 1 to max bytes (required: it has no default) */
 };
 
 /* A question's own parameter. */
@@ -49,7 +50,7 @@ struct qparam {
     const char *metavar; /* for help: "N", "MS" */
     const char *help;    /* one line */
     double def;          /* default value */
-    long long min, max;  /* bounds of QP_INT */
+    long long min, max;  /* bounds of QP_INT; max bytes of QP_TEXT */
 };
 
 #define QUESTION_MAX_PARAMS 4
@@ -59,12 +60,17 @@ struct qparam {
 struct question_args {
     struct engine_query q;
     double v[QUESTION_MAX_PARAMS];
+    const char *text[QUESTION_MAX_PARAMS]; /* QP_TEXT values (into the input) */
     int64_t now_ms;
 };
 
 struct question {
-    const char *name;            /* CLI command: "slow" */
-    const char *path;            /* API: /api/performance/<path> ("slow-operations") */
+    const char *name; /* CLI command: "slow" */
+    const char *path; /* API: /api/performance/<path> ("slow-operations") */
+    /* A parameter given as the rest of the path (the API: path is then a
+     * prefix, "sessions/") and as the one positional argument (the CLI:
+     * `toolprof session ID`); NULL for none. */
+    const char *path_param;
     const char *summary;         /* one line, for `toolprof --help` */
     const char *description;     /* a paragraph, for `toolprof NAME --help` */
     unsigned common;             /* QC_* bits */
@@ -83,9 +89,11 @@ struct question {
  * has a NULL name. */
 extern const struct question questions[];
 
-/* By CLI name, or by API path; NULL when there is none. */
+/* By CLI name, or by API path (for a question with a path parameter,
+ * *param receives the rest of the path; it may be NULL otherwise); NULL
+ * when there is none. */
 const struct question *question_find(const char *name);
-const struct question *question_by_path(const char *path);
+const struct question *question_by_path(const char *path, const char **param);
 
 /* One input pair; value is never NULL. */
 struct question_input {

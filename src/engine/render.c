@@ -9,6 +9,7 @@
 #include "render.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -301,4 +302,141 @@ void render_name_list(struct jsonw *w, const struct name_list *l)
     for (size_t i = 0; i < l->n; i++)
         jw_str(w, l->names[i]);
     jw_arr_end(w);
+}
+
+/* ---- sessions ------------------------------------------------------------------ */
+
+static void render_opt_int(struct jsonw *w, const char *key, int64_t v)
+{
+    if (v >= 0)
+        jw_kint(w, key, v);
+    else
+        jw_knull(w, key);
+}
+
+static void render_time(struct jsonw *w, const char *key, int64_t ms)
+{
+    char ts[32];
+    tpt_format_utc(ms, ts);
+    jw_kstr(w, key, ts);
+}
+
+static void render_split(struct jsonw *w, const struct session_split *sp)
+{
+    jw_key(w, "time");
+    jw_obj_begin(w);
+    jw_knum(w, "wall_ms", sp->wall_ms);
+    for (int p = 0; p < SPLIT_PARTS; p++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s_ms", split_part_name((enum split_part)p));
+        jw_knum(w, key, sp->ms[p]);
+    }
+    /* on the clock, the parts add up to wall_ms; from sums, parallel calls
+     * each count (idle is then what is left, at least 0). */
+    jw_kstr(w, "method", sp->on_clock ? "clock" : "sums");
+    jw_obj_end(w);
+}
+
+static void render_session_item(struct jsonw *w, const struct session_item *it)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "id", it->id);
+    jw_kstr(w, "project", it->project);
+    render_time(w, "start", it->first_ms);
+    render_time(w, "end", it->last_ms);
+    jw_kint(w, "start_ms", it->first_ms);
+    jw_kint(w, "end_ms", it->last_ms);
+    jw_kint(w, "calls", (long long)it->calls);
+    jw_kint(w, "failed", (long long)it->failed);
+    jw_kint(w, "subagent_calls", (long long)it->sub_calls);
+    jw_kint(w, "calls_asked", (long long)it->asked);
+    jw_kint(w, "requests", (long long)it->requests);
+    jw_kint(w, "turns", (long long)it->turns);
+    jw_key(w, "tokens");
+    jw_obj_begin(w);
+    render_opt_int(w, "input", it->input_tokens);
+    render_opt_int(w, "output", it->output_tokens);
+    render_opt_int(w, "cache_read", it->cache_read_tokens);
+    render_opt_int(w, "cache_write", it->cache_write_tokens);
+    jw_obj_end(w);
+    jw_knum(w, "cost_usd", it->cost_usd);
+    render_split(w, &it->split);
+    jw_obj_end(w);
+}
+
+void render_sessions(struct jsonw *w, const struct sessions *x)
+{
+    jw_arr_begin(w);
+    for (size_t i = 0; i < x->n; i++)
+        render_session_item(w, &x->items[i]);
+    jw_arr_end(w);
+}
+
+void render_session(struct jsonw *w, const struct session_detail *d)
+{
+    jw_obj_begin(w);
+    jw_key(w, "session");
+    render_session_item(w, &d->s);
+    jw_key(w, "lanes");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < d->nlanes; i++) {
+        jw_obj_begin(w);
+        jw_kint(w, "lane", (long long)i);
+        jw_kstr(w, "subagent", d->lanes[i].subagent);
+        jw_kstr(w, "parent", d->lanes[i].parent);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "calls");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < d->ncalls; i++) {
+        const struct session_call *c = &d->calls[i];
+        jw_obj_begin(w);
+        opjson_write_members(w, &c->op, c->sources);
+        jw_kint(w, "lane", c->lane);
+        jw_kstr(w, "parent", c->parent);
+        jw_knum(w, "start_offset_ms", c->start_ms);
+        jw_knum(w, "end_offset_ms", c->end_ms);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "requests");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < d->nrequests; i++) {
+        const struct request *r = &d->requests[i];
+        jw_obj_begin(w);
+        jw_kstr(w, "id", r->id);
+        jw_kstr(w, "model", r->model);
+        render_time(w, "start", r->start_ms);
+        jw_kint(w, "start_ms", r->start_ms);
+        jw_knum(w, "start_offset_ms", (double)(r->start_ms - d->s.first_ms));
+        jw_knum(w, "duration_ms", r->duration_ms);
+        jw_kstr(w, "exactness", op_exact_name((enum op_exact)r->exact));
+        jw_kstr(w, "source", op_phase_src_name((enum op_phase_src)r->src));
+        jw_knum(w, "ttft_ms", r->ttft_ms);
+        render_opt_int(w, "input_tokens", r->input_tokens);
+        render_opt_int(w, "output_tokens", r->output_tokens);
+        render_opt_int(w, "cache_read_tokens", r->cache_read_tokens);
+        render_opt_int(w, "cache_write_tokens", r->cache_write_tokens);
+        jw_knum(w, "cost_usd", r->cost_usd);
+        jw_kbool(w, "subagent", r->sidechain);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "turns");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < d->nturns; i++) {
+        const struct turn *t = &d->turns[i];
+        jw_obj_begin(w);
+        render_time(w, "start", t->start_ms);
+        jw_kint(w, "start_ms", t->start_ms);
+        if (t->end_ms)
+            jw_kint(w, "end_ms", t->end_ms);
+        else
+            jw_knull(w, "end_ms");
+        jw_knum(w, "active_ms", t->active_ms);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
 }

@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "core/jsonw.h"
 #include "engine.h"
+#include "sessions.h"
 
 /* One operation object (docs/api.md, "Operation object"). */
 void render_op(struct jsonw *w, const struct op *op, unsigned sources);
@@ -31,6 +32,12 @@ void render_resources(struct jsonw *w, const struct resources *r);
  * object. */
 void render_spool(struct jsonw *w, const char *key, const struct spool_status *sp);
 void render_recs(struct jsonw *w, const struct recs *r);
+/* Sessions: an array of session objects (docs/api.md, "sessions"). */
+void render_sessions(struct jsonw *w, const struct sessions *x);
+/* One session on the clock: the session, its lanes, calls (operation
+ * objects with lane, parent and offsets), model requests and turns. */
+void render_session(struct jsonw *w, const struct session_detail *d);
+
 /* An array of the names (the counts are for the command line's table). */
 void render_name_list(struct jsonw *w, const struct name_list *l);
 

@@ -127,6 +127,7 @@ int hook_payload_to_op(const cJSON *payload, int64_t end_ms, struct op *out, cha
     op_sets(&out->tool_use_id, hook_nonempty(payload, "tool_use_id"));
     /* Calls made inside a sub-agent say so (2.1.69+). */
     toolcall_meta_str(out, "agent_type", hook_nonempty(payload, "agent_type"));
+    op_sets(&out->subagent, hook_nonempty(payload, "agent_id"));
     return 0;
 }
 

@@ -213,6 +213,8 @@ static void tc_agent(struct op *op, const cJSON *in, const cJSON *resp, struct j
     meta_copy_str(w, "status", resp, "status");
     meta_copy_int(w, "total_tokens", resp, "totalTokens");
     meta_copy_int(w, "tool_uses", resp, "totalToolUseCount");
+    /* The sub-agent it ran: its calls carry this id (op.subagent). */
+    meta_copy_str(w, "spawned", resp, "agentId");
 }
 
 static void tc_multiedit(struct op *op, const cJSON *in, struct jsonw *w)

@@ -699,8 +699,10 @@ static void call_finish(struct transcript *t, struct tc_call *c, const struct tc
             op_set_phase(op, OP_PH_EXEC, c->mcp_ms, OP_EX_EXACT, PHS_TOOL);
             from = "mcp_progress";
         } else if (toolcall_is_human(op->tool) || rejected) {
-            /* A question, or a prompt the person said no to: all wait. */
+            /* A question, or a prompt the person said no to: all wait
+             * (and no wall: the tool never ran, so no exec is derived). */
             toolcall_meta_int(op, rejected ? "wait_ms" : "human_wait_ms", (long long)wall);
+            op_set_phase(op, OP_PH_WALL, NAN, OP_EX_UNKNOWN, PHS_NONE);
             if (wall >= 0)
                 op_set_phase(op, OP_PH_WAIT, wall, OP_EX_DERIVED, PHS_TIMESTAMPS);
             ask = OP_ASK_ASKED;
@@ -745,6 +747,8 @@ static void call_finish(struct transcript *t, struct tc_call *c, const struct tc
         toolcall_meta_int(op, "pre_hook_ms", (long long)c->pre_hook_ms);
     if (c->agent)
         toolcall_meta_str(op, "agent_id", c->agent);
+    if (c->agent && c->sidechain)
+        op->subagent = xstrdup(c->agent);
     if (c->sidechain)
         toolcall_meta_bool(op, "sidechain", 1);
     if (outcome)

@@ -148,7 +148,8 @@ static void h_question(const struct api_env *env, const struct route *rt,
 {
     (void)rt;
     char errbuf[TP_ERR_MAX] = "";
-    const struct question *qn = question_by_path(req->path + strlen(API_P));
+    const char *path_value = NULL;
+    const struct question *qn = question_by_path(req->path + strlen(API_P), &path_value);
     struct http_query q;
     if (!qn) { /* route_find() found it: stay safe anyway */
         http_resp_error(resp, 404, "no such path: %.200s", req->path);
@@ -158,15 +159,23 @@ static void h_question(const struct api_env *env, const struct route *rt,
         http_resp_error(resp, 400, "%s", errbuf);
         return;
     }
-    struct question_input *in = xcalloc(q.n ? q.n : 1, sizeof *in);
+    struct question_input *in = xcalloc(q.n + 1, sizeof *in);
+    size_t nin = 0;
+    char *decoded = NULL;
     for (size_t i = 0; i < q.n; i++) {
-        in[i].name = q.p[i].name;
-        in[i].value = q.p[i].value;
+        in[nin].name = q.p[i].name;
+        in[nin++].value = q.p[i].value;
+    }
+    if (path_value) {
+        /* The path's part is %-decoded like a query value. */
+        decoded = http_path_decode(path_value);
+        in[nin].name = qn->path_param;
+        in[nin++].value = decoded ? decoded : "";
     }
     struct question_args args;
     void *answer = NULL;
     struct store *s;
-    int rc = question_parse(qn, in, q.n, tpt_now_ms(), &args, errbuf);
+    int rc = question_parse(qn, in, nin, tpt_now_ms(), &args, errbuf);
     if (rc) {
         http_resp_error(resp, 400, "%s", errbuf);
         goto cleanup;
@@ -174,7 +183,10 @@ static void h_question(const struct api_env *env, const struct route *rt,
     if (!(s = get_store(env, resp)))
         goto cleanup;
     if ((rc = qn->run(s, &args, &answer, errbuf)) != 0) {
-        fail_with(resp, rc, errbuf);
+        if (rc == TP_ENOTFOUND)
+            http_resp_error(resp, 404, "%s", errbuf);
+        else
+            fail_with(resp, rc, errbuf);
         goto cleanup;
     }
     struct jsonw w;
@@ -184,6 +196,7 @@ static void h_question(const struct api_env *env, const struct route *rt,
     qn->free_answer(answer);
 
 cleanup:
+    free(decoded);
     free(in);
     http_query_free(&q);
 }
@@ -521,7 +534,7 @@ static const struct route question_route = {API_P, 1, M_GET, 1, BODY_NONE, h_que
 
 static const struct route *route_find(const char *path)
 {
-    if (strncmp(path, API_P, strlen(API_P)) == 0 && question_by_path(path + strlen(API_P)))
+    if (strncmp(path, API_P, strlen(API_P)) == 0 && question_by_path(path + strlen(API_P), NULL))
         return &question_route;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const struct route *r = &routes[i];

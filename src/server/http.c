@@ -203,12 +203,12 @@ static int hexval(int c)
 
 /* Decode s[0..n) into a new string; NULL when an escape is malformed or the
  * result is not UTF-8 text (a NUL byte included). */
-static char *query_decode(const char *s, size_t n)
+static char *pct_decode(const char *s, size_t n, int plus_is_space)
 {
     char *out = xmalloc(n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
+        if (s[i] == '+' && plus_is_space) {
             out[o++] = ' ';
         } else if (s[i] == '%') {
             int hi = -1, lo = -1;
@@ -232,6 +232,16 @@ static char *query_decode(const char *s, size_t n)
         return NULL;
     }
     return out;
+}
+
+static char *query_decode(const char *s, size_t n)
+{
+    return pct_decode(s, n, 1);
+}
+
+char *http_path_decode(const char *s)
+{
+    return pct_decode(s, strlen(s), 0);
 }
 
 /* A printable, bounded copy of a raw name for error messages. */

@@ -131,6 +131,9 @@ int http_query_parse(const char *raw, struct http_query *q, char *errbuf);
 void http_query_free(struct http_query *q);
 /* The decoded value of name, or NULL. */
 const char *http_query_get(const struct http_query *q, const char *name);
+/* A percent-decoded copy of a path segment ('+' stays '+'); NULL when an
+ * escape is malformed or the result is not UTF-8 text. Free it. */
+char *http_path_decode(const char *s);
 
 /* ---- cookies ------------------------------------------------------------- */
 

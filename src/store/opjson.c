@@ -271,9 +271,15 @@ static void write_meta(struct jsonw *w, const struct op *op)
 
 void opjson_write(struct jsonw *w, const struct op *op, unsigned sources)
 {
+    jw_obj_begin(w);
+    opjson_write_members(w, op, sources);
+    jw_obj_end(w);
+}
+
+void opjson_write_members(struct jsonw *w, const struct op *op, unsigned sources)
+{
     char ts[32];
     tpt_format_utc(op->ts_ms, ts);
-    jw_obj_begin(w);
     jw_kstr(w, "tool", op->tool);
     jw_kstr(w, "target", op->target);
     write_duration(w, op);
@@ -299,7 +305,6 @@ void opjson_write(struct jsonw *w, const struct op *op, unsigned sources)
         if (sources & (1u << s))
             jw_str(w, op_source_name((enum op_source)s));
     jw_arr_end(w);
-    jw_obj_end(w);
 }
 
 void opjson_write_seed(struct jsonw *w, const struct op *op)

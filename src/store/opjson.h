@@ -30,6 +30,8 @@ int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_
 /* Write op as one JSON object. sources is a bit mask of enum op_source
  * (0: just op->source). */
 void opjson_write(struct jsonw *w, const struct op *op, unsigned sources);
+/* The same members without the braces, for callers that add their own. */
+void opjson_write_members(struct jsonw *w, const struct op *op, unsigned sources);
 
 /* The original's daily-file layout: tool, target, duration_ms, timestamp
  * (naive local time), success, optimization_applied, metadata, size_bytes

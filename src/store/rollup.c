@@ -263,6 +263,10 @@ void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, 
         x->failed += sign * !c->success;
         x->sub += sign * c->sub;
         x->asked += sign * c->asked;
+        /* A sub-agent's calls run inside the call that started it: the
+         * session's time is its main thread's. */
+        if (c->sub)
+            return;
         if (c->dur_us >= 0) {
             x->nexec += sign;
             x->exec_us += sign * c->dur_us;

@@ -143,9 +143,8 @@ static const char *const migrations[] = {
     "ALTER TABLE targets ADD COLUMN nunsplit INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE targets ADD COLUMN unsplit_us INTEGER NOT NULL DEFAULT 0;",
     /* 5: sessions on the clock (timeline.h): the sub-agent that made a
-     * call; per session its project and sums; turns; model requests and
-     * their rollups. Sessions stored before get their sums from their
-     * calls. */
+     * call; per session its project and sums; turns; model requests.
+     * Sessions stored before get their sums from their calls. */
     "ALTER TABLE ops ADD COLUMN sub INTEGER;"
     "ALTER TABLE sessions ADD COLUMN project INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE sessions ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;"
@@ -171,12 +170,7 @@ static const char *const migrations[] = {
     "  tout INTEGER, tcr INTEGER, tcw INTEGER, cost_micro INTEGER, flags INTEGER NOT NULL)"
     "  WITHOUT ROWID, STRICT;"
     "CREATE INDEX requests_session ON requests(session, ts);"
-    "CREATE TABLE model_rollups(lvl INTEGER NOT NULL, b INTEGER NOT NULL,"
-    "  project INTEGER NOT NULL, model INTEGER NOT NULL, n INTEGER NOT NULL,"
-    "  nt INTEGER NOT NULL, dur_us INTEGER NOT NULL, nttft INTEGER NOT NULL,"
-    "  ttft_us INTEGER NOT NULL, tin INTEGER NOT NULL, tout INTEGER NOT NULL,"
-    "  tcr INTEGER NOT NULL, tcw INTEGER NOT NULL, cost_micro INTEGER NOT NULL,"
-    "  PRIMARY KEY(lvl, b, project, model)) WITHOUT ROWID, STRICT;",
+    "CREATE INDEX requests_ts ON requests(ts);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -254,6 +248,46 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_TOOLS] = "SELECT DISTINCT tool FROM rollups WHERE lvl = 2 AND project = 0",
     [S_OP_DEL_RANGE] = "DELETE FROM ops WHERE id >= ?1 AND id < ?2",
     [S_OTHER_SOURCES] = "SELECT 1 FROM ops WHERE (flags >> 8) & ?1 != 0 LIMIT 1",
+    /* Turns and requests: a known value replaces an unknown one; of two
+     * requests' durations the more exact (flags & 3); token counts keep
+     * the largest report (streamed placeholders undercount). */
+    [S_TURN_PUT] = "INSERT INTO turns VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET "
+                   "end_ms = coalesce(excluded.end_ms, end_ms), "
+                   "active_us = coalesce(excluded.active_us, active_us), "
+                   "src = max(src, excluded.src)",
+    [S_REQ_PUT] = "INSERT INTO requests VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+                  "ON CONFLICT DO UPDATE SET "
+                  "session = coalesce(session, excluded.session), "
+                  "project = CASE WHEN project = 0 THEN excluded.project ELSE project END, "
+                  "model = coalesce(model, excluded.model), "
+                  "dur_us = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
+                  "  OR (excluded.flags & 3) > (flags & 3)) THEN excluded.dur_us ELSE dur_us END, "
+                  "ts = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
+                  "  OR (excluded.flags & 3) > (flags & 3)) THEN excluded.ts ELSE ts END, "
+                  "flags = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
+                  "  OR (excluded.flags & 3) > (flags & 3)) THEN excluded.flags ELSE flags END, "
+                  "ttft_us = coalesce(excluded.ttft_us, ttft_us), "
+                  "tin = max(coalesce(tin, -1), coalesce(excluded.tin, -1)), "
+                  "tout = max(coalesce(tout, -1), coalesce(excluded.tout, -1)), "
+                  "tcr = max(coalesce(tcr, -1), coalesce(excluded.tcr, -1)), "
+                  "tcw = max(coalesce(tcw, -1), coalesce(excluded.tcw, -1)), "
+                  "cost_micro = coalesce(excluded.cost_micro, cost_micro)",
+#define SS_COLS                                                                                    \
+    "id, first_ms, last_ms, project, calls, failed, sub, asked, nexec, exec_us, wait_us, "         \
+    "hook_us, unsplit_us"
+    [S_SS_RANGE] = "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 AND first_ms < ?2 "
+                   "ORDER BY last_ms DESC",
+    [S_SS_RANGE_PROJECT] = "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 "
+                           "AND first_ms < ?2 AND project = ?3 ORDER BY last_ms DESC",
+    [S_SS_ONE] = "SELECT " SS_COLS " FROM sessions WHERE id = ?1",
+    [S_SS_PREFIX] = "SELECT s.id, s.s FROM strs s JOIN sessions x ON x.id = s.id "
+                    "WHERE s.s >= ?1 AND s.s < ?1 || char(1114111) ORDER BY s.s LIMIT ?2",
+    [S_TURNS_OF] = "SELECT start_ms, end_ms, active_us, src FROM turns WHERE session = ?1 "
+                   "ORDER BY start_ms",
+#define REQ_COLS                                                                                   \
+    "rid, session, project, model, ts, dur_us, ttft_us, tin, tout, tcr, tcw, cost_micro, flags"
+    [S_REQS_OF] = "SELECT " REQ_COLS " FROM requests WHERE session = ?1 ORDER BY ts",
+    [S_REQS_RANGE] = "SELECT " REQ_COLS " FROM requests WHERE ts >= ?1 AND ts < ?2 ORDER BY ts",
 };
 
 int store_db_fail(struct store *s, char *errbuf, const char *what)

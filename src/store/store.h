@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "op.h"
+#include "timeline.h"
 #include "agg.h"
 
 struct store;
@@ -88,6 +89,12 @@ struct store_group {
     size_t n;
     const struct store_mark *mark; /* written with the batch (NULL: none) */
     struct store_result res;
+    /* Turns and model requests (timeline.h), normalized, stored with the
+     * batch: a report of one already stored is merged into it. */
+    struct turn *turns;
+    size_t nturns;
+    struct request *reqs;
+    size_t nreqs;
 };
 int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf);
 
@@ -217,6 +224,37 @@ int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
 /* Time span [first, last] of a session's operations (ms); 0 when found. */
 int store_session_span(struct store *s, int64_t session, int64_t *first_ms, int64_t *last_ms);
 
+/* ---- sessions, turns, model requests ------------------------------------ */
+
+typedef int (*store_name_cb)(void *ctx, int64_t id, const char *name);
+
+/* One session as the store keeps it: its span and sums (docs/time.md). */
+struct store_session {
+    int64_t id; /* string id */
+    int64_t first_ms, last_ms, project;
+    uint64_t calls, failed, sub, asked, nexec;
+    double exec_ms, wait_ms, hook_ms, unsplit_ms;
+};
+typedef int (*store_session_cb)(void *ctx, const struct store_session *ss);
+/* Sessions whose span overlaps [from_ms, to_ms) (project 0: any), the
+ * latest ending first. */
+int store_sessions(struct store *s, int64_t from_ms, int64_t to_ms, int64_t project,
+                   store_session_cb cb, void *ctx);
+/* One session by id: 0 (found), TP_ENOTFOUND or TP_EDB. */
+int store_session_get(struct store *s, int64_t session, struct store_session *out);
+/* Sessions whose id starts with prefix (at most max, through cb), for ids
+ * given by their first characters. */
+int store_session_ids(struct store *s, const char *prefix, size_t max, store_name_cb cb, void *ctx);
+
+/* A session's turns, in start order (strings borrowed during the call). */
+typedef int (*store_turn_cb)(void *ctx, const struct turn *t);
+int store_turns(struct store *s, int64_t session, store_turn_cb cb, void *ctx);
+/* Model requests of one session (session != 0), or of every session that
+ * started in [from_ms, to_ms) (session 0), in start order. */
+typedef int (*store_request_cb)(void *ctx, const struct request *r);
+int store_requests(struct store *s, int64_t session, int64_t from_ms, int64_t to_ms,
+                   store_request_cb cb, void *ctx);
+
 /* Facts about the database for resource usage. */
 struct store_info {
     int64_t operations;        /* stored calls */
@@ -231,7 +269,6 @@ int store_info(struct store *s, struct store_info *out);
 int64_t store_data_version(struct store *s);
 
 /* List every tool name stored (for filters and the UI). */
-typedef int (*store_name_cb)(void *ctx, int64_t id, const char *name);
 int store_tools(struct store *s, store_name_cb cb, void *ctx);
 
 #endif

@@ -81,6 +81,15 @@ enum stmt_id {
     S_TOOLS,
     S_OP_DEL_RANGE,
     S_OTHER_SOURCES,
+    S_TURN_PUT,
+    S_REQ_PUT,
+    S_SS_RANGE,
+    S_SS_RANGE_PROJECT,
+    S_SS_ONE,
+    S_SS_PREFIX,
+    S_TURNS_OF,
+    S_REQS_OF,
+    S_REQS_RANGE,
     S_COUNT
 };
 
@@ -209,6 +218,10 @@ int64_t row_ph_pack(const struct op_phases *p);
 void row_ph_unpack(int64_t v, int null, int src, struct op_phases *p);
 /* Add (sign +1) or retract (-1) a row's contribution to the aggregates. */
 void row_contribute(struct rollup_deltas *d, const struct row *r, int sign);
+
+/* Store a batch's turns and requests, inside its transaction
+ * (store_time.c). */
+int store_put_timeline(struct store *s, const struct store_group *g, char *errbuf);
 
 /* ---- identity (store_uid.c) ------------------------------------------------- */
 

@@ -122,8 +122,20 @@ static void test_parse_values(void)
     ASSERT_EQ_DBL(a.v[0], 7, 0);
     ASSERT_STREQ(a.q.w.name, "all");
     /* Names and paths. */
-    ASSERT_TRUE(question_by_path("slow-operations") == slow);
-    ASSERT_TRUE(question_by_path("slow") == NULL);
+    ASSERT_TRUE(question_by_path("slow-operations", NULL) == slow);
+    ASSERT_TRUE(question_by_path("slow", NULL) == NULL);
+    /* A path parameter: the rest of the path, one segment. */
+    const char *id = NULL;
+    ASSERT_TRUE(question_by_path("sessions/abcd-1234", &id) == question_find("session"));
+    ASSERT_STREQ(id, "abcd-1234");
+    ASSERT_TRUE(question_by_path("sessions", &id) == question_find("sessions"));
+    ASSERT_TRUE(question_by_path("sessions/", &id) == NULL);
+    ASSERT_TRUE(question_by_path("sessions/a/b", &id) == NULL);
+    struct question_input sin[] = {{"id", "abcd-1234"}};
+    ASSERT_EQ_INT(question_parse(question_find("session"), sin, 1, NOW, &a, err), 0);
+    ASSERT_STREQ(a.text[0], "abcd-1234");
+    ASSERT_EQ_INT(question_parse(question_find("session"), NULL, 0, NOW, &a, err), TP_EINVAL);
+    ASSERT_STREQ(err, "id: missing (session ID)");
     ASSERT_TRUE(question_find("slow-operations") == NULL);
     ASSERT_TRUE(question_takes(slow, "limit") && question_takes(slow, "session"));
     ASSERT_TRUE(!question_takes(question_find("resources"), "window"));
@@ -185,8 +197,10 @@ static int cells(char *line, char **cell, int max)
 static void check_question_doc(const struct question *qn, const char *doc)
 {
     char head[128], cli[128];
-    snprintf(head, sizeof head, "### `GET /api/performance/%s`\n", qn->path);
-    snprintf(cli, sizeof cli, "CLI: `toolprof %s`", qn->name);
+    snprintf(head, sizeof head, "### `GET /api/performance/%s%s%s%s`\n", qn->path,
+             qn->path_param ? "{" : "", qn->path_param ? qn->path_param : "",
+             qn->path_param ? "}" : "");
+    snprintf(cli, sizeof cli, "CLI: `toolprof %s%s`", qn->name, qn->path_param ? " ID" : "");
     const char *sec = strstr(doc, head);
     if (!sec) {
         printf("  docs/api.md has no section %s", head);
@@ -239,9 +253,15 @@ static void check_question_doc(const struct question *qn, const char *doc)
             snprintf(def, sizeof def, "%g", p->def);
             if (p->type == QP_INT)
                 snprintf(bounds, sizeof bounds, "%lld to %lld", p->min, p->max);
+            else if (p->type == QP_TEXT)
+                snprintf(bounds, sizeof bounds, "1 to %lld bytes", p->max);
             else
                 snprintf(bounds, sizeof bounds, "0 to %.0f", TP_MAX_DURATION_MS);
-            ASSERT_STREQ(c[1], p->type == QP_INT ? "integer" : "milliseconds");
+            if (p->type == QP_TEXT)
+                snprintf(def, sizeof def, "required");
+            ASSERT_STREQ(c[1], p->type == QP_INT    ? "integer"
+                               : p->type == QP_TEXT ? "text"
+                                                    : "milliseconds");
             ASSERT_STREQ(c[2], def);
             ASSERT_STREQ(c[3], bounds);
             seen[pos] = 1;
@@ -266,9 +286,12 @@ static void test_api_doc_matches_table(void)
     for (const char *p = doc; (p = strstr(p, "### `GET /api/performance/")) != NULL; p++) {
         char path[64];
         sscanf(p + strlen("### `GET /api/performance/"), "%63[^`]", path);
-        if (!question_by_path(path))
+        char *brace = strchr(path, '{');
+        if (brace) /* a path parameter: any value will do */
+            snprintf(brace, sizeof path - (size_t)(brace - path), "x");
+        if (!question_by_path(path, NULL))
             printf("  docs/api.md documents %s, which is not a question\n", path);
-        ASSERT_TRUE(question_by_path(path) != NULL);
+        ASSERT_TRUE(question_by_path(path, NULL) != NULL);
     }
     free(doc);
 }
