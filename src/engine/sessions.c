@@ -240,9 +240,9 @@ static int resolve_session(struct store *s, const char *id, int64_t *out, char *
     }
     int rc;
     if (m.n > 1)
-        rc = tp_fail(errbuf, TP_EINVAL, "session %.64s: %zu%s sessions start so (%s, %s%s)", id,
-                     m.n, m.n > 5 ? " or more" : "", m.names[0], m.names[1],
-                     m.n > 2 ? ", ..." : "");
+        rc =
+            tp_fail(errbuf, TP_EINVAL, "session %.64s: %zu%s sessions start so (%s, %s%s)", id, m.n,
+                    m.n > 5 ? " or more" : "", m.names[0], m.names[1], m.n > 2 ? ", ..." : "");
     else
         rc = tp_fail(errbuf, TP_ENOTFOUND,
                      strlen(id) < 4 ? "session %.64s: no such session (give at least 4 "
@@ -486,8 +486,7 @@ int engine_session(struct store *s, const char *id, struct session_detail *out, 
     struct turn_list tl = {NULL, 0, 0};
     if (store_scan(s, &sc, collect_call, &cl) != 0 ||
         store_requests(s, sid, 0, 0, collect_request, &rl) != 0 ||
-        store_turns(s, sid, collect_turn, &tl) != 0 ||
-        item_extras(s, sid, &out->s, errbuf) != 0) {
+        store_turns(s, sid, collect_turn, &tl) != 0 || item_extras(s, sid, &out->s, errbuf) != 0) {
         out->calls = cl.v;
         out->ncalls = cl.n;
         out->requests = rl.v;
@@ -510,9 +509,8 @@ int engine_session(struct store *s, const char *id, struct session_detail *out, 
     for (size_t i = 0; i < rl.n; i++) {
         if (rl.v[i].start_ms < t0)
             t0 = rl.v[i].start_ms;
-        int64_t end = rl.v[i].start_ms + (isnan(rl.v[i].duration_ms)
-                                              ? 0
-                                              : (int64_t)llround(rl.v[i].duration_ms));
+        int64_t end = rl.v[i].start_ms +
+                      (isnan(rl.v[i].duration_ms) ? 0 : (int64_t)llround(rl.v[i].duration_ms));
         if (end > t1)
             t1 = end;
     }

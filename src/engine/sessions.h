@@ -54,7 +54,7 @@ struct session_item {
     int64_t first_ms, last_ms;
     uint64_t calls, failed, sub_calls, asked, requests, turns;
     int64_t input_tokens, output_tokens, cache_read_tokens, cache_write_tokens; /* -1 none */
-    double cost_usd; /* NAN unknown */
+    double cost_usd;                                                            /* NAN unknown */
     struct session_split split;
 };
 
@@ -87,9 +87,9 @@ struct session_detail {
     struct session_item s;
     struct session_call *calls; /* in start order */
     size_t ncalls;
-    struct request *requests;   /* owned, in start order */
+    struct request *requests; /* owned, in start order */
     size_t nrequests;
-    struct turn *turns;         /* owned, in start order */
+    struct turn *turns; /* owned, in start order */
     size_t nturns;
     struct session_lane *lanes;
     size_t nlanes;

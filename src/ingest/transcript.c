@@ -29,6 +29,7 @@
 #include "transcript.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,25 @@ struct tc_acct {
     size_t n, alloc;
 };
 
+/* A model request being written: the response's lines share its key (the
+ * API's requestId, else the message id). One per thread (main, sidechain). */
+struct tc_req {
+    int open;
+    char key[128];
+    int64_t start_ms, end_ms, offset;
+    int start_exact; /* start from the client's api-request line */
+    char model[128], session[128], cwd[1024];
+    int64_t tokens[4]; /* input, output, cache read, cache write; -1 unknown */
+    int sidechain;
+};
+
+/* api-request lines (2.1.3xx): when each request was sent, by its ref. */
+#define TC_APIREQ_SLOTS 64
+struct tc_apireq {
+    char ref[64];
+    int64_t ms;
+};
+
 struct transcript {
     /* Every tool-use id seen, indexing `calls`: the pending call, or NULL
      * once it has finished (so replays are recognised). */
@@ -127,6 +147,17 @@ struct transcript {
     char *mode; /* the session's permission mode, from its latest prompt */
     struct tc_turn turn;
     struct tc_acct acct;
+    /* Model requests and turns found, for the caller to take. */
+    struct tc_req req[2];
+    int64_t last_user_ms[2]; /* per thread: the line the next request answers */
+    struct tc_apireq apireq[TC_APIREQ_SLOTS];
+    unsigned napireq;
+    int64_t turn_last_ms; /* the current turn's latest line, for its end */
+    char turn_session[128];
+    struct request *reqs;
+    size_t nreqs, capreqs;
+    struct turn *turns_out;
+    size_t nturns, capturns;
     struct transcript_stats st;
 };
 
@@ -183,6 +214,9 @@ void transcript_free(struct transcript *t)
     calls_free(t->acct.calls, t->acct.n);
     free(t->acct.calls);
     free(t->mode);
+    transcript_clear_timeline(t);
+    free(t->reqs);
+    free(t->turns_out);
     for (struct tc_call *c = t->head, *next; c; c = next) {
         next = c->next;
         call_free(c);
@@ -215,9 +249,34 @@ const struct transcript_stats *transcript_stats(const struct transcript *t)
     return &t->st;
 }
 
+struct request *transcript_requests(struct transcript *t, size_t *n)
+{
+    *n = t->nreqs;
+    return t->reqs;
+}
+
+struct turn *transcript_turns(struct transcript *t, size_t *n)
+{
+    *n = t->nturns;
+    return t->turns_out;
+}
+
+void transcript_clear_timeline(struct transcript *t)
+{
+    for (size_t i = 0; i < t->nreqs; i++)
+        request_clear(&t->reqs[i]);
+    for (size_t i = 0; i < t->nturns; i++)
+        turn_clear(&t->turns_out[i]);
+    t->nreqs = t->nturns = 0;
+}
+
 int64_t transcript_pending_offset(const struct transcript *t)
 {
     int64_t off = t->head ? t->head->offset : -1;
+    /* A request still being written is read again whole. */
+    for (int k = 0; k < 2; k++)
+        if (t->req[k].open && (off < 0 || t->req[k].offset < off))
+            off = t->req[k].offset;
     /* A turn whose calls still wait for its accounting is read again from
      * its prompt: the accounting needs the whole turn. */
     if (t->turn.seen && t->turn.open && t->turn.n && (off < 0 || t->turn.offset < off))
@@ -446,6 +505,172 @@ static struct op *op_push(struct transcript *t, int64_t offset)
     return op;
 }
 
+/* ---- model requests and turns ----------------------------------------- */
+
+static void copy_str(char *dst, size_t size, const char *s)
+{
+    snprintf(dst, size, "%s", s ? s : "");
+}
+
+/* Emit thread k's request, if one is open. */
+static void req_close(struct transcript *t, int k)
+{
+    struct tc_req *q = &t->req[k];
+    if (!q->open)
+        return;
+    q->open = 0;
+    if (t->nreqs == t->capreqs) {
+        t->capreqs = t->capreqs ? 2 * t->capreqs : 64;
+        t->reqs = xreallocarray(t->reqs, t->capreqs, sizeof *t->reqs);
+    }
+    struct request *r = &t->reqs[t->nreqs++];
+    request_init(r);
+    r->id = xstrdup(q->key);
+    r->session_id = q->session[0] ? xstrdup(q->session) : NULL;
+    r->project = q->cwd[0] ? xstrdup(q->cwd) : NULL;
+    r->model = q->model[0] ? xstrdup(q->model) : NULL;
+    r->start_ms = q->start_ms;
+    if (q->end_ms >= q->start_ms) {
+        r->duration_ms = (double)(q->end_ms - q->start_ms);
+        /* From the client's own send time it is the request's wall time;
+         * from the line before it, it may include the client's work. */
+        r->exact = q->start_exact ? OP_EX_DERIVED : OP_EX_ESTIMATED;
+        r->src = PHS_TIMESTAMPS;
+    }
+    r->input_tokens = q->tokens[0];
+    r->output_tokens = q->tokens[1];
+    r->cache_read_tokens = q->tokens[2];
+    r->cache_write_tokens = q->tokens[3];
+    r->sidechain = q->sidechain;
+    r->source = OP_SRC_TRANSCRIPT;
+}
+
+/* The value of a top-level number member of an object's raw text. */
+static int64_t raw_int(const struct jscan_val *v)
+{
+    if (v->type != JSCAN_OTHER || v->n == 0 || v->n > 18)
+        return -1;
+    int64_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->p[i] < '0' || v->p[i] > '9')
+            return -1;
+        n = n * 10 + (v->p[i] - '0');
+    }
+    return n;
+}
+
+static void raw_copy(const struct jscan_val *v, char *dst, size_t size)
+{
+    dst[0] = '\0';
+    if (v->type == JSCAN_STRING && jscan_unescape(v, dst, size) != 0)
+        dst[0] = '\0';
+}
+
+/* Any assistant line: its response's request. The fields are found
+ * without a parse (jscan): text and thinking lines never need one. */
+static void on_assistant_request(struct transcript *t, const char *s, size_t n, int64_t offset)
+{
+    static const char *const keys[] = {"timestamp", "requestId", "requestRef", "isSidechain",
+                                       "sessionId", "cwd",       "message"};
+    struct jscan_val v[7];
+    if (jscan_top(s, n, keys, 7, v) < 0 || v[6].type != JSCAN_OTHER)
+        return;
+    static const char *const mkeys[] = {"id", "model", "usage"};
+    struct jscan_val m[3];
+    if (jscan_top(v[6].p, v[6].n, mkeys, 3, m) < 0)
+        return;
+    char buf[64];
+    int64_t ts;
+    raw_copy(&v[0], buf, sizeof buf);
+    if (!buf[0] || tpt_parse_iso(buf, TPT_NAIVE_UTC, &ts) != 0)
+        return;
+    char key[128];
+    raw_copy(&v[1], key, sizeof key);
+    if (!key[0])
+        raw_copy(&m[0], key, sizeof key);
+    if (!key[0])
+        return;
+    int k = v[3].type == JSCAN_OTHER && v[3].n == 4 && memcmp(v[3].p, "true", 4) == 0;
+    struct tc_req *q = &t->req[k];
+    if (q->open && strcmp(q->key, key) != 0)
+        req_close(t, k);
+    if (!q->open) {
+        memset(q, 0, sizeof *q);
+        q->open = 1;
+        q->sidechain = k;
+        q->offset = offset;
+        copy_str(q->key, sizeof q->key, key);
+        char ref[64];
+        raw_copy(&v[2], ref, sizeof ref);
+        q->start_ms = t->last_user_ms[k] ? t->last_user_ms[k] : ts;
+        for (unsigned i = 0; ref[0] && i < TC_APIREQ_SLOTS && i < t->napireq; i++)
+            if (strcmp(t->apireq[i].ref, ref) == 0) {
+                q->start_ms = t->apireq[i].ms;
+                q->start_exact = 1;
+            }
+        raw_copy(&v[4], q->session, sizeof q->session);
+        raw_copy(&v[5], q->cwd, sizeof q->cwd);
+        for (int i = 0; i < 4; i++)
+            q->tokens[i] = -1;
+    }
+    if (ts > q->end_ms)
+        q->end_ms = ts;
+    if (!q->model[0])
+        raw_copy(&m[1], q->model, sizeof q->model);
+    if (m[2].type == JSCAN_OTHER) {
+        /* Streamed lines repeat the usage with placeholders: keep the
+         * largest of each count. */
+        static const char *const ukeys[] = {"input_tokens", "output_tokens",
+                                            "cache_read_input_tokens",
+                                            "cache_creation_input_tokens"};
+        struct jscan_val u[4];
+        if (jscan_top(m[2].p, m[2].n, ukeys, 4, u) >= 0)
+            for (int i = 0; i < 4; i++) {
+                int64_t x = raw_int(&u[i]);
+                if (x > q->tokens[i])
+                    q->tokens[i] = x;
+            }
+    }
+    if (t->turn.open && ts > t->turn_last_ms)
+        t->turn_last_ms = ts;
+}
+
+/* api-request lines: when the client sent a request (by its ref). */
+static void on_api_request(struct transcript *t, const char *s, size_t n)
+{
+    static const char *const keys[] = {"id", "timestamp"};
+    struct jscan_val v[2];
+    char ts_text[64];
+    int64_t ts;
+    if (jscan_top(s, n, keys, 2, v) < 0)
+        return;
+    struct tc_apireq *a = &t->apireq[t->napireq % TC_APIREQ_SLOTS];
+    raw_copy(&v[0], a->ref, sizeof a->ref);
+    raw_copy(&v[1], ts_text, sizeof ts_text);
+    if (!a->ref[0] || tpt_parse_iso(ts_text, TPT_NAIVE_UTC, &ts) != 0)
+        return;
+    a->ms = ts;
+    t->napireq++;
+}
+
+/* Emit the turn that just ended (end_ms 0: unknown). */
+static void turn_emit(struct transcript *t, int64_t end_ms, double active_ms)
+{
+    if (!t->turn.open || !t->turn_session[0])
+        return;
+    if (t->nturns == t->capturns) {
+        t->capturns = t->capturns ? 2 * t->capturns : 16;
+        t->turns_out = xreallocarray(t->turns_out, t->capturns, sizeof *t->turns_out);
+    }
+    struct turn *x = &t->turns_out[t->nturns++];
+    turn_init(x);
+    x->session_id = xstrdup(t->turn_session);
+    x->start_ms = t->turn.start_ms;
+    x->end_ms = end_ms >= t->turn.start_ms ? end_ms : 0;
+    x->active_ms = active_ms;
+    x->source = OP_SRC_TRANSCRIPT;
+}
+
 /* ---- turns ------------------------------------------------------------ */
 
 /* Remember a call for later accounting. */
@@ -554,6 +779,7 @@ static void acct_close(struct transcript *t, double total_ms, int64_t offset)
 static void turn_end(struct transcript *t, int64_t end_ms, double active_ms)
 {
     struct tc_turn *tu = &t->turn;
+    turn_emit(t, end_ms, active_ms);
     if (!tu->open || end_ms < tu->start_ms) {
         turn_reset(tu);
         return;
@@ -584,8 +810,14 @@ static void turn_end(struct transcript *t, int64_t end_ms, double active_ms)
     turn_reset(tu);
 }
 
-static void turn_start(struct transcript *t, int64_t ms, int64_t offset)
+static void turn_start(struct transcript *t, int64_t ms, int64_t offset, const char *session)
 {
+    /* The turn before, when no turn_duration line ended it: it ended with
+     * its last line. */
+    if (t->turn.open)
+        turn_emit(t, t->turn_last_ms, NAN);
+    copy_str(t->turn_session, sizeof t->turn_session, session);
+    t->turn_last_ms = ms;
     /* Until the file shows cost-state lines, nothing will account for the
      * calls before this prompt: let them go (and the resume point with). */
     if (!t->acct.seen) {
@@ -886,8 +1118,17 @@ static void on_user(struct transcript *t, const cJSON *root, int64_t offset)
             free(t->mode);
             t->mode = xstrdup(mode);
         }
-        turn_start(t, ts, offset);
+        req_close(t, 0);
+        turn_start(t, ts, offset, jin_str(root, "sessionId"));
+        t->last_user_ms[0] = ts;
         return;
+    }
+    if (have_ts && nres) {
+        int k = is_true(root, "isSidechain");
+        req_close(t, k);
+        t->last_user_ms[k] = ts;
+        if (t->turn.open && ts > t->turn_last_ms)
+            t->turn_last_ms = ts;
     }
     /* 2.1.x result lines say how the call was allowed. */
     int ask = toolcall_ask_from_source(jin_str(jin_get(root, "permissionDecision"), "source"));
@@ -986,7 +1227,16 @@ static void on_cost_state(struct transcript *t, const cJSON *root, int64_t offse
         acct_close(t, ms, offset);
 }
 
-enum line_kind { LK_SKIP, LK_ASSISTANT, LK_USER, LK_PROGRESS, LK_ATTACHMENT, LK_SYSTEM, LK_COST };
+enum line_kind {
+    LK_SKIP,
+    LK_ASSISTANT,
+    LK_USER,
+    LK_PROGRESS,
+    LK_ATTACHMENT,
+    LK_SYSTEM,
+    LK_COST,
+    LK_APIREQ
+};
 
 static enum line_kind classify(const char *s, size_t n, int *bad)
 {
@@ -997,7 +1247,9 @@ static enum line_kind classify(const char *s, size_t n, int *bad)
     if (r <= 0)
         return LK_SKIP;
     if (TYPE_IS(ty, tylen, "assistant"))
-        return has(s, n, "\"tool_use\"") ? LK_ASSISTANT : LK_SKIP;
+        return LK_ASSISTANT; /* every response is a model request */
+    if (TYPE_IS(ty, tylen, "api-request"))
+        return LK_APIREQ;
     if (TYPE_IS(ty, tylen, "user"))
         return LK_USER; /* tool results, interrupts and prompts (turns) */
     if (TYPE_IS(ty, tylen, "system"))
@@ -1039,6 +1291,15 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
         return 0;
     if (k == LK_PROGRESS && !t->head)
         return 0;
+    if (k == LK_APIREQ) {
+        on_api_request(t, line, len);
+        return 0;
+    }
+    if (k == LK_ASSISTANT) {
+        on_assistant_request(t, line, len, offset);
+        if (!has(line, len, "\"tool_use\""))
+            return 0; /* no call on it: no parse */
+    }
 
     /* Strict first: it is several times faster than the repairing parse
      * and accepts every well-formed line; only lines with invalid UTF-8 or
@@ -1059,6 +1320,7 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
     case LK_USER: on_user(t, root, offset); break;
     case LK_SYSTEM: on_system(t, root); break;
     case LK_COST: on_cost_state(t, root, offset); break;
+    case LK_APIREQ: break; /* handled without a parse */
     case LK_PROGRESS: on_progress(t, root); break;
     case LK_ATTACHMENT: on_attachment(t, root); break;
     case LK_SKIP: break;
@@ -1075,6 +1337,13 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
 
 void transcript_finish(struct transcript *t, int final)
 {
-    if (final)
-        flush_lost(t, INT64_MAX);
+    if (!final)
+        return; /* what is still open is read again from its offset */
+    flush_lost(t, INT64_MAX);
+    req_close(t, 0);
+    req_close(t, 1);
+    if (t->turn.open) {
+        turn_emit(t, t->turn_last_ms, NAN);
+        turn_reset(&t->turn);
+    }
 }

@@ -66,6 +66,7 @@
 #include <stdint.h>
 
 #include "store/op.h"
+#include "store/timeline.h"
 
 /* A call still waiting for its result this long after it started (as seen
  * from later lines, or from an idle file's mtime) will never get one:
@@ -126,6 +127,16 @@ void transcript_clear_ops(struct transcript *t);
 /* Byte offset (as given to transcript_feed) of the line that holds the
  * tool_use of op i, in the order transcript_ops() gave them; -1 if none. */
 int64_t transcript_op_offset(const struct transcript *t, size_t i);
+
+/* Model requests (one per response: start from the client's api-request
+ * line, else from the line it answers; end at its last line; the largest
+ * token counts its lines report) and turns (a prompt to its turn_duration
+ * line, or to its last line) found so far, for the caller to store
+ * (timeline.h); owned by the parser until transcript_clear_timeline().
+ * Open ones are emitted when they close, or by transcript_finish(t, 1). */
+struct request *transcript_requests(struct transcript *t, size_t *n);
+struct turn *transcript_turns(struct transcript *t, size_t *n);
+void transcript_clear_timeline(struct transcript *t);
 
 const struct transcript_stats *transcript_stats(const struct transcript *t);
 

@@ -249,8 +249,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_OP_DEL_RANGE] = "DELETE FROM ops WHERE id >= ?1 AND id < ?2",
     [S_OTHER_SOURCES] = "SELECT 1 FROM ops WHERE (flags >> 8) & ?1 != 0 LIMIT 1",
     /* Turns and requests: a known value replaces an unknown one; of two
-     * requests' durations the more exact (flags & 3); token counts keep
-     * the largest report (streamed placeholders undercount). */
+     * requests' durations the more exact (flags & 3), the later between
+     * equals (a transcript's request grows as its lines come); token counts
+     * keep the largest report (streamed placeholders undercount). */
     [S_TURN_PUT] = "INSERT INTO turns VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET "
                    "end_ms = coalesce(excluded.end_ms, end_ms), "
                    "active_us = coalesce(excluded.active_us, active_us), "
@@ -261,11 +262,11 @@ static const char *const stmt_sql[S_COUNT] = {
                   "project = CASE WHEN project = 0 THEN excluded.project ELSE project END, "
                   "model = coalesce(model, excluded.model), "
                   "dur_us = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) > (flags & 3)) THEN excluded.dur_us ELSE dur_us END, "
+                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.dur_us ELSE dur_us END, "
                   "ts = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) > (flags & 3)) THEN excluded.ts ELSE ts END, "
+                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.ts ELSE ts END, "
                   "flags = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) > (flags & 3)) THEN excluded.flags ELSE flags END, "
+                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.flags ELSE flags END, "
                   "ttft_us = coalesce(excluded.ttft_us, ttft_us), "
                   "tin = max(coalesce(tin, -1), coalesce(excluded.tin, -1)), "
                   "tout = max(coalesce(tout, -1), coalesce(excluded.tout, -1)), "

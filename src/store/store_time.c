@@ -125,8 +125,7 @@ int store_session_get(struct store *s, int64_t session, struct store_session *ou
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? TP_ENOTFOUND : TP_EDB;
 }
 
-int store_session_ids(struct store *s, const char *prefix, size_t max, store_name_cb cb,
-                      void *ctx)
+int store_session_ids(struct store *s, const char *prefix, size_t max, store_name_cb cb, void *ctx)
 {
     sqlite3_stmt *q = store_stmt(s, S_SS_PREFIX);
     sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);

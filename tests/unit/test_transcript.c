@@ -317,6 +317,49 @@ static void test_recorded_session(void)
     transcript_free(t);
 }
 
+static void test_recorded_requests_and_turns(void)
+{
+    /* Counted from the file by hand (python: distinct requestId of the
+     * assistant lines; string prompts that are not meta lines or the
+     * compaction's summary): 17 requests, 5 prompts. */
+    struct transcript *t = transcript_new();
+    int bad;
+    FEED_DATA(t, FIXTURE_REC_SESSION, &bad);
+    ASSERT_EQ_INT(bad, 0);
+    size_t nr, nt;
+    transcript_requests(t, &nr);
+    ASSERT_EQ_INT(nr, 17); /* each closed by the result line after it */
+    transcript_turns(t, &nt);
+    ASSERT_EQ_INT(nt, 4); /* the last is open: the file may grow */
+    transcript_finish(t, 1);
+    struct request *r = transcript_requests(t, &nr);
+    struct turn *tu = transcript_turns(t, &nt);
+    ASSERT_EQ_INT(nr, 17);
+    ASSERT_EQ_INT(nt, 5);
+    /* Sent at the api-request line 01:13:23.333, last line 23.379. */
+    ASSERT_STREQ(r[0].id, "req_mock000001");
+    ASSERT_EQ_INT(r[0].start_ms, 1796433203333LL);
+    ASSERT_EQ_DBL(r[0].duration_ms, 46, 0);
+    ASSERT_EQ_INT(r[0].exact, OP_EX_DERIVED);
+    ASSERT_EQ_INT(r[0].output_tokens, 20);
+    ASSERT_STREQ(r[0].model, "claude-sonnet-4-5");
+    ASSERT_STREQ(r[0].session_id, FIXTURE_REC_SESSION_ID);
+    ASSERT_STREQ(r[16].id, "req_mock000025");
+    ASSERT_EQ_DBL(r[16].duration_ms, 3, 0);
+    char eb[TP_ERR_MAX];
+    for (size_t i = 0; i < nr; i++)
+        ASSERT_EQ_INT(request_normalize(&r[i], 1900000000000LL, eb), 0);
+    /* The first turn from its prompt to its last line; the last one
+     * (the interactive prompt) too. */
+    ASSERT_EQ_INT(tu[0].start_ms, 1796433203242LL);
+    ASSERT_TRUE(tu[0].end_ms > tu[0].start_ms);
+    ASSERT_TRUE(isnan(tu[0].active_ms)); /* this version writes no turn_duration */
+    ASSERT_EQ_INT(tu[4].start_ms, 1796433211219LL);
+    for (size_t i = 0; i < nt; i++)
+        ASSERT_EQ_INT(turn_normalize(&tu[i], 1900000000000LL, eb), 0);
+    transcript_free(t);
+}
+
 static void test_recorded_subagent_file(void)
 {
     /* The sub-agent's own file: its lines carry the session's id, and its
@@ -949,10 +992,10 @@ static void test_turn_old_layout_stays_unsplit(void)
 
 TEST_MAIN(TEST_CASE(test_turn_one_prompt), TEST_CASE(test_turn_shared_wait),
           TEST_CASE(test_turn_decisions_and_modes), TEST_CASE(test_turn_old_layout_stays_unsplit),
-          TEST_CASE(test_recorded_session), TEST_CASE(test_recorded_subagent_file),
-          TEST_CASE(test_recorded_together), TEST_CASE(test_v1_layout), TEST_CASE(test_v2_session),
-          TEST_CASE(test_v2_subagent_file), TEST_CASE(test_v2_compact_helper),
-          TEST_CASE(test_v2_together), TEST_CASE(test_interrupt), TEST_CASE(test_pending_and_lost),
-          TEST_CASE(test_replay_dedupe), TEST_CASE(test_mcp_progress_and_pre_hook),
-          TEST_CASE(test_blocks_per_line_and_usage_tail),
+          TEST_CASE(test_recorded_session), TEST_CASE(test_recorded_requests_and_turns),
+          TEST_CASE(test_recorded_subagent_file), TEST_CASE(test_recorded_together),
+          TEST_CASE(test_v1_layout), TEST_CASE(test_v2_session), TEST_CASE(test_v2_subagent_file),
+          TEST_CASE(test_v2_compact_helper), TEST_CASE(test_v2_together), TEST_CASE(test_interrupt),
+          TEST_CASE(test_pending_and_lost), TEST_CASE(test_replay_dedupe),
+          TEST_CASE(test_mcp_progress_and_pre_hook), TEST_CASE(test_blocks_per_line_and_usage_tail),
           TEST_CASE(test_malformed_and_skipped_lines), TEST_CASE(test_invalid_utf8_is_repaired))
