@@ -41,6 +41,7 @@
 #include "core/kmap.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
+#include "permits.h"
 
 #define BYTES_PER_TOKEN 4
 #define TARGET_READ_BYTES 20000 /* about 500 lines: what a focused read returns */
@@ -467,6 +468,196 @@ static void rule_trend(struct store *s, const struct engine_query *q, struct rec
 
 /* Severity order only: ties keep the rules' order, because the sort below
  * is a stable insertion sort. */
+/* ---- approvals: the prompts you answer most, and the rules that would
+ * spare them ---------------------------------------------------------------------- */
+
+struct permit_sum {
+    char rule[256];
+    const char *tool;
+    uint64_t prompts;
+    double wait_ms;
+};
+
+static int cmp_permit(const void *a, const void *b)
+{
+    const struct permit_sum *x = a, *y = b;
+    if (x->wait_ms != y->wait_ms)
+        return x->wait_ms < y->wait_ms ? 1 : -1;
+    return x->prompts < y->prompts ? 1 : x->prompts > y->prompts ? -1 : 0;
+}
+
+#define PERMIT_MAX_RULES 5
+#define PERMIT_MIN_PROMPTS 3
+
+static void rule_approvals(struct store *s, const struct engine_query *q, struct recs *out,
+                           size_t *alloc)
+{
+    char err[TP_ERR_MAX];
+    struct hotspots h;
+    if (engine_hotspots(s, q, TP_MAX_LIMIT, &h, err) != 0)
+        return;
+    struct permit_sum *v = xcalloc(h.n ? h.n : 1, sizeof *v);
+    size_t nv = 0;
+    uint64_t prompts = 0, kept = 0;
+    double wait = 0, kept_wait = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        const struct hotspot *x = &h.items[i];
+        if (!x->asked)
+            continue;
+        prompts += x->asked;
+        wait += x->wait_ms;
+        char rule[256];
+        if (!permit_rule(x->tool, x->target, x->project, rule, sizeof rule)) {
+            kept += x->asked;
+            kept_wait += x->wait_ms;
+            continue;
+        }
+        size_t k = 0;
+        while (k < nv && strcmp(v[k].rule, rule) != 0)
+            k++;
+        if (k == nv) {
+            snprintf(v[nv].rule, sizeof v[nv].rule, "%s", rule);
+            v[nv++].tool = x->tool;
+        }
+        v[k].prompts += x->asked;
+        v[k].wait_ms += x->wait_ms;
+    }
+    qsort(v, nv, sizeof *v, cmp_permit);
+    size_t take = 0;
+    double spared = 0;
+    uint64_t spared_prompts = 0;
+    while (take < nv && take < PERMIT_MAX_RULES && v[take].prompts >= 2) {
+        spared += v[take].wait_ms;
+        spared_prompts += v[take].prompts;
+        take++;
+    }
+    if (prompts >= PERMIT_MIN_PROMPTS && take) {
+        char w[32], sw[32];
+        human_ms(wait, w, sizeof w);
+        human_ms(spared, sw, sizeof sw);
+        enum rec_severity sev = spared >= 600000  ? REC_HIGH
+                                : spared >= 60000 ? REC_MEDIUM
+                                                  : REC_LOW;
+        struct rec *x = rec_add(out, alloc, "approvals", "optimization", sev);
+        x->title = fmt("%llu permission prompt%s answered (%s of waiting)",
+                       (unsigned long long)prompts, prompts == 1 ? "" : "s", w);
+        struct buf rules, json;
+        buf_init(&rules, 4096);
+        buf_init(&json, 4096);
+        buf_adds(&json, "{\"permissions\": {\"allow\": [");
+        for (size_t i = 0; i < take; i++) {
+            buf_printf(&rules, "%s%s", i ? ", " : "", v[i].rule);
+            buf_printf(&json, "%s\"%s\"", i ? ", " : "", v[i].rule);
+        }
+        buf_adds(&json, "]}}");
+        x->description =
+            fmt("In this window %llu calls waited for you to approve them, %s in all. %llu of "
+                "those prompts (%s) match %zu permission rule%s.%s",
+                (unsigned long long)prompts, w, (unsigned long long)spared_prompts, sw, take,
+                take == 1 ? "" : "s",
+                kept ? " Commands that delete, publish, escalate or run fetched code are left "
+                       "out: their prompts are worth the wait."
+                     : "");
+        x->suggestion = fmt("If you trust these, add them to \"permissions.allow\" in the "
+                            "project's .claude/settings.json (or ~/.claude/settings.json for "
+                            "every project): %s",
+                            rules.data ? rules.data : "");
+        x->example = buf_steal(&json, NULL);
+        buf_free(&rules);
+        x->evidence = xcalloc(take, sizeof *x->evidence);
+        for (size_t i = 0; i < take; i++) {
+            struct rec_evidence *e = &x->evidence[x->nevidence++];
+            e->tool = xstrdup(v[i].tool);
+            e->target = xstrdup(v[i].rule);
+            e->count = v[i].prompts;
+            e->duration_ms = v[i].wait_ms;
+        }
+        x->impact_time_ms = spared;
+    }
+    (void)kept_wait;
+    free(v);
+    hotspots_free(&h);
+}
+
+/* ---- MCP servers: slow ones, and calls that never returned ------------------- */
+
+struct mcp_server {
+    char name[128];
+    struct agg a;
+    uint64_t lost;
+};
+
+struct lost_ctx {
+    uint64_t n;
+};
+
+static int lost_row(void *ctx, const struct store_row *r)
+{
+    struct lost_ctx *c = ctx;
+    const char *e = r->op.error;
+    if (!r->op.success && e && (strncmp(e, "no result", 9) == 0 || strcmp(e, "interrupted") == 0))
+        c->n++;
+    return 0;
+}
+
+static void rule_mcp(struct store *s, const struct engine_query *q, const int64_t *ids,
+                     const struct agg *aggs, size_t n, struct recs *out, size_t *alloc)
+{
+    struct mcp_server *v = NULL;
+    size_t nv = 0;
+    struct store_filter f;
+    engine_filter(s, q, &f);
+    for (size_t i = 0; i < n; i++) {
+        const char *tool = store_str(s, ids[i]);
+        if (!tool || strncmp(tool, "mcp__", 5) != 0)
+            continue;
+        const char *srv = tool + 5, *end = strstr(srv, "__");
+        size_t len = end ? (size_t)(end - srv) : strlen(srv);
+        size_t k = 0;
+        while (k < nv && (strlen(v[k].name) != len || memcmp(v[k].name, srv, len) != 0))
+            k++;
+        if (k == nv) {
+            v = xreallocarray(v, nv + 1, sizeof *v);
+            memset(&v[nv], 0, sizeof v[nv]);
+            snprintf(v[nv].name, sizeof v[nv].name, "%.*s", (int)len, srv);
+            agg_init(&v[nv].a);
+            nv++;
+        }
+        agg_merge(&v[k].a, &aggs[i]);
+        if (aggs[i].failed) {
+            struct lost_ctx c = {0};
+            struct store_scan sc = {.from_ms = q->w.since_ms, .to_ms = q->w.until_ms, .f = f};
+            sc.f.tool = ids[i];
+            store_scan(s, &sc, lost_row, &c);
+            v[k].lost += c.n;
+        }
+    }
+    for (size_t k = 0; k < nv; k++) {
+        const struct mcp_server *m = &v[k];
+        double p95 = m->a.n_timed ? sketch_quantile(&m->a.sk, 0.95) : 0;
+        if (p95 < TP_SLOW_MS && !m->lost)
+            continue;
+        char ps[32];
+        human_ms(p95, ps, sizeof ps);
+        struct rec *x = rec_add(out, alloc, "mcp-server", "warning",
+                                m->lost || p95 >= TP_CRITICAL_MS ? REC_HIGH : REC_MEDIUM);
+        x->title = fmt("MCP server %s: p95 %s%s", m->name, ps,
+                       m->lost ? ", calls that never returned" : "");
+        x->description = fmt("%llu call%s to tools of the MCP server \"%s\": p95 %s over %llu "
+                             "timed, %llu failed, %llu never returned (interrupted or lost).",
+                             (unsigned long long)m->a.n, m->a.n == 1 ? "" : "s", m->name, ps,
+                             (unsigned long long)m->a.n_timed, (unsigned long long)m->a.failed,
+                             (unsigned long long)m->lost);
+        x->suggestion = xstrdup("Check the server's health and its own timeouts; a server that "
+                                "hangs holds the agent until MCP_TOOL_TIMEOUT. Consider a "
+                                "local cache, or a faster endpoint, for its slow tools.");
+        x->impact_time_ms = m->a.slow_sum_ms;
+    }
+    for (size_t k = 0; k < nv; k++)
+        agg_free(&v[k].a);
+    free(v);
+}
+
 static int cmp_severity(const struct rec *x, const struct rec *y)
 {
     return (int)x->severity - (int)y->severity;
@@ -501,6 +692,8 @@ int analyzer_recommend(struct store *s, const struct engine_query *q, struct rec
     rule_shell_tools(s, &f, a, b, &t, out, &alloc);
     rule_grep(s, &f, a, b, &t, out, &alloc);
     rule_trend(s, q, out, &alloc);
+    rule_approvals(s, q, out, &alloc);
+    rule_mcp(s, q, ids, aggs, n, out, &alloc);
 
     /* Stable sort by severity: insertion sort keeps the rule order. */
     for (size_t i = 1; i < out->n; i++) {

@@ -721,6 +721,12 @@ static int hot_target(void *ctx, int64_t day, const struct target_agg *t)
     x->timed += t->n_timed;
     x->failed += t->failed;
     x->total_ms += t->sum_ms;
+    x->asked += t->asked;
+    x->wait_ms += t->wait_ms;
+    x->unsplit += t->n_unsplit;
+    x->unsplit_ms += t->unsplit_ms;
+    if (!x->project_id)
+        x->project_id = t->project;
     if (t->max_ms > x->max_ms)
         x->max_ms = t->max_ms;
     return 0;
@@ -731,6 +737,15 @@ static int hot_row(void *ctx, const struct store_row *r)
     struct hotspot *x = hot_slot(ctx, r->tool_id, r->target_id);
     x->count++;
     x->failed += !r->op.success;
+    x->asked += r->op.ask == OP_ASK_ASKED;
+    if (!isnan(r->op.wait_ms))
+        x->wait_ms += r->op.wait_ms;
+    if (isnan(r->op.duration_ms) && isnan(r->op.wait_ms) && !isnan(r->op.wall_ms)) {
+        x->unsplit++;
+        x->unsplit_ms += r->op.wall_ms;
+    }
+    if (!x->project_id)
+        x->project_id = r->project_id;
     if (!isnan(r->op.duration_ms)) {
         x->timed++;
         x->total_ms += r->op.duration_ms;
@@ -802,6 +817,8 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         const char *target = store_str(s, (int64_t)(intptr_t)h.v[i].target);
         x->tool = xstrdup(tool ? tool : "?");
         x->target = target ? xstrdup(target) : NULL;
+        const char *proj = x->project_id ? store_str(s, x->project_id) : NULL;
+        x->project = proj && *proj ? xstrdup(proj) : NULL;
         x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
         x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
     }
@@ -817,6 +834,7 @@ void hotspots_free(struct hotspots *h)
     for (size_t i = 0; i < h->n; i++) {
         free(h->items[i].tool);
         free(h->items[i].target);
+        free(h->items[i].project);
     }
     free(h->items);
     h->items = NULL;

@@ -106,8 +106,14 @@ void bottlenecks_free(struct bottlenecks *b);
 /* (tool, target) pairs ranked by total time consumed. */
 struct hotspot {
     char *tool, *target;
+    char *project; /* a project the calls were made in (NULL: none known) */
     uint64_t count, timed, failed;
     double total_ms, avg_ms, max_ms, share; /* share: % of all time in window */
+    /* Approvals: calls that prompted and the known waits; calls whose
+     * split is unknown and their wall time (they may have waited). */
+    uint64_t asked, unsplit;
+    double wait_ms, unsplit_ms;
+    int64_t project_id; /* while collecting */
 };
 struct hotspots {
     struct hotspot *items;

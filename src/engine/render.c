@@ -182,6 +182,10 @@ void render_hotspots(struct jsonw *w, const struct hotspots *h)
         jw_knum(w, "avg_ms", x->timed ? x->avg_ms : NAN);
         jw_knum(w, "max_ms", x->timed ? x->max_ms : NAN);
         jw_knum(w, "share", x->share);
+        jw_kint(w, "calls_asked", (long long)x->asked);
+        jw_knum(w, "approval_wait_ms", x->wait_ms);
+        jw_kint(w, "calls_unsplit", (long long)x->unsplit);
+        jw_knum(w, "unsplit_wall_ms", x->unsplit_ms);
         jw_obj_end(w);
     }
     jw_arr_end(w);

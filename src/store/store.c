@@ -218,9 +218,11 @@ static const char *const stmt_sql[S_COUNT] = {
                    "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
     [S_RU_SUMS] = "SELECT coalesce(sum(nt), 0), coalesce(sum(sum_us), 0) FROM rollups "
                   "WHERE lvl=?1 AND b>=?2 AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5)",
-    [S_TG_RANGE] = "SELECT day, project, tool, target, n, failed, sum_us, max_us, nt FROM targets "
-                   "WHERE day >= ?1 AND day < ?2 AND (?3 = 0 OR project = ?3) "
-                   "AND (?4 = 0 OR tool = ?4)",
+    [S_TG_RANGE] =
+        "SELECT day, project, tool, target, n, failed, sum_us, max_us, nt, asked, wait_us, "
+        "nunsplit, unsplit_us FROM targets "
+        "WHERE day >= ?1 AND day < ?2 AND (?3 = 0 OR project = ?3) "
+        "AND (?4 = 0 OR tool = ?4)",
     /* Repeated reads: the partial index rereads_hot holds only pairs with 3+
      * reads, and the literal "n >= 3" lets the planner use it. */
     /* The literals 3 and 4000 are REREAD_MIN and REREAD_UNKNOWN_BYTES

@@ -195,6 +195,8 @@ struct target_agg {
     uint64_t n, n_timed, failed;
     double sum_ms;
     double max_ms;
+    uint64_t asked, n_unsplit; /* calls that prompted; calls whose split is unknown */
+    double wait_ms, unsplit_ms;
 };
 typedef int (*store_target_cb)(void *ctx, int64_t day_start_ms, const struct target_agg *t);
 int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,

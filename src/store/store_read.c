@@ -282,6 +282,10 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
         t.sum_ms = (double)sqlite3_column_int64(q, 6) / 1000.0;
         t.max_ms = (double)sqlite3_column_int64(q, 7) / 1000.0;
         t.n_timed = (uint64_t)sqlite3_column_int64(q, 8);
+        t.asked = (uint64_t)sqlite3_column_int64(q, 9);
+        t.wait_ms = (double)sqlite3_column_int64(q, 10) / 1000.0;
+        t.n_unsplit = (uint64_t)sqlite3_column_int64(q, 11);
+        t.unsplit_ms = (double)sqlite3_column_int64(q, 12) / 1000.0;
         stop = cb(ctx, sqlite3_column_int64(q, 0) * DAY_MS, &t);
     }
     sqlite3_reset(q);
