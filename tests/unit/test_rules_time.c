@@ -116,7 +116,7 @@ static void test_approvals(void)
     ASSERT_STREQ(x->example,
                  "{\"permissions\": {\"allow\": [\"Bash(npm test:*)\", \"Edit(src/**)\"]}}");
     ASSERT_CONTAINS(x->description, "delete, publish, escalate");
-    ASSERT_TRUE(strstr(x->suggestion, "rm -rf") == NULL && strstr(x->example, "rm") == NULL);
+    ASSERT_TRUE(strstr(x->suggestion, "rm -rf") == NULL && strstr(x->example, "Bash(rm") == NULL);
     recs_free(&r);
     store_close(f.s);
     fixture_rm_rf(f.dir);
