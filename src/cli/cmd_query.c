@@ -39,8 +39,8 @@ static void print_window(const struct engine_window *w)
  * the stats (question.c). */
 static void print_stats(const void *answer, const struct question_args *qa)
 {
-    (void)qa;
     const struct stats *st = answer;
+    enum engine_by by = (enum engine_by)qa->v[0];
     char c[32], avg[32], med[32], p95[32], p99[32];
     print_window(&st->w);
     table_count(c, st->total);
@@ -55,10 +55,25 @@ static void print_stats(const void *answer, const struct question_args *qa)
            (unsigned long long)st->slow, (unsigned long long)st->critical,
            st->total ? (double)(st->total - st->failed) / (double)st->total * 100 : 100.0,
            st->total ? (double)st->optimized / (double)st->total * 100 : 0.0);
-    static const char *const heads[] = {"tool", ">count", ">avg",   ">p50",   ">p95",
-                                        ">p99", ">max",   ">total", ">failed"};
+    /* Per tool, the agent's column only when another agent than the
+     * default made calls. */
+    int agents = 0;
+    for (size_t i = 0; by == BY_TOOL && i < st->ntools; i++)
+        agents |= strcmp(st->tools[i].agent, OP_AGENT_DEFAULT) != 0;
+    const char *heads[] = {by == BY_AGENT       ? "agent"
+                           : by == BY_CANONICAL ? "canonical"
+                                                : "tool",
+                           ">count",
+                           ">avg",
+                           ">p50",
+                           ">p95",
+                           ">p99",
+                           ">max",
+                           ">total",
+                           ">failed",
+                           "agent"};
     struct table t;
-    table_init(&t, 9, heads);
+    table_init(&t, agents ? 10 : 9, heads);
     for (size_t i = 0; i < st->ntools; i++) {
         const struct tool_stats *x = &st->tools[i];
         char v[8][32];
@@ -71,7 +86,7 @@ static void print_stats(const void *answer, const struct question_args *qa)
         table_ms(v[5], x->timed ? x->max_ms : none);
         table_ms(v[6], x->total_ms);
         table_pct(v[7], x->count ? (double)x->failed / (double)x->count * 100 : 0);
-        const char *row[] = {x->tool, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
+        const char *row[] = {x->tool, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], x->agent};
         table_row(&t, row);
     }
     if (st->ntools)
@@ -95,9 +110,13 @@ static void print_ops(const struct op_list *l)
         ts[19] = '\0';
         ts[10] = ' ';
         table_ms(d, op->duration_ms);
+        char tool[TP_MAX_TOOL + 48];
+        if (op->agent)
+            snprintf(tool, sizeof tool, "%s (%s)", op->tool, op->agent);
+        else
+            snprintf(tool, sizeof tool, "%s", op->tool);
         const char *row[] = {
-            ts,        op->tool, d, op->success ? "ok" : "failed", op->optimized ? "yes" : "no",
-            op->target};
+            ts, tool, d, op->success ? "ok" : "failed", op->optimized ? "yes" : "no", op->target};
         table_row(&t, row);
     }
     table_print(&t, stdout);

@@ -33,6 +33,9 @@
 #define TP_MAX_SEED_FILE (512 * 1024 * 1024) /* one operations_YYYY-MM-DD.json */
 #define TP_MAX_BATCH 100000                  /* operations in one POST */
 
+/* Tools one filter can select (an agent's or a canonical name's). */
+#define TP_FILTER_MAX_TOOLS 1024
+
 /* Output. */
 #define TP_MAX_RESPONSE (64 * 1024 * 1024)
 #define TP_MAX_LIMIT 10000 /* ?limit= on list endpoints */

@@ -139,6 +139,7 @@ static void evidence(struct store *s, const struct store_filter *f, int64_t a, i
                             .attention = attention,
                             .desc = 1};
     sc.f.tool = tool;
+    sc.f.ntools = 0;
     store_scan(s, &sc, ev_row, &c);
     kmap_free(&c.seen);
 }
@@ -376,6 +377,7 @@ static void rule_grep(struct store *s, const struct store_filter *f, int64_t a, 
         kmap_init(&g.ev.seen);
         struct store_scan sc = {.from_ms = a, .to_ms = b, .f = *f, .desc = 1};
         sc.f.tool = t->grep_id;
+        sc.f.ntools = 0;
         store_scan(s, &sc, grep_row, &g);
         kmap_free(&g.ev.seen);
         x->title = fmt("%llu Grep call%s without head_limit", (unsigned long long)unlimited,
@@ -628,6 +630,7 @@ static void rule_mcp(struct store *s, const struct engine_query *q, const int64_
             struct lost_ctx c = {0};
             struct store_scan sc = {.from_ms = q->w.since_ms, .to_ms = q->w.until_ms, .f = f};
             sc.f.tool = ids[i];
+            sc.f.ntools = 0;
             store_scan(s, &sc, lost_row, &c);
             v[k].lost += c.n;
         }
@@ -686,7 +689,7 @@ int analyzer_recommend(struct store *s, const struct engine_query *q, struct rec
 
     rule_large_read(s, &f, a, b, &t, out, &alloc);
     rule_slow_write(s, &f, a, b, &t, out, &alloc);
-    if (!f.tool || f.tool == t.read_id)
+    if (store_filter_tool(&f, t.read_id))
         rule_rereads(s, &f, a, b, out, &alloc);
     rule_slow_bash(s, &f, a, b, &t, out, &alloc);
     rule_shell_tools(s, &f, a, b, &t, out, &alloc);

@@ -35,6 +35,7 @@
 #include "core/procstat.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "store/taxonomy.h"
 
 #define HOUR_MS TPT_HOUR_MS
 #define DAY_MS TPT_DAY_MS
@@ -85,11 +86,74 @@ int engine_window_parse(const char *window, const char *since, const char *until
     return 0;
 }
 
+void engine_tool_names(const char *key, char *name, size_t name_size, const char **agent,
+                       char *canonical, size_t canonical_size)
+{
+    size_t n = op_tool_split(key, agent);
+    snprintf(name, name_size, "%.*s", (int)n, key);
+    taxonomy_canonical(*agent, name, canonical, canonical_size);
+}
+
+char *engine_tool_label(const char *key)
+{
+    const char *agent;
+    if (!key)
+        return xstrdup("?");
+    size_t n = op_tool_split(key, &agent);
+    char *out = xmalloc(strlen(key) + 4);
+    if (key[n])
+        sprintf(out, "%.*s (%s)", (int)n, key, agent);
+    else
+        memcpy(out, key, n + 1);
+    return out;
+}
+
+struct tool_set {
+    const struct engine_query *q;
+    struct store_filter *f;
+    int over;
+};
+
+static int tool_set_add(void *ctx, int64_t id, const char *key)
+{
+    struct tool_set *t = ctx;
+    char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
+    const char *agent;
+    engine_tool_names(key, name, sizeof name, &agent, canon, sizeof canon);
+    if ((t->q->tool && *t->q->tool && strcmp(name, t->q->tool) != 0) ||
+        (t->q->agent && *t->q->agent && strcmp(agent, t->q->agent) != 0) ||
+        (t->q->canonical && *t->q->canonical && strcmp(canon, t->q->canonical) != 0))
+        return 0;
+    if (t->f->ntools == TP_FILTER_MAX_TOOLS) {
+        t->over = 1;
+        return 1;
+    }
+    t->f->tools[t->f->ntools++] = id;
+    return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 int engine_filter(struct store *s, const struct engine_query *q, struct store_filter *f)
 {
-    memset(f, 0, sizeof *f);
-    if (q->tool && *q->tool && !(f->tool = store_str_id(s, q->tool)))
-        return 1;
+    f->tool = f->project = f->session = 0;
+    f->ntools = 0;
+    if ((q->tool && *q->tool) || (q->agent && *q->agent) || (q->canonical && *q->canonical)) {
+        /* The stored keys of that name (any agent's tool of that name),
+         * agent and canonical name: a set, or one tool when only one is. */
+        struct tool_set t = {q, f, 0};
+        if (store_tools(s, tool_set_add, &t) != 0 || t.over || !f->ntools)
+            return 1;
+        qsort(f->tools, f->ntools, sizeof f->tools[0], cmp_id);
+        if (f->ntools == 1) {
+            f->tool = f->tools[0];
+            f->ntools = 0;
+        }
+    }
     if (q->project && *q->project && !(f->project = store_str_id(s, q->project)))
         return 1;
     if (q->session && *q->session && !(f->session = store_str_id(s, q->session)))
@@ -328,12 +392,12 @@ static double median(const struct durations *d)
     return (d->v[d->n / 2 - 1] + d->v[d->n / 2]) / 2;
 }
 
-/* Raw durations of the window, overall and per tool (index as in ids). */
+/* Raw durations of the window, overall and per group of tools. */
 struct exact_ctx {
     struct durations all;
-    struct durations *per; /* parallel to the collected tool ids */
-    const int64_t *ids;
-    size_t n;
+    struct durations *per;    /* one per group */
+    const struct kmap *group; /* tool id -> index in ids, parallel to gid */
+    const size_t *gid;
 };
 
 static int exact_row(void *ctx, const struct store_row *r)
@@ -342,11 +406,9 @@ static int exact_row(void *ctx, const struct store_row *r)
     if (isnan(r->op.duration_ms))
         return 0;
     dur_push(&e->all, r->op.duration_ms);
-    for (size_t i = 0; i < e->n; i++)
-        if (e->ids[i] == r->tool_id) {
-            dur_push(&e->per[i], r->op.duration_ms);
-            break;
-        }
+    long i = kmap_find(e->group, &r->tool_id, sizeof r->tool_id);
+    if (i >= 0)
+        dur_push(&e->per[e->gid[i]], r->op.duration_ms);
     return 0;
 }
 
@@ -354,7 +416,7 @@ static int exact_row(void *ctx, const struct store_row *r)
  * rollups (to bound the cost of the raw scan an exact answer needs). */
 static uint64_t window_total(struct store *s, int64_t a, int64_t b)
 {
-    struct store_filter none = {0, 0, 0};
+    struct store_filter none = {0};
     struct tool_aggs t;
     tool_aggs_init(&t);
     uint64_t n = 0;
@@ -376,7 +438,8 @@ static int cmp_tool_total(const void *a, const void *b)
         return x->total_ms < y->total_ms ? 1 : -1;
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
-    return strcmp(x->tool, y->tool);
+    int c = strcmp(x->tool, y->tool);
+    return c ? c : strcmp(x->agent ? x->agent : "", y->agent ? y->agent : "");
 }
 
 static void phase_totals_of(const struct agg *a, struct phase_totals *p)
@@ -388,6 +451,34 @@ static void phase_totals_of(const struct agg *a, struct phase_totals *p)
     p->wait_ms = a->wait_ms;
     p->hook_ms = a->hook_ms;
     p->unsplit_ms = a->unsplit_ms;
+}
+
+/* Groups of the collected tools (q->by): gid[i] is the group of ids[i];
+ * the groups' rows get their names. Returns the number of groups. */
+static size_t group_tools(struct store *s, enum engine_by by, const int64_t *ids, size_t n,
+                          size_t *gid, struct tool_stats **rows)
+{
+    struct kmap names;
+    kmap_init(&names);
+    *rows = xcalloc(n ? n : 1, sizeof **rows);
+    for (size_t i = 0; i < n; i++) {
+        char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
+        const char *key = store_str(s, ids[i]), *agent;
+        engine_tool_names(key ? key : "?", name, sizeof name, &agent, canon, sizeof canon);
+        const char *g = by == BY_AGENT ? agent : by == BY_CANONICAL ? canon : NULL;
+        int added = 1;
+        gid[i] =
+            g ? kmap_put(&names, g, strlen(g), &added) : kmap_put(&names, &i, sizeof i, &added);
+        if (!added)
+            continue;
+        struct tool_stats *t = &(*rows)[gid[i]];
+        t->tool = xstrdup(by == BY_TOOL ? name : g);
+        t->agent = by == BY_CANONICAL ? NULL : xstrdup(agent);
+        t->canonical = by == BY_AGENT ? NULL : xstrdup(canon);
+    }
+    size_t ng = names.n;
+    kmap_free(&names);
+    return ng;
 }
 
 int engine_stats(struct store *s, const struct engine_query *q, struct stats *out, char *errbuf)
@@ -402,21 +493,33 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
     if (rc)
         return rc;
 
-    struct agg all;
+    /* The rows: one per tool, agent or canonical name. */
+    size_t *gid = xcalloc(n ? n : 1, sizeof *gid);
+    size_t ng = group_tools(s, q->by, ids, n, gid, &out->tools);
+    out->ntools = ng;
+    struct agg all, *gagg = xcalloc(ng ? ng : 1, sizeof *gagg);
     agg_init(&all);
-    for (size_t i = 0; i < n; i++)
+    for (size_t g = 0; g < ng; g++)
+        agg_init(&gagg[g]);
+    struct kmap by_id;
+    kmap_init(&by_id);
+    for (size_t i = 0; i < n; i++) {
+        int added;
+        kmap_put(&by_id, &ids[i], sizeof ids[i], &added);
         agg_merge(&all, &aggs[i]);
+        agg_merge(&gagg[gid[i]], &aggs[i]);
+    }
 
     /* Exact percentiles when the window is small enough to read; the raw
      * scan must also stay small when filters hide most of the window. */
     struct store_filter f;
     engine_filter(s, q, &f);
     int exact = all.n <= TP_EXACT_MAX_OPS;
-    if (exact && (f.tool || f.project) && !f.session)
+    if (exact && (f.tool || f.ntools || f.project) && !f.session)
         exact = window_total(s, q->w.since_ms, q->w.until_ms) <= 10 * TP_EXACT_MAX_OPS;
-    struct exact_ctx ex = {{0}, NULL, ids, n};
+    struct exact_ctx ex = {{0}, NULL, &by_id, gid};
     if (exact && all.n) {
-        ex.per = xcalloc(n ? n : 1, sizeof *ex.per);
+        ex.per = xcalloc(ng ? ng : 1, sizeof *ex.per);
         int64_t a = q->w.since_ms, b = q->w.until_ms;
         if (!f.session || clip_session(s, &f, &a, &b))
             rc = collect_raw(s, a, b, &f, 1, exact_row, &ex);
@@ -426,9 +529,9 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
         }
         if (ex.all.n > 1)
             qsort(ex.all.v, ex.all.n, sizeof(double), cmp_double);
-        for (size_t i = 0; i < n; i++)
-            if (ex.per[i].n > 1)
-                qsort(ex.per[i].v, ex.per[i].n, sizeof(double), cmp_double);
+        for (size_t g = 0; g < ng; g++)
+            if (ex.per[g].n > 1)
+                qsort(ex.per[g].v, ex.per[g].n, sizeof(double), cmp_double);
     }
     out->exact = exact;
 
@@ -451,13 +554,9 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
         out->p99_ms = sketch_quantile(&all.sk, 0.99);
     }
 
-    out->tools = xcalloc(n ? n : 1, sizeof *out->tools);
-    out->ntools = n;
-    for (size_t i = 0; i < n; i++) {
-        struct tool_stats *t = &out->tools[i];
-        const struct agg *a = &aggs[i];
-        const char *name = store_str(s, ids[i]);
-        t->tool = xstrdup(name ? name : "?");
+    for (size_t g = 0; g < ng; g++) {
+        struct tool_stats *t = &out->tools[g];
+        const struct agg *a = &gagg[g];
         t->count = a->n;
         t->timed = a->n_timed;
         t->slow = a->slow;
@@ -468,10 +567,10 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
         phase_totals_of(a, &t->ph);
         t->avg_ms = a->n_timed ? a->sum_ms / (double)a->n_timed : 0;
         if (exact) {
-            t->p50_ms = nearest_rank(&ex.per[i], 0.5);
-            t->p95_ms = nearest_rank(&ex.per[i], 0.95);
-            t->p99_ms = nearest_rank(&ex.per[i], 0.99);
-            t->max_ms = ex.per[i].n ? ex.per[i].v[ex.per[i].n - 1] : 0;
+            t->p50_ms = nearest_rank(&ex.per[g], 0.5);
+            t->p95_ms = nearest_rank(&ex.per[g], 0.95);
+            t->p99_ms = nearest_rank(&ex.per[g], 0.99);
+            t->max_ms = ex.per[g].n ? ex.per[g].v[ex.per[g].n - 1] : 0;
         } else {
             t->p50_ms = sketch_quantile(&a->sk, 0.5);
             t->p95_ms = sketch_quantile(&a->sk, 0.95);
@@ -479,15 +578,20 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
             t->max_ms = sketch_quantile(&a->sk, 1.0);
         }
     }
-    if (n > 1)
-        qsort(out->tools, n, sizeof *out->tools, cmp_tool_total);
+    if (ng > 1)
+        qsort(out->tools, ng, sizeof *out->tools, cmp_tool_total);
 done:
     free(ex.all.v);
     if (ex.per)
-        for (size_t i = 0; i < n; i++)
-            free(ex.per[i].v);
+        for (size_t g = 0; g < ng; g++)
+            free(ex.per[g].v);
     free(ex.per);
     agg_free(&all);
+    for (size_t g = 0; g < ng; g++)
+        agg_free(&gagg[g]);
+    free(gagg);
+    free(gid);
+    kmap_free(&by_id);
     free_collected(ids, aggs, n);
     if (rc)
         stats_free(out);
@@ -496,8 +600,11 @@ done:
 
 void stats_free(struct stats *st)
 {
-    for (size_t i = 0; i < st->ntools; i++)
+    for (size_t i = 0; i < st->ntools; i++) {
         free(st->tools[i].tool);
+        free(st->tools[i].agent);
+        free(st->tools[i].canonical);
+    }
     free(st->tools);
     st->tools = NULL;
     st->ntools = 0;
@@ -642,9 +749,10 @@ int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per
         if (!aggs[i].n_timed)
             continue;
         struct bottleneck_group *g = &out->groups[out->n++];
-        g->tool = xstrdup(store_str(s, ids[i]));
+        g->tool = engine_tool_label(store_str(s, ids[i]));
         struct store_filter tf = f;
         tf.tool = ids[i];
+        tf.ntools = 0;
         /* Start from the sketch's estimate of the per_tool-th largest
          * duration, a little lower for the sketch's error; the scan then
          * reads only hours whose maximum reaches it. Halve the threshold
@@ -813,9 +921,12 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
     for (size_t i = 0; i < n; i++) {
         struct hotspot *x = &out->items[i];
         *x = h.v[i];
-        const char *tool = store_str(s, (int64_t)(intptr_t)h.v[i].tool);
+        const char *key = store_str(s, (int64_t)(intptr_t)h.v[i].tool), *agent;
         const char *target = store_str(s, (int64_t)(intptr_t)h.v[i].target);
-        x->tool = xstrdup(tool ? tool : "?");
+        char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
+        engine_tool_names(key ? key : "?", name, sizeof name, &agent, canon, sizeof canon);
+        x->tool = xstrdup(name);
+        x->agent = xstrdup(agent);
         x->target = target ? xstrdup(target) : NULL;
         const char *proj = x->project_id ? store_str(s, x->project_id) : NULL;
         x->project = proj && *proj ? xstrdup(proj) : NULL;
@@ -833,6 +944,7 @@ void hotspots_free(struct hotspots *h)
 {
     for (size_t i = 0; i < h->n; i++) {
         free(h->items[i].tool);
+        free(h->items[i].agent);
         free(h->items[i].target);
         free(h->items[i].project);
     }

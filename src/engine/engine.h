@@ -32,11 +32,18 @@ struct engine_window {
 int engine_window_parse(const char *window, const char *since, const char *until, int64_t now_ms,
                         struct engine_window *w, char *errbuf);
 
+/* How stats group calls: per tool of each agent, per agent, or per
+ * canonical name across agents (taxonomy.h). */
+enum engine_by { BY_TOOL, BY_AGENT, BY_CANONICAL };
+
 struct engine_query {
     struct engine_window w;
-    const char *tool;    /* NULL: all */
-    const char *project; /* NULL: all */
-    const char *session; /* NULL: all */
+    const char *tool;      /* the agent's own name; NULL: all */
+    const char *agent;     /* NULL: all agents */
+    const char *canonical; /* canonical name (taxonomy.h); NULL: all */
+    const char *project;   /* NULL: all */
+    const char *session;   /* NULL: all */
+    enum engine_by by;     /* stats only */
 };
 
 /* ---- stats ---------------------------------------------------------- */
@@ -51,7 +58,10 @@ struct phase_totals {
 };
 
 struct tool_stats {
-    char *tool;
+    char *tool;      /* by tool: the agent's own name; by agent: the agent;
+                        by canonical: the canonical name */
+    char *agent;     /* by tool: its agent; by canonical: NULL */
+    char *canonical; /* by tool: its canonical name; by agent: NULL */
     uint64_t count, timed, slow, critical, failed, optimized;
     double avg_ms, p50_ms, p95_ms, p99_ms, max_ms, total_ms;
     struct phase_totals ph;
@@ -92,7 +102,7 @@ int engine_slow(struct store *s, const struct engine_query *q, double threshold_
 /* The `per_tool` slowest operations of each tool (slowest first); tools in
  * order of their slowest operation. */
 struct bottleneck_group {
-    char *tool;
+    char *tool; /* engine_tool_label */
     struct op_list ops;
 };
 struct bottlenecks {
@@ -106,6 +116,7 @@ void bottlenecks_free(struct bottlenecks *b);
 /* (tool, target) pairs ranked by total time consumed. */
 struct hotspot {
     char *tool, *target;
+    char *agent;
     char *project; /* a project the calls were made in (NULL: none known) */
     uint64_t count, timed, failed;
     double total_ms, avg_ms, max_ms, share; /* share: % of all time in window */
@@ -175,7 +186,18 @@ int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t sinc
                      int64_t until_ms, uint64_t *n_timed, double *sum_ms, char *errbuf);
 
 /* Resolve the query's names to ids. Returns 0, or 1 when a named tool,
- * project or session has never been stored (the answer is then empty). */
+ * project or session has never been stored, or no stored tool is of the
+ * agent or canonical name (the answer is then empty). */
 int engine_filter(struct store *s, const struct engine_query *q, struct store_filter *f);
+
+/* A tool's stored key as the answers show it: its own name (into name),
+ * its agent and canonical name (into canonical). */
+void engine_tool_names(const char *key, char *name, size_t name_size, const char **agent,
+                       char *canonical, size_t canonical_size);
+
+/* A tool's stored key as one label: its name, with " (agent)" after it
+ * for an agent other than the default (allocated). Where answers key
+ * objects by tool, the labels of two agents' tools of one name differ. */
+char *engine_tool_label(const char *key);
 
 #endif

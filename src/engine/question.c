@@ -38,7 +38,9 @@ struct stats_answer {
 static int run_stats(struct store *s, const struct question_args *a, void **answer, char *errbuf)
 {
     struct stats_answer *x = xcalloc(1, sizeof *x);
-    int rc = engine_stats(s, &a->q, &x->st, errbuf);
+    struct engine_query q = a->q;
+    q.by = (enum engine_by)a->v[0];
+    int rc = engine_stats(s, &q, &x->st, errbuf);
     if (rc) {
         free(x);
         return rc;
@@ -291,23 +293,31 @@ static void free_session(void *answer)
 /* ---- the table ---------------------------------------------------------------- */
 
 static const struct qparam slow_params[] = {
-    {"threshold", QP_MS, "MS", "only calls at least this long (default 2000)", TP_SLOW_MS, 0, 0},
-    {"limit", QP_INT, "N", "at most N calls (default 50)", 50, 1, TP_MAX_LIMIT},
+    {"threshold", QP_MS, "MS", "only calls at least this long (default 2000)", TP_SLOW_MS, 0, 0,
+     NULL},
+    {"limit", QP_INT, "N", "at most N calls (default 50)", 50, 1, TP_MAX_LIMIT, NULL},
     {0}};
-static const struct qparam bottleneck_params[] = {
-    {"limit", QP_INT, "N", "the N slowest calls of each tool (default 10)", 10, 1, TP_MAX_LIMIT},
-    {0}};
+static const struct qparam bottleneck_params[] = {{"limit", QP_INT, "N",
+                                                   "the N slowest calls of each tool (default 10)",
+                                                   10, 1, TP_MAX_LIMIT, NULL},
+                                                  {0}};
 static const struct qparam hotspot_params[] = {
-    {"limit", QP_INT, "N", "the top N targets (default 20)", 20, 1, TP_MAX_LIMIT}, {0}};
+    {"limit", QP_INT, "N", "the top N targets (default 20)", 20, 1, TP_MAX_LIMIT, NULL}, {0}};
 static const struct qparam trend_params[] = {
-    {"days", QP_INT, "N", "the last N local days (default 7)", 7, 1, TP_MAX_TREND_DAYS}, {0}};
+    {"days", QP_INT, "N", "the last N local days (default 7)", 7, 1, TP_MAX_TREND_DAYS, NULL}, {0}};
 static const struct qparam session_list_params[] = {
-    {"limit", QP_INT, "N", "at most N sessions, the latest first (default 50)", 50, 1,
-     TP_MAX_LIMIT},
+    {"limit", QP_INT, "N", "at most N sessions, the latest first (default 50)", 50, 1, TP_MAX_LIMIT,
+     NULL},
     {0}};
 static const struct qparam session_params[] = {
-    {"id", QP_TEXT, "ID", "the session's id, or its first characters (at least 4)", 0, 1,
-     TP_MAX_ID},
+    {"id", QP_TEXT, "ID", "the session's id, or its first characters (at least 4)", 0, 1, TP_MAX_ID,
+     NULL},
+    {0}};
+static const char *const by_choices[] = {"tool", "agent", "canonical", NULL};
+static const struct qparam stats_params[] = {
+    {"by", QP_CHOICE, "tool|agent|canonical",
+     "one row per tool of each agent (default), per agent, or per canonical tool across agents",
+     BY_TOOL, 0, 0, by_choices},
     {0}};
 static const struct qparam no_params[] = {{0}};
 
@@ -325,7 +335,7 @@ const struct question questions[] = {
       "waiting for approvals and in hooks, and a per-tool latency table. Latency\n"
       "is execution time only: a wall time that may hold an approval is counted\n"
       "apart (docs/time.md).",
-      QC_ALL, "24h", no_params, run_stats, render_stats_answer, NULL, free_stats),
+      QC_ALL, "24h", stats_params, run_stats, render_stats_answer, NULL, free_stats),
     Q("slow", "slow-operations", "the slowest recent calls",
       "The slowest recent calls: operations whose execution took at least\n"
       "--threshold ms, newest first.",
@@ -411,7 +421,11 @@ static const struct common_param commons[] = {
     {"window", QC_WINDOW, "W", "24h, 7d, 30d, all, <n>h or <n>d", 32},
     {"since", QC_WINDOW, "TIME", "start of the window (ISO-8601; naive = local)", 64},
     {"until", QC_WINDOW, "TIME", "end of the window (default: now)", 64},
-    {"tool", QC_TOOL, "NAME", "only this tool", TP_MAX_TOOL},
+    {"tool", QC_TOOL, "NAME", "only tools of this name (the agent's own)", TP_MAX_TOOL},
+    {"agent", QC_TOOL, "NAME", "only this agent's calls (claude-code, codex, gemini-cli, opencode)",
+     32},
+    {"canonical", QC_TOOL, "NAME", "only tools of this kind across agents (shell, read ...)",
+     TP_MAX_TOOL + 16},
     {"project", QC_PROJECT, "DIR", "only this project (the agent's cwd)", TP_MAX_PROJECT},
     {"session", QC_SESSION, "ID", "only this session", TP_MAX_ID},
 };
@@ -446,9 +460,12 @@ void question_each_param(const struct question *qn, question_param_fn fn, void *
 {
     char def[32];
     for (size_t i = 0; qn->params[i].name; i++) {
-        snprintf(def, sizeof def, "%g", qn->params[i].def);
-        fn(ctx, qn->params[i].name, qn->params[i].metavar, qn->params[i].help,
-           qn->params[i].type == QP_TEXT ? NULL : def);
+        const struct qparam *p = &qn->params[i];
+        if (p->type == QP_CHOICE)
+            snprintf(def, sizeof def, "%s", p->choices[(size_t)p->def]);
+        else
+            snprintf(def, sizeof def, "%g", p->def);
+        fn(ctx, p->name, p->metavar, p->help, p->type == QP_TEXT ? NULL : def);
     }
     for (size_t i = 0; i < NCOMMONS; i++)
         if (qn->common & commons[i].bit)
@@ -561,6 +578,10 @@ int question_parse(const struct question *qn, const struct question_input *in, s
                 until = v;
             else if (strcmp(name, "tool") == 0)
                 out->q.tool = v;
+            else if (strcmp(name, "agent") == 0)
+                out->q.agent = v;
+            else if (strcmp(name, "canonical") == 0)
+                out->q.canonical = v;
             else if (strcmp(name, "project") == 0)
                 out->q.project = v;
             else
@@ -568,7 +589,14 @@ int question_parse(const struct question *qn, const struct question_input *in, s
             continue;
         }
         int rc = 0;
-        if (p->type == QP_TEXT) {
+        if (p->type == QP_CHOICE) {
+            size_t k = 0;
+            while (p->choices[k] && strcmp(p->choices[k], v) != 0)
+                k++;
+            if (!p->choices[k])
+                rc = tp_fail(errbuf, TP_EINVAL, "%s: must be one of %s", name, p->metavar);
+            out->v[pos] = (double)k;
+        } else if (p->type == QP_TEXT) {
             if (strlen(v) > (size_t)p->max)
                 rc = tp_fail(errbuf, TP_EINVAL, "%s: longer than %lld bytes", name, p->max);
             out->text[pos] = v;

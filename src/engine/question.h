@@ -30,7 +30,7 @@
 /* The parameters every question may take, as bits of question.common. */
 enum {
     QC_WINDOW = 1,  /* window, since, until */
-    QC_TOOL = 2,    /* tool */
+    QC_TOOL = 2,    /* tool, agent, canonical */
     QC_PROJECT = 4, /* project */
     QC_SESSION = 8, /* session */
     QC_FILTERS = QC_TOOL | QC_PROJECT | QC_SESSION,
@@ -38,19 +38,21 @@ enum {
 };
 
 enum qparam_type {
-    QP_INT,  /* a whole number from min to max (digits only) */
-    QP_MS,   /* a number of milliseconds from 0 to TP_MAX_DURATION_MS */
-    QP_TEXT, /* text of 1 to max bytes (required: it has no default) */
+    QP_INT,    /* a whole number from min to max (digits only) */
+    QP_MS,     /* a number of milliseconds from 0 to TP_MAX_DURATION_MS */
+    QP_TEXT,   /* text of 1 to max bytes (required: it has no default) */
+    QP_CHOICE, /* one of choices; the value is its index (default: def) */
 };
 
 /* A question's own parameter. */
 struct qparam {
     const char *name; /* "limit": --limit on the CLI, ?limit= in the API */
     enum qparam_type type;
-    const char *metavar; /* for help: "N", "MS" */
-    const char *help;    /* one line */
-    double def;          /* default value */
-    long long min, max;  /* bounds of QP_INT; max bytes of QP_TEXT */
+    const char *metavar;        /* for help: "N", "MS" */
+    const char *help;           /* one line */
+    double def;                 /* default value */
+    long long min, max;         /* bounds of QP_INT; max bytes of QP_TEXT */
+    const char *const *choices; /* QP_CHOICE: the names, NULL-ended */
 };
 
 #define QUESTION_MAX_PARAMS 4

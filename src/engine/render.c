@@ -48,6 +48,20 @@ static double pct(uint64_t part, uint64_t whole)
     return whole ? (double)part / (double)whole * 100.0 : 0.0;
 }
 
+/* A tools_breakdown member: the row's name, and for a tool of an agent
+ * other than the default its agent (two agents' tools of one name stay
+ * two members, as engine_tool_label writes them). */
+static void render_breakdown_key(struct jsonw *w, const struct tool_stats *t, long long count)
+{
+    if (t->agent && t->canonical && strcmp(t->agent, OP_AGENT_DEFAULT) != 0) {
+        char key[TP_MAX_TOOL + 48];
+        snprintf(key, sizeof key, "%s (%s)", t->tool, t->agent);
+        jw_kint(w, key, count);
+    } else {
+        jw_kint(w, t->tool, count);
+    }
+}
+
 /* tools_breakdown in the original's order: by count, largest first (ties
  * by name), which is what a doughnut chart wants. */
 static void render_breakdown(struct jsonw *w, const struct stats *st)
@@ -69,7 +83,7 @@ static void render_breakdown(struct jsonw *w, const struct stats *st)
     jw_key(w, "tools_breakdown");
     jw_obj_begin(w);
     for (size_t i = 0; i < n; i++)
-        jw_kint(w, v[i]->tool, (long long)v[i]->count);
+        render_breakdown_key(w, v[i], (long long)v[i]->count);
     jw_obj_end(w);
     free(v);
 }
@@ -119,6 +133,10 @@ void render_stats(struct jsonw *w, const struct stats *st, const struct trends *
         const struct tool_stats *t = &st->tools[i];
         jw_obj_begin(w);
         jw_kstr(w, "tool", t->tool);
+        if (t->agent)
+            jw_kstr(w, "agent", t->agent);
+        if (t->canonical)
+            jw_kstr(w, "canonical", t->canonical);
         jw_kint(w, "count", (long long)t->count);
         jw_kint(w, "timed", (long long)t->timed);
         /* A tool whose calls all lack a duration (old hook payloads) has
@@ -175,6 +193,7 @@ void render_hotspots(struct jsonw *w, const struct hotspots *h)
         const struct hotspot *x = &h->items[i];
         jw_obj_begin(w);
         jw_kstr(w, "tool", x->tool);
+        jw_kstr(w, "agent", x->agent);
         jw_kstr(w, "target", x->target);
         jw_kint(w, "count", (long long)x->count);
         jw_kint(w, "failed", (long long)x->failed);

@@ -42,6 +42,8 @@ void op_clear(struct op *op)
     free(op->tool_use_id);
     free(op->error);
     free(op->subagent);
+    free(op->agent);
+    free(op->agent_version);
     op_init(op);
 }
 
@@ -206,6 +208,21 @@ int op_ask_parse(const char *s)
     return name_index(ask_names, 4, s);
 }
 
+char *op_tool_key(const char *tool, const char *agent, char *out, size_t size)
+{
+    int n = agent && strcmp(agent, OP_AGENT_DEFAULT) != 0
+                ? snprintf(out, size, "%s\x1f%s", tool, agent)
+                : snprintf(out, size, "%s", tool);
+    return n >= 0 && (size_t)n < size ? out : NULL;
+}
+
+size_t op_tool_split(const char *key, const char **agent)
+{
+    const char *sep = strchr(key, '\x1f');
+    *agent = sep ? sep + 1 : OP_AGENT_DEFAULT;
+    return sep ? (size_t)(sep - key) : strlen(key);
+}
+
 static char *dup_or_null(const char *s)
 {
     return s ? xstrdup(s) : NULL;
@@ -222,6 +239,8 @@ void op_copy(struct op *dst, const struct op *src)
     dst->tool_use_id = dup_or_null(src->tool_use_id);
     dst->error = dup_or_null(src->error);
     dst->subagent = dup_or_null(src->subagent);
+    dst->agent = dup_or_null(src->agent);
+    dst->agent_version = dup_or_null(src->agent_version);
 }
 
 void op_set(char **field, const char *s, size_t n)
@@ -365,6 +384,17 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
     }
     if ((unsigned)op->ask > OP_ASK_ASKED)
         return tp_fail(errbuf, TP_EINVAL, "unknown approval state");
+    if (op->agent) {
+        /* A name: lowercase letters, digits, '-', '_' and '.', 1 to 32. */
+        size_t n = strlen(op->agent);
+        if (n < 1 || n > 32 || strspn(op->agent, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != n)
+            return tp_fail(errbuf, TP_EINVAL,
+                           "agent must be 1 to 32 lowercase letters, digits, '-', '_' or '.'");
+        if (strcmp(op->agent, OP_AGENT_DEFAULT) == 0) {
+            free(op->agent);
+            op->agent = NULL;
+        }
+    }
     struct op_phases ph;
     op_phases_get(op, &ph);
     op_phases_settle(&ph);
@@ -380,6 +410,7 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
         (rc = op_check_str(&op->session_id, "session_id", TP_MAX_ID, 0, errbuf)) != 0 ||
         (rc = op_check_str(&op->tool_use_id, "tool_use_id", TP_MAX_ID, 0, errbuf)) != 0 ||
         (rc = op_check_str(&op->subagent, "subagent", TP_MAX_ID, 0, errbuf)) != 0 ||
+        (rc = op_check_str(&op->agent_version, "agent_version", 64, 0, errbuf)) != 0 ||
         (rc = op_check_str(&op->meta, "metadata", TP_MAX_META, 0, errbuf)) != 0)
         return rc;
     if (op->meta) {
@@ -405,8 +436,8 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
         return tp_fail(errbuf, TP_EINVAL, "size_bytes and result_bytes must be >= 0");
     /* An empty string says nothing: store it as unknown, so that every
      * source describes a missing value the same way. */
-    char **optional[] = {&op->tool_use_id, &op->target,  &op->error,
-                         &op->session_id,  &op->project, &op->subagent};
+    char **optional[] = {&op->tool_use_id, &op->target,   &op->error,        &op->session_id,
+                         &op->project,     &op->subagent, &op->agent_version};
     for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++) {
         if (*optional[i] && !**optional[i]) {
             free(*optional[i]);

@@ -30,6 +30,9 @@
  *   session_id, project (cwd), tool_use_id, error: NULL when unknown
  *   subagent      the sub-agent that made the call (its agent id); NULL for
  *                 the session's main thread
+ *   agent         the coding agent that made the call: "claude-code" (also
+ *                 NULL: the default), "codex", "gemini-cli", "opencode" ...
+ *   agent_version its version, when the source says (kept per session)
  *   source        where the record came from (see enum op_source)
  */
 #ifndef TOOLPROF_OP_H
@@ -111,6 +114,7 @@ struct op {
     char *tool_use_id;
     char *error;
     char *subagent;
+    char *agent, *agent_version;
     enum op_source source;
     /* Seed compatibility: the duration was written as an integer ("90"),
      * and is written back the same way. */
@@ -164,6 +168,18 @@ const char *op_ask_name(enum op_ask a);
 int op_exact_parse(const char *s);
 int op_phase_src_parse(const char *s);
 int op_ask_parse(const char *s);
+
+/* The default agent: an op without one was made by it. */
+#define OP_AGENT_DEFAULT "claude-code"
+
+/* The key a tool is stored under: its name, and for an agent other than
+ * the default, "\x1f" and the agent (tool names never hold control
+ * characters), so that two agents' tools of the same name stay apart.
+ * Written into out (size bytes); returns out, or NULL when it does not fit. */
+char *op_tool_key(const char *tool, const char *agent, char *out, size_t size);
+/* The parts of a stored tool key: returns the length of the tool's name;
+ * *agent gets the agent (OP_AGENT_DEFAULT when the key has none). */
+size_t op_tool_split(const char *key, const char **agent);
 
 /* Set a string field from s[0..n) (copied), replacing any old value. */
 void op_set(char **field, const char *s, size_t n);

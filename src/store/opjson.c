@@ -179,6 +179,8 @@ int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_
         (rc = read_str(obj, "tool_use_id", &out->tool_use_id, errbuf)) != 0 ||
         (rc = read_str(obj, "error", &out->error, errbuf)) != 0 ||
         (rc = read_str(obj, "subagent", &out->subagent, errbuf)) != 0 ||
+        (rc = read_str(obj, "agent", &out->agent, errbuf)) != 0 ||
+        (rc = read_str(obj, "agent_version", &out->agent_version, errbuf)) != 0 ||
         (rc = read_count(obj, "size_bytes", &out->size_bytes, errbuf)) != 0 ||
         (rc = read_count(obj, "result_bytes", &out->result_bytes, errbuf)) != 0)
         goto fail;
@@ -295,6 +297,8 @@ void opjson_write_members(struct jsonw *w, const struct op *op, unsigned sources
     jw_kstr(w, "tool_use_id", op->tool_use_id);
     jw_kstr(w, "error", op->error);
     jw_kstr(w, "subagent", op->subagent);
+    jw_kstr(w, "agent", op->agent ? op->agent : OP_AGENT_DEFAULT);
+    jw_kstr(w, "agent_version", op->agent_version);
     write_phases(w, op);
     jw_kstr(w, "source", op_source_name(op->source));
     jw_key(w, "sources");
@@ -329,6 +333,8 @@ void opjson_write_seed(struct jsonw *w, const struct op *op)
     jw_kstr(w, "error", op->error);
     write_opt_count(w, "result_bytes", op->result_bytes);
     jw_kstr(w, "subagent", op->subagent);
+    jw_kstr(w, "agent", op->agent ? op->agent : OP_AGENT_DEFAULT);
+    jw_kstr(w, "agent_version", op->agent_version);
     write_phases(w, op);
     jw_kstr(w, "source", op_source_name(op->source));
     jw_obj_end(w);

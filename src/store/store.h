@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "op.h"
 #include "timeline.h"
 #include "agg.h"
@@ -122,6 +123,8 @@ int store_prune_source(struct store *s, enum op_source src, size_t *deleted, cha
  * finds one: on a store of only those sources, every row. */
 int store_has_other_sources(struct store *s, unsigned mask, int *found);
 
+typedef int (*store_name_cb)(void *ctx, int64_t id, const char *name);
+
 /* Interned strings: tools, targets, sessions, projects share one table. */
 /* The text of string id (NULL for 0 or unknown). The text is cached: the
  * pointer stays valid for at least the next 100,000 lookups of other
@@ -136,7 +139,13 @@ struct store_filter {
     int64_t tool;    /* string id */
     int64_t project; /* string id */
     int64_t session; /* string id */
+    /* A set of tools instead of one (tool is 0): ntools ids, ascending.
+     * What an agent or a canonical name selects (taxonomy.h). */
+    size_t ntools;
+    int64_t tools[TP_FILTER_MAX_TOOLS];
 };
+/* Whether tool id passes the filter's tool or tool set. */
+int store_filter_tool(const struct store_filter *f, int64_t tool);
 
 /* Called for each rollup row; return non-zero to stop. The agg is only
  * valid during the call (merge it to keep it). */
@@ -228,8 +237,6 @@ int store_session_span(struct store *s, int64_t session, int64_t *first_ms, int6
 
 /* ---- sessions, turns, model requests ------------------------------------ */
 
-typedef int (*store_name_cb)(void *ctx, int64_t id, const char *name);
-
 /* One session as the store keeps it: its span and sums (docs/time.md). */
 struct store_session {
     int64_t id; /* string id */
@@ -270,7 +277,8 @@ int store_info(struct store *s, struct store_info *out);
  * data_version): servers poll it to notice writes of hook processes. */
 int64_t store_data_version(struct store *s);
 
-/* List every tool name stored (for filters and the UI). */
+/* Every tool key ever stored (op_tool_key: its name, and its agent when
+ * that is not the default), through cb. */
 int store_tools(struct store *s, store_name_cb cb, void *ctx);
 
 #endif

@@ -13,10 +13,28 @@
 #include <sys/stat.h>
 
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/xmalloc.h"
 #include "store_int.h"
 
 /* ---- reading ---------------------------------------------------------------- */
+
+int store_filter_tool(const struct store_filter *f, int64_t tool)
+{
+    if (!f)
+        return 1;
+    if (!f->ntools)
+        return !f->tool || f->tool == tool;
+    size_t lo = 0, hi = f->ntools;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->tools[mid] < tool)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->ntools && f->tools[lo] == tool;
+}
 
 /* Statement id (S_RU_RANGE or S_RU_SUMS) bound to the rollup rows of one
  * level whose bucket starts in [from_ms, to_ms), with the filter. */
@@ -42,6 +60,8 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
     agg_init(&a);
     int rc, stop = 0;
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (!store_filter_tool(f, sqlite3_column_int64(q, 1)))
+            continue;
         agg_reset(&a);
         if (agg_from_stmt(q, 3, &a) != 0) {
             rc = SQLITE_CORRUPT;
@@ -61,7 +81,10 @@ int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_m
     sqlite3_stmt *q = bucket_range(s, S_RU_RANGE, level, from_ms, to_ms, f);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (agg_from_stmt(q, 3, into(ctx, sqlite3_column_int64(q, 1))) != 0) {
+        int64_t tool = sqlite3_column_int64(q, 1);
+        if (!store_filter_tool(f, tool))
+            continue;
+        if (agg_from_stmt(q, 3, into(ctx, tool)) != 0) {
             rc = SQLITE_CORRUPT;
             break;
         }
@@ -73,6 +96,17 @@ int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_m
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                       const struct store_filter *f, uint64_t *n_timed, double *sum_ms)
 {
+    if (f && f->ntools) { /* a set: the sums of each of its tools */
+        struct store_filter one = {0};
+        one.project = f->project;
+        for (size_t i = 0; i < f->ntools; i++) {
+            one.tool = f->tools[i];
+            int rc = store_rollup_sums(s, level, from_ms, to_ms, &one, n_timed, sum_ms);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
     sqlite3_stmt *q = bucket_range(s, S_RU_SUMS, level, from_ms, to_ms, f);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
@@ -85,8 +119,15 @@ int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms
 
 /* The row callback's view: strings borrowed from the cache and the
  * statement, valid during the call. */
+/* Room for what a row's op borrows that is not in the store's strings. */
+struct row_bufs {
+    char uid[40];
+    char tool[TP_MAX_TOOL + 1];
+    char agent[40];
+};
+
 static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r,
-                           struct store_row *out, char *uidbuf, int ids_only)
+                           struct store_row *out, struct row_bufs *bufs, int ids_only)
 {
     memset(out, 0, sizeof *out);
     out->id = r->id;
@@ -109,7 +150,18 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
     op->duration_is_int = r->is_int;
     if (ids_only)
         return;
-    op->tool = (char *)store_str(s, r->tool);
+    /* The stored key holds the agent when it is not the default. */
+    const char *key = store_str(s, r->tool), *agent;
+    if (key) {
+        size_t n = op_tool_split(key, &agent);
+        if (key[n]) {
+            snprintf(bufs->tool, sizeof bufs->tool, "%.*s", (int)n, key);
+            snprintf(bufs->agent, sizeof bufs->agent, "%s", agent);
+            key = bufs->tool;
+            op->agent = bufs->agent;
+        }
+    }
+    op->tool = (char *)key;
     op->target = (char *)store_str(s, r->target);
     op->session_id = (char *)store_str(s, r->session);
     const char *proj = store_str(s, r->project);
@@ -117,7 +169,7 @@ static void store_row_fill(struct store *s, sqlite3_stmt *q, const struct row *r
     op->error = r->err;
     op->meta = r->meta;
     op->subagent = (char *)store_str(s, r->sub);
-    op->tool_use_id = (char *)uid_text(q, COL_UID, uidbuf);
+    op->tool_use_id = (char *)uid_text(q, COL_UID, bufs->uid);
 }
 
 /* The statement of a scan with these conditions (SCAN_* bits), made on
@@ -170,15 +222,15 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
     if (bits & SCAN_ATTN)
         sqlite3_bind_int64(q, 7, sc->attention);
     int rc, stop = 0;
-    char uidbuf[40];
+    struct row_bufs bufs;
     while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct row r;
         row_from_stmt(s, q, &r, sc->ids_only ? -1 : 0);
         /* Duration and attention are tested in the SQL; the hours are
          * wider than the window. */
-        if (r.ts_ms >= sc->from_ms && r.ts_ms < sc->to_ms) {
+        if (r.ts_ms >= sc->from_ms && r.ts_ms < sc->to_ms && store_filter_tool(&sc->f, r.tool)) {
             struct store_row out;
-            store_row_fill(s, q, &r, &out, uidbuf, sc->ids_only);
+            store_row_fill(s, q, &r, &out, &bufs, sc->ids_only);
             stop = cb(ctx, &out);
         }
         row_free(&r);
@@ -276,6 +328,8 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
         struct target_agg t;
         t.project = sqlite3_column_int64(q, 1);
         t.tool = sqlite3_column_int64(q, 2);
+        if (!store_filter_tool(f, t.tool))
+            continue;
         t.target = sqlite3_column_int64(q, 3);
         t.n = (uint64_t)sqlite3_column_int64(q, 4);
         t.failed = (uint64_t)sqlite3_column_int64(q, 5);

@@ -204,8 +204,10 @@ static int row_from_op(struct store *s, const struct op *op, struct row *r, char
     r->ts_ms = op->ts_ms;
     r->dur_us = row_dur_us(op->duration_ms);
     op_phases_get(op, &r->ph);
-    if ((r->tool = store_intern(s, op->tool)) < 0 ||
-        (r->target = store_intern(s, op->target)) < 0 ||
+    char key[TP_MAX_TOOL + 40];
+    if (!op_tool_key(op->tool, op->agent, key, sizeof key))
+        return tp_fail(errbuf, TP_EINVAL, "tool and agent names too long");
+    if ((r->tool = store_intern(s, key)) < 0 || (r->target = store_intern(s, op->target)) < 0 ||
         (r->session = store_intern(s, op->session_id)) < 0 ||
         (r->sub = store_intern(s, op->subagent)) < 0 ||
         (r->project = store_intern(s, op->project ? op->project : "")) < 0)

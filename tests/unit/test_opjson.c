@@ -261,6 +261,7 @@ static void test_write_every_key(void)
                     "\"result_bytes\":3400,\"metadata\":{\"lines\":100},"
                     "\"session_id\":\"3b47cc69\",\"project\":\"/home/u/proj\","
                     "\"tool_use_id\":\"toolu_01ABC\",\"error\":null,\"subagent\":null,"
+                    "\"agent\":\"claude-code\",\"agent_version\":null,"
                     "\"phases\":{\"wall\":null,\"wait\":null,\"hook\":null,"
                     "\"exec\":{\"ms\":150.5,\"exactness\":\"unknown\",\"source\":\"none\"}},"
                     "\"approval\":\"unknown\",\"source\":\"hook\","
@@ -280,6 +281,7 @@ static void test_write_every_key(void)
                     "\"success\":false,\"optimization_applied\":false,\"size_bytes\":null,"
                     "\"result_bytes\":null,\"metadata\":{},\"session_id\":null,\"project\":null,"
                     "\"tool_use_id\":null,\"error\":null,\"subagent\":null,"
+                    "\"agent\":\"claude-code\",\"agent_version\":null,"
                     "\"phases\":{\"wall\":null,\"wait\":null,\"hook\":null,\"exec\":null},"
                     "\"approval\":\"unknown\",\"source\":\"otlp\","
                     "\"sources\":[\"otlp\"]}");
@@ -418,7 +420,8 @@ static void test_write_seed_layout(void)
                          "\"size_bytes\":12500,\"timestamp_ms\":1771151445123,"
                          "\"session_id\":\"3b47cc69\",\"project\":\"/home/u/proj\","
                          "\"tool_use_id\":\"toolu_01ABC\",\"error\":null,\"result_bytes\":3400,"
-                         "\"subagent\":null,\"phases\":{\"wall\":null,\"wait\":null,\"hook\":null,"
+                         "\"subagent\":null,\"agent\":\"claude-code\",\"agent_version\":null,"
+                         "\"phases\":{\"wall\":null,\"wait\":null,\"hook\":null,"
                          "\"exec\":{\"ms\":90.0,\"exactness\":\"unknown\",\"source\":\"none\"}},"
                          "\"approval\":\"unknown\",\"source\":\"hook\"}");
     /* Read back as the original's file would be read. */

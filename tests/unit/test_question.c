@@ -50,11 +50,11 @@ static void test_parse_errors(void)
          1,
          {{"bogus", "1"}},
          "bogus: unknown parameter (slow takes threshold, limit, window, since, until, tool, "
-         "project, session)"},
+         "agent, canonical, project, session)"},
         {"trends",
          1,
          {{"window", "7d"}},
-         "window: unknown parameter (trends takes days, tool, project, session)"},
+         "window: unknown parameter (trends takes days, tool, agent, canonical, project, session)"},
         {"resources", 1, {{"tool", "Read"}}, "tool: unknown parameter (resources takes none)"},
         {"tools",
          1,
@@ -63,7 +63,9 @@ static void test_parse_errors(void)
         {"stats",
          1,
          {{"limit", "5"}},
-         "limit: unknown parameter (stats takes window, since, until, tool, project, session)"},
+         "limit: unknown parameter (stats takes by, window, since, until, tool, agent, canonical, "
+         "project, session)"},
+        {"stats", 1, {{"by", "model"}}, "by: must be one of tool|agent|canonical"},
         {"trends", 1, {{"days", "3661"}}, "days: must be an integer from 1 to 3660"},
         {"stats", 1, {{"window", "8x"}}, "window: expected 24h, 7d, 30d, all, or <n>h / <n>d"},
         {"stats", 1, {{"window", "3661d"}}, "window: expected 24h, 7d, 30d, all, or <n>h / <n>d"},
@@ -114,6 +116,14 @@ static void test_parse_values(void)
     ASSERT_EQ_DBL(a.v[1], 10000, 0);
     ASSERT_EQ_INT(a.q.w.since_ms, NOW - 3660 * 86400000LL);
     ASSERT_STREQ(a.q.tool, "Read");
+    /* A choice: its index; the agent and canonical filters. */
+    struct question_input by[] = {{"by", "canonical"}, {"agent", "codex"}, {"canonical", "shell"}};
+    ASSERT_EQ_INT(question_parse(question_find("stats"), by, 3, NOW, &a, err), 0);
+    ASSERT_EQ_DBL(a.v[0], BY_CANONICAL, 0);
+    ASSERT_STREQ(a.q.agent, "codex");
+    ASSERT_STREQ(a.q.canonical, "shell");
+    ASSERT_EQ_INT(question_parse(question_find("stats"), NULL, 0, NOW, &a, err), 0);
+    ASSERT_EQ_DBL(a.v[0], BY_TOOL, 0);
     /* tools answers over everything stored unless told otherwise. */
     ASSERT_EQ_INT(question_parse(question_find("tools"), NULL, 0, NOW, &a, err), 0);
     ASSERT_STREQ(a.q.w.name, "all");
@@ -160,12 +170,13 @@ static char *read_doc(const char *path)
 /* The common parameter names a question takes, in the table's order. */
 static void expected_commons(const struct question *qn, char *out, size_t size)
 {
-    static const char *const names[] = {"window", "since", "until", "tool", "project", "session"};
-    static const unsigned bits[] = {QC_WINDOW, QC_WINDOW,  QC_WINDOW,
-                                    QC_TOOL,   QC_PROJECT, QC_SESSION};
+    static const char *const names[] = {"window", "since",     "until",   "tool",
+                                        "agent",  "canonical", "project", "session"};
+    static const unsigned bits[] = {QC_WINDOW, QC_WINDOW, QC_WINDOW,  QC_TOOL,
+                                    QC_TOOL,   QC_TOOL,   QC_PROJECT, QC_SESSION};
     size_t len = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < 8; i++)
         if (qn->common & bits[i])
             len += (size_t)snprintf(out + len, size - len, "%s`%s`", len ? ", " : "", names[i]);
 }
@@ -251,7 +262,13 @@ static void check_question_doc(const struct question *qn, const char *doc)
             const struct qparam *p = &qn->params[pos];
             char def[32], bounds[64];
             snprintf(def, sizeof def, "%g", p->def);
-            if (p->type == QP_INT)
+            if (p->type == QP_CHOICE) {
+                size_t len = 0;
+                for (size_t k = 0; p->choices[k]; k++)
+                    len += (size_t)snprintf(bounds + len, sizeof bounds - len, "%s`%s`",
+                                            k ? ", " : "", p->choices[k]);
+                snprintf(def, sizeof def, "`%s`", p->choices[(size_t)p->def]);
+            } else if (p->type == QP_INT)
                 snprintf(bounds, sizeof bounds, "%lld to %lld", p->min, p->max);
             else if (p->type == QP_TEXT)
                 snprintf(bounds, sizeof bounds, "1 to %lld bytes", p->max);
@@ -259,9 +276,10 @@ static void check_question_doc(const struct question *qn, const char *doc)
                 snprintf(bounds, sizeof bounds, "0 to %.0f", TP_MAX_DURATION_MS);
             if (p->type == QP_TEXT)
                 snprintf(def, sizeof def, "required");
-            ASSERT_STREQ(c[1], p->type == QP_INT    ? "integer"
-                               : p->type == QP_TEXT ? "text"
-                                                    : "milliseconds");
+            ASSERT_STREQ(c[1], p->type == QP_INT      ? "integer"
+                               : p->type == QP_TEXT   ? "text"
+                               : p->type == QP_CHOICE ? "choice"
+                                                      : "milliseconds");
             ASSERT_STREQ(c[2], def);
             ASSERT_STREQ(c[3], bounds);
             seen[pos] = 1;

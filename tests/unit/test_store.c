@@ -353,7 +353,7 @@ static int probe_cb(void *ctx, int level, int64_t start, int64_t tool, int64_t p
 static struct agg_probe rollup_total(struct store *s, int level, int64_t project)
 {
     struct agg_probe p = {0, 0, 0, 0};
-    struct store_filter f = {0, project, 0};
+    struct store_filter f = {.project = project};
     store_rollups(s, level, 0, NOW + 40 * DAY, &f, probe_cb, &p);
     return p;
 }
@@ -741,7 +741,7 @@ static int check_rollups(struct store *s, const int64_t *projects, size_t nproj)
     struct cmp_ctx c = {&b, xcalloc(b.map.n + 1, 1), 0, flags_bad, 0};
     for (int lvl = 0; lvl < ROLLUP_LEVELS; lvl++) {
         for (size_t p = 0; p <= nproj; p++) {
-            struct store_filter f = {0, p ? projects[p - 1] : 0, 0};
+            struct store_filter f = {.project = p ? projects[p - 1] : 0};
             store_rollups(s, lvl, 0, NOW + 40 * DAY, &f, cmp_rollup, &c);
         }
     }
@@ -1095,7 +1095,7 @@ static void test_targets_match_rows(void)
             want.sum += isnan(x.v[i].duration_ms) ? 0 : x.v[i].duration_ms;
         }
         rows_free(&x);
-        struct store_filter f = {read_id, 0, 0};
+        struct store_filter f = {.tool = read_id};
         ASSERT_EQ_INT(store_targets(s, from, to, &f, tg_cb, &got), 0);
         ASSERT_EQ_INT(got.n, want.n);
         ASSERT_EQ_INT(got.failed, want.failed);
@@ -1250,14 +1250,14 @@ static void test_rereads(void)
     ASSERT_TRUE(rr_find(s, &l, "S", "/a") != NULL);
     /* Session filter. */
     l.n = 0;
-    struct store_filter f = {0, 0, store_str_id(s, "T")};
+    struct store_filter f = {.session = store_str_id(s, "T")};
     ASSERT_EQ_INT(store_rereads(s, 0, NOW + 1, &f, 10, &tot, rr_cb, &l), 0);
     ASSERT_EQ_INT(l.n, 1);
     ASSERT_EQ_INT(tot.reads, 3);
     ASSERT_TRUE(rr_find(s, &l, "T", "/a") != NULL);
     /* Project filter: nothing in another project. */
     l.n = 0;
-    struct store_filter g = {0, store_str_id(s, "Read"), 0};
+    struct store_filter g = {.project = store_str_id(s, "Read")};
     ASSERT_EQ_INT(store_rereads(s, 0, NOW + 1, &g, 10, &tot, rr_cb, &l), 0);
     ASSERT_EQ_INT(l.n, 0);
     ASSERT_EQ_INT(tot.pairs, 0);
@@ -1351,7 +1351,7 @@ static int check_rereads_model(struct store *s, const struct rr_model_read *m, s
         }
         for (int pj = 0; pj < 3; pj++) {
             int64_t session = w % 7 == 3 ? store_str_id(s, "s4") : 0;
-            struct store_filter f = {0, pjs[pj], session};
+            struct store_filter f = {.project = pjs[pj], .session = session};
             size_t ni = 0;
             struct reread_totals want = {0};
             for (size_t i = 0; i < np; i++) {
