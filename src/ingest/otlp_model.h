@@ -79,10 +79,17 @@ struct otlp_span {
     const char *status_message;
 };
 
-enum otlp_metric_kind { OTLP_M_GAUGE = 1, OTLP_M_SUM = 2, OTLP_M_HISTOGRAM = 3 };
+enum otlp_metric_kind {
+    OTLP_M_GAUGE = 1,
+    OTLP_M_SUM = 2,
+    OTLP_M_HISTOGRAM = 3,
+    OTLP_M_EXP_HISTOGRAM = 4, /* kept like a histogram: count and sum */
+    OTLP_M_SUMMARY = 5,       /* kept like a histogram: count and sum */
+};
 
-/* One number data point of a gauge or a sum; for a histogram, its count
- * and sum (the buckets are not kept). */
+/* One number data point of a gauge or a sum; for a histogram (and an
+ * exponential histogram or a summary), its count and sum (the buckets and
+ * quantiles are not kept). */
 struct otlp_point {
     const struct otlp_resource *res;
     const char *metric, *unit;
@@ -90,7 +97,7 @@ struct otlp_point {
     int temporality; /* 1 delta, 2 cumulative, 0 unspecified (gauges) */
     int monotonic;
     uint64_t start_ns, time_ns;
-    double value; /* as_double or as_int; a histogram's sum */
+    double value;   /* as_double or as_int; a histogram's sum */
     uint64_t count; /* histograms */
     struct otlp_attrs attrs;
 };
