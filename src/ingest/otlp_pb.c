@@ -877,43 +877,44 @@ int otlp_pb_decode(enum otlp_signal sig, const void *data, size_t n, struct otlp
     static const enum otlp_signal sigs[3] = {OTLP_LOGS, OTLP_TRACES, OTLP_METRICS};
     static const char *const names[3] = {"logs", "traces", "metrics"};
     struct otlp_batch cand[3];
-    int rc[3], clean[3], some[3], nclean = 0, nsome = 0, nok = 0;
+    int rc[3], level[3], pick = -1, best = 0, nbest = 0, empty = -1;
     char errs[3][TP_ERR_MAX];
     for (int i = 0; i < 3; i++) {
         rc[i] = decode_one(sigs[i], data, n, &cand[i], &unknown, &records, errs[i]);
         size_t kept = cand[i].nlogs + cand[i].nspans + cand[i].npoints;
-        some[i] = rc[i] == 0 && records > 0 && kept > 0;
-        clean[i] = some[i] && unknown == 0 && cand[i].dropped == 0;
-        nclean += clean[i];
-        nsome += some[i];
-        nok += rc[i] == 0;
+        /* 3: a clean fit; 2: records kept; 1: records met, all dropped. */
+        level[i] = rc[i] != 0 || records == 0 ? 0
+                   : kept == 0                ? 1
+                   : unknown || cand[i].dropped ? 2
+                                                : 3;
+        if (rc[i] == 0 && records == 0 && empty < 0)
+            empty = i;
+        if (level[i] > best) {
+            best = level[i];
+            nbest = 0;
+        }
+        if (level[i] == best && best > 0) {
+            nbest++;
+            pick = i;
+        }
     }
-    int pick = -1;
-    const int *by = nclean ? clean : some;
-    int nby = nclean ? nclean : nsome;
-    if (nby == 1) {
-        for (int i = 0; i < 3; i++)
-            if (by[i])
-                pick = i;
-    } else if (nby == 0 && rc[0] == 0 && nok > 0) {
-        pick = 0; /* empty: answered the same whatever the signal */
-    } else if (nby == 0 && nok > 0) {
-        for (int i = 0; i < 3 && pick < 0; i++)
-            if (rc[i] == 0)
-                pick = i;
-    }
-    if (pick < 0 && nby > 1) {
+    if (nbest > 1) {
         char list[64] = "";
         for (int i = 0; i < 3; i++)
-            if (by[i])
+            if (level[i] == best)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                          list[0] ? " and " : "", names[i]);
         tp_fail(errbuf, TP_EPARSE,
                 "protobuf: the body reads as %s alike; post it to /v1/logs, /v1/traces or "
                 "/v1/metrics",
                 list);
-    } else if (pick < 0) {
-        tp_fail(errbuf, TP_EPARSE, "not an OTLP logs, traces or metrics request: %s", errs[0]);
+        pick = -1;
+    } else if (nbest == 0 && empty >= 0) {
+        pick = empty; /* no records: answered the same whatever the signal */
+    } else if (nbest == 0) {
+        int i = rc[0] != 0 ? 0 : rc[1] != 0 ? 1 : 2;
+        tp_fail(errbuf, TP_EPARSE, "not an OTLP logs, traces or metrics request (as %s: %s)",
+                names[i], errs[i]);
     }
     for (int i = 0; i < 3; i++)
         if (i != pick)
