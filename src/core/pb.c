@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
 
@@ -29,9 +30,8 @@ int pb_sub(const struct pb_reader *parent, const struct pb_field *f, struct pb_r
         return tp_fail(errbuf, TP_EPARSE, "protobuf: field %u at byte %zu is not a message",
                        (unsigned)f->num, f->at);
     if (parent->depth + 1 > TP_MAX_PB_DEPTH)
-        return tp_fail(errbuf, TP_EPARSE,
-                       "protobuf: messages nested more than %d deep at byte %zu", TP_MAX_PB_DEPTH,
-                       f->at);
+        return tp_fail(errbuf, TP_EPARSE, "protobuf: messages nested more than %d deep at byte %zu",
+                       TP_MAX_PB_DEPTH, f->at);
     child->p = f->s.p;
     child->end = f->s.p + f->s.n;
     child->base = parent->base;
@@ -125,12 +125,13 @@ int pb_next(struct pb_reader *r, struct pb_field *f, char *errbuf)
 
 int pb_expect(const struct pb_field *f, enum pb_wire wt, const char *what, char *errbuf)
 {
-    static const char *const names[] = {"varint", "fixed64", "length-delimited", "group", "group",
-                                        "fixed32"};
+    static const char *const names[] = {"varint", "fixed64", "length-delimited",
+                                        "group",  "group",   "fixed32"};
     if (f->wt == wt)
         return 0;
-    return tp_fail(errbuf, TP_EPARSE, "protobuf: %s (field %u) at byte %zu: wire type %s, expected %s",
-                   what, (unsigned)f->num, f->at, names[f->wt], names[wt]);
+    return tp_fail(errbuf, TP_EPARSE,
+                   "protobuf: %s (field %u) at byte %zu: wire type %s, expected %s", what,
+                   (unsigned)f->num, f->at, names[f->wt], names[wt]);
 }
 
 double pb_double(uint64_t bits)
@@ -143,4 +144,32 @@ double pb_double(uint64_t bits)
 int64_t pb_zigzag64(uint64_t v)
 {
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+int pb_put_varint(struct buf *b, uint64_t v)
+{
+    unsigned char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n] = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            tmp[n] |= 0x80;
+        n++;
+    } while (v);
+    return buf_add(b, tmp, n);
+}
+
+int pb_put_uint(struct buf *b, uint32_t num, uint64_t v)
+{
+    int rc = pb_put_varint(b, (uint64_t)num << 3 | PB_VARINT);
+    return rc ? rc : pb_put_varint(b, v);
+}
+
+int pb_put_bytes(struct buf *b, uint32_t num, const void *data, size_t n)
+{
+    int rc = pb_put_varint(b, (uint64_t)num << 3 | PB_LEN);
+    if (!rc)
+        rc = pb_put_varint(b, n);
+    return rc ? rc : buf_add(b, data, n);
 }

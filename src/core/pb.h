@@ -81,6 +81,14 @@ int pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *out);
  * the field (what) otherwise. */
 int pb_expect(const struct pb_field *f, enum pb_wire wt, const char *what, char *errbuf);
 
+/* Writing, for the few small messages toolprof answers with: append a
+ * varint, a varint field, or a length-delimited field to b. They return 0,
+ * or TP_ETOOBIG when b's cap is reached. */
+struct buf;
+int pb_put_varint(struct buf *b, uint64_t v);
+int pb_put_uint(struct buf *b, uint32_t num, uint64_t v);
+int pb_put_bytes(struct buf *b, uint32_t num, const void *data, size_t n);
+
 /* Reinterpretations of a field's value. */
 double pb_double(uint64_t bits);
 int64_t pb_zigzag64(uint64_t v);

@@ -34,6 +34,8 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/jsonin.h"
+#include "core/jsonw.h"
+#include "core/pb.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
@@ -319,6 +321,62 @@ int otlp_map(const struct otlp_batch *b, int64_t now_ms, struct op **ops, size_t
     if (counts)
         *counts = c;
     return 0;
+}
+
+void otlp_write_response(struct buf *out, enum otlp_encoding enc, enum otlp_signal sig,
+                         size_t rejected, const char *message)
+{
+    static const char *const json_names[4] = {"rejectedLogRecords", "rejectedLogRecords",
+                                              "rejectedSpans", "rejectedDataPoints"};
+    if (rejected == 0) {
+        if (enc == OTLP_JSON)
+            buf_adds(out, "{}");
+        return;
+    }
+    if (enc == OTLP_JSON) {
+        struct jsonw w;
+        char num[32];
+        jw_init(&w, out);
+        jw_obj_begin(&w);
+        jw_key(&w, "partialSuccess");
+        jw_obj_begin(&w);
+        /* int64 fields are strings in the proto3 JSON mapping. */
+        snprintf(num, sizeof num, "%zu", rejected);
+        jw_kstr(&w, json_names[sig], num);
+        jw_kstr(&w, "errorMessage", message ? message : "");
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+        jw_finish(&w);
+        return;
+    }
+    /* Export*ServiceResponse { 1: Export*PartialSuccess { 1: int64
+     * rejected_*, 2: string error_message } } */
+    struct buf inner;
+    buf_init(&inner, 4096);
+    pb_put_uint(&inner, 1, rejected);
+    if (message && *message)
+        pb_put_bytes(&inner, 2, message, strlen(message));
+    pb_put_bytes(out, 1, inner.data, inner.len);
+    buf_free(&inner);
+}
+
+void otlp_write_status(struct buf *out, enum otlp_encoding enc, int grpc_code, const char *message)
+{
+    if (enc == OTLP_JSON) {
+        struct jsonw w;
+        jw_init(&w, out);
+        jw_obj_begin(&w);
+        jw_kbool(&w, "success", 0);
+        jw_kint(&w, "code", grpc_code);
+        jw_kstr(&w, "message", message ? message : "");
+        jw_obj_end(&w);
+        jw_finish(&w);
+        return;
+    }
+    /* google.rpc.Status { 1: int32 code, 2: string message } */
+    pb_put_uint(out, 1, (uint64_t)grpc_code);
+    if (message && *message)
+        pb_put_bytes(out, 2, message, strlen(message));
 }
 
 int otlp_logs_parse(const char *body, size_t len, int64_t now_ms, struct op **ops, size_t *nops,

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/limits.h"
 #include "ingest/otlp_model.h"
 #include "store/op.h"
@@ -59,6 +60,17 @@ int otlp_decode(enum otlp_signal sig, enum otlp_encoding enc, const void *body, 
  * 0; errbuf is for errors of the whole batch. */
 int otlp_map(const struct otlp_batch *b, int64_t now_ms, struct op **ops, size_t *nops,
              struct otlp_counts *counts, char *errbuf);
+
+/* The answers of the OTLP specification, in either encoding, appended to
+ * out. A success: the empty Export*ServiceResponse ({} or no bytes), or
+ * with rejected > 0 its partial_success (rejected_log_records,
+ * rejected_spans or rejected_data_points by signal, and message). A
+ * failure: a google.rpc.Status with a gRPC code (3 INVALID_ARGUMENT, 8
+ * RESOURCE_EXHAUSTED, 14 UNAVAILABLE, ...) and the message; in JSON it also
+ * carries toolprof's error envelope ("success": false). */
+void otlp_write_response(struct buf *out, enum otlp_encoding enc, enum otlp_signal sig,
+                         size_t rejected, const char *message);
+void otlp_write_status(struct buf *out, enum otlp_encoding enc, int grpc_code, const char *message);
 
 /* otlp_decode() of an ExportLogsServiceRequest in OTLP JSON, then
  * otlp_map(). Returns TP_EPARSE with a message when the body as a whole is

@@ -25,7 +25,7 @@ struct otlp_dec {
     size_t cap_logs, cap_spans, cap_points;
     struct otlp_attr *stack; /* attributes being collected */
     size_t nstack, cap_stack;
-    size_t seen; /* records met so far (1-based position of the current one) */
+    size_t seen;     /* records met so far (1-based position of the current one) */
     struct buf json; /* nested AnyValues as JSON text, reused */
 };
 

@@ -398,9 +398,13 @@ static int log_record(struct jx *x, const cJSON *rec, const struct otlp_resource
     return 0;
 }
 
-static const char *const span_kinds[] = {
-    "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT",
-    "SPAN_KIND_PRODUCER",    "SPAN_KIND_CONSUMER", NULL};
+static const char *const span_kinds[] = {"SPAN_KIND_UNSPECIFIED",
+                                         "SPAN_KIND_INTERNAL",
+                                         "SPAN_KIND_SERVER",
+                                         "SPAN_KIND_CLIENT",
+                                         "SPAN_KIND_PRODUCER",
+                                         "SPAN_KIND_CONSUMER",
+                                         NULL};
 static const char *const status_codes[] = {"STATUS_CODE_UNSET", "STATUS_CODE_OK",
                                            "STATUS_CODE_ERROR", NULL};
 static const char *const temporalities[] = {"AGGREGATION_TEMPORALITY_UNSPECIFIED",
@@ -526,8 +530,8 @@ static int metric(struct jx *x, const cJSON *m, const struct otlp_resource *res)
     };
     if (!cJSON_IsObject(m))
         return 0; /* not a metric: nothing in it to count */
-    struct metric_info mi = {res, str_or_null(x, jin_get(m, "name")),
-                             str_or_null(x, jin_get(m, "unit")), 0, 0, 0};
+    struct metric_info mi = {
+        res, str_or_null(x, jin_get(m, "name")), str_or_null(x, jin_get(m, "unit")), 0, 0, 0};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         const cJSON *data = get2(m, kinds[k].camel, kinds[k].snake), *dp;
         if (!cJSON_IsObject(data))
@@ -545,8 +549,7 @@ static int metric(struct jx *x, const cJSON *m, const struct otlp_resource *res)
                 mi.monotonic = b;
         }
         const cJSON *points = get2(data, "dataPoints", "data_points");
-        cJSON_ArrayForEach(dp, arr(points))
-            TRY(data_point(x, dp, &mi));
+        cJSON_ArrayForEach(dp, arr(points)) TRY(data_point(x, dp, &mi));
     }
     return 0;
 }
@@ -566,8 +569,8 @@ static const struct signal_keys keys[4] = {
     [OTLP_TRACES] = {"resourceSpans", "resource_spans", "scopeSpans", "scope_spans",
                      "instrumentationLibrarySpans", "instrumentation_library_spans", "spans", NULL},
     [OTLP_METRICS] = {"resourceMetrics", "resource_metrics", "scopeMetrics", "scope_metrics",
-                      "instrumentationLibraryMetrics", "instrumentation_library_metrics",
-                      "metrics", NULL},
+                      "instrumentationLibraryMetrics", "instrumentation_library_metrics", "metrics",
+                      NULL},
 };
 
 static int scope_x(struct jx *x, const cJSON *s, const struct otlp_attrs *rattrs,
@@ -620,8 +623,7 @@ static int resource_x(struct jx *x, const cJSON *r, enum otlp_signal sig)
     const cJSON *scopes = get2(r, k->scopes, k->scopes_snake);
     if (!scopes)
         scopes = get2(r, k->old_scopes, k->old_scopes_snake);
-    cJSON_ArrayForEach(s, arr(scopes))
-        TRY(scope_x(x, s, &attrs, sig));
+    cJSON_ArrayForEach(s, arr(scopes)) TRY(scope_x(x, s, &attrs, sig));
     return 0;
 }
 

@@ -152,8 +152,8 @@ static int any_value(struct pbx *x, struct pb_reader *r, struct jsonw *w, struct
     struct pb_field f, last = {0};
     int rc;
     while ((rc = NEXT(r)) > 0) {
-        static const enum pb_wire wts[] = {0, PB_LEN, PB_VARINT, PB_VARINT, PB_I64,
-                                           PB_LEN, PB_LEN, PB_LEN};
+        static const enum pb_wire wts[] = {0,      PB_LEN, PB_VARINT, PB_VARINT,
+                                           PB_I64, PB_LEN, PB_LEN,    PB_LEN};
         static const char *const names[] = {"",
                                             "AnyValue.string_value",
                                             "AnyValue.bool_value",
@@ -314,23 +314,36 @@ struct shape {
 #define W(t) ((unsigned char)((t) + 1))
 
 static const struct shape ev_shape = {
-    "Span.Event", {[1] = W(PB_I64), [2] = W(PB_LEN), [3] = W(PB_LEN), [4] = W(PB_VARINT)}, 1u << 3,
-    0, 0};
+    "Span.Event",
+    {[1] = W(PB_I64), [2] = W(PB_LEN), [3] = W(PB_LEN), [4] = W(PB_VARINT)},
+    1u << 3,
+    0,
+    0};
 static const struct shape link_shape = {"Span.Link",
-                                        {[1] = W(PB_LEN), [2] = W(PB_LEN), [3] = W(PB_LEN),
-                                         [4] = W(PB_LEN), [5] = W(PB_VARINT), [6] = W(PB_I32)},
+                                        {[1] = W(PB_LEN),
+                                         [2] = W(PB_LEN),
+                                         [3] = W(PB_LEN),
+                                         [4] = W(PB_LEN),
+                                         [5] = W(PB_VARINT),
+                                         [6] = W(PB_I32)},
                                         1u << 4,
                                         0,
                                         0};
 static const struct shape exemplar_shape = {"Exemplar",
-                                            {[2] = W(PB_I64), [3] = W(PB_I64), [4] = W(PB_LEN),
-                                             [5] = W(PB_LEN), [6] = W(PB_I64), [7] = W(PB_LEN)},
+                                            {[2] = W(PB_I64),
+                                             [3] = W(PB_I64),
+                                             [4] = W(PB_LEN),
+                                             [5] = W(PB_LEN),
+                                             [6] = W(PB_I64),
+                                             [7] = W(PB_LEN)},
                                             1u << 7,
                                             0,
                                             0};
-static const struct shape buckets_shape = {
-    "ExponentialHistogramDataPoint.Buckets", {[1] = W(PB_VARINT), [2] = W(PB_VARINT)}, 0, 0,
-    1u << 2};
+static const struct shape buckets_shape = {"ExponentialHistogramDataPoint.Buckets",
+                                           {[1] = W(PB_VARINT), [2] = W(PB_VARINT)},
+                                           0,
+                                           0,
+                                           1u << 2};
 static const struct shape quantile_shape = {
     "SummaryDataPoint.ValueAtQuantile", {[1] = W(PB_I64), [2] = W(PB_I64)}, 0, 0, 0};
 
@@ -589,34 +602,44 @@ struct metric_info {
 /* The field numbers of a data point message, by kind. */
 struct point_fields {
     const char *name;
-    unsigned attrs;                    /* KeyValue list */
-    unsigned count, sum;               /* fixed64 count, double sum (0: none) */
-    unsigned as_double, as_int;        /* number points */
-    const struct shape *extra;         /* the checked-only fields */
+    unsigned attrs;             /* KeyValue list */
+    unsigned count, sum;        /* fixed64 count, double sum (0: none) */
+    unsigned as_double, as_int; /* number points */
+    const struct shape *extra;  /* the checked-only fields */
 };
 
 static const struct shape number_extra = {
     "NumberDataPoint", {[5] = W(PB_LEN), [8] = W(PB_VARINT)}, 0, 0, 0};
 static const struct shape hist_extra = {"HistogramDataPoint",
-                                        {[6] = W(PB_I64), [7] = W(PB_I64), [8] = W(PB_LEN),
-                                         [10] = W(PB_VARINT), [11] = W(PB_I64), [12] = W(PB_I64)},
+                                        {[6] = W(PB_I64),
+                                         [7] = W(PB_I64),
+                                         [8] = W(PB_LEN),
+                                         [10] = W(PB_VARINT),
+                                         [11] = W(PB_I64),
+                                         [12] = W(PB_I64)},
                                         0,
                                         (1u << 6) | (1u << 7),
                                         0};
-static const struct shape exp_extra = {
-    "ExponentialHistogramDataPoint",
-    {[6] = W(PB_VARINT), [7] = W(PB_I64), [8] = W(PB_LEN), [9] = W(PB_LEN), [10] = W(PB_VARINT),
-     [11] = W(PB_LEN), [12] = W(PB_I64), [13] = W(PB_I64), [14] = W(PB_I64)},
-    0,
-    0,
-    0};
+static const struct shape exp_extra = {"ExponentialHistogramDataPoint",
+                                       {[6] = W(PB_VARINT),
+                                        [7] = W(PB_I64),
+                                        [8] = W(PB_LEN),
+                                        [9] = W(PB_LEN),
+                                        [10] = W(PB_VARINT),
+                                        [11] = W(PB_LEN),
+                                        [12] = W(PB_I64),
+                                        [13] = W(PB_I64),
+                                        [14] = W(PB_I64)},
+                                       0,
+                                       0,
+                                       0};
 static const struct shape summary_extra = {
     "SummaryDataPoint", {[6] = W(PB_LEN), [8] = W(PB_VARINT)}, 0, 0, 0};
 
 static const struct point_fields number_fields = {"NumberDataPoint", 7, 0, 0, 4, 6, &number_extra};
 static const struct point_fields hist_fields = {"HistogramDataPoint", 9, 4, 5, 0, 0, &hist_extra};
-static const struct point_fields exp_fields = {"ExponentialHistogramDataPoint", 1, 4, 5, 0, 0,
-                                               &exp_extra};
+static const struct point_fields exp_fields = {
+    "ExponentialHistogramDataPoint", 1, 4, 5, 0, 0, &exp_extra};
 static const struct point_fields summary_fields = {"SummaryDataPoint", 7, 4, 5, 0, 0,
                                                    &summary_extra};
 
@@ -883,8 +906,8 @@ int otlp_pb_decode(enum otlp_signal sig, const void *data, size_t n, struct otlp
         rc[i] = decode_one(sigs[i], data, n, &cand[i], &unknown, &records, errs[i]);
         size_t kept = cand[i].nlogs + cand[i].nspans + cand[i].npoints;
         /* 3: a clean fit; 2: records kept; 1: records met, all dropped. */
-        level[i] = rc[i] != 0 || records == 0 ? 0
-                   : kept == 0                ? 1
+        level[i] = rc[i] != 0 || records == 0   ? 0
+                   : kept == 0                  ? 1
                    : unknown || cand[i].dropped ? 2
                                                 : 3;
         if (rc[i] == 0 && records == 0 && empty < 0)

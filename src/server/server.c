@@ -455,7 +455,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (rs->too_big) {
-        api_too_big(&rs->resp, rs->cap);
+        api_too_big(&rs->req, &rs->resp, rs->cap);
     } else {
         rs->req.body = rs->body.data ? rs->body.data : "";
         rs->req.body_len = rs->body.len;
