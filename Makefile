@@ -24,7 +24,7 @@ SAN      ?=
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral
-CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd sqlite3)
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd libnghttp2 sqlite3)
 LDLIBS   := -Wl,-Bstatic $(shell pkg-config --libs sqlite3 zlib) -Wl,-Bdynamic \
             $(shell pkg-config --libs libcjson) -lm -ldl -lpthread
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN)

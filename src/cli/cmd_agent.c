@@ -82,13 +82,15 @@ int cmd_install_hook(int argc, char **argv, const char *data_dir)
 
 int cmd_serve(int argc, char **argv, const char *data_dir)
 {
-    const char *listen = NULL, *token = NULL, *retention = NULL, *dir = NULL;
+    const char *listen = NULL, *token = NULL, *retention = NULL, *dir = NULL, *grpc = NULL;
     int no_watch = 0, verbose = 0, help;
     long long threads = -1; /* not given: the default */
     char err[TP_ERR_MAX];
     const struct opt opts[] = {
         {"listen", OPT_STR, &listen, "HOST:PORT", "address to serve on (default 127.0.0.1:5000)"},
         {"token", OPT_STR, &token, "T", "require this token (default $TOOLPROF_TOKEN)"},
+        {"otlp-grpc", OPT_STR, &grpc, "HOST:PORT",
+         "also take OTLP over gRPC there (e.g. 127.0.0.1:4317; off by default)"},
         {"no-watch", OPT_FLAG, &no_watch, NULL, "do not import transcripts as they are written"},
         {"retention", OPT_STR, &retention, "AGE", "delete operations older than AGE (e.g. 90d)"},
         {"threads", OPT_LONG, &threads, "N", "request threads (default 4)"},
@@ -101,7 +103,8 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
         args_usage(
             stdout, "toolprof serve [--listen 127.0.0.1:5000] [--token T] [--no-watch]",
             "Serve the dashboard (/performance-profiling), the JSON API (/api/performance/),\n"
-            "Prometheus metrics (/metrics) and an OTLP/HTTP JSON logs receiver (/v1/logs).\n"
+            "Prometheus metrics (/metrics) and an OTLP/HTTP receiver (/v1/logs, /v1/traces,\n"
+            "/v1/metrics and /, JSON or protobuf); with --otlp-grpc, OTLP/gRPC as well.\n"
             "Listens on loopback unless told otherwise; any other address needs a token.\n"
             "New transcript lines under ~/.claude/projects are imported as they appear.",
             opts);
@@ -113,8 +116,8 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
         return cli_error("serve", CLI_USAGE, "--retention: expected <n>d or <n>h, e.g. 90d");
     if (threads != -1 && (threads < 1 || threads > 64))
         return cli_error("serve", CLI_USAGE, "--threads must be 1 to 64, got %lld", threads);
-    struct server_opts o = {dir ? dir : data_dir,           listen,       token,  !no_watch,
-                            threads < 0 ? 0 : (int)threads, retention_ms, verbose};
+    struct server_opts o = {dir ? dir : data_dir,           listen,       token,   !no_watch,
+                            threads < 0 ? 0 : (int)threads, retention_ms, verbose, grpc};
     if (server_run(&o, err) != 0)
         return cli_error("serve", CLI_FAIL, "%s", err);
     return CLI_OK;
