@@ -27,11 +27,17 @@
  * records: a LogRecord's field 1 is a fixed64, a Span's and a Metric's are
  * length-delimited, and so on down the fields. The body is decoded as each
  * of the three. A signal whose decoding fails is out. One that decodes
- * with at least one record, without a field its schema does not define and
- * without a record dropped (a span's ids must be 16 and 8 bytes) is a
- * clean fit; when exactly one signal fits cleanly, it is chosen; when none
- * does, a signal that alone decodes with records at all is chosen; when two
- * fit equally, the body is refused as ambiguous (400), never guessed. An
+ * with at least one record, without a field its schema does not define,
+ * without a record dropped (a span's ids must be 16 and 8 bytes) and
+ * without an odd record (a span without start and end times, a metric
+ * without a name or without exactly one kind of data) is a clean fit. When
+ * exactly one signal fits cleanly, it is chosen; failing that, one that
+ * alone keeps records none of which is odd; failing that, one that alone
+ * decodes with records at all. When two fit equally at the best level met,
+ * the body is refused as ambiguous (400), never guessed. The fields make
+ * clean fits exclusive: a span's times (7, 8) are fixed64 where a Metric's
+ * 7 is a message, a LogRecord's field 1 is a fixed64 where the others have
+ * bytes, and a metric read as a span has no times. An
  * empty request (no records under any reading) answers the same whatever
  * its signal, so it is decoded as an empty logs batch.
  */
@@ -51,6 +57,7 @@ struct pbx {
     char *err;
     size_t unknown; /* fields the schema does not define */
     size_t records; /* LogRecord, Span and Metric messages met */
+    size_t odd;     /* records valid but unlike any real sender's (see otlp_pb_decode) */
 };
 
 #define TRY(e)                                                                                     \
@@ -578,6 +585,8 @@ static int span(struct pbx *x, const struct pb_reader *parent, const struct pb_f
             slot = NULL;
         }
     }
+    if (!s->start_ns || !s->end_ns)
+        x->odd++;
     if (!slot) {
         x->d.nstack = mark;
         return 0;
@@ -767,7 +776,7 @@ static int metric(struct pbx *x, const struct pb_reader *parent, const struct pb
     struct pb_reader r;
     struct pb_field f;
     struct metric_info mi = {res, NULL, NULL, 0, 0, 0};
-    int rc, over = 0;
+    int rc, over = 0, kinds = 0;
     TRY(sub(x, parent, mf, &r, "ScopeMetrics.metrics"));
     x->records++;
     struct pb_reader first = r;
@@ -786,12 +795,17 @@ static int metric(struct pbx *x, const struct pb_reader *parent, const struct pb
         case 7:
         case 9:
         case 10:
-        case 11: TRY(want(x, &f, PB_LEN, "Metric data")); break;
+        case 11:
+            TRY(want(x, &f, PB_LEN, "Metric data"));
+            kinds++;
+            break;
         case 12: TRY(key_value(x, &first, &f, 0, 0, &over)); break;
         default: x->unknown++;
         }
     }
     TRY(rc);
+    if (!mi.name || kinds != 1)
+        x->odd++;
     while ((rc = NEXT(&r)) > 0) {
         if (f.num == 5 || f.num == 7 || f.num == 9 || f.num == 10 || f.num == 11)
             TRY(metric_data(x, &r, &f, mi));
@@ -863,7 +877,7 @@ static int resource_x(struct pbx *x, const struct pb_reader *parent, const struc
 }
 
 static int decode_one(enum otlp_signal sig, const void *data, size_t n, struct otlp_batch *b,
-                      size_t *unknown, size_t *records, char *errbuf)
+                      size_t *unknown, size_t *records, size_t *odd, char *errbuf)
 {
     struct pbx x;
     struct pb_reader r;
@@ -885,6 +899,7 @@ static int decode_one(enum otlp_signal sig, const void *data, size_t n, struct o
     otlp_dec_finish(&x.d, rc == 0);
     *unknown = x.unknown;
     *records = x.records;
+    *odd = x.odd;
     return rc;
 }
 
@@ -893,9 +908,9 @@ static int decode_one(enum otlp_signal sig, const void *data, size_t n, struct o
 int otlp_pb_decode(enum otlp_signal sig, const void *data, size_t n, struct otlp_batch *b,
                    char *errbuf)
 {
-    size_t unknown, records;
+    size_t unknown, records, odd;
     if (sig != 0)
-        return decode_one(sig, data, n, b, &unknown, &records, errbuf);
+        return decode_one(sig, data, n, b, &unknown, &records, &odd, errbuf);
 
     static const enum otlp_signal sigs[3] = {OTLP_LOGS, OTLP_TRACES, OTLP_METRICS};
     static const char *const names[3] = {"logs", "traces", "metrics"};
@@ -903,13 +918,17 @@ int otlp_pb_decode(enum otlp_signal sig, const void *data, size_t n, struct otlp
     int rc[3], level[3], pick = -1, best = 0, nbest = 0, empty = -1;
     char errs[3][TP_ERR_MAX];
     for (int i = 0; i < 3; i++) {
-        rc[i] = decode_one(sigs[i], data, n, &cand[i], &unknown, &records, errs[i]);
+        rc[i] = decode_one(sigs[i], data, n, &cand[i], &unknown, &records, &odd, errs[i]);
         size_t kept = cand[i].nlogs + cand[i].nspans + cand[i].npoints;
-        /* 3: a clean fit; 2: records kept; 1: records met, all dropped. */
-        level[i] = rc[i] != 0 || records == 0   ? 0
-                   : kept == 0                  ? 1
-                   : unknown || cand[i].dropped ? 2
-                                                : 3;
+        /* 3: a clean fit; 2: records kept, none odd; 1: records met. */
+        if (rc[i] != 0 || records == 0)
+            level[i] = 0;
+        else if (kept == 0 || odd)
+            level[i] = 1;
+        else if (unknown || cand[i].dropped)
+            level[i] = 2;
+        else
+            level[i] = 3;
         if (rc[i] == 0 && records == 0 && empty < 0)
             empty = i;
         if (level[i] > best) {

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,8 @@ static void h_healthz(const struct api_env *env, const struct route *rt, const s
     buf_adds(&resp->body, "{\"status\":\"ok\"}");
 }
 
+static void otlp_stats_render(struct buf *b);
+
 static void h_metrics(const struct api_env *env, const struct route *rt, const struct http_req *req,
                       struct http_resp *resp)
 {
@@ -212,6 +215,7 @@ static void h_metrics(const struct api_env *env, const struct route *rt, const s
         fail_with(resp, rc, errbuf);
         return;
     }
+    otlp_stats_render(&resp->body);
     resp->status = 200;
     resp->content_type = METRICS_CONTENT_TYPE;
 }
@@ -331,6 +335,35 @@ cleanup:
 
 /* ---- OTLP ------------------------------------------------------------------- */
 
+/* What the OTLP receivers (HTTP and gRPC) took since the process started,
+ * for /metrics: requests by signal and result, records by signal and
+ * outcome. Index 0 of the signal is a request whose signal could not be
+ * told (POST / with an undecodable body). */
+enum { OUT_STORED, OUT_IGNORED, OUT_REJECTED, OUT_N };
+static atomic_size_t otlp_requests[4][2]; /* [signal][ok] */
+static atomic_size_t otlp_records[4][OUT_N];
+
+static void otlp_stats_render(struct buf *b)
+{
+    static const char *const sig[4] = {"unknown", "logs", "traces", "metrics"};
+    static const char *const out[OUT_N] = {"stored", "ignored", "rejected"};
+    buf_adds(b, "# HELP toolprof_otlp_requests_total OTLP export requests (HTTP and gRPC) since "
+                "the server started, by signal and result.\n"
+                "# TYPE toolprof_otlp_requests_total counter\n");
+    for (int i = 0; i < 4; i++)
+        for (int ok = 1; ok >= 0; ok--)
+            buf_printf(b, "toolprof_otlp_requests_total{signal=\"%s\",result=\"%s\"} %zu\n", sig[i],
+                       ok ? "ok" : "error", atomic_load(&otlp_requests[i][ok]));
+    buf_adds(b, "# HELP toolprof_otlp_records_total OTLP records (log records, spans, data "
+                "points) since the server started: stored as operations, accepted but not used, "
+                "or rejected.\n"
+                "# TYPE toolprof_otlp_records_total counter\n");
+    for (int i = 1; i < 4; i++)
+        for (int o = 0; o < OUT_N; o++)
+            buf_printf(b, "toolprof_otlp_records_total{signal=\"%s\",outcome=\"%s\"} %zu\n", sig[i],
+                       out[o], atomic_load(&otlp_records[i][o]));
+}
+
 static enum otlp_encoding req_encoding(const struct http_req *req)
 {
     return http_media_is(req->content_type, "application/x-protobuf") ? OTLP_PROTOBUF : OTLP_JSON;
@@ -427,8 +460,12 @@ void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_
         a->stored = n;
     }
     a->status = 200;
+    atomic_fetch_add(&otlp_records[a->signal][OUT_STORED], n);
+    atomic_fetch_add(&otlp_records[a->signal][OUT_IGNORED], counts.ignored);
+    atomic_fetch_add(&otlp_records[a->signal][OUT_REJECTED], counts.rejected);
 
 done:
+    atomic_fetch_add(&otlp_requests[a->signal][a->status == 200], 1);
     if (ops)
         free_ops(ops, n);
     otlp_batch_free(&b);

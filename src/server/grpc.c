@@ -67,12 +67,12 @@ struct gconn {
     int fd;
     struct grpc_thread *t;
     nghttp2_session *s;
-    int64_t last_ms;   /* last bytes in either direction */
-    size_t nstreams;   /* open, for the idle check */
-    size_t held;       /* request bytes kept over all streams */
-    struct buf out;    /* bytes nghttp2 produced that the socket did not take yet */
+    int64_t last_ms; /* last bytes in either direction */
+    size_t nstreams; /* open, for the idle check */
+    size_t held;     /* request bytes kept over all streams */
+    struct buf out;  /* bytes nghttp2 produced that the socket did not take yet */
     size_t out_off;
-    int want_out;      /* EPOLLOUT registered */
+    int want_out;            /* EPOLLOUT registered */
     struct gstream *streams; /* open ones: nghttp2_session_del() does not close them */
     struct gconn *prev, *next;
 };
@@ -119,7 +119,7 @@ static void stream_free(struct gconn *c, struct gstream *st)
 
 #define NV(n, v)                                                                                   \
     {                                                                                              \
-        (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NO_COPY_NAME    \
+        (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NO_COPY_NAME     \
     }
 
 /* grpc-message is percent-encoded: bytes outside printable ASCII, and %. */
@@ -427,8 +427,8 @@ static int conn_flush(struct gconn *c)
     struct h2_lib *h2 = &c->t->g->h2;
     for (;;) {
         while (c->out_off < c->out.len) {
-            ssize_t w = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
-                             MSG_NOSIGNAL);
+            ssize_t w =
+                send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {

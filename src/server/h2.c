@@ -65,8 +65,10 @@ int h2_load(struct h2_lib *lib, char *errbuf)
         void *p = dlsym(h, h2_syms[i].name);
         if (!p) {
             dlclose(h);
-            return tp_fail(errbuf, TP_EUNSUPP, H2_LIB_SONAME " has no %s: libnghttp2 1.52 or "
-                           "later is needed", h2_syms[i].name);
+            return tp_fail(errbuf, TP_EUNSUPP,
+                           H2_LIB_SONAME " has no %s: libnghttp2 1.52 or "
+                                         "later is needed",
+                           h2_syms[i].name);
         }
         memcpy((char *)lib + h2_syms[i].offset, &p, sizeof p);
     }
