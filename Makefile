@@ -11,10 +11,11 @@
 #   make format-check / make format             make install PREFIX=/usr/local
 #
 # Libraries: SQLite and zlib are linked statically, cJSON dynamically, and
-# libmicrohttpd is loaded with dlopen() by `toolprof serve` only: the hook
-# runs once per tool call in the agent's critical path, and loading
-# libmicrohttpd's TLS dependencies costs more than the whole hook
-# (docs/architecture.md, "Process start").
+# libmicrohttpd (and libnghttp2, for `serve --otlp-grpc`) are loaded with
+# dlopen() by `toolprof serve` only: the hook runs once per tool call in the
+# agent's critical path, and loading libmicrohttpd's TLS dependencies costs
+# more than the whole hook (docs/architecture.md, "Process start"). Their
+# headers come from pkg-config; nothing links them.
 
 CC       ?= gcc
 PREFIX   ?= /usr/local

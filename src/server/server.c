@@ -620,7 +620,7 @@ int server_run(const struct server_opts *o, char *errbuf)
     if (o->otlp_grpc) {
         char gerr[TP_ERR_MAX];
         if (server_parse_listen(o->otlp_grpc, gip, &gport, gerr) != 0)
-            return tp_fail(errbuf, TP_EINVAL, "--otlp-grpc: %s", gerr + strlen("--listen "));
+            return tp_fail(errbuf, TP_EINVAL, "--otlp-grpc %s", gerr + strlen("--listen "));
         if (http_addr_kind(gip) != 1 && !token)
             return tp_fail(errbuf, TP_EINVAL,
                            "refusing to take OTLP/gRPC on %s without a token: pass --token T or "

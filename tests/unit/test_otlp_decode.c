@@ -285,7 +285,8 @@ static msg traces_pb(void)
 }
 
 #define PT_ATTRS "\"attributes\":[{\"key\":\"type\",\"value\":{\"stringValue\":\"input\"}}]"
-#define PT_TIMES "\"startTimeUnixNano\":\"1786406400000000000\",\"timeUnixNano\":\"1786406410000000000\""
+#define PT_TIMES                                                                                   \
+    "\"startTimeUnixNano\":\"1786406400000000000\",\"timeUnixNano\":\"1786406410000000000\""
 
 static const char metrics_json[] =
     "{\"resourceMetrics\":[{" RES_JSON ",\"scopeMetrics\":[{\"scope\":{\"name\":"
@@ -298,8 +299,8 @@ static const char metrics_json[] =
     "{\"name\":\"h\",\"histogram\":{\"aggregationTemporality\":\"AGGREGATION_TEMPORALITY_"
     "CUMULATIVE\",\"dataPoints\":[{" PT_TIMES ",\"count\":\"3\",\"sum\":2.5,\"bucketCounts\":"
     "[\"1\",\"2\"],\"explicitBounds\":[1.0]}]}},"
-    "{\"name\":\"e\",\"exponentialHistogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{"
-    PT_TIMES ",\"count\":2,\"sum\":1.0,\"scale\":3}]}},"
+    "{\"name\":\"e\",\"exponentialHistogram\":{\"aggregationTemporality\":1,\"dataPoints\":["
+    "{" PT_TIMES ",\"count\":2,\"sum\":1.0,\"scale\":3}]}},"
     "{\"name\":\"s\",\"summary\":{\"dataPoints\":[{" PT_TIMES ",\"count\":\"10\",\"sum\":99,"
     "\"quantileValues\":[{\"quantile\":0.5,\"value\":9}]}]}}"
     "]}]}]}";
@@ -1000,7 +1001,10 @@ static void test_answers(void)
     ASSERT_TRUE(memcmp(b.data, "\x0a\x07\x08\xac\x02\x12\x02no", 9) == 0);
     buf_reset(&b);
     otlp_write_status(&b, OTLP_PROTOBUF, 3, "bad");
-    ASSERT_TRUE(b.len == 7 && memcmp(b.data, "\x08\x03\x12\x03" "bad", 7) == 0);
+    ASSERT_TRUE(b.len == 7 && memcmp(b.data,
+                                     "\x08\x03\x12\x03"
+                                     "bad",
+                                     7) == 0);
     buf_free(&b);
 }
 

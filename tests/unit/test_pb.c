@@ -60,7 +60,7 @@ static void test_varints(void)
 static void test_fields(void)
 {
     /* 1: varint 150; 2: fixed64; 3: "hi"; 5: fixed32; 4: empty bytes */
-    static const uint8_t msg[] = {0x08, 0x96, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8,
+    static const uint8_t msg[] = {0x08, 0x96, 0x01, 0x11, 1,    2, 3, 4, 5, 6,    7,   8,
                                   0x1a, 0x02, 'h',  'i',  0x2d, 9, 8, 7, 6, 0x22, 0x00};
     struct pb_reader r;
     struct pb_field f;
