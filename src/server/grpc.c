@@ -27,6 +27,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -497,6 +499,9 @@ static void conn_accept(struct grpc_thread *t)
             close(fd);
             continue;
         }
+        /* Answers are small and must not wait for Nagle's timer. */
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct gconn *c = xcalloc(1, sizeof *c);
         c->fd = fd;
         c->t = t;
@@ -514,6 +519,10 @@ static void conn_accept(struct grpc_thread *t)
             {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1024 * 1024},
         };
         g->h2.submit_settings(c->s, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]);
+        /* The connection's window too (SETTINGS only sets the streams'):
+         * else every request of more than 64 KiB waits a round trip for a
+         * WINDOW_UPDATE. Bounded by TP_GRPC_MAX_PENDING all the same. */
+        g->h2.session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, 16 * 1024 * 1024);
         c->next = t->conns;
         if (t->conns)
             t->conns->prev = c;

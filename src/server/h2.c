@@ -44,6 +44,7 @@ static const struct h2_sym h2_syms[] = {
     H2_SYM("session_get_stream_user_data", session_get_stream_user_data),
     H2_SYM("session_set_stream_user_data", session_set_stream_user_data),
     H2_SYM("session_terminate_session", session_terminate_session),
+    H2_SYM("session_set_local_window_size", session_set_local_window_size),
     H2_SYM("submit_settings", submit_settings),
     H2_SYM("submit_response", submit_response),
     H2_SYM("submit_trailer", submit_trailer),

@@ -41,6 +41,8 @@ struct h2_lib {
     void *(*session_get_stream_user_data)(nghttp2_session *session, int32_t stream_id);
     int (*session_set_stream_user_data)(nghttp2_session *session, int32_t stream_id, void *data);
     int (*session_terminate_session)(nghttp2_session *session, uint32_t error_code);
+    int (*session_set_local_window_size)(nghttp2_session *session, uint8_t flags, int32_t stream_id,
+                                         int32_t window_size);
     int (*submit_settings)(nghttp2_session *session, uint8_t flags,
                            const nghttp2_settings_entry *iv, size_t niv);
     int (*submit_response)(nghttp2_session *session, int32_t stream_id, const nghttp2_nv *nva,
