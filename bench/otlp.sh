@@ -39,14 +39,6 @@ cp build/toolprof build/libtoolprof.a "$WORK/"
 # shellcheck disable=SC2046
 gcc $(make -s print-cflags) -o "$WORK/bench_otlp" bench/bench_otlp.c "$WORK/libtoolprof.a" $(make -s print-ldlibs)
 "$WORK/bench_otlp" write "$WORK" 100
-# The gzipped protobuf as one compressed gRPC message.
-python3 - "$WORK" <<'PY'
-import struct, sys
-d = sys.argv[1]
-gz = open(f'{d}/logs.pb.gz', 'rb').read()
-open(f'{d}/logs.grpc.gz', 'wb').write(b'\x01' + struct.pack('>I', len(gz)) + gz)
-PY
-
 echo "== decoding in-process (${SECS} s per form)"
 "$WORK/bench_otlp" decode "$WORK" "$SECS" | tee "$WORK/decode.out"
 

@@ -2,7 +2,10 @@
 """tests/fuzz/mkseeds_otlp.py - write the seed inputs of the protobuf OTLP
 fuzz targets (tests/fuzz/corpus/otlp_pb_*/seed_*) with a minimal protobuf
 encoder, so that the seeds are reproducible and cover every message type
-the decoders read. Run from the repository root; the output is committed."""
+the decoders read, and of the gRPC target (tests/fuzz/corpus/grpc/seed_*:
+a first byte that says whether the call announced grpc-encoding: gzip,
+then the stream's body). Run from the repository root; the output is
+committed."""
 import gzip
 import os
 import struct
@@ -119,7 +122,7 @@ def metrics():
 
 def grpc_frame(msg, compressed=False):
     if compressed:
-        msg = gzip.compress(msg)
+        msg = gzip.compress(msg, mtime=0)
     return bytes([1 if compressed else 0]) + struct.pack('>I', len(msg)) + msg
 
 
