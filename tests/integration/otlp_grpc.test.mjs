@@ -193,6 +193,44 @@ describe('OTLP/gRPC', () => {
   });
 });
 
+describe('OTLP/gRPC connection limit', () => {
+  let srv;
+  before(async () => { srv = await startServer({ args: ['--otlp-grpc', '127.0.0.1:0'] }); });
+  after(async () => {
+    const r = await srv.stop();
+    assert.equal(r.code, 0, srv.stderr());
+  });
+
+  test('64 connections at once; the 65th is closed unanswered; a freed slot is reused', { timeout: 60000 }, async () => {
+    const url = `http://127.0.0.1:${grpcPort(srv)}`;
+    const sessions = [];
+    for (let i = 0; i < 64; i++) {
+      const s = http2.connect(url);
+      s.on('error', () => {});
+      sessions.push(s);
+      const r = await call(s, LOGS, grpcFrame(logsBody([`toolu_conn_${i}`])));
+      assert.equal(grpcStatus(r), 0, `connection ${i}`);
+    }
+    const extra = http2.connect(url);
+    extra.on('error', () => {});
+    const refused = await call(extra, LOGS, grpcFrame(logsBody(['toolu_conn_extra']))).then(() => false, () => true);
+    assert.ok(refused, 'the 65th connection was served');
+    extra.destroy();
+    // Free one slot; a new connection is served again.
+    await new Promise((r) => sessions.pop().close(r));
+    let ok = false;
+    for (let attempt = 0; attempt < 50 && !ok; attempt++) {
+      const s = http2.connect(url);
+      s.on('error', () => {});
+      ok = await call(s, LOGS, grpcFrame(logsBody(['toolu_conn_again']))).then((r) => grpcStatus(r) === 0, () => false);
+      s.destroy();
+      if (!ok) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(ok, 'no connection was served after one closed');
+    for (const s of sessions) s.destroy();
+  });
+});
+
 describe('OTLP/gRPC with a token', () => {
   let srv;
   before(async () => { srv = await startServer({ token: 'grpc-token-123', args: ['--otlp-grpc', '127.0.0.1:0'] }); });
