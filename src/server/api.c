@@ -743,7 +743,10 @@ static int begin_checks(const struct api_env *env, const struct http_req *req, s
     }
     if (!(m & rt->methods)) {
         http_resp_error(resp, 405, "%.16s: method not allowed here", req->method);
-        http_resp_header(resp, "Allow", rt->methods == M_POST ? "POST" : "GET, HEAD");
+        http_resp_header(resp, "Allow",
+                         rt->methods == M_POST  ? "POST"
+                         : rt->methods == M_GET ? "GET, HEAD"
+                                                : "GET, HEAD, POST");
         return 1;
     }
 
