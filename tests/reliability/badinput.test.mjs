@@ -345,7 +345,9 @@ describe('HTTP', () => {
     const r = await send();
     await sleep(0);
     const added = rows(srv.dataDir) - before;
-    const msg = r.json?.message ?? (r.json ? J(r.json) : r.body);
+    const pbStatus = opts.protobuf && r.status >= 400 ? decodeStatus(r.raw) : null;
+    const msg = pbStatus ? `(protobuf Status) code ${pbStatus.code}: ${pbStatus.message}`
+      : r.json?.message ?? (r.json ? J(r.json) : r.body);
     record({ entry, case: name, outcome: `${r.status} ${short(msg, 140)}`, stored: added ? `${added} row${added > 1 ? 's' : ''}` : 'nothing' });
     const health = await get(srv, '/healthz');
     assert.equal(health.status, 200, 'the server is down');
