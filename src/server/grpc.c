@@ -48,7 +48,6 @@
 #include "server/grpcmsg.h"
 #include "server/h2.h"
 
-#define GRPC_MAX_THREADS 8
 #define GRPC_PATH_MAX 128
 #define GRPC_AUTH_MAX 512
 
@@ -506,7 +505,7 @@ static void conn_accept(struct grpc_thread *t)
         c->fd = fd;
         c->t = t;
         c->last_ms = tpt_mono_ns() / 1000000;
-        buf_init(&c->out, 64 * 1024 * 1024);
+        buf_init(&c->out, TP_GRPC_MAX_PENDING);
         if (g->h2.session_server_new2(&c->s, g->cbs, c, g->opt) != 0) {
             close(fd);
             buf_free(&c->out);
@@ -522,7 +521,7 @@ static void conn_accept(struct grpc_thread *t)
         /* The connection's window too (SETTINGS only sets the streams'):
          * else every request of more than 64 KiB waits a round trip for a
          * WINDOW_UPDATE. Bounded by TP_GRPC_MAX_PENDING all the same. */
-        g->h2.session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, 16 * 1024 * 1024);
+        g->h2.session_set_local_window_size(c->s, NGHTTP2_FLAG_NONE, 0, TP_GRPC_WINDOW);
         c->next = t->conns;
         if (t->conns)
             t->conns->prev = c;
@@ -632,8 +631,8 @@ int grpc_start(const struct api_env *env, int fd, int threads, int verbose,
     }
     if (threads < 1)
         threads = 1;
-    if (threads > GRPC_MAX_THREADS)
-        threads = GRPC_MAX_THREADS;
+    if (threads > TP_GRPC_MAX_THREADS)
+        threads = TP_GRPC_MAX_THREADS;
     g->threads = xcalloc((size_t)threads, sizeof *g->threads);
     g->nthreads = threads;
     for (int i = 0; i < threads; i++)
