@@ -66,6 +66,7 @@
 #define TP_GRPC_MAX_STREAMS 100                    /* concurrent streams (calls) per connection */
 #define TP_GRPC_IDLE_TIMEOUT_S 300                 /* a connection with no stream and no bytes */
 #define TP_GRPC_MAX_PENDING (4 * TP_MAX_OTLP_BODY) /* request bytes held per connection */
+#define TP_GRPC_MAX_HELD (16 * TP_MAX_OTLP_BODY)   /* request bytes held by all connections */
 #define TP_GRPC_WINDOW (16 * 1024 * 1024)          /* HTTP/2 receive window of a connection */
 #define TP_GRPC_MAX_THREADS 8 /* I/O threads (the --threads of serve, capped) */
 

@@ -58,6 +58,7 @@ struct grpc_server {
     const struct api_env *env;
     int fd, stop_fd, verbose;
     atomic_int conns;
+    atomic_size_t held; /* request bytes kept over all connections */
     struct grpc_thread *threads;
     int nthreads;
     nghttp2_session_callbacks *cbs;
@@ -92,6 +93,7 @@ struct gstream {
     char path[GRPC_PATH_MAX];
     char auth[GRPC_AUTH_MAX];
     int method_post, ctype_ok, has_auth, gzip, bad_encoding;
+    int64_t begun_ms; /* when its headers began: a request has TP_HTTP_REQUEST_TIMEOUT_S */
     struct buf body;
     int answered;
     /* The success answer's message, sent by the data provider. */
@@ -99,6 +101,15 @@ struct gstream {
     size_t resp_len, resp_off;
     struct gstream *prev, *next; /* the connection's streams */
 };
+
+/* Give back the request bytes a stream kept (its body is then emptied). */
+static void release_body(struct gconn *c, struct gstream *st)
+{
+    c->held -= st->body.len;
+    atomic_fetch_sub(&c->t->g->held, st->body.len);
+    buf_free(&st->body);
+    buf_init(&st->body, 1);
+}
 
 static void stream_free(struct gconn *c, struct gstream *st)
 {
@@ -108,8 +119,7 @@ static void stream_free(struct gconn *c, struct gstream *st)
         c->streams = st->next;
     if (st->next)
         st->next->prev = st->prev;
-    if (!st->answered)
-        c->held -= st->body.len;
+    release_body(c, st);
     buf_free(&st->body);
     free(st->resp);
     free(st);
@@ -149,8 +159,7 @@ static void answer_error(struct gconn *c, struct gstream *st, int http_status,
     if (st->answered)
         return;
     st->answered = 1;
-    c->held -= st->body.len;
-    buf_free(&st->body);
+    release_body(c, st);
     snprintf(status, sizeof status, "%d", http_status);
     snprintf(code_s, sizeof code_s, "%d", (int)code);
     pct_encode(msg ? msg : "", enc, sizeof enc);
@@ -255,9 +264,7 @@ static void finish_call(struct gconn *c, struct gstream *st)
         return;
     enum grpc_status code = grpcmsg_take((const uint8_t *)(st->body.data ? st->body.data : ""),
                                          st->body.len, st->gzip, TP_MAX_OTLP_BODY, &msg, &len, err);
-    c->held -= st->body.len;
-    buf_free(&st->body);
-    buf_init(&st->body, 1);
+    release_body(c, st);
     if (code != GRPC_OK) {
         answer_error(c, st, 200, code, err);
         return;
@@ -283,6 +290,7 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void
         return 0;
     struct gstream *st = xcalloc(1, sizeof *st);
     st->id = frame->hd.stream_id;
+    st->begun_ms = tpt_mono_ns() / 1000000;
     buf_init(&st->body, GRPCMSG_PREFIX + TP_MAX_OTLP_BODY);
     c->t->g->h2.session_set_stream_user_data(s, st->id, st);
     st->next = c->streams;
@@ -343,9 +351,10 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id, const ui
     struct gstream *st = c->t->g->h2.session_get_stream_user_data(s, id);
     if (!st || st->answered)
         return 0; /* dropped */
-    if (c->held + len > TP_GRPC_MAX_PENDING) {
+    if (c->held + len > TP_GRPC_MAX_PENDING ||
+        atomic_load(&c->t->g->held) + len > TP_GRPC_MAX_HELD) {
         answer_error(c, st, 200, GRPC_RESOURCE_EXHAUSTED,
-                     "too many request bytes in flight on this connection");
+                     "too many request bytes in flight; retry shortly");
         return 0;
     }
     if (buf_add(&st->body, data, len) != 0) {
@@ -353,6 +362,7 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id, const ui
         return 0;
     }
     c->held += len;
+    atomic_fetch_add(&c->t->g->held, len);
     if (grpcmsg_peek((const uint8_t *)st->body.data, st->body.len, &announced) &&
         announced > TP_MAX_OTLP_BODY) {
         char msg[128];
@@ -533,12 +543,25 @@ static void conn_accept(struct grpc_thread *t)
     }
 }
 
-/* Close connections idle past the timeout (no open stream, no bytes). */
+/* Close connections idle past the timeout (no open stream, no bytes), and
+ * answer calls whose request has not arrived whole in time (a client that
+ * trickles bytes is never idle). */
 static void reap_idle(struct grpc_thread *t)
 {
     int64_t now = tpt_mono_ns() / 1000000;
     for (struct gconn *c = t->conns, *next; c; c = next) {
         next = c->next;
+        int late = 0;
+        for (struct gstream *st = c->streams; st; st = st->next)
+            if (!st->answered && now - st->begun_ms > TP_HTTP_REQUEST_TIMEOUT_S * 1000LL) {
+                answer_error(c, st, 200, GRPC_DEADLINE_EXCEEDED,
+                             "the request did not arrive whole in time");
+                late = 1;
+            }
+        if (late && conn_flush(c) != 0) {
+            conn_close(c);
+            continue;
+        }
         if (c->nstreams == 0 && now - c->last_ms > TP_GRPC_IDLE_TIMEOUT_S * 1000LL) {
             t->g->h2.session_terminate_session(c->s, NGHTTP2_NO_ERROR);
             conn_flush(c);
@@ -607,6 +630,7 @@ int grpc_start(const struct api_env *env, int fd, int threads, int verbose,
     g->stop_fd = -1;
     g->verbose = verbose;
     atomic_init(&g->conns, 0);
+    atomic_init(&g->held, 0);
     if ((rc = h2_load(&g->h2, errbuf)) != 0)
         goto fail;
     if (g->h2.callbacks_new(&g->cbs) != 0 || g->h2.option_new(&g->opt) != 0) {

@@ -13,7 +13,9 @@
  * grpc-message trailers: UNIMPLEMENTED for another method,
  * UNAUTHENTICATED without the server's token (metadata "authorization:
  * Bearer T"), INVALID_ARGUMENT for a message that does not decode,
- * RESOURCE_EXHAUSTED past TP_MAX_OTLP_BODY, UNAVAILABLE when the database
+ * RESOURCE_EXHAUSTED past TP_MAX_OTLP_BODY (or TP_GRPC_MAX_HELD over all
+ * connections), DEADLINE_EXCEEDED for a request not whole within
+ * TP_HTTP_REQUEST_TIMEOUT_S, UNAVAILABLE when the database
  * is busy.
  *
  * A few I/O threads (epoll) share the listening socket; each connection
