@@ -6,7 +6,7 @@
 #   1. decoding in-process (bench/bench_otlp.c): MB/s and requests/s of
 #      otlp_decode alone, and of decode + map to operations;
 #   2. over HTTP (h2load --h1, keep-alive) to POST /v1/logs, and over gRPC
-#      (h2load, HTTP/2) to LogsService/Export, against `toolprof serve
+#      (h2load, HTTP/2, 4 connections of 4 streams) to LogsService/Export, against `toolprof serve
 #      --otlp-grpc` on a fresh data directory: requests/s and MB/s as sent.
 #      The same batch is posted again and again, so after the first request
 #      the store only finds its 100 calls already there; every request must
@@ -68,7 +68,7 @@ run() {
         args+=(--h1 -c 4)
         url="http://127.0.0.1:$HP/v1/logs"
     else
-        args+=(-c 2 -m 8)
+        args+=(-c 4 -m 4)
         url="http://127.0.0.1:$GP/opentelemetry.proto.collector.logs.v1.LogsService/Export"
     fi
     local before after
