@@ -16,6 +16,7 @@
  * the JSON text, and both are checked to decode to N records before timing.
  * MB/s counts the bytes as sent (the gzip form: compressed bytes).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +286,9 @@ static size_t once(const char *data, size_t n, int gz, enum otlp_encoding enc, i
 
 int main(int argc, char **argv)
 {
+    /* As `toolprof serve` does (server.c): keep freed heap instead of
+     * giving it back and faulting it in again on the next request. */
+    mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
     if (argc >= 3 && strcmp(argv[1], "write") == 0) {
         int n = argc > 3 ? atoi(argv[3]) : 100;
         struct rec *recs = xcalloc((size_t)n, sizeof *recs);
