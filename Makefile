@@ -13,10 +13,11 @@
 #   make format-check / make format             make install PREFIX=/usr/local
 #
 # Libraries: SQLite and zlib are linked statically, cJSON dynamically, and
-# libmicrohttpd is loaded with dlopen() by `toolprof serve` only: the hook
-# runs once per tool call in the agent's critical path, and loading
-# libmicrohttpd's TLS dependencies costs more than the whole hook
-# (docs/architecture.md, "Process start").
+# libmicrohttpd (and libnghttp2, for `serve --otlp-grpc`) are loaded with
+# dlopen() by `toolprof serve` only: the hook runs once per tool call in the
+# agent's critical path, and loading libmicrohttpd's TLS dependencies costs
+# more than the whole hook (docs/architecture.md, "Process start"). Their
+# headers come from pkg-config; nothing links them.
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -26,7 +27,7 @@ SAN      ?=
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral
-CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd sqlite3)
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd libnghttp2 sqlite3)
 LDLIBS   := -Wl,-Bstatic $(shell pkg-config --libs sqlite3 zlib) -Wl,-Bdynamic \
             $(shell pkg-config --libs libcjson) -lm -ldl -lpthread
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN)

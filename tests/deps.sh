@@ -2,7 +2,8 @@
 # tests/deps.sh run|test - install the Debian packages toolprof needs.
 #
 #   run   what building and serving need: a C compiler, pkg-config, the
-#         -dev packages of SQLite, cJSON, zlib and libmicrohttpd, and node +
+#         -dev packages of SQLite, cJSON, zlib, libmicrohttpd and libnghttp2
+#         (OTLP/gRPC; loaded with dlopen like libmicrohttpd), and node +
 #         npm (the dashboard's Chart.js and Bootstrap come from npm at build
 #         time).
 #   test  the above, plus what the tests drive: Debian's Chromium (browser
@@ -16,7 +17,7 @@
 # lock files.
 set -eu
 mode=${1:-run}
-pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev nodejs npm)
+pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libnghttp2-dev nodejs npm)
 if [ "$mode" = test ]; then
   pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git)
 fi

@@ -25,7 +25,7 @@ command -v valgrind >/dev/null || { echo "not ok - valgrind is not installed"; e
 # The server: start, serve a mix of requests, SIGTERM.
 d=$tmp/srv
 HOME=$tmp "${vg[@]}" --log-file="$tmp/serve.vg" "$bin" --data-dir "$d" serve \
-  --listen 127.0.0.1:0 --no-watch > "$tmp/serve.out" 2>&1 &
+  --listen 127.0.0.1:0 --no-watch --otlp-grpc 127.0.0.1:0 > "$tmp/serve.out" 2>&1 &
 pid=$!
 url=
 for _ in $(seq 1 200); do
@@ -48,6 +48,30 @@ else
   done
   curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
     --data-binary @tests/data/legacy/otlp/logs-2.1.138.json "$url/v1/logs"
+  # OTLP protobuf over HTTP, and gRPC: a good call, a refused one, one cut
+  # off mid-message, and a connection left open at SIGTERM.
+  for enc in identity gzip; do # (gzip: the body is not, so a 400)
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/x-protobuf' -H "Content-Encoding: $enc" \
+      --data-binary @tests/fuzz/corpus/otlp_pb_logs/seed_request "$url/v1/logs"
+  done
+  gport=$(sed -n 's/^otlp-grpc on 127.0.0.1:\([0-9]*\)$/\1/p' "$tmp/serve.out")
+  node -e '
+    const http2 = require("node:http2"), fs = require("node:fs");
+    const body = fs.readFileSync("tests/fuzz/corpus/otlp_pb_logs/seed_request");
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, body.length >> 8, body.length & 255]), body]);
+    const s = http2.connect("http://127.0.0.1:" + process.argv[1]);
+    const call = (path, data, end = true) => new Promise((res) => {
+      const r = s.request({ ":method": "POST", ":path": path, "content-type": "application/grpc" });
+      r.on("data", () => {}); r.on("close", res); r.on("error", res);
+      if (end) r.end(data); else { r.write(data); setTimeout(res, 300); }
+    });
+    const L = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+    (async () => {
+      await call(L, frame);
+      await call("/no.Such/Method", frame);
+      await call(L, frame.subarray(0, 20), false);
+      process.exit(0);
+    })();' "$gport" || echo "grpc client failed"
   kill -TERM "$pid"
   wait "$pid"
   check "serve: start, requests, SIGTERM" "$tmp/serve.vg" $?

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the integration tests (tests/integration/*.test.mjs) against the real
 # binary: build/toolprof, or $TOOLPROF_BIN (make asan sets it to the
-# sanitizer build). Each test file starts its own servers on free loopback
+# sanitizer build). Needs npm for tests/otel (the OpenTelemetry SDK client). Each test file starts its own servers on free loopback
 # ports with temporary data directories, so files run in parallel.
 #
 # The last line is "N passed, N failed" over every test; the exit status is
@@ -18,6 +18,17 @@ if ! command -v node >/dev/null; then
   echo "run_integration: node (>= 20) is needed"
   echo "0 passed, 1 failed"
   exit 1
+fi
+
+# The independent OTLP client (tests/otel: the OpenTelemetry JS SDK, pinned
+# by its package-lock.json) is installed when missing or older than the lock.
+otel=tests/otel
+if [ ! -f "$otel/node_modules/.toolprof-stamp" ] || [ "$otel/package-lock.json" -nt "$otel/node_modules/.toolprof-stamp" ]; then
+  if ! (cd "$otel" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch node_modules/.toolprof-stamp); then
+    echo "run_integration: npm ci in $otel failed"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
 fi
 
 tap=$(mktemp)

@@ -31,7 +31,13 @@
 #define TP_MAX_HOOK_INPUT (32 * 1024 * 1024) /* hook stdin (tool_response can be big) */
 #define TP_MAX_LINE (64 * 1024 * 1024)       /* one transcript line */
 #define TP_MAX_SEED_FILE (512 * 1024 * 1024) /* one operations_YYYY-MM-DD.json */
-#define TP_MAX_BATCH 100000                  /* operations in one POST */
+#define TP_MAX_BATCH 100000 /* operations in one POST; OTLP records in one request */
+
+/* OTLP requests (JSON or protobuf, over HTTP or gRPC). The body cap above
+ * holds after decompression; a gRPC message is held to the same cap. */
+#define TP_MAX_OTLP_ATTRS 1024     /* attributes of one record (or resource) */
+#define TP_MAX_OTLP_VALUE_DEPTH 16 /* arrays and key-value lists inside an AnyValue */
+#define TP_MAX_PB_DEPTH 64         /* protobuf messages nested in a request */
 
 /* Tools one filter can select (an agent's or a canonical name's). */
 #define TP_FILTER_MAX_TOOLS 1024
@@ -72,6 +78,15 @@
 #define TP_SPOOL_RETRY_MAX_MS 4000      /* longest wait between drains that fail */
 #define TP_RETENTION_EVERY_MS (6LL * 3600 * 1000)
 #define TP_MAX_METRIC_TOOLS 50 /* distinct tool labels on /metrics */
+
+/* The OTLP/gRPC listener (serve --otlp-grpc). */
+#define TP_GRPC_MAX_CONNS 64                       /* connections at once */
+#define TP_GRPC_MAX_STREAMS 100                    /* concurrent streams (calls) per connection */
+#define TP_GRPC_IDLE_TIMEOUT_S 300                 /* a connection with no stream and no bytes */
+#define TP_GRPC_MAX_PENDING (4 * TP_MAX_OTLP_BODY) /* request bytes held per connection */
+#define TP_GRPC_MAX_HELD (16 * TP_MAX_OTLP_BODY)   /* request bytes held by all connections */
+#define TP_GRPC_WINDOW (16 * 1024 * 1024)          /* HTTP/2 receive window of a connection */
+#define TP_GRPC_MAX_THREADS 8 /* I/O threads (the --threads of serve, capped) */
 
 /* Error messages written into caller buffers. */
 #define TP_ERR_MAX 256

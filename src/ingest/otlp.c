@@ -1,19 +1,16 @@
 /*
- * otlp.c - OTLP/HTTP JSON logs from Claude Code (see otlp.h).
+ * otlp.c - OpenTelemetry requests as operations (see otlp.h).
  *
- * An ExportLogsServiceRequest nests records three deep (resourceLogs ->
- * scopeLogs -> logRecords), and a record's facts sit in a list of
- * {key, value} attributes whose values are proto3 AnyValue objects. The
- * walk below is deliberately forgiving below the top level: a resource,
- * scope or record of the wrong shape is skipped and counted, never fatal,
- * because an exporter cannot act on "your batch had one odd record" and
- * the rest of the batch is good data. Only a body that is not a logs
- * request at all is refused.
- *
- * Value types follow what Claude Code really sends (formats doc, 3.4):
- * tool_result numbers and booleans as strings ("62", "true"), intValue as
- * a bare number or a decimal string, timeUnixNano as a string. Every
- * reader here accepts all of those forms.
+ * Decoding lives in otlp_json.c and otlp_pb.c, which both fill the model
+ * of otlp_model.h; this file maps the model to toolprof's records, so a
+ * protobuf log record and a JSON one become the same op. A record's facts
+ * sit in its attributes, read whatever their value type (formats doc 3.4:
+ * tool_result numbers and booleans arrive as strings, "62" and "true",
+ * typed values elsewhere); the lookups of otlp_model.h accept every form.
+ * Records the decoder refused one by one (a record that is not an object,
+ * one over the attribute cap) and tool results that cannot be stored are
+ * reported together as OTLP's partial success: an exporter must not retry
+ * them, and the rest of the batch is good data.
  *
  * The call's identity and description come from the same places as the
  * hook's: tool_use_id when present (2.1.119+), and toolcall_describe() over
@@ -37,9 +34,13 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/jsonin.h"
+#include "core/jsonw.h"
+#include "core/pb.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "ingest/otlp_json.h"
+#include "ingest/otlp_pb.h"
 #include "ingest/toolcall.h"
 
 /* ---- gzip ---------------------------------------------------------------- */
@@ -110,82 +111,13 @@ int otlp_gunzip(const void *in, size_t n, size_t max_out, char **out, size_t *ou
     return 0;
 }
 
-/* ---- AnyValue and attributes --------------------------------------------- */
-
-/* The AnyValue of attribute `key` in a [{key, value}] list, or NULL. */
-static const cJSON *otlp_attr(const cJSON *attrs, const char *key)
+/* A time in nanoseconds as milliseconds; 0 when unset. */
+static int otlp_nanos_ms(uint64_t ns, int64_t *out)
 {
-    const cJSON *kv;
-    cJSON_ArrayForEach(kv, attrs)
-    {
-        const char *k = jin_str(kv, "key");
-        if (k && strcmp(k, key) == 0) {
-            const cJSON *v = jin_get(kv, "value");
-            return cJSON_IsObject(v) ? v : NULL;
-        }
-    }
-    return NULL;
-}
-
-static const char *otlp_str(const cJSON *attrs, const char *key)
-{
-    const char *s = jin_str(otlp_attr(attrs, key), "stringValue");
-    return s && *s ? s : NULL;
-}
-
-/* A number in any of its encodings; 1 when found. */
-static int otlp_num(const cJSON *attrs, const char *key, double *out)
-{
-    const cJSON *v = otlp_attr(attrs, key);
-    static const char *const forms[] = {"intValue", "doubleValue", "stringValue"};
-    if (!v)
+    if (ns == 0 || ns / 1000000ULL > (uint64_t)INT64_MAX)
         return 0;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (jin_num_lax(v, forms[i], out) == 1 && isfinite(*out))
-            return 1;
-    return 0;
-}
-
-static int otlp_bool(const cJSON *attrs, const char *key, int *out)
-{
-    const cJSON *v = otlp_attr(attrs, key);
-    double d;
-    if (!v)
-        return 0;
-    if (jin_bool_lax(v, "boolValue", out) == 1 || jin_bool_lax(v, "stringValue", out) == 1)
-        return 1;
-    if (jin_num_lax(v, "intValue", &d) == 1) {
-        *out = d != 0;
-        return 1;
-    }
-    return 0;
-}
-
-/* timeUnixNano and friends: a decimal string or a number; 0 means unset. */
-static int otlp_nanos_ms(const cJSON *rec, const char *key, int64_t *out)
-{
-    const cJSON *v = jin_get(rec, key);
-    if (cJSON_IsString(v)) {
-        const char *s = v->valuestring;
-        unsigned long long ns = 0;
-        if (!*s || strlen(s) > 20)
-            return 0;
-        for (; *s; s++) {
-            if (*s < '0' || *s > '9' || ns > (ULLONG_MAX - 9) / 10)
-                return 0;
-            ns = ns * 10 + (unsigned)(*s - '0');
-        }
-        if (ns == 0)
-            return 0;
-        *out = (int64_t)(ns / 1000000ULL);
-        return 1;
-    }
-    if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble > 0 &&
-        v->valuedouble < 9.2e18) {
-        *out = (int64_t)(v->valuedouble / 1e6);
-        return 1;
-    }
-    return 0;
+    *out = (int64_t)(ns / 1000000ULL);
+    return 1;
 }
 
 /* 1 when the event name (with or without the claude_code. prefix) is
@@ -227,9 +159,9 @@ static void otlp_mcp_name(struct op *op, const cJSON *params)
 /* One log record: OTLP_REC_OP with *op filled and normalized, _OTHER for
  * another event, _BAD with the reason in errbuf for a tool_result record
  * that cannot be stored as it is. */
-static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op, char *errbuf)
+static int otlp_record(const struct otlp_log *rec, int64_t now_ms, struct op *op, char *errbuf)
 {
-    const cJSON *attrs = jin_get(rec, "attributes");
+    const struct otlp_attrs *attrs = &rec->attrs;
     const char *name, *s;
     cJSON *input = NULL, *params = NULL;
     char err[TP_ERR_MAX], pos[2 * TP_MAX_ID + 64];
@@ -238,21 +170,19 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op, char *er
     int b;
 
     op_init(op);
-    if (!cJSON_IsArray(attrs))
-        attrs = NULL;
     /* Event identity: the event.name attribute wins, then the record's
-     * eventName field, then the body. */
-    name = otlp_str(attrs, "event.name");
+     * event_name field, then the body. */
+    name = otlp_attrs_str(attrs, "event.name");
     if (!name)
-        name = jin_str(rec, "eventName");
-    if (!name)
-        name = jin_str(jin_get(rec, "body"), "stringValue");
+        name = rec->event_name;
+    if (!name && rec->body.type == OTLP_V_STR)
+        name = rec->body.s;
     if (!otlp_is_tool_result(name))
         return OTLP_REC_OTHER;
 
-    s = otlp_str(attrs, "tool_name");
+    s = otlp_attrs_str(attrs, "tool_name");
     if (!s)
-        s = otlp_str(attrs, "name"); /* July 2025 exports */
+        s = otlp_attrs_str(attrs, "name"); /* July 2025 exports */
     if (!s) {
         tp_fail(errbuf, TP_EINVAL, "tool_result record without a tool_name string");
         return OTLP_REC_BAD;
@@ -260,7 +190,7 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op, char *er
     op_sets(&op->tool, s);
     op->source = OP_SRC_OTLP;
 
-    if ((s = otlp_str(attrs, "tool_parameters")) != NULL)
+    if ((s = otlp_attrs_str(attrs, "tool_parameters")) != NULL)
         params = otlp_parse(s, strlen(s), err);
     if (!cJSON_IsObject(params)) {
         cJSON_Delete(params);
@@ -268,7 +198,7 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op, char *er
     }
     if (strcmp(op->tool, "mcp_tool") == 0)
         otlp_mcp_name(op, params);
-    if ((s = otlp_str(attrs, "tool_input")) != NULL)
+    if ((s = otlp_attrs_str(attrs, "tool_input")) != NULL)
         input = otlp_parse(s, strlen(s), err);
     toolcall_describe(op, input, NULL);
     if (!op->target && params) {
@@ -284,34 +214,33 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op, char *er
 
     /* No duration is an unknown duration; a broken one is a broken
      * exporter, and the record is refused like the API refuses it. */
-    if (otlp_attr(attrs, "duration_ms")) {
-        if (!otlp_num(attrs, "duration_ms", &d) || d < 0 || d > TP_MAX_DURATION_MS) {
+    if (otlp_attrs_get(attrs, "duration_ms")) {
+        if (!otlp_attrs_num(attrs, "duration_ms", &d) || d < 0 || d > TP_MAX_DURATION_MS) {
             tp_fail(errbuf, TP_EINVAL, "duration_ms is not a number of milliseconds in 0..%.0f",
                     TP_MAX_DURATION_MS);
             goto bad;
         }
         op->duration_ms = d;
     }
-    if (otlp_bool(attrs, "success", &b))
+    if (otlp_attrs_bool(attrs, "success", &b))
         op->success = b;
-    s = otlp_str(attrs, "error");
+    s = otlp_attrs_str(attrs, "error");
     if (!s && !op->success)
-        s = otlp_str(attrs, "error_type");
+        s = otlp_attrs_str(attrs, "error_type");
     op_sets(&op->error, s);
-    toolcall_meta_str(op, "error_type", otlp_str(attrs, "error_type"));
-    toolcall_meta_str(op, "decision_source", otlp_str(attrs, "decision_source"));
-    if (otlp_num(attrs, "tool_result_size_bytes", &d) && d >= 0 && d < 9e15)
+    toolcall_meta_str(op, "error_type", otlp_attrs_str(attrs, "error_type"));
+    toolcall_meta_str(op, "decision_source", otlp_attrs_str(attrs, "decision_source"));
+    if (otlp_attrs_num(attrs, "tool_result_size_bytes", &d) && d >= 0 && d < 9e15)
         op->result_bytes = (int64_t)d;
-    if (otlp_num(attrs, "tool_input_size_bytes", &d) && d >= 0 && d < 9e15)
+    if (otlp_attrs_num(attrs, "tool_input_size_bytes", &d) && d >= 0 && d < 9e15)
         toolcall_meta_int(op, "input_bytes", (long long)d);
-    op_sets(&op->session_id, otlp_str(attrs, "session.id"));
-    op_sets(&op->tool_use_id, otlp_str(attrs, "tool_use_id"));
+    op_sets(&op->session_id, otlp_attrs_str(attrs, "session.id"));
+    op_sets(&op->tool_use_id, otlp_attrs_str(attrs, "tool_use_id"));
 
     /* The record is written when the call ends. */
-    s = otlp_str(attrs, "event.timestamp");
+    s = otlp_attrs_str(attrs, "event.timestamp");
     if (!(s && tpt_parse_iso(s, TPT_NAIVE_UTC, &end_ms) == 0) &&
-        !otlp_nanos_ms(rec, "timeUnixNano", &end_ms) &&
-        !otlp_nanos_ms(rec, "observedTimeUnixNano", &end_ms))
+        !otlp_nanos_ms(rec->time_ns, &end_ms) && !otlp_nanos_ms(rec->observed_ns, &end_ms))
         end_ms = now_ms;
     op->ts_ms = isnan(op->duration_ms) ? end_ms : end_ms - (int64_t)llround(op->duration_ms);
 
@@ -324,7 +253,7 @@ static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op, char *er
         /* Before 2.1.119: the session and its event sequence number name
          * the record, so a batch the exporter retries is stored once. */
         double seq = -1;
-        otlp_num(attrs, "event.sequence", &seq);
+        otlp_attrs_num(attrs, "event.sequence", &seq);
         snprintf(pos, sizeof pos, "otlp:%s:%.0f", op->session_id ? op->session_id : "", seq);
         op->tool_use_id = op_derive_id(op, pos);
     }
@@ -339,95 +268,128 @@ bad:
 
 /* ---- the request --------------------------------------------------------- */
 
-struct otlp_out {
-    struct op *ops;
-    size_t n, cap;
-    size_t seen; /* records so far, for messages */
-    struct otlp_counts counts;
-    int64_t now_ms;
-};
-
-static void otlp_reject(struct otlp_out *o, const char *why)
+int otlp_decode(enum otlp_signal sig, enum otlp_encoding enc, const void *body, size_t len,
+                struct otlp_batch *b, char *errbuf)
 {
-    if (o->counts.rejected++ == 0)
-        snprintf(o->counts.first_error, sizeof o->counts.first_error, "log record %zu: %.200s",
-                 o->seen, why);
+    if (enc == OTLP_PROTOBUF)
+        return otlp_pb_decode(sig, body, len, b, errbuf);
+    return otlp_json_decode(sig, body, len, b, errbuf);
 }
 
-static void otlp_records(struct otlp_out *o, const cJSON *records)
+static void otlp_reject(struct otlp_counts *c, size_t at, const char *why)
 {
-    const cJSON *rec;
+    if (c->rejected++ == 0)
+        snprintf(c->first_error, sizeof c->first_error, "log record %zu: %.200s", at, why);
+}
+
+/* The integrator extends this function with the traces and metrics
+ * mappers (phases of calls from spans, per-session usage from points);
+ * until then their records are accepted and counted as not used. */
+int otlp_map(const struct otlp_batch *b, int64_t now_ms, struct op **ops, size_t *nops,
+             struct otlp_counts *counts, char *errbuf)
+{
+    struct otlp_counts c;
+    struct op *out = NULL;
+    size_t n = 0;
     char err[TP_ERR_MAX];
-    cJSON_ArrayForEach(rec, records)
-    {
-        o->seen++;
-        if (!cJSON_IsObject(rec)) {
-            otlp_reject(o, "not an object");
-            continue;
-        }
-        if (o->n >= TP_MAX_BATCH) {
-            snprintf(err, sizeof err, "over %d tool results in one request", TP_MAX_BATCH);
-            otlp_reject(o, err);
-            continue;
-        }
-        if (o->n == o->cap) {
-            o->cap = o->cap ? 2 * o->cap : 16;
-            o->ops = xreallocarray(o->ops, o->cap, sizeof *o->ops);
-        }
-        switch (otlp_record(rec, o->now_ms, &o->ops[o->n], err)) {
-        case OTLP_REC_OP: o->n++; break;
-        case OTLP_REC_OTHER: o->counts.ignored++; break;
-        default: otlp_reject(o, err); break;
+
+    (void)errbuf; /* no whole-batch error yet: decoding found those */
+    memset(&c, 0, sizeof c);
+    *ops = NULL;
+    *nops = 0;
+    /* Records the decoder refused one by one come first in the count. */
+    c.records = b->nlogs + b->nspans + b->npoints + b->dropped;
+    c.rejected = b->dropped;
+    if (b->dropped)
+        snprintf(c.first_error, sizeof c.first_error, "%s", b->first_error);
+    if (b->nlogs)
+        out = xcalloc(b->nlogs, sizeof *out);
+    for (size_t i = 0; i < b->nlogs; i++) {
+        switch (otlp_record(&b->logs[i], now_ms, &out[n], err)) {
+        case OTLP_REC_OP: n++; break;
+        case OTLP_REC_OTHER: c.ignored++; break;
+        default: otlp_reject(&c, i + 1, err); break;
         }
     }
+    c.ignored += b->nspans + b->npoints;
+    if (n == 0) {
+        free(out);
+        out = NULL;
+    }
+    *ops = out;
+    *nops = n;
+    if (counts)
+        *counts = c;
+    return 0;
+}
+
+void otlp_write_response(struct buf *out, enum otlp_encoding enc, enum otlp_signal sig,
+                         size_t rejected, const char *message)
+{
+    static const char *const json_names[4] = {"rejectedLogRecords", "rejectedLogRecords",
+                                              "rejectedSpans", "rejectedDataPoints"};
+    if (rejected == 0) {
+        if (enc == OTLP_JSON)
+            buf_adds(out, "{}");
+        return;
+    }
+    if (enc == OTLP_JSON) {
+        struct jsonw w;
+        char num[32];
+        jw_init(&w, out);
+        jw_obj_begin(&w);
+        jw_key(&w, "partialSuccess");
+        jw_obj_begin(&w);
+        /* int64 fields are strings in the proto3 JSON mapping. */
+        snprintf(num, sizeof num, "%zu", rejected);
+        jw_kstr(&w, json_names[sig], num);
+        jw_kstr(&w, "errorMessage", message ? message : "");
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+        jw_finish(&w);
+        return;
+    }
+    /* Export*ServiceResponse { 1: Export*PartialSuccess { 1: int64
+     * rejected_*, 2: string error_message } } */
+    struct buf inner;
+    buf_init(&inner, 4096);
+    pb_put_uint(&inner, 1, rejected);
+    if (message && *message)
+        pb_put_bytes(&inner, 2, message, strlen(message));
+    pb_put_bytes(out, 1, inner.data, inner.len);
+    buf_free(&inner);
+}
+
+void otlp_write_status(struct buf *out, enum otlp_encoding enc, int grpc_code, const char *message)
+{
+    if (enc == OTLP_JSON) {
+        struct jsonw w;
+        jw_init(&w, out);
+        jw_obj_begin(&w);
+        jw_kbool(&w, "success", 0);
+        jw_kint(&w, "code", grpc_code);
+        jw_kstr(&w, "message", message ? message : "");
+        jw_obj_end(&w);
+        jw_finish(&w);
+        return;
+    }
+    /* google.rpc.Status { 1: int32 code, 2: string message } */
+    pb_put_uint(out, 1, (uint64_t)grpc_code);
+    if (message && *message)
+        pb_put_bytes(out, 2, message, strlen(message));
 }
 
 int otlp_logs_parse(const char *body, size_t len, int64_t now_ms, struct op **ops, size_t *nops,
                     struct otlp_counts *counts, char *errbuf)
 {
-    struct otlp_out o = {.now_ms = now_ms};
-    char err[TP_ERR_MAX];
-    const cJSON *rl, *r, *sl, *s;
-    cJSON *root;
-
+    struct otlp_batch b;
     *ops = NULL;
     *nops = 0;
     if (counts)
         memset(counts, 0, sizeof *counts);
-    root = otlp_parse(body, len, err);
-    if (!root)
-        return tp_fail(errbuf, TP_EPARSE, "not JSON: %s", err);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return tp_fail(errbuf, TP_EPARSE, "an OTLP logs request is a JSON object");
-    }
-    rl = jin_get(root, "resourceLogs");
-    if (rl && !cJSON_IsNull(rl) && !cJSON_IsArray(rl)) {
-        cJSON_Delete(root);
-        return tp_fail(errbuf, TP_EPARSE, "resourceLogs must be an array");
-    }
-    cJSON_ArrayForEach(r, rl)
-    {
-        sl = jin_get(r, "scopeLogs");
-        if (!sl)
-            sl = jin_get(r, "instrumentationLibraryLogs"); /* OTLP before 0.15 */
-        if (!cJSON_IsArray(sl))
-            continue;
-        cJSON_ArrayForEach(s, sl)
-        {
-            const cJSON *records = jin_get(s, "logRecords");
-            if (cJSON_IsArray(records))
-                otlp_records(&o, records);
-        }
-    }
-    cJSON_Delete(root);
-    if (o.n == 0) {
-        free(o.ops);
-        o.ops = NULL;
-    }
-    *ops = o.ops;
-    *nops = o.n;
-    if (counts)
-        *counts = o.counts;
-    return 0;
+    int rc = otlp_json_decode(OTLP_LOGS, body, len, &b, errbuf);
+    if (rc == 0)
+        rc = otlp_map(&b, now_ms, ops, nops, counts, errbuf);
+    otlp_batch_free(&b);
+    return rc;
 }

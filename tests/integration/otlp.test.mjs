@@ -1,6 +1,7 @@
 // otlp.test.mjs - POST /v1/logs with Claude Code exports (the hand-made
 // 2.1.138 export and the bodies recorded from 2.1.332, tests/data), plain
-// and gzipped; the protobuf refusal; /v1/metrics and /v1/traces ignored.
+// and gzipped (protobuf, traces, metrics and the error answers:
+// otlp_wire.test.mjs).
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -60,18 +61,10 @@ describe('OTLP/HTTP JSON', () => {
     assert.equal(res.json.data.operations_stored, 3);
   });
 
-  test('protobuf gets 415 with the fix in the message', async () => {
-    const r = await post(srv, '/v1/logs', Buffer.from([0x0a, 0x00]), {
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
-    assert.equal(r.status, 415);
-    assert.equal(r.json.message,
-      'toolprof reads OTLP as JSON: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json');
-  });
-
   test('a body that is not JSON is a 400; corrupt gzip too', async () => {
     const r = await post(srv, '/v1/logs', 'not json', { headers: JSON_HDR });
     assert.equal(r.status, 400);
+    assert.equal(r.json.code, 3);
     const g = await post(srv, '/v1/logs', Buffer.from('not gzip at all'), {
       headers: { ...JSON_HDR, 'Content-Encoding': 'gzip' },
     });
@@ -92,14 +85,6 @@ describe('OTLP/HTTP JSON', () => {
     assert.ok(bomb.length < 1024 * 1024);
     const r = await post(srv, '/v1/logs', bomb, { headers: { ...JSON_HDR, 'Content-Encoding': 'gzip' } });
     assert.equal(r.status, 413);
-  });
-
-  test('/v1/metrics and /v1/traces answer {} whatever they get', async () => {
-    for (const p of ['/v1/metrics', '/v1/traces']) {
-      const r = await post(srv, p, Buffer.from([1, 2, 3]), { headers: { 'Content-Type': 'application/x-protobuf' } });
-      assert.equal(r.status, 200, p);
-      assert.deepEqual(r.json, {});
-    }
   });
 
   test('unsupported Content-Encoding is refused', async () => {
@@ -135,14 +120,25 @@ describe('OTLP bodies recorded from Claude Code', () => {
     assert.equal(st.json.data.total_operations, 18);
   });
 
-  test('the http/protobuf bodies get 415', async () => {
+  test('the http/protobuf bodies are decoded: one call per tool_result event', async () => {
     const proto = index.filter((e) => e.headers['content-type'] === 'application/x-protobuf' && e.path === '/v1/logs');
     assert.equal(proto.length, 2);
-    for (const e of proto) {
-      const r = await post(srv, e.path, readFileSync(path.join(dir(), e.file)), {
-        headers: { 'Content-Type': 'application/x-protobuf' },
-      });
-      assert.equal(r.status, 415, e.file);
+    const fresh = await startServer();
+    try {
+      // An independent count: the event's body text appears once per
+      // tool_result record in the raw bytes.
+      let want = 0;
+      for (const e of proto) {
+        const body = readFileSync(path.join(dir(), e.file));
+        want += body.toString('latin1').split('claude_code.tool_result').length - 1;
+        const r = await post(fresh, e.path, body, { headers: { 'Content-Type': 'application/x-protobuf' } });
+        assert.equal(r.status, 200, e.file);
+      }
+      assert.equal(want, 3);
+      const st = await get(fresh, '/api/performance/stats?window=all');
+      assert.equal(st.json.data.total_operations, want);
+    } finally {
+      await fresh.stop();
     }
   });
 });

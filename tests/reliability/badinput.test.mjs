@@ -26,6 +26,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
+import { decodeStatus } from '../integration/otlp_proto.mjs';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -344,12 +345,20 @@ describe('HTTP', () => {
     const r = await send();
     await sleep(0);
     const added = rows(srv.dataDir) - before;
-    const msg = r.json?.message ?? (r.json ? J(r.json) : r.body);
+    const pbStatus = opts.protobuf && r.status >= 400 ? decodeStatus(r.raw) : null;
+    const msg = pbStatus ? `(protobuf Status) code ${pbStatus.code}: ${pbStatus.message}`
+      : r.json?.message ?? (r.json ? J(r.json) : r.body);
     record({ entry, case: name, outcome: `${r.status} ${short(msg, 140)}`, stored: added ? `${added} row${added > 1 ? 's' : ''}` : 'nothing' });
     const health = await get(srv, '/healthz');
     assert.equal(health.status, 200, 'the server is down');
     assert.ok(expectStatus.includes(r.status), `status ${r.status} (want ${expectStatus}): ${short(r.body, 300)}`);
-    if (r.status >= 400) {
+    if (r.status >= 400 && opts.protobuf) {
+      // OTLP answers a protobuf request with a protobuf google.rpc.Status.
+      assert.equal(r.headers['content-type'], 'application/x-protobuf');
+      const st = decodeStatus(r.raw);
+      assert.ok(st.code > 0 && st.message.length > 5, `Status ${J(st)}`);
+      if (opts.mentions) assert.match(st.message, opts.mentions);
+    } else if (r.status >= 400) {
       assert.equal(r.json?.success, false, `no JSON error envelope: ${short(r.body)}`);
       assert.ok(typeof r.json.message === 'string' && r.json.message.length > 5, 'no message');
       if (opts.mentions) assert.match(r.json.message, opts.mentions);
@@ -427,7 +436,10 @@ describe('HTTP', () => {
     ['invalid UTF-8 in a tool name', postOtlp(withBytes(J(logs([rec({ tool_name: 'GrMARKep' })])), 'MARK', [0xfe])), { status: [400, 200], stores: 'utf8' }],
     ['gzip bomb (1 GB of zeros)', postOtlp(gzipSync(Buffer.alloc(64 * MB), { level: 9 }), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }), { status: [413] }],
     ['a broken gzip stream', postOtlp(Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5]), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })],
-    ['protobuf', postOtlp(Buffer.from([0x0a, 0x02, 0x08, 0x01]), { 'Content-Type': 'application/x-protobuf' }), { status: [415] }],
+    ['protobuf with a wrong wire type', postOtlp(Buffer.from([0x0a, 0x02, 0x08, 0x01]), { 'Content-Type': 'application/x-protobuf' }), { protobuf: true, mentions: /wire type varint, expected length-delimited/ }],
+    ['protobuf claiming 1 GB', postOtlp(Buffer.from([0x0a, 0x80, 0x80, 0x80, 0x80, 0x04, 0x00]), { 'Content-Type': 'application/x-protobuf' }), { protobuf: true, mentions: /length 1073741824 runs past the end/ }],
+    ['protobuf gzip bomb', postOtlp(gzipSync(Buffer.alloc(64 * MB), { level: 9 }), { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' }), { status: [413], protobuf: true }],
+    ['Content-Type text/plain', postOtlp('{}', { 'Content-Type': 'text/plain' }), { status: [415] }],
   ];
   for (const [name, send, opts = {}] of otlpCases) {
     tcase(`OTLP body: ${name}`, async () => { await check('POST /v1/logs', name, send, opts.status || [400], opts); });

@@ -285,14 +285,31 @@ static void test_policy_and_routing(void)
                            &r),
                   415);
     http_resp_free(&r);
+    /* OTLP answers errors with a google.rpc.Status in the request's
+     * encoding: JSON (with the envelope's fields) ... */
+    ASSERT_EQ_INT(api_call(&env,
+                           (struct api_call){.method = "POST",
+                                             .target = "/v1/logs",
+                                             .body = "x",
+                                             .content_type = "text/plain"},
+                           &r),
+                  415);
+    ASSERT_STREQ(r.content_type, "application/json");
+    ASSERT_STREQ(r.body.data, "{\"success\":false,\"code\":3,\"message\":\"Content-Type: "
+                              "OTLP/HTTP takes application/json or application/x-protobuf\"}");
+    http_resp_free(&r);
+    /* ... or protobuf: {1: code 3, 2: message}. */
     ASSERT_EQ_INT(api_call(&env,
                            (struct api_call){.method = "POST",
                                              .target = "/v1/logs",
                                              .body = "x",
                                              .content_type = "application/x-protobuf"},
                            &r),
-                  415);
-    ASSERT_CONTAINS(r.body.data, "OTEL_EXPORTER_OTLP_PROTOCOL=http/json");
+                  400);
+    ASSERT_STREQ(r.content_type, "application/x-protobuf");
+    ASSERT_TRUE(r.body.len > 4 && memcmp(r.body.data, "\x08\x03\x12", 3) == 0);
+    ASSERT_EQ_INT((unsigned char)r.body.data[3], r.body.len - 4);
+    ASSERT_TRUE(memmem(r.body.data, r.body.len, "body: ", 6) != NULL);
     http_resp_free(&r);
 }
 

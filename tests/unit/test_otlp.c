@@ -463,12 +463,15 @@ static void test_gzip_bomb(void)
     char *gz = gzip(zeros, big, &gz_n);
     free(zeros);
     ASSERT_TRUE(gz_n < 1024 * 1024);
-    int64_t t0 = tpt_mono_ns();
-    ASSERT_EQ_INT(otlp_gunzip(gz, gz_n, TP_MAX_OTLP_BODY, &out, &(size_t){0}, err), TP_ETOOBIG);
+    int rc = otlp_gunzip(gz, gz_n, TP_MAX_OTLP_BODY, &out, &(size_t){0}, err);
+    ASSERT_EQ_INT(rc, TP_ETOOBIG);
     ASSERT_TRUE(out == NULL);
-    /* Stopped at the cap, not after inflating everything. */
-    ASSERT_TRUE(tpt_mono_ns() - t0 < 500000000LL);
+    /* Stopped at the cap, not after inflating everything: the same bomb
+     * cut in half would be "truncated" if it were read to its end. */
+    rc = otlp_gunzip(gz, gz_n / 2, TP_MAX_OTLP_BODY, &out, &(size_t){0}, err);
     free(gz);
+    ASSERT_EQ_INT(rc, TP_ETOOBIG);
+    ASSERT_TRUE(out == NULL);
 }
 
 TEST_MAIN(TEST_CASE(test_recorded_bodies), TEST_CASE(test_old_export), TEST_CASE(test_records),
