@@ -10,7 +10,7 @@
 #         test), promtool (package prometheus, checks /metrics), curl,
 #         sqlite3, valgrind (leak check), clang (fuzz targets), iproute2
 #         (the reliability tests add a network interface), git (the clone
-#         test).
+#         test), strace (the resume test kills imports inside a commit).
 #
 # Only missing packages are installed, with apt-get as root (or through sudo).
 # npm packages are installed by the Makefile and the test runners from their
@@ -19,7 +19,7 @@ set -eu
 mode=${1:-run}
 pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libnghttp2-dev nodejs npm)
 if [ "$mode" = test ]; then
-  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git)
+  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git strace)
 fi
 
 missing=()

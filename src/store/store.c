@@ -171,6 +171,14 @@ static const char *const migrations[] = {
     "  WITHOUT ROWID, STRICT;"
     "CREATE INDEX requests_session ON requests(session, ts);"
     "CREATE INDEX requests_ts ON requests(ts);",
+    /* 6: import marks know the content they resume after (store.h, struct
+     * store_mark): the resume point apart from how far the file was read,
+     * and a fingerprint of the bytes before that. Marks written before
+     * have NULLs there, which store_mark_get() reports as "no
+     * fingerprint". */
+    "ALTER TABLE marks ADD COLUMN resume INTEGER;"
+    "ALTER TABLE marks ADD COLUMN fp_len INTEGER;"
+    "ALTER TABLE marks ADD COLUMN fp_hash INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -212,8 +220,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_LAST_TS] = "SELECT h, max(ts) FROM ops, (SELECT max(id) >> 32 AS h FROM ops) "
                   "WHERE id >= h << 32 AND id < (h + 1) << 32",
     [S_OP_COUNT] = "SELECT coalesce(sum(n), 0) FROM rollups WHERE lvl = 2 AND project = 0",
-    [S_MARK_GET] = "SELECT off, size, mtime_ns, inode FROM marks WHERE path = ?1",
-    [S_MARK_PUT] = "INSERT OR REPLACE INTO marks VALUES(?1,?2,?3,?4,?5)",
+    [S_MARK_GET] = "SELECT off, size, mtime_ns, inode, resume, fp_len, fp_hash FROM marks "
+                   "WHERE path = ?1",
+    [S_MARK_PUT] = "INSERT OR REPLACE INTO marks(path, off, size, mtime_ns, inode, resume, fp_len, "
+                   "fp_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
     [S_RU_RANGE] = "SELECT b, tool, project, " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
                    "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
     [S_RU_SUMS] = "SELECT coalesce(sum(nt), 0), coalesce(sum(sum_us), 0) FROM rollups "

@@ -64,14 +64,39 @@ struct store_result {
     size_t unchanged; /* known calls that brought nothing new */
 };
 
-/* Import bookkeeping written in the same transaction as a batch, so that a
- * killed import resumes exactly where its last commit ended. */
+/* Import bookkeeping, written in the same transaction as a batch, so that
+ * a killed import resumes exactly where its last commit ended.
+ *
+ * The contract every importer keeps (transcripts, daily files, jsonl
+ * exports, hook payload logs, and any format added later), decided in one
+ * place, filemark_decide() (src/ingest/filemark.h), and written by one,
+ * filemark_set():
+ *   - offset is how far the import has read the file: everything before it
+ *     is stored, or held back from `resume` on. It is the file's size only
+ *     once the import has read the file to its end; a mark written in the
+ *     middle of a file says so by an offset short of the end.
+ *   - a later import continues reading at `resume`: offset itself, or the
+ *     start of a record that was not complete at offset (a transcript call
+ *     still waiting for its result, a last line still being written).
+ *   - the fingerprint is a hash of the first and the last fp_len bytes
+ *     before offset (fp_len = min(offset, FILEMARK_FP_BYTES)). A file whose
+ *     fingerprint no longer matches, that shrank below offset, whose inode
+ *     changed, or that kept its size but not its mtime, was rewritten: it
+ *     is read again from its start (calls are keyed by their ids, so what
+ *     was stored already is not counted again).
+ *   - so a file counts as unchanged only when its offset is its end and its
+ *     fingerprint, inode and mtime match.
+ * Marks from before schema 6 have no fingerprint (fp_len -1): they are
+ * trusted only for a file read to its end and unchanged since. */
 struct store_mark {
-    const char *path; /* file imported (absolute) */
-    int64_t offset;   /* bytes consumed so far (resume point) */
-    int64_t size;     /* file size seen */
-    int64_t mtime_ns; /* and its mtime */
+    const char *path; /* file imported (absolute, symlinks resolved) */
+    int64_t offset;   /* bytes read; the file's size once read to its end */
+    int64_t size;     /* the file's size and mtime as the read saw them */
+    int64_t mtime_ns;
     uint64_t inode;
+    int64_t resume;   /* where the next read starts (<= offset) */
+    int64_t fp_len;   /* fingerprint window; -1: no fingerprint */
+    uint64_t fp_hash; /* hash of the first and last fp_len bytes before offset */
 };
 
 /* Store n normalized ops (op_normalize() must have accepted each) in one

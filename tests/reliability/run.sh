@@ -26,6 +26,7 @@ fail_early() {
 [ -x "$bin" ] || fail_early "$bin is missing: run make first"
 command -v node >/dev/null || fail_early "node (>= 20) is needed"
 command -v sqlite3 >/dev/null || fail_early "the sqlite3 command is needed (integrity checks)"
+command -v strace >/dev/null || fail_early "strace is needed (kills inside a commit)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/toolprof-reliability.XXXXXX")
 tap="$tmp/tap"
@@ -38,7 +39,7 @@ files=()
 if [ $# -gt 0 ]; then
   for n in "$@"; do files+=("tests/reliability/$n.test.mjs"); done
 else
-  for n in exposure badinput connections diskfull spooldrain redaction concurrency crash; do files+=("tests/reliability/$n.test.mjs"); done
+  for n in exposure badinput connections diskfull spooldrain redaction concurrency crash resume; do files+=("tests/reliability/$n.test.mjs"); done
 fi
 
 sizes="make-test sizes"
