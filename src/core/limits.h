@@ -37,7 +37,10 @@
  * holds after decompression; a gRPC message is held to the same cap. */
 #define TP_MAX_OTLP_ATTRS 1024     /* attributes of one record (or resource) */
 #define TP_MAX_OTLP_VALUE_DEPTH 16 /* arrays and key-value lists inside an AnyValue */
-#define TP_MAX_PB_DEPTH 64         /* protobuf messages nested in a request */
+/* Spans waiting for their parent span (otlp.h, struct otlp_joins). */
+#define TP_OTLP_JOIN_MAX 4096
+#define TP_OTLP_JOIN_TTL_MS (3600 * 1000LL)
+#define TP_MAX_PB_DEPTH 64 /* protobuf messages nested in a request */
 
 /* Tools one filter can select (an agent's or a canonical name's). */
 #define TP_FILTER_MAX_TOOLS 1024
