@@ -10,7 +10,8 @@
 //   passed   tests (not suites) that passed and were not skipped;
 //   failed   tests that failed or were cancelled, and suites or files that
 //            failed on their own: a failed before/after hook (a server that
-//            exited badly in after()) or a file that threw while loading.
+//            exited badly in after()), a file that threw while loading, or
+//            a file that defined no test at all.
 //            A suite or test that failed only because a subtest did is not
 //            counted again;
 //   skipped  skipped tests, and todo tests (a todo cannot fail, so it is
@@ -38,6 +39,13 @@ export default async function* reporter(source) {
       stacks.set(d.file, st);
     } else if (ev.type === 'test:pass') {
       if (d.details?.type === 'suite') continue;
+      if (d.nesting === 0 && d.file && d.name === d.file) {
+        // node reports a file that defined no test as one passing "test"
+        // named after the file: a file that tests nothing is a failure.
+        failed++;
+        yield `not ok - ${path.basename(d.file)}: defines no test\n`;
+        continue;
+      }
       if (d.skip !== undefined || d.todo !== undefined) {
         skipped++;
         const why = d.skip !== undefined ? d.skip : `todo ${d.todo === true ? '' : d.todo}`;

@@ -12,7 +12,7 @@ const MiB = 1024 * 1024;
 describe('routing and size limits', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('404 JSON for unknown paths', async () => {
     for (const p of [`${API}/nope`, '/api/x', '/nope', '/vendor/nope.js', '/static/../index.html',
@@ -90,7 +90,7 @@ describe('routing and size limits', () => {
 describe('slow clients', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('a client sending its headers one byte a second is disconnected', { timeout: 60000 }, async () => {
     const started = Date.now();

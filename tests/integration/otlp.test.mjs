@@ -19,7 +19,7 @@ describe('OTLP/HTTP JSON', () => {
     srv = await startServer();
     body = readFileSync(FIXTURE);
   });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('the fixture stores its tool_result record and answers {}', async () => {
     const r = await post(srv, '/v1/logs', body, { headers: JSON_HDR });
