@@ -373,11 +373,14 @@ static void test_gzip_bomb(void)
     char *gz = gzip(zeros, big, &gz_n);
     free(zeros);
     ASSERT_TRUE(gz_n < 1024 * 1024);
-    int64_t t0 = tpt_mono_ns();
     ASSERT_EQ_INT(otlp_gunzip(gz, gz_n, TP_MAX_OTLP_BODY, &out, &(size_t){0}, err), TP_ETOOBIG);
     ASSERT_TRUE(out == NULL);
-    /* Stopped at the cap, not after inflating everything. */
-    ASSERT_TRUE(tpt_mono_ns() - t0 < 500000000LL);
+    /* Stopped at the cap, not after inflating everything: cut off halfway
+     * (128 MB in, far past the cap) the stream is still "too big", not
+     * "truncated", which it would be if it were read to its end first.
+     * How fast it stops is for bench/, not a clock here. */
+    ASSERT_EQ_INT(otlp_gunzip(gz, gz_n / 2, TP_MAX_OTLP_BODY, &out, &(size_t){0}, err), TP_ETOOBIG);
+    ASSERT_TRUE(out == NULL);
     free(gz);
 }
 
