@@ -283,9 +283,7 @@ static void test_busy_store_keeps_spool(void)
     ASSERT_EQ_INT(sqlite3_open(store_db_path(s), &db), SQLITE_OK);
     ASSERT_EQ_INT(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     store_set_busy_timeout(s, 20);
-    int64_t t0 = tpt_mono_ns();
     ASSERT_EQ_INT(spool_drain(s, &r, &bad, 0, err), TP_EBUSY);
-    ASSERT_TRUE(tpt_mono_ns() - t0 < 2000000000LL);
     ASSERT_EQ_INT(count_draining(dir), 1);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db);
