@@ -66,6 +66,14 @@
 /* Strings per generation of the id -> text cache. */
 #define STORE_TEXT_CACHE 100000
 
+/* The first row id of an hour, (hour << 32), as a product: a query's
+ * window may start before 1970 (since=1066-10-14), and shifting a negative
+ * hour is undefined behaviour (UBSan stopped the server on it). */
+static int64_t hour_id(int64_t hour)
+{
+    return hour * ((int64_t)1 << 32);
+}
+
 /* ---- flags column ------------------------------------------------------ */
 
 /* ops.flags packs the small fields of a row:
@@ -1520,8 +1528,8 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
                     (sc->attention ? SCAN_ATTN : 0) | (sc->desc ? SCAN_DESC : 0) |
                     (sc->ids_only ? SCAN_LITE : 0);
     sqlite3_stmt *q = scan_stmt(s, bits);
-    sqlite3_bind_int64(q, 1, h0 << 32);
-    sqlite3_bind_int64(q, 2, h1 << 32);
+    sqlite3_bind_int64(q, 1, hour_id(h0));
+    sqlite3_bind_int64(q, 2, hour_id(h1));
     if (bits & SCAN_TOOL)
         sqlite3_bind_int64(q, 3, sc->f.tool);
     if (bits & SCAN_PROJECT)
@@ -1894,15 +1902,15 @@ int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbu
              * the cutoff's own hour that started before it. */
             int64_t h0 = tpt_floor_div(from, HOUR_MS), h1 = tpt_floor_div(to, HOUR_MS);
             sqlite3_stmt *q = stmt(s, S_OP_DEL_RANGE);
-            sqlite3_bind_int64(q, 1, h0 << 32);
-            sqlite3_bind_int64(q, 2, h1 << 32);
+            sqlite3_bind_int64(q, 1, hour_id(h0));
+            sqlite3_bind_int64(q, 2, hour_id(h1));
             if (sqlite3_step(q) != SQLITE_DONE)
                 rc = db_fail(s, errbuf, "pruning");
             if (rc == 0 && to % HOUR_MS) {
                 char sql[160];
                 snprintf(sql, sizeof sql,
                          "DELETE FROM ops WHERE id >= %lld AND id < %lld AND ts < %lld",
-                         (long long)(h1 << 32), (long long)((h1 + 1) << 32),
+                         (long long)hour_id(h1), (long long)hour_id(h1 + 1),
                          (long long)(to - h1 * HOUR_MS));
                 if (exec(s, sql) != 0)
                     rc = db_fail(s, errbuf, "pruning");
