@@ -23,20 +23,20 @@ export default async function* reporter(source) {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
-  const stacks = new Map(); // file -> names of the tests started, by nesting
-  const fullName = (d) => {
-    const st = stacks.get(d.file) || [];
-    const names = st.slice(0, d.nesting).concat(d.name);
-    return `${path.basename(d.file || '?')}: ${names.join(' > ')}`;
-  };
+  // node reports the files one after the other, each file's events
+  // together, so one stack of the tests started gives the full names. The
+  // file is that of the top-level test (a test declared through a helper,
+  // like reliability/lib.mjs's tcase(), has the helper as its own file).
+  const stack = [];
+  let file = '?';
+  const fullName = (d) => `${file}: ${stack.slice(0, d.nesting).concat(d.name).join(' > ')}`;
   const oneLine = (s) => String(s).replace(/\s*\n\s*/g, ' ');
   for await (const ev of source) {
     const d = ev.data;
     if (ev.type === 'test:start') {
-      const st = stacks.get(d.file) || [];
-      st.length = d.nesting;
-      st.push(d.name);
-      stacks.set(d.file, st);
+      if (d.nesting === 0) file = path.basename(d.file || '?');
+      stack.length = d.nesting;
+      stack.push(d.name);
     } else if (ev.type === 'test:pass') {
       if (d.details?.type === 'suite') continue;
       if (d.nesting === 0 && d.file && d.name === d.file) {
@@ -58,7 +58,11 @@ export default async function* reporter(source) {
       if (kind === 'subtestsFailed') continue; // counted in the subtest
       failed++;
       const msg = d.details?.error?.cause?.message || d.details?.error?.message || '';
-      yield `not ok - ${fullName(d)}${kind && kind !== 'testCodeFailure' ? ` (${kind})` : ''}: ${oneLine(msg).slice(0, 300)}\n`;
+      // A hook of a file's root test (lib.mjs's "still running" check)
+      // fails under the name of the file that declared the hook.
+      const name = d.nesting === 0 && d.file && d.name === d.file && path.basename(d.file) !== file
+        ? `${file}: after its last test (${path.basename(d.file)})` : fullName(d);
+      yield `not ok - ${name}${kind && kind !== 'testCodeFailure' ? ` (${kind})` : ''}: ${oneLine(msg).slice(0, 300)}\n`;
     }
   }
   yield `${passed} passed, ${failed} failed, ${skipped} skipped\n`;
