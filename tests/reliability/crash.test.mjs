@@ -32,6 +32,8 @@ import {
 } from './lib.mjs';
 
 const KILLS = scale('RELIABILITY_KILLS', 4, 20);
+// Hook calls per writer and kill (two writers run through the whole test).
+const HOOKS_PER_KILL = scale('RELIABILITY_CRASH_HOOKS', 250, 250);
 
 const rand = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo));
 
@@ -40,11 +42,12 @@ const rand = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo));
 function storedRows(dataDir) {
   const db = path.join(dataDir, 'toolprof.db');
   if (!existsSync(db)) return 0;
-  const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 30000', db,
-    "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'ops') THEN (SELECT count(*) FROM ops) ELSE 0 END;"],
-  { encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0) throw new Error(`sqlite3 ${db}: ${r.stderr}`);
-  return Number(r.stdout.trim());
+  const q = (sql) => {
+    const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 30000', db, sql], { encoding: 'utf8', timeout: 120000 });
+    if (r.status !== 0) throw new Error(`sqlite3 ${db} ${sql}: ${r.stderr}`);
+    return Number(r.stdout.trim());
+  };
+  return q("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ops';") ? q('SELECT count(*) FROM ops;') : 0;
 }
 
 test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operation`, { timeout: 30 * 60 * 1000 }, async () => {
@@ -68,7 +71,7 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
     const nextId = idMaker(700 + k);
     const ids = [];
     const lines = [];
-    for (let i = 0; i < 250 * KILLS; i++) {
+    for (let i = 0; i < HOOKS_PER_KILL * KILLS; i++) {
       const p = hookPayload(i, nextId);
       ids.push(p.id);
       lines.push(JSON.stringify(p.payload));
