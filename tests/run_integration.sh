@@ -13,7 +13,7 @@
 # N skipped" (tests/reporter.mjs). The exit status is non-zero when any test
 # failed or was cancelled, no test ran, or the runner broke.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export TOOLPROF_BIN="${TOOLPROF_BIN:-build/toolprof}"
 fail_early() {
   echo "run_integration: $1"
