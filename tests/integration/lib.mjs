@@ -130,8 +130,8 @@ if (process.env.NODE_TEST_CONTEXT) {
 
 // The nobody user, for tests of what an unprivileged user gets (CI runs as
 // root, whom permissions do not stop): {cmd, args} that run BIN as nobody,
-// or BIN itself when not root. The binary is copied to a directory nobody
-// can reach.
+// or BIN itself when not root. The binary is run from a copy in a
+// directory of mode 755, as the build tree may not be open to nobody.
 let nobodyBin = null;
 export function asNobody(args) {
   if (process.getuid?.() !== 0) return { cmd: BIN, args };
