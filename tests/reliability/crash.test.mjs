@@ -233,9 +233,13 @@ test(`importer: ${KILLS} SIGKILLs during bulk import lose no committed batch`, {
       imp.then(() => { ended = true; }, () => { ended = true; });
       // Frozen at a random moment after its first commit of the round: what
       // an export shows then was committed, and must survive the SIGKILL
-      // that follows.
+      // that follows. The first commit is a batch (IMPORTER_BATCH_OPS, 5000
+      // calls); the moment is within the time it took, so that with the
+      // files of the round left to import it falls mid-import however fast
+      // the machine (or slow the sanitizer build) is.
+      const t0 = Date.now();
       await eventually(() => ended || storedRows(dataDir) > base, 120000, 20);
-      await sleep(rand(0, 300));
+      await sleep(rand(0, Math.max(1, Date.now() - t0)));
       proc.kill('SIGSTOP');
       const before = exportOps(dataDir).map((o) => o.tool_use_id);
       proc.kill('SIGKILL');
