@@ -2,7 +2,6 @@
 // processes showing up in the API.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -172,20 +171,27 @@ describe('a locked database', () => {
   before(async () => { srv = await startServer(); });
   after(() => srv.stop());
 
-  test('a write that cannot get the lock is a 503 with Retry-After', { timeout: 30000 }, async () => {
-    // Another process holds the write lock longer than the busy timeout.
+  test('a write that cannot get the lock is a 503 with Retry-After', { timeout: 120000 }, async () => {
+    // Another process holds the write lock until the test ends it: the
+    // server's own busy timeout must give up, however long that takes here.
     const db = path.join(srv.dataDir, 'toolprof.db');
-    const holder = spawn('python3', ['-c', `
+    let proc;
+    const holder = run('python3', ['-c', `
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-c.execute("ROLLBACK")
-`, db, '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve) => holder.stdout.once('data', resolve));
-    const r = await post(srv, '/api/performance/operations', { tool: 'Read', duration_ms: 1 });
-    holder.kill();
+time.sleep(3600)
+`, db], { onSpawn: (p) => { proc = p; } });
+    await new Promise((resolve) => proc.stdout.once('data', resolve));
+    let r;
+    try {
+      r = await post(srv, '/api/performance/operations', { tool: 'Read', duration_ms: 1 });
+    } finally {
+      proc.kill();
+      const h = await holder;
+      assert.equal(h.signal, 'SIGTERM', `the lock holder ended otherwise: exit ${h.code} ${h.stderr}`);
+    }
     assert.equal(r.status, 503, r.body);
     assert.equal(r.headers['retry-after'], '1');
     assert.equal(r.json.success, false);
