@@ -74,7 +74,7 @@ wants integration && part integration env TOOLPROF_BIN="$bin" tests/run_integrat
 wants reliability && part reliability env TOOLPROF_BIN="$bin" \
   RELIABILITY_FIGURES_DIR="$PWD/build/asan/reliability" \
   RELIABILITY_WRITERS=4 RELIABILITY_OPS=50 RELIABILITY_MIXED_OPS=50 RELIABILITY_RYW_WRITES=100 \
-  RELIABILITY_KILLS=2 RELIABILITY_IMPORT_FILES=6 RELIABILITY_CRASH_HOOKS=25 tests/reliability/run.sh
+  RELIABILITY_KILLS=2 RELIABILITY_CRASH_HOOKS=25 tests/reliability/run.sh
 wants e2e && part e2e env TOOLPROF_BIN="$bin" tests/e2e/run.sh
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" -eq 0 ]

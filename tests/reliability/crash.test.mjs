@@ -233,9 +233,10 @@ test(`importer: ${KILLS} SIGKILLs during bulk import lose no committed batch`, {
       imp.then(() => { ended = true; }, () => { ended = true; });
       // Frozen at a random moment after its first commit of the round: what
       // an export shows then was committed, and must survive the SIGKILL
-      // that follows. The first commit is a batch (IMPORTER_BATCH_OPS, 5000
-      // calls); the moment is within the time it took, so that with the
-      // files of the round left to import it falls mid-import however fast
+      // that follows. The first commit is a batch of IMPORTER_BATCH_OPS
+      // (5000) calls, a quarter of a round (12 files of 2000 in make test);
+      // the moment is within the time that took, and the rest of the round
+      // takes about three times as long, so it falls mid-import however fast
       // the machine (or slow the sanitizer build) is.
       const t0 = Date.now();
       await eventually(() => ended || storedRows(dataDir) > base, 120000, 20);
