@@ -129,11 +129,15 @@ static double span_ms(const struct otlp_span *sp)
     return ms <= TP_MAX_DURATION_MS ? ms : NAN;
 }
 
-/* The span's name without the prefix; span.type when there is no name. */
+/* What kind of Claude Code span this is ("tool", "tool.execution" ...):
+ * its name without the claude_code. prefix, else its span.type attribute;
+ * NULL for a span of anyone else (a name without the prefix, such as an
+ * application's own "tool" span, is not Claude Code's). */
 static const char *span_kind_name(const struct otlp_span *sp)
 {
-    const char *n = otlp_short_name(sp->name);
-    return n ? n : otlp_attrs_str(&sp->attrs, "span.type");
+    if (sp->name && strncmp(sp->name, "claude_code.", 12) == 0)
+        return sp->name + 12;
+    return otlp_attrs_str(&sp->attrs, "span.type");
 }
 
 static enum child_kind child_kind(const struct otlp_span *sp)
@@ -222,6 +226,11 @@ static void facts_add(void *ctx, const struct child *c)
 
 /* ---- one call ------------------------------------------------------------------- */
 
+/* The mappers below return 0 (used), 1 (ignored: the span lacks what
+ * would make it a record, such as a tool's name or a session) or 2
+ * (rejected: a value that cannot be right, errbuf says which). */
+enum { SPAN_USED = 0, SPAN_IGNORED = 1, SPAN_BAD = 2 };
+
 static int tool_call(const struct otlp_span *sp, const struct call_facts *f, struct otlp_sink *k,
                      char *errbuf)
 {
@@ -229,15 +238,13 @@ static int tool_call(const struct otlp_span *sp, const struct call_facts *f, str
     const char *tool = otlp_attrs_str(a, "tool_name");
     if (!tool)
         tool = otlp_attrs_str(a, "gen_ai.tool.name");
-    if (!tool) {
-        tp_fail(errbuf, TP_EINVAL, "a tool span without tool_name");
-        return -1;
-    }
+    if (!tool)
+        return SPAN_IGNORED;
     int64_t start;
     double wall = span_ms(sp);
     if (!otlp_nanos_ms(sp->start_ns, &start) || isnan(wall)) {
         tp_fail(errbuf, TP_EINVAL, "a tool span without a valid start and end");
-        return -1;
+        return SPAN_BAD;
     }
     struct op *op = otlp_sink_op(k);
     op->source = OP_SRC_OTLP;
@@ -253,33 +260,39 @@ static int tool_call(const struct otlp_span *sp, const struct call_facts *f, str
     op_sets(&op->target, target);
     op->ts_ms = start;
 
-    op_set_phase(op, OP_PH_WALL, wall, OP_EX_EXACT, PHS_TRACE);
-    if (!isnan(f->exec_ms))
-        op_set_phase(op, OP_PH_EXEC, f->exec_ms, OP_EX_EXACT, PHS_TRACE);
-    if (!isnan(f->hook_ms))
-        op_set_phase(op, OP_PH_HOOK, f->hook_ms, OP_EX_EXACT, PHS_TRACE);
     if (!isnan(f->blocked_ms)) {
         op->ask = f->ask;
         toolcall_meta_str(op, "decision_source", f->source[0] ? f->source : NULL);
-        if (f->ask == OP_ASK_ASKED) {
+    }
+    if (f->rejected) {
+        /* It never ran: no wall time that an execution could be derived
+         * from; the wait for a person who said no is a wait. */
+        op->success = 0;
+        char why[96];
+        snprintf(why, sizeof why, "rejected (%.64s)", f->source[0] ? f->source : "unknown");
+        op_sets(&op->error, why);
+        if (f->ask == OP_ASK_ASKED)
+            op_set_phase(op, OP_PH_WAIT, f->blocked_ms, OP_EX_EXACT, PHS_TRACE);
+    } else {
+        op_set_phase(op, OP_PH_WALL, wall, OP_EX_EXACT, PHS_TRACE);
+        if (!isnan(f->exec_ms))
+            op_set_phase(op, OP_PH_EXEC, f->exec_ms, OP_EX_EXACT, PHS_TRACE);
+        if (!isnan(f->hook_ms))
+            op_set_phase(op, OP_PH_HOOK, f->hook_ms, OP_EX_EXACT, PHS_TRACE);
+        if (!isnan(f->blocked_ms) && f->ask == OP_ASK_ASKED) {
             /* The blocked span holds the PreToolUse hooks' time too. */
             double w = f->blocked_ms - (isnan(f->hook_ms) ? 0 : f->hook_ms);
             op_set_phase(op, OP_PH_WAIT, w > 0 ? w : 0,
                          isnan(f->hook_ms) ? OP_EX_EXACT : OP_EX_DERIVED, PHS_TRACE);
         }
-    }
-    if (f->rejected) {
-        op->success = 0;
-        char why[96];
-        snprintf(why, sizeof why, "rejected (%.64s)", f->source[0] ? f->source : "unknown");
-        op_sets(&op->error, why);
-    } else if (f->success == 0 || sp->status == 2) {
-        op->success = 0;
-        op_sets(&op->error, f->error[0] ? f->error : sp->status_message);
+        if (f->success == 0 || sp->status == 2) {
+            op->success = 0;
+            op_sets(&op->error, f->error[0] ? f->error : sp->status_message);
+        }
     }
     if (op_normalize(op, k->now_ms, errbuf) != 0) {
         otlp_sink_unop(k);
-        return -1;
+        return SPAN_BAD;
     }
     if (!op->tool_use_id) {
         char pos[40];
@@ -287,7 +300,7 @@ static int tool_call(const struct otlp_span *sp, const struct call_facts *f, str
             snprintf(pos + 2 * i, 3, "%02x", sp->span_id[i]);
         op->tool_use_id = op_derive_id(op, pos);
     }
-    return 0;
+    return SPAN_USED;
 }
 
 static int llm_request(const struct otlp_span *sp, struct otlp_sink *k, char *errbuf)
@@ -297,7 +310,7 @@ static int llm_request(const struct otlp_span *sp, struct otlp_sink *k, char *er
     double ms = span_ms(sp);
     if (!otlp_nanos_ms(sp->start_ns, &start) || isnan(ms)) {
         tp_fail(errbuf, TP_EINVAL, "an llm_request span without a valid start and end");
-        return -1;
+        return SPAN_BAD;
     }
     struct request *r = otlp_sink_req(k);
     r->source = OP_SRC_OTLP;
@@ -327,19 +340,20 @@ static int llm_request(const struct otlp_span *sp, struct otlp_sink *k, char *er
     r->sidechain = otlp_attrs_get(a, "agent_id") != NULL;
     if (request_normalize(r, k->now_ms, errbuf) != 0) {
         otlp_sink_unreq(k);
-        return -1;
+        return SPAN_BAD;
     }
-    return 0;
+    return SPAN_USED;
 }
 
 static int interaction(const struct otlp_span *sp, struct otlp_sink *k, char *errbuf)
 {
     const char *sid = otlp_attrs_str(&sp->attrs, "session.id");
     int64_t start, end;
-    if (!sid || !otlp_nanos_ms(sp->start_ns, &start) || !otlp_nanos_ms(sp->end_ns, &end) ||
-        end < start) {
-        tp_fail(errbuf, TP_EINVAL, "an interaction span without a session, start or end");
-        return -1;
+    if (!sid)
+        return SPAN_IGNORED;
+    if (!otlp_nanos_ms(sp->start_ns, &start) || !otlp_nanos_ms(sp->end_ns, &end) || end < start) {
+        tp_fail(errbuf, TP_EINVAL, "an interaction span without a valid start and end");
+        return SPAN_BAD;
     }
     struct turn *t = otlp_sink_turn(k);
     op_sets(&t->session_id, sid);
@@ -348,9 +362,9 @@ static int interaction(const struct otlp_span *sp, struct otlp_sink *k, char *er
     t->source = OP_SRC_OTLP;
     if (turn_normalize(t, k->now_ms, errbuf) != 0) {
         otlp_sink_unturn(k);
-        return -1;
+        return SPAN_BAD;
     }
-    return 0;
+    return SPAN_USED;
 }
 
 /* ---- the batch ------------------------------------------------------------------ */
@@ -394,7 +408,7 @@ void otlp_map_spans(const struct otlp_batch *b, struct otlp_joins *joins, struct
         const struct otlp_span *sp = &b->spans[i];
         const char *name = span_kind_name(sp);
         enum child_kind ck = child_kind(sp);
-        int rc = 0;
+        int rc;
         if (ck != CH_NONE) {
             /* Read with its parent, below, or, when the parent is not in
              * this request, kept for it in the joins. */
@@ -432,10 +446,9 @@ void otlp_map_spans(const struct otlp_batch *b, struct otlp_joins *joins, struct
             fate[i] = 1;
             continue;
         }
-        if (rc) {
-            fate[i] = 2;
+        fate[i] = (unsigned char)rc;
+        if (rc == SPAN_BAD)
             otlp_sink_reject(k, "span", i + 1, err);
-        }
     }
     /* A child read with its parent shares its fate; under a span that is
      * not a tool's, it told nothing. */
