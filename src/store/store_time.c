@@ -29,9 +29,10 @@ static void bind_opt_n(sqlite3_stmt *q, int col, int64_t v)
 }
 
 /* Two reports of one prompt start this close (the transcript's prompt
- * line, OTLP's user_prompt event and interaction span are a few ms apart);
+ * line, OTLP's user_prompt event and interaction span: 55 ms apart at most
+ * in the recorded session);
  * two prompts of one person never do. */
-#define TURN_SAME_MS 2000
+#define TURN_SAME_MS 500
 
 /* The start under which a turn of session starting at start_ms is kept:
  * a stored turn's within TURN_SAME_MS, else its own. */

@@ -199,7 +199,8 @@ static void test_children_first(void)
 {
     struct otlp_batch b;
     decode("29-traces.json", &b);
-    struct otlp_span *kids = xcalloc(b.nspans, sizeof *kids), *rest = xcalloc(b.nspans, sizeof *rest);
+    struct otlp_span *kids = xcalloc(b.nspans, sizeof *kids),
+                     *rest = xcalloc(b.nspans, sizeof *rest);
     size_t nk = 0, nr = 0;
     for (size_t i = 0; i < b.nspans; i++) {
         if (is_child(&b.spans[i]))

@@ -81,7 +81,8 @@ static struct op mk_op(void)
 static void put(struct store *s, struct op *ops, size_t nops, struct turn *t, size_t nt,
                 struct request *r, size_t nr)
 {
-    struct store_group g = {.ops = ops, .n = nops, .turns = t, .nturns = nt, .reqs = r, .nreqs = nr};
+    struct store_group g = {
+        .ops = ops, .n = nops, .turns = t, .nturns = nt, .reqs = r, .nreqs = nr};
     char err[TP_ERR_MAX];
     if (store_insert_groups(s, &g, 1, err) != 0)
         FAIL_("store_insert_groups: %s", err);
@@ -141,7 +142,7 @@ static void test_turns_of_several_sources(void)
     ASSERT_EQ_INT(seen.v[1].start_ms, T0 + 30000);
     ASSERT_EQ_DBL(seen.v[1].active_ms, 800, 1e-9);
     /* A prompt just over the margin is a turn of its own. */
-    struct turn c = mk_turn(T0 + 30000 + 2001, 0, NAN, OP_SRC_OTLP);
+    struct turn c = mk_turn(T0 + 30000 + 501, 0, NAN, OP_SRC_OTLP);
     put(s, NULL, 0, &c, 1, NULL, 0);
     seen.n = 0;
     ASSERT_EQ_INT(store_turns(s, sid, see_turn, &seen), 0);
