@@ -69,7 +69,7 @@ static void test_query_bad(void)
 static void test_query_too_many(void)
 {
     char raw[1024] = "";
-    for (int i = 0; i <= HTTP_MAX_PARAMS; i++)
+    for (int i = 0; i <= TP_HTTP_MAX_PARAMS; i++)
         snprintf(raw + strlen(raw), sizeof raw - strlen(raw), "p%d=1&", i);
     struct http_query q;
     char errbuf[TP_ERR_MAX] = "";

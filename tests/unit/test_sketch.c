@@ -286,8 +286,8 @@ static void test_roundtrip(void)
     struct buf b, b2;
     sketch_init(&s);
     sketch_init(&t);
-    buf_init(&b, SKETCH_MAX_BLOB);
-    buf_init(&b2, SKETCH_MAX_BLOB);
+    buf_init(&b, TP_SKETCH_MAX_BLOB);
+    buf_init(&b2, TP_SKETCH_MAX_BLOB);
     rng.state = 99;
     for (int i = 0; i < 20000; i++)
         sketch_add(&s, draw((enum dist)(i % D_COUNT)), 1 + (uint64_t)(i % 3));
@@ -296,7 +296,7 @@ static void test_roundtrip(void)
     sketch_add(&s, SKETCH_MIN_MS, 1000000000000ULL); /* the lowest, a big count */
 
     ASSERT_EQ_INT(sketch_encode(&s, &b), 0);
-    ASSERT_TRUE(b.len <= SKETCH_MAX_BLOB);
+    ASSERT_TRUE(b.len <= TP_SKETCH_MAX_BLOB);
     ASSERT_EQ_INT((unsigned char)b.data[0], 0x01);
     ASSERT_EQ_INT(sketch_decode_add(&t, b.data, b.len), 0);
     ASSERT_TRUE(sketch_equal(&s, &t));
@@ -349,7 +349,7 @@ static void test_decode_adds(void)
     struct buf blob;
     sketch_init(&a);
     sketch_init(&b);
-    buf_init(&blob, SKETCH_MAX_BLOB);
+    buf_init(&blob, TP_SKETCH_MAX_BLOB);
     rng.state = 5;
     for (int i = 0; i < 5000; i++) {
         sketch_add(&a, draw(D_LOGNORMAL), 1);
@@ -432,10 +432,10 @@ static void test_decode_malformed(void)
     ASSERT_EQ_INT(sketch_decode_add(&s, big, sizeof big), TP_EPARSE);
     ASSERT_TRUE(sketch_equal(&s, &before));
 
-    /* Longer than SKETCH_MAX_BLOB: a real sketch followed by padding. */
-    unsigned char *huge = calloc(SKETCH_MAX_BLOB + 1, 1);
+    /* Longer than TP_SKETCH_MAX_BLOB: a real sketch followed by padding. */
+    unsigned char *huge = calloc(TP_SKETCH_MAX_BLOB + 1, 1);
     huge[0] = 0x01;
-    ASSERT_EQ_INT(sketch_decode_add(&s, huge, SKETCH_MAX_BLOB + 1), TP_EPARSE);
+    ASSERT_EQ_INT(sketch_decode_add(&s, huge, TP_SKETCH_MAX_BLOB + 1), TP_EPARSE);
     ASSERT_EQ_INT(sketch_decode_add(&s, NULL, 0), TP_EPARSE);
     ASSERT_TRUE(sketch_equal(&s, &before));
     free(huge);
