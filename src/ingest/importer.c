@@ -43,8 +43,12 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "ingest/agentfile.h"
+#include "ingest/codex.h"
 #include "ingest/filemark.h"
+#include "ingest/gemini.h"
 #include "ingest/hook.h"
+#include "ingest/opencode.h"
 #include "ingest/seedfile.h"
 #include "ingest/transcript.h"
 
@@ -76,6 +80,18 @@ void importer_stats_add(struct importer_stats *a, const struct importer_stats *b
     a->res.inserted += b->res.inserted;
     a->res.merged += b->res.merged;
     a->res.unchanged += b->res.unchanged;
+    for (int i = 0; i < IMPORTER_AGENTS; i++) {
+        a->agent[i].files += b->agent[i].files;
+        a->agent[i].calls += b->agent[i].calls;
+        a->agent[i].inserted += b->agent[i].inserted;
+    }
+}
+
+const char *importer_agent_name(int agent)
+{
+    static const char *const names[IMPORTER_AGENTS] = {"claude-code", CODEX_AGENT, GEMINI_AGENT,
+                                                       OPENCODE_AGENT};
+    return agent >= 0 && agent < IMPORTER_AGENTS ? names[agent] : "?";
 }
 
 static int cancelled(const struct importer_opts *o)
@@ -156,6 +172,91 @@ void importer_free_roots(char **roots, size_t n)
     free(roots);
 }
 
+static const char *home_dir(void)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+        struct passwd *pw = getpwuid(getuid());
+        home = pw ? pw->pw_dir : NULL;
+    }
+    return home && *home ? home : NULL;
+}
+
+static void agent_root_add(struct importer_root **roots, size_t *n, char *path, int agent,
+                           int recursive)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*roots)[i].path, path) == 0 && (*roots)[i].recursive == recursive) {
+            free(path);
+            return;
+        }
+    *roots = xreallocarray(*roots, *n + 1, sizeof **roots);
+    (*roots)[*n].path = path;
+    (*roots)[*n].agent = agent;
+    (*roots)[(*n)++].recursive = recursive;
+}
+
+/* dir + "/" + a + "/" + b (b may be NULL), malloc'd. */
+static char *path3(const char *dir, const char *a, const char *b)
+{
+    char *x = path_join(dir, a);
+    if (!b)
+        return x;
+    char *y = path_join(x, b);
+    free(x);
+    return y;
+}
+
+int importer_agent_roots(struct importer_root **roots, size_t *n)
+{
+    char **claude = NULL;
+    size_t nc = 0;
+    const char *home = home_dir(), *env;
+    *roots = NULL;
+    *n = 0;
+    importer_default_roots(&claude, &nc);
+    for (size_t i = 0; i < nc; i++)
+        agent_root_add(roots, n, claude[i], IMPORTER_CLAUDE, 1);
+    free(claude);
+    /* Codex CLI. */
+    if ((env = getenv("CODEX_HOME")) != NULL && *env) {
+        agent_root_add(roots, n, path_join(env, "sessions"), IMPORTER_CODEX, 1);
+        agent_root_add(roots, n, path_join(env, "archived_sessions"), IMPORTER_CODEX, 1);
+    }
+    if (home) {
+        agent_root_add(roots, n, path3(home, ".codex", "sessions"), IMPORTER_CODEX, 1);
+        agent_root_add(roots, n, path3(home, ".codex", "archived_sessions"), IMPORTER_CODEX, 1);
+    }
+    /* Gemini CLI: <home>/.gemini/tmp (one documentation snapshot says
+     * data/), with $GEMINI_CLI_HOME in place of the home directory. */
+    const char *gh[2] = {getenv("GEMINI_CLI_HOME"), home};
+    for (int k = 0; k < 2; k++)
+        if (gh[k] && *gh[k]) {
+            agent_root_add(roots, n, path3(gh[k], ".gemini", "tmp"), IMPORTER_GEMINI, 1);
+            agent_root_add(roots, n, path3(gh[k], ".gemini", "data"), IMPORTER_GEMINI, 1);
+        }
+    /* OpenCode: its data folder (for opencode.db only: it also holds git
+     * snapshots) and its storage tree. */
+    char *oc = NULL;
+    if ((env = getenv("XDG_DATA_HOME")) != NULL && *env)
+        oc = path_join(env, "opencode");
+    else if (home)
+        oc = path3(home, ".local/share", "opencode");
+    if (oc) {
+        agent_root_add(roots, n, path_join(oc, "storage"), IMPORTER_OPENCODE, 1);
+        agent_root_add(roots, n, oc, IMPORTER_OPENCODE, 0);
+    }
+    return *n ? 0 : TP_ENOTFOUND;
+}
+
+void importer_free_agent_roots(struct importer_root *roots, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(roots[i].path);
+    free(roots);
+}
+
+
 /* ---- discovery -------------------------------------------------------- */
 
 static int ends_with(const char *s, const char *suffix)
@@ -172,7 +273,58 @@ int importer_wants(const char *name)
 /* Folders named on the command line may hold the original's daily files. */
 static int wants_explicit(const char *name)
 {
-    return importer_wants(name) || (ends_with(name, ".json") && !ends_with(name, ".meta.json"));
+    return importer_wants(name) || (ends_with(name, ".json") && !ends_with(name, ".meta.json")) ||
+           strcmp(name, "opencode.db") == 0;
+}
+
+/* What a file is, as far as its place says (the content decides the
+ * rest). */
+enum fkind {
+    FK_AUTO = 0,      /* told by content: seed, hook log, rollout, chat, transcript */
+    FK_CODEX,         /* a Codex rollout */
+    FK_GEMINI,        /* a Gemini CLI chat recording */
+    FK_OPENCODE_DB,   /* opencode.db */
+    FK_OPENCODE_FILE, /* a part or message of OpenCode's storage tree */
+};
+
+/* Whether a file found in a folder of `agent`'s root is one to import, and
+ * as what (0: no). */
+static int wants_agent(const char *path, const char *name, int agent, int *kind)
+{
+    switch (agent) {
+    case IMPORTER_CLAUDE:
+        *kind = FK_AUTO;
+        return importer_wants(name);
+    case IMPORTER_CODEX:
+        *kind = FK_CODEX;
+        return strncmp(name, "rollout-", 8) == 0 && ends_with(name, ".jsonl");
+    case IMPORTER_GEMINI:
+        *kind = FK_GEMINI;
+        return (ends_with(name, ".jsonl") || ends_with(name, ".json")) &&
+               strstr(path, "/chats/") != NULL;
+    case IMPORTER_OPENCODE:
+        if (strcmp(name, "opencode.db") == 0) {
+            *kind = FK_OPENCODE_DB;
+            return 1;
+        }
+        *kind = FK_OPENCODE_FILE;
+        return opencode_storage_kind(path) != 0;
+    }
+    return 0;
+}
+
+char *importer_watch_target(const char *dir, const char *name, int agent)
+{
+    char *p;
+    int kind;
+    if (agent == IMPORTER_OPENCODE &&
+        (strcmp(name, "opencode.db-wal") == 0 || strcmp(name, "opencode.db") == 0))
+        return path_join(dir, "opencode.db");
+    p = path_join(dir, name);
+    if (wants_agent(p, name, agent, &kind))
+        return p;
+    free(p);
+    return NULL;
 }
 
 enum plan_kind { PLAN_SKIP, PLAN_READ };
@@ -186,6 +338,8 @@ struct fent {
     int64_t start; /* offset to read from */
     int final;     /* the file has been idle long enough to be complete */
     int quiet;     /* found in a folder: skip foreign files silently */
+    int kind;      /* enum fkind */
+    int sniff;     /* named by the user: tell FK_AUTO files by content when planned */
 };
 
 struct flist {
@@ -224,9 +378,12 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Walk dir recursively, adding the files to import. Unreadable
- * subdirectories are skipped: a transcript folder may hold anything. */
-static void walk(struct flist *l, const char *dir, int explicit)
+/* Walk dir, adding the files to import: as a root of `agent` (with
+ * `recursive` 0 only the files directly in it), or with agent -1 a folder
+ * named on the command line, whose files are told by name and content.
+ * Unreadable subdirectories are skipped: a session folder may hold
+ * anything. */
+static void walk(struct flist *l, const char *dir, int agent, int recursive)
 {
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -256,12 +413,34 @@ static void walk(struct flist *l, const char *dir, int explicit)
         qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         char *p = path_join(dir, names[i]);
+        int kind = FK_AUTO;
         if (stat(p, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                walk(l, p, explicit);
-            else if (S_ISREG(st.st_mode) &&
-                     (explicit ? wants_explicit(names[i]) : importer_wants(names[i])))
-                flist_add(l, p)->quiet = 1;
+            if (S_ISDIR(st.st_mode)) {
+                if (recursive)
+                    walk(l, p, agent, recursive);
+            } else if (S_ISREG(st.st_mode)) {
+                int want;
+                if (agent >= 0) {
+                    want = wants_agent(p, names[i], agent, &kind);
+                } else {
+                    want = wants_explicit(names[i]);
+                    int ok = opencode_storage_kind(p);
+                    if (strcmp(names[i], "opencode.db") == 0)
+                        kind = FK_OPENCODE_DB;
+                    else if (ok)
+                        kind = FK_OPENCODE_FILE;
+                    else if (strstr(p, "/storage/") && ends_with(names[i], ".json") &&
+                             (strstr(p, "/storage/session/") || strstr(p, "/storage/project/") ||
+                              strstr(p, "/storage/todo/") || strstr(p, "/storage/session_diff/")))
+                        want = 0; /* OpenCode's other records: read as context */
+                }
+                if (want) {
+                    struct fent *f = flist_add(l, p);
+                    f->quiet = 1;
+                    f->kind = kind;
+                    f->sniff = agent < 0;
+                }
+            }
         }
         free(p);
         free(names[i]);
@@ -341,8 +520,34 @@ static int open_planned(struct store *s, struct fent *f, const struct importer_o
         rc = tp_fail(errbuf, TP_EIO, "%s: %s", f->path, strerror(errno));
     else if (!S_ISREG(f->st.st_mode))
         rc = tp_fail(errbuf, TP_EIO, "%s: not a regular file", f->path);
-    else
+    else if (f->kind == FK_OPENCODE_DB) {
+        /* A database is not read by bytes: opencode_db_import() decides
+         * from its own mark (opencode.h). */
+        memset(&f->mp, 0, sizeof f->mp);
+        f->mp.action = FILEMARK_RESTART;
+        f->mp.why = "database";
+    } else {
+        if (f->kind == FK_AUTO && f->sniff) {
+            /* A file named by the user: what it is decides whose it is. */
+            char head[IMPORTER_SNIFF];
+            ssize_t k = pread(fd, head, sizeof head, 0);
+            if (k > 0 && codex_sniff(head, (size_t)k))
+                f->kind = FK_CODEX;
+            else if (k > 0 && gemini_sniff(head, (size_t)k))
+                f->kind = FK_GEMINI;
+            else if (k > 0 && opencode_sniff_db(head, (size_t)k))
+                f->kind = FK_OPENCODE_DB;
+            f->sniff = 0;
+            if (f->kind == FK_OPENCODE_DB) {
+                memset(&f->mp, 0, sizeof f->mp);
+                f->mp.action = FILEMARK_RESTART;
+                f->mp.why = "database";
+                goto planned;
+            }
+        }
         rc = filemark_check(s, f->key, fd, &f->st, now_ms, o->full, &f->mp, errbuf);
+    }
+planned:
     if (rc != 0) {
         close(fd);
         return rc;
@@ -698,12 +903,131 @@ static int looks_like_jsonl(const char *head, size_t n)
 
 /* Import one planned file. Returns 0, a file error (reported, counted) or
  * a store error. */
-static int import_planned(struct store *s, struct pending *pend, struct fent *f,
+/* What one run shares across files: the transcripts waiting to be
+ * committed together, the other agents' batch and context, and their
+ * counters per agent (alive until the batch has committed). */
+struct run {
+    struct pending *pend;
+    struct agentfile_batch *ab;
+    struct opencode_ctx *oc;
+    struct agentfile_stats ast[IMPORTER_AGENTS];
+    uint64_t other_ops, other_inserted; /* daily files, exports, hook logs */
+};
+
+static void run_init(struct run *r, struct store *s, struct pending *pend,
+                     const struct importer_opts *o)
+{
+    memset(r, 0, sizeof *r);
+    r->pend = pend;
+    r->ab = agentfile_batch_new(s, o->batch_ops, o->report);
+    r->oc = opencode_ctx_new();
+}
+
+/* Commit what the other agents' batch holds and add the counters to st. */
+static int run_end(struct run *r, struct importer_stats *st, char *errbuf)
+{
+    int rc = agentfile_batch_free(r->ab, errbuf);
+    r->ab = NULL;
+    opencode_ctx_free(r->oc);
+    r->oc = NULL;
+    uint64_t ops = r->other_ops, ins = r->other_inserted;
+    for (int a = 1; a < IMPORTER_AGENTS; a++) {
+        const struct agentfile_stats *x = &r->ast[a];
+        st->lines += x->lines;
+        st->bytes += x->bytes;
+        st->ops += x->ops;
+        st->malformed += x->malformed;
+        st->rejected += x->rejected;
+        st->res.inserted += x->res.inserted;
+        st->res.merged += x->res.merged;
+        st->res.unchanged += x->res.unchanged;
+        st->agent[a].calls += x->ops;
+        st->agent[a].inserted += x->res.inserted;
+        ops += x->ops;
+        ins += x->res.inserted;
+    }
+    /* Claude Code's: what the transcripts found, the rest of the totals. */
+    st->agent[IMPORTER_CLAUDE].calls = st->ops > ops ? st->ops - ops : 0;
+    st->agent[IMPORTER_CLAUDE].inserted = st->res.inserted > ins ? st->res.inserted - ins : 0;
+    return rc;
+}
+
+/* The project root of a Gemini CLI chat: the .project_root file of the
+ * folder above chats/ (malloc'd, or NULL); *parent gets the parent session
+ * of a sub-agent's file (chats/<parent>/file), or NULL. */
+static char *gemini_hints(const char *path, char **parent)
+{
+    *parent = NULL;
+    const char *c = strstr(path, "/chats/");
+    if (!c)
+        return NULL;
+    for (const char *n; (n = strstr(c + 1, "/chats/")) != NULL;)
+        c = n;
+    const char *rest = c + 7, *slash = strchr(rest, '/');
+    if (slash && !strchr(slash + 1, '/'))
+        *parent = xstrndup(rest, (size_t)(slash - rest));
+    char *file = xmalloc((size_t)(c - path) + 16);
+    memcpy(file, path, (size_t)(c - path));
+    memcpy(file + (c - path), "/.project_root", 15);
+    char *root = NULL;
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    free(file);
+    if (fd >= 0) {
+        char buf[PATH_MAX];
+        ssize_t k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (k > 0) {
+            buf[k] = '\0';
+            buf[strcspn(buf, "\r\n")] = '\0';
+            if (buf[0] == '/')
+                root = xstrdup(buf);
+        }
+    }
+    return root;
+}
+
+/* Import a file of another agent, open on fd and planned. */
+static int import_agent_file(struct store *s, struct run *run, struct fent *f, int fd, int kind,
+                             const struct importer_opts *o, struct importer_stats *st,
+                             char *errbuf)
+{
+    int rc = 0, agent = kind == FK_CODEX    ? IMPORTER_CODEX
+                        : kind == FK_GEMINI ? IMPORTER_GEMINI
+                                            : IMPORTER_OPENCODE;
+    struct agentfile_stats *ast = &run->ast[agent];
+    st->files_read++;
+    if (kind == FK_CODEX) {
+        rc = codex_import_fd(run->ab, f->key, f->path, fd, &f->st, &f->mp, o->cancel, ast, errbuf);
+    } else if (kind == FK_GEMINI) {
+        char *parent, *project = gemini_hints(f->key, &parent);
+        rc = gemini_import_fd(run->ab, f->key, f->path, fd, &f->st, &f->mp, parent, project,
+                              o->cancel, ast, errbuf);
+        free(parent);
+        free(project);
+    } else if (kind == FK_OPENCODE_DB) {
+        rc = opencode_db_import(run->ab, s, run->oc, f->key, f->path, o->full, o->cancel, ast,
+                                errbuf);
+        if (rc == 1) {
+            st->files_read--;
+            st->files_unchanged++;
+            rc = 0;
+        }
+    } else {
+        int k = opencode_storage_kind(f->key);
+        rc = k ? opencode_file_import_fd(run->ab, run->oc, f->key, f->path, fd, &f->st, k, ast,
+                                         errbuf)
+               : 0;
+    }
+    return rc;
+}
+
+static int import_planned(struct store *s, struct run *run, struct fent *f,
                           const struct importer_opts *o, struct importer_stats *st,
                           struct progress *pg, int64_t now_ms, char *errbuf)
 {
     char head[IMPORTER_SNIFF];
     int rc = 0;
+    struct pending *pend = run->pend;
     /* Decided again on the descriptor that is read: the file may have
      * changed since it was planned. */
     int fd = open_planned(s, f, o, now_ms, errbuf);
@@ -725,6 +1049,25 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
         close(fd);
         goto file_error;
     }
+    int fk = f->kind;
+    if (fk == FK_AUTO) {
+        if (codex_sniff(head, (size_t)k))
+            fk = FK_CODEX;
+        else if (gemini_sniff(head, (size_t)k))
+            fk = FK_GEMINI;
+        else if (opencode_sniff_db(head, (size_t)k))
+            fk = FK_OPENCODE_DB;
+    }
+    if (fk != FK_AUTO) {
+        rc = import_agent_file(s, run, f, fd, fk, o, st, errbuf);
+        close(fd);
+        pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
+        if (rc == TP_EDB || rc == TP_EBUSY || rc == TP_EAGAIN)
+            return rc;
+        if (rc != 0)
+            goto file_error;
+        return 0;
+    }
     enum seedfile_kind kind = seedfile_sniff(head, (size_t)k);
     if (kind == SEEDFILE_NONE && hook_log_sniff(head, (size_t)k) != HOOKLOG_NONE) {
         /* A log of hook payloads kept by someone's own hook script. */
@@ -736,6 +1079,8 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
         st->res.inserted += res.inserted;
         st->res.merged += res.merged;
         st->res.unchanged += res.unchanged;
+        run->other_ops += res.inserted + res.merged + res.unchanged;
+        run->other_inserted += res.inserted;
         pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
         if (rc == TP_EDB || rc == TP_EBUSY)
             return rc;
@@ -763,6 +1108,8 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
         st->res.inserted += ss.res.inserted;
         st->res.merged += ss.res.merged;
         st->res.unchanged += ss.res.unchanged;
+        run->other_ops += ss.ops;
+        run->other_inserted += ss.res.inserted;
         pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
         if (rc == TP_EDB || rc == TP_EBUSY)
             return rc;
@@ -796,60 +1143,79 @@ file_error:
     return rc;
 }
 
+/* The agent a found file belongs to, for the counts per agent. */
+static int fent_agent(const struct fent *f)
+{
+    switch (f->kind) {
+    case FK_CODEX:
+        return IMPORTER_CODEX;
+    case FK_GEMINI:
+        return IMPORTER_GEMINI;
+    case FK_OPENCODE_DB:
+    case FK_OPENCODE_FILE:
+        return IMPORTER_OPENCODE;
+    }
+    return IMPORTER_CLAUDE;
+}
+
+/* The kind of a file named explicitly (not found in a root). */
+static int explicit_kind(const char *path)
+{
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    if (strcmp(name, "opencode.db") == 0)
+        return FK_OPENCODE_DB;
+    if (opencode_storage_kind(path))
+        return FK_OPENCODE_FILE;
+    return FK_AUTO;
+}
+
 int importer_file(struct store *s, const char *path, const struct importer_opts *o,
                   struct importer_stats *st, char *errbuf)
 {
-    struct fent f = {.path = (char *)path};
+    struct fent f = {.path = (char *)path, .kind = explicit_kind(path), .sniff = 1};
     struct progress pg = {0};
+    struct pending pend = {0};
+    struct run run;
     int64_t now = tpt_now_ms();
+    char eb[TP_ERR_MAX];
+    run_init(&run, s, &pend, o);
     st->files_seen++;
     int rc = plan_file(s, &f, o, now, errbuf);
     if (rc == 0 && f.plan == PLAN_SKIP)
         st->files_unchanged++;
     else if (rc == 0)
-        rc = import_planned(s, NULL, &f, o, st, &pg, now, errbuf);
+        rc = import_planned(s, &run, &f, o, st, &pg, now, errbuf);
+    int prc = pending_commit(s, &pend, st, eb);
+    int erc = run_end(&run, st, rc == 0 ? errbuf : eb);
+    if (rc == 0 && prc != 0)
+        rc = tp_fail(errbuf, prc, "%s", eb);
+    if (rc == 0)
+        rc = erc;
+    st->agent[fent_agent(&f)].files++;
+    pending_free(&pend);
     free(f.key);
     return rc;
 }
 
-int importer_run(struct store *s, const char *const *paths, size_t npaths,
-                 const struct importer_opts *o, struct importer_stats *st, char *errbuf)
+static int run_files(struct store *s, struct flist *l, const struct importer_opts *o,
+                     struct importer_stats *st, int missing, char *errbuf)
 {
-    struct flist l = {0};
     struct progress pg = {0};
     struct pending pend = {0};
-    char **roots = NULL;
-    size_t nroots = 0;
-    int rc = 0, missing = 0;
+    struct run run;
+    int rc = 0;
     int64_t now = tpt_now_ms();
     char eb[TP_ERR_MAX];
-
-    if (npaths == 0) {
-        importer_default_roots(&roots, &nroots);
-        for (size_t i = 0; i < nroots; i++)
-            walk(&l, roots[i], 0);
-    }
-    for (size_t i = 0; i < npaths; i++) {
-        struct stat sb;
-        if (stat(paths[i], &sb) != 0) {
-            if (!missing)
-                tp_fail(errbuf, TP_ENOTFOUND, "%s: %s", paths[i], strerror(errno));
-            report(o, "%s: %s", paths[i], strerror(errno));
-            st->files_failed++;
-            missing = 1;
-        } else if (S_ISDIR(sb.st_mode)) {
-            walk(&l, paths[i], !o->jsonl_only);
-        } else {
-            flist_add(&l, paths[i]);
-        }
-    }
+    run_init(&run, s, &pend, o);
 
     /* Plan every file first: the progress bar needs the total. */
     size_t todo = 0;
-    for (size_t i = 0; i < l.n; i++) {
-        struct fent *f = &l.v[i];
+    for (size_t i = 0; i < l->n; i++) {
+        struct fent *f = &l->v[i];
         st->files_seen++;
         int prc = plan_file(s, f, o, now, eb);
+        st->agent[fent_agent(f)].files++;
         if (prc == TP_EDB) {
             rc = tp_fail(errbuf, prc, "%s", eb);
             goto cleanup;
@@ -871,15 +1237,15 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
     pg.on = o->progress == IMPORTER_PROGRESS_ON ||
             (o->progress == IMPORTER_PROGRESS_AUTO && isatty(STDERR_FILENO));
 
-    for (size_t i = 0; i < l.n; i++) {
-        struct fent *f = &l.v[i];
+    for (size_t i = 0; i < l->n; i++) {
+        struct fent *f = &l->v[i];
         if (f->plan == PLAN_SKIP)
             continue;
         if (cancelled(o)) {
             rc = tp_fail(errbuf, TP_EAGAIN, "import cancelled");
             goto cleanup;
         }
-        int frc = import_planned(s, &pend, f, o, st, &pg, now, eb);
+        int frc = import_planned(s, &run, f, o, st, &pg, now, eb);
         pg.files_done++;
         progress_draw(&pg, 0);
         if (frc == TP_EDB || frc == TP_EBUSY || frc == TP_EAGAIN) {
@@ -895,9 +1261,64 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
         rc = TP_ENOTFOUND;
 
 cleanup:
+    {
+        int erc = run_end(&run, st, eb);
+        if (rc == 0 && erc != 0)
+            rc = tp_fail(errbuf, erc, "%s", eb);
+    }
     pending_free(&pend);
     progress_end(&pg);
+    return rc;
+}
+
+int importer_run_roots(struct store *s, const struct importer_root *roots, size_t nroots,
+                       const struct importer_opts *o, struct importer_stats *st, char *errbuf)
+{
+    struct flist l = {0};
+    for (size_t i = 0; i < nroots; i++)
+        walk(&l, roots[i].path, roots[i].agent, roots[i].recursive);
+    int rc = run_files(s, &l, o, st, 0, errbuf);
     flist_free(&l);
-    importer_free_roots(roots, nroots);
+    return rc;
+}
+
+int importer_run(struct store *s, const char *const *paths, size_t npaths,
+                 const struct importer_opts *o, struct importer_stats *st, char *errbuf)
+{
+    struct flist l = {0};
+    struct importer_root *roots = NULL;
+    size_t nroots = 0;
+    int missing = 0;
+
+    if (npaths == 0) {
+        importer_agent_roots(&roots, &nroots);
+        for (size_t i = 0; i < nroots; i++)
+            walk(&l, roots[i].path, roots[i].agent, roots[i].recursive);
+    }
+    for (size_t i = 0; i < npaths; i++) {
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0) {
+            if (!missing)
+                tp_fail(errbuf, TP_ENOTFOUND, "%s: %s", paths[i], strerror(errno));
+            report(o, "%s: %s", paths[i], strerror(errno));
+            st->files_failed++;
+            missing = 1;
+        } else if (S_ISDIR(sb.st_mode)) {
+            if (o->jsonl_only)
+                walk(&l, paths[i], o->root_agent, 1);
+            else
+                walk(&l, paths[i], -1, 1);
+        } else {
+            struct fent *f = flist_add(&l, paths[i]);
+            f->kind = explicit_kind(paths[i]);
+            f->sniff = 1;
+        }
+    }
+    char eb[TP_ERR_MAX];
+    int rc = run_files(s, &l, o, st, missing, eb);
+    if (rc != 0 && !(rc == TP_ENOTFOUND && missing))
+        tp_fail(errbuf, rc, "%s", eb);
+    flist_free(&l);
+    importer_free_agent_roots(roots, nroots);
     return rc;
 }
