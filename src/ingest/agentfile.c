@@ -451,8 +451,8 @@ char *agentfile_first_text_line(const char *s, size_t max)
  * before it allowed), or -1. */
 static int line_code(const char *line, size_t len)
 {
-    static const char *const prefixes[] = {"Process exited with code", "Exit code:",
-                                           "Command exited with code:"};
+    static const char *const prefixes[] = {"Process exited with code",
+                                           "Exit code:", "Command exited with code:"};
     while (len && *line == ' ') {
         line++;
         len--;

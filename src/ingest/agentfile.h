@@ -80,10 +80,10 @@ int agentfile_batch_free(struct agentfile_batch *b, char *errbuf);
 
 /* Normalize and queue what out holds (out is emptied: the batch takes it)
  * with the file's mark m (may be NULL; copied). path names the file in
- * reports, fd (or -1) gives their line numbers. With now != 0 the batch commits at once (the file was read only
- * in part, or the caller wants it stored before going on). Returns 0 or a
- * store error (TP_EDB, TP_EBUSY...) with errbuf filled; on error nothing
- * queued is stored. Counters go to st. */
+ * reports, fd (or -1) gives their line numbers. With now != 0 the batch commits at once (the file
+ * was read only in part, or the caller wants it stored before going on). Returns 0 or a store error
+ * (TP_EDB, TP_EBUSY...) with errbuf filled; on error nothing queued is stored. Counters go to st.
+ */
 int agentfile_batch_add(struct agentfile_batch *b, const char *path, int fd,
                         struct agentfile_out *out, const struct store_mark *m, int now,
                         struct agentfile_stats *st, char *errbuf);
@@ -98,8 +98,7 @@ FILE *agentfile_batch_report(const struct agentfile_batch *b);
  * removed), starting at byte off, ending (newline included) at end; len is
  * (size_t)-1 for a line over TP_MAX_LINE, which is skipped. Returning
  * non-zero stops the read with that value. */
-typedef int (*agentfile_line_fn)(void *ctx, const char *line, size_t len, int64_t off,
-                                 int64_t end);
+typedef int (*agentfile_line_fn)(void *ctx, const char *line, size_t len, int64_t off, int64_t end);
 
 /* Read fd's lines from start to end (the size the caller fstat'ed). A last
  * line without its newline is being written and is left for later, unless

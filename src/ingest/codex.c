@@ -185,8 +185,7 @@ static char *argv_command(const cJSON *arr)
 /* The files a patch touches ("*** Update File: path" ...), space-separated. */
 static char *patch_files(const char *patch)
 {
-    static const char *const heads[] = {"*** Update File: ", "*** Add File: ",
-                                        "*** Delete File: "};
+    static const char *const heads[] = {"*** Update File: ", "*** Add File: ", "*** Delete File: "};
     if (!patch)
         return NULL;
     struct buf b;
@@ -215,10 +214,9 @@ static char *patch_files(const char *patch)
 }
 
 static const char *const never_ask[] = {
-    "read_file",   "list_dir",    "grep_files",   "view_image",  "update_plan",
-    "web_search",  "tool_search", "get_goal",     "create_goal", "update_goal",
-    "write_stdin", "spawn_agent", "send_input",   "wait_agent",  "resume_agent",
-    "close_agent", "wait",        "request_user_input",
+    "read_file",   "list_dir",   "grep_files",   "view_image",  "update_plan", "web_search",
+    "tool_search", "get_goal",   "create_goal",  "update_goal", "write_stdin", "spawn_agent",
+    "send_input",  "wait_agent", "resume_agent", "close_agent", "wait",        "request_user_input",
 };
 
 static int tool_never_asks(const char *tool)
@@ -439,8 +437,8 @@ static const char *first_of(const cJSON *args, const char *const *keys, size_t n
  * NULL; input is a custom tool's raw input). */
 static void describe(struct op *op, const cJSON *args, const char *input)
 {
-    static const char *const generic[] = {"file_path", "path",    "dir_path", "command",
-                                          "cmd",       "pattern", "url",      "query",
+    static const char *const generic[] = {"file_path", "path",    "dir_path",   "command",
+                                          "cmd",       "pattern", "url",        "query",
                                           "message",   "prompt",  "description"};
     const char *t = op->tool;
     char *own = NULL;
@@ -784,8 +782,7 @@ static void on_turn_end(struct codex *c, const cJSON *p, int64_t ts, int aborted
 {
     const char *tid = jin_str(p, "turn_id");
     int64_t dur = num_ms(p, "duration_ms"), start = -1;
-    if (c->turn_start_ms >= 0 &&
-        (!tid || !c->turn_start_id || strcmp(tid, c->turn_start_id) == 0))
+    if (c->turn_start_ms >= 0 && (!tid || !c->turn_start_id || strcmp(tid, c->turn_start_id) == 0))
         start = c->turn_start_ms;
     else if (dur >= 0)
         start = ts - dur;
@@ -895,9 +892,9 @@ static void on_turn_context(struct codex *c, const cJSON *p)
 static int event_wanted(const struct jscan_val *t)
 {
     static const char *const types[] = {
-        "task_started",     "task_complete",   "turn_aborted",      "token_count",
-        "exec_command_end", "patch_apply_end", "mcp_tool_call_end", "item_completed",
-        "user_message",
+        "task_started",      "task_complete",    "turn_aborted",
+        "token_count",       "exec_command_end", "patch_apply_end",
+        "mcp_tool_call_end", "item_completed",   "user_message",
     };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (is(t, types[i]))
@@ -908,9 +905,8 @@ static int event_wanted(const struct jscan_val *t)
 static int item_wanted(const struct jscan_val *t)
 {
     static const char *const types[] = {
-        "function_call",          "custom_tool_call", "local_shell_call",
-        "function_call_output",   "custom_tool_call_output",
-        "web_search_call",        "tool_search_call", "tool_search_output",
+        "function_call",           "custom_tool_call", "local_shell_call", "function_call_output",
+        "custom_tool_call_output", "web_search_call",  "tool_search_call", "tool_search_output",
     };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (is(t, types[i]))

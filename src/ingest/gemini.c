@@ -142,10 +142,21 @@ static void on_metadata(struct gemini *g, const cJSON *m)
 /* ---- calls ------------------------------------------------------------------ */
 
 static const char *const never_ask[] = {
-    "read_file",       "read_many_files",           "glob",                   "grep_search",
-    "grep",            "search_file_content",       "list_directory",         "google_web_search",
-    "write_todos",     "list_background_processes", "read_background_output", "update_topic",
-    "invoke_agent",    "get_internal_docs",         "complete_task",
+    "read_file",
+    "read_many_files",
+    "glob",
+    "grep_search",
+    "grep",
+    "search_file_content",
+    "list_directory",
+    "google_web_search",
+    "write_todos",
+    "list_background_processes",
+    "read_background_output",
+    "update_topic",
+    "invoke_agent",
+    "get_internal_docs",
+    "complete_task",
 };
 
 static int tool_never_asks(const char *tool)
@@ -205,8 +216,7 @@ static void describe(struct op *op, const cJSON *args)
         struct buf b;
         buf_init(&b, TP_MAX_TARGET);
         for (const cJSON *p = paths->child; p; p = p->next)
-            if (cJSON_IsString(p) &&
-                buf_printf(&b, "%s%s", b.len ? " " : "", p->valuestring) != 0)
+            if (cJSON_IsString(p) && buf_printf(&b, "%s%s", b.len ? " " : "", p->valuestring) != 0)
                 break;
         if (b.len) {
             char *s = buf_steal(&b, NULL);
@@ -495,8 +505,7 @@ static int on_line(void *ctx, const char *line, size_t len, int64_t off, int64_t
         if (rep)
             fprintf(rep, "%s:%lld: %s\n", r->path, (long long)agentfile_line_at(r->fd, off), eb);
     }
-    if (r->g->nops >= 5000 ||
-        (r->cancel && __atomic_load_n(r->cancel, __ATOMIC_RELAXED))) {
+    if (r->g->nops >= 5000 || (r->cancel && __atomic_load_n(r->cancel, __ATOMIC_RELAXED))) {
         gemini_flush(r->g);
         struct store_mark m;
         filemark_set(&m, r->key, r->fd, r->sb, end, end);

@@ -256,7 +256,6 @@ void importer_free_agent_roots(struct importer_root *roots, size_t n)
     free(roots);
 }
 
-
 /* ---- discovery -------------------------------------------------------- */
 
 static int ends_with(const char *s, const char *suffix)
@@ -292,9 +291,7 @@ enum fkind {
 static int wants_agent(const char *path, const char *name, int agent, int *kind)
 {
     switch (agent) {
-    case IMPORTER_CLAUDE:
-        *kind = FK_AUTO;
-        return importer_wants(name);
+    case IMPORTER_CLAUDE: *kind = FK_AUTO; return importer_wants(name);
     case IMPORTER_CODEX:
         *kind = FK_CODEX;
         return strncmp(name, "rollout-", 8) == 0 && ends_with(name, ".jsonl");
@@ -988,8 +985,7 @@ static char *gemini_hints(const char *path, char **parent)
 
 /* Import a file of another agent, open on fd and planned. */
 static int import_agent_file(struct store *s, struct run *run, struct fent *f, int fd, int kind,
-                             const struct importer_opts *o, struct importer_stats *st,
-                             char *errbuf)
+                             const struct importer_opts *o, struct importer_stats *st, char *errbuf)
 {
     int rc = 0, agent = kind == FK_CODEX    ? IMPORTER_CODEX
                         : kind == FK_GEMINI ? IMPORTER_GEMINI
@@ -1011,6 +1007,8 @@ static int import_agent_file(struct store *s, struct run *run, struct fent *f, i
             st->files_read--;
             st->files_unchanged++;
             rc = 0;
+        } else if (rc == OPENCODE_BUSY) {
+            rc = TP_EIO; /* this file's failure (reported): the import goes on */
         }
     } else {
         int k = opencode_storage_kind(f->key);
@@ -1147,13 +1145,10 @@ file_error:
 static int fent_agent(const struct fent *f)
 {
     switch (f->kind) {
-    case FK_CODEX:
-        return IMPORTER_CODEX;
-    case FK_GEMINI:
-        return IMPORTER_GEMINI;
+    case FK_CODEX: return IMPORTER_CODEX;
+    case FK_GEMINI: return IMPORTER_GEMINI;
     case FK_OPENCODE_DB:
-    case FK_OPENCODE_FILE:
-        return IMPORTER_OPENCODE;
+    case FK_OPENCODE_FILE: return IMPORTER_OPENCODE;
     }
     return IMPORTER_CLAUDE;
 }
@@ -1260,12 +1255,11 @@ static int run_files(struct store *s, struct flist *l, const struct importer_opt
     if (missing)
         rc = TP_ENOTFOUND;
 
-cleanup:
-    {
-        int erc = run_end(&run, st, eb);
-        if (rc == 0 && erc != 0)
-            rc = tp_fail(errbuf, erc, "%s", eb);
-    }
+cleanup : {
+    int erc = run_end(&run, st, eb);
+    if (rc == 0 && erc != 0)
+        rc = tp_fail(errbuf, erc, "%s", eb);
+}
     pending_free(&pend);
     progress_end(&pg);
     return rc;

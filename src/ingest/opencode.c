@@ -373,9 +373,8 @@ static void part_op(struct agentfile_out *out, struct opencode_ctx *x, const cha
                     const cJSON *part, const struct oc_session *sess, const cJSON *rules,
                     const char *model, int64_t off)
 {
-    static const char *const keys[] = {"command",  "filePath", "file_path", "path",
-                                       "pattern",  "url",      "query",     "description",
-                                       "prompt",   "name"};
+    static const char *const keys[] = {"command", "filePath", "file_path",   "path",   "pattern",
+                                       "url",     "query",    "description", "prompt", "name"};
     const char *tool = jin_str(part, "tool");
     const cJSON *state = jin_get(part, "state");
     const char *status = jin_str(state, "status");
@@ -539,7 +538,11 @@ struct db {
 
 static int db_prepare(struct db *d, sqlite3_stmt **q, const char *sql, char *errbuf)
 {
-    if (sqlite3_prepare_v2(d->h, sql, -1, q, NULL) != SQLITE_OK)
+    int rc = sqlite3_prepare_v2(d->h, sql, -1, q, NULL);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return tp_fail(errbuf, OPENCODE_BUSY, "%s: busy (OpenCode is writing); read again later",
+                       d->path);
+    if (rc != SQLITE_OK)
         return tp_fail(errbuf, TP_EPARSE, "%s: not an OpenCode database (%s)", d->path,
                        sqlite3_errmsg(d->h));
     return 0;
@@ -578,8 +581,8 @@ static int db_open(struct db *d, const char *path, char *errbuf)
     memset(d, 0, sizeof *d);
     d->path = (char *)path;
     char *uri = db_uri(path);
-    int rc = sqlite3_open_v2(uri, &d->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(uri, &d->h,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     free(uri);
     if (rc != SQLITE_OK) {
         rc = tp_fail(errbuf, TP_EIO, "%s: cannot open it read-only: %s", path,
@@ -604,8 +607,7 @@ static int db_open(struct db *d, const char *path, char *errbuf)
                          "SELECT parent_id, directory, version, permission FROM session "
                          "WHERE id = ?1",
                          errbuf)) != 0 ||
-        (rc = db_prepare(d, &d->msg_get, "SELECT data FROM message WHERE id = ?1", errbuf)) !=
-            0 ||
+        (rc = db_prepare(d, &d->msg_get, "SELECT data FROM message WHERE id = ?1", errbuf)) != 0 ||
         (rc = db_prepare(d, &d->first_tool,
                          "SELECT min(json_extract(data, '$.state.time.start')) FROM part "
                          "WHERE message_id = ?1 AND json_extract(data, '$.type') = 'tool'",
@@ -623,7 +625,7 @@ static int db_open(struct db *d, const char *path, char *errbuf)
 static int db_err(struct db *d, int rc, char *errbuf)
 {
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        return tp_fail(errbuf, TP_EBUSY, "%s: busy (OpenCode is writing); read again later",
+        return tp_fail(errbuf, OPENCODE_BUSY, "%s: busy (OpenCode is writing); read again later",
                        d->path);
     return tp_fail(errbuf, TP_EIO, "%s: %s", d->path, sqlite3_errmsg(d->h));
 }
@@ -726,7 +728,9 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
     int found = 0;
     if (!full && store_mark_get(s, key, &m, &found) != 0)
         return tp_fail(errbuf, TP_EDB, "%s: reading its import mark failed", path);
-    int known = found && m.fp_len == OPENCODE_DB_MARK && m.inode == (uint64_t)sb.st_ino;
+    /* Only this function writes the mark of a database path (the importer
+     * sends databases nowhere else). */
+    int known = found && m.inode == (uint64_t)sb.st_ino && m.resume == m.offset;
     if (known && m.size == size && m.mtime_ns == mtime)
         return 1;
     int64_t watermark = known ? m.offset : 0;
@@ -762,8 +766,8 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
             st->bytes += (uint64_t)dlen;
             st->lines++;
             char eb[TP_ERR_MAX];
-            cJSON *part = data ? jin_parse(data, (size_t)dlen, JIN_REPAIR, TP_MAX_JSON_DEPTH, eb)
-                               : NULL;
+            cJSON *part =
+                data ? jin_parse(data, (size_t)dlen, JIN_REPAIR, TP_MAX_JSON_DEPTH, eb) : NULL;
             const char *ty = jin_str(part, "type");
             if (!part || !ty || strcmp(ty, "tool") != 0 || !pid || !sid) {
                 if (!part)
@@ -772,7 +776,8 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
                 continue;
             }
             const char *status = jin_str(jin_get(part, "state"), "status");
-            int final = status && (strcmp(status, "completed") == 0 || strcmp(status, "error") == 0);
+            int final =
+                status && (strcmp(status, "completed") == 0 || strcmp(status, "error") == 0);
             if (!final && now - upd < FILEMARK_FINAL_AFTER_MS) {
                 /* Still running: read it again when it has finished. */
                 if (upd < hold)
@@ -868,7 +873,8 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
                 }
                 if (upd > newest)
                     newest = upd;
-            } else if (role && strcmp(role, "assistant") == 0 && now - upd < FILEMARK_FINAL_AFTER_MS) {
+            } else if (role && strcmp(role, "assistant") == 0 &&
+                       now - upd < FILEMARK_FINAL_AFTER_MS) {
                 if (upd < hold)
                     hold = upd;
             }
@@ -918,7 +924,7 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
     m.size = size;
     m.mtime_ns = mtime;
     m.inode = (uint64_t)sb.st_ino;
-    m.fp_len = OPENCODE_DB_MARK;
+    m.fp_len = -1; /* not a byte mark: no fingerprint */
     if (hold != INT64_MAX)
         m.mtime_ns = 0; /* not unchanged while calls run: look again next time */
     rc = agentfile_batch_add(b, path, -1, &out, &m, 1, st, errbuf);

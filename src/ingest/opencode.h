@@ -56,8 +56,6 @@
 #define OPENCODE_AGENT "opencode"
 /* Rows updated this long before the mark's watermark are read again. */
 #define OPENCODE_SLACK_MS (5LL * 60 * 1000)
-/* A database's mark is told from a file's by this fingerprint length. */
-#define OPENCODE_DB_MARK (-2)
 /* Milliseconds the reader waits for a lock before giving up for now. */
 #define OPENCODE_BUSY_MS 100
 /* Rows per page (one read transaction each). */
@@ -72,10 +70,15 @@ void opencode_ctx_free(struct opencode_ctx *x);
 /* 1 when the first bytes are an SQLite database's. */
 int opencode_sniff_db(const char *head, size_t n);
 
+/* The database stayed locked past OPENCODE_BUSY_MS (a value apart from
+ * the store's TP_EBUSY: it is the file's problem, not the import's). */
+#define OPENCODE_BUSY 2
+
 /* Import the database at path (key: its mark's path), incrementally
- * unless full. Returns 0 (read), 1 (unchanged since its mark), TP_EBUSY
- * (locked past OPENCODE_BUSY_MS: try later), TP_EPARSE (not an OpenCode
- * database), TP_EIO, or a store error; errbuf says what. */
+ * unless full. Returns 0 (read), 1 (unchanged since its mark),
+ * OPENCODE_BUSY (locked: read it later; nothing stored), TP_EPARSE (not an
+ * OpenCode database), TP_EIO, or a store error (TP_EDB, TP_EBUSY); errbuf
+ * says what. */
 int opencode_db_import(struct agentfile_batch *b, struct store *s, struct opencode_ctx *x,
                        const char *key, const char *path, int full, const int *cancel,
                        struct agentfile_stats *st, char *errbuf);

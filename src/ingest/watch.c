@@ -57,9 +57,9 @@ struct watch {
     size_t nroots;
     char *missing; /* per root: 1 while it does not exist */
 
-    int ifd;       /* inotify, -1 when polling */
-    char **wd_dir; /* directory of each watch descriptor */
-    int *wd_agent; /* and the agent whose root it is under */
+    int ifd;               /* inotify, -1 when polling */
+    char **wd_dir;         /* directory of each watch descriptor */
+    int *wd_agent;         /* and the agent whose root it is under */
     unsigned char *wd_rec; /* and whether its new subdirectories are followed */
     size_t wd_alloc;
 

@@ -26,7 +26,8 @@
 
 #define REC_DIR "recorded/agents/codex/"
 #define REC_ROLLOUT                                                                                \
-    REC_DIR "sessions/2026/12/05/rollout-2026-12-05T03-52-11-01a24454-b30c-7502-b27c-c0054156dbdc.jsonl"
+    REC_DIR "sessions/2026/12/05/"                                                                 \
+            "rollout-2026-12-05T03-52-11-01a24454-b30c-7502-b27c-c0054156dbdc.jsonl"
 #define REC_SESSION "01a24454-b30c-7502-b27c-c0054156dbdc"
 #define REC_TURN1_BYTES 52954
 #define HAND_046 "agents/codex-0.46.jsonl"
@@ -198,8 +199,8 @@ static const struct want hand_calls[] = {
      OP_EX_ESTIMATED},
     {"0199f3c2-1a2b-7c3d-8e4f-5a6b7c8d9e0f/call_D", "apply_patch", 0, 1760954406000, 40, NAN,
      OP_EX_DERIVED},
-    {"0199f3c2-1a2b-7c3d-8e4f-5a6b7c8d9e0f/call_E", "mcp__docs__search", 1, 1760954407000, 800,
-     750, OP_EX_DERIVED},
+    {"0199f3c2-1a2b-7c3d-8e4f-5a6b7c8d9e0f/call_E", "mcp__docs__search", 1, 1760954407000, 800, 750,
+     OP_EX_DERIVED},
     {"0199f3c2-1a2b-7c3d-8e4f-5a6b7c8d9e0f/call_F", "update_plan", 1, 1760954408000, 200, 200,
      OP_EX_DERIVED},
 };
@@ -282,8 +283,8 @@ static void test_bad_lines(void)
     struct codex *c = codex_new(&o);
     char eb[TP_ERR_MAX];
     ASSERT_EQ_INT(codex_feed(c, "garbage", 7, 0, eb), TP_EPARSE);
-    ASSERT_EQ_INT(codex_feed(c, "{\"type\":\"response_item\",\"payload\":{\"type\":\"fu", 48, 8, eb),
-                  0);
+    ASSERT_EQ_INT(
+        codex_feed(c, "{\"type\":\"response_item\",\"payload\":{\"type\":\"fu", 48, 8, eb), 0);
     ASSERT_EQ_INT(codex_feed(c, "", 0, 60, eb), 0);
     codex_finish(c, 1);
     ASSERT_EQ_INT(o.n, 0);
@@ -446,5 +447,5 @@ static void test_resume_keeps_the_turn_context(void)
 }
 
 TEST_MAIN(TEST_CASE(test_recorded_rollout), TEST_CASE(test_recorded_first_turn),
-          TEST_CASE(test_hand_046), TEST_CASE(test_bad_lines),
-          TEST_CASE(test_import_grow_reimport), TEST_CASE(test_resume_keeps_the_turn_context))
+          TEST_CASE(test_hand_046), TEST_CASE(test_bad_lines), TEST_CASE(test_import_grow_reimport),
+          TEST_CASE(test_resume_keeps_the_turn_context))
