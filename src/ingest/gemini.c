@@ -27,6 +27,7 @@
 #include "core/kmap.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
+#include "ingest/gemhook.h"
 #include "ingest/toolcall.h"
 
 /* The largest legacy .json document read. */
@@ -34,6 +35,9 @@
 /* A call id's clock is trusted as the call's start when it is at most this
  * long before the call's recorded end. */
 #define GEMINI_MAX_CALL_MS (24LL * 3600 * 1000)
+/* A hook run belongs to a call when it started within the call's span,
+ * give or take this much (the two clocks are the same process's). */
+#define GEMINI_HOOK_SLACK_MS 1000
 
 struct gemini {
     struct agentfile_out *out;
@@ -41,7 +45,13 @@ struct gemini {
     struct kmap calls; /* call key -> index into ops */
     struct op *ops;
     int64_t *op_off;
+    uint64_t *op_args; /* per op: the hash of its arguments (gemhook.h) */
+    int64_t *op_end;   /* per op: its recorded end */
     size_t nops, aops;
+    char *hooks_dir; /* where the hooks' facts are (NULL: none) */
+    struct gemhook_run *runs;
+    size_t nruns;
+    int runs_loaded;
     struct kmap reqs; /* message id -> index into rq */
     struct request *rq;
     size_t nrq, arq;
@@ -85,6 +95,10 @@ void gemini_free(struct gemini *g)
     kmap_free(&g->reqs);
     free(g->ops);
     free(g->op_off);
+    free(g->op_args);
+    free(g->op_end);
+    free(g->runs);
+    free(g->hooks_dir);
     free(g->rq);
     free(g->session);
     free(g->subagent);
@@ -94,11 +108,62 @@ void gemini_free(struct gemini *g)
     free(g);
 }
 
+void gemini_set_hooks_dir(struct gemini *g, const char *data_dir)
+{
+    set(&g->hooks_dir, data_dir);
+}
+
+static int cmp_by_ts(const void *a, const void *b, void *ctx)
+{
+    const struct op *ops = ctx;
+    int64_t x = ops[*(const size_t *)a].ts_ms, y = ops[*(const size_t *)b].ts_ms;
+    return x < y ? -1 : x > y;
+}
+
+/* Give each call the execution its BeforeTool/AfterTool hooks saw: the
+ * first run not given yet with its tool and arguments that started within
+ * the call's span (calls taken in the order they started). */
+static void apply_hooks(struct gemini *g)
+{
+    if (!g->hooks_dir || !g->session || !g->nops)
+        return;
+    if (!g->runs_loaded) {
+        g->runs_loaded = 1;
+        gemhook_load(g->hooks_dir, g->session, &g->runs, &g->nruns);
+    }
+    if (!g->nruns)
+        return;
+    size_t *idx = xcalloc(g->nops, sizeof *idx);
+    for (size_t i = 0; i < g->nops; i++)
+        idx[i] = i;
+    qsort_r(idx, g->nops, sizeof *idx, cmp_by_ts, g->ops);
+    for (size_t k = 0; k < g->nops; k++) {
+        size_t i = idx[k];
+        struct op *op = &g->ops[i];
+        for (size_t r = 0; r < g->nruns; r++) {
+            struct gemhook_run *run = &g->runs[r];
+            if (run->used || run->args != g->op_args[i] || strcmp(run->tool, op->tool) != 0 ||
+                run->start_ms < op->ts_ms - GEMINI_HOOK_SLACK_MS ||
+                run->start_ms > g->op_end[i] + GEMINI_HOOK_SLACK_MS)
+                continue;
+            run->used = 1;
+            op_set_phase(op, OP_PH_EXEC, (double)(run->end_ms - run->start_ms), OP_EX_DERIVED,
+                         PHS_HOOK);
+            toolcall_meta_str(op, "duration_from", "hook");
+            break;
+        }
+    }
+    free(idx);
+}
+
 void gemini_flush(struct gemini *g)
 {
+    apply_hooks(g);
     for (size_t i = 0; i < g->nops; i++) {
+        struct op *src = &g->ops[i];
+        toolcall_meta_str(src, "duration_from", isnan(src->duration_ms) ? "none" : "timestamps");
         struct op *op = agentfile_out_op(g->out, g->op_off[i]);
-        *op = g->ops[i];
+        *op = *src;
         op_init(&g->ops[i]);
     }
     for (size_t i = 0; i < g->nrq; i++) {
@@ -259,6 +324,8 @@ static void on_call(struct gemini *g, const cJSON *call, int64_t msg_ms, int64_t
             g->aops = g->aops ? g->aops * 2 : 64;
             g->ops = xreallocarray(g->ops, g->aops, sizeof *g->ops);
             g->op_off = xreallocarray(g->op_off, g->aops, sizeof *g->op_off);
+            g->op_args = xreallocarray(g->op_args, g->aops, sizeof *g->op_args);
+            g->op_end = xreallocarray(g->op_end, g->aops, sizeof *g->op_end);
         }
         g->nops++;
     } else {
@@ -267,6 +334,8 @@ static void on_call(struct gemini *g, const cJSON *call, int64_t msg_ms, int64_t
     struct op *op = &g->ops[i];
     op_init(op);
     g->op_off[i] = off;
+    g->op_args[i] = gemhook_args_hash(jin_get(call, "args"));
+    g->op_end[i] = end;
     op->tool_use_id = key;
     op->tool = xstrdup(name);
     op->source = OP_SRC_TRANSCRIPT;
@@ -329,10 +398,8 @@ static void on_call(struct gemini *g, const cJSON *call, int64_t msg_ms, int64_t
     if (tool_never_asks(name)) {
         op->ask = OP_ASK_NO;
         op_set_phase(op, OP_PH_EXEC, wall, OP_EX_ESTIMATED, PHS_TIMESTAMPS);
-        toolcall_meta_str(op, "duration_from", "timestamps");
     } else {
         op->ask = OP_ASK_MAYBE;
-        toolcall_meta_str(op, "duration_from", "none");
     }
     toolcall_meta_str(op, "start_from", start_from);
 }
@@ -519,8 +586,8 @@ static int on_line(void *ctx, const char *line, size_t len, int64_t off, int64_t
 
 int gemini_import_fd(struct agentfile_batch *b, const char *key, const char *path, int fd,
                      const struct stat *sb, const struct filemark_plan *plan,
-                     const char *parent_session, const char *project, const int *cancel,
-                     struct agentfile_stats *st, char *errbuf)
+                     const char *parent_session, const char *project, const char *hooks_dir,
+                     const int *cancel, struct agentfile_stats *st, char *errbuf)
 {
     struct reader r = {
         .b = b,
@@ -533,6 +600,7 @@ int gemini_import_fd(struct agentfile_batch *b, const char *key, const char *pat
         .errbuf = errbuf,
     };
     r.g = gemini_new(&r.out, parent_session, project);
+    gemini_set_hooks_dir(r.g, hooks_dir);
     char head[4096];
     ssize_t hn = pread(fd, head, sizeof head, 0);
     int kind = hn > 0 ? gemini_sniff(head, (size_t)hn) : 1;
@@ -565,19 +633,12 @@ int gemini_import_fd(struct agentfile_batch *b, const char *key, const char *pat
         rc = agentfile_batch_add(b, path, fd, &r.out, &m, 0, st, errbuf);
         goto out;
     }
-    if (plan->start > 0) {
-        /* The session first (the metadata line). */
-        char *first;
-        size_t n;
-        char eb[TP_ERR_MAX];
-        if (agentfile_first_line(fd, &first, &n) == 0) {
-            gemini_feed(r.g, first, n, 0, eb);
-            free(first);
-        }
-    }
-    int64_t consumed = plan->start;
-    rc = agentfile_lines(fd, path, plan->start, (int64_t)sb->st_size, plan->final, on_line, &r,
-                         &consumed, &st->bytes, errbuf);
+    /* A grown recording is read again from its start: which hook run
+     * belongs to which call is decided over the whole session (gemhook.h),
+     * and the files are small. */
+    int64_t consumed = 0;
+    rc = agentfile_lines(fd, path, 0, (int64_t)sb->st_size, plan->final, on_line, &r, &consumed,
+                         &st->bytes, errbuf);
     if (rc == 0) {
         gemini_flush(r.g);
         struct store_mark m;

@@ -39,7 +39,14 @@
  * the last record of each call id winning within a read; a call recorded
  * before a $rewindTo ran and took its time, so it is kept. Taking them
  * record by record makes a read of the whole file and reads of its parts
- * (a file growing between imports) store the same calls.
+ * (a file growing between imports) store the same calls. A grown file is
+ * nonetheless read again whole (the hooks' runs are paired with calls over
+ * the whole session).
+ *
+ * With Gemini CLI's hooks installed (`toolprof install-hook --agent
+ * gemini`), a call's exec is the time between its BeforeTool and AfterTool
+ * (derived, source hook: after any approval), found by session, tool and
+ * arguments (gemhook.h).
  */
 #ifndef TOOLPROF_GEMINI_H
 #define TOOLPROF_GEMINI_H
@@ -67,19 +74,25 @@ void gemini_free(struct gemini *g);
 int gemini_feed(struct gemini *g, const char *line, size_t len, int64_t off, char *errbuf);
 /* Feed a whole legacy .json document. Returns 0 or TP_EPARSE. */
 int gemini_feed_document(struct gemini *g, const char *text, size_t len, char *errbuf);
-/* Hand what was collected to out (calls and requests, last record wins). */
+/* Hand what was collected to out (calls and requests, last record wins).
+ * With a hooks folder set, each call first gets the execution time of its
+ * BeforeTool/AfterTool run (gemhook.h). */
 void gemini_flush(struct gemini *g);
+/* The data directory whose gemini-hooks/ holds the hooks' facts (NULL:
+ * none; copied). */
+void gemini_set_hooks_dir(struct gemini *g, const char *data_dir);
 
 /* 1 when the first bytes of a file are a Gemini CLI recording's (a record
  * or document with sessionId and projectHash); 2 for the legacy document. */
 int gemini_sniff(const char *head, size_t n);
 
-/* Import one planned recording open on fd. JSONL is read from plan->start
- * (the metadata line first); a document whole. project and
- * parent_session as for gemini_new(). */
+/* Import one planned recording open on fd: whole, whatever the plan's
+ * start (a grown file is read again; the store recognises what it has by
+ * the ids). project and parent_session as for gemini_new(); hooks_dir as
+ * for gemini_set_hooks_dir() (may be NULL). */
 int gemini_import_fd(struct agentfile_batch *b, const char *key, const char *path, int fd,
                      const struct stat *sb, const struct filemark_plan *plan,
-                     const char *parent_session, const char *project, const int *cancel,
-                     struct agentfile_stats *st, char *errbuf);
+                     const char *parent_session, const char *project, const char *hooks_dir,
+                     const int *cancel, struct agentfile_stats *st, char *errbuf);
 
 #endif

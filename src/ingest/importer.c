@@ -249,6 +249,35 @@ int importer_agent_roots(struct importer_root **roots, size_t *n)
     return *n ? 0 : TP_ENOTFOUND;
 }
 
+void importer_summary(FILE *out, const struct importer_stats *st, const struct importer_root *roots,
+                      size_t nroots)
+{
+    const char *home = home_dir();
+    size_t hl = home ? strlen(home) : 0;
+    for (int a = 0; a < IMPORTER_AGENTS; a++) {
+        const struct importer_agent_stats *x = &st->agent[a];
+        fprintf(out, "  %-12s", importer_agent_name(a));
+        if (x->files)
+            fprintf(out, "%zu file%s, %llu call%s (%llu new)", x->files, x->files == 1 ? "" : "s",
+                    (unsigned long long)x->calls, x->calls == 1 ? "" : "s",
+                    (unsigned long long)x->inserted);
+        else
+            fprintf(out, "nothing found");
+        int shown = 0;
+        for (size_t i = 0; i < nroots; i++) {
+            struct stat sb;
+            if (roots[i].agent != a || stat(roots[i].path, &sb) != 0)
+                continue;
+            const char *p = roots[i].path;
+            int tilde = home && hl > 1 && strncmp(p, home, hl) == 0 && p[hl] == '/';
+            fprintf(out, "%s%s%s", shown++ ? ", " : " in ", tilde ? "~" : "", tilde ? p + hl : p);
+        }
+        if (!shown && nroots)
+            fprintf(out, " (no folder of it here)");
+        fputc('\n', out);
+    }
+}
+
 void importer_free_agent_roots(struct importer_root *roots, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -992,12 +1021,13 @@ static int import_agent_file(struct store *s, struct run *run, struct fent *f, i
                                             : IMPORTER_OPENCODE;
     struct agentfile_stats *ast = &run->ast[agent];
     st->files_read++;
+    st->agent[agent].files++;
     if (kind == FK_CODEX) {
         rc = codex_import_fd(run->ab, f->key, f->path, fd, &f->st, &f->mp, o->cancel, ast, errbuf);
     } else if (kind == FK_GEMINI) {
         char *parent, *project = gemini_hints(f->key, &parent);
         rc = gemini_import_fd(run->ab, f->key, f->path, fd, &f->st, &f->mp, parent, project,
-                              o->cancel, ast, errbuf);
+                              store_dir(s), o->cancel, ast, errbuf);
         free(parent);
         free(project);
     } else if (kind == FK_OPENCODE_DB) {
@@ -1005,7 +1035,7 @@ static int import_agent_file(struct store *s, struct run *run, struct fent *f, i
                                 errbuf);
         if (rc == 1) {
             st->files_read--;
-            st->files_unchanged++;
+            st->files_unchanged++; /* still one of OpenCode's files found */
             rc = 0;
         } else if (rc == OPENCODE_BUSY) {
             rc = TP_EIO; /* this file's failure (reported): the import goes on */
@@ -1131,6 +1161,7 @@ static int import_planned(struct store *s, struct run *run, struct fent *f,
     transcript_free(r.t);
     close(fd);
     st->files_read++;
+    st->agent[IMPORTER_CLAUDE].files++;
     if (rc == TP_EIO)
         goto file_error;
     return rc;
@@ -1177,9 +1208,10 @@ int importer_file(struct store *s, const char *path, const struct importer_opts 
     run_init(&run, s, &pend, o);
     st->files_seen++;
     int rc = plan_file(s, &f, o, now, errbuf);
-    if (rc == 0 && f.plan == PLAN_SKIP)
+    if (rc == 0 && f.plan == PLAN_SKIP) {
         st->files_unchanged++;
-    else if (rc == 0)
+        st->agent[fent_agent(&f)].files++;
+    } else if (rc == 0)
         rc = import_planned(s, &run, &f, o, st, &pg, now, errbuf);
     int prc = pending_commit(s, &pend, st, eb);
     int erc = run_end(&run, st, rc == 0 ? errbuf : eb);
@@ -1187,7 +1219,6 @@ int importer_file(struct store *s, const char *path, const struct importer_opts 
         rc = tp_fail(errbuf, prc, "%s", eb);
     if (rc == 0)
         rc = erc;
-    st->agent[fent_agent(&f)].files++;
     pending_free(&pend);
     free(f.key);
     return rc;
@@ -1210,7 +1241,6 @@ static int run_files(struct store *s, struct flist *l, const struct importer_opt
         struct fent *f = &l->v[i];
         st->files_seen++;
         int prc = plan_file(s, f, o, now, eb);
-        st->agent[fent_agent(f)].files++;
         if (prc == TP_EDB) {
             rc = tp_fail(errbuf, prc, "%s", eb);
             goto cleanup;
@@ -1223,6 +1253,7 @@ static int run_files(struct store *s, struct flist *l, const struct importer_opt
         }
         if (f->plan == PLAN_SKIP) {
             st->files_unchanged++;
+            st->agent[fent_agent(f)].files++;
             continue;
         }
         todo++;

@@ -128,6 +128,13 @@ struct importer_root {
 int importer_agent_roots(struct importer_root **roots, size_t *n);
 void importer_free_agent_roots(struct importer_root *roots, size_t n);
 
+/* What an import found per agent, one line each (for `import` and
+ * `serve`): its files, calls and new calls, and where it looked (roots
+ * may be NULL: no places shown; a root that does not exist is not
+ * shown). Agents with nothing found say so. */
+void importer_summary(FILE *out, const struct importer_stats *st, const struct importer_root *roots,
+                      size_t nroots);
+
 /* The file to import when `name` changed in folder `dir` of a root of
  * `agent` (a WAL's change is its database's), or NULL: malloc'd. */
 char *importer_watch_target(const char *dir, const char *name, int agent);

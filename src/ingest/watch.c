@@ -371,6 +371,14 @@ static void *watch_main(void *arg)
     /* Watches first, then the catch-up import: a line written in between
      * is seen by both, which the marks and the store make harmless. */
     import_dirs(w, NULL, 0, 0);
+    if (w->o.summary) {
+        struct importer_stats st;
+        watch_stats(w, &st);
+        fprintf(w->o.summary, "imported %s, and following as they are written:\n",
+                w->cancel ? "(stopped early)" : "what the agents have written so far");
+        importer_summary(w->o.summary, &st, w->roots, w->nroots);
+        fflush(w->o.summary);
+    }
     w->next_poll_ns = tpt_mono_ns() + poll_ns;
 
     for (;;) {

@@ -40,6 +40,9 @@ struct watch_opts {
      * merged calls, with the counters of that import. May be NULL. */
     void (*on_import)(void *ctx, const struct importer_stats *st);
     void *ctx;
+    /* When not NULL, what the first import found per agent and where it
+     * looked (importer_summary()) is printed here once it is done. */
+    FILE *summary;
 };
 
 /* Start watching roots[0..nroots) (Claude Code transcript folders), or

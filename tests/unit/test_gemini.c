@@ -16,10 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
+#include "core/jscan.h"
 #include "core/jsonin.h"
+#include "core/tptime.h"
+#include "ingest/gemhook.h"
 #include "ingest/gemini.h"
+#include "ingest/hook.h"
+#include "ingest/settings.h"
 #include "ingest/importer.h"
 
 #define REC_CHAT "recorded/agents/gemini/tmp/project/chats/session-2026-12-05T03-52-f936c111.jsonl"
@@ -349,6 +355,160 @@ static void test_import_in_pieces(void)
     free(d);
 }
 
+/* Run `toolprof hook` (hook_run) on one payload. */
+static int hook_payload(const char *dir, const char *payload)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    ssize_t n = write(p[1], payload, strlen(payload));
+    close(p[1]);
+    int rc = n == (ssize_t)strlen(payload) ? hook_run(dir, p[0]) : -1;
+    close(p[0]);
+    return rc;
+}
+
+/* The call's arguments as the chat has them, re-serialized compactly (a
+ * hook payload carries the same object). */
+static char *chat_args(const char *chat, const char *call_id)
+{
+    const char *at = strstr(chat, call_id);
+    const char *a = at ? strstr(at, "\"args\":") : NULL;
+    if (!a)
+        return NULL;
+    a += 7;
+    const char *e = jscan_skip_value(a, a + strlen(a));
+    return e ? xstrndup(a, (size_t)(e - a)) : NULL;
+}
+
+/* Gemini CLI's BeforeTool/AfterTool through `toolprof hook`: the import of
+ * the chat gives each call its hooks' execution (exact, after approval):
+ * here the recorded shell and replace calls, each run written 100 ms
+ * after its call started and lasting 30 / 12 ms; a run whose arguments
+ * differ is given to no call. The hook writes nothing else and is silent. */
+static void test_hooks_give_exec(void)
+{
+    size_t len;
+    char *d;
+    FIXTURE_READ_DATA(d, REC_CHAT, &len);
+    char data[PATH_MAX];
+    snprintf(data, sizeof data, "%s/hooks-data", tmp_dir());
+    ASSERT_EQ_INT(fixture_mkdirs(data), 0);
+    static const struct {
+        const char *id, *tool;
+        int64_t start;
+        int ms;
+    } runs[] = {
+        {"run_shell_command__run_shell_command_1796442739377_0", "run_shell_command", 1796442739377,
+         30},
+        {"replace__replace_1796442740236_0", "replace", 1796442740236, 12},
+    };
+    char buf[4096], ts[40];
+    for (size_t i = 0; i < 2; i++) {
+        char *args = chat_args(d, runs[i].id);
+        ASSERT_TRUE(args != NULL);
+        tpt_format_utc(runs[i].start + 100, ts);
+        snprintf(buf, sizeof buf,
+                 "{\"session_id\":\"%s\",\"transcript_path\":\"x\",\"cwd\":\"/p\","
+                 "\"hook_event_name\":\"BeforeTool\",\"timestamp\":\"%s\",\"tool_name\":\"%s\","
+                 "\"tool_input\":%s}",
+                 REC_SESSION, ts, runs[i].tool, args);
+        ASSERT_EQ_INT(hook_payload(data, buf), 0);
+        tpt_format_utc(runs[i].start + 100 + runs[i].ms, ts);
+        snprintf(buf, sizeof buf,
+                 "{\"session_id\":\"%s\",\"transcript_path\":\"x\",\"cwd\":\"/p\","
+                 "\"hook_event_name\":\"AfterTool\",\"timestamp\":\"%s\",\"tool_name\":\"%s\","
+                 "\"tool_input\":%s,\"tool_response\":{\"llmContent\":\"ok\"}}",
+                 REC_SESSION, ts, runs[i].tool, args);
+        ASSERT_EQ_INT(hook_payload(data, buf), 0);
+        free(args);
+    }
+    /* A run of other arguments, and another event: neither is a call's. */
+    tpt_format_utc(1796442740279 + 5, ts);
+    snprintf(buf, sizeof buf,
+             "{\"session_id\":\"%s\",\"hook_event_name\":\"BeforeTool\",\"timestamp\":\"%s\","
+             "\"tool_name\":\"run_shell_command\",\"tool_input\":{\"command\":\"other\"}}",
+             REC_SESSION, ts);
+    ASSERT_EQ_INT(hook_payload(data, buf), 0);
+    ASSERT_EQ_INT(hook_payload(data, "{\"session_id\":\"s\",\"hook_event_name\":\"SessionStart\"}"),
+                  0);
+    struct gemhook_run *r;
+    size_t n;
+    ASSERT_EQ_INT(gemhook_load(data, REC_SESSION, &r, &n), 0);
+    ASSERT_EQ_INT(n, 2);
+    ASSERT_EQ_INT(r[0].end_ms - r[0].start_ms, 30);
+    free(r);
+    char errlog[PATH_MAX + 32];
+    snprintf(errlog, sizeof errlog, "%s/hook-errors.log", data);
+    ASSERT_TRUE(!fixture_exists(errlog));
+
+    struct agentfile_out o = {0};
+    struct gemini *g = gemini_new(&o, NULL, NULL);
+    gemini_set_hooks_dir(g, data);
+    char eb[TP_ERR_MAX];
+    for (size_t off = 0; off < len;) {
+        const char *nl = memchr(d + off, '\n', len - off);
+        gemini_feed(g, d + off, (size_t)(nl - (d + off)), (int64_t)off, eb);
+        off = (size_t)(nl - d) + 1;
+    }
+    gemini_flush(g);
+    gemini_free(g);
+    ASSERT_EQ_INT(o.n, 5);
+    const struct op *sh = find(&o, runs[0].id), *rp = find(&o, runs[1].id);
+    ASSERT_EQ_DBL(sh->duration_ms, 30, 0);
+    ASSERT_EQ_INT(sh->phsrc[OP_PH_EXEC], PHS_HOOK);
+    ASSERT_EQ_INT(sh->exact[OP_PH_EXEC], OP_EX_DERIVED);
+    ASSERT_EQ_DBL(sh->wall_ms, 841, 0);
+    ASSERT_EQ_DBL(rp->duration_ms, 12, 0);
+    /* The failing shell had no run of its arguments: still unsplit. */
+    ASSERT_TRUE(
+        isnan(find(&o, "run_shell_command__run_shell_command_1796442740279_0")->duration_ms));
+    agentfile_out_clear(&o);
+    free(d);
+}
+
+/* install-hook --agent gemini-cli: BeforeTool and AfterTool groups in
+ * Gemini CLI's settings, the rest kept; twice changes nothing; removed. */
+static void test_install_hook_gemini(void)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/gemini-settings.json", tmp_dir());
+    const char *before =
+        "{\n  \"security\": {\"auth\": {\"selectedType\": \"gemini-api-key\"}}\n}\n";
+    ASSERT_EQ_INT(fixture_write(path, before, strlen(before), "wb"), 0);
+    char eb[TP_ERR_MAX];
+    const char *cmd = "/usr/local/bin/toolprof hook";
+    ASSERT_EQ_INT(settings_install_gemini(path, cmd, 0, NULL, eb), 0);
+    size_t n = 0;
+    char *after = fixture_read(path, &n);
+    ASSERT_TRUE(after != NULL);
+    cJSON *j = jin_parse(after, n, JIN_STRICT, 16, eb);
+    ASSERT_TRUE(j != NULL);
+    ASSERT_STREQ(jin_str(jin_get(jin_get(j, "security"), "auth"), "selectedType"),
+                 "gemini-api-key");
+    for (int k = 0; k < 2; k++) {
+        const cJSON *ev = jin_get(jin_get(j, "hooks"), k ? "AfterTool" : "BeforeTool");
+        ASSERT_EQ_INT(cJSON_GetArraySize(ev), 1);
+        ASSERT_STREQ(jin_str(ev->child, "matcher"), "*");
+        ASSERT_STREQ(jin_str(jin_get(ev->child, "hooks")->child, "command"), cmd);
+        ASSERT_STREQ(jin_str(jin_get(ev->child, "hooks")->child, "type"), "command");
+    }
+    ASSERT_TRUE(jin_get(jin_get(j, "hooks"), "PostToolUse") == NULL);
+    cJSON_Delete(j);
+    ASSERT_EQ_INT(settings_install_gemini(path, cmd, 0, NULL, eb), 0);
+    char *again = fixture_read(path, NULL);
+    ASSERT_STREQ(again, after);
+    free(again);
+    free(after);
+    ASSERT_EQ_INT(settings_install_gemini(path, NULL, 1, NULL, eb), 0);
+    after = fixture_read(path, &n);
+    j = jin_parse(after, n, JIN_STRICT, 16, eb);
+    ASSERT_TRUE(jin_get(j, "hooks") == NULL);
+    cJSON_Delete(j);
+    free(after);
+}
+
 TEST_MAIN(TEST_CASE(test_recorded_chat), TEST_CASE(test_hand_rewrites_and_rewind),
           TEST_CASE(test_hand_subagent_and_document), TEST_CASE(test_import_recorded_folder),
-          TEST_CASE(test_import_in_pieces))
+          TEST_CASE(test_import_in_pieces), TEST_CASE(test_hooks_give_exec),
+          TEST_CASE(test_install_hook_gemini))
