@@ -2,8 +2,12 @@
 #
 #   make              build build/toolprof (installs npm assets if missing)
 #   make run          install system packages if missing, build, serve the dashboard on real data
-#   make test         install what tests need, build, run every test (unit, asan, integration, browser, e2e)
-#   make unit         unit tests only           make asan       unit + integration under ASan/UBSan
+#   make test         install what tests need, build, run every suite (tests/run_all.sh: unit,
+#                     fuzz corpora, integration, reliability, browser, e2e, asan, leaks, meta);
+#                     a skip not listed in tests/allowed-skips.txt fails it
+#   make unit         unit tests only           make asan       unit, fuzz corpora, integration,
+#                                                               reliability, e2e under ASan/UBSan
+#   make meta         deliberate faults (scratch copies) that the suites must catch
 #   make integration  server/CLI tests          make browser    dashboard in headless Chromium
 #   make e2e          the real Claude Code client against toolprof
 #   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
@@ -47,7 +51,7 @@ WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
             web/node_modules/chart.js/LICENSE.md \
             web/node_modules/bootstrap/LICENSE
 
-.PHONY: all run test unit asan integration browser e2e fuzz stress bench format format-check \
+.PHONY: all run test unit asan meta integration browser e2e fuzz stress bench format format-check \
         install clean deps deps-test print-cflags print-ldlibs fixtures test-samples
 .DEFAULT_GOAL := all
 
@@ -126,6 +130,9 @@ test: deps-test
 
 asan:
 	tests/run_asan.sh
+
+meta: all
+	tests/meta/run.sh
 
 integration: all
 	tests/run_integration.sh

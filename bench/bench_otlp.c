@@ -270,14 +270,11 @@ static size_t once(const char *data, size_t n, int gz, enum otlp_encoding enc, i
     }
     recs = b.nlogs;
     if (map) {
-        struct op *ops;
-        size_t nops;
-        otlp_map(&b, tpt_now_ms(), &ops, &nops, NULL, err);
-        if (nops != recs)
+        struct otlp_out out;
+        otlp_map(&b, tpt_now_ms(), NULL, &out, NULL, err);
+        if (out.nops != recs)
             abort();
-        for (size_t i = 0; i < nops; i++)
-            op_clear(&ops[i]);
-        free(ops);
+        otlp_out_free(&out);
     }
     otlp_batch_free(&b);
     free(plain);

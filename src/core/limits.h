@@ -37,7 +37,34 @@
  * holds after decompression; a gRPC message is held to the same cap. */
 #define TP_MAX_OTLP_ATTRS 1024     /* attributes of one record (or resource) */
 #define TP_MAX_OTLP_VALUE_DEPTH 16 /* arrays and key-value lists inside an AnyValue */
-#define TP_MAX_PB_DEPTH 64         /* protobuf messages nested in a request */
+/* Spans waiting for their parent span (otlp.h, struct otlp_joins). */
+#define TP_OTLP_JOIN_MAX 4096
+#define TP_OTLP_JOIN_TTL_MS (3600 * 1000LL)
+#define TP_MAX_PB_DEPTH 64 /* protobuf messages nested in a request */
+
+/* HTTP requests: query parameters kept (more is a 400). gRPC: the
+ * :path and authorization header lengths read. */
+#define TP_HTTP_MAX_PARAMS 32
+#define TP_GRPC_MAX_PATH 128
+#define TP_GRPC_MAX_AUTH 512
+
+/* Metadata strings from agents' payloads are context, not data: cut to
+ * this many bytes. */
+#define TP_MAX_META_STR 512
+
+/* The hook: a pending call's file (what PreToolUse wrote) read at most;
+ * hook-errors.log rotated past this size (one old generation kept). */
+#define TP_HOOKPEND_MAX_FILE 8192
+#define TP_HOOK_ERRLOG_MAX (1024 * 1024)
+
+/* redact.patterns: patterns kept, literal triggers and capture groups per
+ * pattern. */
+#define TP_REDACT_MAX_PATTERNS 64
+#define TP_REDACT_MAX_TRIGGERS 8
+#define TP_REDACT_MAX_GROUPS 4
+
+/* A stored quantile sketch: a decoded blob larger than this is refused. */
+#define TP_SKETCH_MAX_BLOB 16384
 
 /* Tools one filter can select (an agent's or a canonical name's). */
 #define TP_FILTER_MAX_TOOLS 1024

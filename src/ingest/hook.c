@@ -15,7 +15,7 @@
  * shows a hook's stderr to the model on exit code 2 and a "hook error"
  * notice on other non-zero codes, so everything that goes wrong becomes
  * one timestamped line in HOOK_ERRLOG and the exit code stays 0. That log
- * rotates at HOOK_ERRLOG_MAX_BYTES so that a payload format change cannot
+ * rotates at TP_HOOK_ERRLOG_MAX so that a payload format change cannot
  * fill the disk one line per tool call.
  *
  * The second half imports payload logs people already keep (hooks-mastery
@@ -146,7 +146,7 @@ static int hook_log(const char *dir, const char *what, const char *reason)
 
     if (!dir || fs_join(path, sizeof path, dir, HOOK_ERRLOG) != 0)
         return -1;
-    if (stat(path, &st) == 0 && st.st_size >= HOOK_ERRLOG_MAX_BYTES &&
+    if (stat(path, &st) == 0 && st.st_size >= TP_HOOK_ERRLOG_MAX &&
         fs_join(old, sizeof old, dir, HOOK_ERRLOG ".1") == 0)
         rename(path, old);
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

@@ -23,14 +23,14 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "core/limits.h"
 #include "ingest/filemark.h"
 #include "store/op.h"
 #include "store/store.h"
 
-/* Where the hook reports problems, and the size at which that log is
- * rotated to HOOK_ERRLOG ".1" (one old generation is kept). */
+/* Where the hook reports problems; rotated to HOOK_ERRLOG ".1" past
+ * TP_HOOK_ERRLOG_MAX bytes (one old generation is kept). */
 #define HOOK_ERRLOG "hook-errors.log"
-#define HOOK_ERRLOG_MAX_BYTES (1024 * 1024)
 /* How long the hook waits for its stdin to end before giving up. */
 #define HOOK_READ_TIMEOUT_MS 10000
 /* Busy timeout of the occasional drain into the store. */

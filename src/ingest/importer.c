@@ -607,8 +607,13 @@ static int plan_file(struct store *s, struct fent *f, const struct importer_opts
 struct pending {
     struct op *ops; /* owned copies, files back to back */
     size_t n, alloc;
+    struct turn *turns; /* the same for turns and model requests */
+    size_t nturns, aturns;
+    struct request *reqs;
+    size_t nreqs, areqs;
     struct pending_file {
         size_t first, n;
+        size_t tfirst, nt, rfirst, nr;
         struct store_mark mark;
         char *path; /* owned: mark.path points here */
     } * files;
@@ -617,13 +622,26 @@ struct pending {
 
 #define PENDING_MAX_FILES 256
 
-static void pending_free(struct pending *p)
+/* Free what is pending, keeping the arrays. */
+static void pending_clear(struct pending *p)
 {
     for (size_t i = 0; i < p->n; i++)
         op_clear(&p->ops[i]);
+    for (size_t i = 0; i < p->nturns; i++)
+        turn_clear(&p->turns[i]);
+    for (size_t i = 0; i < p->nreqs; i++)
+        request_clear(&p->reqs[i]);
     for (size_t i = 0; i < p->nfiles; i++)
         free(p->files[i].path);
+    p->n = p->nturns = p->nreqs = p->nfiles = 0;
+}
+
+static void pending_free(struct pending *p)
+{
+    pending_clear(p);
     free(p->ops);
+    free(p->turns);
+    free(p->reqs);
     free(p->files);
     memset(p, 0, sizeof *p);
 }
@@ -639,6 +657,10 @@ static int pending_commit(struct store *s, struct pending *p, struct importer_st
         g[i].ops = p->ops + p->files[i].first;
         g[i].n = p->files[i].n;
         g[i].mark = &p->files[i].mark;
+        g[i].turns = p->turns + p->files[i].tfirst;
+        g[i].nturns = p->files[i].nt;
+        g[i].reqs = p->reqs + p->files[i].rfirst;
+        g[i].nreqs = p->files[i].nr;
     }
     int rc = store_insert_groups(s, g, p->nfiles, errbuf);
     for (size_t i = 0; rc == 0 && i < p->nfiles; i++) {
@@ -647,18 +669,24 @@ static int pending_commit(struct store *s, struct pending *p, struct importer_st
         st->res.unchanged += g[i].res.unchanged;
     }
     free(g);
-    for (size_t i = 0; i < p->n; i++)
-        op_clear(&p->ops[i]);
-    for (size_t i = 0; i < p->nfiles; i++)
-        free(p->files[i].path);
-    p->n = p->nfiles = 0;
+    pending_clear(p);
     return rc;
 }
 
-/* Queue a finished file's calls and mark; commit when enough is waiting. */
+/* What a transcript read gives besides its calls: its turns and model
+ * requests (borrowed), already normalized. */
+struct timeline_part {
+    const struct turn *turns;
+    size_t nturns;
+    const struct request *reqs;
+    size_t nreqs;
+};
+
+/* Queue a finished file's calls, turns, requests and mark; commit when
+ * enough is waiting. */
 static int pending_add(struct store *s, struct pending *p, const struct op *ops, size_t n,
-                       const struct store_mark *m, size_t batch, struct importer_stats *st,
-                       char *errbuf)
+                       const struct timeline_part *tl, const struct store_mark *m, size_t batch,
+                       struct importer_stats *st, char *errbuf)
 {
     if (p->n + n > p->alloc) {
         while (p->n + n > p->alloc)
@@ -669,14 +697,32 @@ static int pending_add(struct store *s, struct pending *p, const struct op *ops,
         p->afiles = p->afiles ? p->afiles * 2 : 64;
         p->files = xreallocarray(p->files, p->afiles, sizeof *p->files);
     }
+    if (p->nturns + tl->nturns > p->aturns) {
+        while (p->nturns + tl->nturns > p->aturns)
+            p->aturns = p->aturns ? p->aturns * 2 : 64;
+        p->turns = xreallocarray(p->turns, p->aturns, sizeof *p->turns);
+    }
+    if (p->nreqs + tl->nreqs > p->areqs) {
+        while (p->nreqs + tl->nreqs > p->areqs)
+            p->areqs = p->areqs ? p->areqs * 2 : 256;
+        p->reqs = xreallocarray(p->reqs, p->areqs, sizeof *p->reqs);
+    }
     struct pending_file *pf = &p->files[p->nfiles++];
     pf->first = p->n;
     pf->n = n;
+    pf->tfirst = p->nturns;
+    pf->nt = tl->nturns;
+    pf->rfirst = p->nreqs;
+    pf->nr = tl->nreqs;
     pf->mark = *m;
     pf->path = xstrdup(m->path);
     pf->mark.path = pf->path;
     for (size_t i = 0; i < n; i++)
         op_copy(&p->ops[p->n++], &ops[i]);
+    for (size_t i = 0; i < tl->nturns; i++)
+        turn_copy(&p->turns[p->nturns++], &tl->turns[i]);
+    for (size_t i = 0; i < tl->nreqs; i++)
+        request_copy(&p->reqs[p->nreqs++], &tl->reqs[i]);
     if (p->n >= batch || p->nfiles >= PENDING_MAX_FILES)
         return pending_commit(s, p, st, errbuf);
     return 0;
@@ -777,6 +823,28 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t offset, int co
         }
         ok++;
     }
+    /* Turns and requests with a broken value (a clock far off) are left
+     * out alone: they are how the session sits on the clock, not calls. */
+    struct timeline_part tl;
+    struct turn *turns = transcript_turns(r->t, &tl.nturns);
+    struct request *reqs = transcript_requests(r->t, &tl.nreqs);
+    size_t kt = 0, kr = 0;
+    for (size_t i = 0; i < tl.nturns; i++)
+        if (turn_normalize(&turns[i], r->now_ms, eb) == 0) {
+            struct turn tmp = turns[kt];
+            turns[kt++] = turns[i];
+            turns[i] = tmp;
+        }
+    for (size_t i = 0; i < tl.nreqs; i++)
+        if (request_normalize(&reqs[i], r->now_ms, eb) == 0) {
+            struct request tmp = reqs[kr];
+            reqs[kr++] = reqs[i];
+            reqs[i] = tmp;
+        }
+    tl.turns = turns;
+    tl.nturns = kt;
+    tl.reqs = reqs;
+    tl.nreqs = kr;
     struct store_mark m;
     filemark_set(&m, r->f->key, r->fd, &r->f->st, resume, offset);
     r->st->ops += n;
@@ -784,15 +852,29 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t offset, int co
     size_t batch = r->o->batch_ops ? r->o->batch_ops : IMPORTER_BATCH_OPS;
     int rc;
     if (complete && r->pend) {
-        rc = pending_add(r->s, r->pend, ops, ok, &m, batch, r->st, errbuf);
+        rc = pending_add(r->s, r->pend, ops, ok, &tl, &m, batch, r->st, errbuf);
     } else {
         /* A file big enough to fill batches on its own: what waits goes
          * first, then this batch. */
         rc = r->pend ? pending_commit(r->s, r->pend, r->st, errbuf) : 0;
-        if (rc == 0)
-            rc = store_insert(r->s, ops, ok, &m, &r->st->res, errbuf);
+        if (rc == 0) {
+            struct store_group g = {.ops = ops,
+                                    .n = ok,
+                                    .mark = &m,
+                                    .turns = turns,
+                                    .nturns = kt,
+                                    .reqs = reqs,
+                                    .nreqs = kr};
+            rc = store_insert_groups(r->s, &g, 1, errbuf);
+            if (rc == 0) {
+                r->st->res.inserted += g.res.inserted;
+                r->st->res.merged += g.res.merged;
+                r->st->res.unchanged += g.res.unchanged;
+            }
+        }
     }
     transcript_clear_ops(r->t);
+    transcript_clear_timeline(r->t);
     return rc;
 }
 

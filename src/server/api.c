@@ -451,8 +451,8 @@ void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_
     char errbuf[TP_ERR_MAX] = "";
     struct otlp_batch b;
     struct otlp_counts counts;
-    struct op *ops = NULL;
-    size_t n = 0;
+    struct otlp_out out;
+    memset(&out, 0, sizeof out);
     memset(a, 0, sizeof *a);
     a->signal = sig;
     int rc = otlp_decode(sig, enc, body, len, &b, errbuf);
@@ -462,23 +462,29 @@ void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_
         goto done;
     }
     a->signal = b.signal;
-    otlp_map(&b, tpt_now_ms(), &ops, &n, &counts, errbuf);
+    otlp_map(&b, tpt_now_ms(), env->otlp_joins, &out, &counts, errbuf);
     /* Records that could not be used were dropped one by one, since the
      * rest of the batch is good data, and are reported as OTLP's partial
      * success (an exporter must not retry those). */
     a->records = counts.records;
     a->rejected = counts.rejected;
     snprintf(a->message, sizeof a->message, "%s", counts.first_error);
-    if (n > 0) {
+    if (out.nops || out.nturns || out.nreqs) {
         struct store *s = env->store(env->store_ctx, errbuf);
-        struct store_result res;
+        struct store_group g = {.ops = out.ops,
+                                .n = out.nops,
+                                .turns = out.turns,
+                                .nturns = out.nturns,
+                                .reqs = out.reqs,
+                                .nreqs = out.nreqs};
         if (!s) {
             a->status = 500;
             snprintf(a->message, sizeof a->message, "database: %s",
                      errbuf[0] ? errbuf : "cannot open");
             goto done;
         }
-        rc = insert_ops(env, s, ops, n, &res, errbuf);
+        rc = env->commitq ? commitq_insert_group(env->commitq, s, &g, errbuf)
+                          : store_insert_groups(s, &g, 1, errbuf);
         if (rc != 0) {
             a->status = rc == TP_EBUSY ? 503 : rc == TP_ENOSPC ? 507 : rc == TP_EROFS ? 503 : 500;
             snprintf(a->message, sizeof a->message, "%s%s",
@@ -486,17 +492,16 @@ void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_
                      errbuf[0] ? errbuf : tp_strerror(rc));
             goto done;
         }
-        a->stored = n;
+        a->stored = out.nops;
     }
     a->status = 200;
-    atomic_fetch_add(&otlp_records[a->signal][OUT_STORED], n);
+    atomic_fetch_add(&otlp_records[a->signal][OUT_STORED], counts.used);
     atomic_fetch_add(&otlp_records[a->signal][OUT_IGNORED], counts.ignored);
     atomic_fetch_add(&otlp_records[a->signal][OUT_REJECTED], counts.rejected);
 
 done:
     atomic_fetch_add(&otlp_requests[a->signal][a->status == 200], 1);
-    if (ops)
-        free_ops(ops, n);
+    otlp_out_free(&out);
     otlp_batch_free(&b);
 }
 

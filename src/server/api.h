@@ -47,6 +47,9 @@ struct api_env {
     /* The data directory, for the spool's bytes in /healthz (NULL: only
      * this process's drain outcome is shown). */
     const char *data_dir;
+    /* OTLP spans waiting for their parent, across requests (NULL: none
+     * kept). */
+    struct otlp_joins *otlp_joins;
 };
 
 /* Look at a request's headers. Returns 1 when resp holds the answer

@@ -48,9 +48,6 @@
 #include "server/grpcmsg.h"
 #include "server/h2.h"
 
-#define GRPC_PATH_MAX 128
-#define GRPC_AUTH_MAX 512
-
 struct grpc_thread;
 
 struct grpc_server {
@@ -90,8 +87,8 @@ struct grpc_thread {
 struct gstream {
     int32_t id;
     enum otlp_signal sig; /* 0 until the path names a service */
-    char path[GRPC_PATH_MAX];
-    char auth[GRPC_AUTH_MAX];
+    char path[TP_GRPC_MAX_PATH];
+    char auth[TP_GRPC_MAX_AUTH];
     int method_post, ctype_ok, has_auth, gzip, bad_encoding;
     int64_t begun_ms; /* when its headers began: a request has TP_HTTP_REQUEST_TIMEOUT_S */
     struct buf body;
@@ -234,7 +231,7 @@ static void check_headers(struct gconn *c, struct gstream *st)
         if (strcmp(st->path, services[i].path) == 0)
             st->sig = services[i].sig;
     if (!st->sig) {
-        char msg[GRPC_PATH_MAX + 64];
+        char msg[TP_GRPC_MAX_PATH + 64];
         snprintf(msg, sizeof msg, "unknown method %s: this server takes OTLP's Export calls",
                  st->path);
         answer_error(c, st, 200, GRPC_UNIMPLEMENTED, msg);

@@ -782,6 +782,7 @@ int server_run(const struct server_opts *o, char *errbuf)
     sv.env.find_asset = assets_find;
     sv.env.cache = cache_new();
     sv.env.commitq = commitq_new();
+    sv.env.otlp_joins = otlp_joins_new();
     sv.env.data_dir = sv.data_dir;
 
     /* Block the stop signals before any thread starts, so that every
@@ -872,6 +873,7 @@ cleanup:
         store_close(sv.maint_store);
     cache_free(sv.env.cache);
     commitq_free(sv.env.commitq);
+    otlp_joins_free(sv.env.otlp_joins);
     mhd_unload(&sv.mhd);
     if (masked)
         pthread_sigmask(SIG_SETMASK, &oldmask, NULL);

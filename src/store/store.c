@@ -268,23 +268,38 @@ static const char *const stmt_sql[S_COUNT] = {
                    "end_ms = coalesce(excluded.end_ms, end_ms), "
                    "active_us = coalesce(excluded.active_us, active_us), "
                    "src = max(src, excluded.src)",
-    [S_REQ_PUT] = "INSERT INTO requests VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
-                  "ON CONFLICT DO UPDATE SET "
-                  "session = coalesce(session, excluded.session), "
-                  "project = CASE WHEN project = 0 THEN excluded.project ELSE project END, "
-                  "model = coalesce(model, excluded.model), "
-                  "dur_us = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.dur_us ELSE dur_us END, "
-                  "ts = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.ts ELSE ts END, "
-                  "flags = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.flags ELSE flags END, "
-                  "ttft_us = coalesce(excluded.ttft_us, ttft_us), "
-                  "tin = max(coalesce(tin, -1), coalesce(excluded.tin, -1)), "
-                  "tout = max(coalesce(tout, -1), coalesce(excluded.tout, -1)), "
-                  "tcr = max(coalesce(tcr, -1), coalesce(excluded.tcr, -1)), "
-                  "tcw = max(coalesce(tcw, -1), coalesce(excluded.tcw, -1)), "
-                  "cost_micro = coalesce(excluded.cost_micro, cost_micro)",
+    [S_TURN_NEAR] = "SELECT start_ms FROM turns WHERE session = ?1 AND start_ms BETWEEN ?2 AND ?3 "
+                    "ORDER BY abs(start_ms - ?4) LIMIT 1",
+/* A request's duration: the more exact wins, between equals the later
+ * source (flags: exact in bits 0-1, source in bits 2-5, timeline.h). */
+#define REQ_RANK(f) "(((" f " & 3) << 4) | ((" f " >> 2) & 15))"
+    [S_REQ_PUT] =
+        "INSERT INTO requests VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+        "ON CONFLICT DO UPDATE SET "
+        "session = coalesce(session, excluded.session), "
+        "project = CASE WHEN project = 0 THEN excluded.project ELSE project END, "
+        "model = coalesce(model, excluded.model), "
+        "dur_us = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
+        "  OR " REQ_RANK("excluded.flags") " >= " REQ_RANK(
+            "flags") ") THEN excluded.dur_us ELSE dur_us END, "
+                     "ts = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
+                     "  OR " REQ_RANK("excluded.flags") " >= " REQ_RANK(
+                         "flags") ") THEN excluded.ts ELSE ts END, "
+                                  "flags = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS "
+                                  "NULL "
+                                  "  OR " REQ_RANK("excluded.flags") " >= " REQ_RANK(
+                                      "flags") ") THEN excluded.flags ELSE flags END, "
+                                               "ttft_us = coalesce(excluded.ttft_us, ttft_us), "
+                                               "tin = max(coalesce(tin, -1), "
+                                               "coalesce(excluded.tin, -1)), "
+                                               "tout = max(coalesce(tout, -1), "
+                                               "coalesce(excluded.tout, -1)), "
+                                               "tcr = max(coalesce(tcr, -1), "
+                                               "coalesce(excluded.tcr, -1)), "
+                                               "tcw = max(coalesce(tcw, -1), "
+                                               "coalesce(excluded.tcw, -1)), "
+                                               "cost_micro = coalesce(excluded.cost_micro, "
+                                               "cost_micro)",
 #define SS_COLS                                                                                    \
     "id, first_ms, last_ms, project, calls, failed, sub, asked, nexec, exec_us, wait_us, "         \
     "hook_us, unsplit_us"

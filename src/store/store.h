@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/limits.h"
 #include "op.h"
 #include "timeline.h"
@@ -50,7 +51,7 @@ char *store_default_dir(const char *dir);
 /* Open (creating the directory and database unless flags say otherwise)
  * and migrate the schema. On error returns a code and a message in errbuf
  * naming the path. */
-int store_open(const char *data_dir, int flags, struct store **out, char *errbuf);
+TP_MUST_CHECK int store_open(const char *data_dir, int flags, struct store **out, char *errbuf);
 void store_close(struct store *s);
 const char *store_dir(const struct store *s);
 /* Path of the database file. */
@@ -103,8 +104,9 @@ struct store_mark {
  * transaction, plus the optional mark. Returns 0, TP_EBUSY when the
  * database stayed locked past the busy timeout, or TP_EDB. On error nothing
  * of the batch is stored. */
-int store_insert(struct store *s, struct op *ops, size_t n, const struct store_mark *mark,
-                 struct store_result *res, char *errbuf);
+TP_MUST_CHECK int store_insert(struct store *s, struct op *ops, size_t n,
+                               const struct store_mark *mark, struct store_result *res,
+                               char *errbuf);
 
 /* Several batches in one transaction (group commit: the server stores
  * the operations of concurrent requests together, the importer many small
@@ -122,10 +124,12 @@ struct store_group {
     struct request *reqs;
     size_t nreqs;
 };
-int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf);
+TP_MUST_CHECK int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
+                                      char *errbuf);
 
 /* Read the mark of a path (0 and *found = 0 when there is none). */
-int store_mark_get(struct store *s, const char *path, struct store_mark *out, int *found);
+TP_MUST_CHECK int store_mark_get(struct store *s, const char *path, struct store_mark *out,
+                                 int *found);
 
 /* Busy timeout in ms for this connection (default 5000). The hook uses a
  * short one and falls back to its spool. */
@@ -135,18 +139,19 @@ void store_set_busy_timeout(struct store *s, int ms);
  * (buckets wholly before the cutoff are deleted; the partial bucket is
  * rebuilt from the rows that remain). *deleted receives the number of
  * operations removed. */
-int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbuf);
+TP_MUST_CHECK int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbuf);
 
 /* Delete the operations that source alone reported (a call another source
  * also reported stays), keeping rollups exact. For `prune --source demo`. */
-int store_prune_source(struct store *s, enum op_source src, size_t *deleted, char *errbuf);
+TP_MUST_CHECK int store_prune_source(struct store *s, enum op_source src, size_t *deleted,
+                                     char *errbuf);
 
 /* ---- reading ---------------------------------------------------------- */
 
 /* Does the store hold any operation reported by a source outside the mask
  * (bits 1 << enum op_source)? *found receives 1 or 0. Reads rows until it
  * finds one: on a store of only those sources, every row. */
-int store_has_other_sources(struct store *s, unsigned mask, int *found);
+TP_MUST_CHECK int store_has_other_sources(struct store *s, unsigned mask, int *found);
 
 typedef int (*store_name_cb)(void *ctx, int64_t id, const char *name);
 

@@ -15,15 +15,18 @@
 // Environment: TOOLPROF_BIN (default ../../build/toolprof), CLAUDE_BIN
 // (default: the npm package's binary), TOOLPROF_E2E_KEEP=1 keeps the
 // temporary directory (it is always kept when a check fails).
-// Output: "ok - ..." / "not ok - ..." per check, last line "N passed, N failed".
+// Output: "ok - ..." / "not ok - ..." per check, last line "N passed, N failed,
+// 0 skipped" (nothing here skips). Every toolprof process is checked for a
+// sanitizer report on stderr, and each server for its exit status.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { checkAllStopped, sanitizerReport, startServer } from '../integration/lib.mjs';
 import { loadScript, startMock } from './mock_anthropic.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -58,15 +61,11 @@ function check(name, cond, detail) {
 }
 const note = (s) => console.log(`# ${s}`);
 
-// Long-running children (the servers), ended by their pid on any way out.
-const children = new Set();
-function killChildren() {
-  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-}
-
 // ---- processes -------------------------------------------------------------
 
 // Run a command to completion; resolves {code, signal, stdout, stderr, ms}.
+// A sanitizer report on stderr (an ASan build of toolprof) is a failed
+// check of its own, whatever the exit code.
 function run(cmd, args, { input, env, cwd, timeoutMs = 30_000 } = {}) {
   return new Promise((res) => {
     const t0 = Date.now();
@@ -78,7 +77,10 @@ function run(cmd, args, { input, env, cwd, timeoutMs = 30_000 } = {}) {
     p.on('error', (e) => err.push(Buffer.from(String(e))));
     p.on('close', (code, signal) => {
       clearTimeout(timer);
-      res({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 });
+      const r = { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 };
+      const report = sanitizerReport(r.stderr);
+      if (report) check(`no sanitizer report from ${basename(cmd)} ${args.slice(0, 3).join(' ')}`, false, report);
+      res(r);
     });
     p.stdin.on('error', () => {});
     p.stdin.end(input ?? '');
@@ -88,40 +90,27 @@ function run(cmd, args, { input, env, cwd, timeoutMs = 30_000 } = {}) {
 const tp = (dataDir, ...args) => run(TOOLPROF, ['--data-dir', dataDir, ...args]);
 const brief = (r) => `exit ${r.code}${r.signal ? ' signal ' + r.signal : ''}; stderr: ${r.stderr.trim().slice(0, 800)}; stdout: ${r.stdout.trim().slice(0, 400)}`;
 
-// `toolprof serve` on an ephemeral port; resolves {port, url, proc, stop()}.
-function startServe(dataDir, log, extraArgs = []) {
-  return new Promise((res, rej) => {
-    const p = spawn(TOOLPROF, ['--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--no-watch', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(p);
-    let text = '';
-    const timer = setTimeout(() => rej(new Error(`serve did not report its port in 10 s: ${text.slice(0, 500)}`)), 10_000);
-    const onData = (d) => {
-      text += d;
-      writeFileSync(log, text);
-      const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        p.stdout.removeAllListeners('data');
-        p.stderr.removeAllListeners('data');
-        p.stdout.on('data', (x) => { text += x; writeFileSync(log, text); });
-        p.stderr.on('data', (x) => { text += x; writeFileSync(log, text); });
-        const g = /otlp-grpc on (127\.0\.0\.1:\d+)/.exec(text);
-        res({
-          port: Number(m[2]), url: m[1], proc: p, grpcUrl: g ? `http://${g[1]}` : null,
-          stop: () => new Promise((r) => {
-            if (p.exitCode !== null || p.signalCode !== null) return r(p.exitCode);
-            const k = setTimeout(() => p.kill('SIGKILL'), 5000);
-            p.once('exit', (code, sig) => { clearTimeout(k); r(code ?? sig); });
-            p.kill('SIGTERM');
-          }),
-        });
+// `toolprof serve` on an ephemeral port (tests/integration/lib.mjs's
+// startServer); resolves {port, url, grpcUrl, stop()}. stop() ends it with
+// SIGTERM and resolves the failure of its checks (exit 0, no sanitizer
+// report on stderr) as a string, or null; its output goes to the log file
+// either way.
+async function startServe(dataDir, log, extraArgs = []) {
+  const srv = await startServer({ dataDir, args: extraArgs });
+  const g = /^otlp-grpc on (127\.0\.0\.1:\d+)$/m.exec(srv.stdout());
+  return {
+    port: srv.port, url: srv.base, grpcUrl: g ? `http://${g[1]}` : null,
+    stop: async () => {
+      let why = null;
+      try {
+        await srv.stop();
+      } catch (e) {
+        why = e.message;
       }
-    };
-    p.stdout.on('data', onData);
-    p.stderr.on('data', onData);
-    p.on('error', (e) => { clearTimeout(timer); rej(e); });
-    p.on('exit', (code) => { clearTimeout(timer); rej(new Error(`serve exited with ${code}: ${text.slice(0, 500)}`)); });
-  });
+      writeFileSync(log, srv.stdout() + srv.stderr());
+      return why;
+    },
+  };
 }
 
 function post(url, body, headers) {
@@ -286,8 +275,8 @@ async function protocolRun(root, protocol, script, calls, claude) {
     out.set(c.id, `${o.tool} ${o.success}`);
   }
   check(`${protocol}: tools, outcomes, session and source of every call`, bad.length === 0, bad.join('\n'));
-  // Traces and metrics arrived and were accepted (their mapping is the
-  // integrator's): the server's own counters say how many.
+  // Traces and metrics arrived: spans were used (calls, model requests,
+  // turns), metric points accepted; the server's own counters say how many.
   const m = await new Promise((res) => {
     request(`${serve.url}/metrics`, (r) => {
       const c = [];
@@ -296,14 +285,14 @@ async function protocolRun(root, protocol, script, calls, claude) {
     }).on('error', () => res('')).end();
   });
   const num = (re) => Number((re.exec(m) || [])[1] || 0);
-  const spans = num(/^toolprof_otlp_records_total\{signal="traces",outcome="ignored"\} (\d+)$/m);
+  const spans = num(/^toolprof_otlp_records_total\{signal="traces",outcome="stored"\} (\d+)$/m);
   const points = num(/^toolprof_otlp_records_total\{signal="metrics",outcome="ignored"\} (\d+)$/m);
   const failed = num(/^toolprof_otlp_requests_total\{signal="\w+",result="error"\} ([1-9]\d*)$/m);
-  note(`${protocol}: ${spans} spans and ${points} metric points accepted`);
-  check(`${protocol}: spans and metric points arrived and were accepted, no request refused`,
+  note(`${protocol}: ${spans} spans used and ${points} metric points accepted`);
+  check(`${protocol}: spans were used and metric points accepted, no request refused`,
     spans > 0 && points > 0 && failed === 0, m.split('\n').filter((l) => l.startsWith('toolprof_otlp')).join('\n'));
-  const sc = await serve.stop();
-  check(`${protocol}: toolprof serve stops cleanly on SIGTERM`, sc === 0, `exit ${sc}`);
+  const why = await serve.stop();
+  check(`${protocol}: toolprof serve stops cleanly on SIGTERM (exit 0, no sanitizer report)`, !why, why);
   await mock.close();
   return out;
 }
@@ -555,9 +544,12 @@ async function main() {
   }
 
   // -- shut down
-  if (serve2) await serve2.stop();
-  const sc = await serve.stop();
-  check('toolprof serve stops cleanly on SIGTERM', sc === 0, `exit ${sc}; see ${join(root, 'serve.log')}`);
+  if (serve2) {
+    const why = await serve2.stop();
+    check('the second toolprof serve stops cleanly on SIGTERM (exit 0, no sanitizer report)', !why, why);
+  }
+  const why = await serve.stop();
+  check('toolprof serve stops cleanly on SIGTERM (exit 0, no sanitizer report)', !why, why);
   await tap.close();
   await mock.close();
   note(`mock answered ${mock.requests.length} requests`);
@@ -574,7 +566,11 @@ try {
 } catch (e) {
   check('e2e harness ran to the end', false, e.stack || String(e));
 }
-killChildren();
+try {
+  checkAllStopped(); // a server left running by a run that stopped early: killed
+} catch (e) {
+  check('every toolprof server was stopped', false, e.message);
+}
 if (kept) note(`kept ${kept}`);
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed, 0 skipped`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -109,22 +109,27 @@ static void otlpcheck_batch(int rc, const char *err, struct otlp_batch *b, enum 
         if (p->kind < OTLP_M_GAUGE || p->kind > OTLP_M_SUMMARY)
             abort();
     }
-    struct op *ops;
-    size_t n;
+    struct otlp_out out;
     struct otlp_counts c;
     char merr[TP_ERR_MAX];
-    if (otlp_map(b, FUZZ_NOW_MS, &ops, &n, &c, merr) != 0)
+    if (otlp_map(b, FUZZ_NOW_MS, NULL, &out, &c, merr) != 0)
         abort();
     if (c.rejected && c.first_error[0] == '\0')
         abort();
-    if (n + c.ignored + c.rejected != c.records)
+    if (c.used + c.ignored + c.rejected != c.records)
         abort(); /* every record is accounted for once */
-    for (size_t i = 0; i < n; i++) {
-        if (!ops[i].tool_use_id || op_normalize(&ops[i], FUZZ_NOW_MS, merr) != 0)
+    if (out.nops + out.nturns + out.nreqs > c.used)
+        abort(); /* no record out of nothing */
+    for (size_t i = 0; i < out.nops; i++)
+        if (!out.ops[i].tool_use_id || op_normalize(&out.ops[i], FUZZ_NOW_MS, merr) != 0)
             abort();
-        op_clear(&ops[i]);
-    }
-    free(ops);
+    for (size_t i = 0; i < out.nturns; i++)
+        if (turn_normalize(&out.turns[i], FUZZ_NOW_MS, merr) != 0)
+            abort();
+    for (size_t i = 0; i < out.nreqs; i++)
+        if (!out.reqs[i].id || request_normalize(&out.reqs[i], FUZZ_NOW_MS, merr) != 0)
+            abort();
+    otlp_out_free(&out);
     otlp_batch_free(b);
 }
 

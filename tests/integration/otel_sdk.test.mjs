@@ -111,11 +111,26 @@ describe('the OpenTelemetry JS SDK as the client', () => {
 
       const c1 = await otlpCounters(srv);
       const d = (k) => (c1[k] || 0) - (c0[k] || 0);
-      assert.equal(d('logs.stored'), 3);
-      assert.equal(d('logs.ignored'), 1); // the api_request event
+      assert.equal(d('logs.stored'), 4); // the 3 results and the api_request event
+      assert.equal(d('logs.ignored'), 0);
       assert.equal(d('logs.rejected'), 0);
-      assert.equal(d('traces.ignored'), 5); // the span tree
+      // The span tree: the request, the tool and its two children used; the
+      // interaction has no session.id, so it cannot be a turn.
+      assert.equal(d('traces.stored'), 4);
+      assert.equal(d('traces.ignored'), 1);
       assert.equal(d('traces.rejected'), 0);
+      // The tool span and its children as one call: wall from the tool
+      // span, execution from its child, both exact; the failure from the
+      // execution span's error.
+      const sp = byId.get('toolu_sdk_span');
+      assert.ok(sp, 'the call of the span tree');
+      assert.equal(sp.tool, 'Bash');
+      assert.equal(sp.success, false);
+      assert.equal(sp.error, 'Exit code 3');
+      assert.equal(sp.timestamp_ms, NOW - 7900);
+      assert.equal(sp.duration_ms, 3000);
+      assert.deepEqual(sp.phases.wall, { ms: 5900, exactness: 'exact', source: 'trace' });
+      assert.deepEqual(sp.phases.exec, { ms: 3000, exactness: 'exact', source: 'trace' });
       assert.equal(d('metrics.ignored'), 3); // one point per attribute set
       assert.equal(d('metrics.rejected'), 0);
     });

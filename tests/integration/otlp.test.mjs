@@ -20,7 +20,7 @@ describe('OTLP/HTTP JSON', () => {
     srv = await startServer();
     body = readFileSync(dataFile('legacy/otlp/logs-2.1.138.json'));
   });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('the export stores its two tool_result records and answers {}', async () => {
     const r = await post(srv, '/v1/logs', body, { headers: JSON_HDR });
@@ -105,7 +105,7 @@ describe('OTLP bodies recorded from Claude Code', () => {
   });
   after(async () => { await srv.stop(); });
 
-  test('every http/json body is accepted; the logs hold the 18 tool results', async () => {
+  test('every http/json body is accepted; the logs hold the 18 tool results and 2 rejected calls', async () => {
     const json = index.filter((e) => e.headers['content-type'] === 'application/json');
     // 14 log bodies, 10 metrics and 3 traces (tests/data/reference.py, "otlp").
     assert.equal(json.length, 27);
@@ -114,10 +114,15 @@ describe('OTLP bodies recorded from Claude Code', () => {
       assert.equal(r.status, 200, `${e.file}: ${r.body}`);
       assert.deepEqual(r.json, {});
     }
+    // 18 calls ran (tool_result); the hook blocked one Bash and the person
+    // rejected one Write (tool_decision "reject", reference.py): 20 calls,
+    // 2 of them failed without an execution.
     const res = await get(srv, '/api/performance/resources');
-    assert.equal(res.json.data.operations_stored, 18);
+    assert.equal(res.json.data.operations_stored, 20);
     const st = await get(srv, '/api/performance/stats?window=all');
-    assert.equal(st.json.data.total_operations, 18);
+    assert.equal(st.json.data.total_operations, 20);
+    assert.equal(st.json.data.timed_operations, 18);
+    assert.equal(st.json.data.phases.calls_asked, 2); // the approved Bash, the rejected Write
   });
 
   test('the http/protobuf bodies are decoded: one call per tool_result event', async () => {

@@ -12,7 +12,7 @@
 # The figures of the run are in build/reliability/figures.json and are the
 # ones docs/reliability.md quotes.
 #
-# The last line is "N passed, N failed".
+# The last line is "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export RELIABILITY_FULL=1

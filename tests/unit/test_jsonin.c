@@ -207,7 +207,8 @@ static void test_parse_number_table(void)
         {"1.2.3", 0, 0}, {"-", 0, 0},       {".", 0, 0},      {"e5", 0, 0},        {"12abc", 0, 0},
         {"1_000", 0, 0},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         double d = -12345;
         int ok = jin_parse_number(cases[i].s, &d);
         if (ok != cases[i].ok)

@@ -54,6 +54,7 @@ static void test_varints(void)
             FAIL_("row %zu: value %llu used %zu", i, (unsigned long long)v, (size_t)(p - start));
         if (!c->ok && p != start)
             FAIL_("row %zu: the cursor moved on an error", i);
+        ASSERT_EQ_INT(rc == 0, c->ok);
     }
 }
 
@@ -136,6 +137,7 @@ static void test_bad_keys_and_lengths(void)
             FAIL_("row %zu: rc %d", i, rc);
         if (!strstr(err, c->msg))
             FAIL_("row %zu: message \"%s\", expected it to contain \"%s\"", i, err, c->msg);
+        ASSERT_EQ_INT(rc, TP_EPARSE);
     }
 }
 

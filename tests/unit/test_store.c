@@ -515,7 +515,8 @@ static void test_same_call_across_hour_boundary(void)
     struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     int64_t boundary = (NOW / HOUR - 5) * HOUR;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         char tuid[32];
         snprintf(tuid, sizeof tuid, "toolu_hour_%zu", i);
         struct op a, b;
