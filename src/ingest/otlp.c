@@ -19,6 +19,7 @@
  */
 #include "otlp.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -197,16 +198,19 @@ struct request *otlp_sink_req(struct otlp_sink *k)
 
 void otlp_sink_unop(struct otlp_sink *k)
 {
+    assert(k->out->nops > 0);
     op_clear(&k->out->ops[--k->out->nops]);
 }
 
 void otlp_sink_unturn(struct otlp_sink *k)
 {
+    assert(k->out->nturns > 0);
     turn_clear(&k->out->turns[--k->out->nturns]);
 }
 
 void otlp_sink_unreq(struct otlp_sink *k)
 {
+    assert(k->out->nreqs > 0);
     request_clear(&k->out->reqs[--k->out->nreqs]);
 }
 
@@ -296,7 +300,8 @@ static void merge_calls(struct otlp_out *o)
             w++;
             continue;
         }
-        struct op *e = &o->ops[k]; /* indexes follow first sightings: k < w */
+        assert(k < w); /* indexes follow first sightings, kept in front */
+        struct op *e = &o->ops[k];
         struct op_phases pe, pn;
         op_phases_get(e, &pe);
         op_phases_get(op, &pn);

@@ -7,6 +7,7 @@
  */
 #include "commitq.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ void commitq_free(struct commitq *q)
 static void lead(struct commitq *q, struct store *s)
 {
     struct job *batch = q->head, *last = batch;
+    assert(batch && !q->leading); /* called with a job queued, no other leader */
     size_t njobs = 1, nops = batch->n;
     while (last->next && nops + last->next->n <= COMMITQ_MAX_OPS) {
         last = last->next;
