@@ -26,13 +26,17 @@
  * unchanged. Its resume point is where a later import can safely start:
  * the earliest call still waiting for its result, else the end of the
  * last whole line.
+ *
+ * importer_find.c finds the files (each agent's default places and the
+ * walk), importer_pending.c commits finished files together; what they
+ * share is in importer_int.h.
  */
 #include "importer.h"
+#include "importer_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,381 +101,6 @@ const char *importer_agent_name(int agent)
 static int cancelled(const struct importer_opts *o)
 {
     return o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED);
-}
-
-/* ---- default roots ---------------------------------------------------- */
-
-static char *path_join(const char *a, const char *b)
-{
-    size_t la = strlen(a);
-    while (la > 1 && a[la - 1] == '/')
-        la--;
-    size_t lb = strlen(b);
-    char *p = xmalloc(la + 1 + lb + 1);
-    memcpy(p, a, la);
-    p[la] = '/';
-    memcpy(p + la + 1, b, lb + 1);
-    return p;
-}
-
-static void roots_add(char ***roots, size_t *n, char *path)
-{
-    for (size_t i = 0; i < *n; i++) {
-        if (strcmp((*roots)[i], path) == 0) {
-            free(path);
-            return;
-        }
-    }
-    *roots = xreallocarray(*roots, *n + 1, sizeof **roots);
-    (*roots)[(*n)++] = path;
-}
-
-int importer_default_roots(char ***roots, size_t *n)
-{
-    const char *env = getenv("CLAUDE_CONFIG_DIR");
-    const char *home = getenv("HOME");
-    *roots = NULL;
-    *n = 0;
-    if (env) {
-        /* A comma-separated list, as ccusage accepts. */
-        for (const char *p = env; *p;) {
-            size_t len = strcspn(p, ",");
-            const char *s = p, *e = p + len;
-            while (s < e && (*s == ' ' || *s == '\t'))
-                s++;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (e > s) {
-                char *dir = xstrndup(s, (size_t)(e - s));
-                roots_add(roots, n, path_join(dir, "projects"));
-                free(dir);
-            }
-            p += len;
-            if (*p == ',')
-                p++;
-        }
-    }
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw ? pw->pw_dir : NULL;
-    }
-    if (home && *home) {
-        char *a = path_join(home, ".claude"), *b = path_join(home, ".config/claude");
-        roots_add(roots, n, path_join(a, "projects"));
-        roots_add(roots, n, path_join(b, "projects"));
-        free(a);
-        free(b);
-    }
-    return *n ? 0 : TP_ENOTFOUND;
-}
-
-void importer_free_roots(char **roots, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(roots[i]);
-    free(roots);
-}
-
-static const char *home_dir(void)
-{
-    const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw ? pw->pw_dir : NULL;
-    }
-    return home && *home ? home : NULL;
-}
-
-static void agent_root_add(struct importer_root **roots, size_t *n, char *path, int agent,
-                           int recursive)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*roots)[i].path, path) == 0 && (*roots)[i].recursive == recursive) {
-            free(path);
-            return;
-        }
-    *roots = xreallocarray(*roots, *n + 1, sizeof **roots);
-    (*roots)[*n].path = path;
-    (*roots)[*n].agent = agent;
-    (*roots)[(*n)++].recursive = recursive;
-}
-
-/* dir + "/" + a + "/" + b (b may be NULL), malloc'd. */
-static char *path3(const char *dir, const char *a, const char *b)
-{
-    char *x = path_join(dir, a);
-    if (!b)
-        return x;
-    char *y = path_join(x, b);
-    free(x);
-    return y;
-}
-
-int importer_agent_roots(struct importer_root **roots, size_t *n)
-{
-    char **claude = NULL;
-    size_t nc = 0;
-    const char *home = home_dir(), *env;
-    *roots = NULL;
-    *n = 0;
-    importer_default_roots(&claude, &nc);
-    for (size_t i = 0; i < nc; i++)
-        agent_root_add(roots, n, claude[i], IMPORTER_CLAUDE, 1);
-    free(claude);
-    /* Codex CLI. */
-    if ((env = getenv("CODEX_HOME")) != NULL && *env) {
-        agent_root_add(roots, n, path_join(env, "sessions"), IMPORTER_CODEX, 1);
-        agent_root_add(roots, n, path_join(env, "archived_sessions"), IMPORTER_CODEX, 1);
-    }
-    if (home) {
-        agent_root_add(roots, n, path3(home, ".codex", "sessions"), IMPORTER_CODEX, 1);
-        agent_root_add(roots, n, path3(home, ".codex", "archived_sessions"), IMPORTER_CODEX, 1);
-    }
-    /* Gemini CLI: <home>/.gemini/tmp (one documentation snapshot says
-     * data/), with $GEMINI_CLI_HOME in place of the home directory. */
-    const char *gh[2] = {getenv("GEMINI_CLI_HOME"), home};
-    for (int k = 0; k < 2; k++)
-        if (gh[k] && *gh[k]) {
-            agent_root_add(roots, n, path3(gh[k], ".gemini", "tmp"), IMPORTER_GEMINI, 1);
-            agent_root_add(roots, n, path3(gh[k], ".gemini", "data"), IMPORTER_GEMINI, 1);
-        }
-    /* OpenCode: its data folder (for opencode.db only: it also holds git
-     * snapshots) and its storage tree. */
-    char *oc = NULL;
-    if ((env = getenv("XDG_DATA_HOME")) != NULL && *env)
-        oc = path_join(env, "opencode");
-    else if (home)
-        oc = path3(home, ".local/share", "opencode");
-    if (oc) {
-        agent_root_add(roots, n, path_join(oc, "storage"), IMPORTER_OPENCODE, 1);
-        agent_root_add(roots, n, oc, IMPORTER_OPENCODE, 0);
-    }
-    return *n ? 0 : TP_ENOTFOUND;
-}
-
-void importer_summary(FILE *out, const struct importer_stats *st, const struct importer_root *roots,
-                      size_t nroots)
-{
-    const char *home = home_dir();
-    size_t hl = home ? strlen(home) : 0;
-    for (int a = 0; a < IMPORTER_AGENTS; a++) {
-        const struct importer_agent_stats *x = &st->agent[a];
-        fprintf(out, "  %-12s", importer_agent_name(a));
-        if (x->files)
-            fprintf(out, "%zu file%s, %llu call%s (%llu new)", x->files, x->files == 1 ? "" : "s",
-                    (unsigned long long)x->calls, x->calls == 1 ? "" : "s",
-                    (unsigned long long)x->inserted);
-        else
-            fprintf(out, "nothing found");
-        int shown = 0;
-        for (size_t i = 0; i < nroots; i++) {
-            struct stat sb;
-            if (roots[i].agent != a || stat(roots[i].path, &sb) != 0)
-                continue;
-            const char *p = roots[i].path;
-            int tilde = home && hl > 1 && strncmp(p, home, hl) == 0 && p[hl] == '/';
-            fprintf(out, "%s%s%s", shown++ ? ", " : " in ", tilde ? "~" : "", tilde ? p + hl : p);
-        }
-        if (!shown && nroots)
-            fprintf(out, " (no folder of it here)");
-        fputc('\n', out);
-    }
-}
-
-void importer_free_agent_roots(struct importer_root *roots, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(roots[i].path);
-    free(roots);
-}
-
-/* ---- discovery -------------------------------------------------------- */
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-int importer_wants(const char *name)
-{
-    return ends_with(name, ".jsonl") && strcmp(name, "journal.jsonl") != 0;
-}
-
-/* Folders named on the command line may hold the original's daily files. */
-static int wants_explicit(const char *name)
-{
-    return importer_wants(name) || (ends_with(name, ".json") && !ends_with(name, ".meta.json")) ||
-           strcmp(name, "opencode.db") == 0;
-}
-
-/* What a file is, as far as its place says (the content decides the
- * rest). */
-enum fkind {
-    FK_AUTO = 0,      /* told by content: seed, hook log, rollout, chat, transcript */
-    FK_CODEX,         /* a Codex rollout */
-    FK_GEMINI,        /* a Gemini CLI chat recording */
-    FK_OPENCODE_DB,   /* opencode.db */
-    FK_OPENCODE_FILE, /* a part or message of OpenCode's storage tree */
-};
-
-/* Whether a file found in a folder of `agent`'s root is one to import, and
- * as what (0: no). */
-static int wants_agent(const char *path, const char *name, int agent, int *kind)
-{
-    switch (agent) {
-    case IMPORTER_CLAUDE: *kind = FK_AUTO; return importer_wants(name);
-    case IMPORTER_CODEX:
-        *kind = FK_CODEX;
-        return strncmp(name, "rollout-", 8) == 0 && ends_with(name, ".jsonl");
-    case IMPORTER_GEMINI:
-        *kind = FK_GEMINI;
-        return (ends_with(name, ".jsonl") || ends_with(name, ".json")) &&
-               strstr(path, "/chats/") != NULL;
-    case IMPORTER_OPENCODE:
-        if (strcmp(name, "opencode.db") == 0) {
-            *kind = FK_OPENCODE_DB;
-            return 1;
-        }
-        *kind = FK_OPENCODE_FILE;
-        return opencode_storage_kind(path) != 0;
-    }
-    return 0;
-}
-
-char *importer_watch_target(const char *dir, const char *name, int agent)
-{
-    char *p;
-    int kind;
-    if (agent == IMPORTER_OPENCODE &&
-        (strcmp(name, "opencode.db-wal") == 0 || strcmp(name, "opencode.db") == 0))
-        return path_join(dir, "opencode.db");
-    p = path_join(dir, name);
-    if (wants_agent(p, name, agent, &kind))
-        return p;
-    free(p);
-    return NULL;
-}
-
-enum plan_kind { PLAN_SKIP, PLAN_READ };
-
-struct fent {
-    char *path; /* as found */
-    char *key;  /* absolute, symlinks resolved: the mark's path */
-    struct stat st;
-    struct filemark_plan mp; /* what its mark says */
-    enum plan_kind plan;
-    int64_t start; /* offset to read from */
-    int final;     /* the file has been idle long enough to be complete */
-    int quiet;     /* found in a folder: skip foreign files silently */
-    int kind;      /* enum fkind */
-    int sniff;     /* named by the user: tell FK_AUTO files by content when planned */
-};
-
-struct flist {
-    struct fent *v;
-    size_t n, alloc;
-    struct dirid {
-        dev_t dev;
-        ino_t ino;
-    } * dirs; /* directories entered, against symlink loops */
-    size_t ndirs;
-};
-
-static struct fent *flist_add(struct flist *l, const char *path)
-{
-    if (l->n == l->alloc) {
-        l->alloc = l->alloc ? l->alloc * 2 : 64;
-        l->v = xreallocarray(l->v, l->alloc, sizeof *l->v);
-    }
-    memset(&l->v[l->n], 0, sizeof l->v[l->n]);
-    l->v[l->n].path = xstrdup(path);
-    return &l->v[l->n++];
-}
-
-static void flist_free(struct flist *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].path);
-        free(l->v[i].key);
-    }
-    free(l->v);
-    free(l->dirs);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Walk dir, adding the files to import: as a root of `agent` (with
- * `recursive` 0 only the files directly in it), or with agent -1 a folder
- * named on the command line, whose files are told by name and content.
- * Unreadable subdirectories are skipped: a session folder may hold
- * anything. */
-static void walk(struct flist *l, const char *dir, int agent, int recursive)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return;
-    for (size_t i = 0; i < l->ndirs; i++)
-        if (l->dirs[i].dev == st.st_dev && l->dirs[i].ino == st.st_ino)
-            return;
-    l->dirs = xreallocarray(l->dirs, l->ndirs + 1, sizeof *l->dirs);
-    l->dirs[l->ndirs].dev = st.st_dev;
-    l->dirs[l->ndirs++].ino = st.st_ino;
-
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        names = xreallocarray(names, n + 1, sizeof *names);
-        names[n++] = xstrdup(e->d_name);
-    }
-    closedir(d);
-    /* Sorted, so that imports (and their reports) are reproducible. */
-    if (n > 1)
-        qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        char *p = path_join(dir, names[i]);
-        int kind = FK_AUTO;
-        if (stat(p, &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                if (recursive)
-                    walk(l, p, agent, recursive);
-            } else if (S_ISREG(st.st_mode)) {
-                int want;
-                if (agent >= 0) {
-                    want = wants_agent(p, names[i], agent, &kind);
-                } else {
-                    want = wants_explicit(names[i]);
-                    int ok = opencode_storage_kind(p);
-                    if (strcmp(names[i], "opencode.db") == 0)
-                        kind = FK_OPENCODE_DB;
-                    else if (ok)
-                        kind = FK_OPENCODE_FILE;
-                    else if (strstr(p, "/storage/") && ends_with(names[i], ".json") &&
-                             (strstr(p, "/storage/session/") || strstr(p, "/storage/project/") ||
-                              strstr(p, "/storage/todo/") || strstr(p, "/storage/session_diff/")))
-                        want = 0; /* OpenCode's other records: read as context */
-                }
-                if (want) {
-                    struct fent *f = flist_add(l, p);
-                    f->quiet = 1;
-                    f->kind = kind;
-                    f->sniff = agent < 0;
-                }
-            }
-        }
-        free(p);
-        free(names[i]);
-    }
-    free(names);
 }
 
 /* ---- progress --------------------------------------------------------- */
@@ -601,133 +230,6 @@ static int plan_file(struct store *s, struct fent *f, const struct importer_opts
 
 /* ---- reading one transcript ------------------------------------------ */
 
-/* Finished files waiting to be committed together: a history of many small
- * transcripts would otherwise pay a commit per file. Each file keeps its
- * own mark, written in the same transaction as its calls. */
-struct pending {
-    struct op *ops; /* owned copies, files back to back */
-    size_t n, alloc;
-    struct turn *turns; /* the same for turns and model requests */
-    size_t nturns, aturns;
-    struct request *reqs;
-    size_t nreqs, areqs;
-    struct pending_file {
-        size_t first, n;
-        size_t tfirst, nt, rfirst, nr;
-        struct store_mark mark;
-        char *path; /* owned: mark.path points here */
-    } * files;
-    size_t nfiles, afiles;
-};
-
-#define PENDING_MAX_FILES 256
-
-/* Free what is pending, keeping the arrays. */
-static void pending_clear(struct pending *p)
-{
-    for (size_t i = 0; i < p->n; i++)
-        op_clear(&p->ops[i]);
-    for (size_t i = 0; i < p->nturns; i++)
-        turn_clear(&p->turns[i]);
-    for (size_t i = 0; i < p->nreqs; i++)
-        request_clear(&p->reqs[i]);
-    for (size_t i = 0; i < p->nfiles; i++)
-        free(p->files[i].path);
-    p->n = p->nturns = p->nreqs = p->nfiles = 0;
-}
-
-static void pending_free(struct pending *p)
-{
-    pending_clear(p);
-    free(p->ops);
-    free(p->turns);
-    free(p->reqs);
-    free(p->files);
-    memset(p, 0, sizeof *p);
-}
-
-/* Commit everything pending in one transaction. */
-static int pending_commit(struct store *s, struct pending *p, struct importer_stats *st,
-                          char *errbuf)
-{
-    if (!p->nfiles)
-        return 0;
-    struct store_group *g = xcalloc(p->nfiles, sizeof *g);
-    for (size_t i = 0; i < p->nfiles; i++) {
-        g[i].ops = p->ops + p->files[i].first;
-        g[i].n = p->files[i].n;
-        g[i].mark = &p->files[i].mark;
-        g[i].turns = p->turns + p->files[i].tfirst;
-        g[i].nturns = p->files[i].nt;
-        g[i].reqs = p->reqs + p->files[i].rfirst;
-        g[i].nreqs = p->files[i].nr;
-    }
-    int rc = store_insert_groups(s, g, p->nfiles, errbuf);
-    for (size_t i = 0; rc == 0 && i < p->nfiles; i++) {
-        st->res.inserted += g[i].res.inserted;
-        st->res.merged += g[i].res.merged;
-        st->res.unchanged += g[i].res.unchanged;
-    }
-    free(g);
-    pending_clear(p);
-    return rc;
-}
-
-/* What a transcript read gives besides its calls: its turns and model
- * requests (borrowed), already normalized. */
-struct timeline_part {
-    const struct turn *turns;
-    size_t nturns;
-    const struct request *reqs;
-    size_t nreqs;
-};
-
-/* Queue a finished file's calls, turns, requests and mark; commit when
- * enough is waiting. */
-static int pending_add(struct store *s, struct pending *p, const struct op *ops, size_t n,
-                       const struct timeline_part *tl, const struct store_mark *m, size_t batch,
-                       struct importer_stats *st, char *errbuf)
-{
-    if (p->n + n > p->alloc) {
-        while (p->n + n > p->alloc)
-            p->alloc = p->alloc ? p->alloc * 2 : 1024;
-        p->ops = xreallocarray(p->ops, p->alloc, sizeof *p->ops);
-    }
-    if (p->nfiles == p->afiles) {
-        p->afiles = p->afiles ? p->afiles * 2 : 64;
-        p->files = xreallocarray(p->files, p->afiles, sizeof *p->files);
-    }
-    if (p->nturns + tl->nturns > p->aturns) {
-        while (p->nturns + tl->nturns > p->aturns)
-            p->aturns = p->aturns ? p->aturns * 2 : 64;
-        p->turns = xreallocarray(p->turns, p->aturns, sizeof *p->turns);
-    }
-    if (p->nreqs + tl->nreqs > p->areqs) {
-        while (p->nreqs + tl->nreqs > p->areqs)
-            p->areqs = p->areqs ? p->areqs * 2 : 256;
-        p->reqs = xreallocarray(p->reqs, p->areqs, sizeof *p->reqs);
-    }
-    struct pending_file *pf = &p->files[p->nfiles++];
-    pf->first = p->n;
-    pf->n = n;
-    pf->tfirst = p->nturns;
-    pf->nt = tl->nturns;
-    pf->rfirst = p->nreqs;
-    pf->nr = tl->nreqs;
-    pf->mark = *m;
-    pf->path = xstrdup(m->path);
-    pf->mark.path = pf->path;
-    for (size_t i = 0; i < n; i++)
-        op_copy(&p->ops[p->n++], &ops[i]);
-    for (size_t i = 0; i < tl->nturns; i++)
-        turn_copy(&p->turns[p->nturns++], &tl->turns[i]);
-    for (size_t i = 0; i < tl->nreqs; i++)
-        request_copy(&p->reqs[p->nreqs++], &tl->reqs[i]);
-    if (p->n >= batch || p->nfiles >= PENDING_MAX_FILES)
-        return pending_commit(s, p, st, errbuf);
-    return 0;
-}
-
 struct reader {
     struct store *s;
     struct pending *pend; /* NULL: commit each file alone */
@@ -852,11 +354,11 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t offset, int co
     size_t batch = r->o->batch_ops ? r->o->batch_ops : IMPORTER_BATCH_OPS;
     int rc;
     if (complete && r->pend) {
-        rc = pending_add(r->s, r->pend, ops, ok, &tl, &m, batch, r->st, errbuf);
+        rc = imp_pending_add(r->s, r->pend, ops, ok, &tl, &m, batch, r->st, errbuf);
     } else {
         /* A file big enough to fill batches on its own: what waits goes
          * first, then this batch. */
-        rc = r->pend ? pending_commit(r->s, r->pend, r->st, errbuf) : 0;
+        rc = r->pend ? imp_pending_commit(r->s, r->pend, r->st, errbuf) : 0;
         if (rc == 0) {
             struct store_group g = {.ops = ops,
                                     .n = ok,
@@ -1295,13 +797,13 @@ int importer_file(struct store *s, const char *path, const struct importer_opts 
         st->agent[fent_agent(&f)].files++;
     } else if (rc == 0)
         rc = import_planned(s, &run, &f, o, st, &pg, now, errbuf);
-    int prc = pending_commit(s, &pend, st, eb);
+    int prc = imp_pending_commit(s, &pend, st, eb);
     int erc = run_end(&run, st, rc == 0 ? errbuf : eb);
     if (rc == 0 && prc != 0)
         rc = tp_fail(errbuf, prc, "%s", eb);
     if (rc == 0)
         rc = erc;
-    pending_free(&pend);
+    imp_pending_free(&pend);
     free(f.key);
     return rc;
 }
@@ -1361,7 +863,7 @@ static int run_files(struct store *s, struct flist *l, const struct importer_opt
             goto cleanup;
         }
     }
-    if ((rc = pending_commit(s, &pend, st, eb)) != 0) {
+    if ((rc = imp_pending_commit(s, &pend, st, eb)) != 0) {
         rc = tp_fail(errbuf, rc, "%s", eb);
         goto cleanup;
     }
@@ -1373,7 +875,7 @@ cleanup : {
     if (rc == 0 && erc != 0)
         rc = tp_fail(errbuf, erc, "%s", eb);
 }
-    pending_free(&pend);
+    imp_pending_free(&pend);
     progress_end(&pg);
     return rc;
 }
@@ -1383,9 +885,9 @@ int importer_run_roots(struct store *s, const struct importer_root *roots, size_
 {
     struct flist l = {0};
     for (size_t i = 0; i < nroots; i++)
-        walk(&l, roots[i].path, roots[i].agent, roots[i].recursive);
+        imp_walk(&l, roots[i].path, roots[i].agent, roots[i].recursive);
     int rc = run_files(s, &l, o, st, 0, errbuf);
-    flist_free(&l);
+    imp_flist_free(&l);
     return rc;
 }
 
@@ -1400,7 +902,7 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
     if (npaths == 0) {
         importer_agent_roots(&roots, &nroots);
         for (size_t i = 0; i < nroots; i++)
-            walk(&l, roots[i].path, roots[i].agent, roots[i].recursive);
+            imp_walk(&l, roots[i].path, roots[i].agent, roots[i].recursive);
     }
     for (size_t i = 0; i < npaths; i++) {
         struct stat sb;
@@ -1412,11 +914,11 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
             missing = 1;
         } else if (S_ISDIR(sb.st_mode)) {
             if (o->jsonl_only)
-                walk(&l, paths[i], o->root_agent, 1);
+                imp_walk(&l, paths[i], o->root_agent, 1);
             else
-                walk(&l, paths[i], -1, 1);
+                imp_walk(&l, paths[i], -1, 1);
         } else {
-            struct fent *f = flist_add(&l, paths[i]);
+            struct fent *f = imp_flist_add(&l, paths[i]);
             f->kind = explicit_kind(paths[i]);
             f->sniff = 1;
         }
@@ -1425,7 +927,7 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
     int rc = run_files(s, &l, o, st, missing, eb);
     if (rc != 0 && !(rc == TP_ENOTFOUND && missing))
         tp_fail(errbuf, rc, "%s", eb);
-    flist_free(&l);
+    imp_flist_free(&l);
     importer_free_agent_roots(roots, nroots);
     return rc;
 }
