@@ -67,6 +67,15 @@
 #define CODEX_AGENT "codex"
 
 struct codex;
+struct op;
+
+/* The target (and metadata such as a command's workdir, a patch's size) of
+ * a call to op->tool from its arguments as Codex writes them: a JSON
+ * object as text (a function_call's `arguments`, codex.tool_result's
+ * `arguments`), else a custom tool's raw input (apply_patch's patch).
+ * arguments may be NULL. Used by the rollout import and the OTLP mapping,
+ * so that both describe a call alike. */
+void codex_describe(struct op *op, const char *arguments);
 
 /* A new parser that pushes what it finds into out (not owned). */
 struct codex *codex_new(struct agentfile_out *out);

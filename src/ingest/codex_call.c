@@ -376,6 +376,22 @@ static void describe(struct op *op, const cJSON *args, const char *input)
 
 /* A call line: function_call, custom_tool_call, local_shell_call,
  * tool_search_call. */
+void codex_describe(struct op *op, const char *arguments)
+{
+    char eb[TP_ERR_MAX];
+    size_t n = arguments ? strlen(arguments) : 0;
+    const char *p = arguments;
+    while (n && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+        p++, n--;
+    cJSON *args = n && *p == '{' ? jin_parse(p, n, JIN_REPAIR, TP_MAX_JSON_DEPTH, eb) : NULL;
+    if (!cJSON_IsObject(args)) {
+        cJSON_Delete(args);
+        args = NULL;
+    }
+    describe(op, args, args ? NULL : arguments);
+    cJSON_Delete(args);
+}
+
 void cx_on_call(struct codex *c, const char *ptype, const cJSON *p, int64_t ts, int64_t off)
 {
     const char *call_id = jin_str(p, "call_id");
@@ -493,7 +509,7 @@ static void call_remove(struct codex *c, struct call *k)
 /* Emit a call that has ended (output text, or how == "lost" /
  * "interrupted" without one) at end_ms. */
 void cx_call_emit(struct codex *c, struct call *k, const char *text, int64_t end_ms,
-                      const char *how)
+                  const char *how)
 {
     struct op *op = agentfile_out_op(c->out, k->off);
     *op = k->op; /* moved */

@@ -366,4 +366,3 @@ void imp_walk(struct flist *l, const char *dir, int agent, int recursive)
     }
     free(names);
 }
-

@@ -93,8 +93,7 @@ void imp_walk(struct flist *l, const char *dir, int agent, int recursive);
 void imp_pending_free(struct pending *p);
 /* Commit everything pending in one transaction (nothing pending: 0).
  * Returns 0 or a negative TP_E* code with errbuf set; p is emptied. */
-int imp_pending_commit(struct store *s, struct pending *p, struct importer_stats *st,
-                       char *errbuf);
+int imp_pending_commit(struct store *s, struct pending *p, struct importer_stats *st, char *errbuf);
 /* Queue a finished file's calls, turns, requests and mark (all copied);
  * commits when batch calls or enough files wait. Returns as
  * imp_pending_commit(). */

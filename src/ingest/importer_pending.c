@@ -45,8 +45,7 @@ void imp_pending_free(struct pending *p)
 }
 
 /* Commit everything pending in one transaction. */
-int imp_pending_commit(struct store *s, struct pending *p, struct importer_stats *st,
-                          char *errbuf)
+int imp_pending_commit(struct store *s, struct pending *p, struct importer_stats *st, char *errbuf)
 {
     if (!p->nfiles)
         return 0;
@@ -74,8 +73,8 @@ int imp_pending_commit(struct store *s, struct pending *p, struct importer_stats
 /* Queue a finished file's calls, turns, requests and mark; commit when
  * enough is waiting. */
 int imp_pending_add(struct store *s, struct pending *p, const struct op *ops, size_t n,
-                       const struct timeline_part *tl, const struct store_mark *m, size_t batch,
-                       struct importer_stats *st, char *errbuf)
+                    const struct timeline_part *tl, const struct store_mark *m, size_t batch,
+                    struct importer_stats *st, char *errbuf)
 {
     if (p->n + n > p->alloc) {
         while (p->n + n > p->alloc)
@@ -116,4 +115,3 @@ int imp_pending_add(struct store *s, struct pending *p, const struct op *ops, si
         return imp_pending_commit(s, p, st, errbuf);
     return 0;
 }
-

@@ -149,8 +149,8 @@ static struct oc_session *db_session(struct db *d, struct opencode_ctx *x, const
     if (sqlite3_step(d->sess) == SQLITE_ROW) {
         if (!s)
             s = oc_session_put(x, id, (const char *)sqlite3_column_text(d->sess, 0),
-                            (const char *)sqlite3_column_text(d->sess, 1),
-                            (const char *)sqlite3_column_text(d->sess, 2));
+                               (const char *)sqlite3_column_text(d->sess, 1),
+                               (const char *)sqlite3_column_text(d->sess, 2));
         const char *perm = (const char *)sqlite3_column_text(d->sess, 3);
         if (perm) {
             char eb[TP_ERR_MAX];
@@ -442,4 +442,3 @@ out:
     db_close(&d);
     return rc;
 }
-
