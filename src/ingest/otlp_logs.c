@@ -350,7 +350,7 @@ static int codex_decision_for(const struct log_ctx *x, const char *key, const ch
 /* codex.tool_result: one call, written when its handler returned. Its
  * duration_ms is the handler's time, which holds the approval when a
  * person was asked: it is the execution when the call's decision says
- * nobody was (source Config), else the wall time. `success` says the tool
+ * nobody was (source Config); it is the wall time either way. `success` says the tool
  * ran, not how the command ended: the output's exit code says that. */
 static int codex_tool_result(const struct otlp_log *rec, const struct log_ctx *x, char *errbuf)
 {
@@ -407,10 +407,13 @@ static int codex_tool_result(const struct otlp_log *rec, const struct log_ctx *x
     }
     int known = codex_decision_for(x, op->tool_use_id, call_id, session, &ask, &rejected);
     if (!isnan(d)) {
+        /* The handler's time is the call's wall either way; when nobody
+         * was asked it is all execution. (The rollout's wall, from the
+         * call line to the output line, is no bound: a call of a parallel
+         * group can start before its line is written.) */
+        op_set_phase(op, OP_PH_WALL, d, OP_EX_EXACT, PHS_OTLP);
         if (known && ask == OP_ASK_NO)
             op_set_phase(op, OP_PH_EXEC, d, OP_EX_EXACT, PHS_OTLP);
-        else
-            op_set_phase(op, OP_PH_WALL, d, OP_EX_EXACT, PHS_OTLP);
     }
     op->ask = known ? ask : OP_ASK_MAYBE;
     int64_t end_ms = record_ms(rec, k->now_ms);

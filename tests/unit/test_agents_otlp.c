@@ -165,6 +165,7 @@ static void test_codex_events(void)
         ASSERT_EQ_INT(op->exact[OP_PH_EXEC], OP_EX_EXACT);
         ASSERT_EQ_INT(op->phsrc[OP_PH_EXEC], PHS_OTLP);
         ASSERT_EQ_INT(op->ask, OP_ASK_NO);
+        ASSERT_EQ_DBL(op->wall_ms, w->ms, 0);
         /* The record's time is 0: event.timestamp is the end. */
         ASSERT_EQ_INT(op->ts_ms, w->end_ms - (long long)w->ms);
         ASSERT_EQ_INT(op->success, w->ok);
@@ -199,6 +200,7 @@ static void test_codex_events_without_joins(void)
     ASSERT_EQ_DBL(f->duration_ms, 126, 0);
     ASSERT_EQ_INT(f->ask, OP_ASK_NO);
     ASSERT_TRUE(isnan(b->duration_ms));
+    ASSERT_EQ_DBL(f->wall_ms, 126, 0);
     ASSERT_EQ_DBL(b->wall_ms, 585, 0);
     ASSERT_EQ_INT(b->exact[OP_PH_WALL], OP_EX_EXACT);
     ASSERT_EQ_INT(b->ask, OP_ASK_MAYBE);
@@ -294,9 +296,11 @@ static void scan(struct store *s, struct rows *c)
 }
 
 /* The rollout and the OTLP export, stored in either order: one row per
- * call, reported by both, with the export's exact execution and the
- * rollout's wall, and nested: the command's own time <= the handler's <=
- * the call line to the output line. */
+ * call, reported by both, with the export's exact wall and execution (the
+ * handler's time; nobody was asked), and nested: the command's own time <=
+ * the handler's <= the call line to the output line (in this recording;
+ * for a call of a parallel group the line may be written after the call
+ * started, so the last is no rule: see tests/agents/e2e.mjs). */
 static void test_codex_stored_once(void)
 {
     for (int order = 0; order < 2; order++) {
@@ -326,13 +330,12 @@ static void test_codex_stored_once(void)
             TEST_ROW("order %d, %s", order, w->id);
             int k = rows_find(&rows, w->id);
             ASSERT_TRUE(k >= 0);
-            ASSERT_EQ_INT(rows.r[k].sources,
-                          (1u << OP_SRC_TRANSCRIPT) | (1u << OP_SRC_OTLP));
+            ASSERT_EQ_INT(rows.r[k].sources, (1u << OP_SRC_TRANSCRIPT) | (1u << OP_SRC_OTLP));
             ASSERT_EQ_DBL(rows.r[k].exec, w->ms, 0.001);
             ASSERT_EQ_INT(rows.r[k].exec_exact, OP_EX_EXACT);
-            ASSERT_EQ_DBL(rows.r[k].wall, w->rollout_wall, 0.001);
+            ASSERT_EQ_DBL(rows.r[k].wall, w->ms, 0.001);
+            ASSERT_EQ_INT(rows.r[k].wall_exact, OP_EX_EXACT);
             ASSERT_EQ_INT(rows.r[k].success, w->ok);
-            ASSERT_TRUE(rows.r[k].exec <= rows.r[k].wall);
             ASSERT_EQ_DBL(rows.r[k].command_ms, w->command_ms, 0);
             if (w->command_ms >= 0)
                 ASSERT_TRUE(rows.r[k].command_ms <= rows.r[k].exec);
