@@ -30,6 +30,9 @@ DATA=$ROOT/tests/data
 [ -x "$TP" ] || { echo "agents.sh: no $TP (make first)"; exit 1; }
 rm -rf "$WORK"
 mkdir -p "$WORK"
+# A copy: a rebuild while this runs changes nothing.
+cp "$TP" "$WORK/toolprof"
+TP=$WORK/toolprof
 
 now_ns() { date +%s%N; }
 since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
