@@ -76,7 +76,8 @@ void otlp_out_free(struct otlp_out *o);
 struct otlp_joins;
 struct otlp_joins *otlp_joins_new(void);
 void otlp_joins_free(struct otlp_joins *j);
-/* The number of spans waiting (for tests). */
+/* The number of entries waiting: spans, and Codex tool decisions kept for
+ * their results (for tests). */
 size_t otlp_joins_pending(struct otlp_joins *j);
 
 enum otlp_encoding { OTLP_JSON = 0, OTLP_PROTOBUF = 1 };
