@@ -9,6 +9,12 @@
 //
 // Everything runs under /tmp/toolprof-agents-fixtures/<agent>/{home,project},
 // so that paths are the same in every recording.
+//
+// OpenCode is not in package.json: opencode-ai lists a binary package per
+// platform as optional dependencies, and a registry without all of them
+// gives a lock that `npm ci` (the e2e suite's install) refuses. To record
+// it: `npm install --no-save opencode-ai@1.18.33` here first, or set
+// OPENCODE_BIN.
 
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
-# tests/e2e/agents.sh - sourced by run.sh: the pinned Codex CLI, Gemini CLI
-# and OpenCode clients of tests/agents (its package-lock.json).
+# tests/e2e/agents.sh - sourced by run.sh: the pinned Codex CLI and Gemini
+# CLI clients of tests/agents (its package-lock.json).
 #
 # Runs `npm ci` in tests/agents when node_modules is missing or older than
 # the lock, then checks that the codex and gemini binaries answer
@@ -9,7 +9,7 @@
 agents_dir=$(cd "$here/../agents" && pwd)
 agents_stamp=$agents_dir/node_modules/.toolprof-stamp
 agents_install() {
-    echo "agents.sh: npm ci in tests/agents (@openai/codex, @google/gemini-cli, opencode-ai)"
+    echo "agents.sh: npm ci in tests/agents (@openai/codex, @google/gemini-cli)"
     rm -f "$agents_stamp"
     (cd "$agents_dir" && npm ci --no-audit --no-fund --include=optional --loglevel=error) || return 1
     touch "$agents_stamp"
