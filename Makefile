@@ -16,7 +16,9 @@
 # libmicrohttpd is loaded with dlopen() by `toolprof serve` only: the hook
 # runs once per tool call in the agent's critical path, and loading
 # libmicrohttpd's TLS dependencies costs more than the whole hook
-# (docs/architecture.md, "Process start").
+# (docs/architecture.md, "Process start"). libcurl (the ClickHouse store,
+# push) is loaded the same way, by the commands that need it; only its
+# headers are needed to build.
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -26,7 +28,7 @@ SAN      ?=
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral
-CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd sqlite3)
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd sqlite3 libcurl)
 LDLIBS   := -Wl,-Bstatic $(shell pkg-config --libs sqlite3 zlib) -Wl,-Bdynamic \
             $(shell pkg-config --libs libcjson) -lm -ldl -lpthread
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN)

@@ -428,6 +428,8 @@ static const struct common_param commons[] = {
      TP_MAX_TOOL + 16},
     {"project", QC_PROJECT, "DIR", "only this project (the agent's cwd)", TP_MAX_PROJECT},
     {"session", QC_SESSION, "ID", "only this session", TP_MAX_ID},
+    {"person", QC_PERSON, "NAME", "only this person's calls (team store)", 128},
+    {"host", QC_PERSON, "HOST", "only calls made on this machine (team store)", 255},
 };
 #define NCOMMONS (sizeof commons / sizeof commons[0])
 
@@ -500,6 +502,17 @@ void question_usage(const struct question *qn, char *out, size_t size)
 }
 
 /* ---- parsing -------------------------------------------------------------------- */
+
+int question_run(const struct question *qn, struct store *s, const struct question_args *a,
+                 void **answer, char *errbuf)
+{
+    if ((a->q.person || a->q.host) && !store_team(s))
+        return tp_fail(errbuf, TP_EINVAL,
+                       "%s: this store keeps no person or host: only the team store does "
+                       "(--store clickhouse://..., docs/team.md)",
+                       a->q.person ? "person" : "host");
+    return qn->run(s, a, answer, errbuf);
+}
 
 /* Every parameter the question takes, for "not a parameter of" messages. */
 static void list_params(const struct question *qn, char *out, size_t size)
@@ -584,6 +597,10 @@ int question_parse(const struct question *qn, const struct question_input *in, s
                 out->q.canonical = v;
             else if (strcmp(name, "project") == 0)
                 out->q.project = v;
+            else if (strcmp(name, "person") == 0)
+                out->q.person = v;
+            else if (strcmp(name, "host") == 0)
+                out->q.host = v;
             else
                 out->q.session = v;
             continue;

@@ -64,6 +64,7 @@
 #include "core/limits.h"
 #include "core/xmalloc.h"
 #include "redact.h"
+#include "chstore.h"
 #include "store_int.h"
 
 /* Strings per generation of the id -> text cache. */
@@ -404,6 +405,8 @@ static int store_dir_unwritable(const char *dir)
 
 int store_open(const char *data_dir, int flags, struct store **out, char *errbuf)
 {
+    if (chstore_url())
+        return chstore_open(chstore_url(), data_dir, flags, out, errbuf);
     int rc;
     struct store *s = xcalloc(1, sizeof *s);
     s->dir = xstrdup(data_dir);
@@ -472,6 +475,10 @@ fail:
 
 void store_close(struct store *s)
 {
+    if (s && s->ch) {
+        chstore_close(s);
+        return;
+    }
     if (!s)
         return;
     for (int i = 0; i < S_COUNT; i++)
@@ -505,6 +512,10 @@ const char *store_db_path(const struct store *s)
 
 void store_set_busy_timeout(struct store *s, int ms)
 {
+    if (s->ch) {
+        chstore_set_busy_timeout(s, ms);
+        return;
+    }
     sqlite3_busy_timeout(s->db, ms);
 }
 
@@ -539,6 +550,8 @@ static int64_t str_id(struct store *s, const char *text, size_t len)
 
 int64_t store_str_id(struct store *s, const char *text)
 {
+    if (s->ch)
+        return chstore_str_id(s, text);
     return text ? str_id(s, text, strlen(text)) : 0;
 }
 
@@ -587,6 +600,8 @@ static const char *gen_put(struct store *s, int64_t id, char *text)
 
 const char *store_str(struct store *s, int64_t id)
 {
+    if (s->ch)
+        return chstore_str(s, id);
     if (id <= 0)
         return NULL;
     long i = kmap_find(&s->gen[s->cur].map, &id, sizeof id);

@@ -17,6 +17,7 @@
 #include "core/hash.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
+#include "chstore.h"
 #include "store_int.h"
 
 /* Walk hour's slot chain from slot + k0. Returns 1 when found (row read
@@ -325,7 +326,7 @@ static void set_text(char **dst, const char *src)
  * more trusted source than any before replaces what is stored, otherwise
  * only fills what is missing; other missing fields are filled in; the
  * generic OTLP name "mcp_tool" gives way to a real MCP tool name. */
-static int merge_row(struct store *s, struct row *e, const struct row *n)
+int store_merge_row(struct store *s, struct row *e, const struct row *n)
 {
     int changed = 0, top = highest_rank(e->sources);
     if ((e->sources | n->sources) != e->sources) {
@@ -424,7 +425,7 @@ static int insert_one(struct store *s, const struct op *op, struct batch_index *
         goto out;
     }
     struct row old = e;
-    if (merge_row(s, &e, &n)) {
+    if (store_merge_row(s, &e, &n)) {
         row_contribute(d, &old, -1);
         row_contribute(d, &e, +1);
         if ((rc = update_row(s, &e, errbuf)) != 0)
@@ -502,6 +503,8 @@ static void sort_order(struct order *v, size_t n)
 
 int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf)
 {
+    if (s->ch)
+        return chstore_insert_groups(s, groups, ngroups, errbuf);
     int rc;
     size_t n = 0;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -565,7 +568,7 @@ int store_insert_groups(struct store *s, struct store_group *groups, size_t ngro
 int store_insert(struct store *s, struct op *ops, size_t n, const struct store_mark *mark,
                  struct store_result *res, char *errbuf)
 {
-    struct store_group g = {ops, n, mark, {0, 0, 0}, NULL, 0, NULL, 0};
+    struct store_group g = {.ops = ops, .n = n, .mark = mark};
     int rc = store_insert_groups(s, &g, 1, errbuf);
     if (rc == 0 && res) {
         res->inserted += g.res.inserted;
@@ -577,6 +580,8 @@ int store_insert(struct store *s, struct op *ops, size_t n, const struct store_m
 
 int store_mark_get(struct store *s, const char *path, struct store_mark *out, int *found)
 {
+    if (s->ch)
+        return chstore_mark_get(s, path, out, found);
     sqlite3_stmt *q = store_stmt(s, S_MARK_GET);
     sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
@@ -694,6 +699,8 @@ static int prune_span(struct store *s, int64_t from, int64_t to, unsigned only, 
 
 int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbuf)
 {
+    if (s->ch)
+        return chstore_prune(s, cutoff_ms, deleted, errbuf);
     struct store_info info;
     store_info(s, &info);
     *deleted = 0;
@@ -713,6 +720,8 @@ int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbu
 
 int store_prune_source(struct store *s, enum op_source src, size_t *deleted, char *errbuf)
 {
+    if (s->ch)
+        return chstore_prune_source(s, src, deleted, errbuf);
     struct store_info info;
     store_info(s, &info);
     *deleted = 0;
