@@ -32,6 +32,8 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "dashboard, API, /metrics and OTLP receiver"},
     {"hook", cmd_hook, "the Claude Code hook (reads a payload on stdin)"},
     {"install-hook", cmd_install_hook, "add the hook to Claude Code's settings"},
+    {"push", cmd_push, "send this machine's calls to a team server"},
+    {"token", cmd_token, "a team server's people: token add NAME, remove, list"},
 };
 
 static void usage(FILE *fp)

@@ -164,8 +164,7 @@ int httpc_do(struct httpc *c, const struct httpc_req *r, long *status, struct bu
              int *stopped, char *errbuf)
 {
     CURL *h = c->curl;
-    struct sink k = {r, h, resp, r->max_body ? r->max_body : HTTPC_DEFAULT_MAX_BODY, 0, 0, 0, 0,
-                     0};
+    struct sink k = {r, h, resp, r->max_body ? r->max_body : HTTPC_DEFAULT_MAX_BODY, 0, 0, 0, 0, 0};
     struct curl_slist *hdrs = NULL;
     lib.easy_reset(h);
     c->err[0] = '\0';
@@ -174,7 +173,8 @@ int httpc_do(struct httpc *c, const struct httpc_req *r, long *status, struct bu
     lib.easy_setopt(h, CURLOPT_ERRORBUFFER, c->err);
     lib.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
     lib.easy_setopt(h, CURLOPT_WRITEDATA, &k);
-    lib.easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms ? r->timeout_ms : HTTPC_DEFAULT_TIMEOUT_MS);
+    lib.easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                    r->timeout_ms ? r->timeout_ms : HTTPC_DEFAULT_TIMEOUT_MS);
     lib.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                     r->connect_timeout_ms ? r->connect_timeout_ms : HTTPC_DEFAULT_CONNECT_MS);
     lib.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");

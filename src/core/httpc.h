@@ -41,8 +41,8 @@ void httpc_free(struct httpc *c);
 typedef int (*httpc_data_fn)(void *ctx, const char *data, size_t n);
 
 struct httpc_req {
-    const char *url;    /* http:// or https:// */
-    const void *body;   /* POST body (NULL: a GET) */
+    const char *url;  /* http:// or https:// */
+    const void *body; /* POST body (NULL: a GET) */
     size_t body_len;
     const char *headers[HTTPC_MAX_HEADERS]; /* "Name: value", NULL-terminated */
     const char *user, *password;            /* basic authentication (NULL: none) */

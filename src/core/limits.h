@@ -80,6 +80,9 @@
 #define TP_CH_RETRY_MAX_MS 4000   /* longest wait between attempts while ClickHouse is down */
 #define TP_CH_SPOOL_MAX_MB 1024   /* the local spool's size (TOOLPROF_CH_SPOOL_MB) */
 #define TP_CH_SCAN_CHUNK_HOURS 24 /* raw rows are read a day at a time at most */
+#define TP_MAX_PUSH_BODY (64 * 1024 * 1024) /* one POST /api/team/push */
+#define TP_MAX_PUSH_OPS 200000              /* calls in one push */
+#define TP_PUSH_BATCH 5000                  /* calls `push` sends per request */
 
 /* Error messages written into caller buffers. */
 #define TP_ERR_MAX 256

@@ -42,6 +42,7 @@
 #include "engine/render.h"
 #include "ingest/otlp.h"
 #include "server/metrics.h"
+#include "store/opbin.h"
 #include "store/opjson.h"
 #include "store/spool.h"
 
@@ -57,6 +58,7 @@ enum body_kind {
     BODY_JSON,   /* POST application/json, identity encoding */
     BODY_OTLP,   /* POST OTLP JSON logs, gzip allowed */
     BODY_IGNORE, /* POST anything, accepted and dropped */
+    BODY_PUSH,   /* POST application/x-toolprof-ops (store/opbin.h) */
 };
 
 struct route;
@@ -74,14 +76,123 @@ struct route {
 
 /* ---- answering ---------------------------------------------------------------- */
 
+/* Who a write is for: the token's person on a team server, else the
+ * X-Toolprof-Person header (or, without it, the store's default). */
+struct writer {
+    char person[AUTH_NAME_MAX + 1];
+    const char *host; /* X-Toolprof-Host, checked; NULL: the store's default */
+};
+
 /* Store validated operations: through the group commit when the server
- * runs one, else directly (handler tests). */
+ * runs one, else directly (handler tests). A write for a named person or
+ * host goes to the store directly, with them. */
 static int insert_ops(const struct api_env *env, struct store *s, struct op *ops, size_t n,
-                      struct store_result *res, char *errbuf)
+                      const struct writer *wr, struct store_result *res, char *errbuf)
 {
+    if (wr && (wr->person[0] || wr->host)) {
+        struct store_group g = {.ops = ops, .n = n};
+        g.person = wr->person[0] ? wr->person : NULL;
+        g.host = wr->host;
+        int rc = store_insert_groups(s, &g, 1, errbuf);
+        if (rc == 0)
+            *res = g.res;
+        return rc;
+    }
     if (env->commitq)
         return commitq_insert(env->commitq, s, ops, n, res, errbuf);
     return store_insert(s, ops, n, NULL, res, errbuf);
+}
+
+/* The token a request carries: its Bearer header, else its cookie
+ * (malloc'd, NULL when none). */
+static char *request_token(const struct http_req *req)
+{
+    if (req->authorization) {
+        const char *a = req->authorization;
+        while (*a == ' ')
+            a++;
+        if (strncasecmp(a, "bearer ", 7) != 0)
+            return NULL;
+        a += 7;
+        while (*a == ' ')
+            a++;
+        size_t n = strlen(a);
+        while (n > 0 && a[n - 1] == ' ')
+            n--;
+        return xstrndup(a, n);
+    }
+    return http_cookie_get(req->cookie, HTTP_TOKEN_COOKIE);
+}
+
+/* Is token the server's own (person "") or a person's (their name)? */
+static int token_ok(const struct api_env *env, const char *token, char *person, size_t size)
+{
+    person[0] = '\0';
+    if (!token)
+        return 0;
+    int admin = env->policy.token && http_token_eq(env->policy.token, token);
+    int someone = env->auth && auth_person(env->auth, token, person, size);
+    if (admin)
+        person[0] = '\0';
+    return admin || someone;
+}
+
+static int team_mode(const struct api_env *env)
+{
+    return env->auth && auth_active(env->auth);
+}
+
+/* A host name as a request gives it: printable ASCII without spaces, 1 to
+ * 255 bytes. */
+static int host_ok(const char *h)
+{
+    size_t n = h ? strlen(h) : 0;
+    if (n < 1 || n > 255)
+        return 0;
+    for (const char *p = h; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Who a write is made for. On a team server: the token's person (a
+ * request naming another person is refused, 403); with the server's own
+ * token or none: the X-Toolprof-Person header, else the store's default.
+ * Returns 0, or answers and returns -1. */
+static int writer_of(const struct api_env *env, const struct http_req *req, struct writer *wr,
+                     struct http_resp *resp)
+{
+    memset(wr, 0, sizeof *wr);
+    if (req->x_host) {
+        if (!host_ok(req->x_host)) {
+            http_resp_error(resp, 400, "X-Toolprof-Host: 1 to 255 printable characters, no spaces");
+            return -1;
+        }
+        wr->host = req->x_host;
+    }
+    if (req->x_person && !auth_name_ok(req->x_person)) {
+        http_resp_error(resp, 400, "X-Toolprof-Person: 1 to %d letters, digits, '.', '_' or '-'",
+                        AUTH_NAME_MAX);
+        return -1;
+    }
+    char *token = team_mode(env) ? request_token(req) : NULL;
+    char who[AUTH_NAME_MAX + 1] = "";
+    if (token && token_ok(env, token, who, sizeof who) && who[0]) {
+        free(token);
+        if (req->x_person && strcmp(req->x_person, who) != 0) {
+            http_resp_error(resp, 403,
+                            "X-Toolprof-Person: this token writes as %s, not as %.64s; a "
+                            "person writes only their own calls",
+                            who, req->x_person);
+            return -1;
+        }
+        snprintf(wr->person, sizeof wr->person, "%s", who);
+        return 0;
+    }
+    free(token);
+    if (req->x_person)
+        snprintf(wr->person, sizeof wr->person, "%s", req->x_person);
+    return 0;
 }
 
 static void retry_later(struct http_resp *resp, const char *what)
@@ -210,18 +321,46 @@ static void h_healthz(const struct api_env *env, const struct route *rt, const s
     (void)rt, (void)req;
     struct spool_status sp;
     spool_status(env->data_dir, &sp);
+    /* A team store's own spool: calls waiting for ClickHouse. */
+    char errbuf[TP_ERR_MAX];
+    struct store *s = env->store ? env->store(env->store_ctx, errbuf) : NULL;
+    struct store_spool cs;
+    memset(&cs, 0, sizeof cs);
+    int team = s && store_team(s);
+    if (team)
+        store_spool(s, &cs);
     http_resp_reset(resp);
     resp->status = 200;
     resp->content_type = HTTP_JSON;
-    if (!sp.drain_error) {
+    if (!sp.drain_error && !team) {
         buf_adds(&resp->body, "{\"status\":\"ok\"}");
         return;
     }
     struct jsonw w;
     jw_init(&w, &resp->body);
     jw_obj_begin(&w);
-    jw_kstr(&w, "status", "degraded");
-    render_spool(&w, "spool", &sp);
+    jw_kstr(&w, "status", sp.drain_error || cs.error ? "degraded" : "ok");
+    if (sp.drain_error)
+        render_spool(&w, "spool", &sp);
+    if (team) {
+        jw_key(&w, "clickhouse");
+        jw_obj_begin(&w);
+        jw_kint(&w, "queued_operations", cs.queued_ops);
+        jw_kint(&w, "queued_bytes", cs.queued_bytes);
+        jw_kint(&w, "spool_max_bytes", cs.max_bytes);
+        jw_kint(&w, "batches_to_finish", cs.inflight);
+        jw_kint(&w, "set_aside", cs.rejected);
+        if (cs.error) {
+            jw_kstr(&w, "error", cs.message);
+            char when[40];
+            tpt_format_utc(cs.failing_since_ms, when);
+            jw_kstr(&w, "failing_since", when);
+        } else {
+            jw_key(&w, "error");
+            jw_str(&w, NULL);
+        }
+        jw_obj_end(&w);
+    }
     jw_obj_end(&w);
     jw_finish(&w);
 }
@@ -259,6 +398,7 @@ static void answer_stored(struct http_resp *resp, size_t n, const struct store_r
     jw_kint(&w, "inserted", (long long)res->inserted);
     jw_kint(&w, "merged", (long long)res->merged);
     jw_kint(&w, "unchanged", (long long)res->unchanged);
+    jw_kint(&w, "queued", (long long)res->queued);
     jw_obj_end(&w);
     jw_finish(&w);
 }
@@ -340,11 +480,14 @@ static void h_operations(const struct api_env *env, const struct route *rt,
         }
     }
 
+    struct writer wr;
+    if (writer_of(env, req, &wr, resp) != 0)
+        goto cleanup;
     struct store *s = get_store(env, resp);
     if (!s)
         goto cleanup;
     struct store_result res = {0};
-    int rc = n ? insert_ops(env, s, ops, n, &res, errbuf) : 0;
+    int rc = n ? insert_ops(env, s, ops, n, &wr, &res, errbuf) : 0;
     if (rc != 0) {
         fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
         goto cleanup;
@@ -355,6 +498,108 @@ cleanup:
     if (ops)
         free_ops(ops, nread);
     cJSON_Delete(root);
+}
+
+/* POST /api/team/push: a machine's calls, turns and model requests in
+ * the binary form of store/opbin.h (what `toolprof push` sends). Each
+ * record is checked and normalized like any other input; one bad record
+ * makes the request a 400 naming it, with nothing stored. */
+static void h_push(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                   struct http_resp *resp)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    (void)rt;
+    if (req->query && *req->query) {
+        http_resp_error(resp, 400, "query: this endpoint takes no parameters");
+        return;
+    }
+    struct writer wr;
+    if (writer_of(env, req, &wr, resp) != 0)
+        return;
+    struct store_group g = {0};
+    size_t aops = 0, aturns = 0, areqs = 0, nrec = 0;
+    unsigned *sources = NULL;
+    struct opbin_rec r;
+    opbin_rec_init(&r);
+    const unsigned char *p = (const unsigned char *)req->body, *end = p + req->body_len;
+    int64_t now = tpt_now_ms();
+    int tag, bad = 0;
+    while (!bad && (tag = opbin_get(&p, end, &r, errbuf)) != 0) {
+        if (tag < 0) {
+            http_resp_error(resp, 400, "record %zu: %s", nrec, errbuf);
+            bad = 1;
+            break;
+        }
+        int rc = 0;
+        if (tag == OPBIN_OP) {
+            if (g.n == TP_MAX_PUSH_OPS) {
+                http_resp_error(resp, 413, "body: more than %d calls in one push", TP_MAX_PUSH_OPS);
+                bad = 1;
+                break;
+            }
+            if (!r.op.tool_use_id)
+                rc = tp_fail(errbuf, TP_EINVAL, "a pushed call needs its tool_use_id");
+            if (rc == 0)
+                rc = op_normalize(&r.op, now, errbuf);
+            if (rc == 0) {
+                if (g.n == aops) {
+                    aops = aops ? 2 * aops : 256;
+                    g.ops = xreallocarray(g.ops, aops, sizeof *g.ops);
+                    sources = xreallocarray(sources, aops, sizeof *sources);
+                }
+                g.ops[g.n] = r.op;
+                sources[g.n++] = r.sources | (1u << r.op.source);
+                op_init(&r.op);
+            }
+        } else if (tag == OPBIN_TURN) {
+            if ((rc = turn_normalize(&r.turn, now, errbuf)) == 0) {
+                if (g.nturns == aturns) {
+                    aturns = aturns ? 2 * aturns : 64;
+                    g.turns = xreallocarray(g.turns, aturns, sizeof *g.turns);
+                }
+                g.turns[g.nturns++] = r.turn;
+                turn_init(&r.turn);
+            }
+        } else {
+            if ((rc = request_normalize(&r.req, now, errbuf)) == 0) {
+                if (g.nreqs == areqs) {
+                    areqs = areqs ? 2 * areqs : 64;
+                    g.reqs = xreallocarray(g.reqs, areqs, sizeof *g.reqs);
+                }
+                g.reqs[g.nreqs++] = r.req;
+                request_init(&r.req);
+            }
+        }
+        if (rc) {
+            http_resp_error(resp, 400, "record %zu: %s", nrec, errbuf);
+            bad = 1;
+        }
+        nrec++;
+    }
+    opbin_rec_clear(&r);
+    if (!bad) {
+        struct store *s = get_store(env, resp);
+        if (s) {
+            g.sources = sources;
+            g.person = wr.person[0] ? wr.person : NULL;
+            g.host = wr.host;
+            int rc = store_insert_groups(s, &g, 1, errbuf);
+            if (rc != 0)
+                fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
+            else
+                answer_stored(resp, g.n, &g.res);
+        }
+    }
+    for (size_t i = 0; i < g.n; i++)
+        op_clear(&g.ops[i]);
+    for (size_t i = 0; i < g.nturns; i++)
+        turn_clear(&g.turns[i]);
+    for (size_t i = 0; i < g.nreqs; i++)
+        request_clear(&g.reqs[i]);
+    free(g.ops);
+    free(g.turns);
+    free(g.reqs);
+    free(sources);
 }
 
 /* POST /v1/logs: OTLP/HTTP JSON, maybe gzipped. */
@@ -394,12 +639,15 @@ static void h_otlp_logs(const struct api_env *env, const struct route *rt,
      * data, and are reported as OTLP's partial success (an exporter must
      * not retry those). */
     size_t kept = n;
+    struct writer wr;
+    if (writer_of(env, req, &wr, resp) != 0)
+        goto cleanup;
     if (kept > 0) {
         struct store *s = get_store(env, resp);
         if (!s)
             goto cleanup;
         struct store_result res;
-        rc = insert_ops(env, s, ops, kept, &res, errbuf);
+        rc = insert_ops(env, s, ops, kept, &wr, &res, errbuf);
         if (rc != 0) {
             fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
             goto cleanup;
@@ -517,6 +765,7 @@ static void h_file(const struct api_env *env, const struct route *rt, const stru
 
 static const struct route routes[] = {
     {API_P "operations", 0, M_POST, 1, BODY_JSON, h_operations},
+    {"/api/team/push", 0, M_POST, 1, BODY_PUSH, h_push},
     {"/v1/logs", 0, M_POST, 1, BODY_OTLP, h_otlp_logs},
     {"/v1/metrics", 0, M_POST, 1, BODY_IGNORE, h_ignore},
     {"/v1/traces", 0, M_POST, 1, BODY_IGNORE, h_ignore},
@@ -596,6 +845,8 @@ static char *location_without_token(const struct http_req *req)
 
 static size_t body_cap(const struct route *rt)
 {
+    if (rt->body == BODY_PUSH)
+        return TP_MAX_PUSH_BODY;
     return rt->body == BODY_OTLP || rt->body == BODY_IGNORE ? TP_MAX_OTLP_BODY : TP_MAX_BODY;
 }
 
@@ -633,20 +884,23 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
     const struct route *rt = route_find(req->path);
     int needs_auth =
         rt ? rt->auth : starts_with(req->path, "/api/") || starts_with(req->path, "/v1/");
-    if (needs_auth && p->token) {
+    if (needs_auth && (p->token || team_mode(env))) {
         char *alt = rt && rt->fn == h_page ? page_token(req) : NULL;
-        char *cookie = http_cookie_get(req->cookie, HTTP_TOKEN_COOKIE);
+        char *given = request_token(req);
+        char who[AUTH_NAME_MAX + 1];
         /* A Bearer header, when sent, must be right; a browser without one
-         * is known by its cookie, or brings the token on the page URL. */
-        int by_page = alt && http_auth_ok(p, NULL, alt);
-        int ok = by_page || (req->authorization ? http_auth_ok(p, req->authorization, NULL)
-                                                : http_auth_ok(p, NULL, cookie));
-        free(alt);
-        free(cookie);
+         * is known by its cookie, or brings the token on the page URL. The
+         * token is the server's own (--token) or, on a team server, a
+         * person's. */
+        int by_page = alt && token_ok(env, alt, who, sizeof who);
+        int ok = by_page || token_ok(env, given, who, sizeof who);
+        free(given);
         if (by_page) {
             char set[512];
             snprintf(set, sizeof set, "%s=%s; Path=/; HttpOnly; SameSite=Strict", HTTP_TOKEN_COOKIE,
-                     p->token);
+                     alt);
+            free(alt);
+            alt = NULL;
             http_resp_reset(resp);
             resp->status = 303;
             resp->content_type = NULL;
@@ -657,6 +911,7 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
             http_resp_header(resp, "Cache-Control", "no-store");
             return 1;
         }
+        free(alt);
         if (!ok) {
             http_resp_error(resp, 401, "Authorization: a valid \"Bearer <token>\" is required");
             http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"toolprof\"");
@@ -681,8 +936,19 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
          * its way, and answering first makes MHD close the connection
          * under the client, which then often sees a reset instead of the
          * 413: the caller drains the body and answers at its end. */
-        if (req->expect_continue || req->content_length > TP_MAX_OTLP_BODY) {
+        if (req->expect_continue || req->content_length > TP_MAX_PUSH_BODY) {
             api_too_big(resp, *cap);
+            return 1;
+        }
+    }
+    if (rt->body == BODY_PUSH) {
+        if (!http_media_is(req->content_type, "application/x-toolprof-ops")) {
+            http_resp_error(resp, 415, "Content-Type: must be application/x-toolprof-ops");
+            return 1;
+        }
+        if (req->content_encoding && !http_media_is(req->content_encoding, "identity")) {
+            http_resp_error(resp, 415, "Content-Encoding: %.40s is not accepted here",
+                            req->content_encoding);
             return 1;
         }
     }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "server/assets.h"
+#include "server/auth.h"
 #include "server/cache.h"
 #include "server/commitq.h"
 #include "server/http.h"
@@ -46,6 +47,10 @@ struct api_env {
     /* The data directory, for the spool's bytes in /healthz (NULL: only
      * this process's drain outcome is shown). */
     const char *data_dir;
+    /* The team's tokens (auth.h; NULL: none). When the file names anyone,
+     * every API request needs a token (a person's, or the server's own
+     * --token), and writes are stored under the token's person. */
+    struct auth *auth;
 };
 
 /* Look at a request's headers. Returns 1 when resp holds the answer

@@ -313,8 +313,8 @@ int ch_exec(struct httpc *h, const struct ch_conf *c, const char *sql, const voi
         rc = do_request(h, c, url.data, body, body_len, &resp, NULL, NULL, 300000, "a write",
                         errbuf);
     } else {
-        rc = do_request(h, c, url.data, sql, strlen(sql), &resp, NULL, NULL, 300000,
-                        "a statement", errbuf);
+        rc = do_request(h, c, url.data, sql, strlen(sql), &resp, NULL, NULL, 300000, "a statement",
+                        errbuf);
     }
     buf_free(&url);
     buf_free(&resp);
@@ -369,26 +369,30 @@ int ch_query(struct chstore *ch, const char *sql, ch_row_fn fn, void *ctx, char 
 
 /* The aggregate columns of aggs (summed) and of aggs_in. */
 #define CH_SUMS                                                                                    \
-    "n Int64, nt Int64, sum_us Int64, slow Int64, crit Int64, failed Int64, opt Int64, "          \
-    "attn Int64, attn_bytes Int64, slow_sum_us Int64, nwait Int64, wait_us Int64, asked Int64, "  \
-    "nhook Int64, hook_us Int64, nunsplit Int64, unsplit_us Int64, sub Int64, rt Int64, "         \
+    "n Int64, nt Int64, sum_us Int64, slow Int64, crit Int64, failed Int64, opt Int64, "           \
+    "attn Int64, attn_bytes Int64, slow_sum_us Int64, nwait Int64, wait_us Int64, asked Int64, "   \
+    "nhook Int64, hook_us Int64, nunsplit Int64, unsplit_us Int64, sub Int64, rt Int64, "          \
     "bytes Int64"
 #define CH_KEYS                                                                                    \
-    "month UInt32, kind UInt8, b Int64, tool String, project String, user String, host String, "  \
+    "month UInt32, kind UInt8, b Int64, tool String, project String, user String, host String, "   \
     "target String, session String, bin Int16"
 
 /* Each version's statements, run in order; every one of them can run twice
  * (IF NOT EXISTS), so that two servers migrating at once do no harm. */
 static const char *const v1[] = {
     "CREATE TABLE IF NOT EXISTS {db}.ops (month UInt32, hour Int64, ts Int64, user String, "
-    "host String, uid String, ver UInt64, bver UInt64, sign Int8, tool String, target String, "
+    "host String, uid String, slot UInt32, ver UInt64, bver UInt64, sign Int8, tool String, "
+    "target String, "
     "session String, project String, sub String, dur Int64, wall Int64, wait Int64, hook Int64, "
     "ph Int64, flags UInt32, size Int64, rbytes Int64, bin Int16, err String, meta String) "
     "ENGINE = CollapsingMergeTree(sign) PARTITION BY month ORDER BY (hour, tool, user, uid)",
     "CREATE TABLE IF NOT EXISTS {db}.aggs (" CH_KEYS ", " CH_SUMS
     ", mx AggregateFunction(max, Int64), mn AggregateFunction(min, Int64), "
     "pa AggregateFunction(argMin, String, Int64)) ENGINE = SummingMergeTree PARTITION BY month "
-    "ORDER BY (kind, b, tool, project, user, host, target, session, bin)",
+    /* month is in the key only so that it is not summed (it is one value
+     * per partition): SummingMergeTree sums every other numeric column and
+     * merges the AggregateFunction ones. */
+    "ORDER BY (kind, b, tool, project, user, host, target, session, bin, month)",
     "CREATE TABLE IF NOT EXISTS {db}.aggs_in (" CH_KEYS ", " CH_SUMS
     ", mx_v Int64, mn_v Int64, pa_v String, pa_k Int64) ENGINE = Null",
     "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.aggs_mv TO {db}.aggs AS SELECT month, kind, b, "

@@ -23,7 +23,7 @@
  *             its rows with sum(sign) > 0. A call is keyed by (user, uid).
  *   aggs      the pre-aggregates, SummingMergeTree fed through aggs_in
  *             (Null) and the materialized view aggs_mv, keyed by
- *             (kind, b, tool, project, user, host, target, session, bin):
+ *             (kind, b, tool, project, user, host, target, session, bin, month):
  *             per hour and per UTC day the counters of struct agg and the
  *             sketch's bins; per day and target the hotspot sums; per
  *             session its span and sums; per (session, file) full reads;
@@ -68,11 +68,11 @@ enum {
 
 /* The connection settings of one store (copied into the writer). */
 struct ch_conf {
-    char base[512];     /* http://host:port/ */
-    char user[128];     /* "" for the default user */
+    char base[512]; /* http://host:port/ */
+    char user[128]; /* "" for the default user */
     char password[256];
-    char db[128];       /* a plain identifier, checked */
-    char display[600];  /* clickhouse://user@host:port/db, no password */
+    char db[128];      /* a plain identifier, checked */
+    char display[600]; /* clickhouse://user@host:port/db, no password */
 };
 
 /* Hash-derived string ids (see ch_conn.c) and their texts, in two
@@ -92,11 +92,11 @@ struct chstore {
     struct httpc *http;
     struct ch_strs strs;
     int readonly;
-    int close_wait_ms;    /* how long store_close waits for queued calls */
-    struct buf sql, resp; /* reused between queries */
-    char dir[4096];       /* the local data directory */
-    struct ch_writer *w;  /* the process's writer for this database (ch_spool.c) */
-    sqlite3 *spool;       /* this thread's connection to the spool (opened on first write) */
+    int close_wait_ms;           /* how long store_close waits for queued calls */
+    struct buf sql, resp;        /* reused between queries */
+    char dir[4096];              /* the local data directory */
+    struct ch_writer *w;         /* the process's writer for this database (ch_spool.c) */
+    sqlite3 *spool;              /* this thread's connection to the spool (opened on first write) */
     char person[128], host[256]; /* who writes by default: $USER, the hostname */
 };
 
@@ -158,8 +158,7 @@ void ch_default_identity(char *person, size_t psize, char *host, size_t hsize);
 int ch_writer_get(struct chstore *ch, char *errbuf);
 void ch_writer_put(struct chstore *ch);
 /* Queue groups, wait for them to be written (at most TP_CH_WAIT_MS). */
-int ch_writer_submit(struct chstore *ch, struct store_group *groups, size_t ngroups,
-                     char *errbuf);
+int ch_writer_submit(struct chstore *ch, struct store_group *groups, size_t ngroups, char *errbuf);
 void ch_writer_status(struct chstore *ch, struct store_spool *out);
 
 /* ---- ch_write.c -------------------------------------------------------------- */

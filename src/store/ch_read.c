@@ -71,12 +71,12 @@ static void where_filter(struct chstore *ch, struct buf *sql, const struct store
 
 /* The aggregate columns, in agg_from_fields() order. */
 #define AGG_SUMS                                                                                   \
-    "sum(n), sum(nt), sum(sum_us), sum(slow), sum(crit), sum(failed), sum(opt), sum(attn), "      \
-    "sum(attn_bytes), sum(slow_sum_us), sum(nwait), sum(wait_us), sum(asked), sum(nhook), "       \
+    "sum(n), sum(nt), sum(sum_us), sum(slow), sum(crit), sum(failed), sum(opt), sum(attn), "       \
+    "sum(attn_bytes), sum(slow_sum_us), sum(nwait), sum(wait_us), sum(asked), sum(nhook), "        \
     "sum(hook_us), sum(nunsplit), sum(unsplit_us), maxMerge(mx), minMerge(mn)"
 #define AGG_ZEROS                                                                                  \
-    "toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), "        \
-    "toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), "        \
+    "toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), "         \
+    "toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), "         \
     "toInt64(0), toInt64(0), toInt64(0), toInt64(0)"
 #define AGG_NCOLS 19
 
@@ -154,8 +154,9 @@ static void rollup_sql(struct chstore *ch, int level, int64_t from_ms, int64_t t
     for (int part = 0; part < 2; part++) {
         if (part)
             buf_adds(sql, " UNION ALL ");
-        buf_printf(sql, "SELECT toUInt8(%d), %s AS bk, tool, %s AS pj, %s, %s FROM %s.aggs "
-                        "WHERE kind = %d AND b >= %lld AND b < %lld",
+        buf_printf(sql,
+                   "SELECT toUInt8(%d), %s AS bk, tool, %s AS pj, %s, %s FROM %s.aggs "
+                   "WHERE kind = %d AND b >= %lld AND b < %lld",
                    part, bucket, proj, part ? "toInt16(bin)" : "toInt16(0)",
                    part ? "sum(n), " AGG_ZEROS : AGG_SUMS, ch->conf.db, part ? bkind : kind,
                    (long long)b0, (long long)b1);
@@ -219,8 +220,7 @@ static int each_flush(struct each_ctx *x)
     if (!x->have || x->stop)
         return x->stop;
     x->have = 0;
-    x->stop = x->cb(x->ctx, x->level, x->start_ms, ch_id(&x->ch->strs, x->tool), x->project,
-                    &x->a);
+    x->stop = x->cb(x->ctx, x->level, x->start_ms, ch_id(&x->ch->strs, x->tool), x->project, &x->a);
     return x->stop;
 }
 
@@ -297,8 +297,9 @@ int chstore_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_
     int64_t b0, b1, g;
     level_range(level, from_ms, to_ms, &kind, &bkind, &b0, &b1, &g);
     buf_reset(&ch->sql);
-    buf_printf(&ch->sql, "SELECT sum(nt), sum(sum_us) FROM %s.aggs WHERE kind = %d AND b >= %lld "
-                         "AND b < %lld",
+    buf_printf(&ch->sql,
+               "SELECT sum(nt), sum(sum_us) FROM %s.aggs WHERE kind = %d AND b >= %lld "
+               "AND b < %lld",
                ch->conf.db, kind, (long long)b0, (long long)b1);
     where_filter(ch, &ch->sql, f, 0);
     struct sums_ctx x = {0, 0};
@@ -313,11 +314,12 @@ int chstore_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_
 /* ---- raw rows ------------------------------------------------------------------------ */
 
 #define SCAN_COLS                                                                                  \
-    "hour, uid, argMax(ts, ver), argMax(tool, ver), argMax(target, ver), argMax(session, ver), "  \
-    "argMax(project, ver), argMax(sub, ver), argMax(dur, ver), argMax(wall, ver), "               \
-    "argMax(wait, ver), argMax(hook, ver), argMax(ph, ver), argMax(flags, ver), "                 \
+    "hour, uid, any(slot) AS sl, argMax(ts, ver), argMax(tool, ver), argMax(target, ver), "        \
+    "argMax(session, ver), "                                                                       \
+    "argMax(project, ver), argMax(sub, ver), argMax(dur, ver), argMax(wall, ver), "                \
+    "argMax(wait, ver), argMax(hook, ver), argMax(ph, ver), argMax(flags, ver), "                  \
     "argMax(size, ver), argMax(rbytes, ver), argMax(err, ver), argMax(meta, ver)"
-#define SCAN_NCOLS 18
+#define SCAN_NCOLS 19
 
 struct scan_ctx {
     struct chstore *ch;
@@ -335,41 +337,42 @@ static int scan_row(void *ctx, char **f, size_t n)
         return 1;
     }
     struct ch_strs *s = &x->ch->strs;
+    char **g = f + 1; /* the columns after the slot, numbered as before it */
     struct store_row out;
     memset(&out, 0, sizeof out);
     int64_t hour = ch_i64(f[0]);
-    out.id = (int64_t)((uint64_t)hour << 32) | (int64_t)(hash_str(f[1]) & 0xffffffffu);
-    out.tool_id = ch_id(s, f[3]);
-    out.target_id = f[4][0] ? ch_id(s, f[4]) : 0;
-    out.session_id = f[5][0] ? ch_id(s, f[5]) : 0;
-    out.project_id = ch_id(s, f[6]);
-    unsigned flags = (unsigned)ch_i64(f[13]);
+    out.id = (int64_t)((uint64_t)hour << 32) | (int64_t)(uint32_t)ch_i64(f[2]);
+    out.tool_id = ch_id(s, g[3]);
+    out.target_id = g[4][0] ? ch_id(s, g[4]) : 0;
+    out.session_id = g[5][0] ? ch_id(s, g[5]) : 0;
+    out.project_id = ch_id(s, g[6]);
+    unsigned flags = (unsigned)ch_i64(g[13]);
     out.sources = (flags >> F_SOURCES_SHIFT) & F_SOURCES_MASK;
     out.attention = (int)((flags >> F_ATTN_SHIFT) & 3);
     struct op *op = &out.op;
     op_init(op);
     struct op_phases ph;
     int src = (int)((flags >> F_SRC_SHIFT) & 7);
-    row_ph_unpack(ch_i64(f[12]), 0, src, &ph);
+    row_ph_unpack(ch_i64(g[12]), 0, src, &ph);
     const int cols[3] = {9, 10, 11};
     for (int i = 0; i < 3; i++) {
-        int64_t us = ch_i64(f[cols[i]]);
+        int64_t us = ch_i64(g[cols[i]]);
         ph.ms[i] = us >= 0 ? (double)us / 1000.0 : NAN;
     }
-    int64_t dur = ch_i64(f[8]);
+    int64_t dur = ch_i64(g[8]);
     ph.ms[OP_PH_EXEC] = dur >= 0 ? (double)dur / 1000.0 : NAN;
     op_phases_put(op, &ph);
     op->duration_ms = ph.ms[OP_PH_EXEC];
-    op->ts_ms = ch_i64(f[2]);
+    op->ts_ms = ch_i64(g[2]);
     op->success = (flags & F_SUCCESS) != 0;
     op->optimized = (flags & F_OPT) != 0;
-    op->size_bytes = ch_i64(f[14]);
-    op->result_bytes = ch_i64(f[15]);
+    op->size_bytes = ch_i64(g[14]);
+    op->result_bytes = ch_i64(g[15]);
     op->source = (enum op_source)src;
     op->duration_is_int = (flags & F_INT) != 0;
     char tool[TP_MAX_TOOL + 1], agent[40];
     if (!x->q->ids_only) {
-        const char *key = f[3], *ag;
+        const char *key = g[3], *ag;
         size_t k = op_tool_split(key, &ag);
         if (key[k]) {
             snprintf(tool, sizeof tool, "%.*s", (int)k, key);
@@ -378,12 +381,12 @@ static int scan_row(void *ctx, char **f, size_t n)
             op->agent = agent;
         }
         op->tool = (char *)key;
-        op->target = f[4][0] ? f[4] : NULL;
-        op->session_id = f[5][0] ? f[5] : NULL;
-        op->project = f[6][0] ? f[6] : NULL;
-        op->subagent = f[7][0] ? f[7] : NULL;
-        op->error = f[16][0] ? f[16] : NULL;
-        op->meta = f[17][0] ? f[17] : NULL;
+        op->target = g[4][0] ? g[4] : NULL;
+        op->session_id = g[5][0] ? g[5] : NULL;
+        op->project = g[6][0] ? g[6] : NULL;
+        op->subagent = g[7][0] ? g[7] : NULL;
+        op->error = g[16][0] ? g[16] : NULL;
+        op->meta = g[17][0] ? g[17] : NULL;
         op->tool_use_id = f[1];
     }
     x->stop = x->cb(x->ctx, &out);
@@ -415,13 +418,12 @@ static int candidate_hours(struct chstore *ch, const struct store_scan *q, int64
 {
     struct buf *sql = &ch->sql;
     buf_reset(sql);
-    buf_printf(sql, "SELECT b FROM %s.aggs WHERE kind = %d AND b >= %lld AND b < %lld",
-               ch->conf.db, CHK_HOUR, (long long)h0, (long long)h1);
+    buf_printf(sql, "SELECT b FROM %s.aggs WHERE kind = %d AND b >= %lld AND b < %lld", ch->conf.db,
+               CHK_HOUR, (long long)h0, (long long)h1);
     where_filter(ch, sql, &q->f, 0);
     buf_adds(sql, " GROUP BY b HAVING sum(n) > 0");
     if (q->min_duration_ms > 0)
-        buf_printf(sql, " AND maxMerge(mx) >= %lld",
-                   (long long)floor(q->min_duration_ms * 1000.0));
+        buf_printf(sql, " AND maxMerge(mx) >= %lld", (long long)floor(q->min_duration_ms * 1000.0));
     if (q->attention)
         buf_adds(sql, " AND sum(attn) > 0");
     buf_printf(sql, " ORDER BY b%s", q->desc ? " DESC" : "");
@@ -452,8 +454,8 @@ static int scan_hours(struct scan_ctx *x, const int64_t *hours, size_t n, int64_
     if (q->attention)
         buf_printf(sql, " AND bitAnd(bitShiftRight(flags, %d), 3) = %d", F_ATTN_SHIFT,
                    q->attention);
-    buf_printf(sql, " GROUP BY hour, user, uid HAVING sum(sign) > 0 ORDER BY hour%s",
-               q->desc ? " DESC" : "");
+    buf_printf(sql, " GROUP BY hour, user, uid HAVING sum(sign) > 0 ORDER BY hour%s, sl%s",
+               q->desc ? " DESC" : "", q->desc ? " DESC" : "");
     int rc = ch_query(ch, sql->data, scan_row, x, err);
     return rc ? rc : x->bad ? TP_EDB : 0;
 }
@@ -560,8 +562,7 @@ static int fix_row(void *ctx, char **f, size_t n)
     if (n < 5)
         return 0;
     struct ch_strs *s = &x->t->ch->strs;
-    int64_t key[4] = {ch_i64(f[0]), ch_id(s, f[1]), f[2][0] ? ch_id(s, f[2]) : 0,
-                      ch_id(s, f[3])};
+    int64_t key[4] = {ch_i64(f[0]), ch_id(s, f[1]), f[2][0] ? ch_id(s, f[2]) : 0, ch_id(s, f[3])};
     int added;
     size_t i = kmap_put(&x->max, key, sizeof key, &added);
     if (i >= x->alloc) {
@@ -574,8 +575,7 @@ static int fix_row(void *ctx, char **f, size_t n)
 
 /* A duration was replaced in these rows: their maximum is recomputed from
  * the live rows (the SQLite store does the same, W_TG_REMAX). */
-static int fix_maxima(struct chstore *ch, struct tg_ctx *t, const struct store_filter *f,
-                      char *err)
+static int fix_maxima(struct chstore *ch, struct tg_ctx *t, const struct store_filter *f, char *err)
 {
     int64_t dmin = INT64_MAX, dmax = INT64_MIN;
     for (size_t i = 0; i < t->fix.n; i++) {
@@ -757,8 +757,8 @@ int chstore_rereads(struct store *s, int64_t from_ms, int64_t to_ms, const struc
 /* ---- sessions -------------------------------------------------------------------------- */
 
 #define SESSION_SQL                                                                                \
-    "SELECT session, minMerge(mn) AS first, maxMerge(mx) AS last, argMinMerge(pa) AS pj, "        \
-    "sum(n), sum(failed), sum(sub), sum(asked), sum(nt), sum(sum_us), sum(wait_us), "             \
+    "SELECT session, minMerge(mn) AS first, maxMerge(mx) AS last, argMinMerge(pa) AS pj, "         \
+    "sum(n), sum(failed), sum(sub), sum(asked), sum(nt), sum(sum_us), sum(wait_us), "              \
     "sum(hook_us), sum(unsplit_us) FROM %s.aggs WHERE kind = %d"
 
 struct ss_ctx {
@@ -977,8 +977,7 @@ int chstore_requests(struct store *s, int64_t session, int64_t from_ms, int64_t 
         const char *sid = ch_str(&ch->strs, session);
         if (!sid)
             return 0;
-        buf_printf(sql, " WHERE rid IN (SELECT rid FROM %s.requests WHERE session = ",
-                   ch->conf.db);
+        buf_printf(sql, " WHERE rid IN (SELECT rid FROM %s.requests WHERE session = ", ch->conf.db);
         ch_sql_str(sql, sid);
         buf_adds(sql, ") GROUP BY user, rid) WHERE se = ");
         ch_sql_str(sql, sid);

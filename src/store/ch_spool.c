@@ -60,11 +60,11 @@
     "  person TEXT NOT NULL, host TEXT NOT NULL, nops INTEGER NOT NULL, bytes INTEGER NOT NULL,"   \
     "  mark BLOB, payload BLOB NOT NULL);"                                                         \
     "CREATE TABLE IF NOT EXISTS inflight(batch INTEGER NOT NULL, tbl TEXT NOT NULL,"               \
-    "  month INTEGER NOT NULL, chk INTEGER NOT NULL, rows BLOB NOT NULL,"                         \
+    "  month INTEGER NOT NULL, chk INTEGER NOT NULL, rows BLOB NOT NULL,"                          \
     "  PRIMARY KEY(batch, tbl, month));"                                                           \
     "CREATE TABLE IF NOT EXISTS done(qid INTEGER PRIMARY KEY, batch INTEGER NOT NULL,"             \
     "  ins INTEGER NOT NULL, mer INTEGER NOT NULL, unc INTEGER NOT NULL, at_ms INTEGER NOT NULL);" \
-    "CREATE TABLE IF NOT EXISTS rejected(qid INTEGER PRIMARY KEY, why TEXT, payload BLOB);"       \
+    "CREATE TABLE IF NOT EXISTS rejected(qid INTEGER PRIMARY KEY, why TEXT, payload BLOB);"        \
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
 
 struct ch_writer {
@@ -80,7 +80,7 @@ struct ch_writer {
     struct chstore ch;        /* the writer thread's own connection */
     sqlite3 *db;              /* the writer thread's spool connection */
     int lockfd, locked;
-    struct kmap known; /* names written by this process */
+    struct kmap known;   /* names written by this process */
     uint64_t generation; /* batches finished: waiters look again */
     /* Status, for /healthz and resources. */
     int error;
@@ -104,8 +104,7 @@ static int spool_exec(sqlite3 *db, const char *sql)
 static int spool_open_db(const char *path, int full_sync, sqlite3 **out, char *errbuf)
 {
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         int rc = tp_fail(errbuf, TP_EIO, "cannot open the ClickHouse spool %s: %s", path,
                          db ? sqlite3_errmsg(db) : "out of memory");
@@ -114,8 +113,7 @@ static int spool_open_db(const char *path, int full_sync, sqlite3 **out, char *e
     }
     sqlite3_busy_timeout(db, 10000);
     if (spool_exec(db, "PRAGMA journal_mode=WAL") != 0 ||
-        spool_exec(db, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL") !=
-            0 ||
+        spool_exec(db, full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL") != 0 ||
         spool_exec(db, SPOOL_SCHEMA) != 0) {
         int rc = tp_fail(errbuf, TP_EIO, "cannot use the ClickHouse spool %s: %s", path,
                          sqlite3_errmsg(db));
@@ -208,8 +206,9 @@ static int recover(struct ch_writer *w, char *errbuf)
         int rc = sqlite3_step(q);
         if (rc != SQLITE_ROW) {
             sqlite3_finalize(q);
-            return rc == SQLITE_DONE ? 0 : tp_fail(errbuf, TP_EIO, "the ClickHouse spool: %s",
-                                                   sqlite3_errmsg(w->db));
+            return rc == SQLITE_DONE
+                       ? 0
+                       : tp_fail(errbuf, TP_EIO, "the ClickHouse spool: %s", sqlite3_errmsg(w->db));
         }
         struct ch_block blk;
         memset(&blk, 0, sizeof blk);
@@ -402,12 +401,12 @@ static int journal(struct ch_writer *w, const struct ch_batch *b, struct ch_item
     if (spool_exec(w->db, "BEGIN IMMEDIATE") != 0)
         return tp_fail(errbuf, TP_EIO, "the ClickHouse spool: %s", sqlite3_errmsg(w->db));
     sqlite3_stmt *ins = NULL, *del = NULL, *done = NULL;
-    int ok = sqlite3_prepare_v2(w->db, "INSERT INTO inflight VALUES(?1, ?2, ?3, ?4, ?5)", -1, &ins,
-                                NULL) == SQLITE_OK &&
-             sqlite3_prepare_v2(w->db, "DELETE FROM q WHERE id = ?1", -1, &del, NULL) ==
-                 SQLITE_OK &&
-             sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO done VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-                                -1, &done, NULL) == SQLITE_OK;
+    int ok =
+        sqlite3_prepare_v2(w->db, "INSERT INTO inflight VALUES(?1, ?2, ?3, ?4, ?5)", -1, &ins,
+                           NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(w->db, "DELETE FROM q WHERE id = ?1", -1, &del, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO done VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1,
+                           &done, NULL) == SQLITE_OK;
     for (size_t i = 0; ok && i < b->nblocks; i++) {
         const struct ch_block *k = &b->blocks[i];
         sqlite3_reset(ins);
@@ -471,8 +470,7 @@ static int round_once(struct ch_writer *w, char *errbuf)
     int stopping = w->stop;
     pthread_mutex_unlock(&w->mu);
     int64_t age = tpt_now_ms() - oldest;
-    if (ops < TP_CH_BATCH_OPS && age >= 0 && age < TP_CH_BATCH_WAIT_MS && !stopping &&
-        n < 10000) {
+    if (ops < TP_CH_BATCH_OPS && age >= 0 && age < TP_CH_BATCH_WAIT_MS && !stopping && n < 10000) {
         for (size_t i = 0; i < n; i++)
             ch_item_free(&items[i]);
         free(items);
@@ -500,8 +498,8 @@ static int round_once(struct ch_writer *w, char *errbuf)
 /* Nothing queued, nothing journaled. */
 static int spool_empty(struct ch_writer *w)
 {
-    return one_int(w->db, "SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM inflight)",
-                   1) == 0;
+    return one_int(w->db, "SELECT (SELECT count(*) FROM q) + (SELECT count(*) FROM inflight)", 1) ==
+           0;
 }
 
 static void *writer_main(void *arg)
@@ -779,8 +777,8 @@ int ch_writer_submit(struct chstore *ch, struct store_group *groups, size_t ngro
     pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->mu);
 
-    int64_t deadline = mono_ms() + (ch->close_wait_ms < TP_CH_WAIT_MS ? ch->close_wait_ms
-                                                                      : TP_CH_WAIT_MS);
+    int64_t deadline =
+        mono_ms() + (ch->close_wait_ms < TP_CH_WAIT_MS ? ch->close_wait_ms : TP_CH_WAIT_MS);
     int all = 0;
     for (;;) {
         all = collect(ch->spool, groups, ngroups, ids, got);

@@ -44,8 +44,7 @@ static struct chstore *ch_new(const struct ch_conf *conf, const char *dir)
     return ch;
 }
 
-int chstore_open(const char *url, const char *data_dir, int flags, struct store **out,
-                 char *errbuf)
+int chstore_open(const char *url, const char *data_dir, int flags, struct store **out, char *errbuf)
 {
     struct ch_conf conf;
     int rc = ch_conf_parse(url, &conf, errbuf);
@@ -142,11 +141,13 @@ int64_t chstore_str_id(struct store *s, const char *text)
     /* 0 for a text never stored (store.h): a name (tool, project, person,
      * host) or a session. Targets are never looked up by text. */
     buf_reset(&ch->sql);
-    buf_printf(&ch->sql, "SELECT 1 FROM %s.aggs WHERE kind = %d AND b = 0 AND target = ",
-               ch->conf.db, CHK_NAME);
+    buf_printf(&ch->sql,
+               "SELECT 1 FROM %s.aggs WHERE kind = %d AND b = 0 AND target = ", ch->conf.db,
+               CHK_NAME);
     ch_sql_str(&ch->sql, text);
-    buf_printf(&ch->sql, " LIMIT 1 UNION ALL SELECT 1 FROM %s.aggs WHERE kind = %d AND b = 0 AND "
-                         "session = ",
+    buf_printf(&ch->sql,
+               " LIMIT 1 UNION ALL SELECT 1 FROM %s.aggs WHERE kind = %d AND b = 0 AND "
+               "session = ",
                ch->conf.db, CHK_SESSION);
     ch_sql_str(&ch->sql, text);
     buf_adds(&ch->sql, " LIMIT 1");
@@ -225,8 +226,7 @@ int chstore_people(struct store *s, store_person_cb cb, void *ctx)
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-int chstore_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
-                          char *errbuf)
+int chstore_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf)
 {
     if (s->readonly)
         return tp_fail(errbuf, TP_EINVAL, "the store was opened read-only");
@@ -313,8 +313,8 @@ int chstore_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *err
     static const char *const tables[] = {"ops", "aggs", "turns", "requests"};
     for (size_t i = 0; i < x.n; i++) {
         for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-            snprintf(sql, sizeof sql, "ALTER TABLE %s.%s DROP PARTITION %u", ch->conf.db,
-                     tables[t], x.v[i]);
+            snprintf(sql, sizeof sql, "ALTER TABLE %s.%s DROP PARTITION %u", ch->conf.db, tables[t],
+                     x.v[i]);
             if ((rc = ch_exec(ch->http, &ch->conf, sql, NULL, 0, errbuf)) != 0)
                 return rc;
         }

@@ -23,6 +23,7 @@
 
 #include "ch_int.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
@@ -74,9 +75,8 @@ int ch_block_write(struct chstore *ch, uint64_t batch, const struct ch_block *bl
          * ClickHouse writes whole or not at all. */
         char sql[512];
         if (strcmp(blk->table, "ops") == 0)
-            snprintf(sql, sizeof sql,
-                     "SELECT count() FROM %s.ops WHERE month = %u AND bver = %llu", ch->conf.db,
-                     blk->month, (unsigned long long)batch);
+            snprintf(sql, sizeof sql, "SELECT count() FROM %s.ops WHERE month = %u AND bver = %llu",
+                     ch->conf.db, blk->month, (unsigned long long)batch);
         else
             snprintf(sql, sizeof sql,
                      "SELECT count() FROM %s.aggs WHERE kind = %d AND b = 0 AND month = %u AND "
@@ -129,9 +129,9 @@ enum {
 
 struct dval {
     int64_t v[D_COUNT];
-    int64_t mx, mn;   /* INT64_MIN / INT64_MAX: none */
-    int64_t pa_k;     /* INT64_MAX: none */
-    int64_t pa_v;     /* string id */
+    int64_t mx, mn; /* INT64_MIN / INT64_MAX: none */
+    int64_t pa_k;   /* INT64_MAX: none */
+    int64_t pa_v;   /* string id */
 };
 
 struct deltas {
@@ -195,9 +195,9 @@ struct cver {
     char *uid;
     int64_t person, host;
     uint64_t ver, stored_ver;
-    int stored;    /* read from ClickHouse */
-    int retracted; /* its cancel row goes into this batch */
-    int dirty;     /* this batch writes a new version */
+    int stored;      /* read from ClickHouse */
+    int retracted;   /* its cancel row goes into this batch */
+    int dirty;       /* this batch writes a new version */
     struct row orig; /* as stored (err, meta owned) */
 };
 
@@ -221,8 +221,8 @@ static void contribute(struct deltas *d, const struct row *r, int64_t person, in
     const int kinds[2][2] = {{CHK_HOUR, CHK_HBIN}, {CHK_DAY, CHK_DBIN}};
     const int64_t bs[2] = {hour, day};
     for (int l = 0; l < 2; l++) {
-        struct dval *v = dslot(d, month, kinds[l][0], bs[l], r->tool, r->project, person, host, 0, 0,
-                               0);
+        struct dval *v =
+            dslot(d, month, kinds[l][0], bs[l], r->tool, r->project, person, host, 0, 0, 0);
         v->v[D_N] += sign;
         v->v[D_FAILED] += sign * !r->success;
         v->v[D_OPT] += sign * (r->opt != 0);
@@ -368,23 +368,23 @@ static void emit_deltas(struct chstore *ch, struct deltas *d, struct ch_batch *o
                    (unsigned long long)out->id);
         for (int j = 1; j < D_COUNT; j++)
             buf_adds(&blk->rows, "\t0");
-        buf_printf(&blk->rows, "\t%lld\t%lld\t\t%lld\n", (long long)INT64_MIN,
-                   (long long)INT64_MAX, (long long)INT64_MAX);
+        buf_printf(&blk->rows, "\t%lld\t%lld\t\t%lld\n", (long long)INT64_MIN, (long long)INT64_MAX,
+                   (long long)INT64_MAX);
     }
 }
 
 /* ---- reading stored versions ------------------------------------------------------- */
 
 #define OPS_LIVE_COLS                                                                              \
-    "user, uid, argMax(ts, ver), argMax(tool, ver), argMax(target, ver), "                        \
-    "argMax(session, ver), argMax(project, ver), argMax(sub, ver), argMax(dur, ver), "            \
-    "argMax(wall, ver), argMax(wait, ver), argMax(hook, ver), argMax(ph, ver), "                  \
-    "argMax(flags, ver), argMax(size, ver), argMax(rbytes, ver), argMax(err, ver), "              \
+    "user, uid, hour, argMax(ts, ver), argMax(tool, ver), argMax(target, ver), "                   \
+    "argMax(session, ver), argMax(project, ver), argMax(sub, ver), argMax(dur, ver), "             \
+    "argMax(wall, ver), argMax(wait, ver), argMax(hook, ver), argMax(ph, ver), "                   \
+    "argMax(flags, ver), argMax(size, ver), argMax(rbytes, ver), argMax(err, ver), "               \
     "argMax(meta, ver), argMax(host, ver), max(ver)"
 
 struct build {
     struct chstore *ch;
-    struct store st; /* for store_merge_row: a store whose strings are ch's */
+    struct store st;   /* for store_merge_row: a store whose strings are ch's */
     struct kmap calls; /* person id + uid -> index in v */
     struct cver *v;
     size_t alloc;
@@ -399,10 +399,26 @@ static size_t call_key(int64_t person, const char *uid, char *key)
     return 8 + n;
 }
 
-static struct cver *call_slot(struct build *b, int64_t person, const char *uid, int *added)
+/* A call is (person, uid) in an hour: the same call reported again starts
+ * within an hour of its first report, as the SQLite store finds it. */
+static size_t call_hour_key(int64_t person, const char *uid, int64_t hour, char *key)
 {
-    char key[8 + TP_MAX_ID + 64];
-    size_t i = kmap_put(&b->calls, key, call_key(person, uid, key), added);
+    size_t n = call_key(person, uid, key);
+    memcpy(key + n, &hour, 8);
+    return n + 8;
+}
+
+static long call_find(struct build *b, int64_t person, const char *uid, int64_t hour)
+{
+    char key[16 + TP_MAX_ID + 64];
+    return kmap_find(&b->calls, key, call_hour_key(person, uid, hour, key));
+}
+
+static struct cver *call_slot(struct build *b, int64_t person, const char *uid, int64_t hour,
+                              int *added)
+{
+    char key[16 + TP_MAX_ID + 64];
+    size_t i = kmap_put(&b->calls, key, call_hour_key(person, uid, hour, key), added);
     if (i >= b->alloc) {
         b->alloc = b->alloc ? 2 * b->alloc : 1024;
         b->v = xreallocarray(b->v, b->alloc, sizeof *b->v);
@@ -418,8 +434,9 @@ static int64_t id_or_zero(struct ch_strs *s, const char *text)
 }
 
 /* A row as stored, from the answer's fields (OPS_LIVE_COLS order). */
-static void row_from_fields(struct build *b, char **f, struct row *r)
+static void row_from_fields(struct build *b, char **fields, struct row *r)
 {
+    char **f = fields + 1; /* the columns after the hour, numbered as before it */
     struct ch_strs *s = &b->ch->strs;
     memset(r, 0, sizeof *r);
     r->ts_ms = ch_i64(f[2]);
@@ -462,19 +479,19 @@ static void row_copy(struct row *dst, const struct row *src)
 static int stored_call(void *ctx, char **f, size_t n)
 {
     struct build *b = ctx;
-    if (n < 20) {
+    if (n < 21) {
         b->bad = 1;
         return 1;
     }
     int64_t person = ch_id(&b->ch->strs, f[0]);
     int added;
-    struct cver *c = call_slot(b, person, f[1], &added);
+    struct cver *c = call_slot(b, person, f[1], ch_i64(f[2]), &added);
     if (!added)
         return 0;
     c->uid = xstrdup(f[1]);
     c->person = person;
-    c->host = ch_id(&b->ch->strs, f[18]);
-    c->stored_ver = c->ver = (uint64_t)strtoull(f[19], NULL, 10);
+    c->host = ch_id(&b->ch->strs, f[19]);
+    c->stored_ver = c->ver = (uint64_t)strtoull(f[20], NULL, 10);
     c->stored = 1;
     row_from_fields(b, f, &c->orig);
     row_copy(&c->r, &c->orig);
@@ -483,8 +500,8 @@ static int stored_call(void *ctx, char **f, size_t n)
 
 /* An incoming op as a row (the SQLite store's row_from_op, with ids that
  * are ch's). */
-static int row_from_incoming(struct build *b, const struct op *op, unsigned sources,
-                             struct row *r, char *errbuf)
+static int row_from_incoming(struct build *b, const struct op *op, unsigned sources, struct row *r,
+                             char *errbuf)
 {
     struct ch_strs *s = &b->ch->strs;
     memset(r, 0, sizeof *r);
@@ -780,7 +797,10 @@ static void emit_op(struct build *b, struct ch_batch *out, const struct cver *c,
     tsv_text(o, ch_str(s, c->person));
     tsv_text(o, ch_str(s, c->host));
     tsv_text(o, c->uid);
-    buf_printf(o, "%llu\t%llu\t%d\t", (unsigned long long)ver, (unsigned long long)out->id, sign);
+    /* The SQLite store's slot of the call in its hour: rows of one hour are
+     * read back in that order, as there. */
+    buf_printf(o, "%u\t%llu\t%llu\t%d\t", (unsigned)(hash_str(c->uid) & 0xffffffffu),
+               (unsigned long long)ver, (unsigned long long)out->id, sign);
     tsv_text(o, ch_str(s, r->tool));
     tsv_text(o, ch_str(s, r->target));
     tsv_text(o, ch_str(s, r->session));
@@ -887,7 +907,7 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
         sql_in_strs(sql, &persons);
         buf_adds(sql, " AND uid IN ");
         sql_in_strs(sql, &uidset);
-        buf_adds(sql, " GROUP BY user, uid HAVING sum(sign) > 0");
+        buf_adds(sql, " GROUP BY user, uid, hour HAVING sum(sign) > 0");
         if (sql->toobig)
             rc = tp_fail(errbuf, TP_ETOOBIG, "a batch's lookup is too large");
         else
@@ -941,13 +961,18 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
         for (size_t j = 0; j < it->nops; j++, u++) {
             const struct op *op = &it->ops[j];
             struct row n;
-            if ((rc = row_from_incoming(&b, op, it->sources ? it->sources[j] : 0, &n, errbuf)) !=
-                0)
+            if ((rc = row_from_incoming(&b, op, it->sources ? it->sources[j] : 0, &n, errbuf)) != 0)
                 goto out;
             name_row(&b, out, known, "tool", ch_str(&ch->strs, n.tool));
             name_row(&b, out, known, "project", ch_str(&ch->strs, n.project));
-            int added;
-            struct cver *c = call_slot(&b, person, uids[u], &added);
+            int64_t h = tpt_floor_div(op->ts_ms, TPT_HOUR_MS);
+            long at = call_find(&b, person, uids[u], h);
+            if (at < 0)
+                at = call_find(&b, person, uids[u], h - 1);
+            if (at < 0)
+                at = call_find(&b, person, uids[u], h + 1);
+            int added = 0;
+            struct cver *c = at >= 0 ? &b.v[at] : call_slot(&b, person, uids[u], h, &added);
             if (added) {
                 c->uid = xstrdup(uids[u]);
                 c->person = person;
@@ -1017,9 +1042,9 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
         tsv_text(o, x->project);
         tsv_text(o, x->model);
         buf_printf(o, "%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%u\t%llu\n",
-                   (long long)x->ts, (long long)x->dur_us, (long long)x->ttft_us,
-                   (long long)x->tin, (long long)x->tout, (long long)x->tcr, (long long)x->tcw,
-                   (long long)x->cost, x->flags, (unsigned long long)x->ver);
+                   (long long)x->ts, (long long)x->dur_us, (long long)x->ttft_us, (long long)x->tin,
+                   (long long)x->tout, (long long)x->tcr, (long long)x->tcw, (long long)x->cost,
+                   x->flags, (unsigned long long)x->ver);
     }
     for (size_t i = 0; i < nitems; i++) {
         if (!items[i].has_mark)

@@ -86,8 +86,9 @@ int opbin_put_op(struct buf *b, const struct op *op, unsigned sources)
     uint64_t flags = (uint64_t)(op->success != 0) | ((uint64_t)(op->optimized != 0) << 1) |
                      ((uint64_t)(op->duration_is_int != 0) << 2) |
                      ((uint64_t)(op->source & 7) << 3) | ((uint64_t)(op->ask & 3) << 6);
-    const char *strs[] = {op->tool,    op->target, op->meta,     op->session_id, op->project,
-                          op->tool_use_id, op->error, op->subagent, op->agent, op->agent_version};
+    const char *strs[] = {op->tool,    op->target,       op->meta,  op->session_id,
+                          op->project, op->tool_use_id,  op->error, op->subagent,
+                          op->agent,   op->agent_version};
     int rc = buf_addc(b, OPBIN_OP);
     rc |= opbin_put_uv(b, flags);
     rc |= opbin_put_uv(b, sources ? sources : 1u << op->source);
@@ -129,9 +130,8 @@ int opbin_put_request(struct buf *b, const struct request *r)
     rc |= opbin_put_uv(b, n1(r->output_tokens));
     rc |= opbin_put_uv(b, n1(r->cache_read_tokens));
     rc |= opbin_put_uv(b, n1(r->cache_write_tokens));
-    rc |= opbin_put_uv(b, isnan(r->cost_usd) || r->cost_usd < 0
-                              ? 0
-                              : (uint64_t)llround(r->cost_usd * 1e6) + 1);
+    rc |= opbin_put_uv(
+        b, isnan(r->cost_usd) || r->cost_usd < 0 ? 0 : (uint64_t)llround(r->cost_usd * 1e6) + 1);
     uint64_t flags = (uint64_t)(r->exact & 3) | ((uint64_t)(r->src & 15) << 2) |
                      ((uint64_t)(r->sidechain != 0) << 6) | ((uint64_t)(r->source & 7) << 7);
     rc |= opbin_put_uv(b, flags);
@@ -248,8 +248,9 @@ static int get_op(const unsigned char **p, const unsigned char *end, struct opbi
         get_us(p, end, &op->hook_ms) || get_n(p, end, &op->size_bytes) ||
         get_n(p, end, &op->result_bytes))
         return tp_fail(errbuf, TP_EPARSE, "operation: bad number");
-    char **strs[] = {&op->tool,        &op->target, &op->meta,     &op->session_id, &op->project,
-                     &op->tool_use_id, &op->error,  &op->subagent, &op->agent,      &op->agent_version};
+    char **strs[] = {&op->tool,    &op->target,       &op->meta,  &op->session_id,
+                     &op->project, &op->tool_use_id,  &op->error, &op->subagent,
+                     &op->agent,   &op->agent_version};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if (opbin_get_str(p, end, OPBIN_MAX_STR, strs[i]) != 0)
             return tp_fail(errbuf, TP_EPARSE, "operation: bad string %zu", i);
@@ -262,8 +263,8 @@ static int get_turn(const unsigned char **p, const unsigned char *end, struct op
     struct turn *t = &r->turn;
     uint64_t src;
     if (opbin_get_str(p, end, TP_MAX_ID, &t->session_id) || get_ts(p, end, &t->start_ms) ||
-        get_ts(p, end, &t->end_ms) || get_us(p, end, &t->active_ms) ||
-        opbin_get_uv(p, end, &src) || src >= OP_SRC_COUNT)
+        get_ts(p, end, &t->end_ms) || get_us(p, end, &t->active_ms) || opbin_get_uv(p, end, &src) ||
+        src >= OP_SRC_COUNT)
         return tp_fail(errbuf, TP_EPARSE, "turn: malformed");
     t->source = (enum op_source)src;
     return 0;

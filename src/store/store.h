@@ -105,8 +105,8 @@ struct store_group {
      * ignores them. */
     const char *person, *host;
     /* Per op, every source that reported it (bits of enum op_source), as a
-     * store that merged several reports knows it; NULL: op->source alone.
-     * Kept by the ClickHouse store (what `push` sends). */
+     * store that merged several reports knows it (what `push` sends);
+     * NULL: op->source alone. */
     const unsigned *sources;
 };
 int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf);

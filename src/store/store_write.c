@@ -401,9 +401,11 @@ int store_merge_row(struct store *s, struct row *e, const struct row *n)
     return changed;
 }
 
-/* Store one op inside the open transaction. */
-static int insert_one(struct store *s, const struct op *op, struct batch_index *bi,
-                      struct rollup_deltas *d, struct store_result *res, char *errbuf)
+/* Store one op inside the open transaction (sources: every source that
+ * reported it, 0 for op->source alone). */
+static int insert_one(struct store *s, const struct op *op, unsigned sources,
+                      struct batch_index *bi, struct rollup_deltas *d, struct store_result *res,
+                      char *errbuf)
 {
     int rc;
     char *owned_id = op->tool_use_id ? NULL : op_derive_id(op, "");
@@ -415,6 +417,8 @@ static int insert_one(struct store *s, const struct op *op, struct batch_index *
     if ((rc = row_from_op(s, op, &n, errbuf)) != 0 ||
         (rc = find_call(s, bi, op->ts_ms, &u, &e, &free_id, errbuf)) < 0)
         goto out;
+    if (sources & F_SOURCES_MASK)
+        n.sources = sources & F_SOURCES_MASK;
     if (rc == 0) {
         n.id = free_id;
         if ((rc = insert_row(s, &n, &u, errbuf)) != 0)
@@ -541,7 +545,8 @@ int store_insert_groups(struct store *s, struct store_group *groups, size_t ngro
     sort_order(ord, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct store_group *grp = &groups[ord[i].g];
-        rc = insert_one(s, &grp->ops[ord[i].i], &bi, d, &grp->res, errbuf);
+        rc = insert_one(s, &grp->ops[ord[i].i], grp->sources ? grp->sources[ord[i].i] : 0, &bi, d,
+                        &grp->res, errbuf);
     }
     free(ord);
     batch_index_free(&bi);
