@@ -72,8 +72,7 @@ int cmd_push(int argc, char **argv, const char *data_dir)
            st.calls, st.batches, st.inserted, st.merged, st.unchanged, st.queued, st.turns,
            st.requests);
     if (rc != 0)
-        return cli_error("push", CLI_FAIL, "%s (what was sent is kept; push again to resume)",
-                         err);
+        return cli_error("push", CLI_FAIL, "%s (what was sent is kept; push again to resume)", err);
     return CLI_OK;
 }
 
@@ -90,14 +89,13 @@ int cmd_token(int argc, char **argv, const char *data_dir)
     char **pos = NULL;
     int npos = 0;
     char err[TP_ERR_MAX];
-    const struct opt opts[] = {{"data-dir", OPT_STR, &dir, "DIR", "the team server's data directory"},
-                               {0}};
+    const struct opt opts[] = {
+        {"data-dir", OPT_STR, &dir, "DIR", "the team server's data directory"}, {0}};
     if (args_parse(argc, argv, opts, &help, &pos, &npos, err) != 0)
         return cli_error("token", CLI_USAGE, "%s", err);
     if (help || npos < 1) {
         free(pos);
-        args_usage(help ? stdout : stderr,
-                   "toolprof token add NAME | remove NAME | list",
+        args_usage(help ? stdout : stderr, "toolprof token add NAME | remove NAME | list",
                    "A team server's people (docs/team.md). `add` prints a new token for NAME\n"
                    "(keep it: only its hash is stored, in " AUTH_FILE " in the data\n"
                    "directory); NAME's machines push with it, and it opens the dashboard.\n"

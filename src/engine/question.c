@@ -24,6 +24,7 @@
 #include "core/xmalloc.h"
 #include "render.h"
 #include "sessions.h"
+#include "team.h"
 
 /* ---- the answers ---------------------------------------------------------------- */
 
@@ -290,6 +291,29 @@ static void free_session(void *answer)
     free(answer);
 }
 
+static int run_team(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct team *t = xcalloc(1, sizeof *t);
+    int rc = team_view(s, &a->q, (size_t)a->v[0], t, errbuf);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    *answer = t;
+    return 0;
+}
+
+static void render_team_answer(struct jsonw *w, const void *answer)
+{
+    render_team(w, answer);
+}
+
+static void free_team(void *answer)
+{
+    team_free(answer);
+    free(answer);
+}
+
 /* ---- the table ---------------------------------------------------------------- */
 
 static const struct qparam slow_params[] = {
@@ -319,6 +343,10 @@ static const struct qparam stats_params[] = {
      "one row per tool of each agent (default), per agent, or per canonical tool across agents",
      BY_TOOL, 0, 0, by_choices},
     {0}};
+static const struct qparam team_params[] = {{"limit", QP_INT, "N",
+                                             "at most N MCP servers and N commands (default 10)",
+                                             10, 1, TP_MAX_LIMIT, NULL},
+                                            {0}};
 static const struct qparam no_params[] = {{0}};
 
 #define Q(name_, path_, summary_, desc_, common_, window_, params_, run_, render_, count_, free_)  \
@@ -377,6 +405,12 @@ const struct question questions[] = {
      .render = render_session_answer,
      .count = NULL,
      .free_answer = free_session},
+    Q("team", "team", "a team server: who waits on approvals, slow MCP servers and commands",
+      "The team view (the team store only, docs/team.md): each person with their\n"
+      "machines, calls and time waiting on approval prompts (most first); MCP\n"
+      "servers across everyone, slowest p95 first, with how many people used them;\n"
+      "shell commands by the time they took across everyone.",
+      QC_WINDOW | QC_PROJECT, "7d", team_params, run_team, render_team_answer, NULL, free_team),
     Q("resources", "resources", "memory, CPU and database size",
       "Memory, CPU and threads of this process, database size and operations stored.", 0, NULL,
       no_params, run_resources, render_resources_answer, NULL, free),

@@ -400,10 +400,17 @@ static int fp_row(void *ctx, int level, int64_t start, int64_t tool, int64_t pro
         x->fp[i] = 0;
     const char *name = store_str(x->s, tool);
     /* What a change to any call of the day moves: its counts and sums. */
-    int64_t v[12] = {(int64_t)a->n,      (int64_t)a->n_timed,   llround(a->sum_ms * 1000),
-                     (int64_t)a->failed, (int64_t)a->optimized, (int64_t)a->n_wait,
-                     llround(a->wait_ms * 1000), (int64_t)a->asked, (int64_t)a->n_hook,
-                     llround(a->hook_ms * 1000), (int64_t)a->n_unsplit,
+    int64_t v[12] = {(int64_t)a->n,
+                     (int64_t)a->n_timed,
+                     llround(a->sum_ms * 1000),
+                     (int64_t)a->failed,
+                     (int64_t)a->optimized,
+                     (int64_t)a->n_wait,
+                     llround(a->wait_ms * 1000),
+                     (int64_t)a->asked,
+                     (int64_t)a->n_hook,
+                     llround(a->hook_ms * 1000),
+                     (int64_t)a->n_unsplit,
                      llround(a->unsplit_ms * 1000)};
     uint64_t h = hash_bytes(HASH_SEED, name ? name : "", name ? strlen(name) : 0);
     h = hash_final(hash_bytes(h, v, sizeof v));
@@ -484,9 +491,8 @@ int push_run(struct store *s, const struct push_opts *o, struct push_stats *st, 
     struct store_filter all = {0};
     rc = store_rollups(s, ROLLUP_DAY, d0 * TPT_DAY_MS, d1 * TPT_DAY_MS, &all, fp_row, &fp);
     sqlite3_stmt *get_day = NULL;
-    if (rc == 0 &&
-        sqlite3_prepare_v2(p.db, "SELECT fp FROM days WHERE d = ?1", -1, &get_day, NULL) !=
-            SQLITE_OK)
+    if (rc == 0 && sqlite3_prepare_v2(p.db, "SELECT fp FROM days WHERE d = ?1", -1, &get_day,
+                                      NULL) != SQLITE_OK)
         rc = TP_EIO;
     for (int64_t d = d0; rc == 0 && d < d1 && !cancelled(o); d++) {
         long i = kmap_find(&fp.days, &d, sizeof d);

@@ -70,9 +70,8 @@ static void parse(struct auth *a, char *text)
             *next++ = '\0';
         lineno++;
         char name[AUTH_NAME_MAX + 2], hex[2 * SHA256_LEN + 2];
-        if (line[0] != '#' && line[0] &&
-            sscanf(line, "%65s %65s", name, hex) == 2 && auth_name_ok(name) &&
-            strlen(hex) == 2 * SHA256_LEN && a->n < AUTH_MAX_TOKENS) {
+        if (line[0] != '#' && line[0] && sscanf(line, "%65s %65s", name, hex) == 2 &&
+            auth_name_ok(name) && strlen(hex) == 2 * SHA256_LEN && a->n < AUTH_MAX_TOKENS) {
             struct entry e;
             int ok = 1;
             snprintf(e.name, sizeof e.name, "%s", name);
