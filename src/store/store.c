@@ -280,9 +280,11 @@ static const char *const stmt_sql[S_COUNT] = {
     "id, first_ms, last_ms, project, calls, failed, sub, asked, nexec, exec_us, wait_us, "         \
     "hook_us, unsplit_us"
     [S_SS_RANGE] = "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 AND first_ms < ?2 "
-                   "ORDER BY last_ms DESC",
-    [S_SS_RANGE_PROJECT] = "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 "
-                           "AND first_ms < ?2 AND project = ?3 ORDER BY last_ms DESC",
+                   "ORDER BY last_ms DESC, (SELECT s FROM strs WHERE strs.id = sessions.id) DESC",
+    [S_SS_RANGE_PROJECT] =
+        "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 "
+        "AND first_ms < ?2 AND project = ?3 "
+        "ORDER BY last_ms DESC, (SELECT s FROM strs WHERE strs.id = sessions.id) DESC",
     [S_SS_ONE] = "SELECT " SS_COLS " FROM sessions WHERE id = ?1",
     [S_SS_PREFIX] = "SELECT s.id, s.s FROM strs s JOIN sessions x ON x.id = s.id "
                     "WHERE s.s >= ?1 AND s.s < ?1 || char(1114111) ORDER BY s.s LIMIT ?2",
