@@ -489,6 +489,19 @@ void render_team(struct jsonw *w, const struct team *t)
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    jw_key(w, "members");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->nmembers; i++) {
+        jw_obj_begin(w);
+        jw_kstr(w, "person", t->members[i].person);
+        jw_key(w, "hosts");
+        jw_arr_begin(w);
+        for (size_t k = 0; k < t->members[i].nhosts; k++)
+            jw_str(w, t->members[i].hosts[k]);
+        jw_arr_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
     jw_key(w, "mcp_servers");
     jw_arr_begin(w);
     for (size_t i = 0; i < t->nmcp; i++) {

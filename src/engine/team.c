@@ -193,7 +193,16 @@ int team_view(struct store *s, const struct engine_query *q, size_t limit, struc
     for (size_t i = 0; i < out->npeople && rc == 0; i++)
         rc = one_person(s, q, &out->people[i], &m, &c, errbuf);
     if (rc == 0) {
-        /* People without calls in the window are left out. */
+        /* Everyone, by name, as members; people without calls in the window
+         * are left out of people. */
+        out->members = xcalloc(out->npeople ? out->npeople : 1, sizeof *out->members);
+        for (size_t i = 0; i < out->npeople; i++) {
+            struct team_person *p = &out->people[i], *mb = &out->members[out->nmembers++];
+            mb->person = xstrdup(p->person);
+            mb->hosts = xcalloc(p->nhosts ? p->nhosts : 1, sizeof *mb->hosts);
+            for (size_t j = 0; j < p->nhosts; j++)
+                mb->hosts[mb->nhosts++] = xstrdup(p->hosts[j]);
+        }
         size_t k = 0;
         for (size_t i = 0; i < out->npeople; i++) {
             struct team_person *p = &out->people[i];
@@ -255,15 +264,21 @@ int team_view(struct store *s, const struct engine_query *q, size_t limit, struc
     return rc;
 }
 
+static void people_free(struct team_person *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].person);
+        for (size_t j = 0; j < v[i].nhosts; j++)
+            free(v[i].hosts[j]);
+        free(v[i].hosts);
+    }
+    free(v);
+}
+
 void team_free(struct team *t)
 {
-    for (size_t i = 0; i < t->npeople; i++) {
-        free(t->people[i].person);
-        for (size_t j = 0; j < t->people[i].nhosts; j++)
-            free(t->people[i].hosts[j]);
-        free(t->people[i].hosts);
-    }
-    free(t->people);
+    people_free(t->people, t->npeople);
+    people_free(t->members, t->nmembers);
     for (size_t i = 0; i < t->nmcp; i++)
         free(t->mcp[i].server);
     free(t->mcp);

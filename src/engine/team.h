@@ -11,8 +11,9 @@
  *             slowest p95 first;
  *   commands  shell commands (Bash targets) by the time they took across
  *             everyone, with the number of people who ran them.
- * Only the team store knows people (store_team); on another store the
- * answer is an error.
+ * and everyone the store knows, with their machines (for the dashboard's
+ * person and host filters). Only the team store knows people
+ * (store_team); on another store the answer is an error.
  */
 #ifndef TOOLPROF_TEAM_H
 #define TOOLPROF_TEAM_H
@@ -44,8 +45,10 @@ struct team_command {
 
 struct team {
     struct engine_window w;
-    struct team_person *people;
+    struct team_person *people; /* with calls in the window */
     size_t npeople;
+    struct team_person *members; /* everyone who stored calls (names, hosts only) */
+    size_t nmembers;
     struct team_mcp *mcp;
     size_t nmcp;
     struct team_command *commands;
