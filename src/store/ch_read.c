@@ -320,6 +320,8 @@ int chstore_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_
     "argMax(wait, ver), argMax(hook, ver), argMax(ph, ver), argMax(flags, ver), "                  \
     "argMax(size, ver), argMax(rbytes, ver), argMax(err, ver), argMax(meta, ver)"
 #define SCAN_NCOLS 19
+/* Calls one query of a scan reads at most (but for an hour holding more). */
+#define CH_SCAN_ROWS 100000
 
 struct scan_ctx {
     struct chstore *ch;
@@ -394,22 +396,25 @@ static int scan_row(void *ctx, char **f, size_t n)
 }
 
 /* The hours of [h0, h1) whose aggregates can hold a matching row, in scan
- * order (the SQLite store's scan_candidates). */
+ * order (the SQLite store's scan_candidates), with how many calls each
+ * holds. */
 struct hours_ctx {
-    int64_t *v;
-    size_t n, alloc;
+    int64_t *v, *n;
+    size_t count, alloc;
 };
 
 static int hour_row(void *ctx, char **f, size_t n)
 {
     struct hours_ctx *x = ctx;
-    if (n < 1)
+    if (n < 2)
         return 0;
-    if (x->n == x->alloc) {
+    if (x->count == x->alloc) {
         x->alloc = x->alloc ? 2 * x->alloc : 256;
         x->v = xreallocarray(x->v, x->alloc, sizeof *x->v);
+        x->n = xreallocarray(x->n, x->alloc, sizeof *x->n);
     }
-    x->v[x->n++] = ch_i64(f[0]);
+    x->v[x->count] = ch_i64(f[0]);
+    x->n[x->count++] = ch_i64(f[1]);
     return 0;
 }
 
@@ -418,8 +423,8 @@ static int candidate_hours(struct chstore *ch, const struct store_scan *q, int64
 {
     struct buf *sql = &ch->sql;
     buf_reset(sql);
-    buf_printf(sql, "SELECT b FROM %s.aggs WHERE kind = %d AND b >= %lld AND b < %lld", ch->conf.db,
-               CHK_HOUR, (long long)h0, (long long)h1);
+    buf_printf(sql, "SELECT b, sum(n) FROM %s.aggs WHERE kind = %d AND b >= %lld AND b < %lld",
+               ch->conf.db, CHK_HOUR, (long long)h0, (long long)h1);
     where_filter(ch, sql, &q->f, 0);
     buf_adds(sql, " GROUP BY b HAVING sum(n) > 0");
     if (q->min_duration_ms > 0)
@@ -430,23 +435,18 @@ static int candidate_hours(struct chstore *ch, const struct store_scan *q, int64
     return ch_query(ch, sql->data, hour_row, out, err);
 }
 
-/* Read the rows of the given hours (ascending or descending). */
-static int scan_hours(struct scan_ctx *x, const int64_t *hours, size_t n, int64_t lo, int64_t hi,
-                      char *err)
+/* Read the rows of the given hours, in scan order. */
+static int scan_hours(struct scan_ctx *x, const int64_t *hours, size_t n, char *err)
 {
     struct chstore *ch = x->ch;
     const struct store_scan *q = x->q;
     struct buf *sql = &ch->sql;
     buf_reset(sql);
     buf_printf(sql, "SELECT " SCAN_COLS " FROM %s.ops WHERE ", ch->conf.db);
-    if (hours) {
-        buf_adds(sql, "hour IN (");
-        for (size_t i = 0; i < n; i++)
-            buf_printf(sql, "%s%lld", i ? "," : "", (long long)hours[i]);
-        buf_addc(sql, ')');
-    } else {
-        buf_printf(sql, "hour >= %lld AND hour < %lld", (long long)lo, (long long)hi);
-    }
+    buf_adds(sql, "hour IN (");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(sql, "%s%lld", i ? "," : "", (long long)hours[i]);
+    buf_addc(sql, ')');
     buf_printf(sql, " AND ts >= %lld AND ts < %lld", (long long)q->from_ms, (long long)q->to_ms);
     where_filter(ch, sql, &q->f, 1);
     if (q->min_duration_ms > 0)
@@ -469,31 +469,25 @@ int chstore_scan(struct store *s, const struct store_scan *q, store_row_cb cb, v
     int64_t h1 = tpt_floor_div(q->to_ms - 1, TPT_HOUR_MS) + 1;
     struct scan_ctx x = {ch, q, cb, ctx, 0, 0};
     char err[TP_ERR_MAX];
-    int rc = 0;
-    if (q->min_duration_ms > 0 || q->attention) {
-        /* Rare rows: only the hours whose aggregates can hold one, newest
-         * (or oldest) first, a day's worth of hours per query. */
-        struct hours_ctx hs = {NULL, 0, 0};
-        rc = candidate_hours(ch, q, h0, h1, &hs, err);
-        for (size_t i = 0; rc == 0 && !x.stop && i < hs.n; i += TP_CH_SCAN_CHUNK_HOURS) {
-            size_t k = hs.n - i < TP_CH_SCAN_CHUNK_HOURS ? hs.n - i : TP_CH_SCAN_CHUNK_HOURS;
-            rc = scan_hours(&x, hs.v + i, k, 0, 0, err);
+    /* Only the hours whose aggregates can hold a matching row, in scan
+     * order, read in chunks of about CH_SCAN_ROWS calls (or a day of
+     * hours, for rare rows: a "newest 50 slow calls" scan stops early). */
+    struct hours_ctx hs = {NULL, NULL, 0, 0};
+    int rc = candidate_hours(ch, q, h0, h1, &hs, err);
+    int rare = q->min_duration_ms > 0 || q->attention;
+    for (size_t i = 0; rc == 0 && !x.stop && i < hs.count;) {
+        size_t k = 0;
+        int64_t rows = 0;
+        while (i + k < hs.count && (k == 0 || (rare ? k < TP_CH_SCAN_CHUNK_HOURS
+                                                    : rows + hs.n[i + k] <= CH_SCAN_ROWS))) {
+            rows += hs.n[i + k];
+            k++;
         }
-        free(hs.v);
-        return rc ? TP_EDB : 0;
+        rc = scan_hours(&x, hs.v + i, k, err);
+        i += k;
     }
-    /* Everything: a day of hours per query, in order. */
-    for (int64_t i = 0; rc == 0 && !x.stop && i < h1 - h0; i += TP_CH_SCAN_CHUNK_HOURS) {
-        int64_t a, b;
-        if (q->desc) {
-            b = h1 - i;
-            a = b - TP_CH_SCAN_CHUNK_HOURS > h0 ? b - TP_CH_SCAN_CHUNK_HOURS : h0;
-        } else {
-            a = h0 + i;
-            b = a + TP_CH_SCAN_CHUNK_HOURS < h1 ? a + TP_CH_SCAN_CHUNK_HOURS : h1;
-        }
-        rc = scan_hours(&x, NULL, 0, a, b, err);
-    }
+    free(hs.v);
+    free(hs.n);
     return rc ? TP_EDB : 0;
 }
 

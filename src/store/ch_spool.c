@@ -777,8 +777,13 @@ int ch_writer_submit(struct chstore *ch, struct store_group *groups, size_t ngro
     pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->mu);
 
-    int64_t deadline =
-        mono_ms() + (ch->close_wait_ms < TP_CH_WAIT_MS ? ch->close_wait_ms : TP_CH_WAIT_MS);
+    /* While ClickHouse fails, nobody waits for it: the calls are safe in
+     * the spool, and the writer writes them when it can. */
+    pthread_mutex_lock(&w->mu);
+    int failing = w->error != 0;
+    pthread_mutex_unlock(&w->mu);
+    int64_t wait = ch->close_wait_ms < TP_CH_WAIT_MS ? ch->close_wait_ms : TP_CH_WAIT_MS;
+    int64_t deadline = mono_ms() + (failing ? 0 : wait);
     int all = 0;
     for (;;) {
         all = collect(ch->spool, groups, ngroups, ids, got);
