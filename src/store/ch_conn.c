@@ -417,7 +417,18 @@ static const char *const v1[] = {
     "ORDER BY (host, path)",
     NULL};
 
-static const char *const *const versions[] = {v1};
+/* 2: import marks with where to resume and the content's fingerprint
+ * (store_mark; the SQLite store's schema 6). A table of its own rather
+ * than ALTER ... ADD COLUMN, which 18.16 cannot make idempotent (no IF NOT
+ * EXISTS there); marks of version 1 are still read, without a
+ * fingerprint. */
+static const char *const v2[] = {
+    "CREATE TABLE IF NOT EXISTS {db}.imports (host String, path String, off Int64, size Int64, "
+    "mtime_ns Int64, inode UInt64, resume Int64, fp_len Int64, fp_hash UInt64, ver UInt64) "
+    "ENGINE = ReplacingMergeTree(ver) ORDER BY (host, path)",
+    NULL};
+
+static const char *const *const versions[] = {v1, v2};
 #define CH_SCHEMA_VERSION ((int)(sizeof versions / sizeof versions[0]))
 
 int ch_schema_version(void)

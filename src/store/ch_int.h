@@ -30,7 +30,9 @@
  *             names; one marker row per batch and month.
  *   turns, requests   ReplacingMergeTree(ver): merged by toolprof before
  *             they are written, read back with argMax(x, ver).
- *   marks     import bookkeeping, ReplacingMergeTree(ver).
+ *   imports   import marks (store_mark: offset, resume point, fingerprint),
+ *             ReplacingMergeTree(ver); marks, their version 1 form without
+ *             resume point and fingerprint, is still read.
  *   schema_version    the migrations applied.
  */
 #ifndef TOOLPROF_CH_INT_H

@@ -32,7 +32,7 @@
  * either wholly in ClickHouse or not at all; before anything else the
  * writer looks which (ops rows carry the batch in `bver`, aggregates carry a
  * marker row of the batch) and inserts only what is missing. Replacing
- * tables (turns, requests, marks) are simply written again. No later batch
+ * tables (turns, requests, import marks) are simply written again. No later batch
  * starts before the journal is empty, so every batch reads the versions the
  * ones before it wrote.
  */
@@ -249,6 +249,21 @@ static int decode_mark(const void *blob, size_t n, struct store_mark *m, char **
     m->size = (int64_t)size;
     m->mtime_ns = (int64_t)mtime;
     m->inode = inode;
+    /* Where to resume and the fingerprint (store_mark); a spool written
+     * before they existed ends here: resume at the offset, no
+     * fingerprint. */
+    m->resume = m->offset;
+    m->fp_len = -1;
+    m->fp_hash = 0;
+    if (p < end) {
+        uint64_t resume, fp_len1, fp_hash;
+        if (opbin_get_uv(&p, end, &resume) || opbin_get_uv(&p, end, &fp_len1) ||
+            opbin_get_uv(&p, end, &fp_hash) || resume > off || fp_len1 > off + 1)
+            return TP_EPARSE;
+        m->resume = (int64_t)resume;
+        m->fp_len = (int64_t)fp_len1 - 1;
+        m->fp_hash = fp_hash;
+    }
     return 0;
 }
 
@@ -658,6 +673,9 @@ static void encode_mark(struct buf *b, const struct store_mark *m)
     opbin_put_uv(b, (uint64_t)(m->size > 0 ? m->size : 0));
     opbin_put_uv(b, (uint64_t)(m->mtime_ns > 0 ? m->mtime_ns : 0));
     opbin_put_uv(b, m->inode);
+    opbin_put_uv(b, (uint64_t)(m->resume > 0 ? m->resume : 0));
+    opbin_put_uv(b, (uint64_t)(m->fp_len >= 0 ? m->fp_len + 1 : 0));
+    opbin_put_uv(b, m->fp_hash);
 }
 
 /* Queue the groups in one transaction; ids[] get their queue ids. */

@@ -241,17 +241,38 @@ struct mark_ctx {
     int found;
 };
 
+/* A row of imports (8 values and a count) or of the version 1 marks (4
+ * and a count: no fingerprint, resume at the offset). */
 static int mark_row(void *ctx, char **f, size_t n)
 {
     struct mark_ctx *x = ctx;
-    if (n < 5 || ch_i64(f[4]) == 0)
+    if ((n != 5 && n != 8) || ch_i64(f[n - 1]) == 0)
         return 0;
     x->m->offset = ch_i64(f[0]);
     x->m->size = ch_i64(f[1]);
     x->m->mtime_ns = ch_i64(f[2]);
     x->m->inode = strtoull(f[3], NULL, 10);
+    x->m->resume = n == 8 ? ch_i64(f[4]) : x->m->offset;
+    x->m->fp_len = n == 8 ? ch_i64(f[5]) : -1;
+    x->m->fp_hash = n == 8 ? strtoull(f[6], NULL, 10) : 0;
     x->found = 1;
     return 0;
+}
+
+static int mark_read(struct chstore *ch, const char *table, const char *path, struct mark_ctx *x)
+{
+    int v2 = strcmp(table, "imports") == 0;
+    buf_reset(&ch->sql);
+    buf_printf(&ch->sql,
+               "SELECT argMax(off, ver), argMax(size, ver), argMax(mtime_ns, ver), "
+               "argMax(inode, ver), %scount() FROM %s.%s WHERE host = ",
+               v2 ? "argMax(resume, ver), argMax(fp_len, ver), argMax(fp_hash, ver), " : "",
+               ch->conf.db, table);
+    ch_sql_str(&ch->sql, ch->host);
+    buf_adds(&ch->sql, " AND path = ");
+    ch_sql_str(&ch->sql, path);
+    char err[TP_ERR_MAX];
+    return ch_query(ch, ch->sql.data, mark_row, x, err) != 0 ? TP_EDB : 0;
 }
 
 int chstore_mark_get(struct store *s, const char *path, struct store_mark *out, int *found)
@@ -260,20 +281,12 @@ int chstore_mark_get(struct store *s, const char *path, struct store_mark *out, 
     memset(out, 0, sizeof *out);
     out->path = path;
     *found = 0;
-    buf_reset(&ch->sql);
-    buf_printf(&ch->sql,
-               "SELECT argMax(off, ver), argMax(size, ver), argMax(mtime_ns, ver), "
-               "argMax(inode, ver), count() FROM %s.marks WHERE host = ",
-               ch->conf.db);
-    ch_sql_str(&ch->sql, ch->host);
-    buf_adds(&ch->sql, " AND path = ");
-    ch_sql_str(&ch->sql, path);
     struct mark_ctx x = {out, 0};
-    char err[TP_ERR_MAX];
-    if (ch_query(ch, ch->sql.data, mark_row, &x, err) != 0)
-        return TP_EDB;
+    int rc = mark_read(ch, "imports", path, &x);
+    if (rc == 0 && !x.found)
+        rc = mark_read(ch, "marks", path, &x);
     *found = x.found;
-    return 0;
+    return rc;
 }
 
 /* ---- retention ---------------------------------------------------------------------- */

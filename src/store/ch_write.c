@@ -1050,11 +1050,13 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
         if (!items[i].has_mark)
             continue;
         const struct store_mark *m = &items[i].mark;
-        struct buf *o = &block_for(out, "marks", 0, 0)->rows;
+        struct buf *o = &block_for(out, "imports", 0, 0)->rows;
         tsv_text(o, items[i].host);
         tsv_text(o, m->path);
-        buf_printf(o, "%lld\t%lld\t%lld\t%llu\t%llu\n", (long long)m->offset, (long long)m->size,
-                   (long long)m->mtime_ns, (unsigned long long)m->inode, (unsigned long long)id);
+        buf_printf(o, "%lld\t%lld\t%lld\t%llu\t%lld\t%lld\t%llu\t%llu\n", (long long)m->offset,
+                   (long long)m->size, (long long)m->mtime_ns, (unsigned long long)m->inode,
+                   (long long)m->resume, (long long)m->fp_len, (unsigned long long)m->fp_hash,
+                   (unsigned long long)id);
     }
     for (size_t i = 0; i < out->nblocks; i++)
         if (out->blocks[i].rows.toobig) {

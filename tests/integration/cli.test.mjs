@@ -33,6 +33,7 @@ const OTHERS = ['track', 'import', 'export', 'demo', 'prune', 'serve', 'hook', '
 let dir;
 let srv;
 
+describe('toolprof on the command line', () => {
 before(async () => {
   dir = tempDir('cli');
   const r = cli(['--data-dir', dir, 'demo', '--ops', '3000', '--days', '20', '--quiet'], { env });
@@ -95,7 +96,7 @@ describe('exit statuses', () => {
       [['slow', '--limit'], /limit: needs a value/],
       [['slow', '--limit', '5', '--limit', '6'], /limit: given more than once/],
       [['slow', '--bogus', '1'], /bogus: unknown parameter \(slow takes/],
-      [['trends', '--window', '7d'], /window: unknown parameter \(trends takes days, tool, agent, canonical, project, session\)/],
+      [['trends', '--window', '7d'], /window: unknown parameter \(trends takes days, tool, agent, canonical, project, session, person, host\)/],
       [['resources', '--tool', 'Read'], /tool: unknown parameter \(resources takes none\)/],
       [['stats', '--window', '8x'], /window: expected 24h, 7d, 30d, all/],
       [['stats', '--since', 'yesterday'], /since: expected an ISO-8601 time/],
@@ -217,4 +218,5 @@ describe('demo data stays demo data', () => {
       rmSync(d, { recursive: true, force: true });
     }
   });
+});
 });
