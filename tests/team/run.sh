@@ -1,42 +1,41 @@
 #!/usr/bin/env bash
 # Run the team tests (tests/team/*.test.mjs): a team server on a real
-# ClickHouse (Debian's clickhouse-server, installed by tests/deps.sh test)
-# against a SQLite store, three machines pushing to both. The binary is
+# ClickHouse (Debian's clickhouse-server, started by the test with its own
+# configuration in a temporary directory, on loopback ports) against a
+# SQLite team server, three machines pushing to both. The binary is
 # build/toolprof, or $TOOLPROF_BIN.
 #
-# The last line is "N passed, N failed"; the exit status is non-zero when
-# any test failed, was cancelled, or the runner broke. A missing
-# clickhouse-server is a failure, never a skip.
+# clickhouse-server is installed from Debian (tests/deps.sh team) when it
+# is missing and this runs as root (or with sudo); a clickhouse-server that
+# cannot be had is a failure, never a skip.
+#
+# Output: node's spec report, the skipped tests and failures, and last
+# "N passed, N failed, N skipped" (tests/reporter.mjs, tests/summary.sh).
+# The exit status is non-zero when any test failed or was cancelled, no
+# test ran, or the runner broke.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export TOOLPROF_BIN="${TOOLPROF_BIN:-build/toolprof}"
-if [ ! -x "$TOOLPROF_BIN" ]; then
-  echo "team: $TOOLPROF_BIN is missing: run make first"
-  echo "0 passed, 1 failed"
+fail_early() {
+  echo "team: $1"
+  echo "0 passed, 1 failed, 0 skipped"
   exit 1
-fi
-if ! command -v node >/dev/null; then
-  echo "team: node (>= 20) is needed"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-if [ ! -x /usr/sbin/clickhouse-server ] && [ ! -x /usr/bin/clickhouse-server ] && [ -z "${CLICKHOUSE_SERVER:-}" ]; then
-  echo "team: clickhouse-server is not installed (tests/deps.sh test installs it)"
-  echo "0 passed, 1 failed"
-  exit 1
+}
+[ -x "$TOOLPROF_BIN" ] || fail_early "$TOOLPROF_BIN is missing: run make first"
+command -v node >/dev/null || fail_early "node (>= 20) is needed"
+have_ch() {
+  [ -n "${CLICKHOUSE_SERVER:-}" ] || [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse-server ]
+}
+if ! have_ch; then
+  if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; then
+    tests/deps.sh team || fail_early "installing clickhouse-server (tests/deps.sh team) failed"
+  fi
+  have_ch || fail_early "clickhouse-server is not installed (tests/deps.sh team installs it, as root)"
 fi
 
-tap=$(mktemp)
-trap 'rm -f "$tap"' EXIT
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
 node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" \
-  tests/team/*.test.mjs
+  --test-reporter=./tests/reporter.mjs --test-reporter-destination="$summary" tests/team/*.test.mjs
 rc=$?
-
-count() { sed -n "s/^# $1 \([0-9]*\)\$/\1/p" "$tap" | tail -n 1; }
-pass=$(count pass) fail=$(count fail) cancelled=$(count cancelled)
-pass=${pass:-0} fail=${fail:-0} cancelled=${cancelled:-0}
-fail=$((fail + cancelled))
-if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests/summary.sh "$summary" "$rc"
