@@ -143,6 +143,7 @@ function questions(extra = {}) {
   for (const w of [ALL, WEEK, DAY]) {
     q.push(`/api/performance/stats?${qs({ ...w, ...extra })}`);
     q.push(`/api/performance/stats?${qs({ ...w, ...extra, by: 'agent' })}`);
+    q.push(`/api/performance/stats?${qs({ ...w, ...extra, by: 'canonical' })}`);
     q.push(`/api/performance/slow-operations?${qs({ ...w, ...extra, threshold: 1000, limit: 10000 })}`);
     q.push(`/api/performance/bottlenecks?${qs({ ...w, ...extra, limit: 5 })}`);
     q.push(`/api/performance/hotspots?${qs({ ...w, ...extra, limit: 10000 })}`);
@@ -151,6 +152,8 @@ function questions(extra = {}) {
   q.push(`/api/performance/stats?${qs({ ...ALL, ...extra, tool: 'Read' })}`);
   q.push(`/api/performance/stats?${qs({ ...ALL, ...extra, tool: 'Bash', project: '/home/dev/projects/webapp' })}`);
   q.push(`/api/performance/slow-operations?${qs({ ...ALL, ...extra, threshold: 0, limit: 200 })}`);
+  q.push(`/api/performance/stats?${qs({ ...ALL, ...extra, agent: 'claude-code' })}`);
+  q.push(`/api/performance/hotspots?${qs({ ...ALL, ...extra, canonical: 'read', limit: 50 })}`);
   q.push(`/api/performance/trends?${qs({ ...extra, days: 40 })}`);
   q.push(`/api/performance/trends?${qs({ ...extra, days: 7, tool: 'Grep' })}`);
   if (!extra.person && !extra.host) {
@@ -400,6 +403,26 @@ test('a wrong or missing token is refused and writes nothing; a token writes onl
   tp(['--data-dir', teamCh.dataDir, 'token', 'remove', 'alice']);
   const gone = await eventually(async () => (await request(teamCh, '/api/performance/stats', { token: tokens.ch.alice })).status === 401, 5000, 100);
   assert.ok(gone, 'a removed token still worked');
+});
+
+test('import straight into ClickHouse resumes from its marks: a second import reads nothing', { timeout: 120000 }, async () => {
+  const env = { TOOLPROF_STORE: ch.url('toolprof_import_test') };
+  const dir = path.join(work, 'direct');
+  const src = dataFile('legacy/claude-1.0/projects');
+  const first = JSON.parse(tp(['--data-dir', dir, 'import', '--json', src], { env }).stdout);
+  const local = path.join(work, 'direct-sqlite');
+  const ref = JSON.parse(tp(['--data-dir', local, 'import', '--json', src]).stdout);
+  assert.ok(ref.inserted > 0);
+  assert.equal(first.inserted, ref.inserted);
+  assert.equal(first.files_read, ref.files_read);
+  const again = JSON.parse(tp(['--data-dir', dir, 'import', '--json', src], { env }).stdout);
+  assert.equal(again.files_unchanged, first.files_read, JSON.stringify(again));
+  assert.equal(again.files_read, 0);
+  assert.equal(again.operations, 0);
+  const stats = (e) => JSON.parse(tp(['--data-dir', e ? dir : local, 'stats', '--since', ALL.since, '--until', ALL.until, '--json'], { env: e ? env : {} }).stdout);
+  const diffs = [];
+  cmp(stats(true), stats(false), 'stats', '', diffs);
+  assert.deepEqual(diffs, [], 'the ClickHouse store answers differently from SQLite after a direct import');
 });
 
 test('the team servers and ClickHouse stop cleanly', { timeout: 120000 }, async () => {
