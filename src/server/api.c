@@ -42,6 +42,7 @@
 #include "engine/question.h"
 #include "engine/render.h"
 #include "ingest/otlp.h"
+#include "server/api_otlp.h"
 #include "server/metrics.h"
 #include "store/opbin.h"
 #include "store/opjson.h"
@@ -367,8 +368,6 @@ static void h_healthz(const struct api_env *env, const struct route *rt, const s
     jw_finish(&w);
 }
 
-static void otlp_stats_render(struct buf *b);
-
 static void h_metrics(const struct api_env *env, const struct route *rt, const struct http_req *req,
                       struct http_resp *resp)
 {
@@ -383,7 +382,7 @@ static void h_metrics(const struct api_env *env, const struct route *rt, const s
         fail_with(resp, rc, errbuf);
         return;
     }
-    otlp_stats_render(&resp->body);
+    api_otlp_stats_render(&resp->body);
     resp->status = 200;
     resp->content_type = METRICS_CONTENT_TYPE;
 }
@@ -522,237 +521,34 @@ static void h_push(const struct api_env *env, const struct route *rt, const stru
     if (writer_of(env, req, &wr, resp) != 0)
         return;
     struct store_group g = {0};
-    size_t aops = 0, aturns = 0, areqs = 0, nrec = 0;
     unsigned *sources = NULL;
-    struct opbin_rec r;
-    opbin_rec_init(&r);
-    const unsigned char *p = (const unsigned char *)req->body, *end = p + req->body_len;
-    int64_t now = tpt_now_ms();
-    int tag, bad = 0;
-    while (!bad && (tag = opbin_get(&p, end, &r, errbuf)) != 0) {
-        if (tag < 0) {
-            http_resp_error(resp, 400, "record %zu: %s", nrec, errbuf);
-            bad = 1;
-            break;
-        }
-        int rc = 0;
-        if (tag == OPBIN_OP) {
-            if (g.n == TP_MAX_PUSH_OPS) {
-                http_resp_error(resp, 413, "body: more than %d calls in one push", TP_MAX_PUSH_OPS);
-                bad = 1;
-                break;
-            }
-            if (!r.op.tool_use_id)
-                rc = tp_fail(errbuf, TP_EINVAL, "a pushed call needs its tool_use_id");
-            if (rc == 0)
-                rc = op_normalize(&r.op, now, errbuf);
-            if (rc == 0) {
-                if (g.n == aops) {
-                    aops = aops ? 2 * aops : 256;
-                    g.ops = xreallocarray(g.ops, aops, sizeof *g.ops);
-                    sources = xreallocarray(sources, aops, sizeof *sources);
-                }
-                g.ops[g.n] = r.op;
-                sources[g.n++] = r.sources | (1u << r.op.source);
-                op_init(&r.op);
-            }
-        } else if (tag == OPBIN_TURN) {
-            if ((rc = turn_normalize(&r.turn, now, errbuf)) == 0) {
-                if (g.nturns == aturns) {
-                    aturns = aturns ? 2 * aturns : 64;
-                    g.turns = xreallocarray(g.turns, aturns, sizeof *g.turns);
-                }
-                g.turns[g.nturns++] = r.turn;
-                turn_init(&r.turn);
-            }
-        } else {
-            if ((rc = request_normalize(&r.req, now, errbuf)) == 0) {
-                if (g.nreqs == areqs) {
-                    areqs = areqs ? 2 * areqs : 64;
-                    g.reqs = xreallocarray(g.reqs, areqs, sizeof *g.reqs);
-                }
-                g.reqs[g.nreqs++] = r.req;
-                request_init(&r.req);
-            }
-        }
-        if (rc) {
-            http_resp_error(resp, 400, "record %zu: %s", nrec, errbuf);
-            bad = 1;
-        }
-        nrec++;
-    }
-    opbin_rec_clear(&r);
-    if (!bad) {
+    int rc = opbin_group_read(req->body, req->body_len, tpt_now_ms(), TP_MAX_PUSH_OPS, &g, &sources,
+                              errbuf);
+    if (rc == TP_ETOOBIG) {
+        http_resp_error(resp, 413, "body: %s", errbuf);
+    } else if (rc != 0) {
+        http_resp_error(resp, 400, "%s", errbuf);
+    } else {
         struct store *s = get_store(env, resp);
         if (s) {
             g.sources = sources;
             g.person = wr.person[0] ? wr.person : NULL;
             g.host = wr.host;
-            int rc = store_insert_groups(s, &g, 1, errbuf);
+            rc = store_insert_groups(s, &g, 1, errbuf);
             if (rc != 0)
                 fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
             else
                 answer_stored(resp, g.n, &g.res);
         }
     }
-    for (size_t i = 0; i < g.n; i++)
-        op_clear(&g.ops[i]);
-    for (size_t i = 0; i < g.nturns; i++)
-        turn_clear(&g.turns[i]);
-    for (size_t i = 0; i < g.nreqs; i++)
-        request_clear(&g.reqs[i]);
-    free(g.ops);
-    free(g.turns);
-    free(g.reqs);
-    free(sources);
+    opbin_group_free(&g, sources);
 }
 
-/* ---- OTLP ------------------------------------------------------------------- */
-
-/* What the OTLP receivers (HTTP and gRPC) took since the process started,
- * for /metrics: requests by signal and result, records by signal and
- * outcome. Index 0 of the signal is a request whose signal could not be
- * told (POST / with an undecodable body). */
-enum { OUT_STORED, OUT_IGNORED, OUT_REJECTED, OUT_N };
-static atomic_size_t otlp_requests[4][2]; /* [signal][ok] */
-static atomic_size_t otlp_records[4][OUT_N];
-
-static void otlp_stats_render(struct buf *b)
-{
-    static const char *const sig[4] = {"unknown", "logs", "traces", "metrics"};
-    static const char *const out[OUT_N] = {"stored", "ignored", "rejected"};
-    buf_adds(b, "# HELP toolprof_otlp_requests_total OTLP export requests (HTTP and gRPC) since "
-                "the server started, by signal and result.\n"
-                "# TYPE toolprof_otlp_requests_total counter\n");
-    for (int i = 0; i < 4; i++)
-        for (int ok = 1; ok >= 0; ok--)
-            buf_printf(b, "toolprof_otlp_requests_total{signal=\"%s\",result=\"%s\"} %zu\n", sig[i],
-                       ok ? "ok" : "error", atomic_load(&otlp_requests[i][ok]));
-    buf_adds(b, "# HELP toolprof_otlp_records_total OTLP records (log records, spans, data "
-                "points) since the server started: stored as operations, accepted but not used, "
-                "or rejected.\n"
-                "# TYPE toolprof_otlp_records_total counter\n");
-    for (int i = 1; i < 4; i++)
-        for (int o = 0; o < OUT_N; o++)
-            buf_printf(b, "toolprof_otlp_records_total{signal=\"%s\",outcome=\"%s\"} %zu\n", sig[i],
-                       out[o], atomic_load(&otlp_records[i][o]));
-}
+/* ---- OTLP (api_otlp.c decodes and stores) --------------------------------- */
 
 static enum otlp_encoding req_encoding(const struct http_req *req)
 {
     return http_media_is(req->content_type, "application/x-protobuf") ? OTLP_PROTOBUF : OTLP_JSON;
-}
-
-int api_grpc_code(int http_status)
-{
-    switch (http_status) {
-    case 200: return 0; /* OK */
-    case 400:           /* INVALID_ARGUMENT */
-    case 415: return 3;
-    case 401: return 16; /* UNAUTHENTICATED */
-    case 403: return 7;  /* PERMISSION_DENIED */
-    case 404:            /* UNIMPLEMENTED */
-    case 405: return 12;
-    case 413: /* RESOURCE_EXHAUSTED */
-    case 507: return 8;
-    case 503: return 14; /* UNAVAILABLE */
-    default: return 13;  /* INTERNAL */
-    }
-}
-
-/* Turn an error answer (the JSON envelope of http_resp_error) into the
- * google.rpc.Status that OTLP/HTTP answers 4xx and 5xx with, in the
- * request's encoding, keeping the status and the headers. */
-static void otlp_restyle(struct http_resp *resp, enum otlp_encoding enc)
-{
-    char err[TP_ERR_MAX], msg[2 * TP_ERR_MAX] = "";
-    struct http_header saved[HTTP_MAX_HEADERS];
-    size_t nsaved = resp->nheaders;
-    int status = resp->status;
-    if (status < 400)
-        return;
-    cJSON *j =
-        resp->body.data ? jin_parse(resp->body.data, resp->body.len, JIN_STRICT, 4, err) : NULL;
-    const char *m = jin_str(j, "message");
-    snprintf(msg, sizeof msg, "%s", m ? m : "");
-    cJSON_Delete(j);
-    for (size_t i = 0; i < nsaved; i++) {
-        saved[i].name = resp->headers[i].name;
-        saved[i].value = xstrdup(resp->headers[i].value);
-    }
-    http_resp_reset(resp);
-    resp->status = status;
-    resp->content_type = enc == OTLP_PROTOBUF ? API_PROTOBUF : HTTP_JSON;
-    otlp_write_status(&resp->body, enc, api_grpc_code(status), msg);
-    for (size_t i = 0; i < nsaved; i++) {
-        http_resp_header(resp, saved[i].name, saved[i].value);
-        free(saved[i].value);
-    }
-}
-
-void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_encoding enc,
-                     const void *body, size_t len, const char *person, const char *host,
-                     struct api_otlp_answer *a)
-{
-    char errbuf[TP_ERR_MAX] = "";
-    struct otlp_batch b;
-    struct otlp_counts counts;
-    struct otlp_out out;
-    memset(&out, 0, sizeof out);
-    memset(a, 0, sizeof *a);
-    a->signal = sig;
-    int rc = otlp_decode(sig, enc, body, len, &b, errbuf);
-    if (rc != 0) {
-        a->status = 400;
-        snprintf(a->message, sizeof a->message, "body: %s", errbuf);
-        goto done;
-    }
-    a->signal = b.signal;
-    otlp_map(&b, tpt_now_ms(), env->otlp_joins, &out, &counts, errbuf);
-    /* Records that could not be used were dropped one by one, since the
-     * rest of the batch is good data, and are reported as OTLP's partial
-     * success (an exporter must not retry those). */
-    a->records = counts.records;
-    a->rejected = counts.rejected;
-    snprintf(a->message, sizeof a->message, "%s", counts.first_error);
-    if (out.nops || out.nturns || out.nreqs) {
-        struct store *s = env->store(env->store_ctx, errbuf);
-        struct store_group g = {.ops = out.ops,
-                                .n = out.nops,
-                                .turns = out.turns,
-                                .nturns = out.nturns,
-                                .reqs = out.reqs,
-                                .nreqs = out.nreqs};
-        if (!s) {
-            a->status = 500;
-            snprintf(a->message, sizeof a->message, "database: %s",
-                     errbuf[0] ? errbuf : "cannot open");
-            goto done;
-        }
-        /* A write for a named person or host goes to the store directly,
-         * with them (as insert_ops()). */
-        g.person = person;
-        g.host = host;
-        rc = env->commitq && !person && !host ? commitq_insert_group(env->commitq, s, &g, errbuf)
-                                              : store_insert_groups(s, &g, 1, errbuf);
-        if (rc != 0) {
-            a->status = rc == TP_EBUSY ? 503 : rc == TP_ENOSPC ? 507 : rc == TP_EROFS ? 503 : 500;
-            snprintf(a->message, sizeof a->message, "%s%s",
-                     rc == TP_EBUSY ? "the database is busy, retry shortly: " : "",
-                     errbuf[0] ? errbuf : tp_strerror(rc));
-            goto done;
-        }
-        a->stored = out.nops;
-    }
-    a->status = 200;
-    atomic_fetch_add(&otlp_records[a->signal][OUT_STORED], counts.used);
-    atomic_fetch_add(&otlp_records[a->signal][OUT_IGNORED], counts.ignored);
-    atomic_fetch_add(&otlp_records[a->signal][OUT_REJECTED], counts.rejected);
-
-done:
-    atomic_fetch_add(&otlp_requests[a->signal][a->status == 200], 1);
-    otlp_out_free(&out);
-    otlp_batch_free(&b);
 }
 
 /* POST /v1/logs, /v1/traces, /v1/metrics, and / (the signal from the
@@ -770,7 +566,7 @@ static void h_otlp(const struct api_env *env, const struct route *rt, const stru
                                                                   : 0;
     struct writer wr;
     if (writer_of(env, req, &wr, resp) != 0) {
-        otlp_restyle(resp, enc);
+        api_otlp_restyle(resp, enc);
         return;
     }
     const char *body = req->body;
@@ -782,7 +578,7 @@ static void h_otlp(const struct api_env *env, const struct route *rt, const stru
         else if (rc != 0)
             http_resp_error(resp, 400, "body: %s", errbuf);
         if (rc != 0) {
-            otlp_restyle(resp, enc);
+            api_otlp_restyle(resp, enc);
             return;
         }
         body = plain;
@@ -795,7 +591,7 @@ static void h_otlp(const struct api_env *env, const struct route *rt, const stru
         http_resp_error(resp, a.status, "%s", a.message);
         if (a.status == 503)
             http_resp_header(resp, "Retry-After", "1");
-        otlp_restyle(resp, enc);
+        api_otlp_restyle(resp, enc);
         return;
     }
     http_resp_reset(resp);
@@ -1116,7 +912,7 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
 {
     int answered = begin_checks(env, req, cap, resp);
     if (answered && is_otlp(req))
-        otlp_restyle(resp, req_encoding(req));
+        api_otlp_restyle(resp, req_encoding(req));
     return answered;
 }
 
@@ -1124,7 +920,7 @@ void api_too_big(const struct http_req *req, struct http_resp *resp, size_t cap)
 {
     http_resp_error(resp, 413, "body: larger than the limit of %zu bytes", cap);
     if (is_otlp(req))
-        otlp_restyle(resp, req_encoding(req));
+        api_otlp_restyle(resp, req_encoding(req));
 }
 
 void api_handle(const struct api_env *env, const struct http_req *req, struct http_resp *resp)

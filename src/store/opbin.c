@@ -311,3 +311,90 @@ int opbin_get(const unsigned char **p, const unsigned char *end, struct opbin_re
     }
     return rc ? rc : tag;
 }
+
+/* ---- a whole body ------------------------------------------------------------------ */
+
+static void group_add(struct store_group *g, const struct opbin_rec *r, int tag, size_t *alloc,
+                      unsigned **sources)
+{
+    if (tag == OPBIN_OP) {
+        if (g->n == alloc[0]) {
+            alloc[0] = alloc[0] ? 2 * alloc[0] : 256;
+            g->ops = xreallocarray(g->ops, alloc[0], sizeof *g->ops);
+            *sources = xreallocarray(*sources, alloc[0], sizeof **sources);
+        }
+        g->ops[g->n] = r->op;
+        (*sources)[g->n++] = r->sources | (1u << r->op.source);
+    } else if (tag == OPBIN_TURN) {
+        if (g->nturns == alloc[1]) {
+            alloc[1] = alloc[1] ? 2 * alloc[1] : 64;
+            g->turns = xreallocarray(g->turns, alloc[1], sizeof *g->turns);
+        }
+        g->turns[g->nturns++] = r->turn;
+    } else {
+        if (g->nreqs == alloc[2]) {
+            alloc[2] = alloc[2] ? 2 * alloc[2] : 64;
+            g->reqs = xreallocarray(g->reqs, alloc[2], sizeof *g->reqs);
+        }
+        g->reqs[g->nreqs++] = r->req;
+    }
+}
+
+int opbin_group_read(const void *body, size_t len, int64_t now, size_t max_ops,
+                     struct store_group *g, unsigned **sources, char *errbuf)
+{
+    const unsigned char *p = body, *end = p + len;
+    size_t alloc[3] = {0, 0, 0}, nrec = 0;
+    struct opbin_rec r;
+    opbin_rec_init(&r);
+    char why[TP_ERR_MAX];
+    int tag, rc = 0;
+    while (rc == 0 && (tag = opbin_get(&p, end, &r, why)) != 0) {
+        if (tag < 0) {
+            rc = tp_fail(errbuf, TP_EINVAL, "record %zu: %s", nrec, why);
+            break;
+        }
+        if (tag == OPBIN_OP && g->n == max_ops) {
+            rc = tp_fail(errbuf, TP_ETOOBIG, "more than %zu calls in one push", max_ops);
+            break;
+        }
+        int bad = 0;
+        if (tag == OPBIN_OP && !r.op.tool_use_id)
+            bad = tp_fail(why, TP_EINVAL, "a pushed call needs its tool_use_id");
+        else if (tag == OPBIN_OP)
+            bad = op_normalize(&r.op, now, why);
+        else if (tag == OPBIN_TURN)
+            bad = turn_normalize(&r.turn, now, why);
+        else
+            bad = request_normalize(&r.req, now, why);
+        if (bad) {
+            rc = tp_fail(errbuf, TP_EINVAL, "record %zu: %s", nrec, why);
+            break;
+        }
+        group_add(g, &r, tag, alloc, sources);
+        /* The record's strings now belong to g. */
+        if (tag == OPBIN_OP)
+            op_init(&r.op);
+        else if (tag == OPBIN_TURN)
+            turn_init(&r.turn);
+        else
+            request_init(&r.req);
+        nrec++;
+    }
+    opbin_rec_clear(&r);
+    return rc;
+}
+
+void opbin_group_free(struct store_group *g, unsigned *sources)
+{
+    for (size_t i = 0; i < g->n; i++)
+        op_clear(&g->ops[i]);
+    for (size_t i = 0; i < g->nturns; i++)
+        turn_clear(&g->turns[i]);
+    for (size_t i = 0; i < g->nreqs; i++)
+        request_clear(&g->reqs[i]);
+    free(g->ops);
+    free(g->turns);
+    free(g->reqs);
+    free(sources);
+}

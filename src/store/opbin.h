@@ -23,6 +23,7 @@
 
 #include "core/buf.h"
 #include "op.h"
+#include "store.h"
 #include "timeline.h"
 
 enum { OPBIN_OP = 1, OPBIN_TURN = 2, OPBIN_REQUEST = 3 };
@@ -55,5 +56,16 @@ int opbin_put_str(struct buf *b, const char *s);
 int opbin_get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v);
 /* A string of at most max bytes into *out (malloc'd, NULL for NULL). */
 int opbin_get_str(const unsigned char **p, const unsigned char *end, size_t max, char **out);
+
+/* Read a whole body of records (what `toolprof push` sends) into g: every
+ * call needs its tool_use_id, and every record is normalized as any other
+ * input (op_normalize, turn_normalize, request_normalize, at now);
+ * sources[i] receives the sources of g->ops[i]. Returns 0, TP_EINVAL with
+ * errbuf naming the record ("record N: ..."), or TP_ETOOBIG past max_ops
+ * calls. Free g's records and sources with opbin_group_free() whatever it
+ * returns. */
+int opbin_group_read(const void *body, size_t len, int64_t now, size_t max_ops,
+                     struct store_group *g, unsigned **sources, char *errbuf);
+void opbin_group_free(struct store_group *g, unsigned *sources);
 
 #endif
