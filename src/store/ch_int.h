@@ -205,4 +205,46 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t n, uint64_t
 /* Write a block unless it is in already (blocks with check set). */
 int ch_block_write(struct chstore *ch, uint64_t batch, const struct ch_block *blk, char *errbuf);
 
+/* ---- turns and model requests of a batch (ch_timeline.c) ---------------------------- */
+
+struct ch_tver {
+    int64_t person;
+    char *session;
+    int64_t start, end, active_us; /* end 0, active -1: unknown */
+    int src;
+    uint64_t ver;
+    int dirty;
+};
+
+struct ch_rver {
+    int64_t person;
+    char *rid, *session, *project, *model; /* "" when unknown */
+    int64_t ts, dur_us, ttft_us, tin, tout, tcr, tcw, cost;
+    unsigned flags;
+    uint64_t ver;
+    int dirty;
+};
+
+struct ch_tl {
+    struct chstore *ch;
+    struct kmap turns, reqs;
+    struct ch_tver *tv;
+    struct ch_rver *rv;
+    size_t talloc, ralloc;
+};
+
+/* Row callbacks for the stored turns and requests a batch carries. */
+int ch_tl_stored_turn(void *ctx, char **f, size_t n);
+int ch_tl_stored_req(void *ctx, char **f, size_t n);
+/* Merge an incoming turn or request (the SQLite store's rules). */
+void ch_tl_merge_turn(struct ch_tl *t, int64_t person, const struct turn *in, uint64_t batch);
+void ch_tl_merge_req(struct ch_tl *t, int64_t person, const struct request *in, uint64_t batch);
+/* The rows of what changed, into out's turns and requests blocks. */
+void ch_tl_rows(struct chstore *ch, const struct ch_tl *t, struct ch_batch *out);
+void ch_tl_free(struct ch_tl *t);
+/* The version a changed row of batch gets, given its stored one. */
+uint64_t ch_next_ver(uint64_t batch, uint64_t stored);
+/* The rows buffer of out's block for table and month. */
+struct buf *ch_batch_rows(struct ch_batch *out, const char *table, uint32_t month);
+
 #endif

@@ -49,6 +49,11 @@ static struct ch_block *block_for(struct ch_batch *b, const char *table, uint32_
     return k;
 }
 
+struct buf *ch_batch_rows(struct ch_batch *b, const char *table, uint32_t month)
+{
+    return &block_for(b, table, month, 0)->rows;
+}
+
 void ch_batch_free(struct ch_batch *b)
 {
     for (size_t i = 0; i < b->nblocks; i++)
@@ -531,233 +536,6 @@ static int row_from_incoming(struct build *b, const struct op *op, unsigned sour
     return 0;
 }
 
-/* ---- turns and requests ---------------------------------------------------------------- */
-
-struct tver {
-    int64_t person;
-    char *session;
-    int64_t start, end, active_us; /* end 0, active -1: unknown */
-    int src;
-    uint64_t ver;
-    int dirty;
-};
-
-struct rver {
-    int64_t person;
-    char *rid, *session, *project, *model; /* "" when unknown */
-    int64_t ts, dur_us, ttft_us, tin, tout, tcr, tcw, cost;
-    unsigned flags;
-    uint64_t ver;
-    int dirty;
-};
-
-struct tl {
-    struct build *b;
-    struct kmap turns, reqs;
-    struct tver *tv;
-    struct rver *rv;
-    size_t talloc, ralloc;
-};
-
-static struct tver *turn_slot(struct tl *t, int64_t person, const char *session, int64_t start,
-                              int *added)
-{
-    char key[16 + TP_MAX_ID + 64];
-    size_t n = strlen(session);
-    memcpy(key, &person, 8);
-    memcpy(key + 8, &start, 8);
-    memcpy(key + 16, session, n);
-    size_t i = kmap_put(&t->turns, key, 16 + n, added);
-    if (i >= t->talloc) {
-        t->talloc = t->talloc ? 2 * t->talloc : 64;
-        t->tv = xreallocarray(t->tv, t->talloc, sizeof *t->tv);
-    }
-    if (*added)
-        memset(&t->tv[i], 0, sizeof t->tv[i]);
-    return &t->tv[i];
-}
-
-static struct rver *req_slot(struct tl *t, int64_t person, const char *rid, int *added)
-{
-    char key[8 + TP_MAX_ID + 64];
-    size_t i = kmap_put(&t->reqs, key, call_key(person, rid, key), added);
-    if (i >= t->ralloc) {
-        t->ralloc = t->ralloc ? 2 * t->ralloc : 64;
-        t->rv = xreallocarray(t->rv, t->ralloc, sizeof *t->rv);
-    }
-    if (*added)
-        memset(&t->rv[i], 0, sizeof t->rv[i]);
-    return &t->rv[i];
-}
-
-static int stored_turn(void *ctx, char **f, size_t n)
-{
-    struct tl *t = ctx;
-    if (n < 7)
-        return 1;
-    int added;
-    int64_t person = ch_id(&t->b->ch->strs, f[0]);
-    struct tver *x = turn_slot(t, person, f[1], ch_i64(f[2]), &added);
-    if (!added)
-        return 0;
-    x->person = person;
-    x->session = xstrdup(f[1]);
-    x->start = ch_i64(f[2]);
-    x->end = ch_i64(f[3]);
-    x->active_us = ch_i64(f[4]);
-    x->src = (int)ch_i64(f[5]);
-    x->ver = (uint64_t)strtoull(f[6], NULL, 10);
-    return 0;
-}
-
-static int stored_req(void *ctx, char **f, size_t n)
-{
-    struct tl *t = ctx;
-    if (n < 16)
-        return 1;
-    int added;
-    int64_t person = ch_id(&t->b->ch->strs, f[0]);
-    struct rver *x = req_slot(t, person, f[1], &added);
-    if (!added)
-        return 0;
-    x->person = person;
-    x->rid = xstrdup(f[1]);
-    x->session = xstrdup(f[2]);
-    x->project = xstrdup(f[3]);
-    x->model = xstrdup(f[4]);
-    x->ts = ch_i64(f[5]);
-    x->dur_us = ch_i64(f[6]);
-    x->ttft_us = ch_i64(f[7]);
-    x->tin = ch_i64(f[8]);
-    x->tout = ch_i64(f[9]);
-    x->tcr = ch_i64(f[10]);
-    x->tcw = ch_i64(f[11]);
-    x->cost = ch_i64(f[12]);
-    x->flags = (unsigned)ch_i64(f[13]);
-    x->ver = (uint64_t)strtoull(f[14], NULL, 10);
-    return 0;
-}
-
-static void set_str(char **dst, const char *src)
-{
-    free(*dst);
-    *dst = xstrdup(src ? src : "");
-}
-
-static uint64_t next_ver(uint64_t batch, uint64_t stored)
-{
-    return stored >= batch ? stored + 1 : batch;
-}
-
-/* Merge a turn (the SQLite store's S_TURN_PUT). */
-static void merge_turn(struct tl *t, int64_t person, const struct turn *in, uint64_t batch)
-{
-    int added;
-    struct tver *x = turn_slot(t, person, in->session_id, in->start_ms, &added);
-    int64_t active = isnan(in->active_ms) ? -1 : llround(in->active_ms * 1000.0);
-    if (added) {
-        x->person = person;
-        x->session = xstrdup(in->session_id);
-        x->start = in->start_ms;
-        x->end = in->end_ms;
-        x->active_us = active;
-        x->src = (int)in->source;
-        x->ver = batch;
-        x->dirty = 1;
-        return;
-    }
-    int64_t end = in->end_ms ? in->end_ms : x->end;
-    int64_t act = active >= 0 ? active : x->active_us;
-    int src = (int)in->source > x->src ? (int)in->source : x->src;
-    if (end == x->end && act == x->active_us && src == x->src)
-        return;
-    x->end = end;
-    x->active_us = act;
-    x->src = src;
-    if (!x->dirty)
-        x->ver = next_ver(batch, x->ver);
-    x->dirty = 1;
-}
-
-static int64_t max_i(int64_t a, int64_t b)
-{
-    return a > b ? a : b;
-}
-
-/* Merge a model request (the SQLite store's S_REQ_PUT). */
-static void merge_req(struct tl *t, int64_t person, const struct request *in, uint64_t batch)
-{
-    int added;
-    struct rver *x = req_slot(t, person, in->id, &added);
-    int64_t dur = isnan(in->duration_ms) ? -1 : llround(in->duration_ms * 1000.0);
-    int64_t ttft = isnan(in->ttft_ms) ? -1 : llround(in->ttft_ms * 1000.0);
-    int64_t cost = isnan(in->cost_usd) ? -1 : llround(in->cost_usd * 1e6);
-    unsigned flags = (in->exact & 3u) | ((in->src & 15u) << 2) | ((in->sidechain != 0) << 6) |
-                     (((unsigned)in->source & 7u) << 7);
-    if (added) {
-        x->person = person;
-        x->rid = xstrdup(in->id);
-        x->session = xstrdup(in->session_id ? in->session_id : "");
-        x->project = xstrdup(in->project ? in->project : "");
-        x->model = xstrdup(in->model ? in->model : "");
-        x->ts = in->start_ms;
-        x->dur_us = dur;
-        x->ttft_us = ttft;
-        x->tin = in->input_tokens;
-        x->tout = in->output_tokens;
-        x->tcr = in->cache_read_tokens;
-        x->tcw = in->cache_write_tokens;
-        x->cost = cost;
-        x->flags = flags;
-        x->ver = batch;
-        x->dirty = 1;
-        return;
-    }
-    struct rver old = *x;
-    if (!x->session[0] && in->session_id)
-        set_str(&x->session, in->session_id);
-    if (!x->model[0] && in->model)
-        set_str(&x->model, in->model);
-    if (dur >= 0 && (x->dur_us < 0 || (flags & 3) >= (x->flags & 3))) {
-        x->dur_us = dur;
-        x->ts = in->start_ms;
-        x->flags = flags;
-    }
-    if (ttft >= 0)
-        x->ttft_us = ttft;
-    x->tin = max_i(x->tin, in->input_tokens);
-    x->tout = max_i(x->tout, in->output_tokens);
-    x->tcr = max_i(x->tcr, in->cache_read_tokens);
-    x->tcw = max_i(x->tcw, in->cache_write_tokens);
-    if (cost >= 0)
-        x->cost = cost;
-    int changed = strcmp(old.session, x->session) != 0 || strcmp(old.model, x->model) != 0 ||
-                  old.dur_us != x->dur_us || old.ts != x->ts || old.flags != x->flags ||
-                  old.ttft_us != x->ttft_us || old.tin != x->tin || old.tout != x->tout ||
-                  old.tcr != x->tcr || old.tcw != x->tcw || old.cost != x->cost;
-    if (!changed)
-        return;
-    if (!x->dirty)
-        x->ver = next_ver(batch, x->ver);
-    x->dirty = 1;
-}
-
-static void tl_free(struct tl *t)
-{
-    for (size_t i = 0; i < t->turns.n; i++)
-        free(t->tv[i].session);
-    for (size_t i = 0; i < t->reqs.n; i++) {
-        free(t->rv[i].rid);
-        free(t->rv[i].session);
-        free(t->rv[i].project);
-        free(t->rv[i].model);
-    }
-    free(t->tv);
-    free(t->rv);
-    kmap_free(&t->turns);
-    kmap_free(&t->reqs);
-}
-
 /* ---- SQL helpers ------------------------------------------------------------------------ */
 
 /* Append "(a, b, c)" of the distinct strings of a kmap. */
@@ -858,9 +636,9 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
     out->id = id;
     struct deltas d;
     memset(&d, 0, sizeof d);
-    struct tl t;
+    struct ch_tl t;
     memset(&t, 0, sizeof t);
-    t.b = &b;
+    t.ch = ch;
     char **uids = NULL;
     size_t nuids = 0;
     struct kmap persons, uidset, hours, sessions, rids;
@@ -927,7 +705,7 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
         buf_adds(sql, " AND session IN ");
         sql_in_strs(sql, &sessions);
         buf_adds(sql, " GROUP BY user, session, start_ms");
-        if ((rc = ch_query(ch, sql->data, stored_turn, &t, errbuf)) != 0)
+        if ((rc = ch_query(ch, sql->data, ch_tl_stored_turn, &t, errbuf)) != 0)
             goto out;
     }
     if (rids.n) {
@@ -943,7 +721,7 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
         buf_adds(sql, " AND rid IN ");
         sql_in_strs(sql, &rids);
         buf_adds(sql, " GROUP BY user, rid");
-        if ((rc = ch_query(ch, sql->data, stored_req, &t, errbuf)) != 0)
+        if ((rc = ch_query(ch, sql->data, ch_tl_stored_req, &t, errbuf)) != 0)
             goto out;
     }
 
@@ -998,14 +776,14 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
             row_free(&c->r);
             c->r = e;
             if (!c->dirty)
-                c->ver = next_ver(id, c->stored_ver);
+                c->ver = ch_next_ver(id, c->stored_ver);
             c->dirty = 1;
             it->res.merged++;
         }
         for (size_t j = 0; j < it->nturns; j++)
-            merge_turn(&t, person, &it->turns[j], id);
+            ch_tl_merge_turn(&t, person, &it->turns[j], id);
         for (size_t j = 0; j < it->nreqs; j++)
-            merge_req(&t, person, &it->reqs[j], id);
+            ch_tl_merge_req(&t, person, &it->reqs[j], id);
     }
 
     /* The rows. */
@@ -1017,35 +795,7 @@ int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uin
             emit_op(&b, out, c, &c->r, +1, c->ver);
     }
     emit_deltas(ch, &d, out);
-    for (size_t i = 0; i < t.turns.n; i++) {
-        struct tver *x = &t.tv[i];
-        if (!x->dirty)
-            continue;
-        uint32_t month = ch_month(x->start);
-        struct buf *o = &block_for(out, "turns", month, 0)->rows;
-        buf_printf(o, "%u\t", month);
-        tsv_text(o, ch_str(&ch->strs, x->person));
-        tsv_text(o, x->session);
-        buf_printf(o, "%lld\t%lld\t%lld\t%d\t%llu\n", (long long)x->start, (long long)x->end,
-                   (long long)x->active_us, x->src, (unsigned long long)x->ver);
-    }
-    for (size_t i = 0; i < t.reqs.n; i++) {
-        struct rver *x = &t.rv[i];
-        if (!x->dirty)
-            continue;
-        uint32_t month = ch_month(x->ts);
-        struct buf *o = &block_for(out, "requests", month, 0)->rows;
-        buf_printf(o, "%u\t", month);
-        tsv_text(o, ch_str(&ch->strs, x->person));
-        tsv_text(o, x->rid);
-        tsv_text(o, x->session);
-        tsv_text(o, x->project);
-        tsv_text(o, x->model);
-        buf_printf(o, "%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%u\t%llu\n",
-                   (long long)x->ts, (long long)x->dur_us, (long long)x->ttft_us, (long long)x->tin,
-                   (long long)x->tout, (long long)x->tcr, (long long)x->tcw, (long long)x->cost,
-                   x->flags, (unsigned long long)x->ver);
-    }
+    ch_tl_rows(ch, &t, out);
     for (size_t i = 0; i < nitems; i++) {
         if (!items[i].has_mark)
             continue;
@@ -1077,7 +827,7 @@ out:
     kmap_free(&b.calls);
     kmap_free(&d.map);
     free(d.v);
-    tl_free(&t);
+    ch_tl_free(&t);
     kmap_free(&persons);
     kmap_free(&uidset);
     kmap_free(&hours);
