@@ -265,10 +265,14 @@ static void base_url(struct buf *u, const struct ch_conf *c)
 {
     buf_reset(u);
     buf_adds(u, c->base);
-    /* Big IN lists (a batch's ids) need more than the default 256 KB of
-     * query text; answers are complete before they are sent, so that an
-     * error never arrives as part of the rows. */
-    buf_adds(u, "?wait_end_of_query=1&max_query_size=67108864");
+    /* Big IN lists (a batch's ids: up to TP_CH_BATCH_OPS calls, their
+     * sessions and requests) need more than the default 256 KB of query
+     * text and 50,000 syntax tree elements (a batch of 50,000 calls was
+     * refused, "AST is too big", again on every attempt); answers are
+     * complete before they are sent, so that an error never arrives as
+     * part of the rows. */
+    buf_adds(u, "?wait_end_of_query=1&max_query_size=67108864&max_ast_elements=4000000"
+                "&max_expanded_ast_elements=4000000");
 }
 
 static int do_request(struct httpc *h, const struct ch_conf *c, const char *url, const void *body,
