@@ -52,7 +52,7 @@ WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
             web/node_modules/chart.js/LICENSE.md \
             web/node_modules/bootstrap/LICENSE
 
-.PHONY: all run test unit asan meta integration browser e2e fuzz stress bench format format-check \
+.PHONY: all run test unit asan meta integration browser e2e fuzz stress bench bench-team format format-check \
         install clean deps deps-test print-cflags print-ldlibs fixtures test-samples
 .DEFAULT_GOAL := all
 
@@ -152,6 +152,10 @@ stress: all
 
 bench: all
 	bench/run.sh
+
+# The team server on ClickHouse (bench/team.sh): not part of bench or test.
+bench-team: all
+	bench/team.sh
 
 # The recorded test data (tests/data/MANIFEST.md); not part of `make test`.
 fixtures:
