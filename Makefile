@@ -3,7 +3,8 @@
 #   make              build build/toolprof (installs npm assets if missing)
 #   make run          install system packages if missing, build, serve the dashboard on real data
 #   make test         install what tests need, build, run every suite (tests/run_all.sh: unit,
-#                     fuzz corpora, integration, reliability, browser, e2e, asan, leaks, meta);
+#                     fuzz corpora, integration, team (a real ClickHouse), reliability, browser,
+#                     e2e, asan, leaks, meta);
 #                     a skip not listed in tests/allowed-skips.txt fails it
 #   make unit         unit tests only           make asan       unit, fuzz corpora, integration,
 #                                                               reliability, e2e under ASan/UBSan
@@ -12,6 +13,7 @@
 #   make e2e          the real Claude Code client against toolprof
 #   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
 #   make bench        benchmarks (see bench/README.md)
+#   make bench-team   the team server on ClickHouse (bench/team.sh; 20M calls, hours on 2 cores)
 #   make fixtures     record tests/data/recorded again with the real Claude Code client
 #   make test-samples SAMPLES=DIR   the optional checks over a directory of public samples
 #   make format-check / make format             make install PREFIX=/usr/local
