@@ -31,8 +31,8 @@ static size_t rid_key(int64_t person, const char *rid, char *key)
     return 8 + n;
 }
 
-static struct ch_tver *turn_slot(struct ch_tl *t, int64_t person, const char *session, int64_t start,
-                              int *added)
+static struct ch_tver *turn_slot(struct ch_tl *t, int64_t person, const char *session,
+                                 int64_t start, int *added)
 {
     char key[16 + TP_MAX_ID + 64];
     size_t n = strlen(session);
