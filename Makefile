@@ -3,7 +3,8 @@
 #   make              build build/toolprof (installs npm assets if missing)
 #   make run          install system packages if missing, build, serve the dashboard on real data
 #   make test         install what tests need, build, run every suite (tests/run_all.sh: unit,
-#                     fuzz corpora, integration, reliability, browser, e2e, asan, leaks, meta);
+#                     fuzz corpora, integration, team (a real ClickHouse), reliability, browser,
+#                     e2e, asan, leaks, meta);
 #                     a skip not listed in tests/allowed-skips.txt fails it
 #   make unit         unit tests only           make asan       unit, fuzz corpora, integration,
 #                                                               reliability, e2e under ASan/UBSan
@@ -12,6 +13,7 @@
 #   make e2e          the real Claude Code, Codex CLI and Gemini CLI clients against toolprof
 #   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
 #   make bench        benchmarks (see bench/README.md)
+#   make bench-team   the team server on ClickHouse (bench/team.sh; 20M calls, hours on 2 cores)
 #   make fixtures     record tests/data/recorded again with the real Claude Code client
 #   make test-samples SAMPLES=DIR   the optional checks over a directory of public samples
 #   make format-check / make format             make install PREFIX=/usr/local
@@ -20,8 +22,9 @@
 # libmicrohttpd (and libnghttp2, for `serve --otlp-grpc`) are loaded with
 # dlopen() by `toolprof serve` only: the hook runs once per tool call in the
 # agent's critical path, and loading libmicrohttpd's TLS dependencies costs
-# more than the whole hook (docs/architecture.md, "Process start"). Their
-# headers come from pkg-config; nothing links them.
+# more than the whole hook (docs/architecture.md, "Process start"). libcurl
+# (the ClickHouse store, push) is loaded the same way, by the commands that
+# need it. Their headers come from pkg-config; nothing links them.
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -31,7 +34,7 @@ SAN      ?=
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral
-CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd libnghttp2 sqlite3)
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd libnghttp2 sqlite3 libcurl)
 LDLIBS   := -Wl,-Bstatic $(shell pkg-config --libs sqlite3 zlib) -Wl,-Bdynamic \
             $(shell pkg-config --libs libcjson) -lm -ldl -lpthread
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN)
@@ -51,7 +54,7 @@ WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
             web/node_modules/chart.js/LICENSE.md \
             web/node_modules/bootstrap/LICENSE
 
-.PHONY: all run test unit asan meta integration browser e2e fuzz stress bench format format-check \
+.PHONY: all run test unit asan meta integration browser e2e fuzz stress bench bench-team format format-check \
         install clean deps deps-test print-cflags print-ldlibs fixtures test-samples
 .DEFAULT_GOAL := all
 
@@ -151,6 +154,10 @@ stress: all
 
 bench: all
 	bench/run.sh
+
+# The team server on ClickHouse (bench/team.sh): not part of bench or test.
+bench-team: all
+	bench/team.sh
 
 # The recorded test data (tests/data/MANIFEST.md); not part of `make test`.
 fixtures:

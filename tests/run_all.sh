@@ -54,7 +54,7 @@ suite() {
   fi
 }
 
-suites=(unit fuzz-corpus integration clone reliability browser e2e asan leaks meta)
+suites=(unit fuzz-corpus integration team clone reliability browser e2e asan leaks meta)
 want=("$@")
 for n in "${want[@]}"; do
   if [[ " ${suites[*]} " != *" $n "* ]]; then
@@ -68,6 +68,7 @@ ran=()
 suite unit make --no-print-directory unit
 suite fuzz-corpus tests/fuzz/replay.sh
 suite integration tests/run_integration.sh
+suite team tests/team/run.sh
 suite clone tests/clone.sh
 suite reliability tests/reliability/run.sh
 suite browser tests/browser/run.sh

@@ -57,6 +57,10 @@
   const state = {
     window: DEFAULT_WINDOW,
     tool: '',
+    person: '', /* a team server's filters (docs/team.md) */
+    host: '',
+    team: null, /* null: not known yet; false: not a team server */
+    members: [],
     token: null,
     sort: { key: 'total_ms', dir: 'desc' },
     seq: 0,
@@ -791,6 +795,80 @@
     sel.value = state.tool;
   }
 
+  /* The person and machine filters: everyone the team server knows. */
+  function renderTeamFilters(members) {
+    state.members = Array.isArray(members) ? members : [];
+    $('team-filters').hidden = false;
+    const fill = (sel, first, values, current) => {
+      const want = [''].concat(values);
+      if (current && !want.includes(current)) want.push(current);
+      const have = Array.from(sel.options, (o) => o.value);
+      if (want.length !== have.length || want.some((v, i) => v !== have[i])) {
+        clear(sel);
+        for (const v of want) {
+          const o = el('option', null, v === '' ? first : v);
+          o.value = v;
+          sel.appendChild(o);
+        }
+      }
+      sel.value = current;
+    };
+    const people = state.members.map((m) => String(m.person));
+    const hosts = [];
+    for (const m of state.members) {
+      if (state.person && m.person !== state.person) continue;
+      for (const h of Array.isArray(m.hosts) ? m.hosts : []) if (!hosts.includes(h)) hosts.push(String(h));
+    }
+    hosts.sort();
+    fill($('person-filter'), 'Everyone', people, state.person);
+    fill($('host-filter'), 'All machines', hosts, state.host);
+  }
+
+  function renderTeam(t) {
+    $('team-section').hidden = false;
+    const people = $('team-people-table').tBodies[0];
+    clear(people);
+    const list = Array.isArray(t.people) ? t.people : [];
+    if (!list.length) emptyRow(people, 4, 'No calls in this window.');
+    for (const p of list) {
+      const tr = el('tr');
+      const name = td(p.person);
+      const hosts = Array.isArray(p.hosts) ? p.hosts.join(', ') : '';
+      name.setAttribute('title', hosts);
+      tr.appendChild(name);
+      tr.appendChild(td(fmtInt(p.calls), 'text-end'));
+      tr.appendChild(td(fmtInt(p.calls_asked), 'text-end'));
+      tr.appendChild(td(fmtDur(p.approval_wait_ms), 'text-end'));
+      people.appendChild(tr);
+    }
+    const mcp = $('team-mcp-table').tBodies[0];
+    clear(mcp);
+    const servers = Array.isArray(t.mcp_servers) ? t.mcp_servers : [];
+    if (!servers.length) emptyRow(mcp, 4, 'No MCP calls in this window.');
+    for (const m of servers) {
+      const tr = el('tr');
+      tr.appendChild(td(m.server));
+      tr.appendChild(td(fmtInt(m.people), 'text-end'));
+      tr.appendChild(td(fmtInt(m.calls), 'text-end'));
+      tr.appendChild(td(fmtDur(m.p95_ms), 'text-end'));
+      mcp.appendChild(tr);
+    }
+    const cmds = $('team-commands-table').tBodies[0];
+    clear(cmds);
+    const commands = Array.isArray(t.commands) ? t.commands : [];
+    if (!commands.length) emptyRow(cmds, 4, 'No shell commands in this window.');
+    for (const c of commands) {
+      const tr = el('tr');
+      const cell = el('td');
+      cell.appendChild(targetEl(c.command));
+      tr.appendChild(cell);
+      tr.appendChild(td(fmtInt(c.people), 'text-end'));
+      tr.appendChild(td(fmtDur(c.avg_ms), 'text-end'));
+      tr.appendChild(td(fmtDur(c.total_ms), 'text-end'));
+      cmds.appendChild(tr);
+    }
+  }
+
   function renderEmptyState(stats) {
     const empty = stats.total_operations === 0;
     const storeEmpty = empty && Array.isArray(state.knownTools) && state.knownTools.length === 0;
@@ -820,17 +898,24 @@
     state.pending = false;
     $('refresh-btn').disabled = true;
 
-    const f = { window: state.window, tool: state.tool };
+    const f = { window: state.window, tool: state.tool, person: state.person, host: state.host };
     const sig = ctl.signal;
     const jobs = [
       ['stats', api('/api/performance/stats', f, sig)],
       ['tools', api('/api/performance/tools', {}, sig)],
-      ['trends', api('/api/performance/trends', { days: trendDays(state.window), tool: state.tool }, sig)],
+      ['trends', api('/api/performance/trends', {
+        days: trendDays(state.window), tool: state.tool, person: state.person, host: state.host,
+      }, sig)],
       ['slow', api('/api/performance/slow-operations', Object.assign({ threshold: SLOW_MS, limit: 50 }, f), sig)],
       ['recs', api('/api/performance/recommendations', f, sig)],
       ['hotspots', api('/api/performance/hotspots', Object.assign({ limit: 10 }, f), sig)],
       ['bottlenecks', api('/api/performance/bottlenecks', Object.assign({ limit: 3 }, f), sig)],
     ];
+    /* The team view answers on a team server only (400 elsewhere): asked
+     * until the server says it is not one. */
+    if (state.team !== false) {
+      jobs.push(['team', api('/api/performance/team', { window: state.window, limit: 10 }, sig)]);
+    }
     const settled = await Promise.allSettled(jobs.map((j) => j[1]));
     if (seq !== state.seq) return; /* a newer refresh superseded this one */
     state.controller = null;
@@ -839,6 +924,7 @@
     const errors = [];
     settled.forEach((r, i) => {
       if (r.status === 'fulfilled') got[jobs[i][0]] = r.value;
+      else if (jobs[i][0] === 'team' && r.reason && r.reason.status === 400) state.team = false;
       else if (!(r.reason && r.reason.name === 'AbortError')) {
         const e = r.reason;
         errors.push(e instanceof ApiError ? e : new ApiError(jobs[i][0], 0, String(e && e.message || e)));
@@ -877,16 +963,25 @@
     if (got.recs) run('/api/performance/recommendations', () => renderRecommendations(got.recs.data));
     if (got.hotspots) run('/api/performance/hotspots', () => renderHotspots(got.hotspots.data));
     if (got.bottlenecks) run('/api/performance/bottlenecks', () => renderBottlenecks(got.bottlenecks.data));
+    if (got.team) {
+      state.team = true;
+      run('/api/performance/team', () => {
+        renderTeamFilters(got.team.data.members);
+        renderTeam(got.team.data);
+      });
+    }
     if (typeof Chart === 'undefined') {
       errors.push(new ApiError('/vendor/chart.umd.js', 0, 'Chart.js did not load, so the charts are missing'));
     }
 
     showAlerts(errors);
     const now = new Date();
-    if (errors.length === jobs.length) setStatus('error', 'Update failed at ' + clock(now));
+    /* A server that turned out not to be a team server had one job less. */
+    const asked = jobs.filter((j) => !(j[0] === 'team' && state.team === false)).length;
+    if (errors.length === asked) setStatus('error', 'Update failed at ' + clock(now));
     else if (errors.length) setStatus('error', 'Updated at ' + clock(now) + ' (with errors)');
     else setStatus('ok', 'Updated at ' + clock(now));
-    if (errors.length < jobs.length) state.lastOk = now.getTime();
+    if (errors.length < asked) state.lastOk = now.getTime();
     document.body.setAttribute('data-refreshed', String(seq));
     $('refresh-btn').disabled = false;
     schedule();
@@ -915,6 +1010,8 @@
     const w = p.get('window');
     if (w && /^(all|\d+[hd])$/.test(w)) state.window = w;
     state.tool = p.get('tool') || '';
+    state.person = p.get('person') || '';
+    state.host = p.get('host') || '';
     const tok = p.get('token');
     if (tok) {
       state.token = tok;
@@ -939,6 +1036,10 @@
       else params.set('window', state.window);
       if (state.tool) params.set('tool', state.tool);
       else params.delete('tool');
+      if (state.person) params.set('person', state.person);
+      else params.delete('person');
+      if (state.host) params.set('host', state.host);
+      else params.delete('host');
     }
     const qs = params.toString();
     history.replaceState(null, '', location.pathname + (qs ? '?' + qs : '') + location.hash);
@@ -1020,6 +1121,18 @@
     }
     $('tool-filter').addEventListener('change', (e) => {
       state.tool = e.target.value;
+      writeUrl();
+      refresh();
+    });
+    $('person-filter').addEventListener('change', (e) => {
+      state.person = e.target.value;
+      state.host = '';
+      renderTeamFilters(state.members);
+      writeUrl();
+      refresh();
+    });
+    $('host-filter').addEventListener('change', (e) => {
+      state.host = e.target.value;
       writeUrl();
       refresh();
     });

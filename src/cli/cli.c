@@ -15,6 +15,7 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "ingest/hookpend.h"
+#include "store/chstore.h"
 #include "store/spool.h"
 
 int cli_error(const char *cmd, int code, const char *fmt, ...)
@@ -34,7 +35,8 @@ struct store *cli_open_store(const char *data_dir, int write)
     char *dir = store_default_dir(data_dir);
     struct store *s;
     struct stat st;
-    if (!write && stat(dir, &st) != 0 && errno == ENOENT) {
+    /* (A ClickHouse store is elsewhere: its reader needs no directory.) */
+    if (!write && !chstore_url() && stat(dir, &st) != 0 && errno == ENOENT) {
         fprintf(stderr,
                 "toolprof: no data directory at %s: nothing recorded there yet (record calls "
                 "with `toolprof install-hook` or `toolprof import`), or check --data-dir and "

@@ -35,6 +35,10 @@ int cmd_hook(int argc, char **argv, const char *data_dir);
 int cmd_install_hook(int argc, char **argv, const char *data_dir);
 int cmd_serve(int argc, char **argv, const char *data_dir);
 
+/* The team (cmd_team.c). */
+int cmd_push(int argc, char **argv, const char *data_dir);
+int cmd_token(int argc, char **argv, const char *data_dir);
+
 /* Shared by the commands (cli.c). */
 
 /* Open the store of data_dir and drain the hook spool into it. A command

@@ -108,6 +108,7 @@ int cmd_install_hook(int argc, char **argv, const char *data_dir)
 int cmd_serve(int argc, char **argv, const char *data_dir)
 {
     const char *listen = NULL, *token = NULL, *retention = NULL, *dir = NULL, *grpc = NULL;
+    const char *upstream = NULL, *upstream_token = NULL, *host = NULL;
     int no_watch = 0, verbose = 0, help;
     long long threads = -1; /* not given: the default */
     long long max_conns = -1, max_per_client = -1;
@@ -127,6 +128,11 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
              TP_HTTP_MAX_CONNS_PER_CLIENT) ", or --max-conns/4 if less)"},
         {"verbose", OPT_FLAG, &verbose, NULL, "log drains, imports and pruning on stderr"},
         {"data-dir", OPT_STR, &dir, "DIR", "where the database lives"},
+        {"upstream", OPT_STR, &upstream, "URL",
+         "send the calls recorded here to this team server (with --token)"},
+        {"upstream-token", OPT_STR, &upstream_token, "T",
+         "your token on the team server (default: --token, with --upstream)"},
+        {"host", OPT_STR, &host, "NAME", "this machine's name upstream (default the hostname)"},
         {0}};
     if (args_parse(argc, argv, opts, &help, NULL, NULL, err) != 0)
         return cli_error("serve", CLI_USAGE, "%s", err);
@@ -138,6 +144,12 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
             "/v1/metrics and /, JSON or protobuf); with --otlp-grpc, OTLP/gRPC as well.\n"
             "Listens on loopback unless told otherwise; any other address needs a token.\n"
             "New transcript lines under ~/.claude/projects are imported as they appear.\n"
+            "\n"
+            "--upstream URL --token T sends the calls recorded here to a team server as\n"
+            "they come (toolprof push, continuously); --token is then the token there,\n"
+            "and this server's own token, if any, comes from $TOOLPROF_TOKEN. A data\n"
+            "directory with team tokens (toolprof token add NAME) makes a team server:\n"
+            "every request needs a person's token (docs/team.md).\n"
             "\n"
             "Connections: at the limits, a new connection takes the place of an idle one\n"
             "(no request under way), the client holding the most losing first; it is\n"
@@ -164,10 +176,23 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
                          "--max-conns-per-client must be 1 to %lld (--max-conns), "
                          "got %lld",
                          total, max_per_client);
+    /* With --upstream, --token is the person's token upstream (as for
+     * `toolprof push`), unless --upstream-token gives that. */
+    if (upstream && !upstream_token) {
+        upstream_token = token;
+        token = NULL;
+    }
+    if (upstream && (!upstream_token || !*upstream_token))
+        return cli_error("serve", CLI_USAGE, "--upstream needs --token T (your token there)");
+    if (!upstream && (upstream_token || host))
+        return cli_error("serve", CLI_USAGE, "--upstream-token and --host go with --upstream");
     struct server_opts o = {
         .data_dir = dir ? dir : data_dir,
         .listen = listen,
         .token = token,
+        .upstream = upstream,
+        .upstream_token = upstream_token,
+        .upstream_host = host,
         .watch = !no_watch,
         .threads = threads < 0 ? 0 : (int)threads,
         .retention_ms = retention_ms,

@@ -502,7 +502,7 @@ int cli_question(const struct question *qn, int argc, char **argv, const char *d
         goto out;
     }
     void *answer;
-    if ((rc = qn->run(s, &qa, &answer, err)) != 0) {
+    if ((rc = question_run(qn, s, &qa, &answer, err)) != 0) {
         store_close(s);
         status = cli_error(qn->name, CLI_FAIL, "%s", err);
         goto out;

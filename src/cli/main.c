@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "cli.h"
+#include "core/limits.h"
 #include "engine/question.h"
+#include "store/chstore.h"
 
 #define TOOLPROF_VERSION "0.1.0"
 
@@ -28,13 +32,15 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "dashboard, API, /metrics and OTLP receiver"},
     {"hook", cmd_hook, "the Claude Code hook (reads a payload on stdin)"},
     {"install-hook", cmd_install_hook, "add the hook to Claude Code's settings"},
+    {"push", cmd_push, "send this machine's calls to a team server"},
+    {"token", cmd_token, "a team server's people: token add NAME, remove, list"},
 };
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
             "toolprof %s - a performance profiler for the tool calls of coding agents\n\n"
-            "usage: toolprof [--data-dir DIR] COMMAND [options]\n\nquestions:\n",
+            "usage: toolprof [--data-dir DIR] [--store URL] COMMAND [options]\n\nquestions:\n",
             TOOLPROF_VERSION);
     for (const struct question *q = questions; q->name; q++)
         fprintf(fp, "  %-14s %s\n", q->name, q->summary);
@@ -42,20 +48,26 @@ static void usage(FILE *fp)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-14s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "\nThe data directory is --data-dir, else $TOOLPROF_DATA_DIR, else\n"
-                "~/.claude/memory/performance. `toolprof COMMAND --help` for a command's "
-                "options.\n\nexit status: 0 success (an empty window is a success), 1 runtime "
-                "failure,\n2 usage error.\n");
+                "~/.claude/memory/performance. The store is SQLite in the data directory, or\n"
+                "--store clickhouse://[user[:password]@]host:8123/database (else\n"
+                "$TOOLPROF_STORE): a team's store on ClickHouse (docs/team.md).\n"
+                "`toolprof COMMAND --help` for a command's options.\n\nexit status: 0 success (an "
+                "empty window is a success), 1 runtime failure,\n2 usage error.\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *data_dir = NULL;
+    const char *data_dir = NULL, *store = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc) {
             data_dir = argv[++i];
         } else if (strncmp(argv[i], "--data-dir=", 11) == 0) {
             data_dir = argv[i] + 11;
+        } else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+            store = argv[++i];
+        } else if (strncmp(argv[i], "--store=", 8) == 0) {
+            store = argv[i] + 8;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return CLI_OK;
@@ -69,6 +81,16 @@ int main(int argc, char **argv)
     }
     if (i >= argc) {
         usage(stderr);
+        return CLI_USAGE;
+    }
+    /* --store is $TOOLPROF_STORE for this process: store_open() reads it. */
+    char err[TP_ERR_MAX];
+    if (store && setenv("TOOLPROF_STORE", store, 1) != 0) {
+        fprintf(stderr, "toolprof: cannot set the store\n");
+        return CLI_FAIL;
+    }
+    if (chstore_check_url(getenv("TOOLPROF_STORE"), err) != 0) {
+        fprintf(stderr, "toolprof: %s%s\n", store ? "" : "$TOOLPROF_STORE: ", err);
         return CLI_USAGE;
     }
     const struct question *q = question_find(argv[i]);

@@ -106,6 +106,17 @@
 #define TP_RETENTION_EVERY_MS (6LL * 3600 * 1000)
 #define TP_MAX_METRIC_TOOLS 50 /* distinct tool labels on /metrics */
 
+/* The ClickHouse store (store/chstore.h, docs/team.md). */
+#define TP_CH_BATCH_OPS 50000     /* calls one write to ClickHouse carries at most */
+#define TP_CH_BATCH_WAIT_MS 200   /* a small write waits this long for others to join it */
+#define TP_CH_WAIT_MS 10000       /* a write waits this long to be in ClickHouse, then is queued */
+#define TP_CH_RETRY_MAX_MS 4000   /* longest wait between attempts while ClickHouse is down */
+#define TP_CH_SPOOL_MAX_MB 1024   /* the local spool's size (TOOLPROF_CH_SPOOL_MB) */
+#define TP_CH_SCAN_CHUNK_HOURS 24 /* raw rows are read a day at a time at most */
+#define TP_MAX_PUSH_BODY (64 * 1024 * 1024) /* one POST /api/team/push */
+#define TP_MAX_PUSH_OPS 200000              /* calls in one push */
+#define TP_PUSH_BATCH 5000                  /* calls `push` sends per request */
+
 /* The OTLP/gRPC listener (serve --otlp-grpc). */
 #define TP_GRPC_MAX_CONNS 64                       /* connections at once */
 #define TP_GRPC_MAX_STREAMS 100                    /* concurrent streams (calls) per connection */

@@ -602,6 +602,14 @@ static int lost_row(void *ctx, const struct store_row *r)
     return 0;
 }
 
+static int cmp_mcp(const void *a, const void *b)
+{
+    const struct mcp_server *x = a, *y = b;
+    if (x->a.sum_ms != y->a.sum_ms)
+        return x->a.sum_ms < y->a.sum_ms ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
 static void rule_mcp(struct store *s, const struct engine_query *q, const int64_t *ids,
                      const struct agg *aggs, size_t n, struct recs *out, size_t *alloc)
 {
@@ -635,6 +643,10 @@ static void rule_mcp(struct store *s, const struct engine_query *q, const int64_
             v[k].lost += c.n;
         }
     }
+    /* Most time first, then by name: the order of the tool ids is the
+     * store's own (the ClickHouse store numbers names differently). */
+    if (nv > 1)
+        qsort(v, nv, sizeof *v, cmp_mcp);
     for (size_t k = 0; k < nv; k++) {
         const struct mcp_server *m = &v[k];
         double p95 = m->a.n_timed ? sketch_quantile(&m->a.sk, 0.95) : 0;

@@ -315,7 +315,7 @@ static int cmp_tool_total(const void *a, const void *b)
         return x->total_ms < y->total_ms ? 1 : -1;
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
-    int c = strcmp(x->tool, y->tool);
+    int c = strcmp(x->tool ? x->tool : "", y->tool ? y->tool : "");
     return c ? c : strcmp(x->agent ? x->agent : "", y->agent ? y->agent : "");
 }
 
@@ -392,7 +392,7 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
     struct store_filter f;
     engine_filter(s, q, &f);
     int exact = all.n <= TP_EXACT_MAX_OPS;
-    if (exact && (f.tool || f.ntools || f.project) && !f.session)
+    if (exact && (f.tool || f.ntools || f.project || f.user || f.host) && !f.session)
         exact = window_total(s, q->w.since_ms, q->w.until_ms) <= 10 * TP_EXACT_MAX_OPS;
     struct exact_ctx ex = {{0}, NULL, &by_id, gid};
     if (exact && all.n) {
@@ -747,7 +747,10 @@ static int cmp_hot(const void *a, const void *b)
         return x->total_ms < y->total_ms ? 1 : -1;
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
-    return 0;
+    /* Equal ones by tool key and target, so that the order does not depend
+     * on the store's ids (the ClickHouse store numbers names differently). */
+    int c = strcmp(x->tool, y->tool);
+    return c ? c : strcmp(x->target ? x->target : "", y->target ? y->target : "");
 }
 
 int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
@@ -787,8 +790,10 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
     double all = 0;
     for (size_t i = 0; i < h.map.n; i++) {
         const int64_t *key = kmap_key(&h.map, i, NULL);
-        h.v[i].tool = (char *)(intptr_t)key[0]; /* ids for now, names below */
-        h.v[i].target = (char *)(intptr_t)key[1];
+        /* The tool's key for now (its name and agent below). */
+        const char *tool = store_str(s, key[0]), *target = store_str(s, key[1]);
+        h.v[i].tool = xstrdup(tool ? tool : "?");
+        h.v[i].target = target ? xstrdup(target) : NULL;
         all += h.v[i].total_ms;
     }
     if (h.map.n > 1)
@@ -798,19 +803,22 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
     for (size_t i = 0; i < n; i++) {
         struct hotspot *x = &out->items[i];
         *x = h.v[i];
-        const char *key = store_str(s, (int64_t)(intptr_t)h.v[i].tool), *agent;
-        const char *target = store_str(s, (int64_t)(intptr_t)h.v[i].target);
+        const char *agent;
         char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
-        engine_tool_names(key ? key : "?", name, sizeof name, &agent, canon, sizeof canon);
+        engine_tool_names(h.v[i].tool, name, sizeof name, &agent, canon, sizeof canon);
         x->tool = xstrdup(name);
         x->agent = xstrdup(agent);
-        x->target = target ? xstrdup(target) : NULL;
+        free(h.v[i].tool);
         const char *proj = x->project_id ? store_str(s, x->project_id) : NULL;
         x->project = proj && *proj ? xstrdup(proj) : NULL;
         x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
         x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
     }
     out->n = n;
+    for (size_t i = n; i < h.map.n; i++) {
+        free(h.v[i].tool);
+        free(h.v[i].target);
+    }
 done:
     free(h.v);
     kmap_free(&h.map);

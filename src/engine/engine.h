@@ -43,7 +43,9 @@ struct engine_query {
     const char *canonical; /* canonical name (taxonomy.h); NULL: all */
     const char *project;   /* NULL: all */
     const char *session;   /* NULL: all */
-    enum engine_by by;     /* stats only */
+    /* A person and a machine (the team store only, store_team); NULL: all. */
+    const char *person, *host;
+    enum engine_by by; /* stats only */
 };
 
 /* ---- stats ---------------------------------------------------------- */

@@ -119,7 +119,7 @@ static int cmp_id(const void *a, const void *b)
 
 int engine_filter(struct store *s, const struct engine_query *q, struct store_filter *f)
 {
-    f->tool = f->project = f->session = 0;
+    f->tool = f->project = f->session = f->user = f->host = 0;
     f->ntools = 0;
     if ((q->tool && *q->tool) || (q->agent && *q->agent) || (q->canonical && *q->canonical)) {
         /* The stored keys of that name (any agent's tool of that name),
@@ -136,6 +136,10 @@ int engine_filter(struct store *s, const struct engine_query *q, struct store_fi
     if (q->project && *q->project && !(f->project = store_str_id(s, q->project)))
         return 1;
     if (q->session && *q->session && !(f->session = store_str_id(s, q->session)))
+        return 1;
+    if (q->person && *q->person && !(f->user = store_str_id(s, q->person)))
+        return 1;
+    if (q->host && *q->host && !(f->host = store_str_id(s, q->host)))
         return 1;
     return 0;
 }

@@ -24,6 +24,7 @@
 #include "core/xmalloc.h"
 #include "render.h"
 #include "sessions.h"
+#include "team.h"
 
 /* ---- the answers ---------------------------------------------------------------- */
 
@@ -290,6 +291,29 @@ static void free_session(void *answer)
     free(answer);
 }
 
+static int run_team(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct team *t = xcalloc(1, sizeof *t);
+    int rc = team_view(s, &a->q, (size_t)a->v[0], t, errbuf);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    *answer = t;
+    return 0;
+}
+
+static void render_team_answer(struct jsonw *w, const void *answer)
+{
+    render_team(w, answer);
+}
+
+static void free_team(void *answer)
+{
+    team_free(answer);
+    free(answer);
+}
+
 /* ---- the table ---------------------------------------------------------------- */
 
 static const struct qparam slow_params[] = {
@@ -319,6 +343,10 @@ static const struct qparam stats_params[] = {
      "one row per tool of each agent (default), per agent, or per canonical tool across agents",
      BY_TOOL, 0, 0, by_choices},
     {0}};
+static const struct qparam team_params[] = {{"limit", QP_INT, "N",
+                                             "at most N MCP servers and N commands (default 10)",
+                                             10, 1, TP_MAX_LIMIT, NULL},
+                                            {0}};
 static const struct qparam no_params[] = {{0}};
 
 #define Q(name_, path_, summary_, desc_, common_, window_, params_, run_, render_, count_, free_)  \
@@ -377,6 +405,12 @@ const struct question questions[] = {
      .render = render_session_answer,
      .count = NULL,
      .free_answer = free_session},
+    Q("team", "team", "a team server: who waits on approvals, slow MCP servers and commands",
+      "The team view (the team store only, docs/team.md): each person with their\n"
+      "machines, calls and time waiting on approval prompts (most first); MCP\n"
+      "servers across everyone, slowest p95 first, with how many people used them;\n"
+      "shell commands by the time they took across everyone.",
+      QC_WINDOW | QC_PROJECT, "7d", team_params, run_team, render_team_answer, NULL, free_team),
     Q("resources", "resources", "memory, CPU and database size",
       "Memory, CPU and threads of this process, database size and operations stored.", 0, NULL,
       no_params, run_resources, render_resources_answer, NULL, free),
@@ -428,6 +462,8 @@ static const struct common_param commons[] = {
      TP_MAX_TOOL + 16},
     {"project", QC_PROJECT, "DIR", "only this project (the agent's cwd)", TP_MAX_PROJECT},
     {"session", QC_SESSION, "ID", "only this session", TP_MAX_ID},
+    {"person", QC_PERSON, "NAME", "only this person's calls (team store)", 128},
+    {"host", QC_PERSON, "HOST", "only calls made on this machine (team store)", 255},
 };
 #define NCOMMONS (sizeof commons / sizeof commons[0])
 
@@ -500,6 +536,17 @@ void question_usage(const struct question *qn, char *out, size_t size)
 }
 
 /* ---- parsing -------------------------------------------------------------------- */
+
+int question_run(const struct question *qn, struct store *s, const struct question_args *a,
+                 void **answer, char *errbuf)
+{
+    if ((a->q.person || a->q.host) && !store_team(s))
+        return tp_fail(errbuf, TP_EINVAL,
+                       "%s: this store keeps no person or host: only the team store does "
+                       "(--store clickhouse://..., docs/team.md)",
+                       a->q.person ? "person" : "host");
+    return qn->run(s, a, answer, errbuf);
+}
 
 /* Every parameter the question takes, for "not a parameter of" messages. */
 static void list_params(const struct question *qn, char *out, size_t size)
@@ -584,6 +631,10 @@ int question_parse(const struct question *qn, const struct question_input *in, s
                 out->q.canonical = v;
             else if (strcmp(name, "project") == 0)
                 out->q.project = v;
+            else if (strcmp(name, "person") == 0)
+                out->q.person = v;
+            else if (strcmp(name, "host") == 0)
+                out->q.host = v;
             else
                 out->q.session = v;
             continue;

@@ -33,7 +33,8 @@ enum {
     QC_TOOL = 2,    /* tool, agent, canonical */
     QC_PROJECT = 4, /* project */
     QC_SESSION = 8, /* session */
-    QC_FILTERS = QC_TOOL | QC_PROJECT | QC_SESSION,
+    QC_PERSON = 16, /* person, host (the team store) */
+    QC_FILTERS = QC_TOOL | QC_PROJECT | QC_SESSION | QC_PERSON,
     QC_ALL = QC_WINDOW | QC_FILTERS,
 };
 
@@ -110,6 +111,11 @@ struct question_input {
  * for every caller. Strings in out->q point into the input. */
 int question_parse(const struct question *qn, const struct question_input *in, size_t n,
                    int64_t now_ms, struct question_args *out, char *errbuf);
+
+/* Run the question on a store: qn->run(), after checking that the store
+ * can answer it (person and host filters need the team store). */
+int question_run(const struct question *qn, struct store *s, const struct question_args *a,
+                 void **answer, char *errbuf);
 
 /* Does the question take a parameter of this name? */
 int question_takes(const struct question *qn, const char *name);

@@ -495,3 +495,73 @@ void render_session(struct jsonw *w, const struct session_detail *d)
     jw_arr_end(w);
     jw_obj_end(w);
 }
+
+void render_team(struct jsonw *w, const struct team *t)
+{
+    jw_obj_begin(w);
+    jw_key(w, "window");
+    render_window(w, &t->w);
+    jw_key(w, "people");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->npeople; i++) {
+        const struct team_person *p = &t->people[i];
+        jw_obj_begin(w);
+        jw_kstr(w, "person", p->person);
+        jw_key(w, "hosts");
+        jw_arr_begin(w);
+        for (size_t k = 0; k < p->nhosts; k++)
+            jw_str(w, p->hosts[k]);
+        jw_arr_end(w);
+        jw_kint(w, "calls", (long long)p->calls);
+        jw_kint(w, "calls_asked", (long long)p->asked);
+        jw_kint(w, "calls_with_wait", (long long)p->n_wait);
+        jw_knum(w, "approval_wait_ms", p->wait_ms);
+        jw_knum(w, "avg_approval_wait_ms", p->n_wait ? p->wait_ms / (double)p->n_wait : 0);
+        jw_knum(w, "execution_ms", p->exec_ms);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "members");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->nmembers; i++) {
+        jw_obj_begin(w);
+        jw_kstr(w, "person", t->members[i].person);
+        jw_key(w, "hosts");
+        jw_arr_begin(w);
+        for (size_t k = 0; k < t->members[i].nhosts; k++)
+            jw_str(w, t->members[i].hosts[k]);
+        jw_arr_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "mcp_servers");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->nmcp; i++) {
+        const struct team_mcp *m = &t->mcp[i];
+        jw_obj_begin(w);
+        jw_kstr(w, "server", m->server);
+        jw_kint(w, "calls", (long long)m->calls);
+        jw_kint(w, "people", (long long)m->people);
+        jw_kint(w, "slow_calls", (long long)m->slow);
+        jw_knum(w, "avg_ms", m->avg_ms);
+        jw_knum(w, "p95_ms", m->p95_ms);
+        jw_knum(w, "total_ms", m->total_ms);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "commands");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->ncommands; i++) {
+        const struct team_command *c = &t->commands[i];
+        jw_obj_begin(w);
+        jw_kstr(w, "command", c->command);
+        jw_kint(w, "calls", (long long)c->calls);
+        jw_kint(w, "people", (long long)c->people);
+        jw_knum(w, "total_ms", c->total_ms);
+        jw_knum(w, "avg_ms", c->avg_ms);
+        jw_knum(w, "max_ms", c->max_ms);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+}

@@ -13,6 +13,7 @@
 #include "core/jsonw.h"
 #include "engine.h"
 #include "sessions.h"
+#include "team.h"
 
 /* One operation object (docs/api.md, "Operation object"). */
 void render_op(struct jsonw *w, const struct op *op, unsigned sources);
@@ -37,6 +38,9 @@ void render_sessions(struct jsonw *w, const struct sessions *x);
 /* One session on the clock: the session, its lanes, calls (operation
  * objects with lane, parent and offsets), model requests and turns. */
 void render_session(struct jsonw *w, const struct session_detail *d);
+
+/* The team view (team.h): window, people, mcp, commands. */
+void render_team(struct jsonw *w, const struct team *t);
 
 /* An array of the names (the counts are for the command line's table). */
 void render_name_list(struct jsonw *w, const struct name_list *l);

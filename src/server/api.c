@@ -42,7 +42,9 @@
 #include "engine/question.h"
 #include "engine/render.h"
 #include "ingest/otlp.h"
+#include "server/api_otlp.h"
 #include "server/metrics.h"
+#include "store/opbin.h"
 #include "store/opjson.h"
 #include "store/spool.h"
 
@@ -57,6 +59,7 @@ enum body_kind {
     BODY_NONE, /* GET: a body is read (within TP_MAX_BODY) and ignored */
     BODY_JSON, /* POST application/json, identity encoding */
     BODY_OTLP, /* POST OTLP, JSON or protobuf, gzip allowed */
+    BODY_PUSH, /* POST application/x-toolprof-ops (store/opbin.h) */
 };
 
 enum { AUTH_NONE = 0, AUTH_ALL = 1, AUTH_POST = 2 /* only to write */ };
@@ -76,14 +79,123 @@ struct route {
 
 /* ---- answering ---------------------------------------------------------------- */
 
+/* Who a write is for: the token's person on a team server, else the
+ * X-Toolprof-Person header (or, without it, the store's default). */
+struct writer {
+    char person[AUTH_NAME_MAX + 1];
+    const char *host; /* X-Toolprof-Host, checked; NULL: the store's default */
+};
+
 /* Store validated operations: through the group commit when the server
- * runs one, else directly (handler tests). */
+ * runs one, else directly (handler tests). A write for a named person or
+ * host goes to the store directly, with them. */
 static int insert_ops(const struct api_env *env, struct store *s, struct op *ops, size_t n,
-                      struct store_result *res, char *errbuf)
+                      const struct writer *wr, struct store_result *res, char *errbuf)
 {
+    if (wr && (wr->person[0] || wr->host)) {
+        struct store_group g = {.ops = ops, .n = n};
+        g.person = wr->person[0] ? wr->person : NULL;
+        g.host = wr->host;
+        int rc = store_insert_groups(s, &g, 1, errbuf);
+        if (rc == 0)
+            *res = g.res;
+        return rc;
+    }
     if (env->commitq)
         return commitq_insert(env->commitq, s, ops, n, res, errbuf);
     return store_insert(s, ops, n, NULL, res, errbuf);
+}
+
+/* The token a request carries: its Bearer header, else its cookie
+ * (malloc'd, NULL when none). */
+static char *request_token(const struct http_req *req)
+{
+    if (req->authorization) {
+        const char *a = req->authorization;
+        while (*a == ' ')
+            a++;
+        if (strncasecmp(a, "bearer ", 7) != 0)
+            return NULL;
+        a += 7;
+        while (*a == ' ')
+            a++;
+        size_t n = strlen(a);
+        while (n > 0 && a[n - 1] == ' ')
+            n--;
+        return xstrndup(a, n);
+    }
+    return http_cookie_get(req->cookie, HTTP_TOKEN_COOKIE);
+}
+
+/* Is token the server's own (person "") or a person's (their name)? */
+static int token_ok(const struct api_env *env, const char *token, char *person, size_t size)
+{
+    person[0] = '\0';
+    if (!token)
+        return 0;
+    int admin = env->policy.token && http_token_eq(env->policy.token, token);
+    int someone = env->auth && auth_person(env->auth, token, person, size);
+    if (admin)
+        person[0] = '\0';
+    return admin || someone;
+}
+
+static int team_mode(const struct api_env *env)
+{
+    return env->auth && auth_active(env->auth);
+}
+
+/* A host name as a request gives it: printable ASCII without spaces, 1 to
+ * 255 bytes. */
+static int host_ok(const char *h)
+{
+    size_t n = h ? strlen(h) : 0;
+    if (n < 1 || n > 255)
+        return 0;
+    for (const char *p = h; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Who a write is made for. On a team server: the token's person (a
+ * request naming another person is refused, 403); with the server's own
+ * token or none: the X-Toolprof-Person header, else the store's default.
+ * Returns 0, or answers and returns -1. */
+static int writer_of(const struct api_env *env, const struct http_req *req, struct writer *wr,
+                     struct http_resp *resp)
+{
+    memset(wr, 0, sizeof *wr);
+    if (req->x_host) {
+        if (!host_ok(req->x_host)) {
+            http_resp_error(resp, 400, "X-Toolprof-Host: 1 to 255 printable characters, no spaces");
+            return -1;
+        }
+        wr->host = req->x_host;
+    }
+    if (req->x_person && !auth_name_ok(req->x_person)) {
+        http_resp_error(resp, 400, "X-Toolprof-Person: 1 to %d letters, digits, '.', '_' or '-'",
+                        AUTH_NAME_MAX);
+        return -1;
+    }
+    char *token = team_mode(env) ? request_token(req) : NULL;
+    char who[AUTH_NAME_MAX + 1] = "";
+    if (token && token_ok(env, token, who, sizeof who) && who[0]) {
+        free(token);
+        if (req->x_person && strcmp(req->x_person, who) != 0) {
+            http_resp_error(resp, 403,
+                            "X-Toolprof-Person: this token writes as %s, not as %.64s; a "
+                            "person writes only their own calls",
+                            who, req->x_person);
+            return -1;
+        }
+        snprintf(wr->person, sizeof wr->person, "%s", who);
+        return 0;
+    }
+    free(token);
+    if (req->x_person)
+        snprintf(wr->person, sizeof wr->person, "%s", req->x_person);
+    return 0;
 }
 
 static void retry_later(struct http_resp *resp, const char *what)
@@ -184,7 +296,7 @@ static void h_question(const struct api_env *env, const struct route *rt,
     }
     if (!(s = get_store(env, resp)))
         goto cleanup;
-    if ((rc = qn->run(s, &args, &answer, errbuf)) != 0) {
+    if ((rc = question_run(qn, s, &args, &answer, errbuf)) != 0) {
         if (rc == TP_ENOTFOUND)
             http_resp_error(resp, 404, "%s", errbuf);
         else
@@ -212,23 +324,49 @@ static void h_healthz(const struct api_env *env, const struct route *rt, const s
     (void)rt, (void)req;
     struct spool_status sp;
     spool_status(env->data_dir, &sp);
+    /* A team store's own spool: calls waiting for ClickHouse. */
+    char errbuf[TP_ERR_MAX];
+    struct store *s = env->store ? env->store(env->store_ctx, errbuf) : NULL;
+    struct store_spool cs;
+    memset(&cs, 0, sizeof cs);
+    int team = s && store_team(s);
+    if (team)
+        store_spool(s, &cs);
     http_resp_reset(resp);
     resp->status = 200;
     resp->content_type = HTTP_JSON;
-    if (!sp.drain_error) {
+    if (!sp.drain_error && !team) {
         buf_adds(&resp->body, "{\"status\":\"ok\"}");
         return;
     }
     struct jsonw w;
     jw_init(&w, &resp->body);
     jw_obj_begin(&w);
-    jw_kstr(&w, "status", "degraded");
-    render_spool(&w, "spool", &sp);
+    jw_kstr(&w, "status", sp.drain_error || cs.error ? "degraded" : "ok");
+    if (sp.drain_error)
+        render_spool(&w, "spool", &sp);
+    if (team) {
+        jw_key(&w, "clickhouse");
+        jw_obj_begin(&w);
+        jw_kint(&w, "queued_operations", cs.queued_ops);
+        jw_kint(&w, "queued_bytes", cs.queued_bytes);
+        jw_kint(&w, "spool_max_bytes", cs.max_bytes);
+        jw_kint(&w, "batches_to_finish", cs.inflight);
+        jw_kint(&w, "set_aside", cs.rejected);
+        if (cs.error) {
+            jw_kstr(&w, "error", cs.message);
+            char when[40];
+            tpt_format_utc(cs.failing_since_ms, when);
+            jw_kstr(&w, "failing_since", when);
+        } else {
+            jw_key(&w, "error");
+            jw_str(&w, NULL);
+        }
+        jw_obj_end(&w);
+    }
     jw_obj_end(&w);
     jw_finish(&w);
 }
-
-static void otlp_stats_render(struct buf *b);
 
 static void h_metrics(const struct api_env *env, const struct route *rt, const struct http_req *req,
                       struct http_resp *resp)
@@ -244,7 +382,7 @@ static void h_metrics(const struct api_env *env, const struct route *rt, const s
         fail_with(resp, rc, errbuf);
         return;
     }
-    otlp_stats_render(&resp->body);
+    api_otlp_stats_render(&resp->body);
     resp->status = 200;
     resp->content_type = METRICS_CONTENT_TYPE;
 }
@@ -264,6 +402,7 @@ static void answer_stored(struct http_resp *resp, size_t n, const struct store_r
     jw_kint(&w, "inserted", (long long)res->inserted);
     jw_kint(&w, "merged", (long long)res->merged);
     jw_kint(&w, "unchanged", (long long)res->unchanged);
+    jw_kint(&w, "queued", (long long)res->queued);
     jw_obj_end(&w);
     jw_finish(&w);
 }
@@ -345,11 +484,14 @@ static void h_operations(const struct api_env *env, const struct route *rt,
         }
     }
 
+    struct writer wr;
+    if (writer_of(env, req, &wr, resp) != 0)
+        goto cleanup;
     struct store *s = get_store(env, resp);
     if (!s)
         goto cleanup;
     struct store_result res = {0};
-    int rc = n ? insert_ops(env, s, ops, n, &res, errbuf) : 0;
+    int rc = n ? insert_ops(env, s, ops, n, &wr, &res, errbuf) : 0;
     if (rc != 0) {
         fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
         goto cleanup;
@@ -362,149 +504,51 @@ cleanup:
     cJSON_Delete(root);
 }
 
-/* ---- OTLP ------------------------------------------------------------------- */
-
-/* What the OTLP receivers (HTTP and gRPC) took since the process started,
- * for /metrics: requests by signal and result, records by signal and
- * outcome. Index 0 of the signal is a request whose signal could not be
- * told (POST / with an undecodable body). */
-enum { OUT_STORED, OUT_IGNORED, OUT_REJECTED, OUT_N };
-static atomic_size_t otlp_requests[4][2]; /* [signal][ok] */
-static atomic_size_t otlp_records[4][OUT_N];
-
-static void otlp_stats_render(struct buf *b)
+/* POST /api/team/push: a machine's calls, turns and model requests in
+ * the binary form of store/opbin.h (what `toolprof push` sends). Each
+ * record is checked and normalized like any other input; one bad record
+ * makes the request a 400 naming it, with nothing stored. */
+static void h_push(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                   struct http_resp *resp)
 {
-    static const char *const sig[4] = {"unknown", "logs", "traces", "metrics"};
-    static const char *const out[OUT_N] = {"stored", "ignored", "rejected"};
-    buf_adds(b, "# HELP toolprof_otlp_requests_total OTLP export requests (HTTP and gRPC) since "
-                "the server started, by signal and result.\n"
-                "# TYPE toolprof_otlp_requests_total counter\n");
-    for (int i = 0; i < 4; i++)
-        for (int ok = 1; ok >= 0; ok--)
-            buf_printf(b, "toolprof_otlp_requests_total{signal=\"%s\",result=\"%s\"} %zu\n", sig[i],
-                       ok ? "ok" : "error", atomic_load(&otlp_requests[i][ok]));
-    buf_adds(b, "# HELP toolprof_otlp_records_total OTLP records (log records, spans, data "
-                "points) since the server started: stored as operations, accepted but not used, "
-                "or rejected.\n"
-                "# TYPE toolprof_otlp_records_total counter\n");
-    for (int i = 1; i < 4; i++)
-        for (int o = 0; o < OUT_N; o++)
-            buf_printf(b, "toolprof_otlp_records_total{signal=\"%s\",outcome=\"%s\"} %zu\n", sig[i],
-                       out[o], atomic_load(&otlp_records[i][o]));
+    char errbuf[TP_ERR_MAX] = "";
+    (void)rt;
+    if (req->query && *req->query) {
+        http_resp_error(resp, 400, "query: this endpoint takes no parameters");
+        return;
+    }
+    struct writer wr;
+    if (writer_of(env, req, &wr, resp) != 0)
+        return;
+    struct store_group g = {0};
+    unsigned *sources = NULL;
+    int rc = opbin_group_read(req->body, req->body_len, tpt_now_ms(), TP_MAX_PUSH_OPS, &g, &sources,
+                              errbuf);
+    if (rc == TP_ETOOBIG) {
+        http_resp_error(resp, 413, "body: %s", errbuf);
+    } else if (rc != 0) {
+        http_resp_error(resp, 400, "%s", errbuf);
+    } else {
+        struct store *s = get_store(env, resp);
+        if (s) {
+            g.sources = sources;
+            g.person = wr.person[0] ? wr.person : NULL;
+            g.host = wr.host;
+            rc = store_insert_groups(s, &g, 1, errbuf);
+            if (rc != 0)
+                fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
+            else
+                answer_stored(resp, g.n, &g.res);
+        }
+    }
+    opbin_group_free(&g, sources);
 }
+
+/* ---- OTLP (api_otlp.c decodes and stores) --------------------------------- */
 
 static enum otlp_encoding req_encoding(const struct http_req *req)
 {
     return http_media_is(req->content_type, "application/x-protobuf") ? OTLP_PROTOBUF : OTLP_JSON;
-}
-
-int api_grpc_code(int http_status)
-{
-    switch (http_status) {
-    case 200: return 0; /* OK */
-    case 400:           /* INVALID_ARGUMENT */
-    case 415: return 3;
-    case 401: return 16; /* UNAUTHENTICATED */
-    case 403: return 7;  /* PERMISSION_DENIED */
-    case 404:            /* UNIMPLEMENTED */
-    case 405: return 12;
-    case 413: /* RESOURCE_EXHAUSTED */
-    case 507: return 8;
-    case 503: return 14; /* UNAVAILABLE */
-    default: return 13;  /* INTERNAL */
-    }
-}
-
-/* Turn an error answer (the JSON envelope of http_resp_error) into the
- * google.rpc.Status that OTLP/HTTP answers 4xx and 5xx with, in the
- * request's encoding, keeping the status and the headers. */
-static void otlp_restyle(struct http_resp *resp, enum otlp_encoding enc)
-{
-    char err[TP_ERR_MAX], msg[2 * TP_ERR_MAX] = "";
-    struct http_header saved[HTTP_MAX_HEADERS];
-    size_t nsaved = resp->nheaders;
-    int status = resp->status;
-    if (status < 400)
-        return;
-    cJSON *j =
-        resp->body.data ? jin_parse(resp->body.data, resp->body.len, JIN_STRICT, 4, err) : NULL;
-    const char *m = jin_str(j, "message");
-    snprintf(msg, sizeof msg, "%s", m ? m : "");
-    cJSON_Delete(j);
-    for (size_t i = 0; i < nsaved; i++) {
-        saved[i].name = resp->headers[i].name;
-        saved[i].value = xstrdup(resp->headers[i].value);
-    }
-    http_resp_reset(resp);
-    resp->status = status;
-    resp->content_type = enc == OTLP_PROTOBUF ? API_PROTOBUF : HTTP_JSON;
-    otlp_write_status(&resp->body, enc, api_grpc_code(status), msg);
-    for (size_t i = 0; i < nsaved; i++) {
-        http_resp_header(resp, saved[i].name, saved[i].value);
-        free(saved[i].value);
-    }
-}
-
-void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_encoding enc,
-                     const void *body, size_t len, struct api_otlp_answer *a)
-{
-    char errbuf[TP_ERR_MAX] = "";
-    struct otlp_batch b;
-    struct otlp_counts counts;
-    struct otlp_out out;
-    memset(&out, 0, sizeof out);
-    memset(a, 0, sizeof *a);
-    a->signal = sig;
-    int rc = otlp_decode(sig, enc, body, len, &b, errbuf);
-    if (rc != 0) {
-        a->status = 400;
-        snprintf(a->message, sizeof a->message, "body: %s", errbuf);
-        goto done;
-    }
-    a->signal = b.signal;
-    otlp_map(&b, tpt_now_ms(), env->otlp_joins, &out, &counts, errbuf);
-    /* Records that could not be used were dropped one by one, since the
-     * rest of the batch is good data, and are reported as OTLP's partial
-     * success (an exporter must not retry those). */
-    a->records = counts.records;
-    a->rejected = counts.rejected;
-    snprintf(a->message, sizeof a->message, "%s", counts.first_error);
-    if (out.nops || out.nturns || out.nreqs || out.nusage) {
-        struct store *s = env->store(env->store_ctx, errbuf);
-        struct store_group g = {.ops = out.ops,
-                                .n = out.nops,
-                                .turns = out.turns,
-                                .nturns = out.nturns,
-                                .reqs = out.reqs,
-                                .nreqs = out.nreqs,
-                                .usage = out.usage,
-                                .nusage = out.nusage};
-        if (!s) {
-            a->status = 500;
-            snprintf(a->message, sizeof a->message, "database: %s",
-                     errbuf[0] ? errbuf : "cannot open");
-            goto done;
-        }
-        rc = env->commitq ? commitq_insert_group(env->commitq, s, &g, errbuf)
-                          : store_insert_groups(s, &g, 1, errbuf);
-        if (rc != 0) {
-            a->status = rc == TP_EBUSY ? 503 : rc == TP_ENOSPC ? 507 : rc == TP_EROFS ? 503 : 500;
-            snprintf(a->message, sizeof a->message, "%s%s",
-                     rc == TP_EBUSY ? "the database is busy, retry shortly: " : "",
-                     errbuf[0] ? errbuf : tp_strerror(rc));
-            goto done;
-        }
-        a->stored = out.nops;
-    }
-    a->status = 200;
-    atomic_fetch_add(&otlp_records[a->signal][OUT_STORED], counts.used);
-    atomic_fetch_add(&otlp_records[a->signal][OUT_IGNORED], counts.ignored);
-    atomic_fetch_add(&otlp_records[a->signal][OUT_REJECTED], counts.rejected);
-
-done:
-    atomic_fetch_add(&otlp_requests[a->signal][a->status == 200], 1);
-    otlp_out_free(&out);
-    otlp_batch_free(&b);
 }
 
 /* POST /v1/logs, /v1/traces, /v1/metrics, and / (the signal from the
@@ -520,6 +564,11 @@ static void h_otlp(const struct api_env *env, const struct route *rt, const stru
                            : strcmp(rt->path, "/v1/traces") == 0  ? OTLP_TRACES
                            : strcmp(rt->path, "/v1/metrics") == 0 ? OTLP_METRICS
                                                                   : 0;
+    struct writer wr;
+    if (writer_of(env, req, &wr, resp) != 0) {
+        api_otlp_restyle(resp, enc);
+        return;
+    }
     const char *body = req->body;
     size_t len = req->body_len;
     if (http_media_is(req->content_encoding, "gzip")) {
@@ -529,20 +578,20 @@ static void h_otlp(const struct api_env *env, const struct route *rt, const stru
         else if (rc != 0)
             http_resp_error(resp, 400, "body: %s", errbuf);
         if (rc != 0) {
-            otlp_restyle(resp, enc);
+            api_otlp_restyle(resp, enc);
             return;
         }
         body = plain;
         len = plain_len;
     }
     struct api_otlp_answer a;
-    api_otlp_ingest(env, sig, enc, body, len, &a);
+    api_otlp_ingest(env, sig, enc, body, len, wr.person[0] ? wr.person : NULL, wr.host, &a);
     free(plain);
     if (a.status != 200) {
         http_resp_error(resp, a.status, "%s", a.message);
         if (a.status == 503)
             http_resp_header(resp, "Retry-After", "1");
-        otlp_restyle(resp, enc);
+        api_otlp_restyle(resp, enc);
         return;
     }
     http_resp_reset(resp);
@@ -629,6 +678,7 @@ static void h_file(const struct api_env *env, const struct route *rt, const stru
 
 static const struct route routes[] = {
     {API_P "operations", 0, M_POST, 1, BODY_JSON, h_operations},
+    {"/api/team/push", 0, M_POST, 1, BODY_PUSH, h_push},
     {"/v1/logs", 0, M_POST, 1, BODY_OTLP, h_otlp},
     {"/v1/metrics", 0, M_POST, 1, BODY_OTLP, h_otlp},
     {"/v1/traces", 0, M_POST, 1, BODY_OTLP, h_otlp},
@@ -717,7 +767,7 @@ static enum body_kind body_kind(const struct route *rt, unsigned m)
 
 static size_t body_cap(enum body_kind k)
 {
-    return k == BODY_OTLP ? TP_MAX_OTLP_BODY : TP_MAX_BODY;
+    return k == BODY_PUSH ? TP_MAX_PUSH_BODY : k == BODY_OTLP ? TP_MAX_OTLP_BODY : TP_MAX_BODY;
 }
 
 static int begin_checks(const struct api_env *env, const struct http_req *req, size_t *cap,
@@ -754,20 +804,23 @@ static int begin_checks(const struct api_env *env, const struct http_req *req, s
     const struct route *rt = route_find(req->path);
     int needs_auth = rt ? rt->auth == AUTH_ALL || (rt->auth == AUTH_POST && m == M_POST)
                         : starts_with(req->path, "/api/") || starts_with(req->path, "/v1/");
-    if (needs_auth && p->token) {
+    if (needs_auth && (p->token || team_mode(env))) {
         char *alt = rt && rt->fn == h_page ? page_token(req) : NULL;
-        char *cookie = http_cookie_get(req->cookie, HTTP_TOKEN_COOKIE);
+        char *given = request_token(req);
+        char who[AUTH_NAME_MAX + 1];
         /* A Bearer header, when sent, must be right; a browser without one
-         * is known by its cookie, or brings the token on the page URL. */
-        int by_page = alt && http_auth_ok(p, NULL, alt);
-        int ok = by_page || (req->authorization ? http_auth_ok(p, req->authorization, NULL)
-                                                : http_auth_ok(p, NULL, cookie));
-        free(alt);
-        free(cookie);
+         * is known by its cookie, or brings the token on the page URL. The
+         * token is the server's own (--token) or, on a team server, a
+         * person's. */
+        int by_page = alt && token_ok(env, alt, who, sizeof who);
+        int ok = by_page || token_ok(env, given, who, sizeof who);
+        free(given);
         if (by_page) {
             char set[512];
             snprintf(set, sizeof set, "%s=%s; Path=/; HttpOnly; SameSite=Strict", HTTP_TOKEN_COOKIE,
-                     p->token);
+                     alt);
+            free(alt);
+            alt = NULL;
             http_resp_reset(resp);
             resp->status = 303;
             resp->content_type = NULL;
@@ -778,6 +831,7 @@ static int begin_checks(const struct api_env *env, const struct http_req *req, s
             http_resp_header(resp, "Cache-Control", "no-store");
             return 1;
         }
+        free(alt);
         if (!ok) {
             http_resp_error(resp, 401, "Authorization: a valid \"Bearer <token>\" is required");
             http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"toolprof\"");
@@ -806,8 +860,20 @@ static int begin_checks(const struct api_env *env, const struct http_req *req, s
          * its way, and answering first makes MHD close the connection
          * under the client, which then often sees a reset instead of the
          * 413: the caller drains the body and answers at its end. */
-        if (req->expect_continue || req->content_length > TP_MAX_OTLP_BODY) {
+        size_t worth = *cap > TP_MAX_OTLP_BODY ? *cap : TP_MAX_OTLP_BODY;
+        if (req->expect_continue || req->content_length > (int64_t)worth) {
             http_resp_error(resp, 413, "body: larger than the limit of %zu bytes", *cap);
+            return 1;
+        }
+    }
+    if (kind == BODY_PUSH) {
+        if (!http_media_is(req->content_type, "application/x-toolprof-ops")) {
+            http_resp_error(resp, 415, "Content-Type: must be application/x-toolprof-ops");
+            return 1;
+        }
+        if (req->content_encoding && !http_media_is(req->content_encoding, "identity")) {
+            http_resp_error(resp, 415, "Content-Encoding: %.40s is not accepted here",
+                            req->content_encoding);
             return 1;
         }
     }
@@ -846,7 +912,7 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
 {
     int answered = begin_checks(env, req, cap, resp);
     if (answered && is_otlp(req))
-        otlp_restyle(resp, req_encoding(req));
+        api_otlp_restyle(resp, req_encoding(req));
     return answered;
 }
 
@@ -854,7 +920,7 @@ void api_too_big(const struct http_req *req, struct http_resp *resp, size_t cap)
 {
     http_resp_error(resp, 413, "body: larger than the limit of %zu bytes", cap);
     if (is_otlp(req))
-        otlp_restyle(resp, req_encoding(req));
+        api_otlp_restyle(resp, req_encoding(req));
 }
 
 void api_handle(const struct api_env *env, const struct http_req *req, struct http_resp *resp)

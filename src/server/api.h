@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "server/assets.h"
+#include "server/auth.h"
 #include "server/cache.h"
 #include "server/commitq.h"
 #include "ingest/otlp.h"
@@ -47,6 +48,10 @@ struct api_env {
     /* The data directory, for the spool's bytes in /healthz (NULL: only
      * this process's drain outcome is shown). */
     const char *data_dir;
+    /* The team's tokens (auth.h; NULL: none). When the file names anyone,
+     * every API request needs a token (a person's, or the server's own
+     * --token), and writes are stored under the token's person. */
+    struct auth *auth;
     /* OTLP spans waiting for their parent, across requests (NULL: none
      * kept). */
     struct otlp_joins *otlp_joins;
@@ -82,9 +87,12 @@ struct api_otlp_answer {
 
 /* Decode an inflated OTLP request body of signal sig (0: from the body),
  * map it to operations and store them (otlp.h): one request's ops in one
- * transaction, through the group commit when env has one. */
+ * transaction, through the group commit when env has one. person and host
+ * (NULL: the store's defaults) are who the calls are stored for on a team
+ * server (the token's person). */
 void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_encoding enc,
-                     const void *body, size_t len, struct api_otlp_answer *a);
+                     const void *body, size_t len, const char *person, const char *host,
+                     struct api_otlp_answer *a);
 
 /* The gRPC status code of an HTTP status, as OTLP pairs them. */
 int api_grpc_code(int http_status);

@@ -267,7 +267,7 @@ static void finish_call(struct gconn *c, struct gstream *st)
         return;
     }
     struct api_otlp_answer a;
-    api_otlp_ingest(g->env, st->sig, OTLP_PROTOBUF, msg, len, &a);
+    api_otlp_ingest(g->env, st->sig, OTLP_PROTOBUF, msg, len, NULL, NULL, &a);
     free(msg);
     if (a.stored && g->env->cache)
         cache_bump(g->env->cache);

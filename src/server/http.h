@@ -55,6 +55,9 @@ struct http_req {
     const char *query; /* raw text after '?', NULL when there is none */
     const char *host, *origin, *sec_fetch_site, *authorization, *cookie;
     const char *content_type, *content_encoding, *accept_encoding, *if_none_match;
+    /* X-Toolprof-Person and X-Toolprof-Host: who and which machine a
+     * write is for (a team server checks the person against the token). */
+    const char *x_person, *x_host;
     int64_t content_length; /* -1 when absent or unparsable */
     int chunked;            /* Transfer-Encoding: chunked */
     struct http_framing framing;

@@ -72,6 +72,7 @@
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "ingest/hookpend.h"
+#include "ingest/push.h"
 #include "ingest/watch.h"
 #include "server/api.h"
 #include "server/assets.h"
@@ -110,6 +111,12 @@ struct server {
     struct watch_opts watch_opts;
     struct watch *watch;      /* the transcript watcher, NULL when off */
     struct grpc_server *grpc; /* the OTLP/gRPC listener, NULL when off */
+
+    /* The upstream team server (ingest/push.h): a thread that pushes. */
+    struct push_opts push;
+    pthread_t upstream;
+    int upstream_started;
+    _Atomic int upstream_stop;
 
     /* Maintenance thread. */
     struct store *maint_store;
@@ -406,6 +413,8 @@ static void fill_req(struct server *sv, struct MHD_Connection *c, const char *me
     r->content_encoding = header(sv, c, "Content-Encoding");
     r->accept_encoding = header(sv, c, "Accept-Encoding");
     r->if_none_match = header(sv, c, "If-None-Match");
+    r->x_person = header(sv, c, "X-Toolprof-Person");
+    r->x_host = header(sv, c, "X-Toolprof-Host");
     r->content_length = content_length(header(sv, c, "Content-Length"));
     /* As MHD decides it: the first Transfer-Encoding is "chunked" exactly.
      * Any other framing is refused by api_begin() (http_framing_check). */
@@ -617,6 +626,57 @@ static void *maint_main(void *arg)
     return NULL;
 }
 
+/* ---- upstream ---------------------------------------------------------------- */
+
+/* Push what is recorded here to the team server every
+ * SERVER_UPSTREAM_EVERY_MS: a pass over the days whose totals changed, and
+ * every SERVER_UPSTREAM_FULL_MS a full one (push.h). An error is said
+ * once, and again when pushing works again. */
+#define SERVER_UPSTREAM_EVERY_MS 2000
+#define SERVER_UPSTREAM_FULL_MS (3600 * 1000)
+
+static void *upstream_main(void *arg)
+{
+    struct server *sv = arg;
+    char errbuf[TP_ERR_MAX], last[TP_ERR_MAX] = "";
+    struct store *s = NULL;
+    int64_t next_full = 0;
+    while (!atomic_load(&sv->upstream_stop)) {
+        if (!s && store_open(sv->data_dir, 0, &s, errbuf) != 0) {
+            s = NULL;
+            if (strcmp(errbuf, last) != 0)
+                fprintf(stderr, "toolprof serve: upstream: %s\n", errbuf);
+            snprintf(last, sizeof last, "%s", errbuf);
+        } else if (s) {
+            int64_t now = mono_ms();
+            struct push_opts o = sv->push;
+            o.full = now >= next_full;
+            struct push_stats st;
+            int rc = push_run(s, &o, &st, errbuf);
+            if (rc == 0) {
+                if (o.full)
+                    next_full = now + SERVER_UPSTREAM_FULL_MS;
+                if (last[0])
+                    fprintf(stderr, "toolprof serve: upstream: sending again\n");
+                last[0] = '\0';
+                if (sv->verbose && st.calls)
+                    fprintf(stderr, "toolprof serve: upstream: %zu calls sent\n", st.calls);
+            } else if (rc != TP_EAGAIN) {
+                if (strcmp(errbuf, last) != 0)
+                    fprintf(stderr, "toolprof serve: upstream: %s\n", errbuf);
+                snprintf(last, sizeof last, "%s", errbuf);
+            }
+        }
+        for (int i = 0; i < SERVER_UPSTREAM_EVERY_MS / 100 && !atomic_load(&sv->upstream_stop);
+             i++) {
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    store_close(s);
+    return NULL;
+}
+
 /* ---- run --------------------------------------------------------------------- */
 
 /* MHD's own connection limit: ours, plus room for the connections the
@@ -705,11 +765,21 @@ int server_run(const struct server_opts *o, char *errbuf)
                                 "0123456789-._~") != strlen(token)))
         return tp_fail(errbuf, TP_EINVAL,
                        "the token must be 8 to 256 characters from A-Z a-z 0-9 - . _ ~");
-    if (http_addr_kind(ip) != 1 && !token)
+    /* A team server's people have tokens (auth.h): they guard it too. */
+    char *team_dir = store_default_dir(o->data_dir);
+    struct auth *team = auth_open(team_dir);
+    int team_tokens = auth_active(team);
+    auth_free(team);
+    free(team_dir);
+    if (http_addr_kind(ip) != 1 && !token && !team_tokens)
         return tp_fail(errbuf, TP_EINVAL,
                        "refusing to listen on %s without a token: anyone who can reach it could "
-                       "read and write your data; pass --token T or set TOOLPROF_TOKEN",
+                       "read and write your data; pass --token T, set TOOLPROF_TOKEN, or give "
+                       "your team tokens (toolprof token add NAME)",
                        ip);
+    if (o->upstream && push_check_url(o->upstream, errbuf) != 0)
+        return TP_EINVAL;
+
     /* The gRPC listener follows the same rule: it writes to the store. */
     if (o->otlp_grpc) {
         char gerr[TP_ERR_MAX];
@@ -784,6 +854,7 @@ int server_run(const struct server_opts *o, char *errbuf)
     sv.env.commitq = commitq_new();
     sv.env.otlp_joins = otlp_joins_new();
     sv.env.data_dir = sv.data_dir;
+    sv.env.auth = auth_open(dir);
 
     /* Block the stop signals before any thread starts, so that every
      * thread inherits the mask and only sigwait() below receives them. */
@@ -806,6 +877,20 @@ int server_run(const struct server_opts *o, char *errbuf)
         goto cleanup;
     }
     sv.maint_started = 1;
+
+    if (o->upstream) {
+        sv.push.url = o->upstream;
+        sv.push.token = o->upstream_token;
+        sv.push.host = o->upstream_host;
+        sv.push.max_tries = 1; /* the thread tries again on its own schedule */
+        sv.push.cancel = (const int *)&sv.upstream_stop;
+        atomic_init(&sv.upstream_stop, 0);
+        if (pthread_create(&sv.upstream, NULL, upstream_main, &sv) != 0) {
+            rc = tp_fail(errbuf, TP_EIO, "cannot start the upstream thread");
+            goto cleanup;
+        }
+        sv.upstream_started = 1;
+    }
 
     if (o->watch) {
         /* New session files of every agent under its default places
@@ -851,6 +936,10 @@ int server_run(const struct server_opts *o, char *errbuf)
 cleanup:
     /* Before the stores close: its threads hold stores of their own. */
     grpc_stop(sv.grpc);
+    if (sv.upstream_started) {
+        atomic_store(&sv.upstream_stop, 1);
+        pthread_join(sv.upstream, NULL);
+    }
     watch_stop(sv.watch); /* before the stores close: it may hold the database */
     if (sv.maint_started) {
         pthread_mutex_lock(&sv.maint_lock);
@@ -873,6 +962,7 @@ cleanup:
         store_close(sv.maint_store);
     cache_free(sv.env.cache);
     commitq_free(sv.env.commitq);
+    auth_free(sv.env.auth);
     otlp_joins_free(sv.env.otlp_joins);
     mhd_unload(&sv.mhd);
     if (masked)

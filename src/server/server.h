@@ -8,7 +8,10 @@
  * "otlp-grpc on HOST:PORT" (when asked) then "listening on http://HOST:PORT"
  * to stdout; and
  * runs until SIGINT or SIGTERM, then lets in-flight requests finish, stops
- * everything and returns 0.
+ * everything and returns 0. With an upstream, a thread sends the calls
+ * recorded here to a team server every few seconds (ingest/push.h); with a
+ * token file in the data directory (server/auth.h), the server is a team
+ * server.
  */
 #ifndef TOOLPROF_SERVER_H
 #define TOOLPROF_SERVER_H
@@ -29,6 +32,10 @@ struct server_opts {
     /* Connection limits (conns.h); 0: TP_HTTP_MAX_CONNS, and
      * server_default_per_client() of the total. */
     unsigned max_connections, max_connections_per_client;
+    /* Send this machine's calls to a team server as they are recorded
+     * (ingest/push.h): its URL, the person's token there, this machine's
+     * name (NULL: the hostname). NULL upstream: none. */
+    const char *upstream, *upstream_token, *upstream_host;
 };
 
 /* Serve until SIGINT/SIGTERM. Returns 0 after a clean shutdown, or an

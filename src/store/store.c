@@ -64,6 +64,7 @@
 #include "core/limits.h"
 #include "core/xmalloc.h"
 #include "redact.h"
+#include "chstore.h"
 #include "store_int.h"
 
 /* Strings per generation of the id -> text cache. */
@@ -311,9 +312,11 @@ static const char *const stmt_sql[S_COUNT] = {
     "id, first_ms, last_ms, project, calls, failed, sub, asked, nexec, exec_us, wait_us, "         \
     "hook_us, unsplit_us"
     [S_SS_RANGE] = "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 AND first_ms < ?2 "
-                   "ORDER BY last_ms DESC",
-    [S_SS_RANGE_PROJECT] = "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 "
-                           "AND first_ms < ?2 AND project = ?3 ORDER BY last_ms DESC",
+                   "ORDER BY last_ms DESC, (SELECT s FROM strs WHERE strs.id = sessions.id) DESC",
+    [S_SS_RANGE_PROJECT] =
+        "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 "
+        "AND first_ms < ?2 AND project = ?3 "
+        "ORDER BY last_ms DESC, (SELECT s FROM strs WHERE strs.id = sessions.id) DESC",
     [S_SS_ONE] = "SELECT " SS_COLS " FROM sessions WHERE id = ?1",
     [S_SS_PREFIX] = "SELECT s.id, s.s FROM strs s JOIN sessions x ON x.id = s.id "
                     "WHERE s.s >= ?1 AND s.s < ?1 || char(1114111) ORDER BY s.s LIMIT ?2",
@@ -443,6 +446,8 @@ static int store_dir_unwritable(const char *dir)
 
 int store_open(const char *data_dir, int flags, struct store **out, char *errbuf)
 {
+    if (chstore_url())
+        return chstore_open(chstore_url(), data_dir, flags, out, errbuf);
     int rc;
     struct store *s = xcalloc(1, sizeof *s);
     s->dir = xstrdup(data_dir);
@@ -511,6 +516,10 @@ fail:
 
 void store_close(struct store *s)
 {
+    if (s && s->ch) {
+        chstore_close(s);
+        return;
+    }
     if (!s)
         return;
     for (int i = 0; i < S_COUNT; i++)
@@ -544,6 +553,10 @@ const char *store_db_path(const struct store *s)
 
 void store_set_busy_timeout(struct store *s, int ms)
 {
+    if (s->ch) {
+        chstore_set_busy_timeout(s, ms);
+        return;
+    }
     sqlite3_busy_timeout(s->db, ms);
 }
 
@@ -578,6 +591,8 @@ static int64_t str_id(struct store *s, const char *text, size_t len)
 
 int64_t store_str_id(struct store *s, const char *text)
 {
+    if (s->ch)
+        return chstore_str_id(s, text);
     return text ? str_id(s, text, strlen(text)) : 0;
 }
 
@@ -626,6 +641,8 @@ static const char *gen_put(struct store *s, int64_t id, char *text)
 
 const char *store_str(struct store *s, int64_t id)
 {
+    if (s->ch)
+        return chstore_str(s, id);
     if (id <= 0)
         return NULL;
     long i = kmap_find(&s->gen[s->cur].map, &id, sizeof id);

@@ -63,6 +63,9 @@ struct store_result {
     size_t inserted;  /* new calls */
     size_t merged;    /* known calls that gained a better duration or fields */
     size_t unchanged; /* known calls that brought nothing new */
+    /* The ClickHouse store: calls kept in its local spool because
+     * ClickHouse did not answer in time; written when it does (chstore.h). */
+    size_t queued;
 };
 
 /* Import bookkeeping, written in the same transaction as a batch, so that
@@ -125,6 +128,15 @@ struct store_group {
     size_t nreqs;
     struct usage *usage; /* usage readings (timeline.h), normalized */
     size_t nusage;
+    /* The team store (ClickHouse) keeps who made each call and on which
+     * machine; NULL: this process's person and host ($TOOLPROF_PERSON or
+     * the login name, $TOOLPROF_HOST or the hostname). The SQLite store
+     * ignores them. */
+    const char *person, *host;
+    /* Per op, every source that reported it (bits of enum op_source), as a
+     * store that merged several reports knows it (what `push` sends);
+     * NULL: op->source alone. */
+    const unsigned *sources;
 };
 TP_MUST_CHECK int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
                                       char *errbuf);
@@ -175,6 +187,9 @@ struct store_filter {
      * What an agent or a canonical name selects (taxonomy.h). */
     size_t ntools;
     int64_t tools[TP_FILTER_MAX_TOOLS];
+    /* A person and a machine (string ids): only the team store keeps them
+     * (store_team); 0 means any. */
+    int64_t user, host;
 };
 /* Whether tool id passes the filter's tool or tool set. */
 int store_filter_tool(const struct store_filter *f, int64_t tool);
@@ -316,5 +331,28 @@ int64_t store_data_version(struct store *s);
 /* Every tool key ever stored (op_tool_key: its name, and its agent when
  * that is not the default), through cb. */
 int store_tools(struct store *s, store_name_cb cb, void *ctx);
+
+/* ---- the team store (ClickHouse, chstore.h) --------------------------------- */
+
+/* 1 when the store keeps who made each call and on which machine (the
+ * ClickHouse store): person and host filters, and the team view, need it. */
+int store_team(const struct store *s);
+
+/* Every (person, host) that stored calls, ordered; nothing on the SQLite
+ * store. */
+typedef int (*store_person_cb)(void *ctx, const char *person, const char *host);
+int store_people(struct store *s, store_person_cb cb, void *ctx);
+
+/* The ClickHouse store's local spool: calls waiting to be written, and
+ * why when ClickHouse does not take them. All zero on the SQLite store. */
+struct store_spool {
+    int64_t queued_ops, queued_bytes, max_bytes;
+    int64_t inflight; /* batches written in part, to be finished */
+    int64_t rejected; /* spooled items that could not be read (kept aside) */
+    int error;        /* of the last attempt (0: it worked) */
+    char message[TP_ERR_MAX];
+    int64_t failing_since_ms;
+};
+int store_spool(struct store *s, struct store_spool *out);
 
 #endif

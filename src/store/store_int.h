@@ -147,7 +147,10 @@ enum {
 #define LITE_COLS                                                                                  \
     "id, ts, dur, tool, target, session, project, flags, size, rbytes, wall, wait, hook, ph"
 
+struct chstore;
+
 struct store {
+    struct chstore *ch; /* the ClickHouse store (chstore.h); NULL: SQLite */
     sqlite3 *db;
     char *dir;
     char *db_path;
@@ -221,6 +224,10 @@ int64_t row_ph_pack(const struct op_phases *p);
 void row_ph_unpack(int64_t v, int null, int src, struct op_phases *p);
 /* Add (sign +1) or retract (-1) a row's contribution to the aggregates. */
 void row_contribute(struct rollup_deltas *d, const struct row *r, int sign);
+
+/* Merge a newcomer n into the stored row e (store_write.c): 1 when e
+ * changed. The ClickHouse store merges with the same rules. */
+int store_merge_row(struct store *s, struct row *e, const struct row *n);
 
 /* Store a batch's turns and requests, inside its transaction
  * (store_time.c). */

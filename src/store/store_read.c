@@ -16,6 +16,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
+#include "chstore.h"
 #include "store_int.h"
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -57,6 +58,8 @@ static sqlite3_stmt *bucket_range(struct store *s, enum stmt_id id, int level, i
 int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                   const struct store_filter *f, store_rollup_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_rollups(s, level, from_ms, to_ms, f, cb, ctx);
     int64_t w = rollup_width_ms[level];
     sqlite3_stmt *q = bucket_range(s, S_RU_RANGE, level, from_ms, to_ms, f);
     struct agg a;
@@ -81,6 +84,8 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
 int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                        const struct store_filter *f, store_agg_for into, void *ctx)
 {
+    if (s->ch)
+        return chstore_rollups_into(s, level, from_ms, to_ms, f, into, ctx);
     sqlite3_stmt *q = bucket_range(s, S_RU_RANGE, level, from_ms, to_ms, f);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -99,6 +104,8 @@ int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_m
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                       const struct store_filter *f, uint64_t *n_timed, double *sum_ms)
 {
+    if (s->ch)
+        return chstore_rollup_sums(s, level, from_ms, to_ms, f, n_timed, sum_ms);
     if (f && f->ntools) { /* a set: the sums of each of its tools */
         struct store_filter one = {0};
         one.project = f->project;
@@ -300,6 +307,8 @@ static int scan_level(struct store *s, const struct store_scan *sc, int level, i
 
 int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_scan(s, sc, cb, ctx);
     if (sc->to_ms <= sc->from_ms)
         return 0;
     int64_t h0 = tpt_floor_div(sc->from_ms, HOUR_MS);
@@ -321,6 +330,8 @@ int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, vo
 int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
                   store_target_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_targets(s, from_ms, to_ms, f, cb, ctx);
     sqlite3_stmt *q = store_stmt(s, S_TG_RANGE);
     sqlite3_bind_int64(q, 1, tpt_floor_div(from_ms + DAY_MS - 1, DAY_MS));
     sqlite3_bind_int64(q, 2, tpt_floor_div(to_ms, DAY_MS));
@@ -400,6 +411,8 @@ static int rr_part(void *ctx, int level, int64_t from_ms, int64_t to_ms)
 int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
                   size_t top, struct reread_totals *totals, store_reread_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_rereads(s, from_ms, to_ms, f, top, totals, cb, ctx);
     int64_t project = f ? f->project : 0, session = f ? f->session : 0;
     memset(totals, 0, sizeof *totals);
     if (from_ms >= to_ms)
@@ -457,6 +470,8 @@ int store_rereads(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
 
 int store_session_span(struct store *s, int64_t session, int64_t *first_ms, int64_t *last_ms)
 {
+    if (s->ch)
+        return chstore_session_span(s, session, first_ms, last_ms);
     sqlite3_stmt *q = store_stmt(s, S_SS_GET);
     sqlite3_bind_int64(q, 1, session);
     int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : TP_ENOTFOUND;
@@ -488,6 +503,8 @@ static int64_t edge_ts(struct store *s, enum stmt_id id)
 
 int store_info(struct store *s, struct store_info *out)
 {
+    if (s->ch)
+        return chstore_info(s, out);
     memset(out, 0, sizeof *out);
     sqlite3_stmt *q = store_stmt(s, S_OP_COUNT);
     if (sqlite3_step(q) == SQLITE_ROW)
@@ -504,6 +521,8 @@ int store_info(struct store *s, struct store_info *out)
 
 int64_t store_data_version(struct store *s)
 {
+    if (s->ch)
+        return chstore_data_version(s);
     sqlite3_stmt *q;
     int64_t v = -1;
     if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &q, NULL) != SQLITE_OK)
@@ -516,6 +535,8 @@ int64_t store_data_version(struct store *s)
 
 int store_tools(struct store *s, store_name_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_tools(s, cb, ctx);
     /* Collect ids first: store_str() would reset the running statement. */
     sqlite3_stmt *q = store_stmt(s, S_TOOLS);
     int64_t *ids = NULL;
@@ -540,6 +561,8 @@ int store_tools(struct store *s, store_name_cb cb, void *ctx)
 
 int store_has_other_sources(struct store *s, unsigned mask, int *found)
 {
+    if (s->ch)
+        return chstore_has_other_sources(s, mask, found);
     sqlite3_stmt *q = store_stmt(s, S_OTHER_SOURCES);
     sqlite3_bind_int64(q, 1, (int64_t)(~mask & F_SOURCES_MASK));
     int rc = sqlite3_step(q);

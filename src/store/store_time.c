@@ -14,6 +14,7 @@
 
 #include "core/err.h"
 #include "core/xmalloc.h"
+#include "chstore.h"
 #include "store_int.h"
 
 static void bind_opt_us(sqlite3_stmt *q, int col, double ms)
@@ -138,6 +139,8 @@ static void session_from(sqlite3_stmt *q, struct store_session *x)
 int store_sessions(struct store *s, int64_t from_ms, int64_t to_ms, int64_t project,
                    store_session_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_sessions(s, from_ms, to_ms, project, cb, ctx);
     sqlite3_stmt *q = store_stmt(s, project ? S_SS_RANGE_PROJECT : S_SS_RANGE);
     sqlite3_bind_int64(q, 1, from_ms);
     sqlite3_bind_int64(q, 2, to_ms);
@@ -155,6 +158,8 @@ int store_sessions(struct store *s, int64_t from_ms, int64_t to_ms, int64_t proj
 
 int store_session_get(struct store *s, int64_t session, struct store_session *out)
 {
+    if (s->ch)
+        return chstore_session_get(s, session, out);
     sqlite3_stmt *q = store_stmt(s, S_SS_ONE);
     sqlite3_bind_int64(q, 1, session);
     int rc = sqlite3_step(q);
@@ -166,6 +171,8 @@ int store_session_get(struct store *s, int64_t session, struct store_session *ou
 
 int store_session_ids(struct store *s, const char *prefix, size_t max, store_name_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_session_ids(s, prefix, max, cb, ctx);
     sqlite3_stmt *q = store_stmt(s, S_SS_PREFIX);
     sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, (int64_t)max);
@@ -178,6 +185,8 @@ int store_session_ids(struct store *s, const char *prefix, size_t max, store_nam
 
 int store_turns(struct store *s, int64_t session, store_turn_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_turns(s, session, cb, ctx);
     sqlite3_stmt *q = store_stmt(s, S_TURNS_OF);
     sqlite3_bind_int64(q, 1, session);
     const char *sid = store_str(s, session);
@@ -200,6 +209,8 @@ int store_turns(struct store *s, int64_t session, store_turn_cb cb, void *ctx)
 int store_requests(struct store *s, int64_t session, int64_t from_ms, int64_t to_ms,
                    store_request_cb cb, void *ctx)
 {
+    if (s->ch)
+        return chstore_requests(s, session, from_ms, to_ms, cb, ctx);
     sqlite3_stmt *q = store_stmt(s, session ? S_REQS_OF : S_REQS_RANGE);
     if (session) {
         sqlite3_bind_int64(q, 1, session);
@@ -261,6 +272,8 @@ int store_requests(struct store *s, int64_t session, int64_t from_ms, int64_t to
 
 int store_usage(struct store *s, int64_t session, store_usage_cb cb, void *ctx)
 {
+    if (s->ch)
+        return 0; /* the team store keeps no usage readings (docs/team.md) */
     sqlite3_stmt *q = store_stmt(s, S_USAGE_OF);
     sqlite3_bind_int64(q, 1, session);
     /* Ids first: store_str() may run its own statement. */

@@ -17,6 +17,7 @@
 #include "core/hash.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
+#include "chstore.h"
 #include "store_int.h"
 
 /* Walk hour's slot chain from slot + k0. Returns 1 when found (row read
@@ -325,7 +326,7 @@ static void set_text(char **dst, const char *src)
  * more trusted source than any before replaces what is stored, otherwise
  * only fills what is missing; other missing fields are filled in; the
  * generic OTLP name "mcp_tool" gives way to a real MCP tool name. */
-static int merge_row(struct store *s, struct row *e, const struct row *n)
+int store_merge_row(struct store *s, struct row *e, const struct row *n)
 {
     int changed = 0, top = highest_rank(e->sources);
     if ((e->sources | n->sources) != e->sources) {
@@ -400,9 +401,11 @@ static int merge_row(struct store *s, struct row *e, const struct row *n)
     return changed;
 }
 
-/* Store one op inside the open transaction. */
-static int insert_one(struct store *s, const struct op *op, struct batch_index *bi,
-                      struct rollup_deltas *d, struct store_result *res, char *errbuf)
+/* Store one op inside the open transaction (sources: every source that
+ * reported it, 0 for op->source alone). */
+static int insert_one(struct store *s, const struct op *op, unsigned sources,
+                      struct batch_index *bi, struct rollup_deltas *d, struct store_result *res,
+                      char *errbuf)
 {
     int rc;
     char *owned_id = op->tool_use_id ? NULL : op_derive_id(op, "");
@@ -414,6 +417,8 @@ static int insert_one(struct store *s, const struct op *op, struct batch_index *
     if ((rc = row_from_op(s, op, &n, errbuf)) != 0 ||
         (rc = find_call(s, bi, op->ts_ms, &u, &e, &free_id, errbuf)) < 0)
         goto out;
+    if (sources & F_SOURCES_MASK)
+        n.sources = sources & F_SOURCES_MASK;
     if (rc == 0) {
         n.id = free_id;
         if ((rc = insert_row(s, &n, &u, errbuf)) != 0)
@@ -424,7 +429,7 @@ static int insert_one(struct store *s, const struct op *op, struct batch_index *
         goto out;
     }
     struct row old = e;
-    if (merge_row(s, &e, &n)) {
+    if (store_merge_row(s, &e, &n)) {
         row_contribute(d, &old, -1);
         row_contribute(d, &e, +1);
         if ((rc = update_row(s, &e, errbuf)) != 0)
@@ -507,6 +512,8 @@ static void sort_order(struct order *v, size_t n)
 
 int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf)
 {
+    if (s->ch)
+        return chstore_insert_groups(s, groups, ngroups, errbuf);
     int rc;
     size_t n = 0;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -543,7 +550,8 @@ int store_insert_groups(struct store *s, struct store_group *groups, size_t ngro
     sort_order(ord, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct store_group *grp = &groups[ord[i].g];
-        rc = insert_one(s, &grp->ops[ord[i].i], &bi, d, &grp->res, errbuf);
+        rc = insert_one(s, &grp->ops[ord[i].i], grp->sources ? grp->sources[ord[i].i] : 0, &bi, d,
+                        &grp->res, errbuf);
     }
     free(ord);
     batch_index_free(&bi);
@@ -570,7 +578,7 @@ int store_insert_groups(struct store *s, struct store_group *groups, size_t ngro
 int store_insert(struct store *s, struct op *ops, size_t n, const struct store_mark *mark,
                  struct store_result *res, char *errbuf)
 {
-    struct store_group g = {ops, n, mark, {0, 0, 0}, NULL, 0, NULL, 0, NULL, 0};
+    struct store_group g = {.ops = ops, .n = n, .mark = mark};
     int rc = store_insert_groups(s, &g, 1, errbuf);
     if (rc == 0 && res) {
         res->inserted += g.res.inserted;
@@ -582,6 +590,8 @@ int store_insert(struct store *s, struct op *ops, size_t n, const struct store_m
 
 int store_mark_get(struct store *s, const char *path, struct store_mark *out, int *found)
 {
+    if (s->ch)
+        return chstore_mark_get(s, path, out, found);
     sqlite3_stmt *q = store_stmt(s, S_MARK_GET);
     sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
@@ -709,6 +719,8 @@ static int prune_span(struct store *s, int64_t from, int64_t to, unsigned only, 
 
 int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbuf)
 {
+    if (s->ch)
+        return chstore_prune(s, cutoff_ms, deleted, errbuf);
     struct store_info info;
     store_info(s, &info);
     *deleted = 0;
@@ -728,6 +740,8 @@ int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbu
 
 int store_prune_source(struct store *s, enum op_source src, size_t *deleted, char *errbuf)
 {
+    if (s->ch)
+        return chstore_prune_source(s, src, deleted, errbuf);
     struct store_info info;
     store_info(s, &info);
     *deleted = 0;

@@ -14,7 +14,7 @@ describe('API on the original scenario', () => {
     srv = await startServer();
     const r = await post(srv, `${API}/operations`, seedScenario());
     assert.equal(r.status, 200, r.body);
-    assert.deepEqual(r.json, { success: true, count: 5, inserted: 5, merged: 0, unchanged: 0 });
+    assert.deepEqual(r.json, { success: true, count: 5, inserted: 5, merged: 0, unchanged: 0, queued: 0 });
   });
   after(() => srv.stop());
 

@@ -96,7 +96,7 @@ describe('exit statuses', () => {
       [['slow', '--limit'], /limit: needs a value/],
       [['slow', '--limit', '5', '--limit', '6'], /limit: given more than once/],
       [['slow', '--bogus', '1'], /bogus: unknown parameter \(slow takes/],
-      [['trends', '--window', '7d'], /window: unknown parameter \(trends takes days, tool, agent, canonical, project, session\)/],
+      [['trends', '--window', '7d'], /window: unknown parameter \(trends takes days, tool, agent, canonical, project, session, person, host\)/],
       [['resources', '--tool', 'Read'], /tool: unknown parameter \(resources takes none\)/],
       [['stats', '--window', '8x'], /window: expected 24h, 7d, 30d, all/],
       [['stats', '--since', 'yesterday'], /since: expected an ISO-8601 time/],

@@ -55,7 +55,7 @@ describe('server life cycle', () => {
     const final = answer.slice(answer.indexOf('\r\n\r\n') + 4);
     assert.match(final, /^HTTP\/1\.1 200 /, answer);
     const json = JSON.parse(final.slice(final.indexOf('\r\n\r\n') + 4));
-    assert.deepEqual(json, { success: true, count: 2000, inserted: 2000, merged: 0, unchanged: 0 });
+    assert.deepEqual(json, { success: true, count: 2000, inserted: 2000, merged: 0, unchanged: 0, queued: 0 });
     const { code, signal } = await srv.stop();
     assert.deepEqual({ code, signal }, { code: 0, signal: null });
     // And it was stored, all of it.

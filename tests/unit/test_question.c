@@ -50,11 +50,12 @@ static void test_parse_errors(void)
          1,
          {{"bogus", "1"}},
          "bogus: unknown parameter (slow takes threshold, limit, window, since, until, tool, "
-         "agent, canonical, project, session)"},
+         "agent, canonical, project, session, person, host)"},
         {"trends",
          1,
          {{"window", "7d"}},
-         "window: unknown parameter (trends takes days, tool, agent, canonical, project, session)"},
+         "window: unknown parameter (trends takes days, tool, agent, canonical, project, session, "
+         "person, host)"},
         {"resources", 1, {{"tool", "Read"}}, "tool: unknown parameter (resources takes none)"},
         {"tools",
          1,
@@ -64,7 +65,7 @@ static void test_parse_errors(void)
          1,
          {{"limit", "5"}},
          "limit: unknown parameter (stats takes by, window, since, until, tool, agent, canonical, "
-         "project, session)"},
+         "project, session, person, host)"},
         {"stats", 1, {{"by", "model"}}, "by: must be one of tool|agent|canonical"},
         {"trends", 1, {{"days", "3661"}}, "days: must be an integer from 1 to 3660"},
         {"stats", 1, {{"window", "8x"}}, "window: expected 24h, 7d, 30d, all, or <n>h / <n>d"},
@@ -170,13 +171,13 @@ static char *read_doc(const char *path)
 /* The common parameter names a question takes, in the table's order. */
 static void expected_commons(const struct question *qn, char *out, size_t size)
 {
-    static const char *const names[] = {"window", "since",     "until",   "tool",
-                                        "agent",  "canonical", "project", "session"};
-    static const unsigned bits[] = {QC_WINDOW, QC_WINDOW, QC_WINDOW,  QC_TOOL,
-                                    QC_TOOL,   QC_TOOL,   QC_PROJECT, QC_SESSION};
+    static const char *const names[] = {"window",    "since",   "until",   "tool",   "agent",
+                                        "canonical", "project", "session", "person", "host"};
+    static const unsigned bits[] = {QC_WINDOW, QC_WINDOW,  QC_WINDOW,  QC_TOOL,   QC_TOOL,
+                                    QC_TOOL,   QC_PROJECT, QC_SESSION, QC_PERSON, QC_PERSON};
     size_t len = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < 8; i++)
+    for (size_t i = 0; i < 10; i++)
         if (qn->common & bits[i])
             len += (size_t)snprintf(out + len, size - len, "%s`%s`", len ? ", " : "", names[i]);
 }
