@@ -281,4 +281,8 @@ int64_t store_data_version(struct store *s);
  * that is not the default), through cb. */
 int store_tools(struct store *s, store_name_cb cb, void *ctx);
 
+/* Every project that holds a stored call (its id and path), through cb;
+ * cb returns non-zero to stop. 0 or TP_EDB. */
+int store_projects(struct store *s, store_name_cb cb, void *ctx);
+
 #endif
