@@ -35,6 +35,7 @@
 #include "core/procstat.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "catalog.h"
 #include "store/taxonomy.h"
 
 #define HOUR_MS TPT_HOUR_MS
@@ -121,7 +122,7 @@ static int tool_set_add(void *ctx, int64_t id, const char *key)
     const char *agent;
     engine_tool_names(key, name, sizeof name, &agent, canon, sizeof canon);
     if ((t->q->tool && *t->q->tool && strcmp(name, t->q->tool) != 0) ||
-        (t->q->agent && *t->q->agent && strcmp(agent, t->q->agent) != 0) ||
+        (t->q->agent && *t->q->agent && !catalog_in_list(t->q->agent, agent)) ||
         (t->q->canonical && *t->q->canonical && strcmp(canon, t->q->canonical) != 0))
         return 0;
     if (t->f->ntools == TP_FILTER_MAX_TOOLS) {
@@ -508,6 +509,15 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
         kmap_put(&by_id, &ids[i], sizeof ids[i], &added);
         agg_merge(&all, &aggs[i]);
         agg_merge(&gagg[gid[i]], &aggs[i]);
+        char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
+        const char *key = store_str(s, ids[i]), *agent;
+        engine_tool_names(key ? key : "?", name, sizeof name, &agent, canon, sizeof canon);
+        if (catalog_has_option(canon)) {
+            out->with_option += aggs[i].n;
+            out->used_option += aggs[i].optimized;
+            out->tools[gid[i]].with_option += aggs[i].n;
+            out->tools[gid[i]].used_option += aggs[i].optimized;
+        }
     }
 
     /* Exact percentiles when the window is small enough to read; the raw
@@ -653,22 +663,14 @@ static int cmp_item_slowest(const void *a, const void *b)
 
 struct slow_ctx {
     struct op_list *l;
-    size_t alloc, limit;
-    int64_t hour; /* hour of the last row taken */
+    size_t alloc;
 };
 
 static int slow_row(void *ctx, const struct store_row *r)
 {
     struct slow_ctx *c = ctx;
-    int64_t hour = r->id >> 32;
-    /* Rows come newest hour first, unordered within an hour: once enough
-     * are taken, finish the current hour and stop. */
-    if (c->l->n >= c->limit && hour != c->hour)
-        return 1;
-    if (isnan(r->op.duration_ms))
-        return 0; /* unknown is not "at least the threshold", even 0 */
-    c->hour = hour;
-    list_push(c->l, &c->alloc, r);
+    if (!isnan(r->op.duration_ms)) /* unknown is not "at least the threshold", even 0 */
+        list_push(c->l, &c->alloc, r);
     return 0;
 }
 
@@ -682,15 +684,45 @@ int engine_slow(struct store *s, const struct engine_query *q, double threshold_
     int64_t a = q->w.since_ms, b = q->w.until_ms;
     if (f.session && !clip_session(s, &f, &a, &b))
         return 0;
-    struct slow_ctx c = {out, 0, limit, 0};
-    struct store_scan sc = {
-        .from_ms = a, .to_ms = b, .f = f, .min_duration_ms = threshold_ms, .desc = 1};
-    if (store_scan(s, &sc, slow_row, &c) != 0) {
+    /* The slowest calls of the window. The scan reads only the hours whose
+     * longest call reaches its floor: the floor starts at the sketch's
+     * estimate of the limit-th longest duration (3 % lower, for the
+     * sketch's error), never below the threshold, and halves towards the
+     * threshold until enough calls are found. */
+    double floor_ms = threshold_ms;
+    int64_t *ids;
+    struct agg *aggs;
+    size_t n;
+    int rc = engine_collect(s, q, q->w.since_ms, q->w.until_ms, &ids, &aggs, &n, errbuf);
+    if (rc)
+        return rc;
+    struct agg all;
+    agg_init(&all);
+    for (size_t i = 0; i < n; i++)
+        agg_merge(&all, &aggs[i]);
+    free_collected(ids, aggs, n);
+    if (all.n_timed > limit) {
+        double rank = 1.0 - ((double)limit - 0.5) / (double)all.n_timed;
+        double est = sketch_quantile(&all.sk, rank) * 0.97;
+        if (est > floor_ms)
+            floor_ms = est;
+    }
+    agg_free(&all);
+    for (;;) {
+        struct slow_ctx c = {out, 0};
+        struct store_scan sc = {
+            .from_ms = a, .to_ms = b, .f = f, .min_duration_ms = floor_ms, .desc = 1};
         op_list_free(out);
-        return tp_fail(errbuf, TP_EDB, "reading the store failed");
+        if (store_scan(s, &sc, slow_row, &c) != 0) {
+            op_list_free(out);
+            return tp_fail(errbuf, TP_EDB, "reading the store failed");
+        }
+        if (out->n >= limit || floor_ms <= threshold_ms)
+            break;
+        floor_ms = floor_ms / 2 > threshold_ms && floor_ms > 1 ? floor_ms / 2 : threshold_ms;
     }
     if (out->n > 1)
-        qsort(out->items, out->n, sizeof *out->items, cmp_item_newest);
+        qsort(out->items, out->n, sizeof *out->items, cmp_item_slowest);
     while (out->n > limit)
         op_clear(&out->items[--out->n].op);
     return 0;
@@ -873,6 +905,53 @@ static int cmp_hot(const void *a, const void *b)
     return 0;
 }
 
+struct hot_ex {
+    int64_t target;
+    struct hotspot *x;
+    double best;
+};
+
+static int hot_ex_row(void *ctx, const struct store_row *r)
+{
+    struct hot_ex *e = ctx;
+    if (r->target_id != e->target || isnan(r->op.duration_ms) || r->op.duration_ms <= e->best)
+        return 0;
+    e->best = r->op.duration_ms;
+    free(e->x->example_call);
+    free(e->x->example_session);
+    e->x->example_call = r->op.tool_use_id ? xstrdup(r->op.tool_use_id) : NULL;
+    e->x->example_session = r->op.session_id ? xstrdup(r->op.session_id) : NULL;
+    e->x->example_ms = r->op.ts_ms;
+    e->x->example_duration_ms = r->op.duration_ms;
+    return 0;
+}
+
+/* A hotspot's slowest call: the scan reads only the hours whose longest
+ * call of that tool reaches the hotspot's longest, so a few rows. */
+static int hot_example(struct store *s, const struct engine_query *q, const struct store_filter *f,
+                       int64_t tool, int64_t target, struct hotspot *x)
+{
+    if (!x->timed || !(x->max_ms > 0))
+        return 0;
+    int64_t a = q->w.since_ms, b = window_end(q, q->w.until_ms, DAY_MS);
+    if (f->session && !clip_session(s, f, &a, &b))
+        return 0;
+    struct store_filter tf = *f;
+    tf.tool = tool;
+    tf.ntools = 0;
+    struct hot_ex e = {target, x, -1};
+    /* Stored maxima are whole microseconds; the row's own value may sit a
+     * rounding below. */
+    struct store_scan sc = {.from_ms = a,
+                            .to_ms = b,
+                            .f = tf,
+                            .min_duration_ms = x->max_ms * (1 - 1e-9) - 0.001,
+                            .desc = 1};
+    if (sc.min_duration_ms <= 0)
+        sc.min_duration_ms = 1e-6;
+    return store_scan(s, &sc, hot_ex_row, &e);
+}
+
 int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
                     struct hotspots *out, char *errbuf)
 {
@@ -932,8 +1011,13 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         x->project = proj && *proj ? xstrdup(proj) : NULL;
         x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
         x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
+        if (rc == 0)
+            rc = hot_example(s, q, &f, (int64_t)(intptr_t)h.v[i].tool,
+                             (int64_t)(intptr_t)h.v[i].target, x);
     }
     out->n = n;
+    if (rc)
+        rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
 done:
     free(h.v);
     kmap_free(&h.map);
@@ -947,6 +1031,8 @@ void hotspots_free(struct hotspots *h)
         free(h->items[i].agent);
         free(h->items[i].target);
         free(h->items[i].project);
+        free(h->items[i].example_call);
+        free(h->items[i].example_session);
     }
     free(h->items);
     h->items = NULL;
@@ -966,6 +1052,7 @@ int engine_trends(struct store *s, const struct engine_query *q, int days, int64
     int none = engine_filter(s, q, &f);
     out->days = xcalloc((size_t)days, sizeof *out->days);
     out->n = (size_t)days;
+    out->step = "day";
     int64_t today = tpt_local_day_start(now_ms);
     struct agg day;
     agg_init(&day);
@@ -990,11 +1077,84 @@ int engine_trends(struct store *s, const struct engine_query *q, int days, int64
         free(t.aggs);
         kmap_free(&t.map);
         d->count = day.n;
+        d->timed = day.n_timed;
         d->slow = day.slow;
         d->avg_ms = day.n_timed ? day.sum_ms / (double)day.n_timed : 0;
         d->p95_ms = sketch_quantile(&day.sk, 0.95);
     }
     agg_free(&day);
+    if (rc) {
+        trends_free(out);
+        return tp_fail(errbuf, TP_EDB, "reading the store failed");
+    }
+    return 0;
+}
+
+#define SERIES_MAX_HOURS 48
+#define SERIES_MAX_DAYS 400
+
+int engine_series(struct store *s, const struct engine_query *q, struct trends *out, char *errbuf)
+{
+    memset(out, 0, sizeof *out);
+    int64_t since = q->w.since_ms, until = q->w.until_ms;
+    if (since <= TP_MIN_TS_MS) { /* "all": from the first stored call */
+        struct store_info info;
+        store_info(s, &info);
+        since = info.first_ms > since && info.first_ms < until ? info.first_ms : until - 1;
+    }
+    if (until - since > (int64_t)TP_MAX_TREND_DAYS * DAY_MS)
+        since = until - (int64_t)TP_MAX_TREND_DAYS * DAY_MS;
+    int64_t span = until - since;
+    int hourly = span <= SERIES_MAX_HOURS * HOUR_MS;
+    int days_per = span <= SERIES_MAX_DAYS * DAY_MS ? 1 : 7;
+    out->step = hourly ? "hour" : days_per == 1 ? "day" : "week";
+    int64_t start = hourly ? tpt_floor_to(since, HOUR_MS) : tpt_local_day_start(since);
+    size_t alloc = 0;
+    struct store_filter f;
+    int none = engine_filter(s, q, &f);
+    struct agg sum;
+    agg_init(&sum);
+    int rc = 0;
+    while (start < until && rc == 0) {
+        int64_t end = hourly ? start + HOUR_MS : tpt_local_day_add(start, days_per);
+        if (end <= start) /* a clock that does not move: never loop */
+            break;
+        if (out->n == alloc) {
+            alloc = alloc ? 2 * alloc : 64;
+            out->days = xreallocarray(out->days, alloc, sizeof *out->days);
+        }
+        struct trend_day *d = &out->days[out->n++];
+        memset(d, 0, sizeof *d);
+        d->start_ms = start;
+        if (hourly) {
+            char ts[48];
+            tpt_format_local(start, ts);
+            snprintf(d->label, sizeof d->label, "%.16s", ts);
+        } else {
+            tpt_local_date(start, d->label);
+        }
+        int64_t a = start > since ? start : since, b = end < until ? end : until;
+        start = end;
+        if (none)
+            continue;
+        struct tool_aggs t;
+        tool_aggs_init(&t);
+        rc = collect(s, &f, a, b, &t);
+        agg_reset(&sum);
+        for (size_t k = 0; k < t.map.n; k++) {
+            agg_merge(&sum, &t.aggs[k]);
+            agg_free(&t.aggs[k]);
+        }
+        free(t.ids);
+        free(t.aggs);
+        kmap_free(&t.map);
+        d->count = sum.n;
+        d->timed = sum.n_timed;
+        d->slow = sum.slow;
+        d->avg_ms = sum.n_timed ? sum.sum_ms / (double)sum.n_timed : 0;
+        d->p95_ms = sketch_quantile(&sum.sk, 0.95);
+    }
+    agg_free(&sum);
     if (rc) {
         trends_free(out);
         return tp_fail(errbuf, TP_EDB, "reading the store failed");

@@ -182,7 +182,7 @@ static void h_question(const struct api_env *env, const struct route *rt,
     }
     if (!(s = get_store(env, resp)))
         goto cleanup;
-    if ((rc = qn->run(s, &args, &answer, errbuf)) != 0) {
+    if ((rc = question_run(qn, s, &args, &answer, errbuf)) != 0) {
         if (rc == TP_ENOTFOUND)
             http_resp_error(resp, 404, "%s", errbuf);
         else
