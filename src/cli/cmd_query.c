@@ -94,6 +94,31 @@ static void print_empty(const struct ctx *c, const char *what)
            when, age, newest <= now ? "ago" : "ahead", win, term_off(TS_YELLOW));
 }
 
+/* Items in a row, three spaces apart, on as many lines as the terminal's
+ * width needs (an item is never split); styles may be NULL. */
+static void print_items(const char *const *items, size_t n, const enum term_style *styles)
+{
+    size_t width = term_width(), col = 0, indent = strspn(items[0], " ");
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        for (const char *p = items[i]; *p; p++)
+            len += ((unsigned char)*p & 0xC0) != 0x80;
+        if (col && width && col + 3 + len > width) {
+            /* A new line, indented as the first item. */
+            printf("\n%*s", (int)indent, "");
+            col = indent;
+            printf("%s%s%s", term_on(styles ? styles[i] : TS_NONE), items[i],
+                   term_off(styles ? styles[i] : TS_NONE));
+            col += len;
+            continue;
+        }
+        enum term_style st = styles ? styles[i] : TS_NONE;
+        printf("%s%s%s%s", col ? "   " : "", term_on(st), items[i], term_off(st));
+        col += (col ? 3 : 0) + len;
+    }
+    putchar('\n');
+}
+
 /* ---- the tables ------------------------------------------------------------ */
 
 /* The answer of stats is the engine's stats_answer: its first member is
@@ -107,28 +132,36 @@ static void print_stats(const struct ctx *c, const void *answer)
         print_empty(c, "no operations in this window");
         return;
     }
-    char n[32], avg[32], med[32], p95[32], p99[32], ok[32], opt[32];
+    char it[7][128], n[32], avg[32], med[32], p95[32], p99[32], ok[32], opt[32];
     table_count(n, st->total);
     table_ms(avg, st->timed ? st->avg_ms : NAN);
     table_ms(med, st->timed ? st->median_ms : NAN);
     table_ms(p95, st->timed ? st->p95_ms : NAN);
     table_ms(p99, st->timed ? st->p99_ms : NAN);
-    printf("operations %s   avg %s   median %s   p95 %s   p99 %s (%s)\n", n, avg, med, p95, p99,
-           st->exact ? "exact" : "sketch, within 1%");
     table_pct(ok, (double)(st->total - st->failed) / (double)st->total * 100);
-    printf("slow (%s 2 s) %s%llu%s   critical (%s 5 s) %llu   success %s", "\xE2\x89\xA5",
-           term_on(st->slow ? TS_RED : TS_NONE), (unsigned long long)st->slow,
-           term_off(st->slow ? TS_RED : TS_NONE), "\xE2\x89\xA5", (unsigned long long)st->critical,
-           ok);
+    snprintf(it[0], sizeof it[0], "operations %s", n);
+    snprintf(it[1], sizeof it[1], "avg %s", avg);
+    snprintf(it[2], sizeof it[2], "median %s", med);
+    snprintf(it[3], sizeof it[3], "p95 %s", p95);
+    snprintf(it[4], sizeof it[4], "p99 %s (%s)", p99, st->exact ? "exact" : "sketch, within 1%");
+    print_items((const char *const[]){it[0], it[1], it[2], it[3], it[4]}, 5, NULL);
+    snprintf(it[0], sizeof it[0], "slow (\xE2\x89\xA5 2 s) %llu", (unsigned long long)st->slow);
+    snprintf(it[1], sizeof it[1], "critical (\xE2\x89\xA5 5 s) %llu",
+             (unsigned long long)st->critical);
+    snprintf(it[2], sizeof it[2], "success %s", ok);
     if (st->with_option) {
         char used[32], of[32];
         table_pct(opt, (double)st->used_option / (double)st->with_option * 100);
         table_count(used, st->used_option);
         table_count(of, st->with_option);
-        printf("   optimized %s (%s of %s calls that had an option)\n\n", opt, used, of);
+        snprintf(it[3], sizeof it[3], "optimized %.24s (%.24s of %.24s calls that had an option)",
+                 opt, used, of);
     } else {
-        printf("   optimized %s (no call had an option to use)\n\n", DASH);
+        snprintf(it[3], sizeof it[3], "optimized %s (no call had an option to use)", DASH);
     }
+    const enum term_style styles[] = {st->slow ? TS_RED : TS_NONE, TS_NONE, TS_NONE, TS_NONE};
+    print_items((const char *const[]){it[0], it[1], it[2], it[3]}, 4, styles);
+    putchar('\n');
     /* Per tool, the agent's column only when another agent than the
      * default made calls. */
     int agents = 0;
@@ -161,7 +194,7 @@ static void print_stats(const struct ctx *c, const void *answer)
         table_ms(v[3], x->timed ? x->p95_ms : none);
         table_ms(v[4], x->timed ? x->p99_ms : none);
         table_ms(v[5], x->timed ? x->max_ms : none);
-        table_ms(v[6], x->total_ms);
+        table_ms(v[6], x->timed ? x->total_ms : none);
         table_pct(v[7], x->count ? (double)x->failed / (double)x->count * 100 : NAN);
         const char *row[] = {x->tool, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], x->agent};
         table_row(&t, row);
@@ -505,9 +538,12 @@ static void print_sessions(const struct ctx *c, const void *answer)
     struct table tb;
     table_init(&tb, 11, heads);
     table_cut(&tb, 2, 12);
-    table_optional(&tb, 5, 1);
-    table_optional(&tb, 8, 2);
-    table_optional(&tb, 9, 3);
+    /* Left out first to last: prompt, hooks, model, idle, tools. */
+    table_optional(&tb, 9, 5);
+    table_optional(&tb, 8, 4);
+    table_optional(&tb, 5, 3);
+    table_optional(&tb, 10, 2);
+    table_optional(&tb, 6, 1);
     for (size_t i = 0; i < x->n; i++) {
         const struct session_item *it = &x->items[i];
         char v[10][48];
@@ -575,51 +611,65 @@ static void print_session(const struct ctx *c, const void *answer)
     char a[32], dur[32];
     table_time(a, it->first_ms);
     table_ms(dur, it->split.wall_ms);
-    printf("%ssession %s%s\n  %s, %s, %llu calls (%llu failed, %llu in sub-agents), %llu model "
-           "requests\n",
-           term_on(TS_BOLD), it->id, term_off(TS_BOLD), a, dur, (unsigned long long)it->calls,
-           (unsigned long long)it->failed, (unsigned long long)it->sub_calls,
-           (unsigned long long)it->requests);
+    printf("%ssession %s%s\n", term_on(TS_BOLD), it->id, term_off(TS_BOLD));
+    char top[4][96];
+    snprintf(top[0], sizeof top[0], "  %s", a);
+    snprintf(top[1], sizeof top[1], "%s", dur);
+    snprintf(top[2], sizeof top[2], "%llu calls (%llu failed, %llu in sub-agents)",
+             (unsigned long long)it->calls, (unsigned long long)it->failed,
+             (unsigned long long)it->sub_calls);
+    snprintf(top[3], sizeof top[3], "%llu model requests", (unsigned long long)it->requests);
+    print_items((const char *const[]){top[0], top[1], top[2], top[3]}, 4, NULL);
     if (it->project)
         printf("  project %s\n", it->project);
-    printf("  where the time went:");
+    char parts[SPLIT_PARTS + 1][64];
+    const char *items[SPLIT_PARTS + 1];
+    size_t np = 0;
+    snprintf(parts[np], sizeof parts[np], "  where the time went:");
+    items[np] = parts[np];
+    np++;
     for (int p = 0; p < SPLIT_PARTS; p++) {
         if (it->split.ms[p] <= 0)
             continue;
         char pc[32];
         table_ms(dur, it->split.ms[p]);
         table_pct(pc, it->split.wall_ms > 0 ? it->split.ms[p] / it->split.wall_ms * 100 : NAN);
-        printf(" %s %s (%s)", split_part_name((enum split_part)p), dur, pc);
+        snprintf(parts[np], sizeof parts[np], "%.12s %.24s (%.16s)",
+                 split_part_name((enum split_part)p), dur, pc);
+        items[np] = parts[np];
+        np++;
     }
-    printf("\n\n");
-    /* The bars take what the terminal leaves beside the text columns. */
+    print_items(items, np, NULL);
+    putchar('\n');
+    /* The bars take what the terminal leaves beside the text; the target
+     * the rest, cut in the middle. */
     size_t tw = term_width();
-    int width = tw >= 100 ? 40 : tw >= 80 ? 24 : tw ? 12 : 40;
+    int width = tw ? (tw >= 100 ? 40 : tw >= 80 ? 20 : 12) : 40;
     double t1 = it->split.wall_ms;
     for (size_t i = 0; i < d->ncalls; i++)
         if (d->calls[i].end_ms > t1)
             t1 = d->calls[i].end_ms;
-    size_t used = 10 + 2 + (size_t)width + 2 + 12 + 1 + 9 + 1;
-    size_t room = tw > used + 18 ? tw - used - 18 : tw ? 8 : 60;
     for (size_t i = 0; i < d->ncalls; i++) {
         const struct session_call *sc = &d->calls[i];
-        char bar[64], off[32], exec[32], wait[32];
+        char bar[64], off[32], exec[32], wait[32], head[256];
         call_bar(sc, 0, t1, width, bar);
         table_ms(off, sc->start_ms);
         table_ms(exec, sc->op.duration_ms);
         table_ms(wait, sc->op.wait_ms);
+        int waited = !isnan(sc->op.wait_ms) && sc->op.wait_ms > 0;
+        snprintf(head, sizeof head, "%10s %s|%s| %-12.12s %11s%s%s", off, sc->lane ? "  " : "", bar,
+                 sc->op.tool, exec, waited ? " wait " : "", waited ? wait : "");
         const char *target = sc->op.target ? sc->op.target : "";
-        size_t tlen = strlen(target);
-        int cut = tlen > room;
-        printf("%10s %s|%s| %-12.12s %9s%s%s%s%s%s%s  %.*s%s%s\n", off, sc->lane ? "  " : "", bar,
-               sc->op.tool, exec, isnan(sc->op.wait_ms) || sc->op.wait_ms <= 0 ? "" : " wait ",
-               isnan(sc->op.wait_ms) || sc->op.wait_ms <= 0 ? "" : wait,
-               term_on(sc->op.success ? TS_NONE : TS_RED), sc->op.success ? "" : " FAILED",
-               term_off(sc->op.success ? TS_NONE : TS_RED), "", (int)(cut ? room / 2 : tlen),
-               target, cut ? "\xE2\x80\xA6" : "", cut ? target + tlen - (room - room / 2 - 1) : "");
+        size_t used = table_text_width(head) + (sc->op.success ? 0 : 7) + 2;
+        /* At least a few characters of the target, else only "…". */
+        size_t room = tw ? (tw > used + 6 ? tw - used : 1) : 0;
+        char *cut = room ? table_cut_text(target, room) : NULL;
+        printf("%s%s%s%s  %s\n", head, term_on(sc->op.success ? TS_NONE : TS_RED),
+               sc->op.success ? "" : " FAILED", term_off(sc->op.success ? TS_NONE : TS_RED),
+               cut ? cut : target);
+        free(cut);
     }
-    printf("\n%sbars: h hooks, w waiting for you, # execution, ? wall time whose split is not "
-           "known%s\n",
+    printf("\n%sbars: h hooks, w waiting for you, # execution, ? wall time, split unknown%s\n",
            term_on(TS_DIM), term_off(TS_DIM));
 }
 

@@ -93,6 +93,16 @@ static char *cut_middle(const char *s, size_t cap)
     return out;
 }
 
+char *table_cut_text(const char *s, size_t cap)
+{
+    return cut_middle(s, cap);
+}
+
+size_t table_text_width(const char *s)
+{
+    return width(s);
+}
+
 void table_row(struct table *t, const char *const *cells)
 {
     if (t->nrows == t->alloc) {

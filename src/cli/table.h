@@ -52,6 +52,12 @@ void table_style(struct table *t, size_t col, enum term_style st);
 void table_print(const struct table *t, FILE *fp);
 void table_free(struct table *t);
 
+/* s cut in the middle to at most cap characters (a path keeps its file
+ * name when it fits), as a table cuts its cells; malloc'd. */
+char *table_cut_text(const char *s, size_t cap);
+/* The characters (code points) of s. */
+size_t table_text_width(const char *s);
+
 /* Format helpers for cells, as the dashboard writes them: durations
  * ("0.42 ms", "7.5 ms", "850 ms", "2.35 s", "14.2 s", "3 min 5 s",
  * "2 h 10 min"; NAN is "–"), counts with thousands separators,
