@@ -6,6 +6,9 @@
 // the empty state, then the test seeds operations of three ages (2 hours,
 // 3 days, 20 days) through POST /api/performance/operations so that the
 // 24h / 7d / 30d windows differ, and checks every panel against the API.
+// recorded.mjs then checks the session views, the links to a moment of a
+// session, the comparison, an old history and accessibility (axe-core) over
+// the servers run.sh starts on the recordings of tests/data.
 // run.sh starts the server and calls this; the last line printed is
 // "N passed, N failed", and the exit status is 1 when anything failed.
 
@@ -90,6 +93,9 @@ function seedOps() {
     op(2 * H + 240e3, 'Grep', XSS_SCRIPT, 2500),
     op(2 * H + 300e3, 'Bash', 'npm test', 300, { success: false, error: 'exit status 1' }),
     op(2 * H + 360e3, 'Write', '/src/new_file.py', 80),
+    // Read whole two more times (three in all): repeated reads.
+    op(2 * H + 420e3, 'Read', '/src/app.py', 120),
+    op(2 * H + 480e3, 'Read', '/src/app.py', 110),
     // 3 days old: in 7d and 30d.
     op(3 * D, 'Read', '/docs/README.md', 400),
     op(3 * D + 60e3, 'Bash', 'make -j8 all', 3000),
@@ -411,6 +417,19 @@ try {
     return r.length + ' shown';
   });
 
+  await check('a recommendation that lists files shows one a line', async () => {
+    const api = await apiGet('/api/performance/recommendations?window=24h');
+    const top = api.data.find((r) => r.rule === 'top-repeated-reads');
+    assert(top && top.description.includes('\n'), 'no list among the recommendations: the case is not exercised');
+    const r = await page.evaluate((title) => {
+      const card = Array.from(document.querySelectorAll('#recommendations .tp-rec')).find((c) => c.querySelector('h3').textContent === title);
+      const p = card.querySelector('p');
+      return { ws: getComputedStyle(p).whiteSpace, lines: Math.round(p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).lineHeight)) };
+    }, top.title);
+    eq(r.ws, 'pre-line', 'white-space of the description');
+    assert(r.lines >= top.description.split('\n').length, 'the list runs on: ' + r.lines + ' lines');
+  });
+
   await check('hotspots and bottlenecks panels match the API', async () => {
     const hs = await apiGet('/api/performance/hotspots?limit=10&window=24h');
     const bn = await apiGet('/api/performance/bottlenecks?limit=3&window=24h');
@@ -613,6 +632,66 @@ try {
       if (/status of 400/.test(consoleErrors[i])) consoleErrors.splice(i, 1);
     }
     return r.n + ' alert(s)';
+  });
+
+  // -- two agents: pick one, several or all; the same kinds side by side
+  await check('agents: picked one, several or all, and side by side per kind of tool', async () => {
+    const now = Date.now();
+    const ops = [];
+    for (let i = 0; i < 3; i++) {
+      ops.push({ tool: 'shell', agent: 'codex', target: 'cargo test', duration_ms: 400 + 100 * i,
+        timestamp: new Date(now - 3600e3 - i * 60e3).toISOString(), tool_use_id: 'call_codexbrowser' + i,
+        session_id: 'codex-browser-session', project: '/tmp/browser-test' });
+    }
+    ops.push({ tool: 'read_file', agent: 'codex', target: '/src/lib.rs', duration_ms: 30,
+      timestamp: new Date(now - 3600e3).toISOString(), tool_use_id: 'call_codexbrowser9', session_id: 'codex-browser-session' });
+    const res = await fetch(BASE + '/api/performance/operations', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ops) });
+    assert(res.ok, 'seeding codex calls: HTTP ' + res.status);
+    await load(page, '?window=24h');
+    const menu = await page.$$eval('#agent-menu input', (i) => i.map((x) => x.value));
+    eq(JSON.stringify(menu), JSON.stringify(['claude-code', 'codex']), 'agents to pick');
+    // Side by side: a row per kind, the figures of each agent's calls of it.
+    const table = await page.evaluate(() => ({
+      shown: !document.getElementById('agents-card').hidden,
+      head: Array.from(document.querySelectorAll('#agents-table thead th'), (t) => t.textContent),
+      rows: Object.fromEntries(Array.from(document.querySelectorAll('#agents-table tbody tr'), (tr) => [tr.cells[0].textContent, Array.from(tr.cells).slice(1).map((c) => c.textContent)])),
+    }));
+    eq(table.shown, true, 'the side-by-side card');
+    eq(table.head.join('|'), 'Kind|claude-code calls|claude-code p50|claude-code p95|codex calls|codex p50|codex p95', 'headings');
+    const cc = (await apiGet('/api/performance/stats?window=24h&by=canonical&agent=claude-code')).data.tools;
+    const cx = (await apiGet('/api/performance/stats?window=24h&by=canonical&agent=codex')).data.tools;
+    const shell = table.rows.shell;
+    assert(shell, 'no shell row: ' + Object.keys(table.rows).join(', '));
+    eq(shell[0], String(cc.find((r) => r.tool === 'shell').count), 'claude-code shell calls');
+    eq(shell[3], String(cx.find((r) => r.tool === 'shell').count), 'codex shell calls');
+    eq(shell[3], '3', 'codex shell calls, as posted');
+    eq(table.rows.read[3], '1', 'codex reads');
+    // One agent: every request carries it; two: both, comma-separated.
+    let prev = await refreshedSeq(page);
+    const before = apiRequests.length;
+    await page.click('#agent-summary'); // open the picker
+    await page.check('#agent-menu input[value="codex"]');
+    await waitRefresh(page, prev);
+    const reqs = apiRequests.slice(before).map((x) => new URL(x.url))
+      .filter((u) => !/\/tools$/.test(u.pathname) && !(u.searchParams.get('by') === 'agent'));
+    assert(reqs.length >= 6, 'requests: ' + reqs.length);
+    const noAgent = reqs.filter((u) => u.searchParams.get('agent') !== 'codex');
+    eq(noAgent.map((u) => u.pathname + u.search).join(', '), '', 'requests without agent=codex');
+    const s1 = await stats('window=24h&agent=codex');
+    eq(Number(await page.getAttribute('#kpi-total', 'data-value')), s1.total_operations, 'codex calls');
+    eq(s1.total_operations, 4, 'codex calls, as posted');
+    eq(new URL(page.url()).searchParams.get('agent'), 'codex', 'agent in the URL');
+    eq(await page.evaluate(() => document.getElementById('agents-card').hidden), true, 'side by side with one agent');
+    prev = await refreshedSeq(page);
+    await page.check('#agent-menu input[value="claude-code"]');
+    await waitRefresh(page, prev);
+    eq(new URL(page.url()).searchParams.get('agent'), 'claude-code,codex', 'two agents in the URL');
+    const s2 = await stats('window=24h&agent=claude-code,codex');
+    const s0 = await stats('window=24h');
+    eq(Number(await page.getAttribute('#kpi-total', 'data-value')), s2.total_operations, 'two agents\' calls');
+    eq(s2.total_operations, s0.total_operations, 'the two agents are every agent here');
+    await load(page, '?window=24h');
   });
 
   // -- a server started with --token (run.sh starts one)
