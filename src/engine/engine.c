@@ -1,6 +1,7 @@
 /*
- * engine.c - stats, slow operations, bottlenecks, hotspots, trends and
- * resource usage, answered from the store's rollups.
+ * engine.c - stats, slow operations, bottlenecks, hotspots and resource
+ * usage, answered from the store's rollups (trends.c: the same over time;
+ * query.c: what a query's window and filters mean).
  *
  * Every question is asked of a window [since, until). engine_collect()
  * covers a window with as few rollup rows as possible: whole 30-day
@@ -21,7 +22,6 @@
  */
 #include "engine.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,131 +36,9 @@
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "catalog.h"
-#include "store/taxonomy.h"
 
 #define HOUR_MS TPT_HOUR_MS
 #define DAY_MS TPT_DAY_MS
-
-/* ---- windows ---------------------------------------------------------------- */
-
-int engine_window_parse(const char *window, const char *since, const char *until, int64_t now_ms,
-                        struct engine_window *w, char *errbuf)
-{
-    memset(w, 0, sizeof *w);
-    w->until_ms = now_ms + 1;
-    w->open_end = !(until && *until);
-    if (!window || !*window)
-        window = "24h";
-    if (strcmp(window, "all") == 0) {
-        w->since_ms = TP_MIN_TS_MS;
-    } else {
-        int64_t len;
-        if (tpt_parse_age(window, (int64_t)TP_MAX_TREND_DAYS * DAY_MS, &len) != 0)
-            return tp_fail(errbuf, TP_EINVAL,
-                           "window: expected 24h, 7d, 30d, all, or <n>h / <n>d up to %d days "
-                           "(got \"%.40s\")",
-                           TP_MAX_TREND_DAYS, window);
-        w->since_ms = now_ms - len;
-    }
-    snprintf(w->name, sizeof w->name, "%s", window);
-    if ((since && *since) || (until && *until)) {
-        snprintf(w->name, sizeof w->name, "custom");
-        if (since && *since && tpt_parse_iso(since, TPT_NAIVE_LOCAL, &w->since_ms) != 0)
-            return tp_fail(errbuf, TP_EINVAL,
-                           "since: expected an ISO-8601 time such as 2026-11-20T10:00:00Z "
-                           "(got \"%.40s\")",
-                           since);
-        if (until && *until && tpt_parse_iso(until, TPT_NAIVE_LOCAL, &w->until_ms) != 0)
-            return tp_fail(errbuf, TP_EINVAL,
-                           "until: expected an ISO-8601 time such as 2026-11-21 (got \"%.40s\")",
-                           until);
-        if (w->until_ms <= w->since_ms)
-            return tp_fail(errbuf, TP_EINVAL, "until must be later than since");
-    }
-    /* Nothing is stored before 2000 (op_normalize): a window reaching
-     * further back is the same window, and row ids of hours before 1970
-     * would be negative. */
-    if (w->since_ms < TP_MIN_TS_MS)
-        w->since_ms = TP_MIN_TS_MS;
-    if (w->until_ms <= w->since_ms)
-        w->until_ms = w->since_ms + 1;
-    return 0;
-}
-
-void engine_tool_names(const char *key, char *name, size_t name_size, const char **agent,
-                       char *canonical, size_t canonical_size)
-{
-    size_t n = op_tool_split(key, agent);
-    snprintf(name, name_size, "%.*s", (int)n, key);
-    taxonomy_canonical(*agent, name, canonical, canonical_size);
-}
-
-char *engine_tool_label(const char *key)
-{
-    const char *agent;
-    if (!key)
-        return xstrdup("?");
-    size_t n = op_tool_split(key, &agent);
-    char *out = xmalloc(strlen(key) + 4);
-    if (key[n])
-        sprintf(out, "%.*s (%s)", (int)n, key, agent);
-    else
-        memcpy(out, key, n + 1);
-    return out;
-}
-
-struct tool_set {
-    const struct engine_query *q;
-    struct store_filter *f;
-    int over;
-};
-
-static int tool_set_add(void *ctx, int64_t id, const char *key)
-{
-    struct tool_set *t = ctx;
-    char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
-    const char *agent;
-    engine_tool_names(key, name, sizeof name, &agent, canon, sizeof canon);
-    if ((t->q->tool && *t->q->tool && strcmp(name, t->q->tool) != 0) ||
-        (t->q->agent && *t->q->agent && !catalog_in_list(t->q->agent, agent)) ||
-        (t->q->canonical && *t->q->canonical && strcmp(canon, t->q->canonical) != 0))
-        return 0;
-    if (t->f->ntools == TP_FILTER_MAX_TOOLS) {
-        t->over = 1;
-        return 1;
-    }
-    t->f->tools[t->f->ntools++] = id;
-    return 0;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-int engine_filter(struct store *s, const struct engine_query *q, struct store_filter *f)
-{
-    f->tool = f->project = f->session = 0;
-    f->ntools = 0;
-    if ((q->tool && *q->tool) || (q->agent && *q->agent) || (q->canonical && *q->canonical)) {
-        /* The stored keys of that name (any agent's tool of that name),
-         * agent and canonical name: a set, or one tool when only one is. */
-        struct tool_set t = {q, f, 0};
-        if (store_tools(s, tool_set_add, &t) != 0 || t.over || !f->ntools)
-            return 1;
-        qsort(f->tools, f->ntools, sizeof f->tools[0], cmp_id);
-        if (f->ntools == 1) {
-            f->tool = f->tools[0];
-            f->ntools = 0;
-        }
-    }
-    if (q->project && *q->project && !(f->project = store_str_id(s, q->project)))
-        return 1;
-    if (q->session && *q->session && !(f->session = store_str_id(s, q->session)))
-        return 1;
-    return 0;
-}
 
 /* ---- collecting aggregates -------------------------------------------------- */
 
@@ -1039,134 +917,23 @@ void hotspots_free(struct hotspots *h)
     h->n = 0;
 }
 
-/* ---- trends --------------------------------------------------------------------- */
+/* ---- one sum over every tool ---------------------------------------------------- */
 
-int engine_trends(struct store *s, const struct engine_query *q, int days, int64_t now_ms,
-                  struct trends *out, char *errbuf)
+int engine_sum(struct store *s, const struct store_filter *f, int64_t since_ms, int64_t until_ms,
+               struct agg *sum)
 {
-    memset(out, 0, sizeof *out);
-    if (days < 1 || days > TP_MAX_TREND_DAYS)
-        return tp_fail(errbuf, TP_EINVAL, "days: expected 1 to %d (got %d)", TP_MAX_TREND_DAYS,
-                       days);
-    struct store_filter f;
-    int none = engine_filter(s, q, &f);
-    out->days = xcalloc((size_t)days, sizeof *out->days);
-    out->n = (size_t)days;
-    out->step = "day";
-    int64_t today = tpt_local_day_start(now_ms);
-    struct agg day;
-    agg_init(&day);
-    int rc = 0;
-    for (int i = 0; i < days && rc == 0; i++) {
-        struct trend_day *d = &out->days[i];
-        int64_t start = tpt_local_day_add(today, i - days + 1);
-        int64_t end = tpt_local_day_add(start, 1);
-        d->start_ms = start;
-        tpt_local_date(start, d->label);
-        if (none)
-            continue;
-        struct tool_aggs t;
-        tool_aggs_init(&t);
-        rc = collect(s, &f, start, end, &t);
-        agg_reset(&day);
-        for (size_t k = 0; k < t.map.n; k++) {
-            agg_merge(&day, &t.aggs[k]);
-            agg_free(&t.aggs[k]);
-        }
-        free(t.ids);
-        free(t.aggs);
-        kmap_free(&t.map);
-        d->count = day.n;
-        d->timed = day.n_timed;
-        d->slow = day.slow;
-        d->avg_ms = day.n_timed ? day.sum_ms / (double)day.n_timed : 0;
-        d->p95_ms = sketch_quantile(&day.sk, 0.95);
+    struct tool_aggs t;
+    tool_aggs_init(&t);
+    int rc = collect(s, f, since_ms, until_ms, &t);
+    agg_reset(sum);
+    for (size_t k = 0; k < t.map.n; k++) {
+        agg_merge(sum, &t.aggs[k]);
+        agg_free(&t.aggs[k]);
     }
-    agg_free(&day);
-    if (rc) {
-        trends_free(out);
-        return tp_fail(errbuf, TP_EDB, "reading the store failed");
-    }
-    return 0;
-}
-
-#define SERIES_MAX_HOURS 48
-#define SERIES_MAX_DAYS 400
-
-int engine_series(struct store *s, const struct engine_query *q, struct trends *out, char *errbuf)
-{
-    memset(out, 0, sizeof *out);
-    int64_t since = q->w.since_ms, until = q->w.until_ms;
-    if (since <= TP_MIN_TS_MS) { /* "all": from the first stored call */
-        struct store_info info;
-        store_info(s, &info);
-        since = info.first_ms > since && info.first_ms < until ? info.first_ms : until - 1;
-    }
-    if (until - since > (int64_t)TP_MAX_TREND_DAYS * DAY_MS)
-        since = until - (int64_t)TP_MAX_TREND_DAYS * DAY_MS;
-    int64_t span = until - since;
-    int hourly = span <= SERIES_MAX_HOURS * HOUR_MS;
-    int days_per = span <= SERIES_MAX_DAYS * DAY_MS ? 1 : 7;
-    out->step = hourly ? "hour" : days_per == 1 ? "day" : "week";
-    int64_t start = hourly ? tpt_floor_to(since, HOUR_MS) : tpt_local_day_start(since);
-    size_t alloc = 0;
-    struct store_filter f;
-    int none = engine_filter(s, q, &f);
-    struct agg sum;
-    agg_init(&sum);
-    int rc = 0;
-    while (start < until && rc == 0) {
-        int64_t end = hourly ? start + HOUR_MS : tpt_local_day_add(start, days_per);
-        if (end <= start) /* a clock that does not move: never loop */
-            break;
-        if (out->n == alloc) {
-            alloc = alloc ? 2 * alloc : 64;
-            out->days = xreallocarray(out->days, alloc, sizeof *out->days);
-        }
-        struct trend_day *d = &out->days[out->n++];
-        memset(d, 0, sizeof *d);
-        d->start_ms = start;
-        if (hourly) {
-            char ts[48];
-            tpt_format_local(start, ts);
-            snprintf(d->label, sizeof d->label, "%.16s", ts);
-        } else {
-            tpt_local_date(start, d->label);
-        }
-        int64_t a = start > since ? start : since, b = end < until ? end : until;
-        start = end;
-        if (none)
-            continue;
-        struct tool_aggs t;
-        tool_aggs_init(&t);
-        rc = collect(s, &f, a, b, &t);
-        agg_reset(&sum);
-        for (size_t k = 0; k < t.map.n; k++) {
-            agg_merge(&sum, &t.aggs[k]);
-            agg_free(&t.aggs[k]);
-        }
-        free(t.ids);
-        free(t.aggs);
-        kmap_free(&t.map);
-        d->count = sum.n;
-        d->timed = sum.n_timed;
-        d->slow = sum.slow;
-        d->avg_ms = sum.n_timed ? sum.sum_ms / (double)sum.n_timed : 0;
-        d->p95_ms = sketch_quantile(&sum.sk, 0.95);
-    }
-    agg_free(&sum);
-    if (rc) {
-        trends_free(out);
-        return tp_fail(errbuf, TP_EDB, "reading the store failed");
-    }
-    return 0;
-}
-
-void trends_free(struct trends *t)
-{
-    free(t->days);
-    t->days = NULL;
-    t->n = 0;
+    free(t.ids);
+    free(t.aggs);
+    kmap_free(&t.map);
+    return rc ? TP_EDB : 0;
 }
 
 /* ---- resources ------------------------------------------------------------------- */

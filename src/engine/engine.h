@@ -208,6 +208,11 @@ int engine_collect(struct store *s, const struct engine_query *q, int64_t since_
 int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t since_ms,
                      int64_t until_ms, uint64_t *n_timed, double *sum_ms, char *errbuf);
 
+/* Every tool's aggregate of [since, until) for a resolved filter, merged
+ * into *sum (reset first; the caller owns it). 0 or TP_EDB. */
+int engine_sum(struct store *s, const struct store_filter *f, int64_t since_ms, int64_t until_ms,
+               struct agg *sum);
+
 /* Resolve the query's names to ids. Returns 0, or 1 when a named tool,
  * project or session has never been stored, or no stored tool is of the
  * agent or canonical name (the answer is then empty). */

@@ -25,13 +25,12 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/xmalloc.h"
 #include "ingest/toolcall.h"
 #include "store/spool.h"
-
-#define HOOKPEND_MAX_FILE 8192
 
 /* The file of call `id`: path receives dir/pending/<name>. */
 static int pend_path(const char *data_dir, const char *id, char *path, size_t size)
@@ -159,11 +158,11 @@ static void pend_parse(char *buf, size_t n, struct hookpend *out, char *id, size
 /* Read and delete one pending file. 1 when read, 0 when absent. */
 static int pend_read(const char *path, struct hookpend *out, char *id, size_t idsize)
 {
-    char buf[HOOKPEND_MAX_FILE + 1];
+    char buf[TP_HOOKPEND_MAX_FILE + 1];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : TP_EIO;
-    ssize_t n = read(fd, buf, HOOKPEND_MAX_FILE);
+    ssize_t n = read(fd, buf, TP_HOOKPEND_MAX_FILE);
     close(fd);
     unlink(path);
     if (n < 0)

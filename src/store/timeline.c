@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/xmalloc.h"
 
 void turn_init(struct turn *t)
 {
@@ -22,6 +23,26 @@ void turn_clear(struct turn *t)
 {
     free(t->session_id);
     turn_init(t);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void turn_copy(struct turn *dst, const struct turn *src)
+{
+    *dst = *src;
+    dst->session_id = dup_or_null(src->session_id);
+}
+
+void request_copy(struct request *dst, const struct request *src)
+{
+    *dst = *src;
+    dst->id = dup_or_null(src->id);
+    dst->session_id = dup_or_null(src->session_id);
+    dst->project = dup_or_null(src->project);
+    dst->model = dup_or_null(src->model);
 }
 
 void request_init(struct request *r)

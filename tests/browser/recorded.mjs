@@ -1,6 +1,6 @@
 // recorded.mjs - the dashboard over a store built from the recordings in
-// tests/data with the real `toolprof import` (run.sh starts two servers over
-// it: "rec", an hour after the recorded session, and "old", 40 days later).
+// tests/data with the real `toolprof import` (dashboard.mjs starts two servers
+// over it: "rec", an hour after the recorded session, and "old", 40 days later).
 //
 // What issue 11 asks to see: the waterfall of a known session (one bar per
 // call, each bar's segments as long as its phases, sub-agent calls in their
@@ -11,35 +11,39 @@
 // the session page. Expected values come from the API (and the API's from
 // tests/data/reference.py in the integration tests), never from the page.
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+
+import { cli as libCli } from '../integration/lib.mjs';
 
 const require = createRequire(import.meta.url);
 
 const SESSION = '68f997f7-a9b1-4d13-a1eb-cbc0be960b77';
 
 export async function recordedChecks(t) {
-  const { context, check, assert, eq, fullShot, consoleErrors } = t;
-  const REC = (process.env.TOOLPROF_REC_URL || '').replace(/\/$/, '');
-  const OLD = (process.env.TOOLPROF_OLD_URL || '').replace(/\/$/, '');
-  const DATA = process.env.TOOLPROF_REC_DATA || '';
-  const BIN = process.env.TOOLPROF_BIN || '';
-  const REC_NOW = process.env.TOOLPROF_REC_NOW || '';
-  if (!REC || !OLD || !DATA || !BIN || !REC_NOW) {
-    console.log('# recorded-store cases skipped (TOOLPROF_REC_URL, TOOLPROF_OLD_URL, TOOLPROF_REC_DATA, TOOLPROF_BIN, TOOLPROF_REC_NOW not set)');
+  const { context, check, skip, assert, eq, fullShot, consoleErrors, rec } = t;
+  if (!rec || !rec.url || !rec.oldUrl || !rec.dataDir || !rec.now) {
+    skip('recorded-store cases', 'a server was given (TOOLPROF_URL) without TOOLPROF_REC_URL, TOOLPROF_REC_DATA, '
+      + 'TOOLPROF_REC_NOW, TOOLPROF_OLD_URL and TOOLPROF_OLD_NOW');
     return;
   }
+  const REC = rec.url.replace(/\/$/, '');
+  const OLD = rec.oldUrl.replace(/\/$/, '');
+  const DATA = rec.dataDir;
+  const REC_NOW = String(rec.now);
   const get = async (base, p) => {
     const res = await fetch(base + p, { headers: { Accept: 'application/json' } });
     const body = await res.json();
     if (!res.ok || !body.success) throw new Error('GET ' + p + ': HTTP ' + res.status + ' ' + JSON.stringify(body));
     return body;
   };
-  const cli = (args) => execFileSync(BIN, ['--data-dir', DATA, ...args], {
-    encoding: 'utf8', env: { ...process.env, TOOLPROF_NOW_MS: REC_NOW, NO_COLOR: '1', TZ: process.env.TZ || '' },
-  });
+  // The command line over the same store and clock; lib.mjs's cli() throws
+  // on a sanitizer report or a death by a signal, and the exit must be 0.
+  const cli = (args) => {
+    const r = libCli(['--data-dir', DATA, ...args], { env: { TOOLPROF_NOW_MS: REC_NOW, NO_COLOR: '1' } });
+    if (r.status !== 0) throw new Error('toolprof ' + args.join(' ') + ' exited ' + r.status + ': ' + r.stderr);
+    return r.stdout;
+  };
   const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push('rec page: ' + m.text()); });
   page.on('pageerror', (e) => consoleErrors.push('rec page uncaught: ' + e.message));

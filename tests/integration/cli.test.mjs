@@ -36,6 +36,7 @@ const OTHERS = ['track', 'import', 'export', 'demo', 'prune', 'serve', 'hook', '
 let dir;
 let srv;
 
+describe('toolprof on the command line', () => {
 before(async () => {
   dir = tempDir('cli');
   const r = cli(['--data-dir', dir, 'demo', '--ops', '3000', '--days', '20', '--quiet'], { env });
@@ -224,4 +225,5 @@ describe('demo data stays demo data', () => {
       rmSync(d, { recursive: true, force: true });
     }
   });
+});
 });

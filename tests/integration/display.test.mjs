@@ -32,6 +32,9 @@ const json = (args) => {
 // Characters of the widest line, escape sequences aside.
 const widest = (text) => Math.max(...text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => [...l].length));
 
+// One describe around everything: its after() stops the server before
+// lib.mjs's own after() checks that nothing is left running.
+describe('over the recordings of tests/data', () => {
 before(async () => {
   dir = tempDir('display');
   const r = cli(['--data-dir', dir, 'import', '--quiet',
@@ -297,4 +300,5 @@ describe('export', () => {
       rmSync(d, { recursive: true, force: true });
     }
   });
+});
 });
