@@ -25,8 +25,8 @@
 #define SERIES_MAX_DAYS 400
 
 /* One point: the figures of [a, b) for the filter (none: an empty point). */
-static int point_fill(struct store *s, const struct store_filter *f, int none, int64_t a,
-                      int64_t b, struct agg *sum, struct trend_day *d)
+static int point_fill(struct store *s, const struct store_filter *f, int none, int64_t a, int64_t b,
+                      struct agg *sum, struct trend_day *d)
 {
     if (none)
         return 0;
