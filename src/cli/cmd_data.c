@@ -154,6 +154,7 @@ static void json_import(struct jsonw *w, const void *arg)
     jw_kint(w, "unchanged", (long long)st->res.unchanged);
     jw_kint(w, "malformed_lines", (long long)st->malformed);
     jw_kint(w, "rejected", (long long)st->rejected);
+    jw_kint(w, "untimed", (long long)st->untimed);
     jw_obj_end(w);
 }
 
@@ -212,6 +213,10 @@ int cmd_import(int argc, char **argv, const char *data_dir)
                st.files_failed, (double)st.bytes / 1e6, (unsigned long long)st.ops, st.res.inserted,
                st.res.merged, st.res.unchanged, (unsigned long long)st.malformed,
                (unsigned long long)st.rejected);
+        if (st.untimed)
+            printf("%llu calls without a timestamp were stored at their file's modification "
+                   "time\n",
+                   (unsigned long long)st.untimed);
         status = CLI_OK;
     }
     return rc == TP_ENOTFOUND ? CLI_FAIL : status;

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, cli, dataFile, get, startServer, tempDir } from './lib.mjs';
 
@@ -296,6 +296,48 @@ describe('export', () => {
       assert.equal(r.status, 1);
       assert.match(r.stderr, /nearest: Read/);
       assert.equal(existsSync(path.join(d, 'x.csv')), false);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('import', () => {
+  test('payloads without a timestamp take their file\'s time, and a warning says so', () => {
+    const d = tempDir('display-untimed');
+    try {
+      const log = path.join(d, 'hooks.jsonl');
+      const post = (tool, id, extra = {}) => JSON.stringify({ hook_event_name: 'PostToolUse', tool_name: tool,
+        tool_use_id: id, session_id: 'untimed-session', tool_input: { file_path: '/a/' + id }, tool_response: {}, ...extra });
+      writeFileSync(log, [
+        post('Read', 'toolu_untimed1'),
+        post('Read', 'toolu_untimed2'),
+        post('Read', 'toolu_timed', { timestamp: '2026-11-29T08:00:00Z' }),
+      ].join('\n') + '\n');
+      const mtime = Date.parse('2026-11-30T12:34:56Z');
+      utimesSync(log, mtime / 1000, mtime / 1000);
+      const data = path.join(d, 'data');
+      const imp = (args) => cli(['--data-dir', data, 'import', ...args], { env: { ...env, HOME: d } });
+      let r = imp([log]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /hooks\.jsonl: warning: 2 call\(s\) without a timestamp, stored as ending at the file's modification time, 2026-11-30.12:34:56/);
+      assert.match(r.stdout, /^3 calls: 3 new/m);
+      assert.match(r.stdout, /^2 calls without a timestamp were stored at their file's modification time$/m);
+      // Where they are: the export's times, against the file's own.
+      r = cli(['--data-dir', data, 'export', '--out', '-', '--window', 'all'], { env });
+      assert.equal(r.status, 0, r.stderr);
+      const at = Object.fromEntries(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o) => [o.tool_use_id, Date.parse(o.timestamp)]));
+      assert.deepEqual(at, { toolu_untimed1: mtime, toolu_untimed2: mtime, toolu_timed: Date.parse('2026-11-29T08:00:00Z') });
+      // Written again with one more line: only the new call, and the count
+      // of the JSON answer.
+      writeFileSync(log, readFileSync(log, 'utf8') + post('Read', 'toolu_untimed3') + '\n');
+      utimesSync(log, mtime / 1000, mtime / 1000);
+      r = imp([log, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.equal(j.inserted, 1);
+      assert.equal(j.untimed, 1);
+      assert.match(r.stderr, /warning: 1 call\(s\) without a timestamp/);
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
