@@ -323,6 +323,45 @@ static void test_store_exact(void)
     check_store(2000, 1);
 }
 
+/* Two periods of one distribution, read back from a store (exactly and from
+ * the sketches): nothing is flagged, though each period has its own sample. */
+static void check_store_same(size_t n, int want_exact)
+{
+    struct stored st;
+    st.dir = fixture_tmpdir("compare-same");
+    st.s = fixture_store_open(st.dir);
+    struct fixture_rng r = {0x2545F4914F6CDD1DULL + n};
+    double *cur = lognormal(&r, n, 200, 0.5), *base = lognormal(&r, n, 200, 0.5);
+    int ok;
+    fill(&st, cur, base, n, &ok);
+    ASSERT_TRUE(ok);
+    struct engine_query q = window(NOW - 7 * DAY, NOW);
+    struct engine_window base_w = {.since_ms = NOW - 14 * DAY, .until_ms = NOW - 7 * DAY};
+    snprintf(base_w.name, sizeof base_w.name, "previous");
+    struct comparison c;
+    char err[TP_ERR_MAX];
+    ASSERT_EQ_INT(engine_compare(st.s, &q, &base_w, &c, err), 0);
+    ASSERT_EQ_INT(c.exact, want_exact);
+    const struct compare_row *rd = row_of(&c, "Read");
+    ASSERT_TRUE(rd != NULL);
+    ASSERT_EQ_INT(rd->cur.count, n);
+    ASSERT_EQ_INT(rd->base.count, n);
+    ASSERT_EQ_INT(rd->p50, CMP_SAME);
+    ASSERT_EQ_INT(rd->p95, CMP_SAME);
+    comparison_free(&c);
+    free(cur);
+    free(base);
+    store_close(st.s);
+    fixture_rm_rf(st.dir);
+    free(st.dir);
+}
+
+static void test_store_same_distribution(void)
+{
+    check_store_same(2000, 1);
+    check_store_same(6000, 0);
+}
+
 /* Over 10,000 timed calls: from the sketches, the same verdicts. */
 static void test_store_sketch(void)
 {
@@ -331,4 +370,4 @@ static void test_store_sketch(void)
 
 TEST_MAIN(TEST_CASE(test_ranks), TEST_CASE(test_same_distribution_is_never_flagged),
           TEST_CASE(test_doubled_p95_is_flagged), TEST_CASE(test_store_exact),
-          TEST_CASE(test_store_sketch))
+          TEST_CASE(test_store_sketch), TEST_CASE(test_store_same_distribution))
