@@ -603,6 +603,31 @@ static void call_bar(const struct session_call *c, double t0, double t1, int wid
     }
 }
 
+/* "  tokens 2,100 in, 420 out, 0 cache read, 0 cache write; $0.0120 (from
+ * the model requests)": what a session used, when any source said. */
+static void print_tokens(const struct session_item *it)
+{
+    if (!it->tokens_from)
+        return;
+    const int64_t v[] = {it->input_tokens, it->output_tokens, it->cache_read_tokens,
+                         it->cache_write_tokens};
+    const char *const names[] = {"in", "out", "cache read", "cache write"};
+    printf("  tokens");
+    const char *sep = " ";
+    for (int k = 0; k < 4; k++) {
+        if (v[k] < 0)
+            continue;
+        char n[32];
+        table_count(n, (unsigned long long)v[k]); /* as the page writes counts */
+        printf("%s%s %s", sep, n, names[k]);
+        sep = ", ";
+    }
+    if (!isnan(it->cost_usd))
+        printf("; $%.4f", it->cost_usd);
+    printf(" (from %s)\n", strcmp(it->tokens_from, "metrics") == 0 ? "the agent's usage counters"
+                                                                   : "the model requests");
+}
+
 static void print_session(const struct ctx *c, const void *answer)
 {
     (void)c;
@@ -622,6 +647,7 @@ static void print_session(const struct ctx *c, const void *answer)
     print_items((const char *const[]){top[0], top[1], top[2], top[3]}, 4, NULL);
     if (it->project)
         printf("  project %s\n", it->project);
+    print_tokens(it);
     char parts[SPLIT_PARTS + 1][64];
     const char *items[SPLIT_PARTS + 1];
     size_t np = 0;
