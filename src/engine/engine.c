@@ -889,17 +889,26 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         x->project = proj && *proj ? xstrdup(proj) : NULL;
         x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
         x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
-        if (rc == 0)
-            rc = hot_example(s, q, &f, (int64_t)(intptr_t)h.v[i].tool,
-                             (int64_t)(intptr_t)h.v[i].target, x);
+        x->tool_id = (int64_t)(intptr_t)h.v[i].tool;
+        x->target_id = (int64_t)(intptr_t)h.v[i].target;
     }
     out->n = n;
-    if (rc)
-        rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
 done:
     free(h.v);
     kmap_free(&h.map);
     return rc;
+}
+
+int engine_hotspot_examples(struct store *s, const struct engine_query *q, struct hotspots *h,
+                            char *errbuf)
+{
+    struct store_filter f;
+    if (engine_filter(s, q, &f) != 0)
+        return 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (hot_example(s, q, &f, h->items[i].tool_id, h->items[i].target_id, &h->items[i]) != 0)
+            return tp_fail(errbuf, TP_EDB, "reading the store failed");
+    return 0;
 }
 
 void hotspots_free(struct hotspots *h)

@@ -134,9 +134,11 @@ struct hotspot {
      * split is unknown and their wall time (they may have waited). */
     uint64_t asked, unsplit;
     double wait_ms, unsplit_ms;
-    int64_t project_id; /* while collecting */
+    int64_t project_id;         /* while collecting */
+    int64_t tool_id, target_id; /* the store's ids (engine_hotspot_examples) */
     /* Its slowest call in the window (a link to that moment of its
-     * session): tool_use_id, session and start; NULL / 0 when unknown. */
+     * session): tool_use_id, session and start; NULL / 0 when unknown
+     * (and until engine_hotspot_examples() looks). */
     char *example_call, *example_session;
     int64_t example_ms;
     double example_duration_ms;
@@ -147,6 +149,12 @@ struct hotspots {
 };
 int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
                     struct hotspots *out, char *errbuf);
+/* Each hotspot's slowest call (example_*), for the answers that link to it:
+ * one narrow read per hotspot (its tool, the hours whose longest call
+ * reaches its longest), so callers that rank many hotspots and show none
+ * (the analyzer) do not pay for it. */
+int engine_hotspot_examples(struct store *s, const struct engine_query *q, struct hotspots *h,
+                            char *errbuf);
 void hotspots_free(struct hotspots *h);
 
 /* ---- trends ----------------------------------------------------------- */

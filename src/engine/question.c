@@ -135,6 +135,8 @@ static int run_hotspots(struct store *s, const struct question_args *a, void **a
 {
     struct hotspots *h = xcalloc(1, sizeof *h);
     int rc = engine_hotspots(s, &a->q, (size_t)a->v[0], h, errbuf);
+    if (rc == 0 && (rc = engine_hotspot_examples(s, &a->q, h, errbuf)) != 0)
+        hotspots_free(h);
     if (rc) {
         free(h);
         return rc;
