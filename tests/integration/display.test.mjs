@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, cli, dataFile, get, startServer, tempDir } from './lib.mjs';
+import { BIN, cli, dataFile, get, sanitizerReport, startServer, tempDir } from './lib.mjs';
 
 const SESSION = '68f997f7-a9b1-4d13-a1eb-cbc0be960b77';
 const FIRST_CALL = 1796433203355; // the recorded session's first call (reference.py)
@@ -205,18 +205,26 @@ describe('what the tables look like', () => {
   test('colour on a terminal only, and never with NO_COLOR or --no-color', () => {
     const args = ['--data-dir', dir, 'stats', '--window', 'all'];
     // A terminal: script(1) gives the command a pseudo-terminal.
-    const tty = (extraEnv, extraArgs = []) => spawnSync('script', ['-qec',
-      [BIN, ...args, ...extraArgs].map((a) => `'${a}'`).join(' '), '/dev/null'],
-    { encoding: 'utf8', env: { ...process.env, ...env, TERM: 'xterm', ...extraEnv } });
+    // Its stderr comes out on the terminal too: no sanitizer report there.
+    const script = (cmd, e) => {
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, ...env, ...e } });
+      assert.equal(sanitizerReport(r.stdout) || sanitizerReport(r.stderr), null, cmd);
+      assert.equal(r.signal, null, cmd);
+      return r;
+    };
+    const tty = (extraEnv, extraArgs = []) => script([BIN, ...args, ...extraArgs].map((a) => `'${a}'`).join(' '),
+      { TERM: 'xterm', ...extraEnv });
     const on = tty({});
     assert.equal(on.status, 0, on.stderr);
     assert.match(on.stdout, /\x1b\[1m/, 'bold headings on a terminal');
-    assert.doesNotMatch(tty({ NO_COLOR: '1' }).stdout, /\x1b\[/);
-    assert.doesNotMatch(tty({}, ['--no-color']).stdout, /\x1b\[/);
-    assert.doesNotMatch(tty({ TERM: 'dumb' }).stdout, /\x1b\[/);
+    for (const [e, a, what] of [[{ NO_COLOR: '1' }, [], 'NO_COLOR'], [{}, ['--no-color'], '--no-color'], [{ TERM: 'dumb' }, [], 'TERM=dumb']]) {
+      const r = tty(e, a);
+      assert.equal(r.status, 0, what);
+      assert.match(r.stdout, /operations \d/, what + ': the answer is there');
+      assert.doesNotMatch(r.stdout, /\x1b\[/, what);
+    }
     // --no-color before the command too.
-    const before = spawnSync('script', ['-qec', `'${BIN}' --no-color --data-dir '${dir}' slow --window all`, '/dev/null'],
-      { encoding: 'utf8', env: { ...process.env, ...env, TERM: 'xterm' } });
+    const before = script(`'${BIN}' --no-color --data-dir '${dir}' slow --window all`, { TERM: 'xterm' });
     assert.equal(before.status, 0);
     assert.doesNotMatch(before.stdout, /\x1b\[/);
     // Not a terminal: plain.
