@@ -603,8 +603,9 @@ static void call_bar(const struct session_call *c, double t0, double t1, int wid
     }
 }
 
-/* "  tokens 2,100 in, 420 out, 0 cache read, 0 cache write; $0.0120 (from
- * the model requests)": what a session used, when any source said. */
+/* "  tokens 2,100 in   420 out   0 cache read   0 cache write   $0.0120
+ * from the model requests": what a session used, when any source said,
+ * wrapped to the terminal's width like the line above it. */
 static void print_tokens(const struct session_item *it)
 {
     if (!it->tokens_from)
@@ -612,20 +613,29 @@ static void print_tokens(const struct session_item *it)
     const int64_t v[] = {it->input_tokens, it->output_tokens, it->cache_read_tokens,
                          it->cache_write_tokens};
     const char *const names[] = {"in", "out", "cache read", "cache write"};
-    printf("  tokens");
-    const char *sep = " ";
+    char parts[7][64];
+    const char *items[7];
+    size_t n = 0;
     for (int k = 0; k < 4; k++) {
         if (v[k] < 0)
             continue;
-        char n[32];
-        table_count(n, (unsigned long long)v[k]); /* as the page writes counts */
-        printf("%s%s %s", sep, n, names[k]);
-        sep = ", ";
+        char num[32];
+        table_count(num, (unsigned long long)v[k]); /* as the page writes counts */
+        snprintf(parts[n], sizeof parts[n], "%s%s %s", n ? "" : "  tokens ", num, names[k]);
+        items[n] = parts[n];
+        n++;
     }
-    if (!isnan(it->cost_usd))
-        printf("; $%.4f", it->cost_usd);
-    printf(" (from %s)\n", strcmp(it->tokens_from, "metrics") == 0 ? "the agent's usage counters"
-                                                                   : "the model requests");
+    if (!isnan(it->cost_usd)) {
+        snprintf(parts[n], sizeof parts[n], "%s$%.4f", n ? "" : "  cost ", it->cost_usd);
+        items[n] = parts[n];
+        n++;
+    }
+    snprintf(parts[n], sizeof parts[n], "%sfrom %s", n ? "" : "  usage ",
+             strcmp(it->tokens_from, "metrics") == 0 ? "the agent's usage counters"
+                                                     : "the model requests");
+    items[n] = parts[n];
+    n++;
+    print_items(items, n, NULL);
 }
 
 static void print_session(const struct ctx *c, const void *answer)
