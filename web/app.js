@@ -1,23 +1,34 @@
 /*
- * app.js - the toolprof dashboard (GET /performance-profiling).
+ * app.js - the toolprof dashboard (GET /performance-profiling): its state,
+ * formats and shared helpers, the overview and the comparison of two
+ * periods. sessions.js adds the sessions list and one session's timeline
+ * through the same helpers (window.toolprof).
  *
- * One refresh fetches every panel's endpoint in parallel with the same
- * filters (window=, tool=), renders each answer on its own (one failing
- * endpoint shows an alert and leaves the other panels working), then
- * schedules the next refresh 30 s later; a hidden tab skips refreshes and
- * catches up when it becomes visible again.
+ * State lives in the URL: the view (overview, sessions, session, compare),
+ * the window (24h, 7d, 30d, all, or since/until), the tool and agent
+ * filters, the open session and call, the compared range. Links inside the
+ * page are real links to such URLs; following one pushes it into the
+ * history, so Back works, and a reload or a shared link shows the same.
+ *
+ * One refresh fetches every panel of the current view in parallel, renders
+ * each answer on its own (one failing endpoint shows an alert and leaves
+ * the others working), then schedules the next refresh 30 s later; a hidden
+ * tab skips refreshes and catches up when it becomes visible again.
+ *
+ * Honest display: no data is "–", never 0 ms or 100 %; a point of the trend
+ * without calls is a gap; the optimization rate is over the calls that had
+ * an option, with its denominator; one colour per tool, derived from its
+ * name (the same in every window and after every reload); dates carry the
+ * year when it is not this year; long paths are cut in the middle, keeping
+ * the file name, with the whole text on hover; no column is ever hidden
+ * (narrow screens stack each row's cells, with their labels).
  *
  * Security: every value that comes from the API is inserted as text
- * (textContent, createTextNode, setAttribute for title), never as HTML.
- * Targets are file paths and shell commands and may contain markup. The
- * page runs under "Content-Security-Policy: default-src 'self'", so there
- * is no inline script or style anywhere; element styles are set through
- * the CSSOM (el.style.x = ...), which that policy allows.
- *
- * The theme is applied as soon as this file runs (it is loaded without
- * defer in <head>) so the page never flashes light before going dark;
- * everything else waits for DOMContentLoaded, by which time the deferred
- * Chart.js has run.
+ * (textContent, createTextNode, setAttribute for title and href built from
+ * URLSearchParams), never as HTML. Targets are file paths and shell
+ * commands and may contain markup. The page runs under
+ * "Content-Security-Policy: default-src 'self'", so there is no inline
+ * script or style anywhere; element styles are set through the CSSOM.
  */
 'use strict';
 
@@ -26,8 +37,10 @@
   const TOKEN_KEY = 'toolprof-token';
   const REFRESH_MS = 30000;
   const SLOW_MS = 2000;
-  const WINDOWS = ['24h', '7d', '30d'];
   const DEFAULT_WINDOW = '24h';
+  const AGENTS = ['claude-code', 'codex', 'gemini-cli', 'opencode'];
+  const DEFAULT_AGENT = 'claude-code';
+  const VIEWS = ['overview', 'sessions', 'session', 'compare'];
 
   /* ---- theme (runs before first paint) ------------------------------- */
 
@@ -55,14 +68,20 @@
   /* ---- state ---------------------------------------------------------- */
 
   const state = {
+    view: 'overview',
     window: DEFAULT_WINDOW,
+    since: '', /* a custom range: local "YYYY-MM-DDTHH:MM" */
+    until: '',
+    windowGiven: false, /* the URL named a window: never replace it */
     tool: '',
-    person: '', /* a team server's filters (docs/team.md) */
-    host: '',
-    team: null, /* null: not known yet; false: not a team server */
-    members: [],
+    agents: [], /* empty: all */
+    session: '',
+    call: '',
+    cmp: { mode: 'previous', since: '', until: '', by: 'tool' },
+    project: '', /* the sessions list's project filter */
+    onlyFailed: false,
+    onlyWaited: false,
     token: null,
-    sort: { key: 'total_ms', dir: 'desc' },
     seq: 0,
     controller: null,
     timer: null,
@@ -70,8 +89,11 @@
     pending: false, /* a refresh came due while the tab was hidden */
     lastOk: 0,
     knownTools: null, /* null until /tools answered */
-    last: { stats: null, trends: null },
+    canonicalOf: new Map(), /* "tool\x1fagent" -> canonical, from stats rows */
+    last: { stats: null, trends: null, hotspots: null, slow: null, agents: null, compare: null },
+    lastWindow: null,
     charts: { trend: null, tools: null },
+    sorts: {},
   };
 
   const $ = (id) => document.getElementById(id);
@@ -82,7 +104,7 @@
   function nf(digits) {
     let f = nfCache.get(digits);
     if (!f) {
-      f = new Intl.NumberFormat(undefined, {
+      f = new Intl.NumberFormat('en-US', {
         minimumFractionDigits: digits,
         maximumFractionDigits: digits,
       });
@@ -105,8 +127,15 @@
     return nf(d).format(v) + '%';
   }
 
+  /* A change: "+12%", "-8.7%". */
+  function fmtChange(v) {
+    if (!isNum(v)) return '–';
+    return (v > 0 ? '+' : v < 0 ? '-' : '') + fmtPct(Math.abs(v));
+  }
+
   /* Milliseconds for humans: "0.42 ms", "7.5 ms", "850 ms", "2.35 s",
-   * "14.2 s", "3 min 5 s", "2 h 10 min". */
+   * "14.2 s", "3 min 5 s", "2 h 10 min" (the command line's table_ms
+   * writes exactly these). */
   function fmtDur(ms) {
     if (!isNum(ms)) return '–';
     const a = Math.abs(ms);
@@ -123,17 +152,14 @@
   }
 
   /* Axis ticks: the same units without padding zeros ("2 s", "500 ms"). */
+  const nfTrimmer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
   function fmtDurTick(ms) {
     if (!isNum(ms)) return '';
     if (ms === 0) return '0';
-    if (Math.abs(ms) < 1000) return nfTrim(ms) + ' ms';
-    if (Math.abs(ms) < 60000) return nfTrim(ms / 1000) + ' s';
-    return nfTrim(ms / 60000) + ' min';
-  }
-
-  const nfTrimmer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-  function nfTrim(v) {
-    return nfTrimmer.format(v);
+    if (Math.abs(ms) < 1000) return nfTrimmer.format(ms) + ' ms';
+    if (Math.abs(ms) < 60000) return nfTrimmer.format(ms / 1000) + ' s';
+    if (Math.abs(ms) < 3600000) return nfTrimmer.format(ms / 60000) + ' min';
+    return nfTrimmer.format(ms / 3600000) + ' h';
   }
 
   function fmtBytes(b) {
@@ -152,16 +178,25 @@
     return pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds());
   }
 
-  const dtShort = new Intl.DateTimeFormat(undefined, {
-    month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  });
-  const dtRange = new Intl.DateTimeFormat(undefined, {
-    month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
-  });
-  const dayLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
-  const dayLabelLong = new Intl.DateTimeFormat(undefined, {
-    weekday: 'short', year: 'numeric', month: 'short', day: 'numeric',
-  });
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+  /* "5 Dec 14:03", with the year when it is not this year:
+   * "10 Feb 2025, 14:03". parts: 'date', 'minute' (default), 'second'. */
+  function fmtDate(d, parts) {
+    if (!(d instanceof Date) || isNaN(d.getTime())) return '–';
+    const p = parts || 'minute';
+    const thisYear = d.getFullYear() === new Date().getFullYear();
+    let s = d.getDate() + ' ' + MONTHS[d.getMonth()] + (thisYear ? '' : ' ' + d.getFullYear());
+    if (p === 'date') return s;
+    s += (thisYear ? ' ' : ', ') + pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+    if (p === 'second') s += ':' + pad2(d.getSeconds());
+    return s;
+  }
+
+  function fmtDateLong(d) {
+    return WEEKDAYS[d.getDay()] + ' ' + d.getDate() + ' ' + MONTHS[d.getMonth()] + ' ' + d.getFullYear();
+  }
 
   function opDate(op) {
     if (op && isNum(op.timestamp_ms)) return new Date(op.timestamp_ms);
@@ -169,37 +204,45 @@
     return d && !isNaN(d.getTime()) ? d : null;
   }
 
-  /* "YYYY-MM-DD" as a local calendar day. */
-  function parseDay(s) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(s));
-    return m ? new Date(+m[1], +m[2] - 1, +m[3]) : null;
+  /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" as local time. */
+  function parseLocal(s) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/.exec(String(s));
+    return m ? new Date(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0)) : null;
   }
 
-  /* What a window covers, in words: "Last 24 hours", "Last 7 days". */
+  /* A Date as the value of a datetime-local input. */
+  function localInput(d) {
+    return d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' + pad2(d.getDate()) + 'T' +
+      pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+  }
+
+  /* What a window covers, in words: "the last 24 hours", "all time". */
   function windowText(w) {
     const name = w && typeof w.name === 'string' ? w.name : state.window;
     let m;
-    if (name === 'all') return 'All time';
-    if ((m = /^(\d+)h$/.exec(name))) return +m[1] === 1 ? 'Last hour' : 'Last ' + m[1] + ' hours';
-    if ((m = /^(\d+)d$/.exec(name))) return +m[1] === 1 ? 'Last day' : 'Last ' + m[1] + ' days';
+    if (name === 'all') return 'all time';
+    if ((m = /^(\d+)h$/.exec(name))) return +m[1] === 1 ? 'the last hour' : 'the last ' + m[1] + ' hours';
+    if ((m = /^(\d+)d$/.exec(name))) return +m[1] === 1 ? 'the last day' : 'the last ' + m[1] + ' days';
     if (w && isNum(w.since_ms) && isNum(w.until_ms)) {
-      return dtRange.format(new Date(w.since_ms)) + ' – ' + dtRange.format(new Date(w.until_ms));
+      return fmtDate(new Date(w.since_ms)) + ' – ' + fmtDate(new Date(w.until_ms));
     }
     return String(name);
   }
 
-  function windowRange(w) {
-    if (!w || w.name === 'all' || !isNum(w.since_ms) || !isNum(w.until_ms)) return '';
-    return dtRange.format(new Date(w.since_ms)) + ' – ' + dtRange.format(new Date(w.until_ms));
+  function capital(s) {
+    return s ? s.charAt(0).toUpperCase() + s.slice(1) : s;
   }
 
-  /* Days of trend history for a window: 7 for anything up to a week,
-   * otherwise the window's length in days. */
-  function trendDays(win) {
-    let m;
-    if ((m = /^(\d+)d$/.exec(win))) return Math.min(Math.max(+m[1], 7), 3660);
-    if (win === 'all') return 90;
-    return 7;
+  function windowRange(w) {
+    if (!w || w.name === 'all' || !isNum(w.since_ms) || !isNum(w.until_ms)) return '';
+    return fmtDate(new Date(w.since_ms)) + ' – ' + fmtDate(new Date(w.until_ms));
+  }
+
+  /* "3 hours", "65 days". */
+  function fmtAge(ms) {
+    if (ms < 2 * 3600e3) return Math.max(1, Math.round(ms / 60000)) + ' minutes';
+    if (ms < 2 * 86400e3) return Math.round(ms / 3600e3) + ' hours';
+    return Math.round(ms / 86400e3) + ' days';
   }
 
   /* ---- DOM helpers (text only, never HTML from data) ------------------ */
@@ -219,21 +262,68 @@
     return el('td', cls, text);
   }
 
+  /* Where a long text is cut: paths before their last component (the file
+   * name stays whole), other text keeps its last part. */
+  function cutPoint(t) {
+    const slash = t.lastIndexOf('/');
+    if (slash > 0 && slash < t.length - 1) return slash;
+    return Math.max(0, t.length - Math.min(24, Math.ceil(t.length * 0.4)));
+  }
+
+  /* A target cut in the middle by CSS when it does not fit: the head
+   * shrinks with an ellipsis, the tail (the file name) stays. The whole text
+   * is the element's title and its text. */
   function targetEl(target, tag) {
     const t = target === null || target === undefined ? '' : String(target);
-    const e = el(tag || 'span', 'tp-target', t || '–');
-    if (t) e.setAttribute('title', t);
+    const e = el(tag || 'span', 'tp-target');
+    if (!t) {
+      e.textContent = '–';
+      return e;
+    }
+    e.setAttribute('title', t);
+    /* One line: spaces are kept as they are (the head and tail are cut
+     * apart, and a space at either edge would vanish otherwise), line
+     * breaks and tabs become spaces. */
+    const line = t.replace(/[\r\n\t]+/g, ' ');
+    const cut = cutPoint(line);
+    if (cut > 0) e.appendChild(el('span', 'tp-mid-head', line.slice(0, cut)));
+    e.appendChild(el('span', 'tp-mid-tail', line.slice(cut)));
     return e;
   }
 
-  function toolBadge(tool, color) {
-    const b = el('span', 'tp-tool');
-    if (color) {
-      const sw = el('span', 'tp-swatch');
-      sw.style.backgroundColor = color;
-      b.appendChild(sw);
+  /* One colour per tool, from its name alone: the same in every window,
+   * after every reload, and in the command line's tables. */
+  function hashName(s) {
+    let h = 2166136261;
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 16777619) >>> 0;
     }
-    b.appendChild(document.createTextNode(String(tool === null || tool === undefined ? '?' : tool)));
+    return h;
+  }
+
+  function toolColor(name) {
+    const h = hashName(String(name));
+    const hue = (h % 3600) / 10;
+    const sat = 62 + ((h >>> 12) % 3) * 8;
+    const light = currentTheme() === 'dark' ? 62 : 46;
+    return 'hsl(' + hue.toFixed(1) + ', ' + sat + '%, ' + light + '%)';
+  }
+
+  /* "shell (codex)" for another agent's tool, as the API labels it. */
+  function toolLabel(tool, agent) {
+    const t = tool === null || tool === undefined ? '?' : String(tool);
+    return agent && agent !== DEFAULT_AGENT ? t + ' (' + agent + ')' : t;
+  }
+
+  function toolBadge(tool, agent) {
+    const label = toolLabel(tool, agent);
+    const b = el('span', 'tp-tool');
+    const sw = el('span', 'tp-swatch');
+    sw.style.backgroundColor = toolColor(label);
+    sw.setAttribute('aria-hidden', 'true');
+    b.appendChild(sw);
+    b.appendChild(el('span', 'tp-iso', label));
     return b;
   }
 
@@ -251,37 +341,92 @@
     e.setAttribute('data-value', value === null || value === undefined ? '' : String(value));
   }
 
-  /* ---- colours -------------------------------------------------------- */
-
-  /* n well separated colours: hues a golden angle apart, so neighbours
-   * differ and there is no cycle however many tools there are. */
-  function palette(n) {
-    const dark = currentTheme() === 'dark';
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const hue = (212 + i * 137.508) % 360;
-      const sat = 70 - (Math.floor(i / 8) % 3) * 12;
-      const light = (dark ? 62 : 52) + (i % 2 ? 0 : -4);
-      out.push('hsl(' + hue.toFixed(1) + ', ' + sat + '%, ' + light + '%)');
+  /* Each cell's column name, for narrow screens where rows stack. */
+  function labelCells(table) {
+    const heads = Array.from(table.tHead.rows[0].cells, (th) => th.textContent.trim());
+    for (const tr of table.tBodies[0].rows) {
+      Array.from(tr.cells).forEach((c, i) => {
+        if (!c.classList.contains('tp-empty') && heads[i]) c.setAttribute('data-label', heads[i]);
+      });
     }
-    return out;
   }
 
-  function cssVar(name) {
-    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  /* ---- links to a moment of a session --------------------------------- */
+
+  /* The page's URL for a state change (keeping the window and filters). */
+  function pageHref(changes) {
+    const p = urlParams();
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null || v === undefined || v === '') p.delete(k);
+      else p.set(k, String(v));
+    }
+    const qs = p.toString();
+    return location.pathname + (qs ? '?' + qs : '');
   }
 
-  function chartTheme() {
-    const dark = currentTheme() === 'dark';
-    return {
-      text: dark ? '#c9d1d9' : '#495057',
-      grid: dark ? 'rgba(255,255,255,0.09)' : 'rgba(0,0,0,0.07)',
-      avg: dark ? '#60a5fa' : '#2563eb',
-      avgFill: dark ? 'rgba(96,165,250,0.15)' : 'rgba(37,99,235,0.10)',
-      p95: dark ? '#fb923c' : '#ea580c',
-      bars: dark ? 'rgba(148,163,184,0.25)' : 'rgba(100,116,139,0.18)',
-      card: cssVar('--tp-card-bg') || (dark ? '#171d25' : '#ffffff'),
-    };
+  function momentHref(sessionId, callId) {
+    return pageHref({ view: 'session', session: sessionId, call: callId || null });
+  }
+
+  /* A link to the moment of a call in its session, around content. */
+  function momentLink(sessionId, callId, content, label) {
+    if (!sessionId) return content;
+    const a = el('a', 'tp-moment');
+    a.href = momentHref(sessionId, callId);
+    a.setAttribute('data-nav', '');
+    a.appendChild(content);
+    /* The visible text, then what the link does (for screen readers). */
+    a.appendChild(el('span', 'visually-hidden', label ? ' (' + label + ')' : ' (in its session)'));
+    return a;
+  }
+
+  /* ---- sortable tables -------------------------------------------------- */
+
+  /* Sort state of a table, kept across refreshes; headers are buttons. */
+  function sortable(table, key, dir, onChange) {
+    const s = { key, dir };
+    state.sorts[table.id] = s;
+    for (const th of table.tHead.rows[0].cells) {
+      const btn = th.querySelector('button.tp-sort');
+      if (!btn || btn.dataset.bound) continue;
+      btn.dataset.bound = '1';
+      btn.addEventListener('click', () => {
+        const k = th.getAttribute('data-key');
+        if (s.key === k) s.dir = s.dir === 'asc' ? 'desc' : 'asc';
+        else {
+          s.key = k;
+          s.dir = th.classList.contains('text-end') ? 'desc' : 'asc';
+        }
+        onChange();
+      });
+    }
+    return s;
+  }
+
+  function markSort(table) {
+    const s = state.sorts[table.id];
+    for (const th of table.tHead.rows[0].cells) {
+      const k = th.getAttribute('data-key');
+      th.setAttribute('aria-sort', s && k === s.key ? (s.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+    }
+  }
+
+  /* Rows sorted by the table's key: get(row, key) gives a number, a
+   * string or null; nulls (no data) go last whichever the direction. */
+  function sortRows(table, rows, get) {
+    const s = state.sorts[table.id];
+    if (!s) return rows.slice();
+    const sign = s.dir === 'asc' ? 1 : -1;
+    return rows.map((r, i) => [r, i]).sort((a, b) => {
+      const x = get(a[0], s.key), y = get(b[0], s.key);
+      const nx = x === null || x === undefined || (typeof x === 'number' && !isFinite(x));
+      const ny = y === null || y === undefined || (typeof y === 'number' && !isFinite(y));
+      if (nx || ny) return nx === ny ? a[1] - b[1] : nx ? 1 : -1;
+      let c = typeof x === 'string' || typeof y === 'string'
+        ? String(x).localeCompare(String(y)) : x - y;
+      if (c === 0) c = (a[1] - b[1]) * sign;
+      return c * sign;
+    }).map((p) => p[0]);
   }
 
   /* ---- API ------------------------------------------------------------ */
@@ -320,6 +465,20 @@
       throw new ApiError(path, res.status, msg);
     }
     return body;
+  }
+
+  /* The window as query parameters. */
+  function windowParams() {
+    if (state.window === 'custom') {
+      const a = parseLocal(state.since), b = parseLocal(state.until);
+      return { since: a ? state.since : '', until: b ? state.until : '' };
+    }
+    return { window: state.window };
+  }
+
+  /* The filters every question takes. */
+  function filterParams() {
+    return Object.assign({ tool: state.tool, agent: state.agents.join(',') }, windowParams());
   }
 
   /* ---- alerts --------------------------------------------------------- */
@@ -373,23 +532,34 @@
     $('updated-at').textContent = text;
   }
 
-  /* ---- panels --------------------------------------------------------- */
+  function setNotice(text) {
+    const n = $('notice');
+    n.textContent = text || '';
+    n.hidden = !text;
+  }
+
+  /* ---- overview panels --------------------------------------------------- */
 
   function renderKpis(s) {
-    const wt = windowText(s.window);
+    const wt = capital(windowText(s.window));
+    const has = s.total_operations > 0;
     setKpi('kpi-total', s.total_operations, fmtInt(s.total_operations));
     $('kpi-total-caption').textContent =
-      wt + (s.total_operations > 0 ? ' · ' + fmtPct(s.success_rate) + ' succeeded' : '');
-    setKpi('kpi-avg', s.avg_duration_ms, fmtDur(s.avg_duration_ms));
+      wt + (has ? ' · ' + fmtPct(s.success_rate) + ' succeeded' : ' · no calls');
+    /* No calls (or none timed): no average, not 0 ms. */
+    const timed = s.timed_operations > 0;
+    setKpi('kpi-avg', timed ? s.avg_duration_ms : null, timed ? fmtDur(s.avg_duration_ms) : '–');
     $('kpi-avg-caption').textContent =
-      wt + (s.timed_operations > 0 ? ' · p50 ' + fmtDur(s.median_duration_ms) + ' · p95 ' +
-        fmtDur(s.p95_duration_ms) : '');
-    setKpi('kpi-slow', s.slow_operations_count, fmtInt(s.slow_operations_count));
+      wt + (timed ? ' · p50 ' + fmtDur(s.median_duration_ms) + ' · p95 ' + fmtDur(s.p95_duration_ms) : '');
+    setKpi('kpi-slow', has ? s.slow_operations_count : null, has ? fmtInt(s.slow_operations_count) : '–');
     $('kpi-slow').classList.toggle('tp-warn', s.slow_operations_count > 0);
     $('kpi-slow-caption').textContent =
-      wt + (s.critical_operations_count > 0 ? ' · ' + fmtInt(s.critical_operations_count) + ' critical' : '');
-    setKpi('kpi-opt', s.optimization_rate, fmtPct(s.optimization_rate));
-    $('kpi-opt-caption').textContent = wt + ' · calls using an optimization';
+      wt + (s.critical_operations_count > 0 ? ' · ' + fmtInt(s.critical_operations_count) + ' critical (≥ 5 s)' : '');
+    const o = s.optimization || {};
+    setKpi('kpi-opt', isNum(o.rate) ? o.rate : null, fmtPct(o.rate));
+    $('kpi-opt-caption').textContent = wt + ' · ' + (isNum(o.rate)
+      ? fmtInt(o.used) + ' of ' + fmtInt(o.eligible) + ' calls that had an option (Read offset/limit, Grep head_limit)'
+      : 'no call had an option to use');
     $('window-range').textContent = windowRange(s.window);
 
     const r = s.resource_usage;
@@ -409,14 +579,6 @@
     }
   }
 
-  function toolColors(s) {
-    const names = Object.keys(s && s.tools_breakdown ? s.tools_breakdown : {});
-    const cols = palette(names.length);
-    const map = new Map();
-    names.forEach((n, i) => map.set(n, cols[i]));
-    return map;
-  }
-
   const MAX_SLICES = 12;
 
   function renderToolsChart(s) {
@@ -424,7 +586,7 @@
     const entries = Object.entries(s.tools_breakdown || {}).sort((a, b) => b[1] - a[1]);
     let labels = entries.map((e) => e[0]);
     let values = entries.map((e) => e[1]);
-    let colors = palette(labels.length);
+    let colors = labels.map((l) => toolColor(l));
     if (entries.length > MAX_SLICES) {
       const rest = values.slice(MAX_SLICES - 1).reduce((a, b) => a + b, 0);
       labels = labels.slice(0, MAX_SLICES - 1).concat(['Other (' + (entries.length - MAX_SLICES + 1) + ' tools)']);
@@ -452,7 +614,7 @@
                 label(ctx) {
                   const v = ctx.parsed;
                   const sum = ctx.dataset.data.reduce((a, b) => a + b, 0);
-                  return ' ' + fmtInt(v) + ' calls (' + fmtPct(sum ? (100 * v) / sum : 0) + ')';
+                  return ' ' + fmtInt(v) + ' calls (' + fmtPct(sum ? (100 * v) / sum : NaN) + ')';
                 },
               },
             },
@@ -469,16 +631,57 @@
     ch.update();
   }
 
+  function cssVar(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  function chartTheme() {
+    const dark = currentTheme() === 'dark';
+    return {
+      text: dark ? '#c9d1d9' : '#495057',
+      grid: dark ? 'rgba(255,255,255,0.09)' : 'rgba(0,0,0,0.07)',
+      avg: dark ? '#60a5fa' : '#2563eb',
+      avgFill: dark ? 'rgba(96,165,250,0.15)' : 'rgba(37,99,235,0.10)',
+      p95: dark ? '#fb923c' : '#c2410c',
+      bars: dark ? 'rgba(148,163,184,0.25)' : 'rgba(100,116,139,0.18)',
+      card: cssVar('--tp-card-bg') || (dark ? '#171d25' : '#ffffff'),
+    };
+  }
+
+  /* A trend point's label: "14:00" for hours, "5 Dec" for days (with the
+   * year when not this year), "w/c 5 Dec" for weeks. */
+  function pointLabel(t, i) {
+    const start = Array.isArray(t.starts_ms) && isNum(t.starts_ms[i]) ? new Date(t.starts_ms[i]) : parseLocal(t.labels[i]);
+    if (!start) return String(t.labels[i]);
+    if (t.step === 'hour') {
+      const first = i === 0 || (t.starts_ms && new Date(t.starts_ms[i - 1]).getDate() !== start.getDate());
+      return (first ? fmtDate(start, 'date') + ' ' : '') + pad2(start.getHours()) + ':00';
+    }
+    return (t.step === 'week' ? 'w/c ' : '') + fmtDate(start, 'date');
+  }
+
+  function pointTitle(t, i) {
+    const start = Array.isArray(t.starts_ms) && isNum(t.starts_ms[i]) ? new Date(t.starts_ms[i]) : parseLocal(t.labels[i]);
+    if (!start) return String(t.labels[i]);
+    if (t.step === 'hour') return fmtDateLong(start) + ', ' + pad2(start.getHours()) + ':00–' + pad2((start.getHours() + 1) % 24) + ':00';
+    return (t.step === 'week' ? 'Week from ' : '') + fmtDateLong(start);
+  }
+
   function renderTrend(t) {
     if (typeof Chart === 'undefined') return;
-    const labels = (t.labels || []).map((l) => {
-      const d = parseDay(l);
-      return d ? dayLabel.format(d) : String(l);
-    });
-    const zeros = (a) => labels.map((_, i) => (a && isNum(a[i]) ? a[i] : 0));
+    const n = Array.isArray(t.labels) ? t.labels.length : 0;
+    const labels = [];
+    for (let i = 0; i < n; i++) labels.push(pointLabel(t, i));
+    /* No calls at a point: null, a gap in the line, never 0 ms. */
+    const vals = (a) => labels.map((_, i) => (a && isNum(a[i]) ? a[i] : null));
+    const avg = vals(t.avg_durations), p95 = vals(t.p95_durations);
+    const counts = labels.map((_, i) => (t.operation_counts && isNum(t.operation_counts[i]) ? t.operation_counts[i] : 0));
+    /* A point with no neighbour draws no line: show it as a dot. */
+    const alone = (a, i) => a[i] !== null && (i === 0 || a[i - 1] === null) && (i === a.length - 1 || a[i + 1] === null);
     const th = chartTheme();
-    $('trend-caption').textContent = 'per local day · last ' + labels.length + ' days' +
-      (state.tool ? ' · ' + state.tool : '');
+    const stepWord = t.step === 'hour' ? 'per hour' : t.step === 'week' ? 'per week' : 'per local day';
+    $('trend-caption').textContent = stepWord + ' · ' + windowText(state.lastWindow) +
+      (state.tool ? ' · ' + state.tool : '') + (counts.some((c) => c === 0) ? ' · gaps: no calls' : '');
     let ch = state.charts.trend;
     if (!ch) {
       ch = state.charts.trend = new Chart($('trend-chart'), {
@@ -487,6 +690,7 @@
         options: {
           responsive: true,
           maintainAspectRatio: false,
+          spanGaps: false,
           interaction: { mode: 'index', intersect: false },
           plugins: {
             legend: {
@@ -509,9 +713,7 @@
             tooltip: {
               callbacks: {
                 title(items) {
-                  const raw = items.length ? state.last.trends.labels[items[0].dataIndex] : '';
-                  const d = parseDay(raw);
-                  return d ? dayLabelLong.format(d) : String(raw);
+                  return items.length ? pointTitle(state.last.trends, items[0].dataIndex) : '';
                 },
                 label(ctx) {
                   if (ctx.dataset.yAxisID === 'y1') return ' ' + fmtInt(ctx.parsed.y) + ' calls';
@@ -538,23 +740,21 @@
         },
       });
     }
-    const pr = labels.length > 14 ? 0 : 3;
+    const few = labels.length <= 48;
     ch.data.labels = labels;
     ch.data.datasets = [
       {
-        type: 'line', label: 'Average', data: zeros(t.avg_durations), borderColor: th.avg,
-        backgroundColor: th.avgFill, fill: true, cubicInterpolationMode: 'monotone', pointRadius: pr,
-        pointHoverRadius: 4, borderWidth: 2,
-        yAxisID: 'y', order: 1,
+        type: 'line', label: 'Average', data: avg, borderColor: th.avg, backgroundColor: th.avgFill,
+        fill: false, tension: 0, spanGaps: false, borderWidth: 2, yAxisID: 'y', order: 1,
+        pointRadius: (ctx) => (alone(avg, ctx.dataIndex) ? 4 : few ? 2.5 : 0), pointHoverRadius: 4,
       },
       {
-        type: 'line', label: 'p95', data: zeros(t.p95_durations), borderColor: th.p95,
-        backgroundColor: th.p95, borderDash: [6, 4], fill: false, cubicInterpolationMode: 'monotone',
-        pointRadius: pr ? 2 : 0, pointHoverRadius: 4,
-        borderWidth: 2, yAxisID: 'y', order: 2,
+        type: 'line', label: 'p95', data: p95, borderColor: th.p95, backgroundColor: th.p95,
+        borderDash: [6, 4], fill: false, tension: 0, spanGaps: false, borderWidth: 2, yAxisID: 'y', order: 2,
+        pointRadius: (ctx) => (alone(p95, ctx.dataIndex) ? 4 : few ? 2 : 0), pointHoverRadius: 4,
       },
       {
-        type: 'bar', label: 'Calls', data: zeros(t.operation_counts), backgroundColor: th.bars,
+        type: 'bar', label: 'Calls', data: counts, backgroundColor: th.bars,
         borderWidth: 0, yAxisID: 'y1', order: 3, maxBarThickness: 28,
       },
     ];
@@ -569,72 +769,158 @@
     ch.update();
   }
 
-  function sortTools(rows) {
-    const { key, dir } = state.sort;
-    const sign = dir === 'asc' ? 1 : -1;
-    return rows.slice().sort((a, b) => {
-      const x = a[key], y = b[key];
-      let c;
-      if (key === 'tool') c = String(x).localeCompare(String(y));
-      else c = (isNum(x) ? x : -Infinity) - (isNum(y) ? y : -Infinity);
-      if (c === 0 && key !== 'tool') c = -String(a.tool).localeCompare(String(b.tool)) * sign;
-      return c * sign;
-    });
+  function rememberCanonicals(s) {
+    for (const r of Array.isArray(s.tools) ? s.tools : []) {
+      if (r.canonical) state.canonicalOf.set(String(r.tool) + '\x1f' + String(r.agent || DEFAULT_AGENT), r.canonical);
+    }
+  }
+
+  /* Whether an operation's tool has an option to use: true, false, or
+   * null when the page does not know its kind. */
+  function hasOption(op) {
+    const c = state.canonicalOf.get(String(op.tool) + '\x1f' + String(op.agent || DEFAULT_AGENT));
+    if (!c) return null;
+    return c === 'read' || c === 'search';
+  }
+
+  function latencyValue(r, key) {
+    if (key === 'tool') return toolLabel(r.tool, r.agent);
+    const v = r[key];
+    return isNum(v) ? v : null;
   }
 
   function renderLatency(s) {
-    const tbody = $('latency-table').tBodies[0];
+    const table = $('latency-table');
+    const tbody = table.tBodies[0];
     clear(tbody);
     const rows = Array.isArray(s.tools) ? s.tools : [];
-    $('latency-caption').textContent = windowText(s.window) + (s.percentile_method === 'sketch'
+    $('latency-caption').textContent = capital(windowText(s.window)) + (s.percentile_method === 'sketch'
       ? ' · percentiles estimated (±1%)' : '');
-    for (const th of $('latency-table').tHead.rows[0].cells) {
-      const k = th.getAttribute('data-key');
-      th.setAttribute('aria-sort',
-        k === state.sort.key ? (state.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
-    }
+    markSort(table);
     if (!rows.length) {
-      emptyRow(tbody, 7, 'No operations in this window');
+      emptyRow(tbody, 8, 'No operations in this window');
       return;
     }
-    const colors = toolColors(s);
-    for (const r of sortTools(rows)) {
+    for (const r of sortRows(table, rows, latencyValue)) {
       const tr = el('tr');
       const c0 = el('td');
-      c0.appendChild(toolBadge(r.tool, colors.get(r.tool)));
+      c0.appendChild(toolBadge(r.tool, r.agent));
       tr.appendChild(c0);
       tr.appendChild(td(fmtInt(r.count), 'text-end'));
       tr.appendChild(td(fmtDur(r.p50_ms), 'text-end'));
       tr.appendChild(td(fmtDur(r.p95_ms), 'text-end' + (r.p95_ms > SLOW_MS ? ' tp-dur-slow' : '')));
       tr.appendChild(td(fmtDur(r.p99_ms), 'text-end' + (r.p99_ms > SLOW_MS ? ' tp-dur-slow' : '')));
-      tr.appendChild(td(fmtDur(r.total_ms), 'text-end'));
+      tr.appendChild(td(r.timed ? fmtDur(r.total_ms) : '–', 'text-end'));
       const f = td(fmtPct(r.failure_rate) + (r.failed ? ' (' + fmtInt(r.failed) + ')' : ''),
         'text-end' + (r.failure_rate > 0 ? ' text-danger-emphasis' : ' text-body-secondary'));
       tr.appendChild(f);
+      const o = td(r.with_option > 0 ? fmtInt(r.used_option) + ' of ' + fmtInt(r.with_option) +
+        ' (' + fmtPct(r.option_rate) + ')' : '–', 'text-end text-body-secondary');
+      if (!(r.with_option > 0)) o.setAttribute('title', 'this tool has no option to use');
+      tr.appendChild(o);
       tbody.appendChild(tr);
     }
+    labelCells(table);
+  }
+
+  /* The same kinds of tools in each agent: rows per canonical name. */
+  function renderAgents(per) {
+    const card = $('agents-card');
+    const agents = per ? Object.keys(per) : [];
+    card.hidden = agents.length < 2;
+    if (card.hidden) return;
+    const table = $('agents-table');
+    const head = table.tHead.rows[0];
+    clear(head);
+    const mk = (key, text, end) => {
+      const th = el('th', end ? 'text-end' : null);
+      th.scope = 'col';
+      th.setAttribute('data-key', key);
+      th.setAttribute('aria-sort', 'none');
+      const b = el('button', 'tp-sort', text);
+      b.type = 'button';
+      th.appendChild(b);
+      head.appendChild(th);
+    };
+    mk('kind', 'Kind', false);
+    for (const a of agents) {
+      mk(a + '\x1fcount', a + ' calls', true);
+      mk(a + '\x1fp50', a + ' p50', true);
+      mk(a + '\x1fp95', a + ' p95', true);
+    }
+    const kinds = new Map();
+    for (const a of agents) {
+      for (const r of per[a]) {
+        if (!kinds.has(r.tool)) kinds.set(r.tool, {});
+        kinds.get(r.tool)[a] = r;
+      }
+    }
+    const rows = Array.from(kinds, ([kind, by]) => ({ kind, by }));
+    if (!state.sorts['agents-table']) sortable(table, agents[0] + '\x1fcount', 'desc', () => renderAgents(state.last.agents));
+    else {
+      /* The headers were rebuilt: bind them again. */
+      const s = state.sorts['agents-table'];
+      sortable(table, s.key, s.dir, () => renderAgents(state.last.agents));
+    }
+    markSort(table);
+    const tbody = table.tBodies[0];
+    clear(tbody);
+    const get = (row, key) => {
+      if (key === 'kind') return row.kind;
+      const [a, f] = key.split('\x1f');
+      const r = row.by[a];
+      if (!r) return null;
+      return f === 'count' ? r.count : f === 'p50' ? r.p50_ms : r.p95_ms;
+    };
+    for (const row of sortRows(table, rows, get)) {
+      const tr = el('tr');
+      tr.appendChild(td(row.kind, 'fw-semibold'));
+      for (const a of agents) {
+        const r = row.by[a];
+        tr.appendChild(td(r ? fmtInt(r.count) : '–', 'text-end'));
+        tr.appendChild(td(r ? fmtDur(r.p50_ms) : '–', 'text-end'));
+        tr.appendChild(td(r ? fmtDur(r.p95_ms) : '–', 'text-end' + (r && r.p95_ms > SLOW_MS ? ' tp-dur-slow' : '')));
+      }
+      tbody.appendChild(tr);
+    }
+    $('agents-caption').textContent = 'the same kind of tool in ' + agents.join(', ') + ' · ' + windowText(state.lastWindow);
+    labelCells(table);
+  }
+
+  function hotspotValue(h, key) {
+    if (key === 'tool') return toolLabel(h.tool, h.agent);
+    if (key === 'target') return h.target === null || h.target === undefined ? null : String(h.target);
+    const v = h[key];
+    return isNum(v) ? v : null;
   }
 
   function renderHotspots(list) {
-    const tbody = $('hotspots-table').tBodies[0];
+    const table = $('hotspots-table');
+    const tbody = table.tBodies[0];
     clear(tbody);
+    markSort(table);
     if (!Array.isArray(list) || !list.length) {
       emptyRow(tbody, 6, 'No hotspots in this window');
       return;
     }
-    for (const h of list) {
+    for (const h of sortRows(table, list, hotspotValue)) {
       const tr = el('tr');
       const c0 = el('td');
-      c0.appendChild(toolBadge(h.tool));
+      c0.appendChild(toolBadge(h.tool, h.agent));
       tr.appendChild(c0);
-      const c1 = el('td');
-      c1.appendChild(targetEl(h.target));
+      const c1 = el('td', 'tp-col-target');
+      const sc = h.slowest_call;
+      const t = targetEl(h.target);
+      c1.appendChild(sc && sc.session_id
+        ? momentLink(sc.session_id, sc.tool_use_id, t, 'its slowest call, ' + fmtDur(sc.duration_ms) + ', in its session')
+        : t);
       tr.appendChild(c1);
       tr.appendChild(td(fmtInt(h.count) + (h.failed ? ' (' + fmtInt(h.failed) + ' failed)' : ''), 'text-end text-nowrap'));
       tr.appendChild(td(fmtDur(h.avg_ms), 'text-end text-nowrap'));
       tr.appendChild(td(fmtDur(h.total_ms), 'text-end text-nowrap'));
-      const c5 = el('td');
+      const c5 = el('td', 'tp-share-col');
       const bar = el('div', 'tp-bar');
+      bar.setAttribute('aria-hidden', 'true');
       const fill = el('span');
       fill.style.width = Math.max(0, Math.min(100, isNum(h.share) ? h.share : 0)).toFixed(1) + '%';
       bar.appendChild(fill);
@@ -643,6 +929,7 @@
       tr.appendChild(c5);
       tbody.appendChild(tr);
     }
+    labelCells(table);
   }
 
   function renderBottlenecks(data) {
@@ -665,9 +952,9 @@
         const li = el('li');
         li.appendChild(el('span', 'tp-bn-dur' + (op.duration_ms >= SLOW_MS ? ' tp-dur-slow' : ''),
           fmtDur(op.duration_ms)));
-        li.appendChild(targetEl(op.target));
+        li.appendChild(momentLink(op.session_id, op.tool_use_id, targetEl(op.target), 'this call in its session'));
         const d = opDate(op);
-        if (d) li.appendChild(el('span', 'text-body-secondary small text-nowrap', dtShort.format(d)));
+        if (d) li.appendChild(el('span', 'text-body-secondary small text-nowrap', fmtDate(d)));
         ul.appendChild(li);
       }
       g.appendChild(ul);
@@ -681,9 +968,14 @@
     const box = $('recommendations');
     clear(box);
     const recs = Array.isArray(list) ? list : [];
+    const s = state.last.stats;
     $('recs-caption').textContent = recs.length ? recs.length + ' found · ' + windowText(state.lastWindow) : '';
     if (!recs.length) {
-      box.appendChild(el('p', 'tp-empty-msg', 'No recommendations at this time. Things look good.'));
+      /* Nothing to say about no calls is not good news. */
+      const n = s && isNum(s.total_operations) ? s.total_operations : 0;
+      box.appendChild(el('p', 'tp-empty-msg', n
+        ? 'No recommendations for these ' + fmtInt(n) + ' calls.'
+        : 'No calls in this window, so nothing to recommend.'));
       return;
     }
     for (const r of recs) {
@@ -715,13 +1007,11 @@
           // in it from reordering the words around it.
           li.appendChild(el('span', 'fw-semibold tp-iso', e.tool || '?'));
           li.appendChild(document.createTextNode(' '));
-          const t = el('span', 'font-monospace tp-iso', e.target || '');
-          if (e.target) li.setAttribute('title', String(e.target));
-          li.appendChild(t);
+          li.appendChild(momentLink(e.session_id, e.tool_use_id, targetEl(e.target), 'this call in its session'));
           const bits = [];
           if (isNum(e.count) && e.count > 1) bits.push(fmtInt(e.count) + '×');
           if (isNum(e.duration_ms)) bits.push(fmtDur(e.duration_ms));
-          if (bits.length) li.appendChild(el('span', 'text-body-secondary', ' — ' + bits.join(', ')));
+          if (bits.length) li.appendChild(el('span', 'text-body-secondary tp-ev-bits', '— ' + bits.join(', ')));
           ul.appendChild(li);
         }
         if (ev.length > 3) ul.appendChild(el('li', 'text-body-secondary', '… and ' + (ev.length - 3) + ' more'));
@@ -736,28 +1026,42 @@
     }
   }
 
+  function slowValue(op, key) {
+    if (key === 'tool') return toolLabel(op.tool, op.agent);
+    if (key === 'target') return op.target === null || op.target === undefined ? null : String(op.target);
+    if (key === 'success') return op.success === false ? 0 : 1;
+    if (key === 'optimization_applied') {
+      const h = hasOption(op);
+      return h ? (op.optimization_applied ? 1 : 0) : null;
+    }
+    const v = op[key];
+    return isNum(v) ? v : null;
+  }
+
   function renderSlow(resp) {
-    const tbody = $('slow-table').tBodies[0];
+    const table = $('slow-table');
+    const tbody = table.tBodies[0];
     clear(tbody);
     const ops = Array.isArray(resp.data) ? resp.data : [];
-    const n = isNum(resp.count) ? resp.count : ops.length;
-    $('slow-caption').textContent = '≥ ' + fmtDur(SLOW_MS) + ' · ' + (n ? 'newest ' + fmtInt(ops.length) + ' · ' : '') +
+    $('slow-caption').textContent = '≥ ' + fmtDur(SLOW_MS) + ' · ' + (ops.length ? 'the slowest ' + fmtInt(ops.length) + ' · ' : '') +
       windowText(state.lastWindow);
+    markSort(table);
     if (!ops.length) {
       emptyRow(tbody, 6, 'No slow operations in this window');
       return;
     }
-    for (const op of ops) {
+    for (const op of sortRows(table, ops, slowValue)) {
       const tr = el('tr');
+      tr.setAttribute('data-call', String(op.tool_use_id || ''));
       const c0 = el('td');
-      c0.appendChild(toolBadge(op.tool));
+      c0.appendChild(toolBadge(op.tool, op.agent));
       tr.appendChild(c0);
-      const c1 = el('td');
-      c1.appendChild(targetEl(op.target));
+      const c1 = el('td', 'tp-col-target');
+      c1.appendChild(momentLink(op.session_id, op.tool_use_id, targetEl(op.target), 'this call in its session'));
       tr.appendChild(c1);
       tr.appendChild(td(fmtDur(op.duration_ms), 'text-end text-nowrap tp-dur-slow'));
       const d = opDate(op);
-      const tc = td(d ? dtShort.format(d) : '–', 'text-nowrap');
+      const tc = td(d ? fmtDate(d, 'second') : '–', 'text-nowrap');
       if (op.timestamp) tc.setAttribute('title', String(op.timestamp));
       tr.appendChild(tc);
       const c4 = el('td');
@@ -767,12 +1071,21 @@
       c4.appendChild(st);
       tr.appendChild(c4);
       const c5 = el('td');
-      c5.appendChild(op.optimization_applied
-        ? el('span', 'badge bg-success-subtle text-success-emphasis', 'Optimized')
-        : el('span', 'badge bg-secondary-subtle text-secondary-emphasis', 'Not optimized'));
+      /* Only tools with an option to use are optimized or not. */
+      const h = hasOption(op);
+      if (h === true) {
+        c5.appendChild(op.optimization_applied
+          ? el('span', 'badge bg-success-subtle text-success-emphasis', 'Optimized')
+          : el('span', 'badge bg-secondary-subtle text-secondary-emphasis', 'Not optimized'));
+      } else {
+        const dash = el('span', 'text-body-secondary', '–');
+        dash.setAttribute('title', h === false ? 'this tool has no option to use' : 'not known for this tool');
+        c5.appendChild(dash);
+      }
       tr.appendChild(c5);
       tbody.appendChild(tr);
     }
+    labelCells(table);
   }
 
   function renderToolFilter(tools) {
@@ -787,7 +1100,9 @@
       all.value = '';
       sel.appendChild(all);
       for (const n of names) {
-        const o = el('option', null, n);
+        // Another agent's tool is stored as "name\x1fagent": shown as a label.
+        const parts = n.split('\x1f');
+        const o = el('option', null, parts.length > 1 ? toolLabel(parts[0], parts[1]) : n);
         o.value = n;
         sel.appendChild(o);
       }
@@ -795,99 +1110,234 @@
     sel.value = state.tool;
   }
 
-  /* The person and machine filters: everyone the team server knows. */
-  function renderTeamFilters(members) {
-    state.members = Array.isArray(members) ? members : [];
-    $('team-filters').hidden = false;
-    const fill = (sel, first, values, current) => {
-      const want = [''].concat(values);
-      if (current && !want.includes(current)) want.push(current);
-      const have = Array.from(sel.options, (o) => o.value);
-      if (want.length !== have.length || want.some((v, i) => v !== have[i])) {
-        clear(sel);
-        for (const v of want) {
-          const o = el('option', null, v === '' ? first : v);
-          o.value = v;
-          sel.appendChild(o);
-        }
+  /* The agents that made calls: a check box each. */
+  function renderAgentPicker(rows) {
+    const menu = $('agent-menu');
+    const have = new Set((Array.isArray(rows) ? rows : []).map((r) => String(r.tool)));
+    for (const a of state.agents) have.add(a);
+    const list = AGENTS.filter((a) => have.has(a)).concat(Array.from(have).filter((a) => !AGENTS.includes(a)));
+    const current = Array.from(menu.querySelectorAll('input'), (i) => i.value);
+    if (current.join(',') !== list.join(',')) {
+      for (const n of Array.from(menu.querySelectorAll('.form-check'))) n.remove();
+      for (const a of list) {
+        const id = 'agent-' + a.replace(/[^a-z0-9-]/gi, '_');
+        const wrap = el('div', 'form-check');
+        const input = el('input', 'form-check-input');
+        input.type = 'checkbox';
+        input.id = id;
+        input.value = a;
+        input.addEventListener('change', onAgentChange);
+        const label = el('label', 'form-check-label', a);
+        label.htmlFor = id;
+        wrap.appendChild(input);
+        wrap.appendChild(label);
+        menu.appendChild(wrap);
       }
-      sel.value = current;
-    };
-    const people = state.members.map((m) => String(m.person));
-    const hosts = [];
-    for (const m of state.members) {
-      if (state.person && m.person !== state.person) continue;
-      for (const h of Array.isArray(m.hosts) ? m.hosts : []) if (!hosts.includes(h)) hosts.push(String(h));
+      if (!list.length) menu.appendChild(el('div', 'form-check small text-body-secondary', 'no calls yet'));
     }
-    hosts.sort();
-    fill($('person-filter'), 'Everyone', people, state.person);
-    fill($('host-filter'), 'All machines', hosts, state.host);
+    for (const i of menu.querySelectorAll('input')) i.checked = state.agents.includes(i.value);
+    $('agent-summary').textContent = state.agents.length === 0 ? 'All agents'
+      : state.agents.length === 1 ? state.agents[0] : state.agents.length + ' agents';
   }
 
-  function renderTeam(t) {
-    $('team-section').hidden = false;
-    const people = $('team-people-table').tBodies[0];
-    clear(people);
-    const list = Array.isArray(t.people) ? t.people : [];
-    if (!list.length) emptyRow(people, 4, 'No calls in this window.');
-    for (const p of list) {
-      const tr = el('tr');
-      const name = td(p.person);
-      const hosts = Array.isArray(p.hosts) ? p.hosts.join(', ') : '';
-      name.setAttribute('title', hosts);
-      tr.appendChild(name);
-      tr.appendChild(td(fmtInt(p.calls), 'text-end'));
-      tr.appendChild(td(fmtInt(p.calls_asked), 'text-end'));
-      tr.appendChild(td(fmtDur(p.approval_wait_ms), 'text-end'));
-      people.appendChild(tr);
-    }
-    const mcp = $('team-mcp-table').tBodies[0];
-    clear(mcp);
-    const servers = Array.isArray(t.mcp_servers) ? t.mcp_servers : [];
-    if (!servers.length) emptyRow(mcp, 4, 'No MCP calls in this window.');
-    for (const m of servers) {
-      const tr = el('tr');
-      tr.appendChild(td(m.server));
-      tr.appendChild(td(fmtInt(m.people), 'text-end'));
-      tr.appendChild(td(fmtInt(m.calls), 'text-end'));
-      tr.appendChild(td(fmtDur(m.p95_ms), 'text-end'));
-      mcp.appendChild(tr);
-    }
-    const cmds = $('team-commands-table').tBodies[0];
-    clear(cmds);
-    const commands = Array.isArray(t.commands) ? t.commands : [];
-    if (!commands.length) emptyRow(cmds, 4, 'No shell commands in this window.');
-    for (const c of commands) {
-      const tr = el('tr');
-      const cell = el('td');
-      cell.appendChild(targetEl(c.command));
-      tr.appendChild(cell);
-      tr.appendChild(td(fmtInt(c.people), 'text-end'));
-      tr.appendChild(td(fmtDur(c.avg_ms), 'text-end'));
-      tr.appendChild(td(fmtDur(c.total_ms), 'text-end'));
-      cmds.appendChild(tr);
-    }
+  function onAgentChange() {
+    state.agents = Array.from($('agent-menu').querySelectorAll('input:checked'), (i) => i.value);
+    renderAgentPicker(null);
+    writeUrl();
+    refresh();
   }
 
+  /* The empty state: nothing stored at all, or nothing in this window
+   * (then when the newest call was and a window that shows it). */
   function renderEmptyState(stats) {
     const empty = stats.total_operations === 0;
-    const storeEmpty = empty && Array.isArray(state.knownTools) && state.knownTools.length === 0;
+    const e = stats.empty || null;
+    /* Nothing matching anywhere, and no filter: nothing stored at all. */
+    const storeEmpty = empty && e && !isNum(e.newest_call_ms) && !state.tool && !state.agents.length;
     $('empty-state').hidden = !empty;
     document.body.classList.toggle('tp-store-empty', storeEmpty);
+    $('empty-newest').hidden = true;
     if (!empty) return;
-    if (storeEmpty || state.knownTools === null) {
+    if (storeEmpty) {
       $('empty-title').textContent = 'No tool calls recorded yet';
-      $('empty-lead').textContent = 'toolprof measures the tool calls of Claude Code. Get data in with any of ' +
+      $('empty-lead').textContent = 'toolprof measures the tool calls of coding agents. Get data in with any of ' +
         'these (they can be combined; the same call is stored once):';
-    } else {
-      $('empty-title').textContent = 'No operations in this window';
-      $('empty-lead').textContent = 'Nothing was recorded in the ' + windowText(stats.window).toLowerCase() +
-        (state.tool ? ' for ' + state.tool : '') + '. Pick a longer window or another tool above, ' +
-        'or collect more data:';
+      $('empty-steps').hidden = false;
+      return;
     }
+    $('empty-title').textContent = 'No operations in ' + windowText(stats.window);
+    $('empty-steps').hidden = true;
+    if (e && isNum(e.newest_call_ms)) {
+      const when = new Date(e.newest_call_ms);
+      $('empty-lead').textContent = 'Nothing was recorded in ' + windowText(stats.window) +
+        (state.tool ? ' for ' + state.tool : '') + (state.agents.length ? ' by ' + state.agents.join(', ') : '') + '.';
+      /* Its age by the server's clock, which ended the window. */
+      const now = stats.window && isNum(stats.window.until_ms) ? stats.window.until_ms : Date.now();
+      $('empty-newest-text').textContent = 'The newest call was on ' + fmtDate(when) + ', ' +
+        fmtAge(now - e.newest_call_ms) + ' ago.';
+      const btn = $('empty-newest-btn');
+      btn.textContent = 'Show ' + (e.suggested_window === 'all' ? 'all time' : 'the last ' + e.suggested_window);
+      btn.setAttribute('data-window', e.suggested_window || 'all');
+      $('empty-newest').hidden = false;
+    } else {
+      $('empty-lead').textContent = 'Nothing recorded matches ' + (state.tool ? 'the tool ' + state.tool : 'these filters') +
+        (state.agents.length ? ' and the agents ' + state.agents.join(', ') : '') + '. Pick another tool or agent above.';
+    }
+  }
+
+  /* ---- compare ------------------------------------------------------------ */
+
+  function compareValue(r, key) {
+    switch (key) {
+      case 'tool': return toolLabel(r.tool, r.agent);
+      case 'base_count': return r.baseline.count;
+      case 'cur_count': return r.current.count;
+      case 'base_p50': return r.baseline.p50_ms;
+      case 'cur_p50': return r.current.p50_ms;
+      case 'base_p95': return r.baseline.p95_ms;
+      case 'cur_p95': return r.current.p95_ms;
+      default: return isNum(r[key]) ? r[key] : null;
+    }
+  }
+
+  const VERDICT_TEXT = { slower: 'slower', faster: 'faster', same: 'no change', too_few: 'too few calls' };
+
+  function changeCell(pct, verdict) {
+    const c = el('td', 'text-end text-nowrap tp-change tp-v-' + (VERDICT_TEXT[verdict] ? verdict : 'same'));
+    c.appendChild(el('span', null, fmtChange(pct)));
+    const tag = el('span', 'tp-verdict', VERDICT_TEXT[verdict] || String(verdict));
+    c.appendChild(tag);
+    c.setAttribute('data-verdict', String(verdict));
+    return c;
+  }
+
+  function renderCompare(d) {
+    const table = $('compare-table');
+    const tbody = table.tBodies[0];
+    clear(tbody);
+    markSort(table);
+    if (!d) return;
+    const cur = d.current, base = d.baseline;
+    $('compare-caption').textContent = 'now: ' + windowText(cur) + ' · before: ' + windowText(base);
+    const rows = [d.all].concat(Array.isArray(d.tools) ? d.tools : []);
+    const sorted = [d.all].concat(sortRows(table, rows.slice(1), compareValue));
+    for (const r of sorted) {
+      const tr = el('tr', r === d.all ? 'tp-row-all' : null);
+      const c0 = el('td');
+      if (r === d.all) c0.appendChild(el('strong', null, 'All calls'));
+      else c0.appendChild(toolBadge(r.tool, r.agent));
+      tr.appendChild(c0);
+      tr.appendChild(td(fmtInt(r.baseline.count), 'text-end'));
+      tr.appendChild(td(fmtInt(r.current.count), 'text-end'));
+      tr.appendChild(td(fmtDur(r.baseline.p50_ms), 'text-end'));
+      tr.appendChild(td(fmtDur(r.current.p50_ms), 'text-end'));
+      tr.appendChild(changeCell(r.p50_change_pct, r.p50_change));
+      tr.appendChild(td(fmtDur(r.baseline.p95_ms), 'text-end'));
+      tr.appendChild(td(fmtDur(r.current.p95_ms), 'text-end'));
+      tr.appendChild(changeCell(r.p95_change_pct, r.p95_change));
+      tr.setAttribute('data-tool', r === d.all ? '' : toolLabel(r.tool, r.agent));
+      tbody.appendChild(tr);
+    }
+    labelCells(table);
+    const m = $('compare-method');
+    const dec = d.decision || {};
+    m.textContent = 'A latency is marked slower or faster only when the data can carry it: each period\'s ' +
+      '95% confidence interval of the quantile (distribution-free, from the order statistics of its calls) ' +
+      'does not overlap the other\'s and it moved by at least ' + fmtPct(dec.min_change_pct) + '. A period needs ' +
+      fmtInt(dec.min_calls) + ' timed calls for the median (about 110 for p95); below that it says "too few calls". ' +
+      'Percentiles: ' + (d.percentile_method === 'sketch' ? 'estimated (±1%).' : 'exact.');
+  }
+
+  function compareParams() {
+    const p = Object.assign({ by: state.cmp.by }, filterParams());
+    if (state.cmp.mode === 'range' && parseLocal(state.cmp.since) && parseLocal(state.cmp.until)) {
+      p.baseline_since = state.cmp.since;
+      p.baseline_until = state.cmp.until;
+    }
+    return p;
+  }
+
+  function syncCompareControls() {
+    $('compare-previous').checked = state.cmp.mode !== 'range';
+    $('compare-range').checked = state.cmp.mode === 'range';
+    $('compare-since').value = state.cmp.since;
+    $('compare-until').value = state.cmp.until;
+    $('compare-by').value = state.cmp.by;
+    const toolHead = $('compare-table').tHead.rows[0].cells[0].querySelector('button');
+    toolHead.textContent = state.cmp.by === 'agent' ? 'Agent' : state.cmp.by === 'canonical' ? 'Kind' : 'Tool';
   }
 
   /* ---- refresh -------------------------------------------------------- */
+
+  /* The jobs of each view: [name, promise, render]. */
+  function overviewJobs(sig) {
+    const f = filterParams();
+    return [
+      ['stats', api('/api/performance/stats', f, sig), (b) => {
+        const s = b.data || {};
+        state.last.stats = s;
+        state.lastWindow = s.window;
+        rememberCanonicals(s);
+        renderKpis(s);
+        renderLatency(s);
+        renderToolsChart(s);
+        renderEmptyState(s);
+      }],
+      ['tools', api('/api/performance/tools', {}, sig), (b) => {
+        state.knownTools = Array.isArray(b.data) ? b.data : [];
+        renderToolFilter(b.data);
+      }],
+      ['agents', api('/api/performance/stats', Object.assign({ by: 'agent' }, windowParams(), { tool: state.tool }), sig), (b) => {
+        return loadAgentKinds(b.data, sig);
+      }],
+      ['trends', api('/api/performance/trends', f, sig), (b) => {
+        state.last.trends = b.data || {};
+        renderTrend(state.last.trends);
+      }],
+      ['slow', api('/api/performance/slow-operations', Object.assign({ threshold: SLOW_MS, limit: 50 }, f), sig), (b) => {
+        state.last.slow = b;
+        renderSlow(b);
+      }],
+      ['recs', api('/api/performance/recommendations', f, sig), (b) => renderRecommendations(b.data)],
+      ['hotspots', api('/api/performance/hotspots', Object.assign({ limit: 10 }, f), sig), (b) => {
+        state.last.hotspots = b.data;
+        renderHotspots(b.data);
+      }],
+      ['bottlenecks', api('/api/performance/bottlenecks', Object.assign({ limit: 3 }, f), sig), (b) => renderBottlenecks(b.data)],
+    ];
+  }
+
+  /* Per agent with calls in the window (of those picked), its stats per
+   * canonical kind, for the side-by-side table. */
+  async function loadAgentKinds(rows, sig) {
+    const all = (Array.isArray(rows && rows.tools) ? rows.tools : []).map((r) => String(r.tool));
+    const agents = all.filter((a) => !state.agents.length || state.agents.includes(a));
+    if (agents.length < 2) {
+      state.last.agents = null;
+      renderAgents(null);
+      return;
+    }
+    const answers = await Promise.all(agents.map((a) => api('/api/performance/stats',
+      Object.assign({ by: 'canonical' }, windowParams(), { agent: a }), sig)));
+    const per = {};
+    agents.forEach((a, i) => { per[a] = answers[i].data.tools || []; });
+    state.last.agents = per;
+    renderAgents(per);
+  }
+
+  function compareJobs(sig) {
+    return [
+      ['compare', api('/api/performance/compare', compareParams(), sig), (b) => {
+        state.last.compare = b.data;
+        state.lastWindow = b.data.current;
+        $('window-range').textContent = windowRange(b.data.current);
+        renderCompare(b.data);
+      }],
+      ['tools', api('/api/performance/tools', {}, sig), (b) => renderToolFilter(b.data)],
+    ];
+  }
+
+  const viewJobs = { overview: overviewJobs, compare: compareJobs };
 
   async function refresh() {
     if (state.controller) state.controller.abort();
@@ -897,91 +1347,64 @@
     clearTimeout(state.timer);
     state.pending = false;
     $('refresh-btn').disabled = true;
-
-    const f = { window: state.window, tool: state.tool, person: state.person, host: state.host };
     const sig = ctl.signal;
-    const jobs = [
-      ['stats', api('/api/performance/stats', f, sig)],
-      ['tools', api('/api/performance/tools', {}, sig)],
-      ['trends', api('/api/performance/trends', {
-        days: trendDays(state.window), tool: state.tool, person: state.person, host: state.host,
-      }, sig)],
-      ['slow', api('/api/performance/slow-operations', Object.assign({ threshold: SLOW_MS, limit: 50 }, f), sig)],
-      ['recs', api('/api/performance/recommendations', f, sig)],
-      ['hotspots', api('/api/performance/hotspots', Object.assign({ limit: 10 }, f), sig)],
-      ['bottlenecks', api('/api/performance/bottlenecks', Object.assign({ limit: 3 }, f), sig)],
-    ];
-    /* The team view answers on a team server only (400 elsewhere): asked
-     * until the server says it is not one. */
-    if (state.team !== false) {
-      jobs.push(['team', api('/api/performance/team', { window: state.window, limit: 10 }, sig)]);
-    }
+    const make = viewJobs[state.view] || (window.toolprof.views[state.view] && window.toolprof.views[state.view].jobs);
+    const jobs = make ? make(sig) : [];
+    /* The agents that made calls, for the picker (any window). */
+    jobs.push(['agent list', api('/api/performance/stats', { by: 'agent', window: 'all' }, sig),
+      (b) => renderAgentPicker(b.data && b.data.tools)]);
     const settled = await Promise.allSettled(jobs.map((j) => j[1]));
     if (seq !== state.seq) return; /* a newer refresh superseded this one */
-    state.controller = null;
 
-    const got = {};
     const errors = [];
-    settled.forEach((r, i) => {
-      if (r.status === 'fulfilled') got[jobs[i][0]] = r.value;
-      else if (jobs[i][0] === 'team' && r.reason && r.reason.status === 400) state.team = false;
-      else if (!(r.reason && r.reason.name === 'AbortError')) {
-        const e = r.reason;
-        errors.push(e instanceof ApiError ? e : new ApiError(jobs[i][0], 0, String(e && e.message || e)));
-      }
-    });
-
+    const fail = (name, e) => {
+      if (e && e.name === 'AbortError') return;
+      errors.push(e instanceof ApiError ? e : new ApiError(name, 0, 'the page could not show this answer: ' + (e && e.message || e)));
+    };
     /* A panel that throws while rendering must not stop the others, and
      * must not go unnoticed either. */
-    const run = (name, fn) => {
-      try {
-        fn();
-      } catch (e) {
-        errors.push(new ApiError(name, 0, 'the page could not show this answer: ' + (e && e.message || e)));
+    const renders = [];
+    settled.forEach((r, i) => {
+      if (r.status !== 'fulfilled') {
+        fail(jobs[i][0], r.reason);
+        return;
       }
-    };
-    if (got.tools) {
-      state.knownTools = Array.isArray(got.tools.data) ? got.tools.data : [];
-      run('the tool list', () => renderToolFilter(got.tools.data));
-    }
-    if (got.stats) {
-      const s = got.stats.data || {};
-      state.last.stats = s;
-      state.lastWindow = s.window;
-      run('/api/performance/stats', () => {
-        renderKpis(s);
-        renderLatency(s);
-        renderToolsChart(s);
-        renderEmptyState(s);
-      });
-    }
-    if (got.trends) {
-      state.last.trends = got.trends.data || {};
-      run('/api/performance/trends', () => renderTrend(state.last.trends));
-    }
-    if (got.slow) run('/api/performance/slow-operations', () => renderSlow(got.slow));
-    if (got.recs) run('/api/performance/recommendations', () => renderRecommendations(got.recs.data));
-    if (got.hotspots) run('/api/performance/hotspots', () => renderHotspots(got.hotspots.data));
-    if (got.bottlenecks) run('/api/performance/bottlenecks', () => renderBottlenecks(got.bottlenecks.data));
-    if (got.team) {
-      state.team = true;
-      run('/api/performance/team', () => {
-        renderTeamFilters(got.team.data.members);
-        renderTeam(got.team.data);
-      });
-    }
-    if (typeof Chart === 'undefined') {
+      try {
+        const p = jobs[i][2](r.value);
+        if (p && typeof p.then === 'function') renders.push(p.catch((e) => fail(jobs[i][0], e)));
+      } catch (e) {
+        fail(jobs[i][0], e);
+      }
+    });
+    await Promise.all(renders);
+    if (seq !== state.seq) return;
+    state.controller = null;
+    if (typeof Chart === 'undefined' && state.view === 'overview') {
       errors.push(new ApiError('/vendor/chart.umd.js', 0, 'Chart.js did not load, so the charts are missing'));
+    }
+
+    /* A first look at an empty window, when no window was asked for:
+     * the window that holds the newest call instead, said so. */
+    const s = state.last.stats;
+    if (state.view === 'overview' && !state.windowGiven && s && s.total_operations === 0 && s.empty &&
+        s.empty.suggested_window && s.empty.suggested_window !== state.window) {
+      const from = windowText(s.window);
+      state.window = s.empty.suggested_window;
+      state.windowGiven = true;
+      setNotice('Nothing was recorded in ' + from + '; showing ' + windowText({ name: state.window }) +
+        ': the newest call was on ' + fmtDate(new Date(s.empty.newest_call_ms)) + '.');
+      syncWindowButtons();
+      writeUrl();
+      refresh();
+      return;
     }
 
     showAlerts(errors);
     const now = new Date();
-    /* A server that turned out not to be a team server had one job less. */
-    const asked = jobs.filter((j) => !(j[0] === 'team' && state.team === false)).length;
-    if (errors.length === asked) setStatus('error', 'Update failed at ' + clock(now));
+    if (errors.length && errors.length >= jobs.length) setStatus('error', 'Update failed at ' + clock(now));
     else if (errors.length) setStatus('error', 'Updated at ' + clock(now) + ' (with errors)');
     else setStatus('ok', 'Updated at ' + clock(now));
-    if (errors.length < asked) state.lastOk = now.getTime();
+    if (errors.length < jobs.length) state.lastOk = now.getTime();
     document.body.setAttribute('data-refreshed', String(seq));
     $('refresh-btn').disabled = false;
     schedule();
@@ -989,6 +1412,8 @@
 
   function schedule() {
     clearTimeout(state.timer);
+    /* One session's timeline does not move under the reader's hands. */
+    if (state.view === 'session') return;
     state.timer = setTimeout(() => {
       if (document.hidden) {
         state.pending = true;
@@ -1005,21 +1430,71 @@
 
   /* ---- URL state ------------------------------------------------------ */
 
+  function urlParams() {
+    const p = new URLSearchParams();
+    if (state.view !== 'overview') p.set('view', state.view);
+    if (state.window === 'custom') {
+      if (state.since) p.set('since', state.since);
+      if (state.until) p.set('until', state.until);
+    } else if (state.window !== DEFAULT_WINDOW || state.windowGiven) {
+      p.set('window', state.window);
+    }
+    if (state.tool) p.set('tool', state.tool);
+    if (state.agents.length) p.set('agent', state.agents.join(','));
+    if (state.view === 'session' && state.session) {
+      p.set('session', state.session);
+      if (state.call) p.set('call', state.call);
+    }
+    if (state.view === 'sessions') {
+      if (state.project) p.set('project', state.project);
+      if (state.onlyFailed) p.set('failed', '1');
+      if (state.onlyWaited) p.set('waited', '1');
+    }
+    if (state.view === 'compare') {
+      if (state.cmp.by !== 'tool') p.set('by', state.cmp.by);
+      if (state.cmp.mode === 'range') {
+        if (state.cmp.since) p.set('baseline_since', state.cmp.since);
+        if (state.cmp.until) p.set('baseline_until', state.cmp.until);
+      }
+    }
+    return p;
+  }
+
+  /* The state from the URL (on load and on Back/Forward). */
   function readUrl() {
     const p = new URLSearchParams(location.search);
+    const v = p.get('view');
+    state.view = VIEWS.includes(v) ? v : (p.get('session') ? 'session' : 'overview');
     const w = p.get('window');
-    if (w && /^(all|\d+[hd])$/.test(w)) state.window = w;
+    state.since = p.get('since') || '';
+    state.until = p.get('until') || '';
+    if (state.since || state.until) {
+      state.window = 'custom';
+      state.windowGiven = true;
+    } else if (w && /^(all|\d+[hdw])$/.test(w)) {
+      state.window = w;
+      state.windowGiven = true;
+    } else {
+      state.window = DEFAULT_WINDOW;
+    }
     state.tool = p.get('tool') || '';
-    state.person = p.get('person') || '';
-    state.host = p.get('host') || '';
+    state.agents = (p.get('agent') || '').split(',').map((a) => a.trim()).filter(Boolean);
+    state.session = p.get('session') || '';
+    state.call = p.get('call') || '';
+    state.project = p.get('project') || '';
+    state.onlyFailed = p.get('failed') === '1';
+    state.onlyWaited = p.get('waited') === '1';
+    state.cmp.by = ['tool', 'agent', 'canonical'].includes(p.get('by')) ? p.get('by') : 'tool';
+    state.cmp.since = p.get('baseline_since') || '';
+    state.cmp.until = p.get('baseline_until') || '';
+    state.cmp.mode = state.cmp.since || state.cmp.until ? 'range' : 'previous';
     const tok = p.get('token');
     if (tok) {
       state.token = tok;
       try {
         sessionStorage.setItem(TOKEN_KEY, tok);
       } catch (e) { /* private mode: the token lives in memory only */ }
-      p.delete('token');
-      writeUrl(p);
+      writeUrl();
     } else {
       try {
         state.token = sessionStorage.getItem(TOKEN_KEY);
@@ -1029,20 +1504,18 @@
     }
   }
 
-  function writeUrl(p) {
-    const params = p || new URLSearchParams(location.search);
-    if (!p) {
-      if (state.window === DEFAULT_WINDOW) params.delete('window');
-      else params.set('window', state.window);
-      if (state.tool) params.set('tool', state.tool);
-      else params.delete('tool');
-      if (state.person) params.set('person', state.person);
-      else params.delete('person');
-      if (state.host) params.set('host', state.host);
-      else params.delete('host');
-    }
-    const qs = params.toString();
-    history.replaceState(null, '', location.pathname + (qs ? '?' + qs : '') + location.hash);
+  function writeUrl(push) {
+    const qs = urlParams().toString();
+    const url = location.pathname + (qs ? '?' + qs : '') + location.hash;
+    if (push) history.pushState(null, '', url);
+    else history.replaceState(null, '', url);
+  }
+
+  /* Follow a link of the page without reloading it. */
+  function navigate(href) {
+    history.pushState(null, '', href);
+    readUrl();
+    route();
   }
 
   function syncWindowButtons() {
@@ -1051,6 +1524,35 @@
       b.classList.toggle('active', on);
       b.setAttribute('aria-pressed', on ? 'true' : 'false');
     }
+    const custom = state.window === 'custom';
+    $('custom-range').hidden = !custom;
+    document.querySelector('#window-group [data-window="custom"]').setAttribute('aria-expanded', custom ? 'true' : 'false');
+    if (custom) {
+      $('range-since').value = state.since;
+      $('range-until').value = state.until;
+    }
+  }
+
+  /* Show the current view and load it. */
+  function route() {
+    for (const v of ['overview', 'sessions', 'session', 'compare']) $('view-' + v).hidden = v !== state.view;
+    $('empty-state').hidden = true;
+    document.body.classList.remove('tp-store-empty');
+    document.body.setAttribute('data-view', state.view);
+    for (const a of document.querySelectorAll('.tp-nav [data-view]')) {
+      const v = a.getAttribute('data-view');
+      const on = v === state.view || (v === 'sessions' && state.view === 'session');
+      if (on) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+      a.href = pageHref({ view: v === 'overview' ? null : v, session: null, call: null });
+    }
+    syncWindowButtons();
+    if (state.view === 'compare') syncCompareControls();
+    const hook = window.toolprof.views[state.view];
+    if (hook && hook.enter) hook.enter();
+    setNotice(state.notice || '');
+    state.notice = '';
+    refresh();
   }
 
   /* ---- controls ------------------------------------------------------- */
@@ -1063,9 +1565,14 @@
       } catch (e) { /* not remembered; still applied */ }
     }
     $('theme-btn').setAttribute('aria-pressed', t === 'dark' ? 'true' : 'false');
-    if (state.last.stats) renderToolsChart(state.last.stats);
-    if (state.last.stats) renderLatency(state.last.stats);
+    if (state.last.stats) {
+      renderToolsChart(state.last.stats);
+      renderLatency(state.last.stats);
+    }
     if (state.last.trends) renderTrend(state.last.trends);
+    if (state.last.hotspots) renderHotspots(state.last.hotspots);
+    const hook = window.toolprof.views[state.view];
+    if (hook && hook.theme) hook.theme();
   }
 
   async function copyText(text, btn) {
@@ -1095,9 +1602,33 @@
     }, 1500);
   }
 
+  function setWindow(w) {
+    state.window = w;
+    state.windowGiven = true;
+    setNotice('');
+    syncWindowButtons();
+    writeUrl();
+    if (w !== 'custom') refresh();
+  }
+
+  function applyRange() {
+    const a = $('range-since').value, b = $('range-until').value;
+    const da = parseLocal(a), db = parseLocal(b);
+    if (!da || !db || db <= da) {
+      $('range-error').textContent = 'Give both ends, the second later than the first.';
+      return;
+    }
+    $('range-error').textContent = '';
+    state.since = a;
+    state.until = b;
+    state.window = 'custom';
+    state.windowGiven = true;
+    writeUrl();
+    refresh();
+  }
+
   function init() {
     readUrl();
-    syncWindowButtons();
     $('theme-btn').setAttribute('aria-pressed', currentTheme() === 'dark' ? 'true' : 'false');
     if (typeof Chart !== 'undefined') {
       Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -1113,26 +1644,29 @@
 
     for (const b of document.querySelectorAll('#window-group [data-window]')) {
       b.addEventListener('click', () => {
-        state.window = b.getAttribute('data-window');
-        syncWindowButtons();
-        writeUrl();
-        refresh();
+        const w = b.getAttribute('data-window');
+        if (w === 'custom') {
+          /* Start from the window shown. */
+          const lw = state.lastWindow;
+          if (!state.since && lw && isNum(lw.since_ms) && lw.name !== 'all') {
+            state.since = localInput(new Date(lw.since_ms));
+            state.until = localInput(new Date(Math.min(lw.until_ms, Date.now())));
+          }
+          state.window = 'custom';
+          syncWindowButtons();
+          $('range-since').focus();
+          return;
+        }
+        setWindow(w);
       });
     }
+    $('range-apply').addEventListener('click', applyRange);
+    for (const id of ['range-since', 'range-until']) {
+      $(id).addEventListener('keydown', (e) => { if (e.key === 'Enter') applyRange(); });
+    }
+    $('empty-newest-btn').addEventListener('click', (e) => setWindow(e.currentTarget.getAttribute('data-window') || 'all'));
     $('tool-filter').addEventListener('change', (e) => {
       state.tool = e.target.value;
-      writeUrl();
-      refresh();
-    });
-    $('person-filter').addEventListener('change', (e) => {
-      state.person = e.target.value;
-      state.host = '';
-      renderTeamFilters(state.members);
-      writeUrl();
-      refresh();
-    });
-    $('host-filter').addEventListener('change', (e) => {
-      state.host = e.target.value;
       writeUrl();
       refresh();
     });
@@ -1143,25 +1677,54 @@
         if (!storedTheme()) setTheme(systemTheme(), false);
       });
     }
-    for (const th of $('latency-table').tHead.rows[0].cells) {
-      const btn = th.querySelector('button');
-      if (!btn) continue;
-      btn.addEventListener('click', () => {
-        const k = th.getAttribute('data-key');
-        if (state.sort.key === k) state.sort.dir = state.sort.dir === 'asc' ? 'desc' : 'asc';
-        else state.sort = { key: k, dir: k === 'tool' ? 'asc' : 'desc' };
-        if (state.last.stats) renderLatency(state.last.stats);
-      });
-    }
+    /* Every table sorts by any column, by click or keyboard. */
+    sortable($('latency-table'), 'total_ms', 'desc', () => state.last.stats && renderLatency(state.last.stats));
+    sortable($('hotspots-table'), 'total_ms', 'desc', () => state.last.hotspots && renderHotspots(state.last.hotspots));
+    sortable($('slow-table'), 'duration_ms', 'desc', () => state.last.slow && renderSlow(state.last.slow));
+    sortable($('compare-table'), 'cur_count', 'desc', () => renderCompare(state.last.compare));
     for (const b of document.querySelectorAll('.tp-copy')) {
       b.addEventListener('click', () => copyText(b.parentElement.querySelector('code').textContent, b));
     }
+    /* Compare controls. */
+    const cmpChanged = () => {
+      state.cmp.mode = $('compare-range').checked ? 'range' : 'previous';
+      state.cmp.since = $('compare-since').value;
+      state.cmp.until = $('compare-until').value;
+      state.cmp.by = $('compare-by').value;
+      syncCompareControls();
+      writeUrl();
+      refresh();
+    };
+    $('compare-apply').addEventListener('click', cmpChanged);
+    $('compare-previous').addEventListener('change', cmpChanged);
+    $('compare-by').addEventListener('change', cmpChanged);
+    for (const id of ['compare-since', 'compare-until']) {
+      $(id).addEventListener('change', () => { $('compare-range').checked = true; });
+    }
+    /* Links of the page (views, moments of sessions) without a reload. */
+    document.addEventListener('click', (e) => {
+      const a = e.target.closest && e.target.closest('a[data-nav], .tp-nav a');
+      if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      navigate(a.getAttribute('href'));
+    });
+    window.addEventListener('popstate', () => {
+      readUrl();
+      route();
+    });
     document.addEventListener('visibilitychange', onVisibility);
-    refresh();
+    route();
   }
 
-  /* Exposed for the browser test and for debugging in the console. */
-  window.toolprof = { state, refresh };
+  /* Shared with sessions.js, and exposed for the browser test and for
+   * debugging in the console. */
+  window.toolprof = {
+    state, refresh, route, navigate, writeUrl, views: {},
+    $, el, clear, td, targetEl, toolBadge, toolColor, toolLabel, emptyRow, labelCells, momentLink,
+    momentHref, pageHref, sortable, markSort, sortRows, api, windowParams, filterParams, setNotice,
+    fmtInt, fmtPct, fmtDur, fmtDurTick, fmtBytes, fmtDate, fmtAge, windowText, windowRange, capital,
+    isNum, currentTheme, cutPoint,
+  };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();

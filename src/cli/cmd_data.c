@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -15,6 +16,8 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "engine/catalog.h"
+#include "engine/engine.h"
 #include "ingest/demo.h"
 #include "ingest/importer.h"
 #include "ingest/seedfile.h"
@@ -151,6 +154,7 @@ static void json_import(struct jsonw *w, const void *arg)
     jw_kint(w, "unchanged", (long long)st->res.unchanged);
     jw_kint(w, "malformed_lines", (long long)st->malformed);
     jw_kint(w, "rejected", (long long)st->rejected);
+    jw_kint(w, "untimed", (long long)st->untimed);
     jw_key(w, "agents");
     jw_obj_begin(w);
     for (int a = 0; a < IMPORTER_AGENTS; a++) {
@@ -224,6 +228,10 @@ int cmd_import(int argc, char **argv, const char *data_dir)
                st.files_failed, (double)st.bytes / 1e6, (unsigned long long)st.ops, st.res.inserted,
                st.res.merged, st.res.unchanged, (unsigned long long)st.malformed,
                (unsigned long long)st.rejected);
+        if (st.untimed)
+            printf("%llu calls without a timestamp were stored at their file's modification "
+                   "time\n",
+                   (unsigned long long)st.untimed);
         struct importer_root *roots = NULL;
         size_t nroots = 0;
         if (npos == 0)
@@ -239,21 +247,32 @@ int cmd_import(int argc, char **argv, const char *data_dir)
 
 int cmd_export(int argc, char **argv, const char *data_dir)
 {
-    const char *format = "jsonl", *out = NULL, *window = "all", *since = NULL, *until = NULL;
-    const char *dir = NULL;
+    const char *format = "jsonl", *out = NULL, *window = NULL, *since = NULL, *until = NULL;
+    const char *dir = NULL, *tool = NULL, *agent = NULL, *canonical = NULL, *project = NULL;
+    const char *session = NULL;
     int status;
     const struct opt opts[] = {
         {"format", OPT_STR, &format, "F", "seed-json, jsonl (default) or csv"},
-        {"out", OPT_STR, &out, "DIR", "output directory, or - for stdout (jsonl, csv)"},
-        {"window", OPT_STR, &window, "W", "what to export (default all)"},
-        {"since", OPT_STR, &since, "TIME", "from this time"},
+        {"out", OPT_STR, &out, "PATH",
+         "a file (jsonl, csv), a directory (an existing one, or a path ending in /; seed-json "
+         "always), or - for stdout"},
+        {"window", OPT_STR, &window, "W",
+         "what to export: 24h, 7d, 30d, all (default), <n>h, <n>d"},
+        {"since", OPT_STR, &since, "TIME", "from this time (ISO-8601; naive = local)"},
         {"until", OPT_STR, &until, "TIME", "up to this time"},
+        {"tool", OPT_STR, &tool, "NAME", "only this tool (any case)"},
+        {"agent", OPT_STR, &agent, "NAME", "only these agents (comma-separated)"},
+        {"canonical", OPT_STR, &canonical, "NAME", "only tools of this kind (shell, read ...)"},
+        {"project", OPT_STR, &project, "DIR", "only this project: its path or its name"},
+        {"session", OPT_STR, &session, "ID", "only this session: its id or its first characters"},
         {"data-dir", OPT_STR, &dir, "DIR", "where the database lives"},
         {0}};
-    if (parse("export", "toolprof export --format seed-json|jsonl|csv --out DIR|-",
+    if (parse("export", "toolprof export --format seed-json|jsonl|csv --out FILE|DIR|- [filters]",
               "Write stored operations out: seed-json as the original dashboard's\n"
-              "operations_YYYY-MM-DD.json (one file per local day), jsonl as one operation\n"
-              "object per line (re-importable, every field kept), csv for spreadsheets.",
+              "operations_YYYY-MM-DD.json (one file per local day, in a directory), jsonl as\n"
+              "one operation object per line (re-importable, every field kept), csv for\n"
+              "spreadsheets. The window and filters are those of the questions (toolprof\n"
+              "stats --help). A file is written whole or not at all.",
               opts, argc, argv, NULL, NULL, &status) != 0)
         return status;
     enum seedfile_format fmt;
@@ -265,37 +284,54 @@ int cmd_export(int argc, char **argv, const char *data_dir)
         fmt = EXPORT_CSV;
     else
         return cli_error("export", CLI_USAGE, "--format: expected seed-json, jsonl or csv");
-    if (!out)
-        return cli_error("export", CLI_USAGE, "--out DIR (or - for stdout) is required");
-    struct engine_window_args {
-        int64_t since, until;
-    } win;
+    if (!out || !*out)
+        return cli_error("export", CLI_USAGE, "--out FILE, DIR/ (or - for stdout) is required");
     char err[TP_ERR_MAX];
-    int64_t now = tpt_now_ms();
-    /* Reuse the engine's window syntax without depending on the engine:
-     * "all", <n>h, <n>d, or since/until. */
-    win.until = now + 1;
-    win.since = TP_MIN_TS_MS;
-    if (strcmp(window, "all") != 0) {
-        int64_t len;
-        if (tpt_parse_age(window, (int64_t)TP_MAX_TREND_DAYS * TPT_DAY_MS, &len) != 0)
-            return cli_error("export", CLI_USAGE, "--window: expected all, <n>h or <n>d");
-        win.since = now - len;
-    }
-    if (since && tpt_parse_iso(since, TPT_NAIVE_LOCAL, &win.since) != 0)
-        return cli_error("export", CLI_USAGE, "--since: expected an ISO-8601 time");
-    if (until && tpt_parse_iso(until, TPT_NAIVE_LOCAL, &win.until) != 0)
-        return cli_error("export", CLI_USAGE, "--until: expected an ISO-8601 time");
+    struct engine_query q;
+    memset(&q, 0, sizeof q);
+    if (engine_window_parse(window ? window : "all", since, until, tpt_now_ms(), &q.w, err) != 0)
+        return cli_error("export", CLI_USAGE, "%s", err);
+    q.tool = tool;
+    q.agent = agent;
+    q.canonical = canonical;
+    q.project = project;
+    q.session = session;
+    /* A directory: one that exists, or a path that says so; seed-json
+     * writes a file per day, so always into one. Anything else is a file. */
+    struct stat sb;
+    size_t len = strlen(out);
+    int to_file = strcmp(out, "-") != 0 && fmt != EXPORT_SEED_JSON && out[len - 1] != '/' &&
+                  !(stat(out, &sb) == 0 && S_ISDIR(sb.st_mode));
     struct store *s = cli_open_store(dir ? dir : data_dir, 0);
     if (!s)
         return CLI_FAIL;
+    struct catalog_names *names = xcalloc(1, sizeof *names);
+    struct store_filter f;
+    int rc = catalog_resolve(s, &q, names, err);
+    if (rc) {
+        store_close(s);
+        free(names);
+        return cli_error("export", rc == TP_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", err);
+    }
+    int none = engine_filter(s, &q, &f);
     size_t count = 0;
-    int rc = seedfile_export(s, fmt, out, win.since, win.until, &count, err);
+    rc = none ? 0
+              : seedfile_export_to(s, fmt, out, to_file, &f, q.w.since_ms, q.w.until_ms, &count,
+                                   err);
     store_close(s);
+    free(names);
     if (rc != 0)
         return cli_error("export", CLI_FAIL, "%s", err);
-    if (strcmp(out, "-") != 0)
-        fprintf(stderr, "exported %zu operations to %s\n", count, out);
+    if (strcmp(out, "-") != 0) {
+        const char *slash = out[len - 1] == '/' ? "" : "/";
+        if (to_file)
+            fprintf(stderr, "exported %zu operations to %s\n", count, out);
+        else if (fmt == EXPORT_SEED_JSON)
+            fprintf(stderr, "exported %zu operations to %s (one file per local day)\n", count, out);
+        else
+            fprintf(stderr, "exported %zu operations to %s%soperations.%s\n", count, out, slash,
+                    fmt == EXPORT_CSV ? "csv" : "jsonl");
+    }
     return CLI_OK;
 }
 

@@ -14,6 +14,7 @@
 #include "core/limits.h"
 #include "engine/question.h"
 #include "store/chstore.h"
+#include "term.h"
 
 #define TOOLPROF_VERSION "0.1.0"
 
@@ -58,7 +59,19 @@ static void usage(FILE *fp)
 int main(int argc, char **argv)
 {
     const char *data_dir = NULL, *store = NULL;
-    int i = 1;
+    int i = 1, no_color = 0;
+    /* --no-color anywhere before "--", for every command: take it out. */
+    for (int k = 1; k < argc; k++) {
+        if (strcmp(argv[k], "--") == 0)
+            break;
+        if (strcmp(argv[k], "--no-color") == 0) {
+            no_color = 1;
+            memmove(&argv[k], &argv[k + 1], (size_t)(argc - k) * sizeof *argv);
+            argc--;
+            k--;
+        }
+    }
+    term_init(no_color);
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc) {
             data_dir = argv[++i];

@@ -237,6 +237,20 @@ static int reread_row(void *ctx, const struct reread *r)
     return c->n >= EVIDENCE_MAX;
 }
 
+/* A count as the page and the command line write it: 812,182. */
+static const char *count_text(char out[32], uint64_t n)
+{
+    char tmp[24];
+    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n), o = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = tmp[i];
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static void rule_rereads(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
                          struct recs *out, size_t *alloc)
 {
@@ -248,12 +262,12 @@ static void rule_rereads(struct store *s, const struct store_filter *f, int64_t 
     uint64_t tokens = tot.repeat_bytes / BYTES_PER_TOKEN;
     size_t files = (size_t)tot.pairs;
     struct rec *x = rec_add(out, alloc, "repeated-reads", "optimization", REC_HIGH);
-    x->title = fmt("%zu file%s read 3+ times in one session (%llu reads)", files,
-                   files == 1 ? "" : "s", (unsigned long long)tot.reads);
-    x->description =
-        fmt("%zu file%s read whole three or more times within the same session; every "
-            "repeat puts the same text into the context again (estimated ~%llu tokens).",
-            files, files == 1 ? " was" : "s were each", (unsigned long long)tokens);
+    char nreads[32], ntokens[32];
+    x->title = fmt("%zu file%s read 3+ times in one session (%s reads)", files,
+                   files == 1 ? "" : "s", count_text(nreads, tot.reads));
+    x->description = fmt("%zu file%s read whole three or more times within the same session; every "
+                         "repeat puts the same text into the context again (estimated ~%s tokens).",
+                         files, files == 1 ? " was" : "s were each", count_text(ntokens, tokens));
     x->suggestion = xstrdup("Keep what a file says in the conversation instead of re-reading "
                             "it: read once, note the parts that matter, and re-read only the "
                             "lines you changed (Read with offset/limit). For files you consult "

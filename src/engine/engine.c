@@ -1,6 +1,7 @@
 /*
- * engine.c - stats, slow operations, bottlenecks, hotspots, trends and
- * resource usage, answered from the store's rollups.
+ * engine.c - stats, slow operations, bottlenecks, hotspots and resource
+ * usage, answered from the store's rollups (trends.c: the same over time;
+ * query.c: what a query's window and filters mean).
  *
  * Every question is asked of a window [since, until). engine_collect()
  * covers a window with as few rollup rows as possible: whole 30-day
@@ -34,6 +35,7 @@
 #include "core/procstat.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "catalog.h"
 
 #define HOUR_MS TPT_HOUR_MS
 #define DAY_MS TPT_DAY_MS
@@ -385,6 +387,15 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
         kmap_put(&by_id, &ids[i], sizeof ids[i], &added);
         agg_merge(&all, &aggs[i]);
         agg_merge(&gagg[gid[i]], &aggs[i]);
+        char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
+        const char *key = store_str(s, ids[i]), *agent;
+        engine_tool_names(key ? key : "?", name, sizeof name, &agent, canon, sizeof canon);
+        if (catalog_has_option(canon)) {
+            out->with_option += aggs[i].n;
+            out->used_option += aggs[i].optimized;
+            out->tools[gid[i]].with_option += aggs[i].n;
+            out->tools[gid[i]].used_option += aggs[i].optimized;
+        }
     }
 
     /* Exact percentiles when the window is small enough to read; the raw
@@ -530,22 +541,14 @@ static int cmp_item_slowest(const void *a, const void *b)
 
 struct slow_ctx {
     struct op_list *l;
-    size_t alloc, limit;
-    int64_t hour; /* hour of the last row taken */
+    size_t alloc;
 };
 
 static int slow_row(void *ctx, const struct store_row *r)
 {
     struct slow_ctx *c = ctx;
-    int64_t hour = r->id >> 32;
-    /* Rows come newest hour first, unordered within an hour: once enough
-     * are taken, finish the current hour and stop. */
-    if (c->l->n >= c->limit && hour != c->hour)
-        return 1;
-    if (isnan(r->op.duration_ms))
-        return 0; /* unknown is not "at least the threshold", even 0 */
-    c->hour = hour;
-    list_push(c->l, &c->alloc, r);
+    if (!isnan(r->op.duration_ms)) /* unknown is not "at least the threshold", even 0 */
+        list_push(c->l, &c->alloc, r);
     return 0;
 }
 
@@ -559,15 +562,45 @@ int engine_slow(struct store *s, const struct engine_query *q, double threshold_
     int64_t a = q->w.since_ms, b = q->w.until_ms;
     if (f.session && !clip_session(s, &f, &a, &b))
         return 0;
-    struct slow_ctx c = {out, 0, limit, 0};
-    struct store_scan sc = {
-        .from_ms = a, .to_ms = b, .f = f, .min_duration_ms = threshold_ms, .desc = 1};
-    if (store_scan(s, &sc, slow_row, &c) != 0) {
+    /* The slowest calls of the window. The scan reads only the hours whose
+     * longest call reaches its floor: the floor starts at the sketch's
+     * estimate of the limit-th longest duration (3 % lower, for the
+     * sketch's error), never below the threshold, and halves towards the
+     * threshold until enough calls are found. */
+    double floor_ms = threshold_ms;
+    int64_t *ids;
+    struct agg *aggs;
+    size_t n;
+    int rc = engine_collect(s, q, q->w.since_ms, q->w.until_ms, &ids, &aggs, &n, errbuf);
+    if (rc)
+        return rc;
+    struct agg all;
+    agg_init(&all);
+    for (size_t i = 0; i < n; i++)
+        agg_merge(&all, &aggs[i]);
+    free_collected(ids, aggs, n);
+    if (all.n_timed > limit) {
+        double rank = 1.0 - ((double)limit - 0.5) / (double)all.n_timed;
+        double est = sketch_quantile(&all.sk, rank) * 0.97;
+        if (est > floor_ms)
+            floor_ms = est;
+    }
+    agg_free(&all);
+    for (;;) {
+        struct slow_ctx c = {out, 0};
+        struct store_scan sc = {
+            .from_ms = a, .to_ms = b, .f = f, .min_duration_ms = floor_ms, .desc = 1};
         op_list_free(out);
-        return tp_fail(errbuf, TP_EDB, "reading the store failed");
+        if (store_scan(s, &sc, slow_row, &c) != 0) {
+            op_list_free(out);
+            return tp_fail(errbuf, TP_EDB, "reading the store failed");
+        }
+        if (out->n >= limit || floor_ms <= threshold_ms)
+            break;
+        floor_ms = floor_ms / 2 > threshold_ms && floor_ms > 1 ? floor_ms / 2 : threshold_ms;
     }
     if (out->n > 1)
-        qsort(out->items, out->n, sizeof *out->items, cmp_item_newest);
+        qsort(out->items, out->n, sizeof *out->items, cmp_item_slowest);
     while (out->n > limit)
         op_clear(&out->items[--out->n].op);
     return 0;
@@ -753,6 +786,53 @@ static int cmp_hot(const void *a, const void *b)
     return c ? c : strcmp(x->target ? x->target : "", y->target ? y->target : "");
 }
 
+struct hot_ex {
+    int64_t target;
+    struct hotspot *x;
+    double best;
+};
+
+static int hot_ex_row(void *ctx, const struct store_row *r)
+{
+    struct hot_ex *e = ctx;
+    if (r->target_id != e->target || isnan(r->op.duration_ms) || r->op.duration_ms <= e->best)
+        return 0;
+    e->best = r->op.duration_ms;
+    free(e->x->example_call);
+    free(e->x->example_session);
+    e->x->example_call = r->op.tool_use_id ? xstrdup(r->op.tool_use_id) : NULL;
+    e->x->example_session = r->op.session_id ? xstrdup(r->op.session_id) : NULL;
+    e->x->example_ms = r->op.ts_ms;
+    e->x->example_duration_ms = r->op.duration_ms;
+    return 0;
+}
+
+/* A hotspot's slowest call: the scan reads only the hours whose longest
+ * call of that tool reaches the hotspot's longest, so a few rows. */
+static int hot_example(struct store *s, const struct engine_query *q, const struct store_filter *f,
+                       int64_t tool, int64_t target, struct hotspot *x)
+{
+    if (!x->timed || !(x->max_ms > 0))
+        return 0;
+    int64_t a = q->w.since_ms, b = window_end(q, q->w.until_ms, DAY_MS);
+    if (f->session && !clip_session(s, f, &a, &b))
+        return 0;
+    struct store_filter tf = *f;
+    tf.tool = tool;
+    tf.ntools = 0;
+    struct hot_ex e = {target, x, -1};
+    /* Stored maxima are whole microseconds; the row's own value may sit a
+     * rounding below. */
+    struct store_scan sc = {.from_ms = a,
+                            .to_ms = b,
+                            .f = tf,
+                            .min_duration_ms = x->max_ms * (1 - 1e-9) - 0.001,
+                            .desc = 1};
+    if (sc.min_duration_ms <= 0)
+        sc.min_duration_ms = 1e-6;
+    return store_scan(s, &sc, hot_ex_row, &e);
+}
+
 int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
                     struct hotspots *out, char *errbuf)
 {
@@ -813,6 +893,8 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         x->project = proj && *proj ? xstrdup(proj) : NULL;
         x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
         x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
+        x->tool_id = (int64_t)(intptr_t)h.v[i].tool;
+        x->target_id = (int64_t)(intptr_t)h.v[i].target;
     }
     out->n = n;
     for (size_t i = n; i < h.map.n; i++) {
@@ -825,6 +907,18 @@ done:
     return rc;
 }
 
+int engine_hotspot_examples(struct store *s, const struct engine_query *q, struct hotspots *h,
+                            char *errbuf)
+{
+    struct store_filter f;
+    if (engine_filter(s, q, &f) != 0)
+        return 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (hot_example(s, q, &f, h->items[i].tool_id, h->items[i].target_id, &h->items[i]) != 0)
+            return tp_fail(errbuf, TP_EDB, "reading the store failed");
+    return 0;
+}
+
 void hotspots_free(struct hotspots *h)
 {
     for (size_t i = 0; i < h->n; i++) {
@@ -832,66 +926,31 @@ void hotspots_free(struct hotspots *h)
         free(h->items[i].agent);
         free(h->items[i].target);
         free(h->items[i].project);
+        free(h->items[i].example_call);
+        free(h->items[i].example_session);
     }
     free(h->items);
     h->items = NULL;
     h->n = 0;
 }
 
-/* ---- trends --------------------------------------------------------------------- */
+/* ---- one sum over every tool ---------------------------------------------------- */
 
-int engine_trends(struct store *s, const struct engine_query *q, int days, int64_t now_ms,
-                  struct trends *out, char *errbuf)
+int engine_sum(struct store *s, const struct store_filter *f, int64_t since_ms, int64_t until_ms,
+               struct agg *sum)
 {
-    memset(out, 0, sizeof *out);
-    if (days < 1 || days > TP_MAX_TREND_DAYS)
-        return tp_fail(errbuf, TP_EINVAL, "days: expected 1 to %d (got %d)", TP_MAX_TREND_DAYS,
-                       days);
-    struct store_filter f;
-    int none = engine_filter(s, q, &f);
-    out->days = xcalloc((size_t)days, sizeof *out->days);
-    out->n = (size_t)days;
-    int64_t today = tpt_local_day_start(now_ms);
-    struct agg day;
-    agg_init(&day);
-    int rc = 0;
-    for (int i = 0; i < days && rc == 0; i++) {
-        struct trend_day *d = &out->days[i];
-        int64_t start = tpt_local_day_add(today, i - days + 1);
-        int64_t end = tpt_local_day_add(start, 1);
-        d->start_ms = start;
-        tpt_local_date(start, d->label);
-        if (none)
-            continue;
-        struct tool_aggs t;
-        tool_aggs_init(&t);
-        rc = collect(s, &f, start, end, &t);
-        agg_reset(&day);
-        for (size_t k = 0; k < t.map.n; k++) {
-            agg_merge(&day, &t.aggs[k]);
-            agg_free(&t.aggs[k]);
-        }
-        free(t.ids);
-        free(t.aggs);
-        kmap_free(&t.map);
-        d->count = day.n;
-        d->slow = day.slow;
-        d->avg_ms = day.n_timed ? day.sum_ms / (double)day.n_timed : 0;
-        d->p95_ms = sketch_quantile(&day.sk, 0.95);
+    struct tool_aggs t;
+    tool_aggs_init(&t);
+    int rc = collect(s, f, since_ms, until_ms, &t);
+    agg_reset(sum);
+    for (size_t k = 0; k < t.map.n; k++) {
+        agg_merge(sum, &t.aggs[k]);
+        agg_free(&t.aggs[k]);
     }
-    agg_free(&day);
-    if (rc) {
-        trends_free(out);
-        return tp_fail(errbuf, TP_EDB, "reading the store failed");
-    }
-    return 0;
-}
-
-void trends_free(struct trends *t)
-{
-    free(t->days);
-    t->days = NULL;
-    t->n = 0;
+    free(t.ids);
+    free(t.aggs);
+    kmap_free(&t.map);
+    return rc ? TP_EDB : 0;
 }
 
 /* ---- resources ------------------------------------------------------------------- */

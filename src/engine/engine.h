@@ -65,6 +65,11 @@ struct tool_stats {
     char *agent;     /* by tool: its agent; by canonical: NULL */
     char *canonical; /* by tool: its canonical name; by agent: NULL */
     uint64_t count, timed, slow, critical, failed, optimized;
+    /* Calls of a kind that has an option limiting its work (Read's
+     * offset/limit, Grep's head_limit: catalog_has_option), and of those
+     * the ones that used it: the optimization rate's denominator and
+     * numerator. */
+    uint64_t with_option, used_option;
     double avg_ms, p50_ms, p95_ms, p99_ms, max_ms, total_ms;
     struct phase_totals ph;
 };
@@ -72,9 +77,14 @@ struct tool_stats {
 struct stats {
     struct engine_window w;
     uint64_t total, timed, slow, critical, failed, optimized;
+    uint64_t with_option, used_option; /* as in tool_stats */
     double avg_ms, median_ms, p95_ms, p99_ms, total_ms;
     struct phase_totals ph;
-    int exact;                /* percentiles from raw durations (1) or the sketch (0) */
+    int exact; /* percentiles from raw durations (1) or the sketch (0) */
+    /* The newest call of the filters whatever the window, when the window
+     * is empty (0: none stored). engine_stats leaves it 0; the question
+     * layer fills it (catalog_newest). */
+    int64_t newest_ms;
     struct tool_stats *tools; /* sorted by total_ms, descending */
     size_t ntools;
 };
@@ -126,7 +136,14 @@ struct hotspot {
      * split is unknown and their wall time (they may have waited). */
     uint64_t asked, unsplit;
     double wait_ms, unsplit_ms;
-    int64_t project_id; /* while collecting */
+    int64_t project_id;         /* while collecting */
+    int64_t tool_id, target_id; /* the store's ids (engine_hotspot_examples) */
+    /* Its slowest call in the window (a link to that moment of its
+     * session): tool_use_id, session and start; NULL / 0 when unknown
+     * (and until engine_hotspot_examples() looks). */
+    char *example_call, *example_session;
+    int64_t example_ms;
+    double example_duration_ms;
 };
 struct hotspots {
     struct hotspot *items;
@@ -134,25 +151,39 @@ struct hotspots {
 };
 int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
                     struct hotspots *out, char *errbuf);
+/* Each hotspot's slowest call (example_*), for the answers that link to it:
+ * one narrow read per hotspot (its tool, the hours whose longest call
+ * reaches its longest), so callers that rank many hotspots and show none
+ * (the analyzer) do not pay for it. */
+int engine_hotspot_examples(struct store *s, const struct engine_query *q, struct hotspots *h,
+                            char *errbuf);
 void hotspots_free(struct hotspots *h);
 
 /* ---- trends ----------------------------------------------------------- */
 
 struct trend_day {
-    char label[11]; /* YYYY-MM-DD, local */
+    char label[20]; /* YYYY-MM-DD, local (YYYY-MM-DDTHH:MM for hours) */
     int64_t start_ms;
-    uint64_t count, slow;
-    double avg_ms, p95_ms;
+    uint64_t count, timed, slow;
+    double avg_ms, p95_ms; /* 0 without a timed call (render: null) */
 };
 struct trends {
     struct trend_day *days; /* oldest first, every day present */
     size_t n;
+    const char *step; /* "day" (engine_trends), or engine_series': "hour", "day", "week" */
 };
 /* The last `days` local days up to and including today (q->w is ignored;
  * filters apply). */
 int engine_trends(struct store *s, const struct engine_query *q, int days, int64_t now_ms,
                   struct trends *out, char *errbuf);
 void trends_free(struct trends *t);
+
+/* The same points over the query's window: one per hour for a window of up
+ * to 48 hours, per local day up to 400 days, else per week (seven local
+ * days). The first point is the bucket holding the window's start (for
+ * "all": the first stored call), and the first and last points count only
+ * what lies inside the window, so the points add up to the window. */
+int engine_series(struct store *s, const struct engine_query *q, struct trends *out, char *errbuf);
 
 /* ---- resources -------------------------------------------------------- */
 
@@ -186,6 +217,11 @@ int engine_collect(struct store *s, const struct engine_query *q, int64_t since_
  * all tools, without merging sketches. */
 int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t since_ms,
                      int64_t until_ms, uint64_t *n_timed, double *sum_ms, char *errbuf);
+
+/* Every tool's aggregate of [since, until) for a resolved filter, merged
+ * into *sum (reset first; the caller owns it). 0 or TP_EDB. */
+int engine_sum(struct store *s, const struct store_filter *f, int64_t since_ms, int64_t until_ms,
+               struct agg *sum);
 
 /* Resolve the query's names to ids. Returns 0, or 1 when a named tool,
  * project or session has never been stored, or no stored tool is of the

@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "catalog.h"
 #include "store/taxonomy.h"
 
 /* ---- windows ---------------------------------------------------------------- */
@@ -100,7 +101,7 @@ static int tool_set_add(void *ctx, int64_t id, const char *key)
     const char *agent;
     engine_tool_names(key, name, sizeof name, &agent, canon, sizeof canon);
     if ((t->q->tool && *t->q->tool && strcmp(name, t->q->tool) != 0) ||
-        (t->q->agent && *t->q->agent && strcmp(agent, t->q->agent) != 0) ||
+        (t->q->agent && *t->q->agent && !catalog_in_list(t->q->agent, agent)) ||
         (t->q->canonical && *t->q->canonical && strcmp(canon, t->q->canonical) != 0))
         return 0;
     if (t->f->ntools == TP_FILTER_MAX_TOOLS) {

@@ -18,9 +18,11 @@
 
 #include "analyzer.h"
 #include "catalog.h"
+#include "compare.h"
 #include "core/err.h"
 #include "core/jsonin.h"
 #include "core/limits.h"
+#include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "render.h"
 #include "sessions.h"
@@ -43,6 +45,12 @@ static int run_stats(struct store *s, const struct question_args *a, void **answ
     q.by = (enum engine_by)a->v[0];
     int rc = engine_stats(s, &q, &x->st, errbuf);
     if (rc) {
+        free(x);
+        return rc;
+    }
+    /* An empty window: where the filters' newest call is. */
+    if (x->st.total == 0 && (rc = catalog_newest(s, &a->q, &x->st.newest_ms, errbuf)) != 0) {
+        stats_free(&x->st);
         free(x);
         return rc;
     }
@@ -128,6 +136,8 @@ static int run_hotspots(struct store *s, const struct question_args *a, void **a
 {
     struct hotspots *h = xcalloc(1, sizeof *h);
     int rc = engine_hotspots(s, &a->q, (size_t)a->v[0], h, errbuf);
+    if (rc == 0 && (rc = engine_hotspot_examples(s, &a->q, h, errbuf)) != 0)
+        hotspots_free(h);
     if (rc) {
         free(h);
         return rc;
@@ -178,7 +188,14 @@ static void free_recs(void *answer)
 static int run_trends(struct store *s, const struct question_args *a, void **answer, char *errbuf)
 {
     struct trends *t = xcalloc(1, sizeof *t);
-    int rc = engine_trends(s, &a->q, (int)a->v[0], a->now_ms, t, errbuf);
+    /* --days N: the last N local days; otherwise points over the window. */
+    if ((a->given & 1) && a->window_given) {
+        free(t);
+        return tp_fail(errbuf, TP_EINVAL,
+                       "days: give either days (the last N days) or a window, not both");
+    }
+    int rc = (a->given & 1) ? engine_trends(s, &a->q, (int)a->v[0], a->now_ms, t, errbuf)
+                            : engine_series(s, &a->q, t, errbuf);
     if (rc) {
         free(t);
         return rc;
@@ -314,6 +331,92 @@ static void free_team(void *answer)
     free(answer);
 }
 
+/* compare: the window against the period before it, or against the
+ * baseline_since .. baseline_until range. */
+static int run_compare(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct engine_window base;
+    memset(&base, 0, sizeof base);
+    double bs = a->v[1], bu = a->v[2];
+    if (isnan(bs) != isnan(bu))
+        return tp_fail(errbuf, TP_EINVAL,
+                       "baseline_since and baseline_until go together (give both, or neither "
+                       "for the period before the window)");
+    if (!isnan(bs)) {
+        if (bu <= bs)
+            return tp_fail(errbuf, TP_EINVAL, "baseline_until must be later than baseline_since");
+        snprintf(base.name, sizeof base.name, "custom");
+        base.since_ms = (int64_t)bs;
+        base.until_ms = (int64_t)bu;
+    } else {
+        if (a->q.w.since_ms <= TP_MIN_TS_MS)
+            return tp_fail(errbuf, TP_EINVAL,
+                           "window: %s has no period before it; compare a shorter window, or "
+                           "give baseline_since and baseline_until",
+                           a->q.w.name);
+        int64_t len = a->q.w.until_ms - a->q.w.since_ms;
+        snprintf(base.name, sizeof base.name, "previous");
+        base.since_ms = a->q.w.since_ms - len;
+        base.until_ms = a->q.w.since_ms;
+        if (base.since_ms < TP_MIN_TS_MS)
+            base.since_ms = TP_MIN_TS_MS;
+    }
+    struct comparison *c = xcalloc(1, sizeof *c);
+    struct engine_query q = a->q;
+    q.by = (enum engine_by)a->v[0];
+    int rc = engine_compare(s, &q, &base, c, errbuf);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    *answer = c;
+    return 0;
+}
+
+static void render_compare_answer(struct jsonw *w, const void *answer)
+{
+    render_compare(w, answer);
+}
+
+static size_t count_compare(const void *answer)
+{
+    return ((const struct comparison *)answer)->n;
+}
+
+static void free_compare(void *answer)
+{
+    comparison_free(answer);
+    free(answer);
+}
+
+static int run_projects(struct store *s, const struct question_args *a, void **answer, char *errbuf)
+{
+    struct projects *p = xcalloc(1, sizeof *p);
+    int rc = catalog_projects(s, &a->q, p, errbuf);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    *answer = p;
+    return 0;
+}
+
+static void render_projects_answer(struct jsonw *w, const void *answer)
+{
+    render_projects(w, answer);
+}
+
+static size_t count_projects(const void *answer)
+{
+    return ((const struct projects *)answer)->n;
+}
+
+static void free_projects(void *answer)
+{
+    projects_free(answer);
+    free(answer);
+}
+
 /* ---- the table ---------------------------------------------------------------- */
 
 static const struct qparam slow_params[] = {
@@ -327,8 +430,10 @@ static const struct qparam bottleneck_params[] = {{"limit", QP_INT, "N",
                                                   {0}};
 static const struct qparam hotspot_params[] = {
     {"limit", QP_INT, "N", "the top N targets (default 20)", 20, 1, TP_MAX_LIMIT, NULL}, {0}};
-static const struct qparam trend_params[] = {
-    {"days", QP_INT, "N", "the last N local days (default 7)", 7, 1, TP_MAX_TREND_DAYS, NULL}, {0}};
+static const struct qparam trend_params[] = {{"days", QP_INT, "N",
+                                              "the last N local days (instead of a window)", 7, 1,
+                                              TP_MAX_TREND_DAYS, NULL},
+                                             {0}};
 static const struct qparam session_list_params[] = {
     {"limit", QP_INT, "N", "at most N sessions, the latest first (default 50)", 50, 1, TP_MAX_LIMIT,
      NULL},
@@ -347,6 +452,14 @@ static const struct qparam team_params[] = {{"limit", QP_INT, "N",
                                              "at most N MCP servers and N commands (default 10)",
                                              10, 1, TP_MAX_LIMIT, NULL},
                                             {0}};
+static const struct qparam compare_params[] = {
+    {"by", QP_CHOICE, "tool|agent|canonical",
+     "one row per tool of each agent (default), per agent, or per canonical tool", BY_TOOL, 0, 0,
+     by_choices},
+    {"baseline_since", QP_TIME, "TIME",
+     "start of the period to compare with (default: the period before the window)", 0, 0, 0, NULL},
+    {"baseline_until", QP_TIME, "TIME", "end of the period to compare with", 0, 0, 0, NULL},
+    {0}};
 static const struct qparam no_params[] = {{0}};
 
 #define Q(name_, path_, summary_, desc_, common_, window_, params_, run_, render_, count_, free_)  \
@@ -365,8 +478,8 @@ const struct question questions[] = {
       "apart (docs/time.md).",
       QC_ALL, "24h", stats_params, run_stats, render_stats_answer, NULL, free_stats),
     Q("slow", "slow-operations", "the slowest recent calls",
-      "The slowest recent calls: operations whose execution took at least\n"
-      "--threshold ms, newest first.",
+      "The slowest calls of the window: operations whose execution took at least\n"
+      "--threshold ms, slowest first.",
       QC_ALL, "24h", slow_params, run_slow, render_ops, count_ops, free_ops),
     Q("bottlenecks", "bottlenecks", "the slowest calls of each tool",
       "The slowest calls of each tool, slowest first; tools in order of their slowest call.",
@@ -381,10 +494,21 @@ const struct question questions[] = {
       "dedicated tool, Grep without head_limit, regressions), with evidence and\n"
       "the time and tokens each could save.",
       QC_ALL, "24h", no_params, run_recs, render_recs_answer, count_recs, free_recs),
-    Q("trends", "trends", "per-day averages, p95 and counts",
-      "Per local day: calls, average and p95 duration, slow calls. Every day is\n"
-      "listed, with zeros for days without calls.",
-      QC_FILTERS, NULL, trend_params, run_trends, render_trends_answer, NULL, free_trends),
+    Q("trends", "trends", "calls, average and p95 over time (per hour or day)",
+      "Calls, average and p95 duration and slow calls over the window: one point\n"
+      "per hour for windows up to 48 hours, per local day up to 400 days, else per\n"
+      "week; or --days N, the last N local days. Every point is listed; one\n"
+      "without calls has no average or p95 (null, shown as -).",
+      QC_ALL, "7d", trend_params, run_trends, render_trends_answer, NULL, free_trends),
+    Q("compare", "compare", "this period against the previous one, per tool",
+      "Per tool: calls, p50 and p95 in the window and in the period before it of\n"
+      "the same length (or --baseline-since/--baseline-until), with their change.\n"
+      "A latency is marked slower or faster only when the data can carry it: the\n"
+      "two periods' 95% confidence intervals of the quantile (from order\n"
+      "statistics) do not overlap and it moved by 10% or more; with fewer than 20\n"
+      "timed calls (about 110 for p95) a period is too small to say.",
+      QC_ALL, "7d", compare_params, run_compare, render_compare_answer, count_compare,
+      free_compare),
     Q("sessions", "sessions", "sessions and where their time went",
       "The sessions active in the window, the latest first: calls, failures,\n"
       "sub-agent calls, model requests, tokens and cost, and where their wall time\n"
@@ -414,6 +538,12 @@ const struct question questions[] = {
     Q("resources", "resources", "memory, CPU and database size",
       "Memory, CPU and threads of this process, database size and operations stored.", 0, NULL,
       no_params, run_resources, render_resources_answer, NULL, free),
+    Q("projects", "projects", "the projects with calls in a window (default: all stored)",
+      "The projects (the agents' working directories) with calls in the window,\n"
+      "most calls first: calls, failures, sessions, execution time and the newest\n"
+      "call. A project filter (--project) takes a path or a name from this list.",
+      QC_WINDOW | QC_TOOL, "all", no_params, run_projects, render_projects_answer, count_projects,
+      free_projects),
     Q("tools", "tools", "the tools called in a window (default: all stored)",
       "The names of the tools called in the window (all stored by default), sorted.",
       QC_WINDOW | QC_PROJECT | QC_SESSION, "all", no_params, run_tools, render_names, NULL,
@@ -455,13 +585,14 @@ static const struct common_param commons[] = {
     {"window", QC_WINDOW, "W", "24h, 7d, 30d, all, <n>h or <n>d", 32},
     {"since", QC_WINDOW, "TIME", "start of the window (ISO-8601; naive = local)", 64},
     {"until", QC_WINDOW, "TIME", "end of the window (default: now)", 64},
-    {"tool", QC_TOOL, "NAME", "only tools of this name (the agent's own)", TP_MAX_TOOL},
-    {"agent", QC_TOOL, "NAME", "only this agent's calls (claude-code, codex, gemini-cli, opencode)",
-     32},
+    {"tool", QC_TOOL, "NAME", "only tools of this name (the agent's own; any case)", TP_MAX_TOOL},
+    {"agent", QC_TOOL, "NAME",
+     "only these agents' calls, comma-separated (claude-code, codex, gemini-cli, opencode)",
+     CATALOG_MAX_AGENT_LIST},
     {"canonical", QC_TOOL, "NAME", "only tools of this kind across agents (shell, read ...)",
      TP_MAX_TOOL + 16},
-    {"project", QC_PROJECT, "DIR", "only this project (the agent's cwd)", TP_MAX_PROJECT},
-    {"session", QC_SESSION, "ID", "only this session", TP_MAX_ID},
+    {"project", QC_PROJECT, "DIR", "only this project: its path, or its name", TP_MAX_PROJECT},
+    {"session", QC_SESSION, "ID", "only this session: its id, or its first characters", TP_MAX_ID},
     {"person", QC_PERSON, "NAME", "only this person's calls (team store)", 128},
     {"host", QC_PERSON, "HOST", "only calls made on this machine (team store)", 255},
 };
@@ -501,7 +632,8 @@ void question_each_param(const struct question *qn, question_param_fn fn, void *
             snprintf(def, sizeof def, "%s", p->choices[(size_t)p->def]);
         else
             snprintf(def, sizeof def, "%g", p->def);
-        fn(ctx, p->name, p->metavar, p->help, p->type == QP_TEXT ? NULL : def);
+        fn(ctx, p->name, p->metavar, p->help,
+           p->type == QP_TEXT || p->type == QP_TIME ? NULL : def);
     }
     for (size_t i = 0; i < NCOMMONS; i++)
         if (qn->common & commons[i].bit)
@@ -536,17 +668,6 @@ void question_usage(const struct question *qn, char *out, size_t size)
 }
 
 /* ---- parsing -------------------------------------------------------------------- */
-
-int question_run(const struct question *qn, struct store *s, const struct question_args *a,
-                 void **answer, char *errbuf)
-{
-    if ((a->q.person || a->q.host) && !store_team(s))
-        return tp_fail(errbuf, TP_EINVAL,
-                       "%s: this store keeps no person or host: only the team store does "
-                       "(--store clickhouse://..., docs/team.md)",
-                       a->q.person ? "person" : "host");
-    return qn->run(s, a, answer, errbuf);
-}
 
 /* Every parameter the question takes, for "not a parameter of" messages. */
 static void list_params(const struct question *qn, char *out, size_t size)
@@ -637,6 +758,8 @@ int question_parse(const struct question *qn, const struct question_input *in, s
                 out->q.host = v;
             else
                 out->q.session = v;
+            if (c->bit == QC_WINDOW)
+                out->window_given = 1;
             continue;
         }
         int rc = 0;
@@ -651,6 +774,15 @@ int question_parse(const struct question *qn, const struct question_input *in, s
             if (strlen(v) > (size_t)p->max)
                 rc = tp_fail(errbuf, TP_EINVAL, "%s: longer than %lld bytes", name, p->max);
             out->text[pos] = v;
+        } else if (p->type == QP_TIME) {
+            int64_t ms;
+            if (strlen(v) > 64 || tpt_parse_iso(v, TPT_NAIVE_LOCAL, &ms) != 0)
+                rc = tp_fail(errbuf, TP_EINVAL,
+                             "%s: expected an ISO-8601 time such as 2026-11-20T10:00:00Z "
+                             "(got \"%.40s\")",
+                             name, v);
+            else
+                out->v[pos] = (double)(ms < TP_MIN_TS_MS ? TP_MIN_TS_MS : ms);
         } else {
             rc = p->type == QP_INT ? parse_int(p, v, &out->v[pos], errbuf)
                                    : parse_ms(p, v, &out->v[pos], errbuf);
@@ -658,17 +790,35 @@ int question_parse(const struct question *qn, const struct question_input *in, s
         if (rc)
             return rc;
         given[pos] = 1;
+        out->given |= 1u << pos;
     }
     for (size_t i = 0; qn->params[i].name; i++) {
         if (!given[i] && qn->params[i].type == QP_TEXT)
             return tp_fail(errbuf, TP_EINVAL, "%s: missing (%s %s)", qn->params[i].name, qn->name,
                            qn->params[i].metavar);
         if (!given[i])
-            out->v[i] = qn->params[i].def;
+            out->v[i] = qn->params[i].type == QP_TIME ? NAN : qn->params[i].def;
     }
     if (qn->common & QC_WINDOW)
         return engine_window_parse(window ? window : qn->window_default, since, until, now_ms,
                                    &out->q.w, errbuf);
     /* Questions without a window of their own answer over everything. */
     return engine_window_parse("all", NULL, NULL, now_ms, &out->q.w, errbuf);
+}
+
+int question_run(const struct question *qn, struct store *s, struct question_args *a, void **answer,
+                 char *errbuf)
+{
+    *answer = NULL;
+    if ((a->q.person || a->q.host) && !store_team(s))
+        return tp_fail(errbuf, TP_EINVAL,
+                       "%s: this store keeps no person or host: only the team store does "
+                       "(--store clickhouse://..., docs/team.md)",
+                       a->q.person ? "person" : "host");
+    if (qn->common & QC_FILTERS) {
+        int rc = catalog_resolve(s, &a->q, &a->names, errbuf);
+        if (rc)
+            return rc;
+    }
+    return qn->run(s, a, answer, errbuf);
 }

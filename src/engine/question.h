@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog.h"
 #include "core/jsonw.h"
 #include "engine.h"
 
@@ -43,6 +44,8 @@ enum qparam_type {
     QP_MS,     /* a number of milliseconds from 0 to TP_MAX_DURATION_MS */
     QP_TEXT,   /* text of 1 to max bytes (required: it has no default) */
     QP_CHOICE, /* one of choices; the value is its index (default: def) */
+    QP_TIME,   /* an ISO-8601 time (naive = local), optional: the value is in v
+                  as ms, NAN when not given */
 };
 
 /* A question's own parameter. */
@@ -64,7 +67,11 @@ struct question_args {
     struct engine_query q;
     double v[QUESTION_MAX_PARAMS];
     const char *text[QUESTION_MAX_PARAMS]; /* QP_TEXT values (into the input) */
+    unsigned given;                        /* bit i: params[i] was given */
+    unsigned window_given;                 /* window, since or until was given */
     int64_t now_ms;
+    /* The filters as question_run() resolved them (q points into it). */
+    struct catalog_names names;
 };
 
 struct question {
@@ -112,10 +119,15 @@ struct question_input {
 int question_parse(const struct question *qn, const struct question_input *in, size_t n,
                    int64_t now_ms, struct question_args *out, char *errbuf);
 
-/* Run the question on a store: qn->run(), after checking that the store
- * can answer it (person and host filters need the team store). */
-int question_run(const struct question *qn, struct store *s, const struct question_args *a,
-                 void **answer, char *errbuf);
+/* Check that the store can answer it (person and host filters need the
+ * team store), resolve the filters to stored names (catalog_resolve: tool names
+ * whatever their case, a project by name, a session by the start of its
+ * id) and run the question. Returns 0 with *answer set (free it with
+ * qn->free_answer), or an error code with errbuf filled: TP_ENOTFOUND when
+ * a filter names nothing stored (with the nearest stored names), TP_EINVAL
+ * when it is ambiguous or the parameters do not go together. */
+int question_run(const struct question *qn, struct store *s, struct question_args *a, void **answer,
+                 char *errbuf);
 
 /* Does the question take a parameter of this name? */
 int question_takes(const struct question *qn, const char *name);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
+#include "compare.h"
 #include "core/tptime.h"
 #include "store/opjson.h"
 
@@ -120,6 +122,14 @@ void render_stats(struct jsonw *w, const struct stats *st, const struct trends *
     /* The original reports 100 % success for an empty window. */
     jw_knum(w, "success_rate", st->total ? pct(st->total - st->failed, st->total) : 100.0);
     jw_knum(w, "optimization_rate", pct(st->optimized, st->total));
+    /* The rate that means something: over the calls whose tool has an
+     * option to use (catalog_has_option), with its denominator. */
+    jw_key(w, "optimization");
+    jw_obj_begin(w);
+    jw_knum(w, "rate", st->with_option ? pct(st->used_option, st->with_option) : NAN);
+    jw_kint(w, "used", (long long)st->used_option);
+    jw_kint(w, "eligible", (long long)st->with_option);
+    jw_obj_end(w);
     jw_knum(w, "total_duration_ms", st->total_ms);
     jw_kstr(w, "percentile_method", st->exact ? "exact" : "sketch");
     jw_key(w, "phases");
@@ -153,6 +163,9 @@ void render_stats(struct jsonw *w, const struct stats *st, const struct trends *
         jw_kint(w, "critical", (long long)t->critical);
         jw_kint(w, "failed", (long long)t->failed);
         jw_knum(w, "optimization_rate", pct(t->optimized, t->count));
+        jw_kint(w, "with_option", (long long)t->with_option);
+        jw_kint(w, "used_option", (long long)t->used_option);
+        jw_knum(w, "option_rate", t->with_option ? pct(t->used_option, t->with_option) : NAN);
         render_phase_totals(w, &t->ph);
         jw_obj_end(w);
     }
@@ -166,8 +179,30 @@ void render_stats(struct jsonw *w, const struct stats *st, const struct trends *
         jw_key(w, "trend_values");
         jw_arr_begin(w);
         for (size_t i = 0; i < tr->n; i++)
-            jw_num(w, round(tr->days[i].avg_ms * 10) / 10);
+            jw_num(w, tr->days[i].timed ? round(tr->days[i].avg_ms * 10) / 10 : NAN);
         jw_arr_end(w);
+    }
+    /* An empty window says where the data is: the filters' newest call and
+     * the shortest named window that holds it. */
+    if (st->total == 0) {
+        jw_key(w, "empty");
+        jw_obj_begin(w);
+        if (st->newest_ms) {
+            char ts[32];
+            tpt_format_utc(st->newest_ms, ts);
+            jw_kstr(w, "newest_call", ts);
+            jw_kint(w, "newest_call_ms", st->newest_ms);
+            jw_kstr(w, "suggested_window",
+                    catalog_window_for(st->newest_ms,
+                                       st->w.open_end ? st->w.until_ms - 1 : st->w.until_ms));
+        } else {
+            jw_knull(w, "newest_call");
+            jw_knull(w, "newest_call_ms");
+            jw_knull(w, "suggested_window");
+        }
+        jw_obj_end(w);
+    } else {
+        jw_knull(w, "empty");
     }
     if (res) {
         jw_key(w, "resource_usage");
@@ -205,6 +240,22 @@ void render_hotspots(struct jsonw *w, const struct hotspots *h)
         jw_knum(w, "approval_wait_ms", x->wait_ms);
         jw_kint(w, "calls_unsplit", (long long)x->unsplit);
         jw_knum(w, "unsplit_wall_ms", x->unsplit_ms);
+        jw_kstr(w, "project", x->project);
+        /* Its slowest call: a link to that moment of its session. */
+        jw_key(w, "slowest_call");
+        if (x->example_call) {
+            char ts[32];
+            tpt_format_utc(x->example_ms, ts);
+            jw_obj_begin(w);
+            jw_kstr(w, "tool_use_id", x->example_call);
+            jw_kstr(w, "session_id", x->example_session);
+            jw_kstr(w, "timestamp", ts);
+            jw_kint(w, "timestamp_ms", x->example_ms);
+            jw_knum(w, "duration_ms", x->example_duration_ms);
+            jw_obj_end(w);
+        } else {
+            jw_null(w);
+        }
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -218,16 +269,23 @@ void render_trends(struct jsonw *w, const struct trends *t)
     for (size_t i = 0; i < t->n; i++)
         jw_str(w, t->days[i].label);
     jw_arr_end(w);
-    /* Rounded to 0.1 ms like the original's round(x, 1). */
+    jw_kstr(w, "step", t->step ? t->step : "day");
+    jw_key(w, "starts_ms");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < t->n; i++)
+        jw_int(w, t->days[i].start_ms);
+    jw_arr_end(w);
+    /* Rounded to 0.1 ms like the original's round(x, 1); a point without a
+     * timed call has no average or p95 (null: a gap, never 0 ms). */
     jw_key(w, "avg_durations");
     jw_arr_begin(w);
     for (size_t i = 0; i < t->n; i++)
-        jw_num(w, round(t->days[i].avg_ms * 10) / 10);
+        jw_num(w, t->days[i].timed ? round(t->days[i].avg_ms * 10) / 10 : NAN);
     jw_arr_end(w);
     jw_key(w, "p95_durations");
     jw_arr_begin(w);
     for (size_t i = 0; i < t->n; i++)
-        jw_num(w, round(t->days[i].p95_ms * 10) / 10);
+        jw_num(w, t->days[i].timed ? round(t->days[i].p95_ms * 10) / 10 : NAN);
     jw_arr_end(w);
     jw_key(w, "operation_counts");
     jw_arr_begin(w);
@@ -395,6 +453,7 @@ static void render_session_item(struct jsonw *w, const struct session_item *it)
     jw_obj_begin(w);
     jw_kstr(w, "id", it->id);
     jw_kstr(w, "project", it->project);
+    jw_kstr(w, "agent", it->agent);
     render_time(w, "start", it->first_ms);
     render_time(w, "end", it->last_ms);
     jw_kint(w, "start_ms", it->first_ms);
@@ -475,6 +534,16 @@ void render_session(struct jsonw *w, const struct session_detail *d)
         render_opt_int(w, "cache_write_tokens", r->cache_write_tokens);
         jw_knum(w, "cost_usd", r->cost_usd);
         jw_kbool(w, "subagent", r->sidechain);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "clock");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < d->nclock; i++) {
+        jw_obj_begin(w);
+        jw_knum(w, "from_offset_ms", d->clock[i].from_ms);
+        jw_knum(w, "to_offset_ms", d->clock[i].to_ms);
+        jw_kstr(w, "part", split_part_name(d->clock[i].part));
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -564,4 +633,112 @@ void render_team(struct jsonw *w, const struct team *t)
     }
     jw_arr_end(w);
     jw_obj_end(w);
+}
+
+/* ---- compare --------------------------------------------------------------------- */
+
+static void render_interval(struct jsonw *w, const char *key, double lo, double hi)
+{
+    jw_key(w, key);
+    if (isnan(lo) || isnan(hi)) {
+        jw_null(w);
+        return;
+    }
+    jw_arr_begin(w);
+    jw_num(w, lo);
+    jw_num(w, hi);
+    jw_arr_end(w);
+}
+
+static void render_compare_side(struct jsonw *w, const char *key, const struct compare_side *x)
+{
+    jw_key(w, key);
+    jw_obj_begin(w);
+    jw_kint(w, "count", (long long)x->count);
+    jw_kint(w, "timed", (long long)x->timed);
+    jw_knum(w, "p50_ms", x->p50_ms);
+    jw_knum(w, "p95_ms", x->p95_ms);
+    render_interval(w, "p50_ci_ms", x->p50_lo, x->p50_hi);
+    render_interval(w, "p95_ci_ms", x->p95_lo, x->p95_hi);
+    jw_obj_end(w);
+}
+
+/* The change from b to a in percent: null when b is 0 or unknown. */
+static double change_pct(double a, double b)
+{
+    return isnan(a) || isnan(b) || b == 0 ? NAN : (a - b) / b * 100.0;
+}
+
+static void render_compare_row(struct jsonw *w, const struct compare_row *r)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "tool", r->tool);
+    if (r->agent)
+        jw_kstr(w, "agent", r->agent);
+    if (r->canonical)
+        jw_kstr(w, "canonical", r->canonical);
+    render_compare_side(w, "current", &r->cur);
+    render_compare_side(w, "baseline", &r->base);
+    jw_knum(w, "count_change_pct", change_pct((double)r->cur.count, (double)r->base.count));
+    jw_knum(w, "p50_change_pct", change_pct(r->cur.p50_ms, r->base.p50_ms));
+    jw_knum(w, "p95_change_pct", change_pct(r->cur.p95_ms, r->base.p95_ms));
+    jw_kstr(w, "p50_change", compare_verdict_name(r->p50));
+    jw_kstr(w, "p95_change", compare_verdict_name(r->p95));
+    jw_obj_end(w);
+}
+
+void render_compare(struct jsonw *w, const struct comparison *c)
+{
+    static const char *const by[] = {"tool", "agent", "canonical"};
+    jw_obj_begin(w);
+    jw_key(w, "current");
+    render_window(w, &c->cur);
+    jw_key(w, "baseline");
+    render_window(w, &c->base);
+    jw_kstr(w, "by", by[c->by]);
+    jw_kstr(w, "percentile_method", c->exact ? "exact" : "sketch");
+    jw_key(w, "decision");
+    jw_obj_begin(w);
+    jw_kstr(w, "interval",
+            "95% distribution-free confidence interval of each quantile, from "
+            "order statistics");
+    jw_knum(w, "min_calls", COMPARE_MIN_CALLS);
+    jw_knum(w, "min_change_pct", COMPARE_MIN_CHANGE * 100);
+    jw_obj_end(w);
+    jw_key(w, "all");
+    render_compare_row(w, &c->all);
+    jw_key(w, "tools");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < c->n; i++)
+        render_compare_row(w, &c->rows[i]);
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
+/* ---- projects -------------------------------------------------------------------- */
+
+void render_projects(struct jsonw *w, const struct projects *p)
+{
+    jw_arr_begin(w);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct project_item *x = &p->items[i];
+        char ts[32];
+        jw_obj_begin(w);
+        jw_kstr(w, "name", x->name);
+        jw_kstr(w, "path", x->path);
+        jw_kint(w, "calls", (long long)x->calls);
+        jw_kint(w, "failed", (long long)x->failed);
+        jw_kint(w, "sessions", (long long)x->sessions);
+        jw_knum(w, "total_ms", x->total_ms);
+        if (x->last_ms) {
+            tpt_format_utc(x->last_ms, ts);
+            jw_kstr(w, "last_call", ts);
+            jw_kint(w, "last_call_ms", x->last_ms);
+        } else {
+            jw_knull(w, "last_call");
+            jw_knull(w, "last_call_ms");
+        }
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
 }

@@ -10,6 +10,7 @@
 
 #include "analyzer.h"
 #include "catalog.h"
+#include "compare.h"
 #include "core/jsonw.h"
 #include "engine.h"
 #include "sessions.h"
@@ -41,6 +42,10 @@ void render_session(struct jsonw *w, const struct session_detail *d);
 
 /* The team view (team.h): window, people, mcp, commands. */
 void render_team(struct jsonw *w, const struct team *t);
+/* Two periods side by side (docs/api.md, "compare"). */
+void render_compare(struct jsonw *w, const struct comparison *c);
+/* The projects with calls in a window. */
+void render_projects(struct jsonw *w, const struct projects *p);
 
 /* An array of the names (the counts are for the command line's table). */
 void render_name_list(struct jsonw *w, const struct name_list *l);

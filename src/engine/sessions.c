@@ -169,6 +169,31 @@ static void split_idle(struct session_split *sp)
     sp->ms[SPLIT_IDLE] = sp->wall_ms > used ? sp->wall_ms - used : 0;
 }
 
+static void item_free(struct session_item *it)
+{
+    free(it->id);
+    free(it->project);
+    free(it->agent);
+    for (size_t i = 0; i < it->nusage_models; i++)
+        free(it->usage_models[i].model);
+    free(it->usage_models);
+}
+
+static int first_call(void *ctx, const struct store_row *r)
+{
+    struct session_item *it = ctx;
+    it->agent = xstrdup(r->op.agent ? r->op.agent : OP_AGENT_DEFAULT);
+    return 1;
+}
+
+/* The agent of a session's first call. */
+static int item_agent(struct store *s, int64_t sid, struct session_item *it)
+{
+    struct store_scan sc = {.from_ms = it->first_ms, .to_ms = it->last_ms + 1};
+    sc.f.session = sid;
+    return store_scan(s, &sc, first_call, it);
+}
+
 struct list_ctx {
     struct store *s;
     struct sessions *out;
@@ -215,6 +240,8 @@ int engine_sessions(struct store *s, const struct engine_query *q, size_t limit,
     }
     for (size_t i = 0; rc == 0 && i < out->n; i++) {
         rc = item_extras(s, c.ids[i], &out->items[i], errbuf);
+        if (rc == 0 && item_agent(s, c.ids[i], &out->items[i]) != 0)
+            rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
         split_idle(&out->items[i].split);
     }
     free(c.ids);
@@ -223,15 +250,6 @@ int engine_sessions(struct store *s, const struct engine_query *q, size_t limit,
         return errbuf[0] ? rc : tp_fail(errbuf, TP_EDB, "reading the store failed");
     }
     return 0;
-}
-
-static void item_free(struct session_item *it)
-{
-    free(it->id);
-    free(it->project);
-    for (size_t i = 0; i < it->nusage_models; i++)
-        free(it->usage_models[i].model);
-    free(it->usage_models);
 }
 
 void sessions_free(struct sessions *x)
@@ -450,6 +468,21 @@ static int cmp_edge(const void *a, const void *b)
     return x->at < y->at ? -1 : x->at > y->at;
 }
 
+/* Add [from, to) of part to the session's clock, joining it to the last
+ * stretch when that is the same part and ends where it starts. */
+static void stretch(struct session_detail *d, double from, double to, enum split_part part)
+{
+    if (d->nclock && d->clock[d->nclock - 1].part == part &&
+        d->clock[d->nclock - 1].to_ms == from) {
+        d->clock[d->nclock - 1].to_ms = to;
+        return;
+    }
+    /* Room for 16, doubled whenever a power of two from 16 on is full. */
+    if (d->nclock == 0 || (d->nclock >= 16 && (d->nclock & (d->nclock - 1)) == 0))
+        d->clock = xreallocarray(d->clock, d->nclock ? 2 * d->nclock : 16, sizeof *d->clock);
+    d->clock[d->nclock++] = (struct session_stretch){from, to, part};
+}
+
 /* Lay the session's main thread on the clock from t0 to t1. */
 static void on_clock(struct session_detail *d, int64_t t0, int64_t t1)
 {
@@ -506,6 +539,7 @@ static void on_clock(struct session_detail *d, int64_t t0, int64_t t1)
                     break;
                 }
             sp->ms[who] += at - prev;
+            stretch(d, prev, at, who);
             prev = at;
         }
         if (i < e.n)
@@ -568,6 +602,8 @@ int engine_session(struct store *s, const char *id, struct session_detail *out, 
     }
     out->s.first_ms = t0;
     out->s.last_ms = t1;
+    if (cl.n)
+        out->s.agent = xstrdup(cl.v[0].op.agent ? cl.v[0].op.agent : OP_AGENT_DEFAULT);
     on_clock(out, t0, t1);
     return 0;
 }
@@ -591,5 +627,6 @@ void session_detail_free(struct session_detail *d)
         free(d->lanes[i].parent);
     }
     free(d->lanes);
+    free(d->clock);
     memset(d, 0, sizeof *d);
 }

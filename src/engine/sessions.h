@@ -57,6 +57,7 @@ struct usage_by_model {
 
 struct session_item {
     char *id, *project;
+    char *agent; /* the agent of its first call (its version is not stored) */
     int64_t first_ms, last_ms;
     uint64_t calls, failed, sub_calls, asked, requests, turns;
     /* Tokens and cost: the model requests' sums; when no request gave any,
@@ -93,6 +94,14 @@ struct session_call {
     double start_ms;  /* offsets from the session's start */
     double end_ms;
 };
+/* A stretch of the session's clock and the part that owns it (the sweep
+ * of the list above: approvals, hooks, tools, unsplit, model, prompt,
+ * idle), offsets from the session's start; consecutive stretches of one
+ * part are one. Together they cover the wall time exactly. */
+struct session_stretch {
+    double from_ms, to_ms;
+    enum split_part part;
+};
 struct session_lane {
     char *subagent; /* NULL for the main thread */
     char *parent;   /* the Agent/Task call that started it (NULL unknown) */
@@ -107,6 +116,8 @@ struct session_detail {
     size_t nturns;
     struct session_lane *lanes;
     size_t nlanes;
+    struct session_stretch *clock; /* in time order */
+    size_t nclock;
 };
 
 /* The session whose id is id, or the one session whose id starts with it

@@ -446,6 +446,7 @@ struct hook_import {
     const struct stat *st;
     FILE *report;
     int64_t fallback_end_ms; /* the file's mtime */
+    uint64_t untimed;        /* calls stored at fallback_end_ms */
     int64_t now_ms;
     int64_t done; /* end of the last element handed to hook_import_one() */
     struct op *batch;
@@ -502,7 +503,8 @@ static int hook_import_one(struct hook_import *im, const cJSON *el, size_t index
 
     if (cJSON_IsObject(raw))
         payload = raw;
-    if (!hook_log_time(el, &end_ms) && !hook_log_time(payload, &end_ms))
+    int untimed = !hook_log_time(el, &end_ms) && !hook_log_time(payload, &end_ms);
+    if (untimed)
         end_ms = im->fallback_end_ms;
     op = &im->batch[im->n];
     rc = hook_payload_to_op(payload, end_ms, op, err);
@@ -514,6 +516,7 @@ static int hook_import_one(struct hook_import *im, const cJSON *el, size_t index
         op_clear(op);
         return 0;
     }
+    im->untimed += (uint64_t)untimed;
     if (!op->tool_use_id) {
         snprintf(pos, sizeof pos, "%s:%zu", im->path, index);
         op->tool_use_id = op_derive_id(op, pos);
@@ -564,7 +567,7 @@ static int hook_whole_object(const char *p, size_t len)
 
 int hook_import_log_fd(struct store *s, const char *path, int fd, const struct stat *st,
                        const struct filemark_plan *plan, FILE *report, struct store_result *res,
-                       char *errbuf)
+                       uint64_t *untimed, char *errbuf)
 {
     struct hook_import im = {
         .s = s, .path = path, .key = path, .fd = fd, .st = st, .report = report};
@@ -664,6 +667,15 @@ int hook_import_log_fd(struct store *s, const char *path, int fd, const struct s
     }
     if ((rc = hook_flush(&im, resume, (int64_t)b.len)) != 0)
         goto store_failed;
+    if (im.untimed && report) {
+        /* Their own time is unknown: say which time they were given. */
+        char when[48];
+        tpt_format_local(im.fallback_end_ms, when);
+        fprintf(report,
+                "%s: warning: %llu call(s) without a timestamp, stored as ending at the file's "
+                "modification time, %s\n",
+                im.path, (unsigned long long)im.untimed, when);
+    }
     goto cleanup;
 
 store_failed:
@@ -674,6 +686,8 @@ cleanup:
     free(im.batch);
     if (res)
         *res = im.total;
+    if (untimed)
+        *untimed = im.untimed;
     cJSON_Delete(doc);
     buf_free(&b);
     return rc;
@@ -697,7 +711,7 @@ int hook_import_log(struct store *s, const char *path, FILE *report, struct stor
     } else {
         /* The whole file, whatever its mark says (a mark is written). */
         filemark_decide(NULL, fd, &st, tpt_now_ms(), &plan);
-        rc = hook_import_log_fd(s, key, fd, &st, &plan, report, res, errbuf);
+        rc = hook_import_log_fd(s, key, fd, &st, &plan, report, res, NULL, errbuf);
     }
     close(fd);
     return rc;

@@ -89,9 +89,12 @@ int hook_import_log(struct store *s, const char *path, FILE *report, struct stor
  * plan->start were stored by the import this one resumes and are skipped;
  * a last line without its newline is left for later unless it is a whole
  * object or plan->final. Each batch commits with the file's mark, as path
- * (the resolved path, also the one derived ids are made from). */
+ * (the resolved path, also the one derived ids are made from). *untimed
+ * (may be NULL) receives the number of calls without a timestamp, stored
+ * at the file's modification time; when there are any, one warning line
+ * on `report` says so and which time that is. */
 int hook_import_log_fd(struct store *s, const char *path, int fd, const struct stat *st,
                        const struct filemark_plan *plan, FILE *report, struct store_result *res,
-                       char *errbuf);
+                       uint64_t *untimed, char *errbuf);
 
 #endif

@@ -81,6 +81,7 @@ void importer_stats_add(struct importer_stats *a, const struct importer_stats *b
     a->ops += b->ops;
     a->malformed += b->malformed;
     a->rejected += b->rejected;
+    a->untimed += b->untimed;
     a->res.inserted += b->res.inserted;
     a->res.merged += b->res.merged;
     a->res.unchanged += b->res.unchanged;
@@ -684,7 +685,9 @@ static int import_planned(struct store *s, struct run *run, struct fent *f,
     if (kind == SEEDFILE_NONE && hook_log_sniff(head, (size_t)k) != HOOKLOG_NONE) {
         /* A log of hook payloads kept by someone's own hook script. */
         struct store_result res = {0};
-        rc = hook_import_log_fd(s, f->key, fd, &f->st, &f->mp, o->report, &res, errbuf);
+        uint64_t untimed = 0;
+        rc = hook_import_log_fd(s, f->key, fd, &f->st, &f->mp, o->report, &res, &untimed, errbuf);
+        st->untimed += untimed;
         close(fd);
         st->files_seed++;
         st->ops += res.inserted + res.merged + res.unchanged;

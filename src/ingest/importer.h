@@ -92,6 +92,7 @@ struct importer_stats {
     uint64_t ops;            /* calls found (before the store's dedupe) */
     uint64_t malformed;      /* malformed lines (reported) */
     uint64_t rejected;       /* calls op_normalize() refused (reported) */
+    uint64_t untimed;        /* payload-log calls without a time: their file's (reported) */
     struct store_result res; /* inserted / merged / unchanged in the store */
     /* Per agent: files found, calls found, calls new to the store. */
     struct importer_agent_stats {

@@ -578,29 +578,47 @@ static int export_row(void *ctx, const struct store_row *r)
 int seedfile_export(struct store *s, enum seedfile_format fmt, const char *out_dir,
                     int64_t since_ms, int64_t until_ms, size_t *count, char *errbuf)
 {
+    return seedfile_export_to(s, fmt, out_dir, 0, NULL, since_ms, until_ms, count, errbuf);
+}
+
+int seedfile_export_to(struct store *s, enum seedfile_format fmt, const char *out_dir, int to_file,
+                       const struct store_filter *f, int64_t since_ms, int64_t until_ms,
+                       size_t *count, char *errbuf)
+{
     struct exporter e;
     memset(&e, 0, sizeof e);
     e.s = s;
     e.fmt = fmt;
     e.dir = out_dir;
-    buf_init(&e.line, TP_MAX_RESPONSE);
+    *count = 0;
     int to_stdout = strcmp(out_dir, "-") == 0;
+    char tmp[4200] = "", path[4096] = "";
     if (to_stdout && fmt == EXPORT_SEED_JSON)
         return tp_fail(errbuf, TP_EINVAL, "seed-json writes one file per day: give --out DIR");
-    if (!to_stdout) {
+    if (to_file && fmt == EXPORT_SEED_JSON)
+        return tp_fail(errbuf, TP_EINVAL, "seed-json writes one file per day: give a directory");
+    if (!to_stdout && !to_file) {
         struct stat sb;
         if (stat(out_dir, &sb) != 0 && mkdir(out_dir, 0755) != 0)
             return tp_fail(errbuf, TP_EIO, "cannot create %s: %s", out_dir, strerror(errno));
     }
+    buf_init(&e.line, TP_MAX_RESPONSE);
     if (fmt != EXPORT_SEED_JSON) {
         if (to_stdout) {
             e.out = stdout;
         } else {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/operations.%s", out_dir,
-                     fmt == EXPORT_CSV ? "csv" : "jsonl");
-            if (!(e.out = fopen(path, "w")))
+            /* A file is written whole or not at all: to a temporary name
+             * beside it, renamed over it at the end. */
+            if (to_file)
+                snprintf(path, sizeof path, "%s", out_dir);
+            else
+                snprintf(path, sizeof path, "%s/operations.%s", out_dir,
+                         fmt == EXPORT_CSV ? "csv" : "jsonl");
+            snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+            if (!(e.out = fopen(tmp, "w"))) {
+                buf_free(&e.line);
                 return tp_fail(errbuf, TP_EIO, "cannot write %s: %s", path, strerror(errno));
+            }
         }
         if (fmt == EXPORT_CSV)
             fputs("timestamp,tool,target,duration_ms,success,optimization_applied,size_bytes,"
@@ -608,6 +626,8 @@ int seedfile_export(struct store *s, enum seedfile_format fmt, const char *out_d
                   e.out);
     }
     struct store_scan sc = {.from_ms = since_ms, .to_ms = until_ms};
+    if (f)
+        sc.f = *f;
     int rc = store_scan(s, &sc, export_row, &e);
     flush_hour(&e);
     free(e.hour);
@@ -616,8 +636,14 @@ int seedfile_export(struct store *s, enum seedfile_format fmt, const char *out_d
         if (close_day(&e) != 0 && !e.err)
             e.err = tp_fail(e.errbuf, TP_EIO, "cannot finish a day file in %s", out_dir);
     } else if (!to_stdout) {
+        if ((fflush(e.out) != 0 || fsync(fileno(e.out)) != 0) && !e.err)
+            e.err = tp_fail(e.errbuf, TP_EIO, "cannot finish the export in %s", out_dir);
         if (fclose(e.out) != 0 && !e.err)
             e.err = tp_fail(e.errbuf, TP_EIO, "cannot finish the export in %s", out_dir);
+        if (!e.err && !rc && rename(tmp, path) != 0)
+            e.err = tp_fail(e.errbuf, TP_EIO, "cannot write %s: %s", path, strerror(errno));
+        if (e.err || rc)
+            unlink(tmp);
     } else {
         fflush(stdout);
     }

@@ -62,5 +62,12 @@ enum seedfile_format { EXPORT_SEED_JSON, EXPORT_JSONL, EXPORT_CSV };
  * csv to stdout. *count receives the number of operations written. */
 int seedfile_export(struct store *s, enum seedfile_format fmt, const char *out_dir,
                     int64_t since_ms, int64_t until_ms, size_t *count, char *errbuf);
+/* The same, with the calls a filter selects (NULL: all), and with to_file
+ * writing jsonl or csv to the file out (written whole or not at all: to a
+ * temporary name beside it, renamed at the end) instead of a file in the
+ * directory out. */
+int seedfile_export_to(struct store *s, enum seedfile_format fmt, const char *out, int to_file,
+                       const struct store_filter *f, int64_t since_ms, int64_t until_ms,
+                       size_t *count, char *errbuf);
 
 #endif

@@ -208,6 +208,21 @@ int chstore_tools(struct store *s, store_name_cb cb, void *ctx)
     return rc;
 }
 
+int chstore_projects(struct store *s, store_name_cb cb, void *ctx)
+{
+    struct names_ctx x;
+    int rc = names_of(s->ch, "project", &x);
+    for (size_t i = 0; rc == 0 && i < x.n; i++) {
+        if (!*x.v[i])
+            continue;
+        int64_t id = ch_id(&s->ch->strs, x.v[i]);
+        if (cb(ctx, id, ch_str(&s->ch->strs, id)))
+            break;
+    }
+    names_free(&x);
+    return rc;
+}
+
 int chstore_people(struct store *s, store_person_cb cb, void *ctx)
 {
     struct names_ctx x;

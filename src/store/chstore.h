@@ -74,6 +74,7 @@ int chstore_requests(struct store *s, int64_t session, int64_t from_ms, int64_t 
 int chstore_info(struct store *s, struct store_info *out);
 int64_t chstore_data_version(struct store *s);
 int chstore_tools(struct store *s, store_name_cb cb, void *ctx);
+int chstore_projects(struct store *s, store_name_cb cb, void *ctx);
 int chstore_people(struct store *s, store_person_cb cb, void *ctx);
 int chstore_spool(struct store *s, struct store_spool *out);
 

@@ -355,4 +355,8 @@ struct store_spool {
 };
 int store_spool(struct store *s, struct store_spool *out);
 
+/* Every project that holds a stored call (its id and path), through cb;
+ * cb returns non-zero to stop. 0 or TP_EDB. */
+int store_projects(struct store *s, store_name_cb cb, void *ctx);
+
 #endif

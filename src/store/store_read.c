@@ -570,3 +570,36 @@ int store_has_other_sources(struct store *s, unsigned mask, int *found)
     sqlite3_reset(q);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : TP_EDB;
 }
+
+int store_projects(struct store *s, store_name_cb cb, void *ctx)
+{
+    if (s->ch)
+        return chstore_projects(s, cb, ctx);
+    /* The monthly rollups hold a row per project that ever had a call
+     * (project 0 is "all projects"). Ids first: store_str() would reset a
+     * running statement. */
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT DISTINCT project FROM rollups WHERE lvl = 2 AND project != 0 "
+                           "AND n > 0",
+                           -1, &q, NULL) != SQLITE_OK)
+        return TP_EDB;
+    int64_t *ids = NULL;
+    size_t n = 0, alloc = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == alloc) {
+            alloc = alloc ? alloc * 2 : 32;
+            ids = xreallocarray(ids, alloc, sizeof *ids);
+        }
+        ids[n++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    for (size_t i = 0; rc == SQLITE_DONE && i < n; i++) {
+        const char *name = store_str(s, ids[i]);
+        if (name && *name && cb(ctx, ids[i], name))
+            break;
+    }
+    free(ids);
+    return rc == SQLITE_DONE ? 0 : TP_EDB;
+}

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # tests/browser/run.sh - the dashboard in headless Chromium against the real binary.
 #
-#   tests/browser/run.sh                 dashboard.mjs starts build/toolprof serve (twice:
-#                                        plain and with --token) on fresh data dirs and
-#                                        checks how each stops
+#   tests/browser/run.sh                 dashboard.mjs starts build/toolprof serve four
+#                                        times: plain and with --token on fresh data dirs,
+#                                        and twice over the recordings of tests/data
+#                                        (imported with the real `toolprof import`, "now"
+#                                        pinned an hour and 40 days after the recorded
+#                                        session), and checks how each stops
 #   TOOLPROF_BIN=path tests/browser/run.sh
 #   TOOLPROF_URL=http://127.0.0.1:P tests/browser/run.sh   use a server that is already
 #                                        running (its data dir must start empty); the token
 #                                        cases run when TOOLPROF_TOKEN_URL and
 #                                        TOOLPROF_TEST_TOKEN name a second one started with
-#                                        --token, and are skipped (counted) otherwise
+#                                        --token, and are skipped (counted) otherwise; so
+#                                        are the recorded-store cases unless
+#                                        TOOLPROF_REC_URL, TOOLPROF_REC_DATA, TOOLPROF_REC_NOW,
+#                                        TOOLPROF_OLD_URL and TOOLPROF_OLD_NOW name them
 #
-# Installs playwright-core (pinned by package-lock.json; it downloads no browser) when
+# Installs playwright-core and axe-core (pinned by package-lock.json; it downloads no
+# browser) when
 # node_modules is missing or older than the lock file, and drives /usr/bin/chromium
 # (override with CHROMIUM=...). Screenshots go to build/dashboard*.png. The last line
 # is "N passed, N failed, N skipped"; the exit status is 1 when anything failed.

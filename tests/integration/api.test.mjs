@@ -119,9 +119,12 @@ describe('API on the original scenario', () => {
     const r = await get(srv, `${API}/stats?tool=Read&window=7d`);
     assert.equal(r.status, 200);
     assert.equal(r.json.data.total_operations, 2);
+    // Any case; a name never recorded is a 404 naming the nearest ones.
+    const lower = await get(srv, `${API}/stats?tool=read&window=7d`);
+    assert.equal(lower.json.data.total_operations, 2);
     const none = await get(srv, `${API}/stats?tool=Nope`);
-    assert.equal(none.status, 200);
-    assert.equal(none.json.data.total_operations, 0);
+    assert.equal(none.status, 404);
+    assert.match(none.json.message, /^tool: no tool called Nope was ever recorded \(nearest: /);
     // Percent-decoding of values.
     const enc = await get(srv, `${API}/slow-operations?tool=%42ash&threshold=0`);
     assert.equal(enc.json.count, 1);
@@ -244,7 +247,16 @@ describe('recommendations and hotspots on a known scenario', () => {
       share: (total_ms / all) * 100,
       // Posted with their execution time: nothing asked, nothing unsplit.
       calls_asked: 0, approval_wait_ms: 0, calls_unsplit: 0, unsplit_wall_ms: 0,
+      project: '/p',
+      // Its slowest call as posted (the link to that moment of its session).
+      slowest_call: slowest(tool, target),
     });
+    const slowest = (tool, target) => {
+      const o = ops.filter((x) => x.tool === tool && x.target === target)
+        .reduce((a, b) => (b.duration_ms > a.duration_ms ? b : a));
+      return { tool_use_id: o.tool_use_id, session_id: S, timestamp: o.timestamp,
+        timestamp_ms: Date.parse(o.timestamp), duration_ms: o.duration_ms };
+    };
     const want = [
       h('Bash', 'npm install', 1, 6000, 6000),
       h('Bash', 'make', 1, 3000, 3000),
@@ -312,10 +324,14 @@ describe('query validation', () => {
     for (const q of ['stats?window=7d', 'stats?window=all', 'stats?window=36h', 'stats?window=3660d',
       'stats?since=2026-01-01', 'stats?since=2026-01-01T10:00:00Z&until=2026-02-01T00:00:00%2B01:00',
       'slow-operations?threshold=0&limit=10000', 'slow-operations?threshold=2000.5',
-      'trends?days=1', 'trends?days=3660', 'stats?project=%2Fhome%2Fu%2Fp&session=abc']) {
+      'trends?days=1', 'trends?days=3660', 'trends?window=24h', 'trends?window=all']) {
       const r = await get(srv, `${API}/${q}`);
       assert.equal(r.status, 200, `${q}: ${r.body}`);
     }
+    // Filters that name nothing recorded: 404 with a message, never a silent empty answer.
+    const r = await get(srv, `${API}/stats?project=%2Fhome%2Fu%2Fp&session=abc`);
+    assert.equal(r.status, 404, r.body);
+    assert.match(r.json.message, /^project: no project \/home\/u\/p/);
   });
 });
 

@@ -27,6 +27,9 @@ const QUESTIONS = {
   trends: ['trends', ['--days', '14', '--tool', 'Read']],
   resources: ['resources', []],
   tools: ['tools', ['--window', '7d']],
+  compare: ['compare', ['--window', '7d']],
+  projects: ['projects', ['--window', '30d']],
+  sessions: ['sessions', ['--window', '30d', '--limit', '5']],
 };
 const OTHERS = ['track', 'import', 'export', 'demo', 'prune', 'serve', 'hook', 'install-hook'];
 
@@ -96,7 +99,10 @@ describe('exit statuses', () => {
       [['slow', '--limit'], /limit: needs a value/],
       [['slow', '--limit', '5', '--limit', '6'], /limit: given more than once/],
       [['slow', '--bogus', '1'], /bogus: unknown parameter \(slow takes/],
-      [['trends', '--window', '7d'], /window: unknown parameter \(trends takes days, tool, agent, canonical, project, session, person, host\)/],
+      [['trends', '--limit', '7'], /limit: unknown parameter \(trends takes days, window, since, until, tool, agent, canonical, project, session, person, host\)/],
+      [['trends', '--days', '7', '--window', '7d'], /days: give either days \(the last N days\) or a window, not both/],
+      [['compare', '--window', 'all'], /window: all has no period before it/],
+      [['compare', '--baseline-since', '2026-11-01'], /baseline_since and baseline_until go together/],
       [['resources', '--tool', 'Read'], /tool: unknown parameter \(resources takes none\)/],
       [['stats', '--window', '8x'], /window: expected 24h, 7d, 30d, all/],
       [['stats', '--since', 'yesterday'], /since: expected an ISO-8601 time/],
@@ -162,7 +168,8 @@ describe('the command line and the API', () => {
       ['hotspots', 'hotspots', 'limit', '-1'],
       ['slow', 'slow-operations', 'threshold', 'abc'],
       ['trends', 'trends', 'days', '0'],
-      ['trends', 'trends', 'window', '7d'],
+      ['trends', 'trends', 'limit', '7'],
+      ['compare', 'compare', 'baseline_since', 'soon'],
       ['tools', 'tools', 'tool', 'Read'],
       ['resources', 'resources', 'window', '24h'],
       ['stats', 'stats', 'window', '99y'],

@@ -182,7 +182,7 @@ function makeExport(dir) {
   let r = spawnSync(BIN, ['--data-dir', demo, 'demo', '--ops', String(OPS), '--days', '60', '--seed',
     String(rand(1, 1e9))], { encoding: 'utf8', timeout: 600000 });
   assert.equal(r.status, 0, `demo: ${r.stderr}`);
-  r = spawnSync(BIN, ['--data-dir', demo, 'export', '--format', 'jsonl', '--out', path.join(dir, 'export')],
+  r = spawnSync(BIN, ['--data-dir', demo, 'export', '--format', 'jsonl', '--out', path.join(dir, 'export') + '/'],
     { encoding: 'utf8', timeout: 600000 });
   assert.equal(r.status, 0, `export: ${r.stderr}`);
   rmSync(demo, { recursive: true, force: true });
@@ -400,7 +400,7 @@ test(`issue 16: a ${ISSUE_OPS}-operation jsonl export, 5 kills at random moments
     const demo = path.join(dir, 'demo');
     let r = spawnSync(BIN, ['--data-dir', demo, 'demo', '--ops', String(ISSUE_OPS)], { encoding: 'utf8', timeout: 600000 });
     assert.equal(r.status, 0, r.stderr);
-    r = spawnSync(BIN, ['--data-dir', demo, 'export', '--format', 'jsonl', '--out', path.join(dir, 'export')],
+    r = spawnSync(BIN, ['--data-dir', demo, 'export', '--format', 'jsonl', '--out', path.join(dir, 'export') + '/'],
       { encoding: 'utf8', timeout: 600000 });
     assert.equal(r.status, 0, r.stderr);
     rmSync(demo, { recursive: true, force: true });

@@ -297,7 +297,7 @@ static void test_repeated_reads(void)
     ASSERT_STREQ(x->title, "1 file read 3+ times in one session (3 reads)");
     /* Two repeats of 40,000 bytes at 4 bytes per token. */
     ASSERT_EQ_INT(x->impact_tokens, 20000);
-    ASSERT_CONTAINS(x->description, "~20000 tokens");
+    ASSERT_CONTAINS(x->description, "~20,000 tokens"); /* as the page writes counts */
     ASSERT_EQ_DBL(x->impact_time_ms, 60, 1e-9);
     ASSERT_EQ_INT(x->nevidence, 1);
     ASSERT_STREQ(x->evidence[0].target, "/src/config.ts");

@@ -180,7 +180,7 @@ static void test_table_alignment_utf8(void)
     ASSERT_STREQ(out, "Tool  Count  Target\n"
                       "Read     12  /src/caf\xC3\xA9.py\n"
                       "B\xC3\xA4sh  1,234  npm test\n"
-                      "-         5  x y z\n"
+                      "\xE2\x80\x93         5  x y z\n"
                       "\xE6\x97\xA5\xE6\x9C\xAC        0  \n");
     free(out);
     table_free(&t);
@@ -204,7 +204,7 @@ static void test_table_cut_middle(void)
         size_t cap;
         const char *out;
     } cases[] = {
-        {"/very/long/path/to/file.py", 10, "/ver\xE2\x80\xA6le.py"},
+        {"/very/long/path/to/file.py", 10, "/\xE2\x80\xA6/file.py"}, /* the file name stays */
         {"/very/long/path/to/file.py", 26, "/very/long/path/to/file.py"},
         {"/very/long/path/to/file.py", 25, "/very/long/p\xE2\x80\xA6h/to/file.py"},
         {"/very/long/path/to/file.py", 0, "/very/long/path/to/file.py"},
@@ -244,13 +244,30 @@ static void test_table_cut_middle(void)
 
 static void test_table_formatters(void)
 {
+    /* The page's fmtDur (web/app.js), value for value. */
     static const struct {
         double ms;
         const char *s;
     } ms[] = {
-        {NAN, "-"},       {0, "0.0 ms"},    {5.5, "5.5 ms"},     {9.94, "9.9 ms"},
-        {10, "10 ms"},    {820, "820 ms"},  {999.4, "999 ms"},   {1000, "1.00 s"},
-        {1520, "1.52 s"}, {5500, "5.50 s"}, {120000, "2.0 min"}, {186000, "3.1 min"},
+        {NAN, "\xE2\x80\x93"},
+        {0, "0 ms"},
+        {0.42, "0.42 ms"},
+        {5.5, "5.5 ms"},
+        {9.94, "9.9 ms"},
+        {10, "10 ms"},
+        {820, "820 ms"},
+        {999.4, "999 ms"},
+        {1000, "1.00 s"},
+        {1520, "1.52 s"},
+        {5500, "5.50 s"},
+        {14200, "14.2 s"},
+        {59940, "59.9 s"},
+        {120000, "2 min 0 s"},
+        {186000, "3 min 6 s"},
+        {3599400, "59 min 59 s"},
+        {15648000, "4 h 21 min"},
+        {58380000, "16 h 13 min"},
+        {3600000.0 * 1234, "1,234 h 0 min"},
     };
     FOR_EACH_ROW(i, sizeof ms / sizeof ms[0])
     {
@@ -266,6 +283,7 @@ static void test_table_formatters(void)
         {999, "999"},
         {1000, "1,000"},
         {123456, "123,456"},
+        {812182, "812,182"},
         {1234567, "1,234,567"},
         {18446744073709551615ULL, "18,446,744,073,709,551,615"},
     };
@@ -275,15 +293,121 @@ static void test_table_formatters(void)
         table_count(out, counts[i].n);
         ASSERT_STREQ(out, counts[i].s);
     }
+    /* The page's fmtPct: whole numbers and the ends of the scale plain. */
+    static const struct {
+        double pct;
+        const char *s;
+    } pcts[] = {{60, "60%"},       {88.88888888888889, "88.9%"},
+                {100, "100%"},     {99.96, "100%"},
+                {0.04, "0%"},      {8.7, "8.7%"},
+                {2.25, "2.3%"},    {NAN, "\xE2\x80\x93"},
+                {1234.5, "1,235%"}};
+    for (size_t i = 0; i < sizeof pcts / sizeof pcts[0]; i++) {
+        char out[32];
+        table_pct(out, pcts[i].pct);
+        ASSERT_STREQ(out, pcts[i].s);
+    }
     char out[32];
-    table_pct(out, 60);
-    ASSERT_STREQ(out, "60.0%");
-    table_pct(out, 88.88888888888889);
-    ASSERT_STREQ(out, "88.9%");
-    table_pct(out, 100);
-    ASSERT_STREQ(out, "100.0%");
+    table_change(out, 12.5);
+    ASSERT_STREQ(out, "+12.5%");
+    table_change(out, -50);
+    ASSERT_STREQ(out, "-50%");
+    table_change(out, 0);
+    ASSERT_STREQ(out, "0%");
+    table_change(out, NAN);
+    ASSERT_STREQ(out, "\xE2\x80\x93");
+}
+
+/* Lines of a printed table, each no wider than max characters. */
+static size_t widest_line(const char *out)
+{
+    size_t best = 0, cur = 0;
+    for (const char *p = out; *p; p++) {
+        if (*p == '\n') {
+            best = cur > best ? cur : best;
+            cur = 0;
+        } else if (((unsigned char)*p & 0xC0) != 0x80) {
+            cur++;
+        }
+    }
+    return cur > best ? cur : best;
+}
+
+/* A table like `toolprof slow`'s at 80 and 200 columns: at 200 everything
+ * whole; at 80 the target cut in the middle (its file name kept), then the
+ * optional columns left out, and a line saying so. */
+static void test_table_fits_width(void)
+{
+    static const char *const heads[] = {"time",   "tool",    ">duration", "status",
+                                        "option", "session", "target"};
+    static const char *const path =
+        "/Users/chip/dev/ai-music/src/components/player/waveform/WaveformCanvas.tsx";
+    for (int pass = 0; pass < 3; pass++) {
+        size_t width = pass == 0 ? 200 : pass == 1 ? 80 : 70;
+        struct table t;
+        table_init(&t, 7, heads);
+        table_cut(&t, 1, 12);
+        table_cut(&t, 6, 16);
+        table_optional(&t, 5, 2);
+        table_optional(&t, 4, 1);
+        table_set_width(&t, width);
+        const char *r1[] = {"2026-11-20 12:03", "Read", "2.35 s", "ok", "no", "68f997f7", path};
+        const char *r2[] = {"2026-11-20 12:04", "mcp__github__search", "16 h 13 min",
+                            "failed",           "\xE2\x80\x93",        "68f997f7",
+                            "npm test"};
+        table_row(&t, r1);
+        table_row(&t, r2);
+        char *out = print_table(&t);
+        ASSERT_TRUE(widest_line(out) <= width);
+        if (pass == 0) {
+            ASSERT_CONTAINS(out, path);
+            ASSERT_CONTAINS(out, "mcp__github__search");
+            ASSERT_TRUE(strstr(out, "left out") == NULL);
+        } else {
+            /* Cut in the middle: at 80 the file name stays whole. */
+            if (pass == 1)
+                ASSERT_CONTAINS(out, "/WaveformCanvas.tsx");
+            ASSERT_CONTAINS(out, "nvas.tsx");
+            ASSERT_CONTAINS(out, "\xE2\x80\xA6");
+            /* Numbers and times are never cut. */
+            ASSERT_CONTAINS(out, "16 h 13 min");
+            ASSERT_CONTAINS(out, "2026-11-20 12:04");
+        }
+        if (pass == 1) /* the optional columns go before the file name does */
+            ASSERT_CONTAINS(out, "(left out at 80 columns: option, session; --json has all)");
+        if (pass == 2) {
+            ASSERT_CONTAINS(out, "(left out at 70 columns: option, session; --json has all)");
+            ASSERT_TRUE(strstr(out, "68f997f7") == NULL);
+        }
+        free(out);
+        table_free(&t);
+    }
+}
+
+/* Colour: only on a terminal, never with NO_COLOR (set and not empty),
+ * --no-color or TERM=dumb; the width from $COLUMNS, else the terminal's. */
+static void test_term_decisions(void)
+{
+    ASSERT_EQ_INT(term_want_color(1, NULL, "xterm-256color", 0), 1);
+    ASSERT_EQ_INT(term_want_color(0, NULL, "xterm-256color", 0), 0);
+    ASSERT_EQ_INT(term_want_color(1, "1", "xterm", 0), 0);
+    ASSERT_EQ_INT(term_want_color(1, "", "xterm", 0), 1); /* set but empty: no-color.org */
+    ASSERT_EQ_INT(term_want_color(1, NULL, "xterm", 1), 0);
+    ASSERT_EQ_INT(term_want_color(1, NULL, "dumb", 0), 0);
+    ASSERT_EQ_INT(term_want_color(1, NULL, NULL, 0), 1);
+    ASSERT_EQ_INT(term_pick_width("80", 0), 80);
+    ASSERT_EQ_INT(term_pick_width("200", 132), 200);
+    ASSERT_EQ_INT(term_pick_width(NULL, 132), 132);
+    ASSERT_EQ_INT(term_pick_width("", 0), 0);
+    ASSERT_EQ_INT(term_pick_width("abc", 90), 90);
+    ASSERT_EQ_INT(term_pick_width("5", 0), 0); /* nonsense widths are ignored */
+    /* Without colour, no escape reaches the output. */
+    term_init(1);
+    ASSERT_STREQ(term_on(TS_RED), "");
+    ASSERT_STREQ(term_off(TS_RED), "");
 }
 
 TEST_MAIN(TEST_CASE(test_args_accepts), TEST_CASE(test_args_errors), TEST_CASE(test_args_usage),
           TEST_CASE(test_table_alignment_utf8), TEST_CASE(test_table_cut_middle),
-          TEST_CASE(test_table_formatters))
+          TEST_CASE(test_table_formatters), TEST_CASE(test_table_fits_width),
+          TEST_CASE(test_term_decisions))

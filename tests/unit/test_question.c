@@ -53,9 +53,25 @@ static void test_parse_errors(void)
          "agent, canonical, project, session, person, host)"},
         {"trends",
          1,
-         {{"window", "7d"}},
-         "window: unknown parameter (trends takes days, tool, agent, canonical, project, session, "
-         "person, host)"},
+         {{"limit", "7"}},
+         "limit: unknown parameter (trends takes days, window, since, until, tool, agent, "
+         "canonical, project, session, person, host)"},
+        {"compare",
+         1,
+         {{"baseline_since", "last week"}},
+         "baseline_since: expected an ISO-8601 time"},
+        {"compare", 1, {{"by", "day"}}, "by: must be one of tool|agent|canonical"},
+        {"projects",
+         1,
+         {{"project", "x"}},
+         "project: unknown parameter (projects takes window, since, until, tool, agent, "
+         "canonical)"},
+        {"stats",
+         1,
+         {{"agent", "an overlong list ......................................................"
+                    "......................................................................"
+                    "..................................."}},
+         "agent: longer than 160 bytes"},
         {"resources", 1, {{"tool", "Read"}}, "tool: unknown parameter (resources takes none)"},
         {"tools",
          1,
@@ -129,9 +145,32 @@ static void test_parse_values(void)
     ASSERT_EQ_INT(question_parse(question_find("tools"), NULL, 0, NOW, &a, err), 0);
     ASSERT_STREQ(a.q.w.name, "all");
     /* A question without a window answers over everything. */
-    ASSERT_EQ_INT(question_parse(question_find("trends"), NULL, 0, NOW, &a, err), 0);
-    ASSERT_EQ_DBL(a.v[0], 7, 0);
+    ASSERT_EQ_INT(question_parse(question_find("resources"), NULL, 0, NOW, &a, err), 0);
     ASSERT_STREQ(a.q.w.name, "all");
+    /* trends: a window of 7 days unless told; which parameters were given. */
+    ASSERT_EQ_INT(question_parse(question_find("trends"), NULL, 0, NOW, &a, err), 0);
+    ASSERT_STREQ(a.q.w.name, "7d");
+    ASSERT_EQ_INT(a.given, 0);
+    ASSERT_EQ_INT(a.window_given, 0);
+    struct question_input days[] = {{"days", "14"}};
+    ASSERT_EQ_INT(question_parse(question_find("trends"), days, 1, NOW, &a, err), 0);
+    ASSERT_EQ_INT(a.given, 1);
+    ASSERT_EQ_DBL(a.v[0], 14, 0);
+    struct question_input w24[] = {{"window", "24h"}};
+    ASSERT_EQ_INT(question_parse(question_find("trends"), w24, 1, NOW, &a, err), 0);
+    ASSERT_EQ_INT(a.window_given, 1);
+    /* compare: two times, or none (NAN). */
+    ASSERT_EQ_INT(question_parse(question_find("compare"), NULL, 0, NOW, &a, err), 0);
+    ASSERT_STREQ(a.q.w.name, "7d");
+    ASSERT_TRUE(isnan(a.v[1]) && isnan(a.v[2]));
+    struct question_input cmp[] = {{"baseline_since", "2026-11-01T00:00:00Z"},
+                                   {"baseline_until", "2026-11-08T00:00:00Z"},
+                                   {"by", "canonical"}};
+    ASSERT_EQ_INT(question_parse(question_find("compare"), cmp, 3, NOW, &a, err), 0);
+    ASSERT_EQ_DBL(a.v[1], 1793491200000.0, 0);
+    ASSERT_EQ_DBL(a.v[2], 1793491200000.0 + 7 * 86400000.0, 0);
+    ASSERT_EQ_DBL(a.v[0], BY_CANONICAL, 0);
+    ASSERT_EQ_INT(a.given, 7);
     /* Names and paths. */
     ASSERT_TRUE(question_by_path("slow-operations", NULL) == slow);
     ASSERT_TRUE(question_by_path("slow", NULL) == NULL);
@@ -273,13 +312,18 @@ static void check_question_doc(const struct question *qn, const char *doc)
                 snprintf(bounds, sizeof bounds, "%lld to %lld", p->min, p->max);
             else if (p->type == QP_TEXT)
                 snprintf(bounds, sizeof bounds, "1 to %lld bytes", p->max);
+            else if (p->type == QP_TIME)
+                snprintf(bounds, sizeof bounds, "ISO-8601");
             else
                 snprintf(bounds, sizeof bounds, "0 to %.0f", TP_MAX_DURATION_MS);
             if (p->type == QP_TEXT)
                 snprintf(def, sizeof def, "required");
+            if (p->type == QP_TIME)
+                snprintf(def, sizeof def, "\xE2\x80\x93");
             ASSERT_STREQ(c[1], p->type == QP_INT      ? "integer"
                                : p->type == QP_TEXT   ? "text"
                                : p->type == QP_CHOICE ? "choice"
+                               : p->type == QP_TIME   ? "time"
                                                       : "milliseconds");
             ASSERT_STREQ(c[2], def);
             ASSERT_STREQ(c[3], bounds);
