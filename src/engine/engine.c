@@ -874,6 +874,8 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         const char *tool = store_str(s, key[0]), *target = store_str(s, key[1]);
         h.v[i].tool = xstrdup(tool ? tool : "?");
         h.v[i].target = target ? xstrdup(target) : NULL;
+        h.v[i].tool_id = key[0];
+        h.v[i].target_id = key[1];
         all += h.v[i].total_ms;
     }
     if (h.map.n > 1)
@@ -893,8 +895,6 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         x->project = proj && *proj ? xstrdup(proj) : NULL;
         x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
         x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
-        x->tool_id = (int64_t)(intptr_t)h.v[i].tool;
-        x->target_id = (int64_t)(intptr_t)h.v[i].target;
     }
     out->n = n;
     for (size_t i = n; i < h.map.n; i++) {
