@@ -258,13 +258,16 @@ static void hook_drain(const char *dir)
 
 /* A PreToolUse or PermissionRequest payload: mark it (1), or say it is
  * another event (0). A few top-level members are all it needs, found
- * without building the payload's tree (tool_input can be large). */
+ * without building the payload's tree (tool_input can be large): its raw
+ * text is hashed into the call's key (hookpend_key), which is how a
+ * PermissionRequest, which has no tool_use_id, finds its call. */
 static int hook_early_event(const char *dir, const char *data, size_t len, int64_t now, char *what,
                             char *errbuf)
 {
     static const char *const keys[] = {"hook_event_name", "tool_use_id", "tool_name",
-                                       "session_id",      "cwd",         "permission_mode"};
-    enum { K_EVENT, K_ID, K_TOOL, K_SESSION, K_CWD, K_MODE, K_N };
+                                       "session_id",      "cwd",         "permission_mode",
+                                       "tool_input"};
+    enum { K_EVENT, K_ID, K_TOOL, K_SESSION, K_CWD, K_MODE, K_INPUT, K_N };
     struct jscan_val v[K_N];
     if (jscan_top(data, len, keys, K_N, v) < 0 || v[K_EVENT].type != JSCAN_STRING)
         return 0;
@@ -275,14 +278,25 @@ static int hook_early_event(const char *dir, const char *data, size_t len, int64
         ev = HOOKPEND_PERM;
     else
         return 0;
-    char s[K_N][1024];
-    for (int i = K_ID; i < K_N; i++)
+    char s[K_INPUT][1024];
+    for (int i = K_ID; i < K_INPUT; i++)
         if (v[i].type != JSCAN_STRING || jscan_unescape(&v[i], s[i], sizeof s[i]) != 0)
             s[i][0] = '\0';
-    if (s[K_ID][0])
+    /* The input as it was written: an object's raw text (a string's would
+     * come without its quotes, which is as good for a hash). */
+    uint64_t key = hookpend_key(s[K_SESSION], s[K_TOOL], v[K_INPUT].type ? v[K_INPUT].p : NULL,
+                                v[K_INPUT].type ? v[K_INPUT].n : 0);
+    int rc;
+    if (s[K_ID][0]) {
         snprintf(what, TP_MAX_ID + 32, "%.256s", s[K_ID]);
-    int rc =
-        hookpend_mark(dir, ev, now, s[K_ID], s[K_TOOL], s[K_SESSION], s[K_CWD], s[K_MODE], errbuf);
+        rc = hookpend_mark(dir, ev, now, s[K_ID], s[K_TOOL], s[K_SESSION], s[K_CWD], s[K_MODE], key,
+                           errbuf);
+    } else if (ev == HOOKPEND_PERM) {
+        snprintf(what, TP_MAX_ID + 32, "PermissionRequest for %.64s", s[K_TOOL]);
+        rc = hookpend_mark_key(dir, ev, now, key, errbuf);
+    } else {
+        rc = tp_fail(errbuf, TP_EINVAL, "PreToolUse event without a tool_use_id");
+    }
     return rc < 0 ? rc : 1;
 }
 
