@@ -9,7 +9,8 @@
 #         test), promtool (package prometheus, checks /metrics), curl,
 #         sqlite3, valgrind (leak check), clang (fuzz targets), iproute2
 #         (the reliability tests add a network interface), git (the clone
-#         test).
+#         test), tmux (the end-to-end test answers the real client's
+#         permission prompts in a terminal).
 #
 # Only missing packages are installed, with apt-get as root (or through sudo).
 # npm packages are installed by the Makefile and the test runners from their
@@ -18,7 +19,7 @@ set -eu
 mode=${1:-run}
 pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev nodejs npm)
 if [ "$mode" = test ]; then
-  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git)
+  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git tmux)
 fi
 
 missing=()

@@ -17,13 +17,15 @@
 // temporary directory (it is always kept when a check fails).
 // Output: "ok - ..." / "not ok - ..." per check, last line "N passed, N failed".
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import {
+  brief, exportOps as exportIn, jsonCmd as jsonIn, post, run, startServe as serveIn, tally, toolprofIn,
+} from './lib.mjs';
 import { loadScript, startMock } from './mock_anthropic.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -35,19 +37,8 @@ const MODEL = 'claude-sonnet-4-5';
 
 // ---- reporting ---------------------------------------------------------------
 
-let passed = 0, failed = 0;
-function check(name, cond, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${name}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${name}`);
-    if (detail !== undefined) for (const l of String(typeof detail === 'string' ? detail : JSON.stringify(detail)).split('\n')) console.log(`#   ${l}`);
-  }
-  return !!cond;
-}
-const note = (s) => console.log(`# ${s}`);
+const T = tally();
+const { check, note } = T;
 
 // Long-running children (the servers), ended by their pid on any way out.
 const children = new Set();
@@ -57,76 +48,8 @@ function killChildren() {
 
 // ---- processes -------------------------------------------------------------
 
-// Run a command to completion; resolves {code, signal, stdout, stderr, ms}.
-function run(cmd, args, { input, env, cwd, timeoutMs = 30_000 } = {}) {
-  return new Promise((res) => {
-    const t0 = Date.now();
-    const p = spawn(cmd, args, { env: env || process.env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = [], err = [];
-    p.stdout.on('data', (d) => out.push(d));
-    p.stderr.on('data', (d) => err.push(d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('error', (e) => err.push(Buffer.from(String(e))));
-    p.on('close', (code, signal) => {
-      clearTimeout(timer);
-      res({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 });
-    });
-    p.stdin.on('error', () => {});
-    p.stdin.end(input ?? '');
-  });
-}
-
-const tp = (dataDir, ...args) => run(TOOLPROF, ['--data-dir', dataDir, ...args]);
-const brief = (r) => `exit ${r.code}${r.signal ? ' signal ' + r.signal : ''}; stderr: ${r.stderr.trim().slice(0, 800)}; stdout: ${r.stdout.trim().slice(0, 400)}`;
-
-// `toolprof serve` on an ephemeral port; resolves {port, url, proc, stop()}.
-function startServe(dataDir, log) {
-  return new Promise((res, rej) => {
-    const p = spawn(TOOLPROF, ['--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(p);
-    let text = '';
-    const timer = setTimeout(() => rej(new Error(`serve did not report its port in 10 s: ${text.slice(0, 500)}`)), 10_000);
-    const onData = (d) => {
-      text += d;
-      writeFileSync(log, text);
-      const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        p.stdout.removeAllListeners('data');
-        p.stderr.removeAllListeners('data');
-        p.stdout.on('data', (x) => { text += x; writeFileSync(log, text); });
-        p.stderr.on('data', (x) => { text += x; writeFileSync(log, text); });
-        res({
-          port: Number(m[2]), url: m[1], proc: p,
-          stop: () => new Promise((r) => {
-            if (p.exitCode !== null || p.signalCode !== null) return r(p.exitCode);
-            const k = setTimeout(() => p.kill('SIGKILL'), 5000);
-            p.once('exit', (code, sig) => { clearTimeout(k); r(code ?? sig); });
-            p.kill('SIGTERM');
-          }),
-        });
-      }
-    };
-    p.stdout.on('data', onData);
-    p.stderr.on('data', onData);
-    p.on('error', (e) => { clearTimeout(timer); rej(e); });
-    p.on('exit', (code) => { clearTimeout(timer); rej(new Error(`serve exited with ${code}: ${text.slice(0, 500)}`)); });
-  });
-}
-
-function post(url, body, headers) {
-  return new Promise((res, rej) => {
-    const u = new URL(url);
-    const r = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST',
-      headers: { ...headers, 'content-length': body.length } }, (resp) => {
-      const c = [];
-      resp.on('data', (d) => c.push(d));
-      resp.on('end', () => res({ status: resp.statusCode, body: Buffer.concat(c).toString('utf8') }));
-    });
-    r.on('error', rej);
-    r.end(body);
-  });
-}
+const tp = toolprofIn(TOOLPROF);
+const startServe = (dataDir, log) => serveIn(TOOLPROF, dataDir, log, children);
 
 // A recording tap in front of `toolprof serve`: forwards every OTLP post
 // unchanged and keeps a copy, so that OTLP's own duration_ms can be compared
@@ -174,31 +97,8 @@ function otlpToolResults(posts) {
   return out;
 }
 
-function parseJsonl(text) {
-  const rows = [];
-  for (const line of text.split('\n')) if (line.trim()) rows.push(JSON.parse(line));
-  return rows;
-}
-
-async function exportOps(dataDir) {
-  const r = await tp(dataDir, 'export', '--format', 'jsonl', '--out', '-');
-  if (r.code !== 0) return { error: brief(r), ops: [] };
-  try {
-    return { ops: parseJsonl(r.stdout) };
-  } catch (e) {
-    return { error: `export output is not JSON lines: ${e}; ${r.stdout.slice(0, 300)}`, ops: [] };
-  }
-}
-
-async function jsonCmd(dataDir, ...args) {
-  const r = await tp(dataDir, ...args);
-  if (r.code !== 0) return { error: brief(r) };
-  try {
-    return { data: JSON.parse(r.stdout) };
-  } catch (e) {
-    return { error: `not JSON: ${e}; ${r.stdout.slice(0, 300)}` };
-  }
-}
+const exportOps = (dataDir) => exportIn(tp, dataDir);
+const jsonCmd = (dataDir, ...args) => jsonIn(tp, dataDir, ...args);
 
 // A log with >2000 lines and >100 KB, with ERROR lines for Grep.
 function makeProject(proj) {
@@ -458,7 +358,7 @@ async function main() {
   await tap.close();
   await mock.close();
   note(`mock answered ${mock.requests.length} requests`);
-  if (failed === 0 && !keep) {
+  if (T.failed === 0 && !keep) {
     rmSync(root, { recursive: true, force: true });
     return null;
   }
@@ -473,5 +373,5 @@ try {
 }
 killChildren();
 if (kept) note(`kept ${kept}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+console.log(`${T.passed} passed, ${T.failed} failed`);
+process.exit(T.failed === 0 && T.passed > 0 ? 0 : 1);
