@@ -314,11 +314,6 @@ int hook_run(const char *data_dir, int fd_in)
     buf_init(&in, (size_t)TP_MAX_HOOK_INPUT + 1);
     if (!data_dir)
         data_dir = owned = store_default_dir(NULL);
-    /* This data directory's redaction rules (a bad rule file is logged
-     * below like any other problem; the built-ins still apply). */
-    char rerr[TP_ERR_MAX];
-    if (redact_configure(data_dir, rerr) != 0)
-        hook_log(data_dir, REDACT_PATTERNS, rerr);
     if (isatty(fd_in)) {
         rc = tp_fail(err, TP_EINVAL, "stdin is a terminal; Claude Code pipes the payload in");
         goto fail;
@@ -335,6 +330,14 @@ int hook_run(const char *data_dir, int fd_in)
     }
     if (early > 0)
         goto cleanup;
+    /* This data directory's redaction rules, for what the call's record
+     * holds (a bad rule file is logged like any other problem; the
+     * built-ins still apply). The early events store nothing they would
+     * apply to, and run on every call: they do without (a fifth of their
+     * instructions). */
+    char rerr[TP_ERR_MAX];
+    if (redact_configure(data_dir, rerr) != 0)
+        hook_log(data_dir, REDACT_PATTERNS, rerr);
     payload = hook_parse(in.data ? in.data : "", in.len, err);
     if (!payload) {
         rc = TP_EPARSE;
