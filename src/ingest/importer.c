@@ -357,13 +357,36 @@ static int plan_file(struct store *s, struct fent *f, const struct importer_opts
 struct pending {
     struct op *ops; /* owned copies, files back to back */
     size_t n, alloc;
+    struct turn *turns; /* the same for the files' turns and model requests */
+    size_t nturns, aturns;
+    struct request *reqs;
+    size_t nreqs, areqs;
     struct pending_file {
         size_t first, n;
+        size_t first_turn, nturns, first_req, nreqs;
         struct store_mark mark;
         char *path; /* owned: mark.path points here */
     } * files;
     size_t nfiles, afiles;
 };
+
+/* What a finished read found besides its calls: the turns and model
+ * requests that place its session on the clock (transcript.h). */
+struct timeline_found {
+    struct turn *turns;
+    size_t nturns;
+    struct request *reqs;
+    size_t nreqs;
+};
+
+static void pending_timeline_clear(struct pending *p)
+{
+    for (size_t i = 0; i < p->nturns; i++)
+        turn_clear(&p->turns[i]);
+    for (size_t i = 0; i < p->nreqs; i++)
+        request_clear(&p->reqs[i]);
+    p->nturns = p->nreqs = 0;
+}
 
 #define PENDING_MAX_FILES 256
 
@@ -373,7 +396,10 @@ static void pending_free(struct pending *p)
         op_clear(&p->ops[i]);
     for (size_t i = 0; i < p->nfiles; i++)
         free(p->files[i].path);
+    pending_timeline_clear(p);
     free(p->ops);
+    free(p->turns);
+    free(p->reqs);
     free(p->files);
     memset(p, 0, sizeof *p);
 }
@@ -389,6 +415,10 @@ static int pending_commit(struct store *s, struct pending *p, struct importer_st
         g[i].ops = p->ops + p->files[i].first;
         g[i].n = p->files[i].n;
         g[i].mark = &p->files[i].mark;
+        g[i].turns = p->turns + p->files[i].first_turn;
+        g[i].nturns = p->files[i].nturns;
+        g[i].reqs = p->reqs + p->files[i].first_req;
+        g[i].nreqs = p->files[i].nreqs;
     }
     int rc = store_insert_groups(s, g, p->nfiles, errbuf);
     for (size_t i = 0; rc == 0 && i < p->nfiles; i++) {
@@ -401,14 +431,16 @@ static int pending_commit(struct store *s, struct pending *p, struct importer_st
         op_clear(&p->ops[i]);
     for (size_t i = 0; i < p->nfiles; i++)
         free(p->files[i].path);
+    pending_timeline_clear(p);
     p->n = p->nfiles = 0;
     return rc;
 }
 
-/* Queue a finished file's calls and mark; commit when enough is waiting. */
+/* Queue a finished file's calls, turns, requests and mark; commit when
+ * enough is waiting. */
 static int pending_add(struct store *s, struct pending *p, const struct op *ops, size_t n,
-                       const struct store_mark *m, size_t batch, struct importer_stats *st,
-                       char *errbuf)
+                       const struct timeline_found *tl, const struct store_mark *m, size_t batch,
+                       struct importer_stats *st, char *errbuf)
 {
     if (p->n + n > p->alloc) {
         while (p->n + n > p->alloc)
@@ -427,6 +459,22 @@ static int pending_add(struct store *s, struct pending *p, const struct op *ops,
     pf->mark.path = pf->path;
     for (size_t i = 0; i < n; i++)
         op_copy(&p->ops[p->n++], &ops[i]);
+    if (p->nturns + tl->nturns > p->aturns) {
+        p->aturns = 2 * (p->nturns + tl->nturns) + 16;
+        p->turns = xreallocarray(p->turns, p->aturns, sizeof *p->turns);
+    }
+    if (p->nreqs + tl->nreqs > p->areqs) {
+        p->areqs = 2 * (p->nreqs + tl->nreqs) + 16;
+        p->reqs = xreallocarray(p->reqs, p->areqs, sizeof *p->reqs);
+    }
+    pf->first_turn = p->nturns;
+    pf->nturns = tl->nturns;
+    for (size_t i = 0; i < tl->nturns; i++)
+        turn_copy(&p->turns[p->nturns++], &tl->turns[i]);
+    pf->first_req = p->nreqs;
+    pf->nreqs = tl->nreqs;
+    for (size_t i = 0; i < tl->nreqs; i++)
+        request_copy(&p->reqs[p->nreqs++], &tl->reqs[i]);
     if (p->n >= batch || p->nfiles >= PENDING_MAX_FILES)
         return pending_commit(s, p, st, errbuf);
     return 0;
@@ -525,6 +573,28 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t seen, int comp
         }
         ok++;
     }
+    /* The turns and model requests found so far: kept with the calls (a
+     * resumed read finds some again; the store merges them). One that is
+     * not valid is left out; it says nothing a call needs. */
+    struct timeline_found tl;
+    tl.turns = transcript_turns(r->t, &tl.nturns);
+    tl.reqs = transcript_requests(r->t, &tl.nreqs);
+    size_t k = 0;
+    for (size_t i = 0; i < tl.nturns; i++)
+        if (turn_normalize(&tl.turns[i], r->now_ms, eb) == 0) {
+            struct turn tmp = tl.turns[k];
+            tl.turns[k++] = tl.turns[i];
+            tl.turns[i] = tmp;
+        }
+    tl.nturns = k;
+    k = 0;
+    for (size_t i = 0; i < tl.nreqs; i++)
+        if (request_normalize(&tl.reqs[i], r->now_ms, eb) == 0) {
+            struct request tmp = tl.reqs[k];
+            tl.reqs[k++] = tl.reqs[i];
+            tl.reqs[i] = tmp;
+        }
+    tl.nreqs = k;
     struct store_mark m = {
         .path = r->f->key,
         .offset = resume,
@@ -537,15 +607,23 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t seen, int comp
     size_t batch = r->o->batch_ops ? r->o->batch_ops : IMPORTER_BATCH_OPS;
     int rc;
     if (complete && r->pend) {
-        rc = pending_add(r->s, r->pend, ops, ok, &m, batch, r->st, errbuf);
+        rc = pending_add(r->s, r->pend, ops, ok, &tl, &m, batch, r->st, errbuf);
     } else {
         /* A file big enough to fill batches on its own: what waits goes
          * first, then this batch. */
         rc = r->pend ? pending_commit(r->s, r->pend, r->st, errbuf) : 0;
-        if (rc == 0)
-            rc = store_insert(r->s, ops, ok, &m, &r->st->res, errbuf);
+        if (rc == 0) {
+            struct store_group g = {ops, ok, &m, {0, 0, 0}, tl.turns, tl.nturns, tl.reqs, tl.nreqs};
+            rc = store_insert_groups(r->s, &g, 1, errbuf);
+            if (rc == 0) {
+                r->st->res.inserted += g.res.inserted;
+                r->st->res.merged += g.res.merged;
+                r->st->res.unchanged += g.res.unchanged;
+            }
+        }
     }
     transcript_clear_ops(r->t);
+    transcript_clear_timeline(r->t);
     return rc;
 }
 

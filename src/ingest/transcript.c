@@ -1337,8 +1337,17 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
 
 void transcript_finish(struct transcript *t, int final)
 {
-    if (!final)
-        return; /* what is still open is read again from its offset */
+    if (!final) {
+        /* What is still open is read again from its offset; but a turn
+         * still open is read again only while its calls wait for its
+         * accounting. It is told as it stands, up to its latest line: a
+         * later report of it (the same session and start) with a later end
+         * replaces that, and a reader resuming past its prompt would
+         * otherwise never store it. */
+        if (t->turn.open)
+            turn_emit(t, t->turn_last_ms, NAN);
+        return;
+    }
     flush_lost(t, INT64_MAX);
     req_close(t, 0);
     req_close(t, 1);

@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/xmalloc.h"
 
 void turn_init(struct turn *t)
 {
@@ -39,6 +40,26 @@ void request_clear(struct request *r)
     free(r->project);
     free(r->model);
     request_init(r);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void turn_copy(struct turn *dst, const struct turn *src)
+{
+    *dst = *src;
+    dst->session_id = dup_or_null(src->session_id);
+}
+
+void request_copy(struct request *dst, const struct request *src)
+{
+    *dst = *src;
+    dst->id = dup_or_null(src->id);
+    dst->session_id = dup_or_null(src->session_id);
+    dst->project = dup_or_null(src->project);
+    dst->model = dup_or_null(src->model);
 }
 
 static int check_time(int64_t ms, const char *name, int64_t now_ms, char *errbuf)

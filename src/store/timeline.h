@@ -47,6 +47,9 @@ void turn_init(struct turn *t);
 void turn_clear(struct turn *t);
 void request_init(struct request *r);
 void request_clear(struct request *r);
+/* Deep copies (dst is overwritten, not cleared first). */
+void turn_copy(struct turn *dst, const struct turn *src);
+void request_copy(struct request *dst, const struct request *src);
 
 /* Check and normalize before storing, like op_normalize(): times within
  * [TP_MIN_TS_MS, now + a day], durations within 0..TP_MAX_DURATION_MS,

@@ -8,7 +8,7 @@
 # tests where it disagrees (MANIFEST.md, "After a new recording").
 #
 #   python3 tests/data/reference.py [SECTION...]
-# Sections: transcripts, waits, splits, hooks, otlp (default: all).
+# Sections: transcripts, waits, timeline, splits, hooks, otlp (default: all).
 import collections
 import glob
 import json
@@ -88,6 +88,25 @@ def waits():
         print("   waits %d calls, %d ms; execution %d calls, %d ms" % (
             len(waited), sum(o["wall"] for o in waited), len(ran), sum(o["wall"] for o in ran)))
         print("   session from %d to %d" % (min(o["ts"] for o in ops), max(o["ts"] + o["wall"] for o in ops)))
+
+
+def timeline():
+    """Model requests (distinct requestId of the assistant lines, else the
+    message id) and prompts (string contents of user lines that are not
+    meta, sidechain or the compaction's summary) of each recorded file."""
+    files = sorted(glob.glob(os.path.join(REC, "claude/projects/*/*.jsonl"))) + \
+        sorted(glob.glob(os.path.join(REC, "claude/projects/*/*/subagents/*.jsonl")))
+    for f in files:
+        reqs, prompts = set(), 0
+        for x in open(f, encoding="utf-8"):
+            d = json.loads(x)
+            if d.get("type") == "assistant":
+                reqs.add(d.get("requestId") or (d.get("message") or {}).get("id"))
+            c = (d.get("message") or {}).get("content")
+            if d.get("type") == "user" and isinstance(c, str) and not d.get("isMeta") and \
+                    not d.get("isSidechain") and not d.get("isCompactSummary"):
+                prompts += 1
+        print("== timeline of %s: %d requests, %d prompts" % (rel(f), len(reqs), prompts))
 
 
 # test_importer.c cuts the session file here, inside a line.
@@ -215,6 +234,6 @@ def otlp():
 
 
 if __name__ == "__main__":
-    want = sys.argv[1:] or ["transcripts", "waits", "splits", "hooks", "otlp"]
+    want = sys.argv[1:] or ["transcripts", "waits", "timeline", "splits", "hooks", "otlp"]
     for w in want:
         globals()[w]()
