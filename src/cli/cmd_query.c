@@ -290,8 +290,8 @@ static void print_sessions(const void *answer, const struct question_args *qa)
     }
     table_print(&tb, stdout);
     table_free(&tb);
-    if (x->total > x->n)
-        printf("(%zu of %zu sessions; --limit N for more)\n", x->n, x->total);
+    if (x->more)
+        printf("(the latest %zu sessions; --limit N for more)\n", x->n);
     printf("approvals include the wall time of calls that may have waited for one\n"
            "(their split is not known); `toolprof session ID` lays one session on the clock\n");
 }
