@@ -17,7 +17,7 @@ static const struct {
     const char *id;
     int start_min, end_min;
 } sess[] = {
-    {"s-oldest", 600, 590}, {"s-long", 500, 20}, {"s-mid", 300, 290},
+    {"s-oldest", 600, 590}, {"s-long", 500, 20},  {"s-mid", 300, 290},
     {"s-late", 100, 95},    {"s-latest", 30, 10},
 };
 #define NSESS (sizeof sess / sizeof sess[0])
