@@ -512,13 +512,10 @@ static void copy_str(char *dst, size_t size, const char *s)
     snprintf(dst, size, "%s", s ? s : "");
 }
 
-/* Emit thread k's request, if one is open. */
-static void req_close(struct transcript *t, int k)
+/* Emit thread k's request as it stands (it stays open). */
+static void req_emit(struct transcript *t, int k)
 {
     struct tc_req *q = &t->req[k];
-    if (!q->open)
-        return;
-    q->open = 0;
     if (t->nreqs == t->capreqs) {
         t->capreqs = t->capreqs ? 2 * t->capreqs : 64;
         t->reqs = xreallocarray(t->reqs, t->capreqs, sizeof *t->reqs);
@@ -543,6 +540,15 @@ static void req_close(struct transcript *t, int k)
     r->cache_write_tokens = q->tokens[3];
     r->sidechain = q->sidechain;
     r->source = OP_SRC_TRANSCRIPT;
+}
+
+/* Emit thread k's request, if one is open, and close it. */
+static void req_close(struct transcript *t, int k)
+{
+    if (!t->req[k].open)
+        return;
+    req_emit(t, k);
+    t->req[k].open = 0;
 }
 
 /* The value of a top-level number member of an object's raw text. */
@@ -1215,6 +1221,8 @@ static void on_system(struct transcript *t, const cJSON *root)
         return;
     if (is_true(root, "isSidechain"))
         return;
+    /* The turn is over, and so is its last response. */
+    req_close(t, 0);
     if (jin_num(root, "durationMs", &ms) == 1 && ms >= 0 && ms <= TP_MAX_DURATION_MS)
         turn_end(t, ts, ms);
 }
@@ -1346,6 +1354,11 @@ void transcript_finish(struct transcript *t, int final)
          * otherwise never store it. */
         if (t->turn.open)
             turn_emit(t, t->turn_last_ms, NAN);
+        /* The same for a response still being written; it stays open, so
+         * that the next read starts at it and tells it whole. */
+        for (int k = 0; k < 2; k++)
+            if (t->req[k].open)
+                req_emit(t, k);
         return;
     }
     flush_lost(t, INT64_MAX);

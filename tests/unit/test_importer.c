@@ -197,12 +197,12 @@ static void test_folder_import_and_reimport(void)
     /* With its calls, the recorded session's model requests (17 in its
      * file, 4 in its sub-agent's) and its 5 turns (reference.py
      * "timeline"): what places it on the clock. The files were written a
-     * moment ago and may still grow: the sub-agent's last response is
-     * still open, read again later; the session's last turn is stored as
-     * it stands. */
+     * moment ago and may still grow: the sub-agent's last response and the
+     * session's last turn are still open, stored as they stand (and the
+     * response read again later). */
     long nreq, nturn;
     timeline_counts(s, FIXTURE_REC_SESSION_ID, &nreq, &nturn);
-    ASSERT_EQ_INT(nreq, 20);
+    ASSERT_EQ_INT(nreq, 21);
     ASSERT_EQ_INT(nturn, 5);
 
     /* Again: nothing opened, nothing read, nothing added. */
@@ -227,7 +227,7 @@ static void test_folder_import_and_reimport(void)
     ASSERT_EQ_INT(st.res.inserted + st.res.merged + st.res.unchanged, 57);
     ASSERT_EQ_INT(stored(s), 53);
     timeline_counts(s, FIXTURE_REC_SESSION_ID, &nreq, &nturn);
-    ASSERT_EQ_INT(nreq, 20); /* each once */
+    ASSERT_EQ_INT(nreq, 21); /* each once */
     ASSERT_EQ_INT(nturn, 5);
     /* Hours later the files are final: the rest is read, each once. */
     char *main_file =
