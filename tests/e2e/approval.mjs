@@ -471,6 +471,17 @@ async function main() {
       check(`${name}: sessions: approvals within 10 % of the ${delaySum} ms of prompts`,
         rel(item.time?.approvals_ms, delaySum) <= WAIT_TOL && item.time?.unsplit_ms === 0, item.time);
     }
+    if (item && (name === 'transcript' || name === 'all')) {
+      // The transcript also places the session on the clock: its model
+      // requests (one per response of the main conversation, as the mock
+      // answered them) and its turns (the prompts typed).
+      const mainRequests = mock.requests.filter((q) => q.tools > 0 && q.script).length;
+      check(`${name}: sessions: the session's ${mainRequests} model requests and ${turns.length} turns`,
+        item.requests === mainRequests && item.turns === turns.length, { requests: item.requests, turns: item.turns });
+      check(`${name}: sessions: model time, and time waiting for the next prompt`,
+        item.time?.model_ms > 0 && item.time?.prompt_ms > 0 && item.time.model_ms + item.time.prompt_ms < item.time.wall_ms,
+        item.time);
+    }
     const sd = await jsonCmd(tp, dir, 'session', sessionId, '--json');
     check(`${name}: session ID: approvals within 10 % of the ${delaySum} ms of prompts`,
       rel(sd.data?.session?.time?.approvals_ms, delaySum) <= WAIT_TOL && sd.data?.session?.time?.unsplit_ms === 0,
