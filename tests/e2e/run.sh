@@ -6,7 +6,7 @@
 # or `make test` do):
 #   e2e.mjs       a scripted session in print mode, every channel
 #   approval.mjs  an interactive session in tmux whose permission prompts
-#                 the test answers after known delays (about a minute)
+#                 the test answers after known delays (about two minutes)
 # Each prints "N passed, N failed" last; so does this script, over both.
 # Needs node, npm and tmux; no network but the npm registry.
 #   TOOLPROF_BIN=...       another toolprof binary (e.g. an ASan build)
