@@ -29,7 +29,9 @@
  *   CALLS calls: PreToolUse, PermissionRequest (as Claude Code 2.1.332
  *   sends it: no tool_use_id, the same input), PostToolUse, each
  *   interleaved with /bin/true given the same payload; per event and per
- *   call (the three together). Every call asks, the costliest case: its
+ *   call (the three together), the wall time and, as "-cpu", the CPU time
+ *   the process used (user + system, from wait4), which a loaded machine
+ *   stretches far less. Every call asks, the costliest case: its
  *   PermissionRequest finds the call through the link its PreToolUse made.
  * payloads: write call 0's three payloads to DIR/pre.json, perm.json and
  *   post.json, for a profiler (valgrind --tool=callgrind toolprof hook <
@@ -56,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -229,6 +232,11 @@ static double bh_now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+/* The CPU time (user + system) of the child bh_call waited for last, in
+ * ms: what the call cost the machine, whatever else was running on it
+ * (a loaded machine stretches the wall time, far less the CPU time). */
+static double bh_last_cpu_ms;
+
 /* Run argv with payload on its stdin (a pipe) and wait for it. Returns the
  * wall time in ms, or a negative value when the spawn or the child failed. */
 static double bh_call(char *const argv[], const char *payload, size_t len)
@@ -255,12 +263,16 @@ static double bh_call(char *const argv[], const char *payload, size_t len)
     close(fds[0]);
     if (rc != 0)
         return -1;
-    while (waitpid(pid, &status, 0) < 0)
+    struct rusage ru;
+    while (wait4(pid, &status, 0, &ru) < 0)
         if (errno != EINTR)
             return -1;
+    double t = bh_now_ms() - t0;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return -1;
-    return bh_now_ms() - t0;
+    bh_last_cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    return t;
 }
 
 /* ---- statistics --------------------------------------------------------- */
@@ -409,12 +421,15 @@ static int bh_fanout(struct bh_ctx *c, char *const argv[], int record_ids, size_
 static int bh_events(struct bh_ctx *c, size_t calls)
 {
     static char payload[BH_MAX_PAYLOAD];
-    double *th[BH_EVENTS + 1], *tt[BH_EVENTS + 1];
+    /* Wall times, and CPU times (ch, ct), per event and per call. */
+    double *th[BH_EVENTS + 1], *tt[BH_EVENTS + 1], *ch[BH_EVENTS + 1], *ct[BH_EVENTS + 1];
     int rc = 0;
     for (int e = 0; e <= BH_EVENTS; e++) {
         th[e] = calloc(calls, sizeof(double));
         tt[e] = calloc(calls, sizeof(double));
-        if (!th[e] || !tt[e])
+        ch[e] = calloc(calls, sizeof(double));
+        ct[e] = calloc(calls, sizeof(double));
+        if (!th[e] || !tt[e] || !ch[e] || !ct[e])
             return 1;
     }
     for (size_t i = 0; i < calls && rc == 0; i++) {
@@ -426,15 +441,19 @@ static int bh_events(struct bh_ctx *c, size_t calls)
         for (int e = 0; e < BH_EVENTS; e++) {
             size_t len =
                 bh_event_payload(payload, sizeof payload, (enum bh_event)e, id, seq, c->content);
-            double h, t;
+            double h, t, hc, tc;
             /* Alternate which goes first, so neither always follows the
              * other (the hook's order of events is kept). */
             if ((i + (size_t)e) % 2 == 0) {
                 t = bh_call(c->true_argv, payload, len);
+                tc = bh_last_cpu_ms;
                 h = bh_call(c->hook_argv, payload, len);
+                hc = bh_last_cpu_ms;
             } else {
                 h = bh_call(c->hook_argv, payload, len);
+                hc = bh_last_cpu_ms;
                 t = bh_call(c->true_argv, payload, len);
+                tc = bh_last_cpu_ms;
             }
             if (len == 0 || h < 0 || t < 0) {
                 fprintf(stderr, "bench_hook: call %zu, event %s failed\n", i, bh_event_names[e]);
@@ -445,6 +464,10 @@ static int bh_events(struct bh_ctx *c, size_t calls)
             tt[e][i] = t;
             th[BH_EVENTS][i] += h;
             tt[BH_EVENTS][i] += t;
+            ch[e][i] = hc;
+            ct[e][i] = tc;
+            ch[BH_EVENTS][i] += hc;
+            ct[BH_EVENTS][i] += tc;
         }
     }
     for (int e = 0; e <= BH_EVENTS; e++) {
@@ -455,9 +478,15 @@ static int bh_events(struct bh_ctx *c, size_t calls)
             bh_report(label, tt[e], calls);
             snprintf(label, sizeof label, "events-%s-hook", name);
             bh_report(label, th[e], calls);
+            snprintf(label, sizeof label, "events-%s-true-cpu", name);
+            bh_report(label, ct[e], calls);
+            snprintf(label, sizeof label, "events-%s-hook-cpu", name);
+            bh_report(label, ch[e], calls);
         }
         free(th[e]);
         free(tt[e]);
+        free(ch[e]);
+        free(ct[e]);
     }
     return rc;
 }

@@ -453,6 +453,15 @@ for e in pre perm post; do
 done
 r=$(awk -v h="$(he events-call-hook 4)" -v t="$(he events-call-true 4)" 'BEGIN { printf "%.2f", h / t }')
 row time "hook p50, the three events of one call (/bin/true x3)" "$(he events-call-hook 4) ms ($(he events-call-true 4) ms): x$r" "<= 1.5 x /bin/true" "$(verdict "$r" "<=" 1.5)"
+# The CPU time each process used (wait4): what a call costs the machine,
+# which other work on a shared machine stretches far less than the wall time.
+cpu=() cr=()
+for e in pre perm post call; do
+    cpu+=("$(he "events-$e-hook-cpu" 4)/$(he "events-$e-true-cpu" 4)")
+    cr+=("$(awk -v h="$(he "events-$e-hook-cpu" 4)" -v t="$(he "events-$e-true-cpu" 4)" 'BEGIN { printf "%.2f", h / t }')")
+done
+CR_MAX=$(printf '%s\n' "${cr[@]}" | sort -g | tail -1)
+row time "hook CPU time p50 (user + system), PreToolUse / PermissionRequest / PostToolUse / call, hook/true" "${cpu[*]} ms: x${cr[0]} / x${cr[1]} / x${cr[2]} / x${cr[3]}" "<= 1.5 x /bin/true" "$(verdict "$CR_MAX" "<=" 1.5)"
 row time "hook calls stored as asked / left pending / errors" "$HE_STORED of $HOOK_SERIAL / $HE_LEFT / $HE_ERRS" "all, 0, 0" "$([ "$HE_STORED" = "$HOOK_SERIAL" ] && [ "$HE_LEFT" = 0 ] && [ "$HE_ERRS" = 0 ] && echo met || echo MISSED)"
 
 if command -v valgrind >/dev/null 2>&1; then

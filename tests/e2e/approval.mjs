@@ -394,6 +394,13 @@ async function main() {
   note(`OTLP: ${tap.posts.length} posts (${tap.posts.filter((p) => p.url.startsWith('/v1/traces')).length} of traces); ` +
     `log events ${Object.entries(summary.log_events).map(([k, v]) => `${k}×${v.count}`).join(' ')}; ` +
     `spans ${Object.entries(summary.spans).map(([k, v]) => `${k}×${v.count}`).join(' ')}`);
+  // Every hook run (toolprof's four events, twice, and the witness) exited
+  // 0 and printed nothing, as the client saw it.
+  const hookRuns = decoded.logs.filter((r) => r.a['event.name'] === 'hook_execution_complete');
+  check('every hook run succeeded and printed nothing (OTLP hook_execution_complete)',
+    hookRuns.length === 2 * calls.length + asked.length && hookRuns.every((r) => ['num_non_blocking_error', 'num_blocking', 'num_cancelled']
+      .every((k) => String(r.a[k]) === '0') && String(r.a.stdout_chars ?? '0') === '0'),
+    hookRuns.map((r) => `${r.a.hook_name}: ${r.a.num_success}/${r.a.num_hooks} ok, stdout ${r.a.stdout_chars}`).join('\n'));
   const trace = traceCalls(decoded.spans);
   const toolResults = new Map(decoded.logs.filter((r) => r.a['event.name'] === 'tool_result').map((r) => [r.a.tool_use_id, r.a]));
   check('OTLP logs: a tool_result for every call, duration_ms as the hook payload said (±1 ms)',
