@@ -523,7 +523,9 @@ async function main() {
 
     // The Writes are not slow: not in slow, bottlenecks show their exec,
     // no recommendation calls a write slow.
-    const writes = calls.filter((c) => c.name === 'Write').map((c) => c.id);
+    // (A Write Claude Code itself timed at 2 s or more would be slow; on a
+    // loaded machine that can happen, and then it belongs in the list.)
+    const writes = calls.filter((c) => c.name === 'Write' && cc(c.id) < SLOW_MS).map((c) => c.id);
     const slow = await jsonCmd(tp, dir, 'slow', '--json', '--window', 'all');
     const slowList = Array.isArray(slow.data) ? slow.data : slow.data?.operations;
     check(`${name}: slow answers and lists no Write`, Array.isArray(slowList) && !slowList.some((o) => writes.includes(o.tool_use_id)),
