@@ -540,7 +540,8 @@ async function main() {
       bn.error || bnWrites.map((w) => `${w.tool_use_id} ${w.duration_ms} vs ${op.get(w.tool_use_id)?.duration_ms}`));
     const rec = await jsonCmd(tp, dir, 'recommend', '--json', '--window', 'all');
     const recs = Array.isArray(rec.data) ? rec.data : [];
-    check(`${name}: recommend calls no write slow`, !rec.error && !recs.some((x) => x.rule === 'slow-write' ||
+    const anySlowWrite = calls.some((c) => c.name === 'Write' && cc(c.id) >= SLOW_MS);
+    check(`${name}: recommend calls no write slow`, !rec.error && !recs.some((x) => (x.rule === 'slow-write' && !anySlowWrite) ||
       (/slow/.test(x.rule) && (x.evidence || []).some((ev) => writes.includes(ev.tool_use_id)))),
     rec.error || recs.map((x) => x.rule));
     note(`${name}: recommendations ${recs.map((x) => x.rule).join(', ') || '(none)'}`);
