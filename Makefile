@@ -2,8 +2,12 @@
 #
 #   make              build build/toolprof (installs npm assets if missing)
 #   make run          install system packages if missing, build, serve the dashboard on real data
-#   make test         install what tests need, build, run every test (unit, asan, integration, browser, e2e)
-#   make unit         unit tests only           make asan       unit + integration under ASan/UBSan
+#   make test         install what tests need, build, run every suite (tests/run_all.sh: unit,
+#                     fuzz corpora, integration, reliability, browser, e2e, asan, leaks, meta);
+#                     a skip not listed in tests/allowed-skips.txt fails it
+#   make unit         unit tests only           make asan       unit, fuzz corpora, integration,
+#                                                               reliability, e2e under ASan/UBSan
+#   make meta         deliberate faults (scratch copies) that the suites must catch
 #   make integration  server/CLI tests          make browser    dashboard in headless Chromium
 #   make e2e          the real Claude Code client against toolprof
 #   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
@@ -13,10 +17,11 @@
 #   make format-check / make format             make install PREFIX=/usr/local
 #
 # Libraries: SQLite and zlib are linked statically, cJSON dynamically, and
-# libmicrohttpd is loaded with dlopen() by `toolprof serve` only: the hook
-# runs once per tool call in the agent's critical path, and loading
-# libmicrohttpd's TLS dependencies costs more than the whole hook
-# (docs/architecture.md, "Process start").
+# libmicrohttpd (and libnghttp2, for `serve --otlp-grpc`) are loaded with
+# dlopen() by `toolprof serve` only: the hook runs once per tool call in the
+# agent's critical path, and loading libmicrohttpd's TLS dependencies costs
+# more than the whole hook (docs/architecture.md, "Process start"). Their
+# headers come from pkg-config; nothing links them.
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -26,7 +31,7 @@ SAN      ?=
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral
-CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd sqlite3)
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags libcjson libmicrohttpd libnghttp2 sqlite3)
 LDLIBS   := -Wl,-Bstatic $(shell pkg-config --libs sqlite3 zlib) -Wl,-Bdynamic \
             $(shell pkg-config --libs libcjson) -lm -ldl -lpthread
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN)
@@ -46,7 +51,7 @@ WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
             web/node_modules/chart.js/LICENSE.md \
             web/node_modules/bootstrap/LICENSE
 
-.PHONY: all run test unit asan integration browser e2e fuzz stress bench format format-check \
+.PHONY: all run test unit asan meta integration browser e2e fuzz stress bench format format-check \
         install clean deps deps-test print-cflags print-ldlibs fixtures test-samples
 .DEFAULT_GOAL := all
 
@@ -125,6 +130,9 @@ test: deps-test
 
 asan:
 	tests/run_asan.sh
+
+meta: all
+	tests/meta/run.sh
 
 integration: all
 	tests/run_integration.sh

@@ -14,7 +14,8 @@
 # BENCH_SKIP_10M=1 (skip the single 10M-operation insert). The import
 # corpus is built from the transcripts in tests/data (tests/data/MANIFEST.md).
 # Needs: gcc, /usr/bin/time, hyperfine, wrk, curl, sqlite3 (for the
-# per-table breakdown), sed, awk. Prints a summary table at the end and
+# per-table breakdown), sed, awk, and h2load (nghttp2-client) for
+# bench/otlp.sh. Prints a summary table at the end and
 # writes it to build/bench-results.md.
 set -euo pipefail
 
@@ -502,5 +503,11 @@ fi
         echo "| $q | ${QMED[$OPS/$q]} | ${QP99[$OPS/$q]} | ${QMED[$BIG/$q]} | ${QP99[$BIG/$q]} |"
     done
 } >"$RESULTS"
+# ---- OTLP receiving (its own script and table) --------------------------------
+
+say "OTLP receiving: bench/otlp.sh"
+BENCH_OTLP_REQUESTS=$([ "$QUICK" = 1 ] && echo 1000 || echo 5000) bench/otlp.sh
+{ echo; cat build/bench-otlp.md; } >>"$RESULTS"
+
 say "summary (also in $RESULTS)"
 cat "$RESULTS"

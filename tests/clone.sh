@@ -14,7 +14,7 @@
 # to build/test-logs/clone-*.log here (not beside the clone). The clone is
 # removed afterwards unless a check failed or TOOLPROF_CLONE_KEEP=1.
 # Output: one "ok - ..." / "not ok - ..." line per check, then
-# "N passed, N failed".
+# "N passed, N failed, 0 skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 src=$(pwd)
@@ -30,7 +30,7 @@ finish() {
   elif [ -n "${tmp:-}" ]; then
     echo "# kept $tmp"
   fi
-  echo "$pass passed, $fail failed"
+  echo "$pass passed, $fail failed, 0 skipped"
   [ "$fail" -eq 0 ]
   exit
 }
@@ -72,14 +72,15 @@ else
   printf '%s\n%s\n' "$found" "$other" | sed '/^$/d; s/^/#   /' | head -20
 fi
 
-# A suite run in the clone: it must exit 0 and end with "N passed, 0 failed".
+# A suite run in the clone: it must exit 0 and end with "N passed, 0 failed,
+# 0 skipped".
 run_suite() { # name, log, command...
   local name=$1 log=$2
   shift 2
   (cd "$dest" && "$@") >"$log" 2>&1
   local rc=$? line
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
-  if [ "$rc" -eq 0 ] && [[ $line =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+  if [ "$rc" -eq 0 ] && [[ $line =~ ^([0-9]+)\ passed,\ 0\ failed,\ 0\ skipped$ ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
     ok "$name in the clone: $line"
   else
     not_ok "$name in the clone (exit $rc): ${line:-no summary line}"

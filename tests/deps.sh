@@ -2,24 +2,26 @@
 # tests/deps.sh run|test - install the Debian packages toolprof needs.
 #
 #   run   what building and serving need: a C compiler, pkg-config, the
-#         -dev packages of SQLite, cJSON, zlib and libmicrohttpd, and node +
+#         -dev packages of SQLite, cJSON, zlib, libmicrohttpd and libnghttp2
+#         (OTLP/gRPC; loaded with dlopen like libmicrohttpd), and node +
 #         npm (the dashboard's Chart.js and Bootstrap come from npm at build
 #         time).
 #   test  the above, plus what the tests drive: Debian's Chromium (browser
 #         test), promtool (package prometheus, checks /metrics), curl,
 #         sqlite3, valgrind (leak check), clang (fuzz targets), iproute2
 #         (the reliability tests add a network interface), git (the clone
-#         test), tmux (the end-to-end test answers the real client's
-#         permission prompts in a terminal).
+#         test), strace (the resume test kills imports inside a commit),
+#         tmux (the end-to-end test answers the real client's permission
+#         prompts in a terminal).
 #
 # Only missing packages are installed, with apt-get as root (or through sudo).
 # npm packages are installed by the Makefile and the test runners from their
 # lock files.
 set -eu
 mode=${1:-run}
-pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev nodejs npm)
+pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libnghttp2-dev nodejs npm)
 if [ "$mode" = test ]; then
-  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git tmux)
+  pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git strace tmux)
 fi
 
 missing=()

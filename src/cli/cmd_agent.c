@@ -88,7 +88,7 @@ int cmd_install_hook(int argc, char **argv, const char *data_dir)
 
 int cmd_serve(int argc, char **argv, const char *data_dir)
 {
-    const char *listen = NULL, *token = NULL, *retention = NULL, *dir = NULL;
+    const char *listen = NULL, *token = NULL, *retention = NULL, *dir = NULL, *grpc = NULL;
     int no_watch = 0, verbose = 0, help;
     long long threads = -1; /* not given: the default */
     long long max_conns = -1, max_per_client = -1;
@@ -96,6 +96,8 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
     const struct opt opts[] = {
         {"listen", OPT_STR, &listen, "HOST:PORT", "address to serve on (default 127.0.0.1:5000)"},
         {"token", OPT_STR, &token, "T", "require this token (default $TOOLPROF_TOKEN)"},
+        {"otlp-grpc", OPT_STR, &grpc, "HOST:PORT",
+         "also take OTLP over gRPC there (e.g. 127.0.0.1:4317; off by default)"},
         {"no-watch", OPT_FLAG, &no_watch, NULL, "do not import transcripts as they are written"},
         {"retention", OPT_STR, &retention, "AGE", "delete operations older than AGE (e.g. 90d)"},
         {"threads", OPT_LONG, &threads, "N", "request threads (default 4)"},
@@ -113,7 +115,8 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
         args_usage(
             stdout, "toolprof serve [--listen 127.0.0.1:5000] [--token T] [--no-watch]",
             "Serve the dashboard (/performance-profiling), the JSON API (/api/performance/),\n"
-            "Prometheus metrics (/metrics) and an OTLP/HTTP JSON logs receiver (/v1/logs).\n"
+            "Prometheus metrics (/metrics) and an OTLP/HTTP receiver (/v1/logs, /v1/traces,\n"
+            "/v1/metrics and /, JSON or protobuf); with --otlp-grpc, OTLP/gRPC as well.\n"
             "Listens on loopback unless told otherwise; any other address needs a token.\n"
             "New transcript lines under ~/.claude/projects are imported as they appear.\n"
             "\n"
@@ -150,6 +153,7 @@ int cmd_serve(int argc, char **argv, const char *data_dir)
         .threads = threads < 0 ? 0 : (int)threads,
         .retention_ms = retention_ms,
         .verbose = verbose,
+        .otlp_grpc = grpc,
         .max_connections = max_conns < 0 ? 0 : (unsigned)max_conns,
         .max_connections_per_client = max_per_client < 0 ? 0 : (unsigned)max_per_client,
     };

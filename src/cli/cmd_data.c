@@ -171,8 +171,9 @@ int cmd_import(int argc, char **argv, const char *data_dir)
               "$CLAUDE_CONFIG_DIR/projects and ~/.config/claude/projects), from the original\n"
               "dashboard's operations_YYYY-MM-DD.json files, from toolprof's jsonl exports and\n"
               "from hook payload logs. Files are told apart by content. Import is incremental\n"
-              "(unchanged files are skipped, grown files are read from where the last import\n"
-              "stopped) and idempotent (a call is stored once however often it is seen).",
+              "(unchanged files are skipped, grown files and killed imports go on from where\n"
+              "the last import stopped, files rewritten in place are read again) and idempotent\n"
+              "(a call is stored once however often it is seen).",
               opts, argc, argv, &pos, &npos, &status) != 0) {
         free(pos);
         return status;

@@ -30,6 +30,10 @@ enum tp_err {
     TP_ENOSPC = -12,  /* the disk is full */
 };
 
+/* On a function whose result must not be dropped: writes and opens,
+ * whose failure means data was not stored. */
+#define TP_MUST_CHECK __attribute__((warn_unused_result))
+
 /* A short static description of a code ("invalid input", ...). */
 const char *tp_strerror(int code);
 

@@ -368,3 +368,139 @@ char *jin_print(const cJSON *v, size_t max_len)
     }
     return buf_steal(&b, NULL);
 }
+
+/* ---- spans in the raw text ------------------------------------------------ */
+
+static size_t skip_ws(const char *t, size_t len, size_t i)
+{
+    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* End (one past) of the string whose '"' is at t[i], or 0 when unclosed. */
+static size_t string_end(const char *t, size_t len, size_t i)
+{
+    for (i++; i < len; i++) {
+        const char *q = memchr(t + i, '"', len - i);
+        if (!q)
+            return 0;
+        i = (size_t)(q - t);
+        /* The quote closes the string unless an odd run of backslashes
+         * precedes it. */
+        size_t bs = 0;
+        while (i - bs > 0 && t[i - bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* End (one past) of the value starting at t[i], or 0 when it does not end
+ * within len or is not a value. */
+static size_t value_end(const char *t, size_t len, size_t i)
+{
+    if (i >= len)
+        return 0;
+    if (t[i] == '"')
+        return string_end(t, len, i);
+    if (t[i] == '{' || t[i] == '[') {
+        size_t depth = 0;
+        while (i < len) {
+            char c = t[i];
+            if (c == '"') {
+                i = string_end(t, len, i);
+                if (!i)
+                    return 0;
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0)
+                    return i + 1;
+            }
+            i++;
+        }
+        return 0;
+    }
+    /* A number, true, false or null: up to the next delimiter. */
+    size_t j = i;
+    while (j < len && !strchr(",]} \t\r\n", t[j]))
+        j++;
+    return j > i ? j : 0;
+}
+
+int jin_array_begin(struct jin_iter *it, const char *text, size_t len, size_t pos)
+{
+    it->text = text;
+    it->len = len;
+    it->pos = pos;
+    it->state = 0;
+    return pos < len && text[pos] == '[' ? (it->pos++, 0) : -1;
+}
+
+int jin_array_next(struct jin_iter *it, size_t *start, size_t *end)
+{
+    const char *t = it->text;
+    if (it->state == 2)
+        return 0;
+    size_t i = skip_ws(t, it->len, it->pos);
+    if (i >= it->len)
+        return -1;
+    if (t[i] == ']') {
+        it->pos = i + 1;
+        it->state = 2;
+        return 0;
+    }
+    if (it->state == 1) {
+        if (t[i] != ',')
+            return -1;
+        i = skip_ws(t, it->len, i + 1);
+    }
+    size_t e = value_end(t, it->len, i);
+    if (!e)
+        return -1;
+    *start = i;
+    *end = e;
+    it->pos = e;
+    it->state = 1;
+    return 1;
+}
+
+long jin_member_at(const char *text, size_t len, size_t pos, const char *key)
+{
+    size_t i = pos, klen = strlen(key);
+    if (len - i >= 3 && memcmp(text + i, "\xEF\xBB\xBF", 3) == 0)
+        i += 3;
+    i = skip_ws(text, len, i);
+    if (i >= len || text[i] != '{')
+        return -1;
+    i = skip_ws(text, len, i + 1);
+    if (i < len && text[i] == '}')
+        return -1;
+    for (;;) {
+        if (i >= len || text[i] != '"')
+            return -1;
+        size_t ke = string_end(text, len, i);
+        if (!ke)
+            return -1;
+        /* Keys are compared as written: the original's files escape
+         * nothing in their keys. */
+        int match = ke - i - 2 == klen && memcmp(text + i + 1, key, klen) == 0;
+        i = skip_ws(text, len, ke);
+        if (i >= len || text[i] != ':')
+            return -1;
+        i = skip_ws(text, len, i + 1);
+        if (match)
+            return (long)i;
+        size_t ve = value_end(text, len, i);
+        if (!ve)
+            return -1;
+        i = skip_ws(text, len, ve);
+        if (i >= len || text[i] != ',')
+            return -1;
+        i = skip_ws(text, len, i + 1);
+    }
+}

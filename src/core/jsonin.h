@@ -63,6 +63,33 @@ int jin_bool_lax(const cJSON *obj, const char *key, int *out);
 /* Parse a whole string as a finite number; 1 on success, 0 if it is not one. */
 int jin_parse_number(const char *s, double *out);
 
+/* Byte spans of the elements of an array in the raw text, for readers
+ * that must know where element k ends in the file (an import mark). The
+ * text is walked, not parsed: strings are skipped and brackets counted, so
+ * on a document jin_parse() accepted the spans are exact; on anything else
+ * the walk stops with -1. Usage:
+ *     struct jin_iter it;
+ *     if (jin_array_begin(&it, text, len, pos_of_bracket) == 0)
+ *         while ((r = jin_array_next(&it, &start, &end)) == 1) ...
+ * Offsets are into text. */
+struct jin_iter {
+    const char *text;
+    size_t len, pos;
+    int state; /* 0: before the first element, 1: after an element, 2: done */
+};
+/* Start at the '[' at text[pos]. Returns 0, or -1 when there is none. */
+int jin_array_begin(struct jin_iter *it, const char *text, size_t len, size_t pos);
+/* The next element as text[*start, *end). Returns 1, 0 after the last
+ * (it->pos is then just past the ']'), or -1 when the text is not an
+ * array there. */
+int jin_array_next(struct jin_iter *it, size_t *start, size_t *end);
+/* Offset of the value of member `key` of the object starting at
+ * text[pos] (leading whitespace and a UTF-8 byte order mark skipped), or
+ * -1 when there is no such member or the text is not an object. The
+ * first member of that name is found (cJSON's jin_get() finds the first
+ * too). */
+long jin_member_at(const char *text, size_t len, size_t pos, const char *key);
+
 /* Serialize a value compactly through our writer's rules (valid UTF-8, HTML
  * safe). Returns a malloc'd string, or NULL when it exceeds max_len bytes. */
 char *jin_print(const cJSON *v, size_t max_len);

@@ -3,6 +3,7 @@
  */
 #include "kmap.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,8 @@ size_t kmap_put(struct kmap *m, const void *key, size_t len, int *added)
         m->keys_alloc = a;
     }
     size_t i = m->n++;
+    /* Indexes fit the slots' 32 bits, and the table stays half empty. */
+    assert(i < UINT32_MAX && (m->n * 2) <= m->nslots);
     if (len)
         memcpy(m->keys + m->keys_len, key, len);
     m->hashes[i] = h;

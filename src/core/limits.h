@@ -31,7 +31,40 @@
 #define TP_MAX_HOOK_INPUT (32 * 1024 * 1024) /* hook stdin (tool_response can be big) */
 #define TP_MAX_LINE (64 * 1024 * 1024)       /* one transcript line */
 #define TP_MAX_SEED_FILE (512 * 1024 * 1024) /* one operations_YYYY-MM-DD.json */
-#define TP_MAX_BATCH 100000                  /* operations in one POST */
+#define TP_MAX_BATCH 100000 /* operations in one POST; OTLP records in one request */
+
+/* OTLP requests (JSON or protobuf, over HTTP or gRPC). The body cap above
+ * holds after decompression; a gRPC message is held to the same cap. */
+#define TP_MAX_OTLP_ATTRS 1024     /* attributes of one record (or resource) */
+#define TP_MAX_OTLP_VALUE_DEPTH 16 /* arrays and key-value lists inside an AnyValue */
+/* Spans waiting for their parent span (otlp.h, struct otlp_joins). */
+#define TP_OTLP_JOIN_MAX 4096
+#define TP_OTLP_JOIN_TTL_MS (3600 * 1000LL)
+#define TP_MAX_PB_DEPTH 64 /* protobuf messages nested in a request */
+
+/* HTTP requests: query parameters kept (more is a 400). gRPC: the
+ * :path and authorization header lengths read. */
+#define TP_HTTP_MAX_PARAMS 32
+#define TP_GRPC_MAX_PATH 128
+#define TP_GRPC_MAX_AUTH 512
+
+/* Metadata strings from agents' payloads are context, not data: cut to
+ * this many bytes. */
+#define TP_MAX_META_STR 512
+
+/* The hook: a pending call's file (what PreToolUse wrote) read at most;
+ * hook-errors.log rotated past this size (one old generation kept). */
+#define TP_HOOKPEND_MAX_FILE 8192
+#define TP_HOOK_ERRLOG_MAX (1024 * 1024)
+
+/* redact.patterns: patterns kept, literal triggers and capture groups per
+ * pattern. */
+#define TP_REDACT_MAX_PATTERNS 64
+#define TP_REDACT_MAX_TRIGGERS 8
+#define TP_REDACT_MAX_GROUPS 4
+
+/* A stored quantile sketch: a decoded blob larger than this is refused. */
+#define TP_SKETCH_MAX_BLOB 16384
 
 /* Tools one filter can select (an agent's or a canonical name's). */
 #define TP_FILTER_MAX_TOOLS 1024
@@ -72,6 +105,15 @@
 #define TP_SPOOL_RETRY_MAX_MS 4000      /* longest wait between drains that fail */
 #define TP_RETENTION_EVERY_MS (6LL * 3600 * 1000)
 #define TP_MAX_METRIC_TOOLS 50 /* distinct tool labels on /metrics */
+
+/* The OTLP/gRPC listener (serve --otlp-grpc). */
+#define TP_GRPC_MAX_CONNS 64                       /* connections at once */
+#define TP_GRPC_MAX_STREAMS 100                    /* concurrent streams (calls) per connection */
+#define TP_GRPC_IDLE_TIMEOUT_S 300                 /* a connection with no stream and no bytes */
+#define TP_GRPC_MAX_PENDING (4 * TP_MAX_OTLP_BODY) /* request bytes held per connection */
+#define TP_GRPC_MAX_HELD (16 * TP_MAX_OTLP_BODY)   /* request bytes held by all connections */
+#define TP_GRPC_WINDOW (16 * 1024 * 1024)          /* HTTP/2 receive window of a connection */
+#define TP_GRPC_MAX_THREADS 8 /* I/O threads (the --threads of serve, capped) */
 
 /* Error messages written into caller buffers. */
 #define TP_ERR_MAX 256

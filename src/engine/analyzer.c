@@ -346,8 +346,8 @@ static void rule_shell_tools(struct store *s, const struct store_filter *f, int6
         buf_printf(&list, "%s%.*s", i ? ", " : "", (int)len, w);
     }
     kmap_free(&words);
-    x->title = fmt("%llu Bash command%s that have a dedicated tool", (unsigned long long)k,
-                   k == 1 ? "" : "s");
+    x->title = fmt("%llu Bash command%s that %s a dedicated tool", (unsigned long long)k,
+                   k == 1 ? "" : "s", k == 1 ? "has" : "have");
     x->description = fmt("%llu Bash command%s started with a program that Claude Code has a "
                          "built-in tool for (%s). The built-in tools cap and structure their "
                          "output and need no shell permission prompt.",

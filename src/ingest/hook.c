@@ -15,7 +15,7 @@
  * shows a hook's stderr to the model on exit code 2 and a "hook error"
  * notice on other non-zero codes, so everything that goes wrong becomes
  * one timestamped line in HOOK_ERRLOG and the exit code stays 0. That log
- * rotates at HOOK_ERRLOG_MAX_BYTES so that a payload format change cannot
+ * rotates at TP_HOOK_ERRLOG_MAX so that a payload format change cannot
  * fill the disk one line per tool call.
  *
  * The second half imports payload logs people already keep (hooks-mastery
@@ -43,6 +43,7 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "ingest/filemark.h"
 #include "ingest/hookpend.h"
 #include "ingest/toolcall.h"
 #include "store/redact.h"
@@ -144,7 +145,7 @@ static int hook_log(const char *dir, const char *what, const char *reason)
 
     if (!dir || fs_join(path, sizeof path, dir, HOOK_ERRLOG) != 0)
         return -1;
-    if (stat(path, &st) == 0 && st.st_size >= HOOK_ERRLOG_MAX_BYTES &&
+    if (stat(path, &st) == 0 && st.st_size >= TP_HOOK_ERRLOG_MAX &&
         fs_join(old, sizeof old, dir, HOOK_ERRLOG ".1") == 0)
         rename(path, old);
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -441,22 +442,29 @@ enum hook_log_kind hook_log_sniff(const char *head, size_t n)
 
 struct hook_import {
     struct store *s;
-    const char *path;
+    const char *path; /* for derived ids and reports: the resolved path */
+    const char *key;  /* the mark's path */
+    int fd;
+    const struct stat *st;
     FILE *report;
     int64_t fallback_end_ms; /* the file's mtime */
     int64_t now_ms;
+    int64_t done; /* end of the last element handed to hook_import_one() */
     struct op *batch;
     size_t n;
     struct store_result total;
     char errbuf[TP_ERR_MAX];
 };
 
-static int hook_flush(struct hook_import *im)
+/* Store the batch with a mark: the file read and resumable up to `at`
+ * (filemark.h), or read up to `read` and resumable at `at` for the last
+ * batch. */
+static int hook_flush(struct hook_import *im, int64_t at, int64_t read)
 {
     struct store_result r = {0};
-    int rc = 0;
-    if (im->n)
-        rc = store_insert(im->s, im->batch, im->n, NULL, &r, im->errbuf);
+    struct store_mark m;
+    filemark_set(&m, im->key, im->fd, im->st, at, read);
+    int rc = store_insert(im->s, im->batch, im->n, &m, &r, im->errbuf);
     for (size_t i = 0; i < im->n; i++)
         op_clear(&im->batch[i]);
     im->n = 0;
@@ -484,8 +492,8 @@ static int hook_log_time(const cJSON *obj, int64_t *out)
     return 0;
 }
 
-/* One element of a log. Returns 0 (stored, skipped or reported) or a
- * store error that ends the import. */
+/* One element of a log, ending at byte im->done. Returns 0 (stored,
+ * skipped or reported) or a store error that ends the import. */
 static int hook_import_one(struct hook_import *im, const cJSON *el, size_t index)
 {
     char err[TP_ERR_MAX], pos[PATH_MAX + 32];
@@ -513,54 +521,73 @@ static int hook_import_one(struct hook_import *im, const cJSON *el, size_t index
         op->tool_use_id = op_derive_id(op, pos);
     }
     if (++im->n == HOOK_IMPORT_BATCH)
-        return hook_flush(im);
+        return hook_flush(im, im->done, im->done);
     return 0;
 }
 
-static int hook_read_file(const char *path, struct buf *b, int64_t *mtime_ms, char *errbuf)
+/* Read the file's first st_size bytes (fewer if it shrank under us). */
+static int hook_read_fd(int fd, const struct stat *st, const char *path, struct buf *b,
+                        char *errbuf)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return tp_fail(errbuf, TP_EIO, "%s: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return tp_fail(errbuf, TP_EIO, "%s: not a regular file", path);
-    }
-    if (st.st_size > TP_MAX_SEED_FILE) {
-        close(fd);
+    if (st->st_size > TP_MAX_SEED_FILE)
         return tp_fail(errbuf, TP_ETOOBIG, "%s: over %d bytes", path, TP_MAX_SEED_FILE);
+    size_t n = (size_t)st->st_size, got = 0;
+    buf_init(b, n + 2);
+    char *d = buf_reserve(b, n + 1);
+    while (got < n) {
+        ssize_t k = pread(fd, d + got, n - got, (off_t)got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            buf_free(b);
+            return tp_fail(errbuf, TP_EIO, "%s: %s", path, strerror(errno));
+        }
+        if (k == 0)
+            break;
+        got += (size_t)k;
     }
-    *mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-    /* The file may grow while we read: the cap stops at the size checked. */
-    buf_init(b, (size_t)st.st_size + 2);
-    int rc = fs_read_all(fd, b, path, errbuf);
-    close(fd);
-    if (rc)
-        buf_free(b);
-    return rc;
+    buf_commit(b, got);
+    return 0;
 }
 
-int hook_import_log(struct store *s, const char *path, FILE *report, struct store_result *res,
-                    char *errbuf)
+/* 1 when a last line without its newline is whole: one JSON object (no
+ * proper prefix of an object is one). */
+static int hook_whole_object(const char *p, size_t len)
 {
-    struct hook_import im = {.s = s, .report = report};
-    char real[PATH_MAX];
+    char err[TP_ERR_MAX];
+    const char *s = hook_skip_ws(p, p + len);
+    if (s == p + len || *s != '{')
+        return 0;
+    cJSON *v = hook_parse(p, len, err);
+    int ok = cJSON_IsObject(v);
+    cJSON_Delete(v);
+    return ok;
+}
+
+int hook_import_log_fd(struct store *s, const char *path, int fd, const struct stat *st,
+                       const struct filemark_plan *plan, FILE *report, struct store_result *res,
+                       char *errbuf)
+{
+    struct hook_import im = {
+        .s = s, .path = path, .key = path, .fd = fd, .st = st, .report = report};
     struct buf b = {0};
     cJSON *doc = NULL;
+    int64_t resume; /* where the next import starts once this one is done */
     int rc;
 
     if (res)
         memset(res, 0, sizeof *res);
-    im.path = realpath(path, real) ? real : path;
     im.now_ms = tpt_now_ms();
-    if ((rc = hook_read_file(path, &b, &im.fallback_end_ms, errbuf)) != 0)
+    im.fallback_end_ms = (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
+    if ((rc = hook_read_fd(fd, st, path, &b, errbuf)) != 0)
         return rc;
     im.batch = xcalloc(HOOK_IMPORT_BATCH, sizeof *im.batch);
+    const char *data = b.data ? b.data : "";
+    resume = (int64_t)b.len;
 
-    enum hook_log_kind kind = hook_log_sniff(b.data ? b.data : "", b.len < 65536 ? b.len : 65536);
+    enum hook_log_kind kind = hook_log_sniff(data, b.len < 65536 ? b.len : 65536);
     if (kind != HOOKLOG_JSONL) {
-        doc = hook_parse(b.data ? b.data : "", b.len, errbuf);
+        doc = hook_parse(data, b.len, errbuf);
         if (!doc && kind == HOOKLOG_NONE) {
             rc = TP_EPARSE;
             goto cleanup;
@@ -568,14 +595,34 @@ int hook_import_log(struct store *s, const char *path, FILE *report, struct stor
     }
     if (doc) {
         if (cJSON_IsArray(doc)) {
+            /* Each element's end in the text, for the marks (see
+             * jin_array_next()); a resumed import skips the elements that
+             * end before its start. */
+            struct jin_iter it;
+            size_t at = (size_t)(hook_skip_ws(data, data + b.len) - data);
+            if (b.len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+                at = (size_t)(hook_skip_ws(data + 3, data + b.len) - data);
+            int spans = jin_array_begin(&it, data, b.len, at) == 0;
             size_t i = 0;
             const cJSON *el;
             cJSON_ArrayForEach(el, doc)
             {
+                size_t e0, e1;
+                int64_t end = -1;
+                if (spans && jin_array_next(&it, &e0, &e1) == 1)
+                    end = (int64_t)e1;
+                else
+                    spans = 0;
+                if (end >= 0 && end <= plan->start) {
+                    i++;
+                    continue; /* stored by the import this one resumes */
+                }
+                im.done = end >= 0 ? end : 0;
                 if ((rc = hook_import_one(&im, el, i++)) != 0)
                     goto store_failed;
             }
         } else if (cJSON_IsObject(doc)) {
+            im.done = (int64_t)b.len;
             if ((rc = hook_import_one(&im, doc, 0)) != 0)
                 goto store_failed;
         } else {
@@ -583,14 +630,25 @@ int hook_import_log(struct store *s, const char *path, FILE *report, struct stor
             goto cleanup;
         }
     } else {
-        /* One payload per line; numbered from 1 like an editor would. */
+        /* One payload per line; numbered from 1 like an editor would, also
+         * when resumed in the middle (derived ids count lines). */
         size_t lineno = 0;
-        char *p = b.data, *end = b.data + b.len;
-        while (p && p < end) {
-            char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *p = data, *end = data + b.len;
+        int64_t start = plan->start <= (int64_t)b.len ? plan->start : 0;
+        for (const char *q = data; (q = memchr(q, '\n', (size_t)(data + start - q))) != NULL; q++)
+            lineno++;
+        p = data + start;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
             size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
             char err[TP_ERR_MAX];
+            if (!nl && !plan->final && !hook_whole_object(p, len)) {
+                /* Being written: left for the next import. */
+                resume = p - data;
+                break;
+            }
             lineno++;
+            im.done = nl ? nl + 1 - data : end - data;
             if (hook_skip_ws(p, p + len) < p + len) {
                 cJSON *line = hook_parse(p, len, err);
                 if (!line) {
@@ -606,7 +664,7 @@ int hook_import_log(struct store *s, const char *path, FILE *report, struct stor
             p = nl ? nl + 1 : end;
         }
     }
-    if ((rc = hook_flush(&im)) != 0)
+    if ((rc = hook_flush(&im, resume, (int64_t)b.len)) != 0)
         goto store_failed;
     goto cleanup;
 
@@ -620,5 +678,29 @@ cleanup:
         *res = im.total;
     cJSON_Delete(doc);
     buf_free(&b);
+    return rc;
+}
+
+int hook_import_log(struct store *s, const char *path, FILE *report, struct store_result *res,
+                    char *errbuf)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    struct filemark_plan plan;
+    const char *key = realpath(path, real) ? real : path;
+    if (res)
+        memset(res, 0, sizeof *res);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return tp_fail(errbuf, TP_EIO, "%s: %s", path, strerror(errno));
+    int rc;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = tp_fail(errbuf, TP_EIO, "%s: not a regular file", path);
+    } else {
+        /* The whole file, whatever its mark says (a mark is written). */
+        filemark_decide(NULL, fd, &st, tpt_now_ms(), &plan);
+        rc = hook_import_log_fd(s, key, fd, &st, &plan, report, res, errbuf);
+    }
+    close(fd);
     return rc;
 }

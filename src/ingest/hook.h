@@ -21,14 +21,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
+#include "core/limits.h"
+#include "ingest/filemark.h"
 #include "store/op.h"
 #include "store/store.h"
 
-/* Where the hook reports problems, and the size at which that log is
- * rotated to HOOK_ERRLOG ".1" (one old generation is kept). */
+/* Where the hook reports problems; rotated to HOOK_ERRLOG ".1" past
+ * TP_HOOK_ERRLOG_MAX bytes (one old generation is kept). */
 #define HOOK_ERRLOG "hook-errors.log"
-#define HOOK_ERRLOG_MAX_BYTES (1024 * 1024)
 /* How long the hook waits for its stdin to end before giving up. */
 #define HOOK_READ_TIMEOUT_MS 10000
 /* Busy timeout of the occasional drain into the store. */
@@ -74,10 +76,22 @@ enum hook_log_kind hook_log_sniff(const char *head, size_t n);
  * skipped silently; invalid payloads are reported on `report` (may be
  * NULL) as "path:index: message" and skipped. Calls without tool_use_id
  * get an id derived from their content and index, so importing a file
- * twice stores nothing new. *res (may be NULL) receives the store's
- * counts. Returns 0, or an error for the file as a whole (unreadable, not
+ * twice stores nothing new. The whole file is read, whatever its mark
+ * says, and the mark is written (the importer reads only what a log has
+ * gained, with hook_import_log_fd()). *res (may be NULL) receives the
+ * store's counts. Returns 0, or an error for the file as a whole (unreadable, not
  * JSON, too big) or for the store, with errbuf filled. */
 int hook_import_log(struct store *s, const char *path, FILE *report, struct store_result *res,
                     char *errbuf);
+
+/* The same for a file already open on fd (fstat'ed in *st) and planned
+ * from its mark (filemark.h): elements or lines that end before
+ * plan->start were stored by the import this one resumes and are skipped;
+ * a last line without its newline is left for later unless it is a whole
+ * object or plan->final. Each batch commits with the file's mark, as path
+ * (the resolved path, also the one derived ids are made from). */
+int hook_import_log_fd(struct store *s, const char *path, int fd, const struct stat *st,
+                       const struct filemark_plan *plan, FILE *report, struct store_result *res,
+                       char *errbuf);
 
 #endif

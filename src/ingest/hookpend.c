@@ -29,16 +29,16 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/xmalloc.h"
 #include "ingest/toolcall.h"
 #include "store/spool.h"
 
-#define HOOKPEND_MAX_FILE 8192
-
 /* The file of call `id`: path receives dir/pending/<name>, and name (when
- * not NULL, PEND_NAME_MAX bytes) the name alone. */
+ * not NULL, PEND_NAME_MAX bytes) the name alone. The name is a buffer size
+ * (128 safe id bytes or a hash, plus a prefix), not an input limit. */
 #define PEND_NAME_MAX 160
 static int pend_path(const char *data_dir, const char *id, char *path, size_t size, char *name_out)
 {
@@ -236,11 +236,11 @@ static void pend_parse(char *buf, size_t n, struct hookpend *out, char *id, size
 /* Read and delete one pending file. 1 when read, 0 when absent. */
 static int pend_read(const char *path, struct hookpend *out, char *id, size_t idsize)
 {
-    char buf[HOOKPEND_MAX_FILE + 1];
+    char buf[TP_HOOKPEND_MAX_FILE + 1];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : TP_EIO;
-    ssize_t n = read(fd, buf, HOOKPEND_MAX_FILE);
+    ssize_t n = read(fd, buf, TP_HOOKPEND_MAX_FILE);
     close(fd);
     unlink(path);
     if (n < 0)

@@ -4,9 +4,11 @@
  *
  * An import runs in two passes. The first finds the files (a recursive walk
  * that remembers each directory's device and inode, so a symlink loop is
- * entered once) and plans each one from a stat() and its mark: skip it,
- * read it from 0, or read it from the mark's offset. Knowing the bytes to
- * read up front gives the progress bar its total. The second pass reads.
+ * entered once) and plans each one from its mark (filemark_decide()): skip
+ * it, read it from 0, or read it from the mark's resume point. Knowing the
+ * bytes to read up front gives the progress bar its total. The second pass
+ * reads, deciding again on the descriptor it reads from (the file may have
+ * changed in between).
  *
  * Reading is done with large pread() calls into one buffer; lines are cut
  * with memchr() and fed to the transcript parser, which skips most of them
@@ -17,11 +19,13 @@
  * be final.
  *
  * Every IMPORTER_BATCH_OPS calls are normalized and stored in one
- * transaction together with the file's mark. The mark's offset is where a
- * later import can safely resume (the earliest call still waiting for its
- * result, else the end of the last line consumed); its size and mtime are
- * those of the file only once the whole file has been read, so that a mark
- * written in the middle of a file never makes the file look unchanged.
+ * transaction together with the file's mark (filemark_set()). Its offset
+ * is how far the file has been read: the end of the last line consumed in
+ * the middle of a file, the file's end once it has all been read, so that
+ * a mark written in the middle of a file never makes the file look
+ * unchanged. Its resume point is where a later import can safely start:
+ * the earliest call still waiting for its result, else the end of the
+ * last whole line.
  */
 #include "importer.h"
 
@@ -39,6 +43,7 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "ingest/filemark.h"
 #include "ingest/hook.h"
 #include "ingest/seedfile.h"
 #include "ingest/transcript.h"
@@ -176,6 +181,7 @@ struct fent {
     char *path; /* as found */
     char *key;  /* absolute, symlinks resolved: the mark's path */
     struct stat st;
+    struct filemark_plan mp; /* what its mark says */
     enum plan_kind plan;
     int64_t start; /* offset to read from */
     int final;     /* the file has been idle long enough to be complete */
@@ -305,15 +311,9 @@ static void progress_end(struct progress *p)
 
 /* ---- planning --------------------------------------------------------- */
 
-static int64_t mtime_ns(const struct stat *st)
-{
-    return (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
-}
-
-/* Decide what to do with one file. Returns 0, TP_ENOTFOUND / TP_EIO when
- * the file cannot be examined, or a store error. */
-static int plan_file(struct store *s, struct fent *f, const struct importer_opts *o, int64_t now_ms,
-                     char *errbuf)
+/* Resolve a found path to its mark's key (absolute, symlinks resolved).
+ * Returns 0, or TP_ENOTFOUND / TP_EIO. */
+static int resolve(struct fent *f, char *errbuf)
 {
     char *real = realpath(f->path, NULL);
     if (!real)
@@ -321,31 +321,50 @@ static int plan_file(struct store *s, struct fent *f, const struct importer_opts
                        strerror(errno));
     f->key = xstrdup(real);
     free(real);
-    if (stat(f->key, &f->st) != 0)
-        return tp_fail(errbuf, TP_EIO, "%s: %s", f->path, strerror(errno));
-    if (!S_ISREG(f->st.st_mode))
-        return tp_fail(errbuf, TP_EIO, "%s: not a regular file", f->path);
+    return 0;
+}
 
-    int64_t size = (int64_t)f->st.st_size, mt = mtime_ns(&f->st);
-    f->final = now_ms - mt / 1000000 >= TRANSCRIPT_LOST_AFTER_MS;
-    f->plan = PLAN_READ;
-    f->start = 0;
-    if (o->full)
-        return 0;
-
-    struct store_mark m;
-    int found;
-    if (store_mark_get(s, f->key, &m, &found) != 0)
-        return tp_fail(errbuf, TP_EDB, "%s: reading its import mark failed", f->path);
-    if (!found || m.inode != (uint64_t)f->st.st_ino || size < m.size || size < m.offset)
-        return 0; /* new, replaced or shrunk: from the start */
-    f->start = m.offset;
-    if (size == m.size && mt == m.mtime_ns) {
-        /* Unchanged. A tail left unread (a call waiting for its result, a
-         * half-written line) is read once more when the file is final. */
-        if (m.offset >= size || !f->final)
-            f->plan = PLAN_SKIP;
+/* Open f->key and decide from its mark what to read (filemark_decide(),
+ * the one place that does). Returns the descriptor, or TP_ENOTFOUND /
+ * TP_EIO when the file cannot be examined, or TP_EDB. O_NONBLOCK: a FIFO
+ * put where a file was must not hang the import; fstat() then refuses
+ * it. */
+static int open_planned(struct store *s, struct fent *f, const struct importer_opts *o,
+                        int64_t now_ms, char *errbuf)
+{
+    int fd = open(f->key, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return tp_fail(errbuf, errno == ENOENT ? TP_ENOTFOUND : TP_EIO, "%s: %s", f->path,
+                       strerror(errno));
+    int rc = 0;
+    if (fstat(fd, &f->st) != 0)
+        rc = tp_fail(errbuf, TP_EIO, "%s: %s", f->path, strerror(errno));
+    else if (!S_ISREG(f->st.st_mode))
+        rc = tp_fail(errbuf, TP_EIO, "%s: not a regular file", f->path);
+    else
+        rc = filemark_check(s, f->key, fd, &f->st, now_ms, o->full, &f->mp, errbuf);
+    if (rc != 0) {
+        close(fd);
+        return rc;
     }
+    f->plan = f->mp.action == FILEMARK_UNCHANGED ? PLAN_SKIP : PLAN_READ;
+    f->start = f->mp.start;
+    f->final = f->mp.final;
+    return fd;
+}
+
+/* Plan one file ahead of reading (for the progress bar's total and to
+ * skip unchanged files). Returns 0 or open_planned()'s error. */
+static int plan_file(struct store *s, struct fent *f, const struct importer_opts *o, int64_t now_ms,
+                     char *errbuf)
+{
+    int rc = resolve(f, errbuf);
+    if (rc != 0)
+        return rc;
+    int fd = open_planned(s, f, o, now_ms, errbuf);
+    if (fd < 0)
+        return fd;
+    close(fd);
     return 0;
 }
 
@@ -357,46 +376,38 @@ static int plan_file(struct store *s, struct fent *f, const struct importer_opts
 struct pending {
     struct op *ops; /* owned copies, files back to back */
     size_t n, alloc;
-    struct turn *turns; /* the same for the files' turns and model requests */
+    struct turn *turns; /* the same for turns and model requests */
     size_t nturns, aturns;
     struct request *reqs;
     size_t nreqs, areqs;
     struct pending_file {
         size_t first, n;
-        size_t first_turn, nturns, first_req, nreqs;
+        size_t tfirst, nt, rfirst, nr;
         struct store_mark mark;
         char *path; /* owned: mark.path points here */
     } * files;
     size_t nfiles, afiles;
 };
 
-/* What a finished read found besides its calls: the turns and model
- * requests that place its session on the clock (transcript.h). */
-struct timeline_found {
-    struct turn *turns;
-    size_t nturns;
-    struct request *reqs;
-    size_t nreqs;
-};
+#define PENDING_MAX_FILES 256
 
-static void pending_timeline_clear(struct pending *p)
+/* Free what is pending, keeping the arrays. */
+static void pending_clear(struct pending *p)
 {
+    for (size_t i = 0; i < p->n; i++)
+        op_clear(&p->ops[i]);
     for (size_t i = 0; i < p->nturns; i++)
         turn_clear(&p->turns[i]);
     for (size_t i = 0; i < p->nreqs; i++)
         request_clear(&p->reqs[i]);
-    p->nturns = p->nreqs = 0;
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i].path);
+    p->n = p->nturns = p->nreqs = p->nfiles = 0;
 }
-
-#define PENDING_MAX_FILES 256
 
 static void pending_free(struct pending *p)
 {
-    for (size_t i = 0; i < p->n; i++)
-        op_clear(&p->ops[i]);
-    for (size_t i = 0; i < p->nfiles; i++)
-        free(p->files[i].path);
-    pending_timeline_clear(p);
+    pending_clear(p);
     free(p->ops);
     free(p->turns);
     free(p->reqs);
@@ -415,10 +426,10 @@ static int pending_commit(struct store *s, struct pending *p, struct importer_st
         g[i].ops = p->ops + p->files[i].first;
         g[i].n = p->files[i].n;
         g[i].mark = &p->files[i].mark;
-        g[i].turns = p->turns + p->files[i].first_turn;
-        g[i].nturns = p->files[i].nturns;
-        g[i].reqs = p->reqs + p->files[i].first_req;
-        g[i].nreqs = p->files[i].nreqs;
+        g[i].turns = p->turns + p->files[i].tfirst;
+        g[i].nturns = p->files[i].nt;
+        g[i].reqs = p->reqs + p->files[i].rfirst;
+        g[i].nreqs = p->files[i].nr;
     }
     int rc = store_insert_groups(s, g, p->nfiles, errbuf);
     for (size_t i = 0; rc == 0 && i < p->nfiles; i++) {
@@ -427,19 +438,23 @@ static int pending_commit(struct store *s, struct pending *p, struct importer_st
         st->res.unchanged += g[i].res.unchanged;
     }
     free(g);
-    for (size_t i = 0; i < p->n; i++)
-        op_clear(&p->ops[i]);
-    for (size_t i = 0; i < p->nfiles; i++)
-        free(p->files[i].path);
-    pending_timeline_clear(p);
-    p->n = p->nfiles = 0;
+    pending_clear(p);
     return rc;
 }
+
+/* What a transcript read gives besides its calls: its turns and model
+ * requests (borrowed), already normalized. */
+struct timeline_part {
+    const struct turn *turns;
+    size_t nturns;
+    const struct request *reqs;
+    size_t nreqs;
+};
 
 /* Queue a finished file's calls, turns, requests and mark; commit when
  * enough is waiting. */
 static int pending_add(struct store *s, struct pending *p, const struct op *ops, size_t n,
-                       const struct timeline_found *tl, const struct store_mark *m, size_t batch,
+                       const struct timeline_part *tl, const struct store_mark *m, size_t batch,
                        struct importer_stats *st, char *errbuf)
 {
     if (p->n + n > p->alloc) {
@@ -451,28 +466,30 @@ static int pending_add(struct store *s, struct pending *p, const struct op *ops,
         p->afiles = p->afiles ? p->afiles * 2 : 64;
         p->files = xreallocarray(p->files, p->afiles, sizeof *p->files);
     }
+    if (p->nturns + tl->nturns > p->aturns) {
+        while (p->nturns + tl->nturns > p->aturns)
+            p->aturns = p->aturns ? p->aturns * 2 : 64;
+        p->turns = xreallocarray(p->turns, p->aturns, sizeof *p->turns);
+    }
+    if (p->nreqs + tl->nreqs > p->areqs) {
+        while (p->nreqs + tl->nreqs > p->areqs)
+            p->areqs = p->areqs ? p->areqs * 2 : 256;
+        p->reqs = xreallocarray(p->reqs, p->areqs, sizeof *p->reqs);
+    }
     struct pending_file *pf = &p->files[p->nfiles++];
     pf->first = p->n;
     pf->n = n;
+    pf->tfirst = p->nturns;
+    pf->nt = tl->nturns;
+    pf->rfirst = p->nreqs;
+    pf->nr = tl->nreqs;
     pf->mark = *m;
     pf->path = xstrdup(m->path);
     pf->mark.path = pf->path;
     for (size_t i = 0; i < n; i++)
         op_copy(&p->ops[p->n++], &ops[i]);
-    if (p->nturns + tl->nturns > p->aturns) {
-        p->aturns = 2 * (p->nturns + tl->nturns) + 16;
-        p->turns = xreallocarray(p->turns, p->aturns, sizeof *p->turns);
-    }
-    if (p->nreqs + tl->nreqs > p->areqs) {
-        p->areqs = 2 * (p->nreqs + tl->nreqs) + 16;
-        p->reqs = xreallocarray(p->reqs, p->areqs, sizeof *p->reqs);
-    }
-    pf->first_turn = p->nturns;
-    pf->nturns = tl->nturns;
     for (size_t i = 0; i < tl->nturns; i++)
         turn_copy(&p->turns[p->nturns++], &tl->turns[i]);
-    pf->first_req = p->nreqs;
-    pf->nreqs = tl->nreqs;
     for (size_t i = 0; i < tl->nreqs; i++)
         request_copy(&p->reqs[p->nreqs++], &tl->reqs[i]);
     if (p->n >= batch || p->nfiles >= PENDING_MAX_FILES)
@@ -544,8 +561,10 @@ static int64_t reader_line0(struct reader *r)
     return r->line0;
 }
 
-/* Normalize the parser's finished calls and store them with a mark. */
-static int reader_flush(struct reader *r, int64_t resume, int64_t seen, int complete, char *errbuf)
+/* Normalize the parser's finished calls and store them with a mark that
+ * says the file was read up to offset and resumes at resume. */
+static int reader_flush(struct reader *r, int64_t resume, int64_t offset, int complete,
+                        char *errbuf)
 {
     size_t n, ok = 0;
     struct op *ops = transcript_ops(r->t, &n);
@@ -573,35 +592,30 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t seen, int comp
         }
         ok++;
     }
-    /* The turns and model requests found so far: kept with the calls (a
-     * resumed read finds some again; the store merges them). One that is
-     * not valid is left out; it says nothing a call needs. */
-    struct timeline_found tl;
-    tl.turns = transcript_turns(r->t, &tl.nturns);
-    tl.reqs = transcript_requests(r->t, &tl.nreqs);
-    size_t k = 0;
+    /* Turns and requests with a broken value (a clock far off) are left
+     * out alone: they are how the session sits on the clock, not calls. */
+    struct timeline_part tl;
+    struct turn *turns = transcript_turns(r->t, &tl.nturns);
+    struct request *reqs = transcript_requests(r->t, &tl.nreqs);
+    size_t kt = 0, kr = 0;
     for (size_t i = 0; i < tl.nturns; i++)
-        if (turn_normalize(&tl.turns[i], r->now_ms, eb) == 0) {
-            struct turn tmp = tl.turns[k];
-            tl.turns[k++] = tl.turns[i];
-            tl.turns[i] = tmp;
+        if (turn_normalize(&turns[i], r->now_ms, eb) == 0) {
+            struct turn tmp = turns[kt];
+            turns[kt++] = turns[i];
+            turns[i] = tmp;
         }
-    tl.nturns = k;
-    k = 0;
     for (size_t i = 0; i < tl.nreqs; i++)
-        if (request_normalize(&tl.reqs[i], r->now_ms, eb) == 0) {
-            struct request tmp = tl.reqs[k];
-            tl.reqs[k++] = tl.reqs[i];
-            tl.reqs[i] = tmp;
+        if (request_normalize(&reqs[i], r->now_ms, eb) == 0) {
+            struct request tmp = reqs[kr];
+            reqs[kr++] = reqs[i];
+            reqs[i] = tmp;
         }
-    tl.nreqs = k;
-    struct store_mark m = {
-        .path = r->f->key,
-        .offset = resume,
-        .size = complete ? (int64_t)r->f->st.st_size : seen,
-        .mtime_ns = complete ? mtime_ns(&r->f->st) : 0,
-        .inode = (uint64_t)r->f->st.st_ino,
-    };
+    tl.turns = turns;
+    tl.nturns = kt;
+    tl.reqs = reqs;
+    tl.nreqs = kr;
+    struct store_mark m;
+    filemark_set(&m, r->f->key, r->fd, &r->f->st, resume, offset);
     r->st->ops += n;
     r->pg->ops += n;
     size_t batch = r->o->batch_ops ? r->o->batch_ops : IMPORTER_BATCH_OPS;
@@ -613,7 +627,13 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t seen, int comp
          * first, then this batch. */
         rc = r->pend ? pending_commit(r->s, r->pend, r->st, errbuf) : 0;
         if (rc == 0) {
-            struct store_group g = {ops, ok, &m, {0, 0, 0}, tl.turns, tl.nturns, tl.reqs, tl.nreqs};
+            struct store_group g = {.ops = ops,
+                                    .n = ok,
+                                    .mark = &m,
+                                    .turns = turns,
+                                    .nturns = kt,
+                                    .reqs = reqs,
+                                    .nreqs = kr};
             rc = store_insert_groups(r->s, &g, 1, errbuf);
             if (rc == 0) {
                 r->st->res.inserted += g.res.inserted;
@@ -728,7 +748,10 @@ static int read_transcript(struct reader *r, char *errbuf)
         consumed = base + (int64_t)have;
     }
     transcript_finish(r->t, r->f->final);
-    rc = reader_flush(r, resume_at(r->t, consumed), consumed, 1, errbuf);
+    /* Read to base + have (the file's end, unless it shrank under us);
+     * resumed at the earliest call still waiting, or the last line still
+     * being written. */
+    rc = reader_flush(r, resume_at(r->t, consumed), base + (int64_t)have, 1, errbuf);
 
 cleanup:
     free(buf);
@@ -763,11 +786,20 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
 {
     char head[IMPORTER_SNIFF];
     int rc = 0;
-    int fd = open(f->key, O_RDONLY | O_CLOEXEC);
+    /* Decided again on the descriptor that is read: the file may have
+     * changed since it was planned. */
+    int fd = open_planned(s, f, o, now_ms, errbuf);
+    if (fd == TP_EDB)
+        return fd;
     if (fd < 0) {
-        rc = tp_fail(errbuf, errno == ENOENT ? TP_ENOTFOUND : TP_EIO, "%s: %s", f->path,
-                     strerror(errno));
+        rc = fd;
         goto file_error;
+    }
+    if (f->plan == PLAN_SKIP) {
+        close(fd);
+        st->files_unchanged++;
+        pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
+        return 0;
     }
     ssize_t k = pread(fd, head, sizeof head, 0);
     if (k < 0) {
@@ -776,17 +808,17 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
         goto file_error;
     }
     enum seedfile_kind kind = seedfile_sniff(head, (size_t)k);
-    if (kind == SEEDFILE_NONE && f->start == 0 && hook_log_sniff(head, (size_t)k) != HOOKLOG_NONE) {
+    if (kind == SEEDFILE_NONE && hook_log_sniff(head, (size_t)k) != HOOKLOG_NONE) {
         /* A log of hook payloads kept by someone's own hook script. */
-        close(fd);
         struct store_result res = {0};
-        rc = hook_import_log(s, f->key, o->report, &res, errbuf);
+        rc = hook_import_log_fd(s, f->key, fd, &f->st, &f->mp, o->report, &res, errbuf);
+        close(fd);
         st->files_seed++;
         st->ops += res.inserted + res.merged + res.unchanged;
         st->res.inserted += res.inserted;
         st->res.merged += res.merged;
         st->res.unchanged += res.unchanged;
-        pg->bytes_done += (uint64_t)f->st.st_size;
+        pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
         if (rc == TP_EDB || rc == TP_EBUSY)
             return rc;
         if (rc != 0)
@@ -804,9 +836,9 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
         return 0;
     }
     if (kind != SEEDFILE_NONE) {
-        close(fd);
         struct seedfile_stats ss = {0};
-        rc = seedfile_import(s, f->key, kind, o->report, &ss, errbuf);
+        rc = seedfile_import_fd(s, f->key, fd, &f->st, kind, &f->mp, o->report, &ss, errbuf);
+        close(fd);
         st->files_seed++;
         st->ops += ss.ops;
         st->rejected += ss.rejected;

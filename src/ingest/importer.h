@@ -10,17 +10,19 @@
  * Code transcript (transcript.h).
  *
  * Import is incremental and idempotent. Every batch of ops is stored in
- * one transaction together with the file's mark (path, resume offset,
- * size, mtime, inode), so that:
- *   - a file unchanged since its mark is not opened;
- *   - a grown file is read from its mark's offset;
- *   - a replaced file (other inode) or a shrunk one is read again from 0
- *     (the store's identity makes the overlap harmless);
+ * one transaction together with the file's mark (store.h states its
+ * contract; filemark.h takes the one decision from it), so that:
+ *   - a file read to its end and unchanged since is not read (only its
+ *     fingerprint: the first and last 4 KB before the mark's offset);
+ *   - a grown file is read from its mark's resume point;
+ *   - a replaced file (other inode), a shrunk one, and one rewritten in
+ *     place (another fingerprint, or the same size with another mtime) is
+ *     read again from 0 (the store's identity makes the overlap harmless);
  *   - an import killed half-way resumes after its last committed batch.
  * A transcript whose last call is still waiting for its result keeps its
- * mark's offset on that call's line; the file is read from there when it
- * grows, or once more when it has been idle for TRANSCRIPT_LOST_AFTER_MS
- * (the call is then stored as lost).
+ * mark's resume point on that call's line; the file is read from there
+ * when it grows, or once more when it has been idle for
+ * FILEMARK_FINAL_AFTER_MS (the call is then stored as lost).
  *
  * Malformed lines are reported as "path:line: message" on opts->report
  * and skipped; the rest of the file is imported. A progress bar (files,

@@ -1,25 +1,17 @@
 /*
- * otlp.c - OTLP/HTTP JSON logs from Claude Code (see otlp.h).
+ * otlp.c - OpenTelemetry requests as toolprof's records (see otlp.h): the
+ * request as a whole, and what its mappers share (otlp_sink.h).
  *
- * An ExportLogsServiceRequest nests records three deep (resourceLogs ->
- * scopeLogs -> logRecords), and a record's facts sit in a list of
- * {key, value} attributes whose values are proto3 AnyValue objects. The
- * walk below is deliberately forgiving below the top level: a resource,
- * scope or record of the wrong shape is skipped and counted, never fatal,
- * because an exporter cannot act on "your batch had one odd record" and
- * the rest of the batch is good data. Only a body that is not a logs
- * request at all is refused.
- *
- * Value types follow what Claude Code really sends (formats doc, 3.4):
- * tool_result numbers and booleans as strings ("62", "true"), intValue as
- * a bare number or a decimal string, timeUnixNano as a string. Every
- * reader here accepts all of those forms.
- *
- * The call's identity and description come from the same places as the
- * hook's: tool_use_id when present (2.1.119+), and toolcall_describe() over
- * the tool_input attribute, a JSON string that only exists when the user
- * set OTEL_LOG_TOOL_DETAILS=1. tool_parameters (also gated) fills in the
- * Bash command, the skill and the real name behind the "mcp_tool" alias.
+ * Decoding lives in otlp_json.c and otlp_pb.c, which both fill the model
+ * of otlp_model.h; the mappers (otlp_logs.c, otlp_spans.c) read the model,
+ * so a protobuf record and a JSON one become the same record. A record's
+ * facts sit in its attributes, read whatever their value type (formats doc
+ * 3.4: tool_result numbers and booleans arrive as strings, "62" and
+ * "true", typed values elsewhere); the lookups of otlp_model.h accept every
+ * form. Records the decoder refused one by one (a record that is not an
+ * object, one over the attribute cap) and records that cannot be stored
+ * are reported together as OTLP's partial success: an exporter must not
+ * retry them, and the rest of the batch is good data.
  *
  * Bodies may be gzipped; otlp_gunzip() inflates under a hard cap and stops
  * the moment the output would pass it, so a small bomb costs at most the
@@ -27,6 +19,7 @@
  */
 #include "otlp.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -37,10 +30,15 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/jsonin.h"
+#include "core/jsonw.h"
+#include "core/kmap.h"
+#include "core/pb.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
-#include "ingest/toolcall.h"
+#include "ingest/otlp_json.h"
+#include "ingest/otlp_pb.h"
+#include "ingest/otlp_sink.h"
 
 /* ---- gzip ---------------------------------------------------------------- */
 
@@ -110,324 +108,328 @@ int otlp_gunzip(const void *in, size_t n, size_t max_out, char **out, size_t *ou
     return 0;
 }
 
-/* ---- AnyValue and attributes --------------------------------------------- */
+/* ---- what the mappers share (otlp_sink.h) -------------------------------------- */
 
-/* The AnyValue of attribute `key` in a [{key, value}] list, or NULL. */
-static const cJSON *otlp_attr(const cJSON *attrs, const char *key)
+int otlp_nanos_ms(uint64_t ns, int64_t *out)
 {
-    const cJSON *kv;
-    cJSON_ArrayForEach(kv, attrs)
-    {
-        const char *k = jin_str(kv, "key");
-        if (k && strcmp(k, key) == 0) {
-            const cJSON *v = jin_get(kv, "value");
-            return cJSON_IsObject(v) ? v : NULL;
-        }
-    }
-    return NULL;
-}
-
-static const char *otlp_str(const cJSON *attrs, const char *key)
-{
-    const char *s = jin_str(otlp_attr(attrs, key), "stringValue");
-    return s && *s ? s : NULL;
-}
-
-/* A number in any of its encodings; 1 when found. */
-static int otlp_num(const cJSON *attrs, const char *key, double *out)
-{
-    const cJSON *v = otlp_attr(attrs, key);
-    static const char *const forms[] = {"intValue", "doubleValue", "stringValue"};
-    if (!v)
+    if (ns == 0 || ns / 1000000ULL > (uint64_t)INT64_MAX)
         return 0;
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
-        if (jin_num_lax(v, forms[i], out) == 1 && isfinite(*out))
-            return 1;
-    return 0;
+    *out = (int64_t)(ns / 1000000ULL);
+    return 1;
 }
 
-static int otlp_bool(const cJSON *attrs, const char *key, int *out)
+const char *otlp_short_name(const char *name)
 {
-    const cJSON *v = otlp_attr(attrs, key);
-    double d;
-    if (!v)
-        return 0;
-    if (jin_bool_lax(v, "boolValue", out) == 1 || jin_bool_lax(v, "stringValue", out) == 1)
-        return 1;
-    if (jin_num_lax(v, "intValue", &d) == 1) {
-        *out = d != 0;
-        return 1;
-    }
-    return 0;
-}
-
-/* timeUnixNano and friends: a decimal string or a number; 0 means unset. */
-static int otlp_nanos_ms(const cJSON *rec, const char *key, int64_t *out)
-{
-    const cJSON *v = jin_get(rec, key);
-    if (cJSON_IsString(v)) {
-        const char *s = v->valuestring;
-        unsigned long long ns = 0;
-        if (!*s || strlen(s) > 20)
-            return 0;
-        for (; *s; s++) {
-            if (*s < '0' || *s > '9' || ns > (ULLONG_MAX - 9) / 10)
-                return 0;
-            ns = ns * 10 + (unsigned)(*s - '0');
-        }
-        if (ns == 0)
-            return 0;
-        *out = (int64_t)(ns / 1000000ULL);
-        return 1;
-    }
-    if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble > 0 &&
-        v->valuedouble < 9.2e18) {
-        *out = (int64_t)(v->valuedouble / 1e6);
-        return 1;
-    }
-    return 0;
-}
-
-/* 1 when the event name (with or without the claude_code. prefix) is
- * tool_result. */
-static int otlp_is_tool_result(const char *name)
-{
+    static const char *const prefixes[] = {"claude_code.", "codex.", "gemini_cli."};
     if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+            return name + strlen(prefixes[i]);
+    return name;
+}
+
+void otlp_set_agent(struct op *op, const struct otlp_resource *res)
+{
+    const char *svc = res ? otlp_attrs_str(&res->attrs, "service.name") : NULL;
+    const char *ver = res ? otlp_attrs_str(&res->attrs, "service.version") : NULL;
+    if (svc && strncmp(svc, "codex", 5) == 0)
+        op_sets(&op->agent, "codex");
+    else if (svc && strcmp(svc, "gemini-cli") == 0)
+        op_sets(&op->agent, "gemini-cli");
+    else if (svc && strcmp(svc, "opencode") == 0)
+        op_sets(&op->agent, "opencode");
+    /* A version of 64 bytes at most, as op_normalize wants it. */
+    if (ver && strlen(ver) <= 64)
+        op_sets(&op->agent_version, ver);
+}
+
+int otlp_attr_ms(const struct otlp_attrs *a, const char *key, double *ms)
+{
+    *ms = NAN;
+    if (!otlp_attrs_get(a, key))
         return 0;
-    if (strncmp(name, "claude_code.", 12) == 0)
-        name += 12;
-    return strcmp(name, "tool_result") == 0;
-}
-
-/* JSON that must not be lost for one bad byte, parsed strictly first: the
- * repair pass of JIN_REPAIR copies its input character by character, and
- * valid input (nearly all of it) only needs validating. */
-static cJSON *otlp_parse(const char *data, size_t len, char *errbuf)
-{
-    cJSON *j = jin_parse(data, len, JIN_STRICT, TP_MAX_JSON_DEPTH, errbuf);
-    return j ? j : jin_parse(data, len, JIN_REPAIR, TP_MAX_JSON_DEPTH, errbuf);
-}
-
-/* ---- one record ---------------------------------------------------------- */
-
-enum { OTLP_REC_OP = 0, OTLP_REC_OTHER = 1, OTLP_REC_BAD = 2 };
-
-/* The real MCP tool name behind the "mcp_tool" alias, from the gated
- * tool_parameters. */
-static void otlp_mcp_name(struct op *op, const cJSON *params)
-{
-    const char *srv = jin_str(params, "mcp_server_name"), *tool = jin_str(params, "mcp_tool_name");
-    if (!srv || !tool || !*srv || !*tool || strlen(srv) + strlen(tool) + 8 > TP_MAX_TOOL)
-        return;
-    char name[TP_MAX_TOOL + 1];
-    snprintf(name, sizeof name, "mcp__%s__%s", srv, tool);
-    op_sets(&op->tool, name);
-}
-
-/* One log record: OTLP_REC_OP with *op filled and normalized, _OTHER for
- * another event, _BAD with the reason in errbuf for a tool_result record
- * that cannot be stored as it is. */
-static int otlp_record(const cJSON *rec, int64_t now_ms, struct op *op, char *errbuf)
-{
-    const cJSON *attrs = jin_get(rec, "attributes");
-    const char *name, *s;
-    cJSON *input = NULL, *params = NULL;
-    char err[TP_ERR_MAX], pos[2 * TP_MAX_ID + 64];
-    int64_t end_ms;
     double d;
-    int b;
+    if (!otlp_attrs_num(a, key, &d) || d < 0 || d > TP_MAX_DURATION_MS)
+        return -1;
+    *ms = d;
+    return 1;
+}
 
+int64_t otlp_attr_count(const struct otlp_attrs *a, const char *key)
+{
+    double d;
+    if (!otlp_attrs_num(a, key, &d) || d < 0 || d > 9e15 || d != floor(d))
+        return -1;
+    return (int64_t)d;
+}
+
+#define SINK_SLOT(k, arr, n, cap)                                                                  \
+    do {                                                                                           \
+        if ((k)->out->n == (k)->cap) {                                                             \
+            (k)->cap = (k)->cap ? 2 * (k)->cap : 16;                                               \
+            (k)->out->arr = xreallocarray((k)->out->arr, (k)->cap, sizeof *(k)->out->arr);         \
+        }                                                                                          \
+    } while (0)
+
+struct op *otlp_sink_op(struct otlp_sink *k)
+{
+    SINK_SLOT(k, ops, nops, cap_ops);
+    struct op *op = &k->out->ops[k->out->nops++];
     op_init(op);
-    if (!cJSON_IsArray(attrs))
-        attrs = NULL;
-    /* Event identity: the event.name attribute wins, then the record's
-     * eventName field, then the body. */
-    name = otlp_str(attrs, "event.name");
-    if (!name)
-        name = jin_str(rec, "eventName");
-    if (!name)
-        name = jin_str(jin_get(rec, "body"), "stringValue");
-    if (!otlp_is_tool_result(name))
-        return OTLP_REC_OTHER;
+    return op;
+}
 
-    s = otlp_str(attrs, "tool_name");
-    if (!s)
-        s = otlp_str(attrs, "name"); /* July 2025 exports */
-    if (!s) {
-        tp_fail(errbuf, TP_EINVAL, "tool_result record without a tool_name string");
-        return OTLP_REC_BAD;
-    }
-    op_sets(&op->tool, s);
-    op->source = OP_SRC_OTLP;
+struct turn *otlp_sink_turn(struct otlp_sink *k)
+{
+    SINK_SLOT(k, turns, nturns, cap_turns);
+    struct turn *t = &k->out->turns[k->out->nturns++];
+    turn_init(t);
+    return t;
+}
 
-    if ((s = otlp_str(attrs, "tool_parameters")) != NULL)
-        params = otlp_parse(s, strlen(s), err);
-    if (!cJSON_IsObject(params)) {
-        cJSON_Delete(params);
-        params = NULL;
-    }
-    if (strcmp(op->tool, "mcp_tool") == 0)
-        otlp_mcp_name(op, params);
-    if ((s = otlp_str(attrs, "tool_input")) != NULL)
-        input = otlp_parse(s, strlen(s), err);
-    toolcall_describe(op, input, NULL);
-    if (!op->target && params) {
-        const char *t = jin_str(params, "full_command");
-        if (!t)
-            t = jin_str(params, "bash_command");
-        if (!t)
-            t = jin_str(params, "skill_name");
-        if (t && *t)
-            op_sets(&op->target, t);
-    }
-    toolcall_meta_str(op, "subagent_type", jin_str(params, "subagent_type"));
+struct request *otlp_sink_req(struct otlp_sink *k)
+{
+    SINK_SLOT(k, reqs, nreqs, cap_reqs);
+    struct request *r = &k->out->reqs[k->out->nreqs++];
+    request_init(r);
+    return r;
+}
 
-    /* No duration is an unknown duration; a broken one is a broken
-     * exporter, and the record is refused like the API refuses it. */
-    if (otlp_attr(attrs, "duration_ms")) {
-        if (!otlp_num(attrs, "duration_ms", &d) || d < 0 || d > TP_MAX_DURATION_MS) {
-            tp_fail(errbuf, TP_EINVAL, "duration_ms is not a number of milliseconds in 0..%.0f",
-                    TP_MAX_DURATION_MS);
-            goto bad;
-        }
-        op->duration_ms = d;
-    }
-    if (otlp_bool(attrs, "success", &b))
-        op->success = b;
-    s = otlp_str(attrs, "error");
-    if (!s && !op->success)
-        s = otlp_str(attrs, "error_type");
-    op_sets(&op->error, s);
-    toolcall_meta_str(op, "error_type", otlp_str(attrs, "error_type"));
-    toolcall_meta_str(op, "decision_source", otlp_str(attrs, "decision_source"));
-    if (otlp_num(attrs, "tool_result_size_bytes", &d) && d >= 0 && d < 9e15)
-        op->result_bytes = (int64_t)d;
-    if (otlp_num(attrs, "tool_input_size_bytes", &d) && d >= 0 && d < 9e15)
-        toolcall_meta_int(op, "input_bytes", (long long)d);
-    op_sets(&op->session_id, otlp_str(attrs, "session.id"));
-    op_sets(&op->tool_use_id, otlp_str(attrs, "tool_use_id"));
+void otlp_sink_unop(struct otlp_sink *k)
+{
+    assert(k->out->nops > 0);
+    op_clear(&k->out->ops[--k->out->nops]);
+}
 
-    /* The record is written when the call ends. */
-    s = otlp_str(attrs, "event.timestamp");
-    if (!(s && tpt_parse_iso(s, TPT_NAIVE_UTC, &end_ms) == 0) &&
-        !otlp_nanos_ms(rec, "timeUnixNano", &end_ms) &&
-        !otlp_nanos_ms(rec, "observedTimeUnixNano", &end_ms))
-        end_ms = now_ms;
-    op->ts_ms = isnan(op->duration_ms) ? end_ms : end_ms - (int64_t)llround(op->duration_ms);
+void otlp_sink_unturn(struct otlp_sink *k)
+{
+    assert(k->out->nturns > 0);
+    turn_clear(&k->out->turns[--k->out->nturns]);
+}
 
-    cJSON_Delete(input);
-    cJSON_Delete(params);
-    input = params = NULL;
-    if (op_normalize(op, now_ms, errbuf) != 0)
-        goto bad;
-    if (!op->tool_use_id) {
-        /* Before 2.1.119: the session and its event sequence number name
-         * the record, so a batch the exporter retries is stored once. */
-        double seq = -1;
-        otlp_num(attrs, "event.sequence", &seq);
-        snprintf(pos, sizeof pos, "otlp:%s:%.0f", op->session_id ? op->session_id : "", seq);
-        op->tool_use_id = op_derive_id(op, pos);
-    }
-    return OTLP_REC_OP;
+void otlp_sink_unreq(struct otlp_sink *k)
+{
+    assert(k->out->nreqs > 0);
+    request_clear(&k->out->reqs[--k->out->nreqs]);
+}
 
-bad:
-    cJSON_Delete(input);
-    cJSON_Delete(params);
-    op_clear(op);
-    return OTLP_REC_BAD;
+void otlp_sink_reject(struct otlp_sink *k, const char *kind, size_t at, const char *why)
+{
+    if (k->c->rejected++ == 0)
+        snprintf(k->c->first_error, sizeof k->c->first_error, "%s %zu: %.200s", kind, at, why);
+}
+
+void otlp_out_free(struct otlp_out *o)
+{
+    for (size_t i = 0; i < o->nops; i++)
+        op_clear(&o->ops[i]);
+    for (size_t i = 0; i < o->nturns; i++)
+        turn_clear(&o->turns[i]);
+    for (size_t i = 0; i < o->nreqs; i++)
+        request_clear(&o->reqs[i]);
+    free(o->ops);
+    free(o->turns);
+    free(o->reqs);
+    memset(o, 0, sizeof *o);
 }
 
 /* ---- the request --------------------------------------------------------- */
 
-struct otlp_out {
-    struct op *ops;
-    size_t n, cap;
-    size_t seen; /* records so far, for messages */
-    struct otlp_counts counts;
-    int64_t now_ms;
-};
-
-static void otlp_reject(struct otlp_out *o, const char *why)
+int otlp_decode(enum otlp_signal sig, enum otlp_encoding enc, const void *body, size_t len,
+                struct otlp_batch *b, char *errbuf)
 {
-    if (o->counts.rejected++ == 0)
-        snprintf(o->counts.first_error, sizeof o->counts.first_error, "log record %zu: %.200s",
-                 o->seen, why);
+    if (enc == OTLP_PROTOBUF)
+        return otlp_pb_decode(sig, body, len, b, errbuf);
+    return otlp_json_decode(sig, body, len, b, errbuf);
 }
 
-static void otlp_records(struct otlp_out *o, const cJSON *records)
+/* Fill what *dst lacks from *src (both normalized, one call). */
+static void fill_str(char **dst, char **src)
 {
-    const cJSON *rec;
-    char err[TP_ERR_MAX];
-    cJSON_ArrayForEach(rec, records)
-    {
-        o->seen++;
-        if (!cJSON_IsObject(rec)) {
-            otlp_reject(o, "not an object");
-            continue;
-        }
-        if (o->n >= TP_MAX_BATCH) {
-            snprintf(err, sizeof err, "over %d tool results in one request", TP_MAX_BATCH);
-            otlp_reject(o, err);
-            continue;
-        }
-        if (o->n == o->cap) {
-            o->cap = o->cap ? 2 * o->cap : 16;
-            o->ops = xreallocarray(o->ops, o->cap, sizeof *o->ops);
-        }
-        switch (otlp_record(rec, o->now_ms, &o->ops[o->n], err)) {
-        case OTLP_REC_OP: o->n++; break;
-        case OTLP_REC_OTHER: o->counts.ignored++; break;
-        default: otlp_reject(o, err); break;
-        }
+    if (!*dst && *src) {
+        *dst = *src;
+        *src = NULL;
     }
+}
+
+/* Both reports' metadata in one object (the first's value of a key in
+ * both), within TP_MAX_META; the first's alone when the union is bigger. */
+static void meta_union(char **dst, char **src)
+{
+    if (!*src)
+        return;
+    if (!*dst) {
+        fill_str(dst, src);
+        return;
+    }
+    char err[TP_ERR_MAX];
+    cJSON *a = jin_parse(*dst, strlen(*dst), JIN_STRICT, TP_MAX_JSON_DEPTH, err);
+    cJSON *b = jin_parse(*src, strlen(*src), JIN_STRICT, TP_MAX_JSON_DEPTH, err);
+    if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+        for (cJSON *m = b->child; m; m = m->next)
+            if (!cJSON_GetObjectItemCaseSensitive(a, m->string))
+                cJSON_AddItemToObject(a, m->string, cJSON_Duplicate(m, 1));
+        char *u = cJSON_PrintUnformatted(a);
+        if (u && strlen(u) <= TP_MAX_META) {
+            free(*dst);
+            *dst = xstrdup(u);
+        }
+        free(u);
+    }
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+}
+
+/* One op per call: a request may report a call twice (its decision and
+ * its result, or its span and its result). Merge them as the store would
+ * (phase by phase, a failure stands), so that the request's count is its
+ * calls and the earliest report's time is the call's start. */
+static void merge_calls(struct otlp_out *o)
+{
+    struct kmap ids;
+    kmap_init(&ids);
+    size_t w = 0;
+    for (size_t r = 0; r < o->nops; r++) {
+        struct op *op = &o->ops[r];
+        int added;
+        size_t k = kmap_put(&ids, op->tool_use_id, strlen(op->tool_use_id), &added);
+        if (added) {
+            if (w != r)
+                o->ops[w] = *op;
+            w++;
+            continue;
+        }
+        assert(k < w); /* indexes follow first sightings, kept in front */
+        struct op *e = &o->ops[k];
+        struct op_phases pe, pn;
+        op_phases_get(e, &pe);
+        op_phases_get(op, &pn);
+        op_phases_merge(&pe, &pn, 0, NULL);
+        op_phases_put(e, &pe);
+        if (op->ts_ms < e->ts_ms)
+            e->ts_ms = op->ts_ms;
+        e->success &= op->success;
+        if (strcmp(e->tool, "mcp_tool") == 0 && strcmp(op->tool, "mcp_tool") != 0) {
+            free(e->tool);
+            e->tool = op->tool;
+            op->tool = NULL;
+        }
+        fill_str(&e->target, &op->target);
+        fill_str(&e->session_id, &op->session_id);
+        fill_str(&e->subagent, &op->subagent);
+        fill_str(&e->error, &op->error);
+        meta_union(&e->meta, &op->meta);
+        fill_str(&e->agent, &op->agent);
+        fill_str(&e->agent_version, &op->agent_version);
+        if (e->result_bytes < 0)
+            e->result_bytes = op->result_bytes;
+        if (e->size_bytes < 0)
+            e->size_bytes = op->size_bytes;
+        op_clear(op);
+    }
+    o->nops = w;
+    kmap_free(&ids);
+}
+
+int otlp_map(const struct otlp_batch *b, int64_t now_ms, struct otlp_joins *joins,
+             struct otlp_out *out, struct otlp_counts *counts, char *errbuf)
+{
+    struct otlp_counts c;
+    (void)errbuf; /* no whole-batch error: decoding found those */
+    memset(&c, 0, sizeof c);
+    memset(out, 0, sizeof *out);
+    /* Records the decoder refused one by one come first in the count. */
+    c.records = b->nlogs + b->nspans + b->npoints + b->dropped;
+    c.rejected = b->dropped;
+    if (b->dropped)
+        snprintf(c.first_error, sizeof c.first_error, "%s", b->first_error);
+    struct otlp_sink k = {out, &c, now_ms, 0, 0, 0};
+    otlp_map_logs(b, &k);
+    otlp_map_spans(b, joins, &k);
+    c.ignored += b->npoints; /* metrics: accepted, not used yet */
+    merge_calls(out);
+    if (counts)
+        *counts = c;
+    return 0;
+}
+
+void otlp_write_response(struct buf *out, enum otlp_encoding enc, enum otlp_signal sig,
+                         size_t rejected, const char *message)
+{
+    static const char *const json_names[4] = {"rejectedLogRecords", "rejectedLogRecords",
+                                              "rejectedSpans", "rejectedDataPoints"};
+    if (rejected == 0) {
+        if (enc == OTLP_JSON)
+            buf_adds(out, "{}");
+        return;
+    }
+    if (enc == OTLP_JSON) {
+        struct jsonw w;
+        char num[32];
+        jw_init(&w, out);
+        jw_obj_begin(&w);
+        jw_key(&w, "partialSuccess");
+        jw_obj_begin(&w);
+        /* int64 fields are strings in the proto3 JSON mapping. */
+        snprintf(num, sizeof num, "%zu", rejected);
+        jw_kstr(&w, json_names[sig], num);
+        jw_kstr(&w, "errorMessage", message ? message : "");
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+        jw_finish(&w);
+        return;
+    }
+    /* Export*ServiceResponse { 1: Export*PartialSuccess { 1: int64
+     * rejected_*, 2: string error_message } } */
+    struct buf inner;
+    buf_init(&inner, 4096);
+    pb_put_uint(&inner, 1, rejected);
+    if (message && *message)
+        pb_put_bytes(&inner, 2, message, strlen(message));
+    pb_put_bytes(out, 1, inner.data, inner.len);
+    buf_free(&inner);
+}
+
+void otlp_write_status(struct buf *out, enum otlp_encoding enc, int grpc_code, const char *message)
+{
+    if (enc == OTLP_JSON) {
+        struct jsonw w;
+        jw_init(&w, out);
+        jw_obj_begin(&w);
+        jw_kbool(&w, "success", 0);
+        jw_kint(&w, "code", grpc_code);
+        jw_kstr(&w, "message", message ? message : "");
+        jw_obj_end(&w);
+        jw_finish(&w);
+        return;
+    }
+    /* google.rpc.Status { 1: int32 code, 2: string message } */
+    pb_put_uint(out, 1, (uint64_t)grpc_code);
+    if (message && *message)
+        pb_put_bytes(out, 2, message, strlen(message));
 }
 
 int otlp_logs_parse(const char *body, size_t len, int64_t now_ms, struct op **ops, size_t *nops,
                     struct otlp_counts *counts, char *errbuf)
 {
-    struct otlp_out o = {.now_ms = now_ms};
-    char err[TP_ERR_MAX];
-    const cJSON *rl, *r, *sl, *s;
-    cJSON *root;
-
+    struct otlp_batch b;
+    struct otlp_out out;
     *ops = NULL;
     *nops = 0;
     if (counts)
         memset(counts, 0, sizeof *counts);
-    root = otlp_parse(body, len, err);
-    if (!root)
-        return tp_fail(errbuf, TP_EPARSE, "not JSON: %s", err);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return tp_fail(errbuf, TP_EPARSE, "an OTLP logs request is a JSON object");
+    int rc = otlp_json_decode(OTLP_LOGS, body, len, &b, errbuf);
+    if (rc == 0 && (rc = otlp_map(&b, now_ms, NULL, &out, counts, errbuf)) == 0) {
+        /* The calls only: hand their array over, free the rest. */
+        *ops = out.nops ? out.ops : NULL;
+        *nops = out.nops;
+        if (!out.nops)
+            free(out.ops);
+        out.ops = NULL;
+        out.nops = 0;
+        otlp_out_free(&out);
     }
-    rl = jin_get(root, "resourceLogs");
-    if (rl && !cJSON_IsNull(rl) && !cJSON_IsArray(rl)) {
-        cJSON_Delete(root);
-        return tp_fail(errbuf, TP_EPARSE, "resourceLogs must be an array");
-    }
-    cJSON_ArrayForEach(r, rl)
-    {
-        sl = jin_get(r, "scopeLogs");
-        if (!sl)
-            sl = jin_get(r, "instrumentationLibraryLogs"); /* OTLP before 0.15 */
-        if (!cJSON_IsArray(sl))
-            continue;
-        cJSON_ArrayForEach(s, sl)
-        {
-            const cJSON *records = jin_get(s, "logRecords");
-            if (cJSON_IsArray(records))
-                otlp_records(&o, records);
-        }
-    }
-    cJSON_Delete(root);
-    if (o.n == 0) {
-        free(o.ops);
-        o.ops = NULL;
-    }
-    *ops = o.ops;
-    *nops = o.n;
-    if (counts)
-        *counts = o.counts;
-    return 0;
+    otlp_batch_free(&b);
+    return rc;
 }

@@ -9,7 +9,10 @@
  * (which records become operations, phases, spans, usage) is written once.
  *
  * Only what toolprof reads is kept: resource and record attributes, times,
- * names, ids, and the values of number data points. Everything lives in one
+ * names, ids, and the values of number data points. Optional strings
+ * (names, units, messages) are NULL when absent or empty, in both
+ * encodings alike; ids of the wrong size are no ids (a log record keeps
+ * going without them, a span is dropped). Everything lives in one
  * arena owned by the batch: strings are NUL-terminated copies (a protobuf
  * string may hold a NUL byte: such a value is cut there), attribute lists
  * are arrays. Nested AnyValues (arrays, key-value lists) are kept as their
@@ -79,10 +82,17 @@ struct otlp_span {
     const char *status_message;
 };
 
-enum otlp_metric_kind { OTLP_M_GAUGE = 1, OTLP_M_SUM = 2, OTLP_M_HISTOGRAM = 3 };
+enum otlp_metric_kind {
+    OTLP_M_GAUGE = 1,
+    OTLP_M_SUM = 2,
+    OTLP_M_HISTOGRAM = 3,
+    OTLP_M_EXP_HISTOGRAM = 4, /* kept like a histogram: count and sum */
+    OTLP_M_SUMMARY = 5,       /* kept like a histogram: count and sum */
+};
 
-/* One number data point of a gauge or a sum; for a histogram, its count
- * and sum (the buckets are not kept). */
+/* One number data point of a gauge or a sum; for a histogram (and an
+ * exponential histogram or a summary), its count and sum (the buckets and
+ * quantiles are not kept). */
 struct otlp_point {
     const struct otlp_resource *res;
     const char *metric, *unit;
@@ -90,7 +100,7 @@ struct otlp_point {
     int temporality; /* 1 delta, 2 cumulative, 0 unspecified (gauges) */
     int monotonic;
     uint64_t start_ns, time_ns;
-    double value;   /* as_double or as_int; a histogram's sum */
+    double value;   /* as_double or as_int; a histogram's sum; NaN when absent */
     uint64_t count; /* histograms */
     struct otlp_attrs attrs;
 };
@@ -106,7 +116,9 @@ struct otlp_batch {
     size_t nspans;
     struct otlp_point *points;
     size_t npoints;
-    size_t dropped; /* records refused one by one (their reason below) */
+    size_t dropped; /* records refused one by one (their reason below): over
+                     * TP_MAX_BATCH or TP_MAX_OTLP_ATTRS, a span without valid
+                     * ids, a JSON record that is not an object */
     char first_error[256];
     struct otlp_arena *arena;
 };

@@ -2,9 +2,12 @@
  * seedfile.c - the original's daily files and our exports (see seedfile.h).
  *
  * Import. A daily file is one JSON document, read whole (capped at
- * TP_MAX_SEED_FILE); its mark counts operations rather than bytes. A jsonl
- * export is read line by line from where its mark says the last import
- * stopped, so a grown file costs only its new lines. Records without a
+ * TP_MAX_SEED_FILE). A jsonl export is read line by line from where its
+ * mark says the last import stopped, so a grown file costs only its new
+ * lines. Both keep the mark contract of store.h: each batch commits with a
+ * mark made by filemark_set() (bytes read, the resume point, the
+ * fingerprint), and where to start is filemark_decide()'s answer, taken by
+ * the caller (importer.c) or by seedfile_import(). Records without a
  * tool_use_id get one derived from their content and position ("file name
  * #index" or "file name @byte offset"), which is what makes a second import
  * of the same file store nothing new.
@@ -18,7 +21,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -30,6 +35,9 @@
 #include "store/opjson.h"
 
 #define BATCH 5000
+/* Bytes read per pread() from a jsonl export; a longer line grows the
+ * buffer, up to TP_MAX_LINE. */
+#define SEEDFILE_CHUNK (1u << 20)
 
 enum seedfile_kind seedfile_sniff(const char *head, size_t n)
 {
@@ -127,155 +135,277 @@ static void take_record(const cJSON *rec, int flags, const char *path, const cha
     b->n++;
 }
 
-static int import_seed(struct store *s, const char *path, const struct stat *sb, FILE *report,
-                       struct seedfile_stats *st, char *errbuf)
+/* Read [0, n) of fd whole. Returns the bytes read (fewer when the file
+ * shrank under us), or -1 with errno set. */
+static ssize_t read_whole(int fd, char *data, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, data + got, n - got, (off_t)got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+/* A daily file: one document, parsed whole, so that a file that is not
+ * JSON (cut short while the original was writing it, say) is refused as a
+ * whole. Each operation's end in the text is found by jin_array_next(),
+ * so that marks count bytes like every other format's: a resumed import
+ * parses the document again and skips the operations that end before the
+ * resume point (their derived ids still count them). */
+static int import_seed(struct store *s, const char *path, int fd, const struct stat *sb,
+                       const struct filemark_plan *plan, FILE *report, struct seedfile_stats *st,
+                       char *errbuf)
 {
     struct store_mark mark;
-    int found, rc = 0;
-    store_mark_get(s, path, &mark, &found);
-    int64_t mtime = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
-    if (found && mark.size == (int64_t)sb->st_size && mark.mtime_ns == mtime &&
-        mark.inode == (uint64_t)sb->st_ino)
-        return 0; /* unchanged since its last import */
+    int rc = 0;
     if (sb->st_size > TP_MAX_SEED_FILE)
         return tp_fail(errbuf, TP_ETOOBIG, "%s is larger than %d MB", path, TP_MAX_SEED_FILE >> 20);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return tp_fail(errbuf, TP_EIO, "cannot read %s: %s", path, strerror(errno));
     size_t n = (size_t)sb->st_size;
     char *data = xmalloc(n + 1);
-    size_t got = fread(data, 1, n, fp);
-    fclose(fp);
-    cJSON *root = jin_parse(data, got, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, errbuf);
-    free(data);
+    ssize_t got = read_whole(fd, data, n);
+    if (got < 0) {
+        rc = tp_fail(errbuf, TP_EIO, "cannot read %s: %s", path, strerror(errno));
+        free(data);
+        return rc;
+    }
+    cJSON *root = jin_parse(data, (size_t)got, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, errbuf);
     if (!root) {
         char why[TP_ERR_MAX];
         snprintf(why, sizeof why, "%s", errbuf);
+        free(data);
         return tp_fail(errbuf, TP_EPARSE, "%s: %s", path, why);
     }
     const cJSON *ops = jin_get(root, "operations");
     if (!cJSON_IsArray(ops)) {
         cJSON_Delete(root);
+        free(data);
         return tp_fail(errbuf, TP_EPARSE, "%s: expected {\"operations\": [...]}", path);
     }
+    /* Where each operation ends. Should the walk ever disagree with cJSON
+     * (a key spelled with escapes), marks in the middle say 0: the next
+     * import then reads the file again from its start. */
+    struct jin_iter it;
+    long at = jin_member_at(data, (size_t)got, 0, "operations");
+    int spans = at >= 0 && jin_array_begin(&it, data, (size_t)got, (size_t)at) == 0;
     struct batch *b = xcalloc(1, sizeof *b);
-    int64_t now = tpt_now_ms();
+    int64_t now = tpt_now_ms(), done = 0;
     size_t index = 0;
-    mark.path = path;
-    mark.size = (int64_t)sb->st_size;
-    mark.mtime_ns = mtime;
-    mark.inode = (uint64_t)sb->st_ino;
     for (const cJSON *rec = ops->child; rec && rc == 0; rec = rec->next, index++) {
         char position[600], where[48];
+        size_t e0, e1;
+        int64_t end = -1;
+        if (spans && jin_array_next(&it, &e0, &e1) == 1)
+            end = (int64_t)e1;
+        else
+            spans = 0;
+        if (end >= 0 && end <= plan->start)
+            continue; /* stored by the import this one resumes */
         snprintf(position, sizeof position, "%.500s#%zu", base_name(path), index);
         snprintf(where, sizeof where, "operation %zu", index + 1);
         take_record(rec, OPJ_NAIVE_LOCAL | OPJ_KEEP_SOURCE, path, position, where, now, b, report,
                     st);
+        done = end >= 0 ? end : 0;
         if (b->n == BATCH) {
-            mark.offset = (int64_t)index + 1;
-            mark.size = -1; /* not finished: the next run reads the file again */
+            filemark_set(&mark, path, fd, sb, done, done);
             rc = flush(s, b, &mark, st, errbuf);
         }
     }
-    mark.offset = (int64_t)index;
-    mark.size = (int64_t)sb->st_size;
+    filemark_set(&mark, path, fd, sb, (int64_t)got, (int64_t)got);
     if (rc == 0)
         rc = flush(s, b, &mark, st, errbuf);
     batch_clear(b);
     free(b);
     cJSON_Delete(root);
+    free(data);
     return rc;
 }
 
-static int import_jsonl(struct store *s, const char *path, const struct stat *sb, FILE *report,
-                        struct seedfile_stats *st, char *errbuf)
+/* Reading a jsonl export. */
+struct jsonl_reader {
+    struct store *s;
+    const char *path;
+    FILE *report;
+    struct seedfile_stats *st;
+    struct batch *b;
+    int64_t now, start;
+    long lineno; /* of the line being read, counted from start */
+};
+
+/* One line of a jsonl export, line[0..len) without its newline, starting
+ * at byte off: a record, a blank, or a line reported and counted as a
+ * rejected record. */
+static void jsonl_line(struct jsonl_reader *r, const char *line, size_t len, int64_t off)
 {
-    struct store_mark mark;
-    int found, rc = 0;
-    store_mark_get(s, path, &mark, &found);
-    int64_t start = 0;
-    if (found && mark.inode == (uint64_t)sb->st_ino && mark.offset <= (int64_t)sb->st_size)
-        start = mark.offset; /* the same file, possibly grown */
-    if (start == (int64_t)sb->st_size)
+    size_t n = len;
+    char where[64], position[600], err[TP_ERR_MAX];
+    if (r->start)
+        snprintf(where, sizeof where, "byte %lld", (long long)off);
+    else
+        snprintf(where, sizeof where, "%ld", r->lineno);
+    if (n > TP_MAX_LINE) {
+        report_line(r->report, r->path, where, "line too long");
+        r->st->ops++; /* a record read, and rejected: the counts stay comparable */
+        r->st->rejected++;
+        return;
+    }
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+        n--;
+    if (!n)
+        return;
+    cJSON *rec = jin_parse(line, n, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, err);
+    if (!rec) {
+        r->st->ops++;
+        report_line(r->report, r->path, where, err);
+        r->st->rejected++;
+        return;
+    }
+    snprintf(position, sizeof position, "%.500s@%lld", base_name(r->path), (long long)off);
+    take_record(rec, OPJ_KEEP_SOURCE, r->path, position, where, r->now, r->b, r->report, r->st);
+    cJSON_Delete(rec);
+}
+
+/* 1 when a last line without its newline is whole: one JSON object (no
+ * proper prefix of an object is one). */
+static int whole_object(const char *line, size_t len)
+{
+    char err[TP_ERR_MAX];
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i == len || line[i] != '{' || len > TP_MAX_LINE)
         return 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return tp_fail(errbuf, TP_EIO, "cannot read %s: %s", path, strerror(errno));
-    if (start && fseeko(fp, start, SEEK_SET) != 0) {
-        fclose(fp);
-        return tp_fail(errbuf, TP_EIO, "cannot seek in %s", path);
+    cJSON *v = jin_parse(line, len, JIN_REPAIR, TP_MAX_JSON_DEPTH, err);
+    int ok = cJSON_IsObject(v);
+    cJSON_Delete(v);
+    return ok;
+}
+
+/* A jsonl export, read from plan->start to the size the plan saw, in
+ * chunks. A last line without its newline is read when it is a whole
+ * object or the file is final; otherwise it is being written, and the
+ * mark resumes at its start. */
+static int import_jsonl(struct store *s, const char *path, int fd, const struct stat *sb,
+                        const struct filemark_plan *plan, FILE *report, struct seedfile_stats *st,
+                        char *errbuf)
+{
+    const int64_t end = (int64_t)sb->st_size;
+    struct jsonl_reader r = {.s = s,
+                             .path = path,
+                             .report = report,
+                             .st = st,
+                             .now = tpt_now_ms(),
+                             .start = plan->start,
+                             .lineno = 1};
+    struct store_mark mark;
+    size_t alloc = SEEDFILE_CHUNK, have = 0;
+    char *buf = xmalloc(alloc);
+    int64_t base = plan->start; /* file offset of buf[0] */
+    int64_t consumed = base;    /* end of the last whole line */
+    int discarding = 0;         /* inside a line over TP_MAX_LINE */
+    int rc = 0;
+    r.b = xcalloc(1, sizeof *r.b);
+    while (rc == 0 && base + (int64_t)have < end) {
+        size_t want = alloc - have;
+        if ((int64_t)want > end - base - (int64_t)have)
+            want = (size_t)(end - base - (int64_t)have);
+        ssize_t k = pread(fd, buf + have, want, (off_t)(base + (int64_t)have));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rc = tp_fail(errbuf, TP_EIO, "cannot read %s: %s", path, strerror(errno));
+            break;
+        }
+        if (k == 0)
+            break; /* shrunk under us: the next import reads it again */
+        have += (size_t)k;
+        char *p = buf, *e = buf + have, *nl;
+        while ((nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+            if (discarding)
+                discarding = 0;
+            else
+                jsonl_line(&r, p, (size_t)(nl - p), base + (p - buf));
+            r.lineno++;
+            p = nl + 1;
+            consumed = base + (p - buf);
+            if (r.b->n == BATCH) {
+                filemark_set(&mark, path, fd, sb, consumed, consumed);
+                if ((rc = flush(s, r.b, &mark, st, errbuf)) != 0)
+                    break;
+            }
+        }
+        if (rc != 0)
+            break;
+        have = (size_t)(e - p);
+        memmove(buf, p, have);
+        base += p - buf;
+        if (have == alloc) {
+            if (discarding || alloc > (size_t)TP_MAX_LINE) {
+                /* A line over the limit: counted and reported once, its
+                 * bytes dropped up to its end (consumed stays at its
+                 * start until then). */
+                if (!discarding) {
+                    jsonl_line(&r, buf, have, base);
+                    discarding = 1;
+                }
+                base += (int64_t)have;
+                have = 0;
+            } else {
+                alloc = alloc * 2 > (size_t)TP_MAX_LINE + 1 ? (size_t)TP_MAX_LINE + 1 : alloc * 2;
+                buf = xrealloc(buf, alloc);
+            }
+        }
     }
-    struct batch *b = xcalloc(1, sizeof *b);
-    int64_t now = tpt_now_ms(), off = start;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long lineno = 0;
-    mark.path = path;
-    mark.size = (int64_t)sb->st_size;
-    mark.mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
-    mark.inode = (uint64_t)sb->st_ino;
-    while (rc == 0 && (len = getline(&line, &cap, fp)) > 0) {
-        lineno++;
-        if (line[len - 1] != '\n')
-            break; /* an unfinished last line: read it next time */
-        int64_t line_off = off;
-        off += len;
-        size_t n = (size_t)len - 1;
-        while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
-            n--;
-        if (!n)
-            continue;
-        char where[64], position[600], err[TP_ERR_MAX];
-        if (start)
-            snprintf(where, sizeof where, "byte %lld", (long long)line_off);
-        else
-            snprintf(where, sizeof where, "%ld", lineno);
-        if (n > TP_MAX_LINE) {
-            report_line(report, path, where, "line too long");
-            st->ops++; /* a record read, and rejected: the counts stay comparable */
-            st->rejected++;
-            continue;
+    if (rc == 0) {
+        if (have && !discarding && (plan->final || whole_object(buf, have))) {
+            jsonl_line(&r, buf, have, base);
+            consumed = base + (int64_t)have;
         }
-        cJSON *rec = jin_parse(line, n, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, err);
-        if (!rec) {
-            st->ops++;
-            report_line(report, path, where, err);
-            st->rejected++;
-            continue;
-        }
-        snprintf(position, sizeof position, "%.500s@%lld", base_name(path), (long long)line_off);
-        take_record(rec, OPJ_KEEP_SOURCE, path, position, where, now, b, report, st);
-        cJSON_Delete(rec);
-        if (b->n == BATCH) {
-            mark.offset = off;
-            rc = flush(s, b, &mark, st, errbuf);
-        }
+        filemark_set(&mark, path, fd, sb, consumed, base + (int64_t)have);
+        rc = flush(s, r.b, &mark, st, errbuf);
     }
-    free(line);
-    fclose(fp);
-    mark.offset = off;
-    if (rc == 0)
-        rc = flush(s, b, &mark, st, errbuf);
-    batch_clear(b);
-    free(b);
+    batch_clear(r.b);
+    free(r.b);
+    free(buf);
     return rc;
+}
+
+int seedfile_import_fd(struct store *s, const char *path, int fd, const struct stat *sb,
+                       enum seedfile_kind kind, const struct filemark_plan *plan, FILE *report,
+                       struct seedfile_stats *st, char *errbuf)
+{
+    if (kind == SEEDFILE_SEED)
+        return import_seed(s, path, fd, sb, plan, report, st, errbuf);
+    if (kind == SEEDFILE_JSONL)
+        return import_jsonl(s, path, fd, sb, plan, report, st, errbuf);
+    return tp_fail(errbuf, TP_EUNSUPP,
+                   "%s is neither a daily operations file nor a jsonl "
+                   "export",
+                   path);
 }
 
 int seedfile_import(struct store *s, const char *path, enum seedfile_kind kind, FILE *report,
                     struct seedfile_stats *st, char *errbuf)
 {
     struct stat sb;
-    if (stat(path, &sb) != 0)
+    struct filemark_plan plan;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
         return tp_fail(errbuf, TP_EIO, "cannot read %s: %s", path, strerror(errno));
-    if (kind == SEEDFILE_SEED)
-        return import_seed(s, path, &sb, report, st, errbuf);
-    if (kind == SEEDFILE_JSONL)
-        return import_jsonl(s, path, &sb, report, st, errbuf);
-    return tp_fail(errbuf, TP_EUNSUPP,
-                   "%s is neither a daily operations file nor a jsonl "
-                   "export",
-                   path);
+    int rc;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        rc = tp_fail(errbuf, TP_EIO, "cannot read %s: not a regular file", path);
+    else if ((rc = filemark_check(s, path, fd, &sb, tpt_now_ms(), 0, &plan, errbuf)) == 0 &&
+             plan.action != FILEMARK_UNCHANGED)
+        rc = seedfile_import_fd(s, path, fd, &sb, kind, &plan, report, st, errbuf);
+    close(fd);
+    return rc;
 }
 
 /* ---- export ---------------------------------------------------------------------- */

@@ -8,7 +8,8 @@
  * file name. Operations without a tool_use_id get an id derived from their
  * content and position (file name + index), so importing the same file
  * twice stores nothing new; each batch commits together with the file's
- * progress mark, so an import killed half-way resumes where it stopped.
+ * mark (store.h), so an import killed half-way resumes where it stopped,
+ * and a file rewritten since is read again from its start.
  *
  * Export writes the same formats (and CSV) from the store.
  */
@@ -17,7 +18,9 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
+#include "ingest/filemark.h"
 #include "store/store.h"
 
 enum seedfile_kind {
@@ -35,12 +38,21 @@ struct seedfile_stats {
     struct store_result res;
 };
 
-/* Import one file of kind `kind`. Invalid operations are reported on
+/* Import one file of kind `kind` incrementally: from the start, from
+ * where its mark says the last import stopped, or not at all when it is
+ * unchanged since (filemark.h). Invalid operations are reported on
  * `report` (may be NULL) as "path:line: message" and skipped; the rest of
  * the file is still imported. Returns 0, or an error for the file as a
  * whole (unreadable, not JSON) with errbuf filled. */
 int seedfile_import(struct store *s, const char *path, enum seedfile_kind kind, FILE *report,
                     struct seedfile_stats *st, char *errbuf);
+
+/* The same for a file already open on fd (fstat'ed in *sb) and planned:
+ * reads from plan->start (plan->action must not be FILEMARK_UNCHANGED)
+ * up to sb->st_size. path is the mark's key (absolute). */
+int seedfile_import_fd(struct store *s, const char *path, int fd, const struct stat *sb,
+                       enum seedfile_kind kind, const struct filemark_plan *plan, FILE *report,
+                       struct seedfile_stats *st, char *errbuf);
 
 enum seedfile_format { EXPORT_SEED_JSON, EXPORT_JSONL, EXPORT_CSV };
 

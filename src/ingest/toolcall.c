@@ -78,9 +78,6 @@ static const char *const tc_generic_keys[] = {
     "file_path", "path", "command", "pattern", "url", "query", "description", "prompt",
 };
 
-/* Metadata strings are context, not data: keep them short. */
-#define TC_META_STR_MAX 512
-
 static const struct tc_rule *tc_find(const char *tool)
 {
     if (!tool)
@@ -128,8 +125,8 @@ static void meta_str(struct jsonw *w, const char *key, const char *s)
         return;
     size_t n = strlen(s);
     jw_key(w, key);
-    if (n > TC_META_STR_MAX)
-        n = utf8_floor(s, TC_META_STR_MAX);
+    if (n > TP_MAX_META_STR)
+        n = utf8_floor(s, TP_MAX_META_STR);
     jw_strn(w, s, n);
 }
 

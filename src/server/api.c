@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,12 @@ enum {
 };
 
 enum body_kind {
-    BODY_NONE,   /* GET: a body is read (within TP_MAX_BODY) and ignored */
-    BODY_JSON,   /* POST application/json, identity encoding */
-    BODY_OTLP,   /* POST OTLP JSON logs, gzip allowed */
-    BODY_IGNORE, /* POST anything, accepted and dropped */
+    BODY_NONE, /* GET: a body is read (within TP_MAX_BODY) and ignored */
+    BODY_JSON, /* POST application/json, identity encoding */
+    BODY_OTLP, /* POST OTLP, JSON or protobuf, gzip allowed */
 };
+
+enum { AUTH_NONE = 0, AUTH_ALL = 1, AUTH_POST = 2 /* only to write */ };
 
 struct route;
 typedef void (*route_fn)(const struct api_env *env, const struct route *rt,
@@ -67,7 +69,7 @@ struct route {
     const char *path;
     int prefix; /* path is a prefix ("/vendor/") */
     unsigned methods;
-    int auth; /* the token is required (when one is configured) */
+    int auth; /* the token is required (when one is configured): AUTH_* */
     enum body_kind body;
     route_fn fn;
 };
@@ -226,6 +228,8 @@ static void h_healthz(const struct api_env *env, const struct route *rt, const s
     jw_finish(&w);
 }
 
+static void otlp_stats_render(struct buf *b);
+
 static void h_metrics(const struct api_env *env, const struct route *rt, const struct http_req *req,
                       struct http_resp *resp)
 {
@@ -240,6 +244,7 @@ static void h_metrics(const struct api_env *env, const struct route *rt, const s
         fail_with(resp, rc, errbuf);
         return;
     }
+    otlp_stats_render(&resp->body);
     resp->status = 200;
     resp->content_type = METRICS_CONTENT_TYPE;
 }
@@ -357,89 +362,191 @@ cleanup:
     cJSON_Delete(root);
 }
 
-/* POST /v1/logs: OTLP/HTTP JSON, maybe gzipped. */
-static void h_otlp_logs(const struct api_env *env, const struct route *rt,
-                        const struct http_req *req, struct http_resp *resp)
+/* ---- OTLP ------------------------------------------------------------------- */
+
+/* What the OTLP receivers (HTTP and gRPC) took since the process started,
+ * for /metrics: requests by signal and result, records by signal and
+ * outcome. Index 0 of the signal is a request whose signal could not be
+ * told (POST / with an undecodable body). */
+enum { OUT_STORED, OUT_IGNORED, OUT_REJECTED, OUT_N };
+static atomic_size_t otlp_requests[4][2]; /* [signal][ok] */
+static atomic_size_t otlp_records[4][OUT_N];
+
+static void otlp_stats_render(struct buf *b)
+{
+    static const char *const sig[4] = {"unknown", "logs", "traces", "metrics"};
+    static const char *const out[OUT_N] = {"stored", "ignored", "rejected"};
+    buf_adds(b, "# HELP toolprof_otlp_requests_total OTLP export requests (HTTP and gRPC) since "
+                "the server started, by signal and result.\n"
+                "# TYPE toolprof_otlp_requests_total counter\n");
+    for (int i = 0; i < 4; i++)
+        for (int ok = 1; ok >= 0; ok--)
+            buf_printf(b, "toolprof_otlp_requests_total{signal=\"%s\",result=\"%s\"} %zu\n", sig[i],
+                       ok ? "ok" : "error", atomic_load(&otlp_requests[i][ok]));
+    buf_adds(b, "# HELP toolprof_otlp_records_total OTLP records (log records, spans, data "
+                "points) since the server started: stored as operations, accepted but not used, "
+                "or rejected.\n"
+                "# TYPE toolprof_otlp_records_total counter\n");
+    for (int i = 1; i < 4; i++)
+        for (int o = 0; o < OUT_N; o++)
+            buf_printf(b, "toolprof_otlp_records_total{signal=\"%s\",outcome=\"%s\"} %zu\n", sig[i],
+                       out[o], atomic_load(&otlp_records[i][o]));
+}
+
+static enum otlp_encoding req_encoding(const struct http_req *req)
+{
+    return http_media_is(req->content_type, "application/x-protobuf") ? OTLP_PROTOBUF : OTLP_JSON;
+}
+
+int api_grpc_code(int http_status)
+{
+    switch (http_status) {
+    case 200: return 0; /* OK */
+    case 400:           /* INVALID_ARGUMENT */
+    case 415: return 3;
+    case 401: return 16; /* UNAUTHENTICATED */
+    case 403: return 7;  /* PERMISSION_DENIED */
+    case 404:            /* UNIMPLEMENTED */
+    case 405: return 12;
+    case 413: /* RESOURCE_EXHAUSTED */
+    case 507: return 8;
+    case 503: return 14; /* UNAVAILABLE */
+    default: return 13;  /* INTERNAL */
+    }
+}
+
+/* Turn an error answer (the JSON envelope of http_resp_error) into the
+ * google.rpc.Status that OTLP/HTTP answers 4xx and 5xx with, in the
+ * request's encoding, keeping the status and the headers. */
+static void otlp_restyle(struct http_resp *resp, enum otlp_encoding enc)
+{
+    char err[TP_ERR_MAX], msg[2 * TP_ERR_MAX] = "";
+    struct http_header saved[HTTP_MAX_HEADERS];
+    size_t nsaved = resp->nheaders;
+    int status = resp->status;
+    if (status < 400)
+        return;
+    cJSON *j =
+        resp->body.data ? jin_parse(resp->body.data, resp->body.len, JIN_STRICT, 4, err) : NULL;
+    const char *m = jin_str(j, "message");
+    snprintf(msg, sizeof msg, "%s", m ? m : "");
+    cJSON_Delete(j);
+    for (size_t i = 0; i < nsaved; i++) {
+        saved[i].name = resp->headers[i].name;
+        saved[i].value = xstrdup(resp->headers[i].value);
+    }
+    http_resp_reset(resp);
+    resp->status = status;
+    resp->content_type = enc == OTLP_PROTOBUF ? API_PROTOBUF : HTTP_JSON;
+    otlp_write_status(&resp->body, enc, api_grpc_code(status), msg);
+    for (size_t i = 0; i < nsaved; i++) {
+        http_resp_header(resp, saved[i].name, saved[i].value);
+        free(saved[i].value);
+    }
+}
+
+void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_encoding enc,
+                     const void *body, size_t len, struct api_otlp_answer *a)
+{
+    char errbuf[TP_ERR_MAX] = "";
+    struct otlp_batch b;
+    struct otlp_counts counts;
+    struct otlp_out out;
+    memset(&out, 0, sizeof out);
+    memset(a, 0, sizeof *a);
+    a->signal = sig;
+    int rc = otlp_decode(sig, enc, body, len, &b, errbuf);
+    if (rc != 0) {
+        a->status = 400;
+        snprintf(a->message, sizeof a->message, "body: %s", errbuf);
+        goto done;
+    }
+    a->signal = b.signal;
+    otlp_map(&b, tpt_now_ms(), env->otlp_joins, &out, &counts, errbuf);
+    /* Records that could not be used were dropped one by one, since the
+     * rest of the batch is good data, and are reported as OTLP's partial
+     * success (an exporter must not retry those). */
+    a->records = counts.records;
+    a->rejected = counts.rejected;
+    snprintf(a->message, sizeof a->message, "%s", counts.first_error);
+    if (out.nops || out.nturns || out.nreqs) {
+        struct store *s = env->store(env->store_ctx, errbuf);
+        struct store_group g = {.ops = out.ops,
+                                .n = out.nops,
+                                .turns = out.turns,
+                                .nturns = out.nturns,
+                                .reqs = out.reqs,
+                                .nreqs = out.nreqs};
+        if (!s) {
+            a->status = 500;
+            snprintf(a->message, sizeof a->message, "database: %s",
+                     errbuf[0] ? errbuf : "cannot open");
+            goto done;
+        }
+        rc = env->commitq ? commitq_insert_group(env->commitq, s, &g, errbuf)
+                          : store_insert_groups(s, &g, 1, errbuf);
+        if (rc != 0) {
+            a->status = rc == TP_EBUSY ? 503 : rc == TP_ENOSPC ? 507 : rc == TP_EROFS ? 503 : 500;
+            snprintf(a->message, sizeof a->message, "%s%s",
+                     rc == TP_EBUSY ? "the database is busy, retry shortly: " : "",
+                     errbuf[0] ? errbuf : tp_strerror(rc));
+            goto done;
+        }
+        a->stored = out.nops;
+    }
+    a->status = 200;
+    atomic_fetch_add(&otlp_records[a->signal][OUT_STORED], counts.used);
+    atomic_fetch_add(&otlp_records[a->signal][OUT_IGNORED], counts.ignored);
+    atomic_fetch_add(&otlp_records[a->signal][OUT_REJECTED], counts.rejected);
+
+done:
+    atomic_fetch_add(&otlp_requests[a->signal][a->status == 200], 1);
+    otlp_out_free(&out);
+    otlp_batch_free(&b);
+}
+
+/* POST /v1/logs, /v1/traces, /v1/metrics, and / (the signal from the
+ * body): OTLP/HTTP in JSON or protobuf, maybe gzipped. */
+static void h_otlp(const struct api_env *env, const struct route *rt, const struct http_req *req,
+                   struct http_resp *resp)
 {
     char errbuf[TP_ERR_MAX] = "";
     char *plain = NULL;
     size_t plain_len = 0;
-    struct op *ops = NULL;
-    size_t n = 0;
-    (void)rt;
+    enum otlp_encoding enc = req_encoding(req);
+    enum otlp_signal sig = strcmp(rt->path, "/v1/logs") == 0      ? OTLP_LOGS
+                           : strcmp(rt->path, "/v1/traces") == 0  ? OTLP_TRACES
+                           : strcmp(rt->path, "/v1/metrics") == 0 ? OTLP_METRICS
+                                                                  : 0;
     const char *body = req->body;
     size_t len = req->body_len;
     if (http_media_is(req->content_encoding, "gzip")) {
         int rc = otlp_gunzip(body, len, TP_MAX_OTLP_BODY, &plain, &plain_len, errbuf);
-        if (rc == TP_ETOOBIG) {
+        if (rc == TP_ETOOBIG)
             http_resp_error(resp, 413, "body: over %d bytes once decompressed", TP_MAX_OTLP_BODY);
-            return;
-        }
-        if (rc != 0) {
+        else if (rc != 0)
             http_resp_error(resp, 400, "body: %s", errbuf);
+        if (rc != 0) {
+            otlp_restyle(resp, enc);
             return;
         }
         body = plain;
         len = plain_len;
     }
-    int64_t now = tpt_now_ms();
-    struct otlp_counts counts;
-    int rc = otlp_logs_parse(body, len, now, &ops, &n, &counts, errbuf);
-    if (rc != 0) {
-        http_resp_error(resp, 400, "body: %s", errbuf);
-        goto cleanup;
-    }
-    /* otlp_logs_parse() normalized every op it kept; records it could not
-     * use were dropped one by one, since the rest of the batch is good
-     * data, and are reported as OTLP's partial success (an exporter must
-     * not retry those). */
-    size_t kept = n;
-    if (kept > 0) {
-        struct store *s = get_store(env, resp);
-        if (!s)
-            goto cleanup;
-        struct store_result res;
-        rc = insert_ops(env, s, ops, kept, &res, errbuf);
-        if (rc != 0) {
-            fail_with(resp, rc == TP_EINVAL ? TP_EDB : rc, errbuf);
-            goto cleanup;
-        }
-    }
-    http_resp_reset(resp);
-    resp->status = 200;
-    resp->content_type = HTTP_JSON;
-    if (counts.rejected == 0) {
-        buf_adds(&resp->body, "{}");
-    } else {
-        struct jsonw w;
-        jw_init(&w, &resp->body);
-        jw_obj_begin(&w);
-        jw_key(&w, "partialSuccess");
-        jw_obj_begin(&w);
-        /* int64 fields are strings in OTLP's JSON mapping. */
-        char num[32];
-        snprintf(num, sizeof num, "%zu", counts.rejected);
-        jw_kstr(&w, "rejectedLogRecords", num);
-        jw_kstr(&w, "errorMessage", counts.first_error);
-        jw_obj_end(&w);
-        jw_obj_end(&w);
-        jw_finish(&w);
-    }
-
-cleanup:
-    if (ops)
-        free_ops(ops, n);
+    struct api_otlp_answer a;
+    api_otlp_ingest(env, sig, enc, body, len, &a);
     free(plain);
-}
-
-static void h_ignore(const struct api_env *env, const struct route *rt, const struct http_req *req,
-                     struct http_resp *resp)
-{
-    (void)env, (void)rt, (void)req;
+    if (a.status != 200) {
+        http_resp_error(resp, a.status, "%s", a.message);
+        if (a.status == 503)
+            http_resp_header(resp, "Retry-After", "1");
+        otlp_restyle(resp, enc);
+        return;
+    }
     http_resp_reset(resp);
     resp->status = 200;
-    resp->content_type = HTTP_JSON;
-    buf_adds(&resp->body, "{}");
+    resp->content_type = enc == OTLP_PROTOBUF ? API_PROTOBUF : HTTP_JSON;
+    otlp_write_response(&resp->body, enc, a.signal, a.rejected, a.message);
 }
 
 /* ---- pages and files ------------------------------------------------------------ */
@@ -447,7 +554,10 @@ static void h_ignore(const struct api_env *env, const struct route *rt, const st
 static void h_root(const struct api_env *env, const struct route *rt, const struct http_req *req,
                    struct http_resp *resp)
 {
-    (void)env, (void)rt;
+    if (strcmp(req->method, "POST") == 0) { /* Gemini CLI posts OTLP to / */
+        h_otlp(env, rt, req, resp);
+        return;
+    }
     char loc[512] = "/performance-profiling";
     /* Keep the query (a ?token= for the page) when it is short and plain. */
     if (req->query && *req->query && strlen(req->query) < sizeof loc - 32 &&
@@ -517,12 +627,13 @@ static void h_file(const struct api_env *env, const struct route *rt, const stru
 
 static const struct route routes[] = {
     {API_P "operations", 0, M_POST, 1, BODY_JSON, h_operations},
-    {"/v1/logs", 0, M_POST, 1, BODY_OTLP, h_otlp_logs},
-    {"/v1/metrics", 0, M_POST, 1, BODY_IGNORE, h_ignore},
-    {"/v1/traces", 0, M_POST, 1, BODY_IGNORE, h_ignore},
+    {"/v1/logs", 0, M_POST, 1, BODY_OTLP, h_otlp},
+    {"/v1/metrics", 0, M_POST, 1, BODY_OTLP, h_otlp},
+    {"/v1/traces", 0, M_POST, 1, BODY_OTLP, h_otlp},
     {"/metrics", 0, M_GET, 1, BODY_NONE, h_metrics},
     {"/healthz", 0, M_GET, 0, BODY_NONE, h_healthz},
-    {"/", 0, M_GET, 0, BODY_NONE, h_root},
+    /* GET: the page; POST: OTLP of any signal (body kind by method). */
+    {"/", 0, M_GET | M_POST, AUTH_POST, BODY_NONE, h_root},
     {"/performance-profiling", 0, M_GET, 1, BODY_NONE, h_page},
     {"/static/", 1, M_GET, 0, BODY_NONE, h_file},
     {"/vendor/", 1, M_GET, 0, BODY_NONE, h_file},
@@ -594,13 +705,21 @@ static char *location_without_token(const struct http_req *req)
     return buf_steal(&b, NULL);
 }
 
-static size_t body_cap(const struct route *rt)
+/* The body a route takes with this method: POST / is OTLP. */
+static enum body_kind body_kind(const struct route *rt, unsigned m)
 {
-    return rt->body == BODY_OTLP || rt->body == BODY_IGNORE ? TP_MAX_OTLP_BODY : TP_MAX_BODY;
+    if (rt && rt->fn == h_root && m == M_POST)
+        return BODY_OTLP;
+    return rt ? rt->body : BODY_NONE;
 }
 
-int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap,
-              struct http_resp *resp)
+static size_t body_cap(enum body_kind k)
+{
+    return k == BODY_OTLP ? TP_MAX_OTLP_BODY : TP_MAX_BODY;
+}
+
+static int begin_checks(const struct api_env *env, const struct http_req *req, size_t *cap,
+                        struct http_resp *resp)
 {
     const struct http_policy *p = &env->policy;
     *cap = 0;
@@ -631,8 +750,8 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
     }
 
     const struct route *rt = route_find(req->path);
-    int needs_auth =
-        rt ? rt->auth : starts_with(req->path, "/api/") || starts_with(req->path, "/v1/");
+    int needs_auth = rt ? rt->auth == AUTH_ALL || (rt->auth == AUTH_POST && m == M_POST)
+                        : starts_with(req->path, "/api/") || starts_with(req->path, "/v1/");
     if (needs_auth && p->token) {
         char *alt = rt && rt->fn == h_page ? page_token(req) : NULL;
         char *cookie = http_cookie_get(req->cookie, HTTP_TOKEN_COOKIE);
@@ -669,11 +788,15 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
     }
     if (!(m & rt->methods)) {
         http_resp_error(resp, 405, "%.16s: method not allowed here", req->method);
-        http_resp_header(resp, "Allow", rt->methods == M_POST ? "POST" : "GET, HEAD");
+        http_resp_header(resp, "Allow",
+                         rt->methods == M_POST  ? "POST"
+                         : rt->methods == M_GET ? "GET, HEAD"
+                                                : "GET, HEAD, POST");
         return 1;
     }
 
-    *cap = body_cap(rt);
+    enum body_kind kind = body_kind(rt, m);
+    *cap = body_cap(kind);
     if (req->content_length > (int64_t)*cap) {
         /* Decided now, from Content-Length; but answered now only when the
          * client waits for our go (Expect: 100-continue) or the body is
@@ -682,24 +805,26 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
          * under the client, which then often sees a reset instead of the
          * 413: the caller drains the body and answers at its end. */
         if (req->expect_continue || req->content_length > TP_MAX_OTLP_BODY) {
-            api_too_big(resp, *cap);
+            http_resp_error(resp, 413, "body: larger than the limit of %zu bytes", *cap);
             return 1;
         }
     }
-    if (rt->body == BODY_JSON || rt->body == BODY_OTLP) {
-        if (rt->body == BODY_OTLP && http_media_is(req->content_type, "application/x-protobuf")) {
-            http_resp_error(
-                resp, 415,
-                "toolprof reads OTLP as JSON: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json");
+    if (kind == BODY_OTLP) {
+        if (!http_media_is(req->content_type, "application/json") &&
+            !http_media_is(req->content_type, "application/x-protobuf")) {
+            http_resp_error(resp, 415,
+                            "Content-Type: OTLP/HTTP takes application/json or "
+                            "application/x-protobuf");
             return 1;
         }
-        if (!http_media_is(req->content_type, "application/json")) {
-            http_resp_error(resp, 415, "Content-Type: must be application/json");
-            return 1;
-        }
+    } else if (kind == BODY_JSON && !http_media_is(req->content_type, "application/json")) {
+        http_resp_error(resp, 415, "Content-Type: must be application/json");
+        return 1;
+    }
+    if (kind == BODY_JSON || kind == BODY_OTLP) {
         const char *enc = req->content_encoding;
         if (enc && !http_media_is(enc, "identity") &&
-            !(rt->body == BODY_OTLP && http_media_is(enc, "gzip"))) {
+            !(kind == BODY_OTLP && http_media_is(enc, "gzip"))) {
             http_resp_error(resp, 415, "Content-Encoding: %.40s is not accepted here", enc);
             return 1;
         }
@@ -707,9 +832,27 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap
     return 0;
 }
 
-void api_too_big(struct http_resp *resp, size_t cap)
+/* 1 when the request is an OTLP export (its answers are OTLP's). */
+static int is_otlp(const struct http_req *req)
+{
+    const struct route *rt = route_find(req->path);
+    return body_kind(rt, method_bit(req->method)) == BODY_OTLP;
+}
+
+int api_begin(const struct api_env *env, const struct http_req *req, size_t *cap,
+              struct http_resp *resp)
+{
+    int answered = begin_checks(env, req, cap, resp);
+    if (answered && is_otlp(req))
+        otlp_restyle(resp, req_encoding(req));
+    return answered;
+}
+
+void api_too_big(const struct http_req *req, struct http_resp *resp, size_t cap)
 {
     http_resp_error(resp, 413, "body: larger than the limit of %zu bytes", cap);
+    if (is_otlp(req))
+        otlp_restyle(resp, req_encoding(req));
 }
 
 void api_handle(const struct api_env *env, const struct http_req *req, struct http_resp *resp)
@@ -751,7 +894,7 @@ void api_serve(const struct api_env *env, const struct http_req *req, struct htt
     if (api_begin(env, req, &cap, resp))
         return;
     if (req->body_len > cap || req->content_length > (int64_t)cap) {
-        api_too_big(resp, cap);
+        api_too_big(req, resp, cap);
         return;
     }
     api_handle(env, req, resp);

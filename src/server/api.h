@@ -26,6 +26,7 @@
 #include "server/assets.h"
 #include "server/cache.h"
 #include "server/commitq.h"
+#include "ingest/otlp.h"
 #include "server/http.h"
 #include "store/store.h"
 
@@ -46,6 +47,9 @@ struct api_env {
     /* The data directory, for the spool's bytes in /healthz (NULL: only
      * this process's drain outcome is shown). */
     const char *data_dir;
+    /* OTLP spans waiting for their parent, across requests (NULL: none
+     * kept). */
+    struct otlp_joins *otlp_joins;
 };
 
 /* Look at a request's headers. Returns 1 when resp holds the answer
@@ -60,8 +64,30 @@ int api_begin(const struct api_env *env, const struct http_req *req, size_t *bod
 /* Answer a request that api_begin() let through, its body read whole. */
 void api_handle(const struct api_env *env, const struct http_req *req, struct http_resp *resp);
 
-/* The 413 answer for a body that turned out longer than cap bytes. */
-void api_too_big(struct http_resp *resp, size_t cap);
+/* The 413 answer for a body that turned out longer than cap bytes (in
+ * OTLP's form for an OTLP export). */
+void api_too_big(const struct http_req *req, struct http_resp *resp, size_t cap);
+
+/* ---- OTLP, for HTTP and gRPC ------------------------------------------------ */
+
+#define API_PROTOBUF "application/x-protobuf"
+
+/* What became of an OTLP export request. */
+struct api_otlp_answer {
+    int status;              /* as HTTP: 200, 400 undecodable, 500, 503 busy, 507 disk full */
+    enum otlp_signal signal; /* as decoded (0 asked the decoder to work it out) */
+    size_t records, stored, rejected;
+    char message[2 * TP_ERR_MAX]; /* why, for a failure or a rejection */
+};
+
+/* Decode an inflated OTLP request body of signal sig (0: from the body),
+ * map it to operations and store them (otlp.h): one request's ops in one
+ * transaction, through the group commit when env has one. */
+void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_encoding enc,
+                     const void *body, size_t len, struct api_otlp_answer *a);
+
+/* The gRPC status code of an HTTP status, as OTLP pairs them. */
+int api_grpc_code(int http_status);
 
 /* api_begin() then, unless it answered, the body cap check and
  * api_handle(). */

@@ -7,6 +7,7 @@
  */
 #include "commitq.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,8 @@
 #include "core/xmalloc.h"
 
 struct job {
-    struct op *ops;
-    size_t n;
-    struct store_result res;
+    struct store_group *g; /* the submitter's: ops, turns, requests */
+    size_t n;              /* its ops */
     int rc;
     char err[TP_ERR_MAX];
     int done;
@@ -54,6 +54,7 @@ void commitq_free(struct commitq *q)
 static void lead(struct commitq *q, struct store *s)
 {
     struct job *batch = q->head, *last = batch;
+    assert(batch && !q->leading); /* called with a job queued, no other leader */
     size_t njobs = 1, nops = batch->n;
     while (last->next && nops + last->next->n <= COMMITQ_MAX_OPS) {
         last = last->next;
@@ -70,8 +71,8 @@ static void lead(struct commitq *q, struct store *s)
     struct store_group *groups = xcalloc(njobs, sizeof *groups);
     size_t g = 0;
     for (struct job *j = batch; j; j = j->next, g++) {
-        groups[g].ops = j->ops;
-        groups[g].n = j->n;
+        groups[g] = *j->g;
+        memset(&groups[g].res, 0, sizeof groups[g].res);
     }
     char err[TP_ERR_MAX] = "";
     int rc = store_insert_groups(s, groups, njobs, err);
@@ -81,7 +82,7 @@ static void lead(struct commitq *q, struct store *s)
     for (struct job *j = batch, *next; j; j = next, g++) {
         next = j->next;
         j->rc = rc;
-        j->res = groups[g].res;
+        j->g->res = groups[g].res;
         if (rc)
             memcpy(j->err, err, sizeof err);
         j->done = 1;
@@ -91,13 +92,12 @@ static void lead(struct commitq *q, struct store *s)
     pthread_cond_broadcast(&q->done);
 }
 
-int commitq_insert(struct commitq *q, struct store *s, struct op *ops, size_t n,
-                   struct store_result *res, char *errbuf)
+int commitq_insert_group(struct commitq *q, struct store *s, struct store_group *g, char *errbuf)
 {
     struct job j;
     memset(&j, 0, sizeof j);
-    j.ops = ops;
-    j.n = n;
+    j.g = g;
+    j.n = g->n;
     pthread_mutex_lock(&q->lock);
     if (q->tail)
         q->tail->next = &j;
@@ -111,12 +111,23 @@ int commitq_insert(struct commitq *q, struct store *s, struct op *ops, size_t n,
             pthread_cond_wait(&q->done, &q->lock);
     }
     pthread_mutex_unlock(&q->lock);
-    if (res) {
-        res->inserted += j.res.inserted;
-        res->merged += j.res.merged;
-        res->unchanged += j.res.unchanged;
-    }
     if (j.rc)
         memcpy(errbuf, j.err, TP_ERR_MAX);
     return j.rc;
+}
+
+int commitq_insert(struct commitq *q, struct store *s, struct op *ops, size_t n,
+                   struct store_result *res, char *errbuf)
+{
+    struct store_group g;
+    memset(&g, 0, sizeof g);
+    g.ops = ops;
+    g.n = n;
+    int rc = commitq_insert_group(q, s, &g, errbuf);
+    if (res) {
+        res->inserted += g.res.inserted;
+        res->merged += g.res.merged;
+        res->unchanged += g.res.unchanged;
+    }
+    return rc;
 }

@@ -31,5 +31,8 @@ void commitq_free(struct commitq *q);
  * (errbuf filled); *res receives this request's counts. */
 int commitq_insert(struct commitq *q, struct store *s, struct op *ops, size_t n,
                    struct store_result *res, char *errbuf);
+/* The same for a whole group (ops, turns and model requests); its res
+ * receives this request's counts. */
+int commitq_insert_group(struct commitq *q, struct store *s, struct store_group *g, char *errbuf);
 
 #endif

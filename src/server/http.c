@@ -292,8 +292,8 @@ int http_query_parse(const char *raw, struct http_query *q, char *errbuf)
             rc = tp_fail(errbuf, TP_EINVAL, "query: a parameter without a name");
             goto fail;
         }
-        if (q->n == HTTP_MAX_PARAMS) {
-            rc = tp_fail(errbuf, TP_EINVAL, "query: more than %d parameters", HTTP_MAX_PARAMS);
+        if (q->n == TP_HTTP_MAX_PARAMS) {
+            rc = tp_fail(errbuf, TP_EINVAL, "query: more than %d parameters", TP_HTTP_MAX_PARAMS);
             goto fail;
         }
         char *name = query_decode(raw + i, nlen);

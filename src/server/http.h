@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/limits.h"
 
 /* ---- requests ------------------------------------------------------------ */
 
@@ -110,14 +111,12 @@ extern const char *const http_security_headers[][2];
 
 /* ---- query strings --------------------------------------------------------- */
 
-#define HTTP_MAX_PARAMS 32
-
 struct http_param {
     char *name, *value; /* percent-decoded, valid UTF-8, no NUL */
 };
 
 struct http_query {
-    struct http_param p[HTTP_MAX_PARAMS];
+    struct http_param p[TP_HTTP_MAX_PARAMS];
     size_t n;
 };
 
@@ -125,7 +124,7 @@ struct http_query {
  * %XX a byte; empty segments ("a=1&&b=2", a trailing '&') are skipped.
  * Returns 0, or TP_EINVAL with "<name>: <problem>" in errbuf for a bad
  * percent escape, decoded bytes that are not UTF-8 text, a parameter given
- * twice, an empty name, or more than HTTP_MAX_PARAMS parameters. On error q
+ * twice, an empty name, or more than TP_HTTP_MAX_PARAMS parameters. On error q
  * is left empty. */
 int http_query_parse(const char *raw, struct http_query *q, char *errbuf);
 void http_query_free(struct http_query *q);

@@ -7,6 +7,7 @@
  */
 #include "op.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -97,6 +98,8 @@ static unsigned char min_exact(unsigned char a, unsigned char b)
 void op_phases_settle(struct op_phases *p)
 {
     double *ms = p->ms;
+    for (int i = 0; i < OP_PH_COUNT; i++)
+        assert(p->exact[i] <= OP_EX_EXACT && p->src[i] < PHS_COUNT);
     int known[OP_PH_COUNT];
     for (int i = 0; i < OP_PH_COUNT; i++) {
         if (isnan(ms[i]) || p->exact[i] == OP_EX_UNKNOWN) {

@@ -48,9 +48,6 @@
 #include "core/limits.h"
 #include "core/xmalloc.h"
 
-#define MAX_TRIGGERS 8
-#define MAX_GROUPS 4
-#define MAX_PATTERNS 64
 /* Triggers are at least this long: the index covers their first bytes. */
 #define TRIGGER_MIN 3
 
@@ -60,12 +57,13 @@ typedef int (*redact_check_fn)(const char *secret, size_t n);
 struct builtin {
     const char *name;
     const char *regex;
-    int flags;                        /* REG_ICASE or 0 */
-    unsigned char groups[MAX_GROUPS]; /* groups holding the secret; {0}: the whole match */
+    int flags; /* REG_ICASE or 0 */
+    unsigned char
+        groups[TP_REDACT_MAX_GROUPS]; /* groups holding the secret; {0}: the whole match */
     const char *need_all;             /* characters that must all occur */
     const char *need_any;             /* at least one must occur (NULL: no condition) */
     int ci;                           /* triggers are case-insensitive */
-    const char *triggers[MAX_TRIGGERS];
+    const char *triggers[TP_REDACT_MAX_TRIGGERS];
     redact_check_fn check;
 };
 
@@ -358,17 +356,17 @@ struct pattern {
     const char *source;
     int flags;
     atomic_int compiled;
-    unsigned char groups[MAX_GROUPS];
+    unsigned char groups[TP_REDACT_MAX_GROUPS];
     const char *need_all, *need_any; /* see struct builtin */
     int ci;
-    const char *triggers[MAX_TRIGGERS]; /* NULL-terminated; none: always run */
+    const char *triggers[TP_REDACT_MAX_TRIGGERS]; /* NULL-terminated; none: always run */
     redact_check_fn check;
 };
 
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct pattern patterns[MAX_PATTERNS];
-static char *owned_source[MAX_PATTERNS];  /* regex of an added pattern */
-static char *owned_trigger[MAX_PATTERNS]; /* its derived trigger */
+static struct pattern patterns[TP_REDACT_MAX_PATTERNS];
+static char *owned_source[TP_REDACT_MAX_PATTERNS];  /* regex of an added pattern */
+static char *owned_trigger[TP_REDACT_MAX_PATTERNS]; /* its derived trigger */
 static size_t npatterns;
 static int loaded, disabled;
 static char *loaded_dir;
@@ -541,9 +539,9 @@ static int load_file(const char *dir, const char *file, char *errbuf)
                     drop(i);
         } else if (strcmp(verb, "add") == 0 && *regex) {
             struct pattern *pt = &patterns[npatterns];
-            if (npatterns == MAX_PATTERNS) {
+            if (npatterns == TP_REDACT_MAX_PATTERNS) {
                 rc = tp_fail(errbuf, TP_EINVAL, "%s:%d: more than %d patterns", file, lineno,
-                             MAX_PATTERNS);
+                             TP_REDACT_MAX_PATTERNS);
             } else if (regcomp(&pt->re, regex, REG_EXTENDED | REG_ICASE) != 0) {
                 rc = tp_fail(errbuf, TP_EINVAL, "%s:%d: not a valid POSIX extended regex", file,
                              lineno);
@@ -590,7 +588,7 @@ static void index_triggers(void)
     for (size_t i = 0; i < npatterns; i++) {
         struct pattern *p = &patterns[i];
         size_t t = 0;
-        for (; t < MAX_TRIGGERS && p->triggers[t]; t++) {
+        for (; t < TP_REDACT_MAX_TRIGGERS && p->triggers[t]; t++) {
             const char *text = p->triggers[t];
             size_t len = strlen(text), s;
             if (len < TRIGGER_MIN)
@@ -699,7 +697,7 @@ static int secret_span(const struct pattern *p, const char *text, const regmatch
                        regoff_t *eo)
 {
     const regmatch_t *g = NULL;
-    for (size_t k = 0; k < MAX_GROUPS && (k == 0 || p->groups[k]); k++) {
+    for (size_t k = 0; k < TP_REDACT_MAX_GROUPS && (k == 0 || p->groups[k]); k++) {
         if (p->groups[k] <= p->re.re_nsub && m[p->groups[k]].rm_so >= 0) {
             g = &m[p->groups[k]];
             break;

@@ -372,7 +372,7 @@ struct rollup_writer *rollup_writer_new(sqlite3 *db)
     struct rollup_writer *w = xcalloc(1, sizeof *w);
     w->db = db;
     agg_init(&w->cur);
-    buf_init(&w->blob, SKETCH_MAX_BLOB * 4);
+    buf_init(&w->blob, TP_SKETCH_MAX_BLOB * 4);
     return w;
 }
 

@@ -383,7 +383,7 @@ int sketch_decode_add(struct sketch *s, const void *blob, size_t n)
     int32_t idx[SKETCH_INDEX_SPAN];
     uint64_t cnt[SKETCH_INDEX_SPAN];
 
-    if (!blob || n < 3 || n > SKETCH_MAX_BLOB)
+    if (!blob || n < 3 || n > TP_SKETCH_MAX_BLOB)
         return TP_EPARSE;
     const uint8_t *p = blob, *end = p + n;
     if (*p++ != SKETCH_VERSION)

@@ -21,11 +21,11 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/limits.h"
 
 #define SKETCH_ALPHA 0.01
-#define SKETCH_MIN_MS 0.001   /* smaller values go to the zero bin */
-#define SKETCH_MAX_MS 1e10    /* larger values are clamped (115 days) */
-#define SKETCH_MAX_BLOB 16384 /* a decoded blob larger than this is rejected */
+#define SKETCH_MIN_MS 0.001 /* smaller values go to the zero bin */
+#define SKETCH_MAX_MS 1e10  /* larger values are clamped (115 days) */
 
 struct sketch {
     uint64_t count;      /* all values, zero bin included */

@@ -171,6 +171,14 @@ static const char *const migrations[] = {
     "  WITHOUT ROWID, STRICT;"
     "CREATE INDEX requests_session ON requests(session, ts);"
     "CREATE INDEX requests_ts ON requests(ts);",
+    /* 6: import marks know the content they resume after (store.h, struct
+     * store_mark): the resume point apart from how far the file was read,
+     * and a fingerprint of the bytes before that. Marks written before
+     * have NULLs there, which store_mark_get() reports as "no
+     * fingerprint". */
+    "ALTER TABLE marks ADD COLUMN resume INTEGER;"
+    "ALTER TABLE marks ADD COLUMN fp_len INTEGER;"
+    "ALTER TABLE marks ADD COLUMN fp_hash INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -212,8 +220,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_LAST_TS] = "SELECT h, max(ts) FROM ops, (SELECT max(id) >> 32 AS h FROM ops) "
                   "WHERE id >= h << 32 AND id < (h + 1) << 32",
     [S_OP_COUNT] = "SELECT coalesce(sum(n), 0) FROM rollups WHERE lvl = 2 AND project = 0",
-    [S_MARK_GET] = "SELECT off, size, mtime_ns, inode FROM marks WHERE path = ?1",
-    [S_MARK_PUT] = "INSERT OR REPLACE INTO marks VALUES(?1,?2,?3,?4,?5)",
+    [S_MARK_GET] = "SELECT off, size, mtime_ns, inode, resume, fp_len, fp_hash FROM marks "
+                   "WHERE path = ?1",
+    [S_MARK_PUT] = "INSERT OR REPLACE INTO marks(path, off, size, mtime_ns, inode, resume, fp_len, "
+                   "fp_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
     [S_RU_RANGE] = "SELECT b, tool, project, " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
                    "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
     [S_RU_SUMS] = "SELECT coalesce(sum(nt), 0), coalesce(sum(sum_us), 0) FROM rollups "
@@ -258,23 +268,38 @@ static const char *const stmt_sql[S_COUNT] = {
                    "end_ms = coalesce(excluded.end_ms, end_ms), "
                    "active_us = coalesce(excluded.active_us, active_us), "
                    "src = max(src, excluded.src)",
-    [S_REQ_PUT] = "INSERT INTO requests VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
-                  "ON CONFLICT DO UPDATE SET "
-                  "session = coalesce(session, excluded.session), "
-                  "project = CASE WHEN project = 0 THEN excluded.project ELSE project END, "
-                  "model = coalesce(model, excluded.model), "
-                  "dur_us = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.dur_us ELSE dur_us END, "
-                  "ts = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.ts ELSE ts END, "
-                  "flags = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
-                  "  OR (excluded.flags & 3) >= (flags & 3)) THEN excluded.flags ELSE flags END, "
-                  "ttft_us = coalesce(excluded.ttft_us, ttft_us), "
-                  "tin = max(coalesce(tin, -1), coalesce(excluded.tin, -1)), "
-                  "tout = max(coalesce(tout, -1), coalesce(excluded.tout, -1)), "
-                  "tcr = max(coalesce(tcr, -1), coalesce(excluded.tcr, -1)), "
-                  "tcw = max(coalesce(tcw, -1), coalesce(excluded.tcw, -1)), "
-                  "cost_micro = coalesce(excluded.cost_micro, cost_micro)",
+    [S_TURN_NEAR] = "SELECT start_ms FROM turns WHERE session = ?1 AND start_ms BETWEEN ?2 AND ?3 "
+                    "ORDER BY abs(start_ms - ?4) LIMIT 1",
+/* A request's duration: the more exact wins, between equals the later
+ * source (flags: exact in bits 0-1, source in bits 2-5, timeline.h). */
+#define REQ_RANK(f) "(((" f " & 3) << 4) | ((" f " >> 2) & 15))"
+    [S_REQ_PUT] =
+        "INSERT INTO requests VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+        "ON CONFLICT DO UPDATE SET "
+        "session = coalesce(session, excluded.session), "
+        "project = CASE WHEN project = 0 THEN excluded.project ELSE project END, "
+        "model = coalesce(model, excluded.model), "
+        "dur_us = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
+        "  OR " REQ_RANK("excluded.flags") " >= " REQ_RANK(
+            "flags") ") THEN excluded.dur_us ELSE dur_us END, "
+                     "ts = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS NULL "
+                     "  OR " REQ_RANK("excluded.flags") " >= " REQ_RANK(
+                         "flags") ") THEN excluded.ts ELSE ts END, "
+                                  "flags = CASE WHEN excluded.dur_us IS NOT NULL AND (dur_us IS "
+                                  "NULL "
+                                  "  OR " REQ_RANK("excluded.flags") " >= " REQ_RANK(
+                                      "flags") ") THEN excluded.flags ELSE flags END, "
+                                               "ttft_us = coalesce(excluded.ttft_us, ttft_us), "
+                                               "tin = max(coalesce(tin, -1), "
+                                               "coalesce(excluded.tin, -1)), "
+                                               "tout = max(coalesce(tout, -1), "
+                                               "coalesce(excluded.tout, -1)), "
+                                               "tcr = max(coalesce(tcr, -1), "
+                                               "coalesce(excluded.tcr, -1)), "
+                                               "tcw = max(coalesce(tcw, -1), "
+                                               "coalesce(excluded.tcw, -1)), "
+                                               "cost_micro = coalesce(excluded.cost_micro, "
+                                               "cost_micro)",
 #define SS_COLS                                                                                    \
     "id, first_ms, last_ms, project, calls, failed, sub, asked, nexec, exec_us, wait_us, "         \
     "hook_us, unsplit_us"

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/limits.h"
 #include "op.h"
 #include "timeline.h"
@@ -50,7 +51,7 @@ char *store_default_dir(const char *dir);
 /* Open (creating the directory and database unless flags say otherwise)
  * and migrate the schema. On error returns a code and a message in errbuf
  * naming the path. */
-int store_open(const char *data_dir, int flags, struct store **out, char *errbuf);
+TP_MUST_CHECK int store_open(const char *data_dir, int flags, struct store **out, char *errbuf);
 void store_close(struct store *s);
 const char *store_dir(const struct store *s);
 /* Path of the database file. */
@@ -64,22 +65,48 @@ struct store_result {
     size_t unchanged; /* known calls that brought nothing new */
 };
 
-/* Import bookkeeping written in the same transaction as a batch, so that a
- * killed import resumes exactly where its last commit ended. */
+/* Import bookkeeping, written in the same transaction as a batch, so that
+ * a killed import resumes exactly where its last commit ended.
+ *
+ * The contract every importer keeps (transcripts, daily files, jsonl
+ * exports, hook payload logs, and any format added later), decided in one
+ * place, filemark_decide() (src/ingest/filemark.h), and written by one,
+ * filemark_set():
+ *   - offset is how far the import has read the file: everything before it
+ *     is stored, or held back from `resume` on. It is the file's size only
+ *     once the import has read the file to its end; a mark written in the
+ *     middle of a file says so by an offset short of the end.
+ *   - a later import continues reading at `resume`: offset itself, or the
+ *     start of a record that was not complete at offset (a transcript call
+ *     still waiting for its result, a last line still being written).
+ *   - the fingerprint is a hash of the first and the last fp_len bytes
+ *     before offset (fp_len = min(offset, FILEMARK_FP_BYTES)). A file whose
+ *     fingerprint no longer matches, that shrank below offset, whose inode
+ *     changed, or that kept its size but not its mtime, was rewritten: it
+ *     is read again from its start (calls are keyed by their ids, so what
+ *     was stored already is not counted again).
+ *   - so a file counts as unchanged only when its offset is its end and its
+ *     fingerprint, inode and mtime match.
+ * Marks from before schema 6 have no fingerprint (fp_len -1): they are
+ * trusted only for a file read to its end and unchanged since. */
 struct store_mark {
-    const char *path; /* file imported (absolute) */
-    int64_t offset;   /* bytes consumed so far (resume point) */
-    int64_t size;     /* file size seen */
-    int64_t mtime_ns; /* and its mtime */
+    const char *path; /* file imported (absolute, symlinks resolved) */
+    int64_t offset;   /* bytes read; the file's size once read to its end */
+    int64_t size;     /* the file's size and mtime as the read saw them */
+    int64_t mtime_ns;
     uint64_t inode;
+    int64_t resume;   /* where the next read starts (<= offset) */
+    int64_t fp_len;   /* fingerprint window; -1: no fingerprint */
+    uint64_t fp_hash; /* hash of the first and last fp_len bytes before offset */
 };
 
 /* Store n normalized ops (op_normalize() must have accepted each) in one
  * transaction, plus the optional mark. Returns 0, TP_EBUSY when the
  * database stayed locked past the busy timeout, or TP_EDB. On error nothing
  * of the batch is stored. */
-int store_insert(struct store *s, struct op *ops, size_t n, const struct store_mark *mark,
-                 struct store_result *res, char *errbuf);
+TP_MUST_CHECK int store_insert(struct store *s, struct op *ops, size_t n,
+                               const struct store_mark *mark, struct store_result *res,
+                               char *errbuf);
 
 /* Several batches in one transaction (group commit: the server stores
  * the operations of concurrent requests together, the importer many small
@@ -97,10 +124,12 @@ struct store_group {
     struct request *reqs;
     size_t nreqs;
 };
-int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups, char *errbuf);
+TP_MUST_CHECK int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
+                                      char *errbuf);
 
 /* Read the mark of a path (0 and *found = 0 when there is none). */
-int store_mark_get(struct store *s, const char *path, struct store_mark *out, int *found);
+TP_MUST_CHECK int store_mark_get(struct store *s, const char *path, struct store_mark *out,
+                                 int *found);
 
 /* Busy timeout in ms for this connection (default 5000). The hook uses a
  * short one and falls back to its spool. */
@@ -110,18 +139,19 @@ void store_set_busy_timeout(struct store *s, int ms);
  * (buckets wholly before the cutoff are deleted; the partial bucket is
  * rebuilt from the rows that remain). *deleted receives the number of
  * operations removed. */
-int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbuf);
+TP_MUST_CHECK int store_prune(struct store *s, int64_t cutoff_ms, size_t *deleted, char *errbuf);
 
 /* Delete the operations that source alone reported (a call another source
  * also reported stays), keeping rollups exact. For `prune --source demo`. */
-int store_prune_source(struct store *s, enum op_source src, size_t *deleted, char *errbuf);
+TP_MUST_CHECK int store_prune_source(struct store *s, enum op_source src, size_t *deleted,
+                                     char *errbuf);
 
 /* ---- reading ---------------------------------------------------------- */
 
 /* Does the store hold any operation reported by a source outside the mask
  * (bits 1 << enum op_source)? *found receives 1 or 0. Reads rows until it
  * finds one: on a store of only those sources, every row. */
-int store_has_other_sources(struct store *s, unsigned mask, int *found);
+TP_MUST_CHECK int store_has_other_sources(struct store *s, unsigned mask, int *found);
 
 typedef int (*store_name_cb)(void *ctx, int64_t id, const char *name);
 

@@ -82,6 +82,7 @@ enum stmt_id {
     S_OP_DEL_RANGE,
     S_OTHER_SOURCES,
     S_TURN_PUT,
+    S_TURN_NEAR,
     S_REQ_PUT,
     S_SS_RANGE,
     S_SS_RANGE_PROJECT,

@@ -6,6 +6,7 @@
  * raw rows by row-id range (rows are clustered by hour), and scans for rare
  * rows (slow, flagged) visit only the buckets whose rollups can hold one.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ int store_filter_tool(const struct store_filter *f, int64_t tool)
         return 1;
     if (!f->ntools)
         return !f->tool || f->tool == tool;
+    /* A set replaces the single tool, and is sorted (engine_filter). */
+    assert(!f->tool && f->ntools <= TP_FILTER_MAX_TOOLS && f->tools[0] <= f->tools[f->ntools - 1]);
     size_t lo = 0, hi = f->ntools;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

@@ -28,6 +28,26 @@ static void bind_opt_n(sqlite3_stmt *q, int col, int64_t v)
         sqlite3_bind_int64(q, col, v);
 }
 
+/* Two reports of one prompt start this close (the transcript's prompt
+ * line, OTLP's user_prompt event and interaction span: 55 ms apart at most
+ * in the recorded session);
+ * two prompts of one person never do. */
+#define TURN_SAME_MS 500
+
+/* The start under which a turn of session starting at start_ms is kept:
+ * a stored turn's within TURN_SAME_MS, else its own. */
+static int64_t turn_key(struct store *s, int64_t session, int64_t start_ms)
+{
+    sqlite3_stmt *q = store_stmt(s, S_TURN_NEAR);
+    sqlite3_bind_int64(q, 1, session);
+    sqlite3_bind_int64(q, 2, start_ms - TURN_SAME_MS);
+    sqlite3_bind_int64(q, 3, start_ms + TURN_SAME_MS);
+    sqlite3_bind_int64(q, 4, start_ms);
+    int64_t k = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : start_ms;
+    sqlite3_reset(q);
+    return k;
+}
+
 int store_put_timeline(struct store *s, const struct store_group *g, char *errbuf)
 {
     for (size_t i = 0; i < g->nturns; i++) {
@@ -35,9 +55,10 @@ int store_put_timeline(struct store *s, const struct store_group *g, char *errbu
         int64_t session = store_intern(s, t->session_id);
         if (session <= 0)
             return store_db_fail(s, errbuf, "storing a turn");
+        int64_t start = turn_key(s, session, t->start_ms);
         sqlite3_stmt *q = store_stmt(s, S_TURN_PUT);
         sqlite3_bind_int64(q, 1, session);
-        sqlite3_bind_int64(q, 2, t->start_ms);
+        sqlite3_bind_int64(q, 2, start);
         if (t->end_ms)
             sqlite3_bind_int64(q, 3, t->end_ms);
         bind_opt_us(q, 4, t->active_ms);

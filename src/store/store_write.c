@@ -507,6 +507,11 @@ static int put_mark(struct store *s, const struct store_mark *m, char *errbuf)
     sqlite3_bind_int64(q, 3, m->size);
     sqlite3_bind_int64(q, 4, m->mtime_ns);
     sqlite3_bind_int64(q, 5, (int64_t)m->inode);
+    sqlite3_bind_int64(q, 6, m->resume);
+    if (m->fp_len >= 0) {
+        sqlite3_bind_int64(q, 7, m->fp_len);
+        sqlite3_bind_int64(q, 8, (int64_t)m->fp_hash);
+    } /* else NULL: no fingerprint */
     if (sqlite3_step(q) != SQLITE_DONE)
         return store_db_fail(s, errbuf, "recording import progress");
     return 0;
@@ -647,6 +652,16 @@ int store_mark_get(struct store *s, const char *path, struct store_mark *out, in
         out->size = sqlite3_column_int64(q, 1);
         out->mtime_ns = sqlite3_column_int64(q, 2);
         out->inode = (uint64_t)sqlite3_column_int64(q, 3);
+        /* NULLs: a mark from before schema 6, whose offset was its resume
+         * point and which has no fingerprint. */
+        out->resume =
+            sqlite3_column_type(q, 4) == SQLITE_NULL ? out->offset : sqlite3_column_int64(q, 4);
+        if (sqlite3_column_type(q, 5) == SQLITE_NULL || sqlite3_column_type(q, 6) == SQLITE_NULL) {
+            out->fp_len = -1;
+        } else {
+            out->fp_len = sqlite3_column_int64(q, 5);
+            out->fp_hash = (uint64_t)sqlite3_column_int64(q, 6);
+        }
         *found = 1;
     } else if (rc != SQLITE_DONE) {
         sqlite3_reset(q);

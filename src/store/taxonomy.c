@@ -1,11 +1,11 @@
 /*
  * taxonomy.c - canonical tool names across agents (see taxonomy.h).
  *
- * One table of (agent, tool) -> canonical name. An agent of NULL in the
- * table matches any agent (names that mean the same everywhere they are
- * used). MCP tools are recognised by their naming schemes:
- * "mcp__<server>__<tool>" (Claude Code, Codex) and "<server>__<tool>" is
- * not assumed (too common in plain names).
+ * One table of (agent, tool) -> canonical name, looked up by a linear scan
+ * (the table is small, and a name is resolved once per stored tool, not per
+ * call). MCP tools are recognised by Claude Code's and Codex's naming scheme
+ * "mcp__<server>__<tool>"; a bare "<server>__<tool>" is not assumed (too
+ * common in plain names).
  */
 #include "taxonomy.h"
 
@@ -18,7 +18,7 @@
 const char *const taxonomy_agents[] = {"claude-code", "codex", "gemini-cli", "opencode", NULL};
 
 struct tx_entry {
-    const char *agent; /* NULL: any */
+    const char *agent;
     const char *tool;
     const char *canonical;
 };
@@ -92,6 +92,12 @@ static const struct tx_entry tx_table[] = {
     {"opencode", "todoread", "todo"},
 };
 
+void taxonomy_each(taxonomy_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < sizeof tx_table / sizeof tx_table[0]; i++)
+        fn(ctx, tx_table[i].agent, tx_table[i].tool, tx_table[i].canonical);
+}
+
 const char *taxonomy_canonical(const char *agent, const char *tool, char *out, size_t size)
 {
     if (!agent)
@@ -102,8 +108,7 @@ const char *taxonomy_canonical(const char *agent, const char *tool, char *out, s
     if (!tool)
         return out;
     for (size_t i = 0; i < sizeof tx_table / sizeof tx_table[0]; i++)
-        if ((!tx_table[i].agent || strcmp(tx_table[i].agent, agent) == 0) &&
-            strcmp(tx_table[i].tool, tool) == 0) {
+        if (strcmp(tx_table[i].agent, agent) == 0 && strcmp(tx_table[i].tool, tool) == 0) {
             snprintf(out, size, "%s", tx_table[i].canonical);
             return out;
         }

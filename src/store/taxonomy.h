@@ -21,6 +21,11 @@
  * written into out (size bytes). Returns out. */
 const char *taxonomy_canonical(const char *agent, const char *tool, char *out, size_t size);
 
+/* Every entry of the table, in its order, through fn (docs/agents.md
+ * lists the same entries; a unit test compares them). */
+typedef void (*taxonomy_fn)(void *ctx, const char *agent, const char *tool, const char *canonical);
+void taxonomy_each(taxonomy_fn fn, void *ctx);
+
 /* The agents toolprof knows, for messages and completion; NULL-ended. */
 extern const char *const taxonomy_agents[];
 

@@ -25,23 +25,6 @@ void turn_clear(struct turn *t)
     turn_init(t);
 }
 
-void request_init(struct request *r)
-{
-    memset(r, 0, sizeof *r);
-    r->duration_ms = r->ttft_ms = r->cost_usd = NAN;
-    r->input_tokens = r->output_tokens = r->cache_read_tokens = r->cache_write_tokens = -1;
-    r->source = OP_SRC_CLI;
-}
-
-void request_clear(struct request *r)
-{
-    free(r->id);
-    free(r->session_id);
-    free(r->project);
-    free(r->model);
-    request_init(r);
-}
-
 static char *dup_or_null(const char *s)
 {
     return s ? xstrdup(s) : NULL;
@@ -60,6 +43,23 @@ void request_copy(struct request *dst, const struct request *src)
     dst->session_id = dup_or_null(src->session_id);
     dst->project = dup_or_null(src->project);
     dst->model = dup_or_null(src->model);
+}
+
+void request_init(struct request *r)
+{
+    memset(r, 0, sizeof *r);
+    r->duration_ms = r->ttft_ms = r->cost_usd = NAN;
+    r->input_tokens = r->output_tokens = r->cache_read_tokens = r->cache_write_tokens = -1;
+    r->source = OP_SRC_CLI;
+}
+
+void request_clear(struct request *r)
+{
+    free(r->id);
+    free(r->session_id);
+    free(r->project);
+    free(r->model);
+    request_init(r);
 }
 
 static int check_time(int64_t ms, const char *name, int64_t now_ms, char *errbuf)

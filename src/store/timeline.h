@@ -47,7 +47,7 @@ void turn_init(struct turn *t);
 void turn_clear(struct turn *t);
 void request_init(struct request *r);
 void request_clear(struct request *r);
-/* Deep copies (dst is overwritten, not cleared first). */
+/* Deep copies (free with the clear functions). */
 void turn_copy(struct turn *dst, const struct turn *src);
 void request_copy(struct request *dst, const struct request *src);
 

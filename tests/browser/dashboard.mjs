@@ -1,26 +1,59 @@
-// dashboard.mjs - the dashboard in headless Chromium, against a running toolprof.
+// dashboard.mjs - the dashboard in headless Chromium, against the real toolprof.
 //
-//   node dashboard.mjs http://127.0.0.1:PORT [SCREENSHOT_DIR]
+//   node dashboard.mjs [http://127.0.0.1:PORT] [SCREENSHOT_DIR]
 //
-// The server must start with an EMPTY data directory: the first cases check
-// the empty state, then the test seeds operations of three ages (2 hours,
-// 3 days, 20 days) through POST /api/performance/operations so that the
-// 24h / 7d / 30d windows differ, and checks every panel against the API.
-// run.sh starts the server and calls this; the last line printed is
-// "N passed, N failed", and the exit status is 1 when anything failed.
+// Without an address it starts the servers itself (tests/integration/lib.mjs's
+// startServer: build/toolprof or $TOOLPROF_BIN, a fresh data directory and
+// HOME each): one plain, one with --token for the token cases; at the end
+// each must stop with exit 0 and no sanitizer report on stderr, which are
+// checks like the others. With an address (or TOOLPROF_URL) it uses that
+// server, whose data directory must start EMPTY; the token cases then run
+// only when TOOLPROF_TOKEN_URL and TOOLPROF_TEST_TOKEN name a second one, and
+// are reported as skipped otherwise.
+//
+// The first cases check the empty state, then the test seeds operations of
+// three ages (2 hours, 3 days, 20 days) through POST
+// /api/performance/operations so that the 24h / 7d / 30d windows differ, and
+// checks every panel against the API, and the recommendations and hotspots
+// against the values the seed must give (worked out by hand below). run.sh
+// calls this; each check prints "ok - ", "not ok - " or "skipped - NAME #
+// why", the last line printed is "N passed, N failed, N skipped", and the
+// exit status is 1 when anything failed.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const BASE = (process.argv[2] || process.env.TOOLPROF_URL || '').replace(/\/$/, '');
+import { checkAllStopped, startServer, tempDir } from '../integration/lib.mjs';
+
 const SHOT_DIR = process.argv[3] || 'build';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!BASE) {
-  console.error('usage: node dashboard.mjs http://127.0.0.1:PORT [SCREENSHOT_DIR]');
-  process.exit(2);
+
+// The servers: given, or started here (stopped and checked at the end).
+const started = [];
+async function serve(name, opts = {}) {
+  const home = tempDir(`browser-${name}-home`);
+  const srv = await startServer({ ...opts, env: { HOME: home } });
+  started.push({ name, srv, home });
+  return srv.base;
 }
+let given = (process.argv[2] || process.env.TOOLPROF_URL || '').replace(/\/$/, '');
+let TOKEN_URL = (process.env.TOOLPROF_TOKEN_URL || '').replace(/\/$/, '');
+let TOKEN = process.env.TOOLPROF_TEST_TOKEN || '';
+try {
+  if (!given) {
+    given = await serve('main');
+    TOKEN = 'browser-test-token-1234';
+    TOKEN_URL = await serve('token', { token: TOKEN });
+  }
+} catch (e) {
+  console.log('not ok - toolprof serve starts: ' + ((e && e.message) || e));
+  for (const x of started) await x.srv.stop().catch(() => {});
+  console.log('0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
+const BASE = given;
 const ORIGIN = new URL(BASE).origin;
 const PAGE = BASE + '/performance-profiling';
 
@@ -29,10 +62,14 @@ const XSS_SCRIPT = '<script>alert(2)</script>';
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
+let asserted = 0; // assert() and eq() calls, so that a check that made none fails
 
 async function check(name, fn) {
+  const before = asserted;
   try {
     const detail = await fn();
+    if (asserted === before) throw new Error('the check made no assertion: it cannot fail');
     passed++;
     console.log('ok - ' + name + (detail ? ' (' + detail + ')' : ''));
   } catch (e) {
@@ -42,12 +79,23 @@ async function check(name, fn) {
   }
 }
 
+function skip(name, why) {
+  skipped++;
+  console.log('skipped - ' + name + ' # ' + why);
+}
+
 function assert(cond, msg) {
+  asserted++;
   if (!cond) throw new Error(msg);
 }
 
 function eq(got, want, what) {
+  asserted++;
   if (got !== want) throw new Error(what + ': got ' + JSON.stringify(got) + ', want ' + JSON.stringify(want));
+}
+
+function deq(got, want, what) {
+  eq(JSON.stringify(got), JSON.stringify(want), what);
 }
 
 async function apiGet(p) {
@@ -163,6 +211,8 @@ async function fullShot(page, file) {
   await page.waitForTimeout(700);
   await page.screenshot({ path: path.join(SHOT_DIR, file) });
   await page.setViewportSize(vp);
+  const png = fs.readFileSync(path.join(SHOT_DIR, file));
+  assert(png.length > 1000 && png.subarray(1, 4).toString() === 'PNG', file + ' is not a PNG image');
 }
 
 function near(a, b) {
@@ -200,7 +250,8 @@ try {
   console.log('not ok - launch ' + CHROMIUM);
   console.log('    ' + String((e && e.message) || e).split('\n')[0]);
   fs.rmSync(userDir, { recursive: true, force: true });
-  console.log('0 passed, 1 failed');
+  for (const x of started) await x.srv.stop().catch(() => {});
+  console.log('0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
 
@@ -382,28 +433,48 @@ try {
     return rows.length + ' rows';
   });
 
+  // What the seed's last 24 hours must give (src/engine/analyzer.c's rules):
+  // the 5.5 s Bash is slow and over 5 s (slow-bash, medium); the 2.5 s Grep
+  // set no head_limit (grep-no-head-limit, medium) and is slow (slow-grep,
+  // low); nothing else fires (no Read over 100 KB, no slow Write, no file
+  // read 3 times in a session, too few calls for a trend).
+  const REC_24H = [
+    ['slow-bash', 'medium', '1 slow Bash command'],
+    ['grep-no-head-limit', 'medium', '1 Grep call without head_limit'],
+    ['slow-grep', 'low', '1 slow Grep call'],
+  ];
   await check('recommendations colour-coded by severity', async () => {
     const api = await apiGet('/api/performance/recommendations?window=24h');
+    deq(api.data.map((x) => [x.rule, x.severity, x.title]), REC_24H, 'the API\'s recommendations');
     const r = await page.$$eval('#recommendations .tp-rec', (els) => els.map((e) => ({
       cls: e.className, title: e.querySelector('h3').textContent,
     })));
-    eq(r.length, api.data.length, 'recommendations shown');
+    eq(r.length, REC_24H.length, 'recommendations shown');
     for (let i = 0; i < r.length; i++) {
-      assert(r[i].cls.includes('tp-sev-' + api.data[i].severity), 'rec ' + i + ' class ' + r[i].cls);
-      eq(r[i].title, api.data[i].title, 'rec ' + i + ' title');
-    }
-    if (!r.length) {
-      const msg = await page.textContent('#recommendations');
-      assert(/No recommendations/.test(msg), 'no empty message');
+      assert(r[i].cls.includes('tp-sev-' + REC_24H[i][1]), 'rec ' + i + ' class ' + r[i].cls);
+      eq(r[i].title, REC_24H[i][2], 'rec ' + i + ' title');
     }
     return r.length + ' shown';
   });
 
+  // The seed's (tool, target) groups of the last 24 hours by total time,
+  // ties by count: [tool, target, count cell].
+  const HOT_24H = [
+    ['Bash', XSS_IMG, '1'],
+    ['Grep', XSS_SCRIPT, '1'],
+    ['Bash', 'npm test', '1 (1 failed)'],
+    ['Read', '/src/app.py', '2'], // 100 + 150 ms: the same total as user.py, more calls
+    ['Read', '/src/models/user.py', '1'],
+    ['Write', '/src/new_file.py', '1'],
+  ];
   await check('hotspots and bottlenecks panels match the API', async () => {
     const hs = await apiGet('/api/performance/hotspots?limit=10&window=24h');
+    deq(hs.data.map((h) => [h.tool, h.target, h.count]), HOT_24H.map(([t, g, c]) => [t, g, Number(c.split(' ')[0])]),
+      'the API\'s hotspots');
     const bn = await apiGet('/api/performance/bottlenecks?limit=3&window=24h');
-    const rows = await page.$$eval('#hotspots-table tbody tr:not(:has(.tp-empty))', (t) => t.length);
-    eq(rows, hs.data.length, 'hotspot rows');
+    const rows = await page.$$eval('#hotspots-table tbody tr:not(:has(.tp-empty))', (trs) => trs.map((tr) => [
+      tr.cells[0].textContent.trim(), tr.cells[1].textContent, tr.cells[2].textContent.trim()]));
+    deq(rows, HOT_24H, 'hotspot rows');
     const groups = await page.$$eval('#bottlenecks .tp-bn-group', (g) => g.length);
     eq(groups, Math.min(8, Object.values(bn.data).filter((l) => l.length).length), 'bottleneck groups');
   });
@@ -597,9 +668,13 @@ try {
     return r.n + ' alert(s)';
   });
 
-  // -- a server started with --token (run.sh starts one)
-  const TOKEN_URL = (process.env.TOOLPROF_TOKEN_URL || '').replace(/\/$/, '');
-  const TOKEN = process.env.TOOLPROF_TEST_TOKEN || '';
+  // -- a server started with --token
+  const TOKEN_CASES = [
+    'token server: ?token= opens the page, the API answers, the token leaves the URL',
+    'token server: reloading the page without ?token= still works',
+    'token server: a wrong token says how to open the page',
+    'token server: no foreign requests, no errors but the expected 401s',
+  ];
   if (TOKEN_URL && TOKEN) {
     const tpage = await context.newPage();
     const tErrors = [];
@@ -614,7 +689,7 @@ try {
     const TPAGE = TOKEN_URL + '/performance-profiling';
     const alerts = () => tpage.evaluate(() => document.getElementById('alerts').textContent);
 
-    await check('token server: ?token= opens the page, the API answers, the token leaves the URL', async () => {
+    await check(TOKEN_CASES[0], async () => {
       await tpage.goto(TPAGE + '?token=' + encodeURIComponent(TOKEN) + '&window=7d');
       await waitRefresh(tpage, null);
       eq(await alerts(), '', 'alerts');
@@ -624,7 +699,7 @@ try {
       assert(/^Updated at/.test(await tpage.textContent('#updated-at')), 'not updated');
     });
 
-    await check('token server: reloading the page without ?token= still works', async () => {
+    await check(TOKEN_CASES[1], async () => {
       const resp = await tpage.reload();
       eq(resp.status(), 200, 'HTTP status of GET ' + new URL(tpage.url()).pathname +
         ' (the page holds no data; the token is in sessionStorage and sent by the API calls)');
@@ -632,7 +707,7 @@ try {
       eq(await alerts(), '', 'alerts');
     });
 
-    await check('token server: a wrong token says how to open the page', async () => {
+    await check(TOKEN_CASES[2], async () => {
       await tpage.goto(TPAGE + '?token=' + encodeURIComponent(TOKEN));
       await waitRefresh(tpage, null);
       const prev = await refreshedSeq(tpage);
@@ -646,14 +721,14 @@ try {
       eq(await tpage.$$eval('#alerts .alert', (a) => a.length), 1, 'one alert, not one per panel');
     });
 
-    await check('token server: no foreign requests, no errors but the expected 401s', async () => {
+    await check(TOKEN_CASES[3], async () => {
       eq(tForeign.length, 0, 'foreign: ' + tForeign.join(', '));
       const other = tErrors.filter((t) => !/status of 401/.test(t));
       eq(other.length, 0, 'console: ' + other.join('\n'));
     });
     await tpage.close();
   } else {
-    console.log('# token cases skipped (TOOLPROF_TOKEN_URL / TOOLPROF_TEST_TOKEN not set)');
+    for (const name of TOKEN_CASES) skip(name, 'TOOLPROF_TOKEN_URL / TOOLPROF_TEST_TOKEN not set');
   }
 
   // ==== hostile strings (tests/reliability; docs/reliability.md, "Exposure") =========
@@ -830,5 +905,20 @@ try {
   fs.rmSync(userDir, { recursive: true, force: true });
 }
 
-console.log(passed + ' passed, ' + failed + ' failed');
-process.exit(failed ? 1 : 0);
+// The servers this run started: exit 0 on SIGTERM, no sanitizer report.
+for (const { name, srv, home } of started) {
+  await check(`toolprof serve (${name}) stops with exit 0 and no sanitizer report`, async () => {
+    const r = await srv.stop();
+    eq(r.code, 0, 'exit code');
+  });
+  fs.rmSync(home, { recursive: true, force: true });
+}
+try {
+  checkAllStopped();
+} catch (e) {
+  failed++;
+  console.log('not ok - ' + e.message);
+}
+
+console.log(passed + ' passed, ' + failed + ' failed, ' + skipped + ' skipped');
+process.exit(failed || !passed ? 1 : 0);

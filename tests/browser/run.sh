@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # tests/browser/run.sh - the dashboard in headless Chromium against the real binary.
 #
-#   tests/browser/run.sh                 start build/toolprof serve on a fresh data dir
+#   tests/browser/run.sh                 dashboard.mjs starts build/toolprof serve (twice:
+#                                        plain and with --token) on fresh data dirs and
+#                                        checks how each stops
 #   TOOLPROF_BIN=path tests/browser/run.sh
 #   TOOLPROF_URL=http://127.0.0.1:P tests/browser/run.sh   use a server that is already
 #                                        running (its data dir must start empty); the token
 #                                        cases run when TOOLPROF_TOKEN_URL and
 #                                        TOOLPROF_TEST_TOKEN name a second one started with
-#                                        --token
+#                                        --token, and are skipped (counted) otherwise
 #
 # Installs playwright-core (pinned by package-lock.json; it downloads no browser) when
 # node_modules is missing or older than the lock file, and drives /usr/bin/chromium
 # (override with CHROMIUM=...). Screenshots go to build/dashboard*.png. The last line
-# is "N passed, N failed"; the exit status is 1 when anything failed.
+# is "N passed, N failed, N skipped"; the exit status is 1 when anything failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -20,7 +22,7 @@ cd "$root" || exit 1
 
 fail_early() {
   echo "not ok - $1"
-  echo "0 passed, 1 failed"
+  echo "0 passed, 1 failed, 0 skipped"
   exit 1
 }
 
@@ -28,6 +30,10 @@ command -v node >/dev/null || fail_early "node is not installed"
 : "${CHROMIUM:=/usr/bin/chromium}"
 export CHROMIUM
 [ -x "$CHROMIUM" ] || fail_early "no Chromium at $CHROMIUM"
+if [ -z "${TOOLPROF_URL:-}" ]; then
+  bin=${TOOLPROF_BIN:-build/toolprof}
+  [ -x "$bin" ] || fail_early "$bin is missing: run make first"
+fi
 
 stamp="$here/node_modules/.toolprof-stamp"
 if [ ! -f "$stamp" ] || [ "$here/package-lock.json" -nt "$stamp" ]; then
@@ -36,75 +42,16 @@ if [ ! -f "$stamp" ] || [ "$here/package-lock.json" -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/toolprof-browser.XXXXXX")
-pids=()
-# shellcheck disable=SC2317  # called through the trap
-cleanup() {
-  for p in "${pids[@]}"; do
-    kill "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start_server NAME [serve options...]: start the binary on a fresh data dir and a
-# free loopback port; set $started_url to the address it printed.
-start_server() {
-  local name=$1 port url=
-  shift
-  mkdir -p "$tmp/$name/data" "$tmp/$name/home"
-  # A free loopback port: ask the kernel, then let the server bind it.
-  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-  # --no-watch and a private HOME: the data directory must start empty, so the
-  # server must not import this machine's Claude Code transcripts.
-  HOME="$tmp/$name/home" "$bin" --data-dir "$tmp/$name/data" serve --listen "127.0.0.1:$port" \
-    --no-watch "$@" >"$tmp/$name/out" 2>"$tmp/$name/err" &
-  pids+=($!)
-  for _ in $(seq 100); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/$name/out" 2>/dev/null | head -n 1)
-    [ -n "$url" ] && break
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$url" ]; then
-    sed "s/^/  $name: /" "$tmp/$name/out" "$tmp/$name/err"
-    fail_early "toolprof serve ($name) did not print 'listening on http://127.0.0.1:PORT'"
-  fi
-  started_url=$url
-}
-
-url=${TOOLPROF_URL:-}
-if [ -z "$url" ]; then
-  bin=${TOOLPROF_BIN:-build/toolprof}
-  [ -x "$bin" ] || fail_early "$bin is missing: run make first"
-  start_server main
-  url=$started_url
-  # A second server that requires a token, for the token cases.
-  export TOOLPROF_TEST_TOKEN=browser-test-token-1234
-  start_server token --token "$TOOLPROF_TEST_TOKEN"
-  export TOOLPROF_TOKEN_URL=$started_url
-fi
-
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 mkdir -p build
-node "$here/dashboard.mjs" "$url" build | tee "$tmp/test.out"
+node "$here/dashboard.mjs" "${TOOLPROF_URL:-}" build | tee "$out"
 rc=${PIPESTATUS[0]}
-dumped=
-if [ "$rc" -ne 0 ]; then
-  for name in main token; do
-    [ -s "$tmp/$name/err" ] || continue
-    echo "# $name server stderr (last 20 lines):"
-    tail -n 20 "$tmp/$name/err" | sed 's/^/#   /'
-    dumped=1
-  done
-fi
 # The summary must be the last line, even if node died before printing it.
-summary=$(tail -n 1 "$tmp/test.out")
-if ! [[ $summary =~ ^[0-9]+\ passed,\ [0-9]+\ failed$ ]]; then
+summary=$(tail -n 1 "$out")
+if ! [[ $summary =~ ^[0-9]+\ passed,\ [0-9]+\ failed,\ [0-9]+\ skipped$ ]]; then
   echo "not ok - dashboard.mjs exited ($rc) without a summary"
-  echo "0 passed, 1 failed"
+  echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
-[ -n "$dumped" ] && echo "$summary"
 exit "$rc"

@@ -92,12 +92,14 @@ def waits():
 
 def timeline():
     """Model requests (distinct requestId of the assistant lines, else the
-    message id) and prompts (string contents of user lines that are not
-    meta, sidechain or the compaction's summary) of each recorded file."""
+    message id), prompts (string contents of user lines that are not
+    meta, sidechain or the compaction's summary) and turns (a prompt within
+    0.5 s of the turn's first is the same turn, as the store keeps them: a
+    command and its output) of each recorded file."""
     files = sorted(glob.glob(os.path.join(REC, "claude/projects/*/*.jsonl"))) + \
         sorted(glob.glob(os.path.join(REC, "claude/projects/*/*/subagents/*.jsonl")))
     for f in files:
-        reqs, prompts = set(), 0
+        reqs, prompts, turns, last = set(), 0, 0, None
         for x in open(f, encoding="utf-8"):
             d = json.loads(x)
             if d.get("type") == "assistant":
@@ -106,7 +108,11 @@ def timeline():
             if d.get("type") == "user" and isinstance(c, str) and not d.get("isMeta") and \
                     not d.get("isSidechain") and not d.get("isCompactSummary"):
                 prompts += 1
-        print("== timeline of %s: %d requests, %d prompts" % (rel(f), len(reqs), prompts))
+                ms = pairing_reference.ms(d["timestamp"])
+                if last is None or ms - last > 500:
+                    turns += 1
+                    last = ms
+        print("== timeline of %s: %d requests, %d prompts, %d turns" % (rel(f), len(reqs), prompts, turns))
 
 
 # test_importer.c cuts the session file here, inside a line.

@@ -15,7 +15,9 @@
 // Environment: TOOLPROF_BIN (default ../../build/toolprof), CLAUDE_BIN
 // (default: the npm package's binary), TOOLPROF_E2E_KEEP=1 keeps the
 // temporary directory (it is always kept when a check fails).
-// Output: "ok - ..." / "not ok - ..." per check, last line "N passed, N failed".
+// Output: "ok - ..." / "not ok - ..." per check, last line "N passed, N failed,
+// 0 skipped" (nothing here skips). Every toolprof process is checked for a
+// sanitizer report on stderr, and each server for its exit status.
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -24,7 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
-  brief, exportOps as exportIn, jsonCmd as jsonIn, post, run, startServe as serveIn, tally, toolprofIn,
+  brief, exportOps as exportIn, finish, jsonCmd as jsonIn, post, run, startServe, tally, toolprofIn,
 } from './lib.mjs';
 import { loadScript, startMock } from './mock_anthropic.mjs';
 
@@ -33,6 +35,15 @@ const TOOLPROF = resolve(process.env.TOOLPROF_BIN || join(HERE, '../../build/too
 const CLAUDE_TIMEOUT_MS = 90_000;
 const OTLP_WAIT_MS = 20_000;
 const TOOLS = 'Read Write Edit Grep Glob Bash';
+// Telemetry as the issue asks for it: logs, traces (enhanced beta) and
+// metrics, exported often so that a short session's data all arrives.
+const TELEMETRY = {
+  CLAUDE_CODE_ENABLE_TELEMETRY: '1', CLAUDE_CODE_ENHANCED_TELEMETRY_BETA: '1',
+  OTEL_LOGS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp',
+  OTEL_LOGS_EXPORT_INTERVAL: '500', OTEL_METRIC_EXPORT_INTERVAL: '500', OTEL_BSP_SCHEDULE_DELAY: '500',
+  OTEL_LOG_TOOL_DETAILS: '1',
+};
+const PROTOCOLS = ['http/json', 'http/protobuf', 'grpc'];
 const MODEL = 'claude-sonnet-4-5';
 
 // ---- reporting ---------------------------------------------------------------
@@ -40,16 +51,9 @@ const MODEL = 'claude-sonnet-4-5';
 const T = tally();
 const { check, note } = T;
 
-// Long-running children (the servers), ended by their pid on any way out.
-const children = new Set();
-function killChildren() {
-  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-}
-
 // ---- processes -------------------------------------------------------------
 
 const tp = toolprofIn(TOOLPROF);
-const startServe = (dataDir, log) => serveIn(TOOLPROF, dataDir, log, children);
 
 // A recording tap in front of `toolprof serve`: forwards every OTLP post
 // unchanged and keeps a copy, so that OTLP's own duration_ms can be compared
@@ -114,6 +118,88 @@ function makeProject(proj) {
   writeFileSync(join(proj, 'logs/service.log'), lines.join('\n') + '\n');
   writeFileSync(join(proj, 'logs/old.log'), 'INFO nothing to see\n');
   writeFileSync(join(proj, 'src/app.js'), "console.log('ERROR handling lives elsewhere');\n");
+}
+
+// One run of the scripted session with OTEL_EXPORTER_OTLP_PROTOCOL set to
+// protocol, straight into a `toolprof serve --otlp-grpc` of its own (fresh
+// HOME, project and data dir; no hook). Checks that every scripted call is
+// stored once, from OTLP only, with its tool and outcome; resolves to a Map
+// tool_use_id -> "tool success" (null when the run could not be made).
+async function protocolRun(root, protocol, script, calls, claude) {
+  const tag = protocol.replace('/', '-');
+  const dir = join(root, `run-${tag}`);
+  const home = join(dir, 'home'), proj = join(dir, 'project'), data = join(dir, 'data');
+  for (const d of [join(home, '.claude'), join(dir, 'tmp')]) mkdirSync(d, { recursive: true });
+  makeProject(proj);
+  const runScript = loadScript(join(HERE, 'script.json'), { PROJECT: proj });
+  const mock = await startMock({ script: runScript, log: join(dir, 'mock-requests.jsonl') });
+  let serve;
+  try {
+    serve = await startServe(data, join(dir, 'serve.log'), ['--otlp-grpc', '127.0.0.1:0']);
+  } catch (e) {
+    check(`${protocol}: toolprof serve --otlp-grpc starts`, false, String(e));
+    await mock.close();
+    return null;
+  }
+  const env = {
+    PATH: process.env.PATH || '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', TMPDIR: join(dir, 'tmp'),
+    ANTHROPIC_BASE_URL: mock.url, ANTHROPIC_API_KEY: 'sk-ant-dummy-e2e',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1',
+    ...TELEMETRY, OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? serve.grpcUrl : serve.url,
+  };
+  const cr = await run(claude, ['-p', script.prompt, '--allowedTools', TOOLS, '--output-format', 'json', '--model', MODEL],
+    { env, cwd: proj, timeoutMs: CLAUDE_TIMEOUT_MS });
+  writeFileSync(join(dir, 'claude-stdout.json'), cr.stdout);
+  writeFileSync(join(dir, 'claude-stderr.txt'), cr.stderr);
+  let result = {};
+  try { result = JSON.parse(cr.stdout); } catch { /* checked below */ }
+  check(`${protocol}: claude -p exits 0 with a successful result`, cr.code === 0 && result.subtype === 'success', brief(cr));
+  let e = { ops: [] };
+  const t0 = Date.now();
+  for (;;) {
+    e = await exportOps(data);
+    const ids = new Set(e.ops.map((o) => o.tool_use_id));
+    if (calls.every((c) => ids.has(c.id)) || Date.now() - t0 > OTLP_WAIT_MS) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  note(`${protocol}: claude ran ${cr.ms} ms; OTLP complete after ${Date.now() - t0} ms`);
+  const count = (id) => e.ops.filter((o) => o.tool_use_id === id).length;
+  check(`${protocol}: the store holds exactly the ${calls.length} scripted calls, once each`,
+    !e.error && e.ops.length === calls.length && calls.every((c) => count(c.id) === 1),
+    e.error || e.ops.map((o) => `${o.tool} ${o.tool_use_id} ${JSON.stringify(o.sources)}`).join('\n'));
+  const bad = [];
+  const out = new Map();
+  for (const c of calls) {
+    const o = e.ops.find((x) => x.tool_use_id === c.id);
+    if (!o) continue;
+    if (o.tool !== c.name || o.success !== (c.expect.success !== false)) bad.push(`${c.id}: tool ${o.tool} success ${o.success}`);
+    if (o.source !== 'otlp' || JSON.stringify(o.sources) !== '["otlp"]') bad.push(`${c.id}: sources ${JSON.stringify(o.sources)}`);
+    if (o.session_id !== result.session_id) bad.push(`${c.id}: session ${o.session_id}`);
+    if (!(Number.isFinite(o.duration_ms) && o.duration_ms >= 0)) bad.push(`${c.id}: duration ${o.duration_ms}`);
+    out.set(c.id, `${o.tool} ${o.success}`);
+  }
+  check(`${protocol}: tools, outcomes, session and source of every call`, bad.length === 0, bad.join('\n'));
+  // Traces and metrics arrived: spans were used (calls, model requests,
+  // turns), metric points accepted; the server's own counters say how many.
+  const m = await new Promise((res) => {
+    request(`${serve.url}/metrics`, (r) => {
+      const c = [];
+      r.on('data', (d) => c.push(d));
+      r.on('end', () => res(Buffer.concat(c).toString('utf8')));
+    }).on('error', () => res('')).end();
+  });
+  const num = (re) => Number((re.exec(m) || [])[1] || 0);
+  const spans = num(/^toolprof_otlp_records_total\{signal="traces",outcome="stored"\} (\d+)$/m);
+  const points = num(/^toolprof_otlp_records_total\{signal="metrics",outcome="ignored"\} (\d+)$/m);
+  const failed = num(/^toolprof_otlp_requests_total\{signal="\w+",result="error"\} ([1-9]\d*)$/m);
+  note(`${protocol}: ${spans} spans used and ${points} metric points accepted`);
+  check(`${protocol}: spans were used and metric points accepted, no request refused`,
+    spans > 0 && points > 0 && failed === 0, m.split('\n').filter((l) => l.startsWith('toolprof_otlp')).join('\n'));
+  const why = await serve.stop();
+  check(`${protocol}: toolprof serve stops cleanly on SIGTERM (exit 0, no sanitizer report)`, !why, why);
+  await mock.close();
+  return out;
 }
 
 // ---- the test ------------------------------------------------------------------
@@ -185,9 +271,7 @@ async function main() {
     PATH: process.env.PATH || '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', TMPDIR: join(root, 'tmp'),
     ANTHROPIC_BASE_URL: mock.url, ANTHROPIC_API_KEY: 'sk-ant-dummy-e2e',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1',
-    CLAUDE_CODE_ENABLE_TELEMETRY: '1', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'none',
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_ENDPOINT: tap.url,
-    OTEL_LOGS_EXPORT_INTERVAL: '500', OTEL_LOG_TOOL_DETAILS: '1',
+    ...TELEMETRY, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_ENDPOINT: tap.url,
   };
   const cr = await run(claude, ['-p', script.prompt, '--allowedTools', TOOLS, '--output-format', 'json', '--model', MODEL],
     { env, cwd: proj, timeoutMs: CLAUDE_TIMEOUT_MS });
@@ -351,10 +435,26 @@ async function main() {
     check('otlp alone: second server starts', false, String(e));
   }
 
+  // -- the same session once per OTLP protocol, OTLP alone (no hook, no
+  // import): each must store every scripted call once, with the same tools,
+  // ids and outcomes whatever the protocol.
+  const byProtocol = new Map();
+  for (const protocol of PROTOCOLS) byProtocol.set(protocol, await protocolRun(root, protocol, script, calls, claude));
+  const ref = byProtocol.get('http/json');
+  for (const protocol of PROTOCOLS.slice(1)) {
+    const got = byProtocol.get(protocol);
+    check(`${protocol}: the same calls, tools and outcomes as http/json`, ref && got && ref.size === calls.length &&
+      got.size === ref.size && [...ref].every(([id, v]) => got.get(id) === v),
+      { 'http/json': ref && [...ref], [protocol]: got && [...got] });
+  }
+
   // -- shut down
-  if (serve2) await serve2.stop();
-  const sc = await serve.stop();
-  check('toolprof serve stops cleanly on SIGTERM', sc === 0, `exit ${sc}; see ${join(root, 'serve.log')}`);
+  if (serve2) {
+    const why = await serve2.stop();
+    check('the second toolprof serve stops cleanly on SIGTERM (exit 0, no sanitizer report)', !why, why);
+  }
+  const why = await serve.stop();
+  check('toolprof serve stops cleanly on SIGTERM (exit 0, no sanitizer report)', !why, why);
   await tap.close();
   await mock.close();
   note(`mock answered ${mock.requests.length} requests`);
@@ -371,7 +471,5 @@ try {
 } catch (e) {
   check('e2e harness ran to the end', false, e.stack || String(e));
 }
-killChildren();
 if (kept) note(`kept ${kept}`);
-console.log(`${T.passed} passed, ${T.failed} failed`);
-process.exit(T.failed === 0 && T.passed > 0 ? 0 : 1);
+process.exit(finish(T));

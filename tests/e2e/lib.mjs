@@ -3,12 +3,22 @@
 // answers back.
 //
 // Reporting follows the unit tests: "ok - ..." / "not ok - ..." per check
-// (with the detail of a failure on "#" lines), and the caller prints
-// "N passed, N failed" last.
+// (with the detail of a failure on "#" lines), and finish() prints
+// "N passed, N failed, 0 skipped" last (nothing here skips). Every process
+// run() starts is checked for a sanitizer report on stderr (an ASan build of
+// toolprof), and every server for its exit status, through
+// tests/integration/lib.mjs.
 
+import { basename } from 'node:path';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+
+import { checkAllStopped, sanitizerReport, startServer } from '../integration/lib.mjs';
+
+// The tally checks are counted in (the last one made): run() reports a
+// sanitizer finding into it as a failed check of its own.
+let current = null;
 
 // A tally of checks: check(name, cond, detail) prints and counts; note(s)
 // prints a comment line.
@@ -27,10 +37,25 @@ export function tally() {
     return !!cond;
   };
   t.note = (s) => console.log(`# ${s}`);
+  current = t;
   return t;
 }
 
+// The end of a test: a server still running is a failure (and killed), then
+// the count line; the exit status (0 only when something passed and nothing
+// failed).
+export function finish(t) {
+  try {
+    checkAllStopped();
+  } catch (e) {
+    t.check('every toolprof server was stopped', false, e.message);
+  }
+  console.log(`${t.passed} passed, ${t.failed} failed, 0 skipped`);
+  return t.failed === 0 && t.passed > 0 ? 0 : 1;
+}
+
 // Run a command to completion; resolves {code, signal, stdout, stderr, ms}.
+// A sanitizer report on stderr is a failed check, whatever the exit code.
 export function run(cmd, args, { input, env, cwd, timeoutMs = 30_000 } = {}) {
   return new Promise((res) => {
     const t0 = Date.now();
@@ -42,7 +67,13 @@ export function run(cmd, args, { input, env, cwd, timeoutMs = 30_000 } = {}) {
     p.on('error', (e) => err.push(Buffer.from(String(e))));
     p.on('close', (code, signal) => {
       clearTimeout(timer);
-      res({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 });
+      const r = { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 };
+      const report = sanitizerReport(r.stderr);
+      if (report) {
+        if (current) current.check(`no sanitizer report from ${basename(cmd)} ${args.slice(0, 3).join(' ')}`, false, report);
+        else throw new Error(`sanitizer report from ${basename(cmd)}:\n${report}`);
+      }
+      res(r);
     });
     p.stdin.on('error', () => {});
     p.stdin.end(input ?? '');
@@ -53,42 +84,28 @@ export function run(cmd, args, { input, env, cwd, timeoutMs = 30_000 } = {}) {
 export const brief = (r) =>
   `exit ${r.code}${r.signal ? ' signal ' + r.signal : ''}; stderr: ${r.stderr.trim().slice(0, 800)}; stdout: ${r.stdout.trim().slice(0, 400)}`;
 
-// `toolprof --data-dir D serve` on an ephemeral port (its output kept in
-// log); resolves {port, url, proc, stop()}, stop() resolving to the exit
-// code (or signal) after SIGTERM. The process is added to `children` so
-// that the caller can kill what is left on any way out.
-export function startServe(toolprof, dataDir, log, children) {
-  return new Promise((res, rej) => {
-    const p = spawn(toolprof, ['--data-dir', dataDir, 'serve', '--listen', '127.0.0.1:0', '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(p);
-    let text = '';
-    const timer = setTimeout(() => rej(new Error(`serve did not report its port in 10 s: ${text.slice(0, 500)}`)), 10_000);
-    const onData = (d) => {
-      text += d;
-      writeFileSync(log, text);
-      const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        p.stdout.removeAllListeners('data');
-        p.stderr.removeAllListeners('data');
-        p.stdout.on('data', (x) => { text += x; writeFileSync(log, text); });
-        p.stderr.on('data', (x) => { text += x; writeFileSync(log, text); });
-        res({
-          port: Number(m[2]), url: m[1], proc: p,
-          stop: () => new Promise((r) => {
-            if (p.exitCode !== null || p.signalCode !== null) return r(p.exitCode);
-            const k = setTimeout(() => p.kill('SIGKILL'), 5000);
-            p.once('exit', (code, sig) => { clearTimeout(k); r(code ?? sig); });
-            p.kill('SIGTERM');
-          }),
-        });
+// `toolprof --data-dir D serve` on an ephemeral port, started through
+// tests/integration/lib.mjs's startServer (which runs $TOOLPROF_BIN or
+// build/toolprof, the binary the tests' TOOLPROF also names); resolves
+// {port, url, grpcUrl, stop()}. stop() ends it with SIGTERM and resolves the
+// failure of its checks (exit 0, no sanitizer report on stderr) as a
+// string, or null; its output goes to the log file either way.
+export async function startServe(dataDir, log, extraArgs = []) {
+  const srv = await startServer({ dataDir, args: extraArgs });
+  const g = /^otlp-grpc on (127\.0\.0\.1:\d+)$/m.exec(srv.stdout());
+  return {
+    port: srv.port, url: srv.base, grpcUrl: g ? `http://${g[1]}` : null,
+    stop: async () => {
+      let why = null;
+      try {
+        await srv.stop();
+      } catch (e) {
+        why = e.message;
       }
-    };
-    p.stdout.on('data', onData);
-    p.stderr.on('data', onData);
-    p.on('error', (e) => { clearTimeout(timer); rej(e); });
-    p.on('exit', (code) => { clearTimeout(timer); rej(new Error(`serve exited with ${code}: ${text.slice(0, 500)}`)); });
-  });
+      writeFileSync(log, srv.stdout() + srv.stderr());
+      return why;
+    },
+  };
 }
 
 // One HTTP request; resolves {status, body}.

@@ -4,8 +4,10 @@
  * Linked with one fuzz target (tests/fuzz/fuzz_*.c) it feeds every file
  * named on the command line (directories are walked one level) to
  * LLVMFuzzerTestOneInput, so `make test` re-checks every input the fuzzers
- * ever found interesting with plain gcc. A crash or an abort() in the
- * target fails the run; the last line is "N passed, N failed".
+ * ever found interesting without clang (plainly, or with the sanitizers:
+ * tests/fuzz/replay.sh). A crash or an abort() in the target fails the
+ * run; "input: PATH" on stderr before each input names the one that did.
+ * The last line is "N passed, N failed".
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -29,6 +31,7 @@ static int run_file(const char *path)
     uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
     size_t got = fread(buf, 1, n > 0 ? (size_t)n : 0, fp);
     fclose(fp);
+    fprintf(stderr, "input: %s\n", path);
     LLVMFuzzerTestOneInput(buf, got);
     free(buf);
     return 0;

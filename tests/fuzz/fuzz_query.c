@@ -6,7 +6,7 @@
  * query string, and also as each header value the policy and the handlers
  * look at (Host, Origin, Authorization, Accept-Encoding, If-None-Match,
  * Content-Type). For the query parser the promises are checked: on success
- * at most HTTP_MAX_PARAMS parameters, no two with the same name, every name
+ * at most TP_HTTP_MAX_PARAMS parameters, no two with the same name, every name
  * and value valid UTF-8 without NUL, and a lookup of each name finds it;
  * on failure a message and no parameters. A broken promise aborts.
  *
@@ -35,7 +35,7 @@ static void fuzz_check_query(const char *s)
             abort();
         return;
     }
-    if (q.n > HTTP_MAX_PARAMS)
+    if (q.n > TP_HTTP_MAX_PARAMS)
         abort();
     for (size_t i = 0; i < q.n; i++) {
         const char *name = q.p[i].name, *value = q.p[i].value;

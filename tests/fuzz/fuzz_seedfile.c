@@ -34,6 +34,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/tptime.h"
+#include "ingest/filemark.h"
 #include "ingest/seedfile.h"
 #include "opcheck.h"
 #include "store/store.h"
@@ -159,16 +160,36 @@ static int fuzz_read_seed(const char *s, size_t size, struct fuzz_count *c)
     return 0;
 }
 
-/* The jsonl export: complete lines only (the last one, without '\n', is
- * still being written), blanks and trailing '\r' / spaces ignored. A line
- * that is not JSON counts as a record read and rejected, as import_jsonl()
- * counts it. */
-static void fuzz_read_jsonl(const char *s, size_t size, struct fuzz_count *c)
+/* A last line without its newline that is one whole object (after
+ * leading blanks), as import_jsonl() tells one. */
+static int fuzz_whole_object(const char *s, size_t n)
+{
+    char err[TP_ERR_MAX];
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i == n || s[i] != '{')
+        return 0;
+    cJSON *v = jin_parse(s, n, JIN_REPAIR, TP_MAX_JSON_DEPTH, err);
+    int ok = cJSON_IsObject(v);
+    cJSON_Delete(v);
+    return ok;
+}
+
+/* The jsonl export: complete lines, blanks and trailing '\r' / spaces
+ * ignored; the last one, without '\n', only when it is a whole object or
+ * the file is final (else it is still being written). A line that is not
+ * JSON counts as a record read and rejected, as import_jsonl() counts
+ * it. */
+static void fuzz_read_jsonl(const char *s, size_t size, int final, struct fuzz_count *c)
 {
     size_t off = 0;
     const char *nl;
-    while (off < size && (nl = memchr(s + off, '\n', size - off)) != NULL) {
-        size_t start = off, n = (size_t)(nl - (s + off));
+    while (off < size) {
+        nl = memchr(s + off, '\n', size - off);
+        if (!nl && !final && !fuzz_whole_object(s + off, size - off))
+            break;
+        size_t start = off, n = nl ? (size_t)(nl - (s + off)) : size - off;
         off += n + 1;
         while (n && (s[start + n - 1] == '\r' || s[start + n - 1] == ' '))
             n--;
@@ -208,6 +229,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         struct seedfile_stats st;
         memset(&st, 0, sizeof st);
+        /* Final (filemark.h) the way the import sees it: "now" is pinned,
+         * the file's mtime is the real time. */
+        struct stat sb;
+        int final = stat(path, &sb) == 0 && FUZZ_NOW_MS - ((int64_t)sb.st_mtim.tv_sec * 1000 +
+                                                           sb.st_mtim.tv_nsec / 1000000) >=
+                                                FILEMARK_FINAL_AFTER_MS;
         int rc = seedfile_import(st_store, path, (enum seedfile_kind)k, fuzz_report, &st, err);
         unlink(path);
 
@@ -216,7 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (k == SEEDFILE_SEED) {
             whole = fuzz_read_seed(s, size, &c);
         } else {
-            fuzz_read_jsonl(s, size, &c);
+            fuzz_read_jsonl(s, size, final, &c);
             whole = 0;
         }
         if (rc != 0) {

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sketch_init(&t);
     sketch_init(&running);
     sketch_init(&before);
-    buf_init(&out, SKETCH_MAX_BLOB + 1);
+    buf_init(&out, TP_SKETCH_MAX_BLOB + 1);
 
     /* A running sketch with a few values, to decode into as well. */
     sketch_add(&running, 0, 1);

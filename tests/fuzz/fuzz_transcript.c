@@ -15,13 +15,10 @@
  * The promises checked: a refused line returns TP_EPARSE with a message and
  * changes nothing (no op, same pending offset), and every refusal is
  * counted; the pending offset is -1 or the start of a line fed; after a
- * final finish nothing is pending; no parser emits a tool-use id twice
- * but as the update of its turn's or interval's accounting (a phase with
- * source "turn");
- * every op carries a tool, an id and the transcript source; every op that
- * op_normalize() accepts keeps the promises of opcheck.h; and resuming
- * loses no call: every id the whole read emits is emitted by `first` or
- * `rest`. A broken promise aborts.
+ * final finish nothing is pending; a parser emits a tool-use id again only as the same tool (a
+ * later report that splits its time); every op carries a tool, an id and the transcript source;
+ * every op that op_normalize() accepts keeps the promises of opcheck.h; and resuming loses no call:
+ * every id the whole read emits is emitted by `first` or `rest`. A broken promise aborts.
  *
  *   tests/fuzz/run.sh builds it against the project compiled with clang;
  *   tests/fuzz/replay.sh replays its corpus with gcc and driver.c.
@@ -33,6 +30,7 @@
 #include "core/err.h"
 #include "core/kmap.h"
 #include "core/limits.h"
+#include "core/xmalloc.h"
 #include "ingest/transcript.h"
 #include "opcheck.h"
 
@@ -67,9 +65,33 @@ static void fuzz_split(const char *s, size_t size, struct fuzz_lines *L)
     }
 }
 
-/* Take the parser's finished ops: check them, record their ids in `ids`
- * (each at most once per parser: `mine`), and clear them. */
-static void fuzz_take(struct transcript *t, struct kmap *mine, struct kmap *ids, int64_t now)
+/* The calls one parser emitted, by id (kmap index), with the tool of the
+ * first report: a call may be reported again when its turn or its
+ * cost-state interval ends and splits its time (docs/time.md), but it
+ * stays the same call. */
+struct fuzz_seen {
+    struct kmap ids;
+    char **tools;
+    size_t alloc;
+};
+
+static void seen_init(struct fuzz_seen *m)
+{
+    memset(m, 0, sizeof *m);
+    kmap_init(&m->ids);
+}
+
+static void seen_free(struct fuzz_seen *m)
+{
+    for (size_t i = 0; i < m->ids.n; i++)
+        free(m->tools[i]);
+    free(m->tools);
+    kmap_free(&m->ids);
+}
+
+/* Take the parser's finished ops: check them, record their ids in `ids`,
+ * and clear them. */
+static void fuzz_take(struct transcript *t, struct fuzz_seen *mine, struct kmap *ids, int64_t now)
 {
     size_t n;
     struct op *ops = transcript_ops(t, &n);
@@ -79,12 +101,16 @@ static void fuzz_take(struct transcript *t, struct kmap *mine, struct kmap *ids,
             abort();
         size_t idlen = strlen(op->tool_use_id);
         int added;
-        kmap_put(mine, op->tool_use_id, idlen, &added);
-        /* One call emitted twice by one parser: only as the update its
-         * turn's or its interval's accounting makes (docs/time.md), which
-         * carries a phase found there. */
-        if (!added && op->phsrc[OP_PH_WAIT] != PHS_TURN && op->phsrc[OP_PH_EXEC] != PHS_TURN)
-            abort();
+        size_t k = kmap_put(&mine->ids, op->tool_use_id, idlen, &added);
+        if (added) {
+            if (k >= mine->alloc) {
+                mine->alloc = mine->alloc ? 2 * mine->alloc : 64;
+                mine->tools = xreallocarray(mine->tools, mine->alloc, sizeof *mine->tools);
+            }
+            mine->tools[k] = xstrdup(op->tool);
+        } else if (strcmp(mine->tools[k], op->tool) != 0) {
+            abort(); /* a call reported again as another tool */
+        }
         kmap_put(ids, op->tool_use_id, idlen, &added);
         char err[TP_ERR_MAX] = "";
         if (op_normalize(op, now, err) == 0)
@@ -98,7 +124,7 @@ static void fuzz_take(struct transcript *t, struct kmap *mine, struct kmap *ids,
 /* Feed lines [from, to) to t, checking each line's promises and taking the
  * ops it finished. */
 static void fuzz_feed(struct transcript *t, const char *s, const struct fuzz_lines *L, size_t from,
-                      size_t to, struct kmap *mine, struct kmap *ids, int64_t now)
+                      size_t to, struct fuzz_seen *mine, struct kmap *ids, int64_t now)
 {
     for (size_t i = from; i < to; i++) {
         char err[TP_ERR_MAX] = "";
@@ -152,9 +178,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_split(s, size, &L);
 
     /* whole */
-    struct kmap whole_ids, mine;
+    struct kmap whole_ids;
+    struct fuzz_seen mine;
     kmap_init(&whole_ids);
-    kmap_init(&mine);
+    seen_init(&mine);
     struct transcript *t = transcript_new();
     fuzz_feed(t, s, &L, 0, L.n, &mine, &whole_ids, now);
     transcript_finish(t, 1);
@@ -163,20 +190,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (transcript_pending_offset(t) != -1 || st->lines != L.n || st->malformed > st->lines)
         abort();
     transcript_free(t);
-    kmap_free(&mine);
+    seen_free(&mine);
 
     /* first, then rest from where `first` says to resume. */
     size_t cut = L.n ? (size_t)(size * 2654435761u % (L.n + 1)) : 0;
     struct kmap split_ids;
     kmap_init(&split_ids);
-    kmap_init(&mine);
+    seen_init(&mine);
     t = transcript_new();
     fuzz_feed(t, s, &L, 0, cut, &mine, &split_ids, now);
     transcript_finish(t, 0);
     fuzz_take(t, &mine, &split_ids, now);
     int64_t resume = transcript_pending_offset(t);
     transcript_free(t);
-    kmap_free(&mine);
+    seen_free(&mine);
     size_t from = cut;
     if (resume >= 0) {
         from = 0;
@@ -185,13 +212,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (from == cut)
             abort(); /* not the start of a line `first` was fed */
     }
-    kmap_init(&mine);
+    seen_init(&mine);
     t = transcript_new();
     fuzz_feed(t, s, &L, from, L.n, &mine, &split_ids, now);
     transcript_finish(t, 1);
     fuzz_take(t, &mine, &split_ids, now);
     transcript_free(t);
-    kmap_free(&mine);
+    seen_free(&mine);
 
     for (size_t i = 0; i < whole_ids.n; i++) {
         size_t len;

@@ -16,7 +16,7 @@ describe('API on the original scenario', () => {
     assert.equal(r.status, 200, r.body);
     assert.deepEqual(r.json, { success: true, count: 5, inserted: 5, merged: 0, unchanged: 0 });
   });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('stats', async () => {
     const r = await get(srv, `${API}/stats`);
@@ -92,9 +92,13 @@ describe('API on the original scenario', () => {
     assert.equal(h.json.data[0].tool, 'Bash');
     assert.equal(h.json.data[0].target, 'npm install');
 
+    // The scenario's one rule that fires: the 5.5 s Bash (slow, and over
+    // 5 s: medium). The rest: below.
     const rec = await get(srv, `${API}/recommendations`);
     assert.equal(rec.status, 200);
-    assert.equal(rec.json.count, rec.json.data.length);
+    assert.equal(rec.json.count, 1);
+    assert.deepEqual(rec.json.data.map((x) => [x.rule, x.severity, x.title]),
+      [['slow-bash', 'medium', '1 slow Bash command']]);
 
     const t = await get(srv, `${API}/trends?days=3`);
     assert.equal(t.status, 200);
@@ -137,10 +141,133 @@ describe('API on the original scenario', () => {
   });
 });
 
+// A scenario built so that every rule but the trend fires once, with
+// numbers worked out by hand from the rules (src/engine/analyzer.c) and
+// docs/api.md: 12 calls of one session, a minute apart, the first in the
+// hour before the others. Evidence is one call per target, newest hour
+// first, and within an hour in storage order (store.h): so the newer of
+// the two reads of big.py is the one shown, and lists of several targets
+// are compared sorted.
+describe('recommendations and hotspots on a known scenario', () => {
+  const S = 'rec-session-1';
+  const HOUR = 3600e3;
+  const hour = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR; // within the last 24 h
+  let k = 0;
+  const op = (tool, target, duration_ms, extra = {}) => ({
+    tool, target, duration_ms, timestamp: new Date(hour + 60e3 * k++).toISOString(), session_id: S,
+    project: '/p', optimization_applied: false, ...extra,
+  });
+  const ops = [
+    op('Read', '/p/big.py', 100, { size_bytes: 300000, tool_use_id: 'toolu_rec_big1', timestamp: new Date(hour - HOUR / 2).toISOString() }),
+    op('Read', '/p/big.py', 200, { size_bytes: 500000, tool_use_id: 'toolu_rec_big2' }),
+    op('Read', '/p/config.ts', 10, { size_bytes: 1000, tool_use_id: 'toolu_rec_cfg1' }),
+    op('Read', '/p/config.ts', 20, { size_bytes: 1000, tool_use_id: 'toolu_rec_cfg2' }),
+    op('Read', '/p/config.ts', 30, { size_bytes: 1000, tool_use_id: 'toolu_rec_cfg3' }),
+    op('Write', '/p/out.txt', 2500, { tool_use_id: 'toolu_rec_write' }),
+    op('Bash', 'npm install', 6000, { tool_use_id: 'toolu_rec_npm' }),
+    op('Bash', 'make', 3000, { tool_use_id: 'toolu_rec_make' }),
+    op('Bash', 'grep -rn TODO src', 50, { tool_use_id: 'toolu_rec_grepsh' }),
+    op('Grep', 'TODO', 100, { tool_use_id: 'toolu_rec_grep1' }),
+    op('Grep', 'class Payment', 2600, { tool_use_id: 'toolu_rec_grep2' }),
+    op('Grep', 'def main', 40, { tool_use_id: 'toolu_rec_grep3', optimization_applied: true }),
+  ];
+  const ev = (tool, target, id, duration_ms) => ({ tool, target, count: 1, duration_ms, tool_use_id: id, session_id: S });
+  const sorted = (list) => [...list].sort((a, b) => (a.tool_use_id < b.tool_use_id ? -1 : 1));
+  let srv;
+  before(async () => {
+    srv = await startServer();
+    const r = await post(srv, `${API}/operations`, ops);
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json.inserted, 12);
+  });
+  after(() => srv.stop());
+
+  test('recommendations: every rule that should fire, in severity order, with evidence and impact', async () => {
+    const r = await get(srv, `${API}/recommendations`);
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json.count, 8);
+    const got = r.json.data;
+    // High first, then medium, then low; rule order within a severity.
+    assert.deepEqual(got.map((x) => [x.rule, x.type, x.severity]), [
+      ['large-read', 'optimization', 'high'],
+      ['repeated-reads', 'optimization', 'high'],
+      ['slow-write', 'warning', 'medium'],
+      ['slow-bash', 'warning', 'medium'],
+      ['shell-dedicated-tool', 'optimization', 'medium'],
+      ['grep-no-head-limit', 'optimization', 'medium'],
+      ['top-repeated-reads', 'info', 'low'],
+      ['slow-grep', 'warning', 'low'],
+    ]);
+    const by = Object.fromEntries(got.map((x) => [x.rule, x]));
+    // Two Reads over 100 KB without offset/limit, 800,000 bytes: 0.8 MB;
+    // tokens (800000 - 2 x 20000) / 4. Evidence: one call per file, the newest.
+    assert.equal(by['large-read'].title, '2 large file reads without offset/limit');
+    assert.match(by['large-read'].description, /^2 Read calls returned files over 100 KB whole \(0\.8 MB in total\)/);
+    assert.deepEqual(by['large-read'].evidence, [ev('Read', '/p/big.py', 'toolu_rec_big2', 200)]);
+    assert.deepEqual(by['large-read'].impact, { time_ms: 0, tokens: 190000 });
+    // config.ts read whole 3 times: the 2 repeats bring 2 x 1000 bytes
+    // (500 tokens) and 2/3 of the 60 ms.
+    assert.equal(by['repeated-reads'].title, '1 file read 3+ times in one session (3 reads)');
+    assert.deepEqual(by['repeated-reads'].evidence,
+      [{ tool: 'Read', target: '/p/config.ts', count: 3, duration_ms: null, tool_use_id: null, session_id: S }]);
+    assert.deepEqual(by['repeated-reads'].impact, { time_ms: 40, tokens: 500 });
+    assert.equal(by['top-repeated-reads'].description, 'Files read most often in one session:\n  - /p/config.ts: 3 reads');
+    assert.equal(by['slow-write'].title, '1 slow file write');
+    assert.deepEqual(by['slow-write'].evidence, [ev('Write', '/p/out.txt', 'toolu_rec_write', 2500)]);
+    assert.deepEqual(by['slow-write'].impact, { time_ms: 2500, tokens: 0 });
+    // 6 s and 3 s: two slow, one over 5 s, 9.0 s in all.
+    assert.equal(by['slow-bash'].title, '2 slow Bash commands');
+    assert.match(by['slow-bash'].description, /^2 Bash commands took 2 s or more \(1 over 5 s\), 9\.0 s in all;/);
+    assert.deepEqual(sorted(by['slow-bash'].evidence),
+      [ev('Bash', 'make', 'toolu_rec_make', 3000), ev('Bash', 'npm install', 'toolu_rec_npm', 6000)]);
+    assert.deepEqual(by['slow-bash'].impact, { time_ms: 9000, tokens: 0 });
+    assert.equal(by['shell-dedicated-tool'].title, '1 Bash command that has a dedicated tool');
+    assert.match(by['shell-dedicated-tool'].description, /\(grep\)/);
+    assert.deepEqual(by['shell-dedicated-tool'].evidence, [ev('Bash', 'grep -rn TODO src', 'toolu_rec_grepsh', 50)]);
+    // Three Greps, one with head_limit.
+    assert.equal(by['grep-no-head-limit'].title, '2 Grep calls without head_limit');
+    assert.match(by['grep-no-head-limit'].description, /^2 of 3 Grep calls set no head_limit/);
+    assert.deepEqual(sorted(by['grep-no-head-limit'].evidence),
+      [ev('Grep', 'TODO', 'toolu_rec_grep1', 100), ev('Grep', 'class Payment', 'toolu_rec_grep2', 2600)]);
+    assert.equal(by['slow-grep'].title, '1 slow Grep call');
+    assert.deepEqual(by['slow-grep'].evidence, [ev('Grep', 'class Payment', 'toolu_rec_grep2', 2600)]);
+    assert.deepEqual(by['slow-grep'].impact, { time_ms: 2600, tokens: 0 });
+    // 12 timed calls: too few for the trend rules (20), so neither fires.
+  });
+
+  test('hotspots: every (tool, target) by total time, ties by count', async () => {
+    const r = await get(srv, `${API}/hotspots`);
+    assert.equal(r.status, 200, r.body);
+    const all = 6000 + 3000 + 2600 + 2500 + 300 + 100 + 60 + 50 + 40;
+    const h = (tool, target, count, total_ms, max_ms) => ({
+      tool, agent: 'claude-code', target, count, failed: 0, total_ms, avg_ms: total_ms / count, max_ms,
+      share: (total_ms / all) * 100,
+      // Posted with their execution time: nothing asked, nothing unsplit.
+      calls_asked: 0, approval_wait_ms: 0, calls_unsplit: 0, unsplit_wall_ms: 0,
+    });
+    const want = [
+      h('Bash', 'npm install', 1, 6000, 6000),
+      h('Bash', 'make', 1, 3000, 3000),
+      h('Grep', 'class Payment', 1, 2600, 2600),
+      h('Write', '/p/out.txt', 1, 2500, 2500),
+      h('Read', '/p/big.py', 2, 300, 200),
+      h('Grep', 'TODO', 1, 100, 100),
+      h('Read', '/p/config.ts', 3, 60, 30),
+      h('Bash', 'grep -rn TODO src', 1, 50, 50),
+      h('Grep', 'def main', 1, 40, 40),
+    ];
+    assert.equal(r.json.data.length, want.length);
+    r.json.data.forEach((x, i) => {
+      assert.deepEqual({ ...x, share: undefined }, { ...want[i], share: undefined }, `hotspot ${i}`);
+      assert.ok(Math.abs(x.share - want[i].share) < 1e-9, `hotspot ${i} share ${x.share}, want ${want[i].share}`);
+    });
+  });
+});
+
 describe('query validation', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   const bad = [
     ['slow-operations?threshold=abc', 'threshold'],
@@ -195,7 +322,7 @@ describe('query validation', () => {
 describe('POST /api/performance/operations validation', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   const url = `${API}/operations`;
   const good = { tool: 'Read', target: 'a.py', duration_ms: 10 };

@@ -33,6 +33,7 @@ const OTHERS = ['track', 'import', 'export', 'demo', 'prune', 'serve', 'hook', '
 let dir;
 let srv;
 
+describe('toolprof on the command line', () => {
 before(async () => {
   dir = tempDir('cli');
   const r = cli(['--data-dir', dir, 'demo', '--ops', '3000', '--days', '20', '--quiet'], { env });
@@ -217,4 +218,5 @@ describe('demo data stays demo data', () => {
       rmSync(d, { recursive: true, force: true });
     }
   });
+});
 });

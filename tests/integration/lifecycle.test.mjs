@@ -2,24 +2,21 @@
 // processes showing up in the API.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { BIN, cli, eventually, get, post, startServer, tempDir } from './lib.mjs';
+import { asNobody, BIN, checkExit, cli, eventually, get, post, run, startServer, tempDir } from './lib.mjs';
 
-// Run `toolprof ... serve ...` expecting it to refuse to start.
-function serveFails(args, env = {}) {
-  return new Promise((resolve) => {
-    const p = spawn(BIN, args, { env: { ...process.env, TOOLPROF_TOKEN: '', ...env } });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
-    p.on('exit', (code) => { clearTimeout(timer); resolve({ code, out, err }); });
-  });
+// Run `toolprof ... serve ...` expecting it to refuse to start: a non-zero
+// exit (not a crash, not a sanitizer report), within 30 s (else killed).
+// opts.nobody: as the unprivileged user nobody. Resolves {code, out, err}.
+async function serveFails(args, opts = {}) {
+  const { cmd, args: argv } = opts.nobody ? asNobody(args) : { cmd: BIN, args };
+  const r = await run(cmd, argv, { env: { ...process.env, TOOLPROF_TOKEN: '' }, timeoutMs: 30000 });
+  checkExit(`toolprof ${args.join(' ')}`, r, 'nonzero');
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('server life cycle', () => {
@@ -33,17 +30,39 @@ describe('server life cycle', () => {
     assert.equal(code, 0);
   });
 
-  test('SIGINT exits 0 too, finishing a request in flight', async () => {
-    const srv = await startServer();
+  test('SIGINT exits 0 too, after answering the request in flight', async () => {
+    const dataDir = tempDir('sigint');
+    // --verbose: the server says on stderr when it has taken the signal.
+    const srv = await startServer({ dataDir, args: ['--verbose'] });
     const ops = Array.from({ length: 2000 }, (_, i) => ({ tool: 'Read', target: `f${i}`, duration_ms: i }));
-    const pending = post(srv, '/api/performance/operations', ops);
-    await new Promise((r) => setTimeout(r, 5));
+    const body = Buffer.from(JSON.stringify(ops));
+    // The request is in flight once the server has read its headers, which
+    // it says by answering "100 Continue"; the signal comes after that and
+    // before the body, so the server must wait for the body and answer it.
+    const sock = net.connect(srv.port, srv.host);
+    let answer = '';
+    sock.on('data', (d) => { answer += d; });
+    sock.on('error', () => {});
+    const closed = new Promise((r) => sock.on('close', r));
+    sock.write(`POST /api/performance/operations HTTP/1.1\r\nHost: ${srv.host}:${srv.port}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n` +
+      'Connection: close\r\n\r\n');
+    assert.ok(await eventually(() => answer.startsWith('HTTP/1.1 100 '), 30000), `no 100 Continue: ${answer}`);
     srv.proc.kill('SIGINT');
-    const r = await pending.catch((e) => ({ status: 0, error: e }));
-    const { code } = await srv.stop();
-    assert.equal(code, 0);
-    // Either the request was answered whole, or it had not been accepted yet.
-    if (r.status) assert.equal(r.status, 200, r.body);
+    assert.ok(await eventually(() => /Interrupt, stopping/.test(srv.stderr()), 30000), `no stop message: ${srv.stderr()}`);
+    sock.end(body);
+    await closed;
+    const final = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+    assert.match(final, /^HTTP\/1\.1 200 /, answer);
+    const json = JSON.parse(final.slice(final.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(json, { success: true, count: 2000, inserted: 2000, merged: 0, unchanged: 0 });
+    const { code, signal } = await srv.stop();
+    assert.deepEqual({ code, signal }, { code: 0, signal: null });
+    // And it was stored, all of it.
+    const c = cli(['--data-dir', dataDir, 'stats', '--json', '--window', 'all']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.equal(JSON.parse(c.stdout).total_operations, 2000);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('a second server on the same port fails with a clear message', async () => {
@@ -85,15 +104,17 @@ describe('server life cycle', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('an unusable data directory is refused at start', { skip: process.getuid?.() === 0 && 'root ignores permissions' }, async () => {
+  // Root ignores permissions: run as nobody (CI runs as root).
+  test('an unusable data directory is refused at start', async () => {
     const dir = tempDir('ro');
+    chmodSync(dir, 0o755);
     const sub = path.join(dir, 'data');
     mkdirSync(sub);
-    chmodSync(sub, 0o500);
-    const r = await serveFails(['--data-dir', path.join(sub, 'x'), 'serve', '--listen', '127.0.0.1:0', '--no-watch']);
+    chmodSync(sub, 0o555);
+    const r = await serveFails(['--data-dir', path.join(sub, 'x'), 'serve', '--listen', '127.0.0.1:0', '--no-watch'],
+      { nobody: true });
     assert.notEqual(r.code, 0);
     assert.match(r.err, /data/);
-    chmodSync(sub, 0o700);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -112,22 +133,23 @@ describe('server life cycle', () => {
 describe('writes from other processes', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
-  test('`toolprof track` while the server runs is visible within a second', async () => {
+  // How soon is measured in bench/, not here: these wait as long as the
+  // test's timeout allows.
+  test('`toolprof track` while the server runs shows up in the API', async () => {
     const c = cli(['--data-dir', srv.dataDir, 'track', '--tool', 'Bash', '--target', 'sleep 9', '--duration-ms', '9100']);
     assert.equal(c.status, 0, c.stderr);
-    const started = Date.now();
     const seen = await eventually(async () => {
       const r = await get(srv, '/api/performance/slow-operations?tool=Bash');
       return r.json.count === 1 ? r.json.data[0] : null;
-    }, 1000);
-    assert.ok(seen, 'the tracked operation did not show up within 1 s');
+    }, 60000);
+    assert.ok(seen, 'the tracked operation did not show up');
     assert.equal(seen.target, 'sleep 9');
-    assert.ok(Date.now() - started <= 1000);
+    assert.equal(seen.duration_ms, 9100);
   });
 
-  test('a hook payload on stdin is visible within a second', async () => {
+  test('a hook payload on stdin shows up in the API', async () => {
     const payload = {
       session_id: 'sess-hook-1', transcript_path: '/dev/null', cwd: '/tmp/proj',
       hook_event_name: 'PostToolUse', tool_name: 'Grep', tool_use_id: 'toolu_hook_visible_01',
@@ -138,8 +160,8 @@ describe('writes from other processes', () => {
     const seen = await eventually(async () => {
       const r = await get(srv, '/api/performance/slow-operations?tool=Grep');
       return r.json.count === 1 ? r.json.data[0] : null;
-    }, 1000);
-    assert.ok(seen, 'the hook operation did not show up within 1 s');
+    }, 60000);
+    assert.ok(seen, 'the hook operation did not show up');
     assert.equal(seen.tool_use_id, 'toolu_hook_visible_01');
   });
 });
@@ -147,22 +169,29 @@ describe('writes from other processes', () => {
 describe('a locked database', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
-  test('a write that cannot get the lock is a 503 with Retry-After', { timeout: 30000 }, async () => {
-    // Another process holds the write lock longer than the busy timeout.
+  test('a write that cannot get the lock is a 503 with Retry-After', { timeout: 120000 }, async () => {
+    // Another process holds the write lock until the test ends it: the
+    // server's own busy timeout must give up, however long that takes here.
     const db = path.join(srv.dataDir, 'toolprof.db');
-    const holder = spawn('python3', ['-c', `
+    let proc;
+    const holder = run('python3', ['-c', `
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-c.execute("ROLLBACK")
-`, db, '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve) => holder.stdout.once('data', resolve));
-    const r = await post(srv, '/api/performance/operations', { tool: 'Read', duration_ms: 1 });
-    holder.kill();
+time.sleep(3600)
+`, db], { onSpawn: (p) => { proc = p; } });
+    await new Promise((resolve) => proc.stdout.once('data', resolve));
+    let r;
+    try {
+      r = await post(srv, '/api/performance/operations', { tool: 'Read', duration_ms: 1 });
+    } finally {
+      proc.kill();
+      const h = await holder;
+      assert.equal(h.signal, 'SIGTERM', `the lock holder ended otherwise: exit ${h.code} ${h.stderr}`);
+    }
     assert.equal(r.status, 503, r.body);
     assert.equal(r.headers['retry-after'], '1');
     assert.equal(r.json.success, false);

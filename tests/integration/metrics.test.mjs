@@ -25,7 +25,7 @@ describe('/metrics', () => {
     const r = await post(srv, '/api/performance/operations', ops);
     assert.equal(r.status, 200, r.body);
   });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('passes promtool check metrics', { skip: !existsSync(PROMTOOL) && 'promtool not installed' }, async () => {
     const r = await get(srv, '/metrics');

@@ -1,6 +1,7 @@
 // otlp.test.mjs - POST /v1/logs with Claude Code exports (the hand-made
 // 2.1.138 export and the bodies recorded from 2.1.332, tests/data), plain
-// and gzipped; the protobuf refusal; /v1/metrics and /v1/traces ignored.
+// and gzipped (protobuf, traces, metrics and the error answers:
+// otlp_wire.test.mjs).
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ describe('OTLP/HTTP JSON', () => {
     srv = await startServer();
     body = readFileSync(dataFile('legacy/otlp/logs-2.1.138.json'));
   });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('the export stores its two tool_result records and answers {}', async () => {
     const r = await post(srv, '/v1/logs', body, { headers: JSON_HDR });
@@ -60,18 +61,10 @@ describe('OTLP/HTTP JSON', () => {
     assert.equal(res.json.data.operations_stored, 3);
   });
 
-  test('protobuf gets 415 with the fix in the message', async () => {
-    const r = await post(srv, '/v1/logs', Buffer.from([0x0a, 0x00]), {
-      headers: { 'Content-Type': 'application/x-protobuf' },
-    });
-    assert.equal(r.status, 415);
-    assert.equal(r.json.message,
-      'toolprof reads OTLP as JSON: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json');
-  });
-
   test('a body that is not JSON is a 400; corrupt gzip too', async () => {
     const r = await post(srv, '/v1/logs', 'not json', { headers: JSON_HDR });
     assert.equal(r.status, 400);
+    assert.equal(r.json.code, 3);
     const g = await post(srv, '/v1/logs', Buffer.from('not gzip at all'), {
       headers: { ...JSON_HDR, 'Content-Encoding': 'gzip' },
     });
@@ -94,14 +87,6 @@ describe('OTLP/HTTP JSON', () => {
     assert.equal(r.status, 413);
   });
 
-  test('/v1/metrics and /v1/traces answer {} whatever they get', async () => {
-    for (const p of ['/v1/metrics', '/v1/traces']) {
-      const r = await post(srv, p, Buffer.from([1, 2, 3]), { headers: { 'Content-Type': 'application/x-protobuf' } });
-      assert.equal(r.status, 200, p);
-      assert.deepEqual(r.json, {});
-    }
-  });
-
   test('unsupported Content-Encoding is refused', async () => {
     const r = await post(srv, '/v1/logs', body, { headers: { ...JSON_HDR, 'Content-Encoding': 'br' } });
     assert.equal(r.status, 415);
@@ -120,7 +105,7 @@ describe('OTLP bodies recorded from Claude Code', () => {
   });
   after(async () => { await srv.stop(); });
 
-  test('every http/json body is accepted; the logs hold the 18 tool results', async () => {
+  test('every http/json body is accepted; the logs hold the 18 tool results and 2 rejected calls', async () => {
     const json = index.filter((e) => e.headers['content-type'] === 'application/json');
     // 14 log bodies, 10 metrics and 3 traces (tests/data/reference.py, "otlp").
     assert.equal(json.length, 27);
@@ -129,20 +114,36 @@ describe('OTLP bodies recorded from Claude Code', () => {
       assert.equal(r.status, 200, `${e.file}: ${r.body}`);
       assert.deepEqual(r.json, {});
     }
+    // 18 calls ran (tool_result); the hook blocked one Bash and the person
+    // rejected one Write (tool_decision "reject", reference.py): 20 calls,
+    // 2 of them failed without an execution.
     const res = await get(srv, '/api/performance/resources');
-    assert.equal(res.json.data.operations_stored, 18);
+    assert.equal(res.json.data.operations_stored, 20);
     const st = await get(srv, '/api/performance/stats?window=all');
-    assert.equal(st.json.data.total_operations, 18);
+    assert.equal(st.json.data.total_operations, 20);
+    assert.equal(st.json.data.timed_operations, 18);
+    assert.equal(st.json.data.phases.calls_asked, 2); // the approved Bash, the rejected Write
   });
 
-  test('the http/protobuf bodies get 415', async () => {
+  test('the http/protobuf bodies are decoded: one call per tool_result event', async () => {
     const proto = index.filter((e) => e.headers['content-type'] === 'application/x-protobuf' && e.path === '/v1/logs');
     assert.equal(proto.length, 2);
-    for (const e of proto) {
-      const r = await post(srv, e.path, readFileSync(path.join(dir(), e.file)), {
-        headers: { 'Content-Type': 'application/x-protobuf' },
-      });
-      assert.equal(r.status, 415, e.file);
+    const fresh = await startServer();
+    try {
+      // An independent count: the event's body text appears once per
+      // tool_result record in the raw bytes.
+      let want = 0;
+      for (const e of proto) {
+        const body = readFileSync(path.join(dir(), e.file));
+        want += body.toString('latin1').split('claude_code.tool_result').length - 1;
+        const r = await post(fresh, e.path, body, { headers: { 'Content-Type': 'application/x-protobuf' } });
+        assert.equal(r.status, 200, e.file);
+      }
+      assert.equal(want, 3);
+      const st = await get(fresh, '/api/performance/stats?window=all');
+      assert.equal(st.json.data.total_operations, want);
+    } finally {
+      await fresh.stop();
     }
   });
 });

@@ -11,7 +11,7 @@ const API = '/api/performance';
 describe('Host and Origin checks (loopback bind)', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('the loopback names are accepted', async () => {
     for (const host of [`127.0.0.1:${srv.port}`, `localhost:${srv.port}`, `[::1]:${srv.port}`,
@@ -75,7 +75,7 @@ describe('token mode', () => {
   const token = 'test-token-0123456789';
   let srv;
   before(async () => { srv = await startServer({ token }); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('401 without the token, 200 with it', async () => {
     for (const p of [`${API}/stats`, `${API}/tools`, '/metrics', '/performance-profiling', `${API}/unknown`]) {

@@ -10,7 +10,7 @@ import { get, startServer } from './lib.mjs';
 describe('dashboard files', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('/ redirects to the page', async () => {
     const r = await get(srv, '/');

@@ -24,15 +24,15 @@
 // which docs/reliability.md's table is made (tests/reliability/table.mjs).
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
+import { decodeStatus } from '../integration/otlp_proto.mjs';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  BIN, caseTable, get, hookPayload, idMaker, post, rawRequest, request, run, sleep, sqlite,
+  BIN, caseTable, cli, get, hookPayload, idMaker, post, rawRequest, request, run, sleep, sqlite,
   startServer, tempDir, transcript,
 } from './lib.mjs';
 
@@ -168,19 +168,23 @@ describe('hook stdin', () => {
     });
   }
 
-  tcase('hook: stdin left open (a writer that never finishes) times out', { timeout: 30000 }, async () => {
+  // The hook gives up on its own (a limit of its own, not the test's): it
+  // exits 0, as always, and logs why. How long it waits is its limit's
+  // business (src/core/limits.h), not a wall-clock bound here.
+  tcase('hook: stdin left open (a writer that never finishes) times out', { timeout: 120000 }, async () => {
     const log0 = logLines().length;
     const t0 = Date.now();
     // An open pipe that never ends.
-    const p = spawn(BIN, ['--data-dir', dataDir, 'hook'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    p.stdin.write('{"hook_event_name":"PostToolUse",');
-    const code = await new Promise((res) => p.on('exit', (c) => res(c)));
+    let proc;
+    const pr = run(BIN, ['--data-dir', dataDir, 'hook'], { stdin: 'pipe', onSpawn: (p) => { proc = p; } });
+    proc.stdin.write('{"hook_event_name":"PostToolUse",');
+    const r = await pr;
     const ms = Date.now() - t0;
-    p.stdin.destroy();
+    proc.stdin.destroy();
     const logged = logLines().slice(log0);
-    record({ entry: 'hook stdin', case: 'stdin left open (slow writer)', outcome: `exit ${code} after ${(ms / 1000).toFixed(1)} s; hook-errors.log: "${short((logged.at(-1) || '').replace(/^\S+ /, ''))}"`, stored: 'nothing' });
-    assert.equal(code, 0);
-    assert.ok(ms < 15000, `took ${ms} ms`);
+    record({ entry: 'hook stdin', case: 'stdin left open (slow writer)', outcome: `exit ${r.code} after ${(ms / 1000).toFixed(1)} s; hook-errors.log: "${short((logged.at(-1) || '').replace(/^\S+ /, ''))}"`, stored: 'nothing' });
+    assert.deepEqual({ code: r.code, signal: r.signal, stdout: r.stdout, stderr: r.stderr },
+      { code: 0, signal: null, stdout: '', stderr: '' });
     assert.ok(logged.some((l) => /stdin/.test(l)), 'no reason logged');
   });
 });
@@ -334,7 +338,7 @@ describe("the original's daily files (toolprof import)", () => {
 describe('HTTP', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
   const nextId = idMaker(70);
   let n = 0;
   const op = (x = {}) => ({ tool: 'Read', target: '/h', duration_ms: 5, tool_use_id: nextId(n++), ...x });
@@ -344,12 +348,20 @@ describe('HTTP', () => {
     const r = await send();
     await sleep(0);
     const added = rows(srv.dataDir) - before;
-    const msg = r.json?.message ?? (r.json ? J(r.json) : r.body);
+    const pbStatus = opts.protobuf && r.status >= 400 ? decodeStatus(r.raw) : null;
+    const msg = pbStatus ? `(protobuf Status) code ${pbStatus.code}: ${pbStatus.message}`
+      : r.json?.message ?? (r.json ? J(r.json) : r.body);
     record({ entry, case: name, outcome: `${r.status} ${short(msg, 140)}`, stored: added ? `${added} row${added > 1 ? 's' : ''}` : 'nothing' });
     const health = await get(srv, '/healthz');
     assert.equal(health.status, 200, 'the server is down');
     assert.ok(expectStatus.includes(r.status), `status ${r.status} (want ${expectStatus}): ${short(r.body, 300)}`);
-    if (r.status >= 400) {
+    if (r.status >= 400 && opts.protobuf) {
+      // OTLP answers a protobuf request with a protobuf google.rpc.Status.
+      assert.equal(r.headers['content-type'], 'application/x-protobuf');
+      const st = decodeStatus(r.raw);
+      assert.ok(st.code > 0 && st.message.length > 5, `Status ${J(st)}`);
+      if (opts.mentions) assert.match(st.message, opts.mentions);
+    } else if (r.status >= 400) {
       assert.equal(r.json?.success, false, `no JSON error envelope: ${short(r.body)}`);
       assert.ok(typeof r.json.message === 'string' && r.json.message.length > 5, 'no message');
       if (opts.mentions) assert.match(r.json.message, opts.mentions);
@@ -427,7 +439,10 @@ describe('HTTP', () => {
     ['invalid UTF-8 in a tool name', postOtlp(withBytes(J(logs([rec({ tool_name: 'GrMARKep' })])), 'MARK', [0xfe])), { status: [400, 200], stores: 'utf8' }],
     ['gzip bomb (1 GB of zeros)', postOtlp(gzipSync(Buffer.alloc(64 * MB), { level: 9 }), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }), { status: [413] }],
     ['a broken gzip stream', postOtlp(Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5]), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })],
-    ['protobuf', postOtlp(Buffer.from([0x0a, 0x02, 0x08, 0x01]), { 'Content-Type': 'application/x-protobuf' }), { status: [415] }],
+    ['protobuf with a wrong wire type', postOtlp(Buffer.from([0x0a, 0x02, 0x08, 0x01]), { 'Content-Type': 'application/x-protobuf' }), { protobuf: true, mentions: /wire type varint, expected length-delimited/ }],
+    ['protobuf claiming 1 GB', postOtlp(Buffer.from([0x0a, 0x80, 0x80, 0x80, 0x80, 0x04, 0x00]), { 'Content-Type': 'application/x-protobuf' }), { protobuf: true, mentions: /length 1073741824 runs past the end/ }],
+    ['protobuf gzip bomb', postOtlp(gzipSync(Buffer.alloc(64 * MB), { level: 9 }), { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' }), { status: [413], protobuf: true }],
+    ['Content-Type text/plain', postOtlp('{}', { 'Content-Type': 'text/plain' }), { status: [415] }],
   ];
   for (const [name, send, opts = {}] of otlpCases) {
     tcase(`OTLP body: ${name}`, async () => { await check('POST /v1/logs', name, send, opts.status || [400], opts); });
@@ -494,7 +509,10 @@ describe('HTTP', () => {
     if (status) assert.match(status, /^4/);
   });
 
-  tcase('raw HTTP: a body that stops half-way is dropped after the idle timeout', { timeout: 60000 }, async () => {
+  // The server must close the connection itself (its idle timeout, not a
+  // clock here): the test never closes it, and its own timeout ends a
+  // connection that stays open.
+  tcase('raw HTTP: a body that stops half-way is dropped after the idle timeout', { timeout: 120000 }, async () => {
     const before = rows(srv.dataDir);
     const body = J([op(), op()]);
     const t0 = Date.now();
@@ -505,11 +523,9 @@ describe('HTTP', () => {
       s.on('close', () => resolve(data));
       s.on('error', () => {});
       s.write(`POST ${P} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`);
-      setTimeout(() => s.destroy(), 50000);
     });
     const ms = Date.now() - t0;
     record({ entry: 'raw HTTP', case: 'a body that stops half-way', outcome: `closed after ${(ms / 1000).toFixed(1)} s${answer ? ': ' + short(answer.split('\r\n')[0]) : ', no answer'}`, stored: rows(srv.dataDir) - before ? 'rows!' : 'nothing' });
-    assert.ok(ms < 45000, `still open after ${ms} ms`);
     assert.equal(rows(srv.dataDir), before);
   });
 
@@ -565,7 +581,8 @@ describe('CLI flags', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   before(() => {
     writeFileSync(file, 'x');
-    spawnSync(BIN, ['--data-dir', dataDir, 'track', '--tool', 'Read', '--duration-ms', '1']);
+    const r = cli(['--data-dir', dataDir, 'track', '--tool', 'Read', '--duration-ms', '1']);
+    assert.equal(r.status, 0, r.stderr);
   });
   const T = ['track', '--tool', 'Read'];
   const cases = [
@@ -606,7 +623,7 @@ describe('CLI flags', () => {
     ['serve --retention 0d', ['serve', '--retention', '0d', '--no-watch', '--listen', '127.0.0.1:0'], /retention/],
   ];
   for (const [name, args, mentions, rawArgs, ownDir] of cases) {
-    tcase(`CLI: ${name}`, { timeout: 20000 }, async () => {
+    tcase(`CLI: ${name}`, { timeout: 90000 }, async () => {
       const before = rows(dataDir);
       const full = ownDir ? args : ['--data-dir', dataDir, ...args];
       let r;
@@ -615,14 +632,18 @@ describe('CLI flags', () => {
         const q = full.map((a) => "$'" + [...Buffer.from(a, 'latin1')].map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('') + "'").join(' ');
         r = await run('bash', ['-c', `exec "$0" ${q}`, BIN]);
       } else {
-        let child;
-        const pr = run(BIN, full, { onSpawn: (p) => { child = p; } });
-        const timer = setTimeout(() => child && child.kill('SIGKILL'), 5000); // a serve that started by mistake
-        r = await pr;
-        clearTimeout(timer);
+        // A serve that started by mistake runs until killed: its listening
+        // line says so (no clock involved).
+        let out = '';
+        r = await run(BIN, full, {
+          onSpawn: (p) => p.stdout.on('data', (d) => {
+            out += d;
+            if (/^listening on /m.test(out)) p.kill('SIGKILL');
+          }),
+        });
       }
       const added = rows(dataDir) - before;
-      const outcome = r.signal === 'SIGKILL' ? 'accepted: the server started (stopped by the test after 5 s)'
+      const outcome = r.signal === 'SIGKILL' ? 'accepted: the server started (stopped by the test)'
         : `exit ${r.code ?? r.signal}: ${short(r.stderr.split('\n')[0].replace(dir, '…'), 140) || '(nothing printed)'}`;
       record({ entry: 'CLI flag', case: name, outcome, stored: added ? `${added} row${added > 1 ? 's' : ''}` : 'nothing' });
       assert.notEqual(r.signal, 'SIGSEGV');

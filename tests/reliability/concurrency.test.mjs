@@ -21,7 +21,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  BIN, checkDb, exportOps, get, hookPayload, idCounts, idMaker, post, recordFigures, run, scale,
+  BIN, checkDb, eventually, exportOps, get, hookPayload, idCounts, idMaker, post, recordFigures, run, scale,
   sleep, startServer, tempDir, transcript,
 } from './lib.mjs';
 
@@ -48,7 +48,7 @@ function startWriter(dir, dataDir, k, lines) {
   writeFileSync(file, lines.join('\n') + '\n');
   const log = path.join(dir, `w${k}.out`);
   const script = 'n=0; while IFS= read -r l; do n=$((n+1)); "$0" --data-dir "$1" hook <<<"$l"; ' +
-    'rc=$?; [ $rc -ne 0 ] && echo "line $n: exit $rc"; done < "$2"';
+    'rc=$?; if [ $rc -ne 0 ]; then echo "line $n: exit $rc"; fi; done < "$2"';
   return { log, done: run('bash', ['-c', `${script} > "$3" 2>&1`, BIN, dataDir, file, log]) };
 }
 
@@ -110,6 +110,8 @@ test(`${WRITERS} hook writers x ${OPS} calls while the server and the CLI answer
     const dataDir = path.join(dir, 'data');
     mkdirSync(dataDir);
     const srv = await startServer({ dataDir });
+    let queries;
+    let clis;
     try {
       const sent = new Map(); // id -> {duration_ms, tool}
       const lines = [];
@@ -125,21 +127,23 @@ test(`${WRITERS} hook writers x ${OPS} calls while the server and the CLI answer
       }
       assert.equal(sent.size, WRITERS * OPS, 'ids are unique');
 
-      const queries = queryLoop(srv);
-      const clis = cliLoop(dataDir);
+      queries = queryLoop(srv);
+      clis = cliLoop(dataDir);
       const t0 = Date.now();
       const writers = lines.map((l, k) => startWriter(dir, dataDir, k, l));
-      await Promise.all(writers.map((w) => w.done));
+      const ends = await Promise.all(writers.map((w) => w.done));
       const writeMs = Date.now() - t0;
+      for (const e of ends) assert.deepEqual([e.code, e.signal], [0, null], 'a writer loop');
 
-      // The server drains within 250 ms; wait for it to see everything.
+      // The server drains every 250 ms; wait for it to see everything (the
+      // bound is only there to end a run that lost calls).
       const want = WRITERS * OPS;
       let total = 0;
-      for (let t = 0; t < 200 && total < want; t++) {
+      await eventually(async () => {
         const r = await get(srv, '/api/performance/stats?window=all');
         total = r.json?.data?.total_operations ?? 0;
-        if (total < want) await sleep(100);
-      }
+        return total >= want;
+      }, 300000, 100);
       const q = await queries.stop();
       const c = await clis.stop();
 
@@ -186,6 +190,9 @@ test(`${WRITERS} hook writers x ${OPS} calls while the server and the CLI answer
       assert.equal(db.rows, want);
       assert.equal(db.rolled, want, 'hourly rollups count the rows');
     } finally {
+      // Loops still running when an assertion failed midway stop first.
+      if (queries) await queries.stop();
+      if (clis) await clis.stop();
       await srv.stop();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -197,6 +204,7 @@ test('every write path at once: hooks, POST, OTLP, track and import', { timeout:
   const dataDir = path.join(dir, 'data');
   mkdirSync(dataDir);
   const srv = await startServer({ dataDir });
+  let queries;
   try {
     const expected = new Set();
     // hooks: 4 writers
@@ -263,7 +271,7 @@ test('every write path at once: hooks, POST, OTLP, track and import', { timeout:
     }
 
     const failures = [];
-    const queries = queryLoop(srv, 1);
+    queries = queryLoop(srv, 1);
     const t0 = Date.now();
     const jobs = [];
     hookLines.forEach((l, k) => jobs.push(startWriter(dir, dataDir, 'h' + k, l).done.then(async () => {
@@ -313,6 +321,7 @@ test('every write path at once: hooks, POST, OTLP, track and import', { timeout:
     assert.equal(db.integrity, 'ok');
     assert.equal(db.rolled, db.rows);
   } finally {
+    if (queries) await queries.stop();
     await srv.stop();
     rmSync(dir, { recursive: true, force: true });
   }

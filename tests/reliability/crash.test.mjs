@@ -21,18 +21,34 @@
 // K is RELIABILITY_KILLS: 4 in make test, 20 in make stress.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  BIN, checkDb, exportOps, get, hookPayload, idCounts, idMaker, post, recordFigures, run, scale,
+  BIN, checkDb, eventually, exportOps, get, hookPayload, idCounts, idMaker, post, recordFigures, run, scale,
   sleep, sqlite, startServer, tempDir, transcript,
 } from './lib.mjs';
 
 const KILLS = scale('RELIABILITY_KILLS', 4, 20);
+// Hook calls per writer and kill (two writers run through the whole test).
+const HOOKS_PER_KILL = scale('RELIABILITY_CRASH_HOOKS', 250, 250);
 
 const rand = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo));
+
+// Rows in the database now (0 before it has the table), read beside a
+// writer: waiting for its locks rather than failing on them.
+function storedRows(dataDir) {
+  const db = path.join(dataDir, 'toolprof.db');
+  if (!existsSync(db)) return 0;
+  const q = (sql) => {
+    const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 30000', db, sql], { encoding: 'utf8', timeout: 120000 });
+    if (r.status !== 0) throw new Error(`sqlite3 ${db} ${sql}: ${r.stderr}`);
+    return Number(r.stdout.trim());
+  };
+  return q("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ops';") ? q('SELECT count(*) FROM ops;') : 0;
+}
 
 test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operation`, { timeout: 30 * 60 * 1000 }, async () => {
   const dir = tempDir('crash-srv');
@@ -42,6 +58,7 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
   const unacked = new Set(); // sent, no 200 (may or may not be stored)
   const restarts = [];
   const integrity = [];
+  const ackedPerRound = [];
   let posts = 0;
   let failedPosts = 0;
   let stream = 0;
@@ -54,7 +71,7 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
     const nextId = idMaker(700 + k);
     const ids = [];
     const lines = [];
-    for (let i = 0; i < 250 * KILLS; i++) {
+    for (let i = 0; i < HOOKS_PER_KILL * KILLS; i++) {
       const p = hookPayload(i, nextId);
       ids.push(p.id);
       lines.push(JSON.stringify(p.payload));
@@ -80,6 +97,7 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
       assert.equal(health.status, 200, `round ${round}: first query after restart: ${health.body}`);
 
       let stopping = false;
+      let ackedThisRound = 0;
       const client = async (kind) => {
         const nextId = idMaker(stream++);
         let i = 0;
@@ -117,6 +135,7 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
           }
           if (r.status === 200) {
             ids.forEach((id) => { acked.add(id); unacked.delete(id); });
+            ackedThisRound += ids.length;
           } else {
             failedPosts++;
             throw new Error(`round ${round}: ${kind} answered ${r.status}: ${r.body.slice(0, 200)}`);
@@ -124,12 +143,19 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
         }
       };
       const clients = [client('api'), client('api'), client('api'), client('otlp')];
-      await sleep(rand(150, 1500));
+      // The kill comes at a random moment after the first acknowledged
+      // batch of the round: each round has something committed to lose.
+      const failedEarly = Promise.race(clients.map((c) => c.then(() => false, () => true)));
+      const first = await Promise.race([eventually(() => ackedThisRound > 0, 120000), failedEarly.then(() => false)]);
+      await sleep(rand(0, 1200));
+      const ackedAtKill = ackedThisRound;
       srv.proc.kill('SIGKILL');
       stopping = true;
       const res = await Promise.allSettled(clients);
-      await srv.exited;
       for (const r of res) if (r.status === 'rejected') throw r.reason;
+      await srv.stop('SIGKILL', { signal: 'SIGKILL' });
+      assert.ok(first && ackedAtKill > 0, `round ${round}: nothing acknowledged before the kill`);
+      ackedPerRound.push(ackedAtKill);
       // The database as the kill left it (WAL included) is consistent.
       const check = sqlite(path.join(dataDir, 'toolprof.db'), 'PRAGMA integrity_check;');
       integrity.push(check);
@@ -141,6 +167,8 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
     const srv = await startServer({ dataDir });
     await sleep(600);
     await srv.stop();
+    assert.equal(hooks.length, 2);
+    for (const h of hooks) assert.deepEqual([h.code, h.signal, h.stderr], [0, null, ''], 'a hook writer');
     const ops = exportOps(dataDir);
     const counts = idCounts(ops);
     const lostAcked = [...acked].filter((id) => !counts.has(id));
@@ -162,6 +190,7 @@ test(`server: ${KILLS} SIGKILLs during bulk ingest lose no acknowledged operatio
       hook_calls: hookAcked, lost_hook_calls: lostHooks.length, doubled,
       stored: ops.length, integrity: db.integrity, rollups_equal_rows: db.rolled === db.rows,
       restart_ms_max: Math.max(...restarts), integrity_after_each_kill: integrity.every((c) => c === 'ok'),
+      acknowledged_before_each_kill: ackedPerRound,
     };
     recordFigures('crash_server', figures);
     console.log('# ' + JSON.stringify(figures));
@@ -198,10 +227,20 @@ test(`importer: ${KILLS} SIGKILLs during bulk import lose no committed batch`, {
         writeFileSync(path.join(tdir, `r${round}-${f}.jsonl`), t.text);
       }
       let proc;
+      let ended = false;
+      const base = storedRows(dataDir);
       const imp = run(BIN, ['--data-dir', dataDir, 'import', '--quiet', path.join(dir, 'projects')], { onSpawn: (p) => { proc = p; } });
-      await sleep(rand(50, 500));
-      // Frozen at a random moment: what an export shows now was committed,
-      // and must survive the SIGKILL that follows.
+      imp.then(() => { ended = true; }, () => { ended = true; });
+      // Frozen at a random moment after its first commit of the round: what
+      // an export shows then was committed, and must survive the SIGKILL
+      // that follows. The first commit is a batch of IMPORTER_BATCH_OPS
+      // (5000) calls, a quarter of a round (12 files of 2000 in make test);
+      // the moment is within the time that took, and the rest of the round
+      // takes about three times as long, so it falls mid-import however fast
+      // the machine (or slow the sanitizer build) is.
+      const t0 = Date.now();
+      await eventually(() => ended || storedRows(dataDir) > base, 120000, 20);
+      await sleep(rand(0, Math.max(1, Date.now() - t0)));
       proc.kill('SIGSTOP');
       const before = exportOps(dataDir).map((o) => o.tool_use_id);
       proc.kill('SIGKILL');
@@ -211,6 +250,7 @@ test(`importer: ${KILLS} SIGKILLs during bulk import lose no committed batch`, {
         assert.equal(r.code, 0, r.stderr);
       } else {
         kills++;
+        assert.ok(before.length > base, `round ${round}: nothing committed before the kill (${before.length} rows, ${base} before the round)`);
       }
       const after = idCounts(exportOps(dataDir));
       const lost = before.filter((id) => !after.has(id));

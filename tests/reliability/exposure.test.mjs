@@ -14,13 +14,13 @@
 //    (or with a wrong one), reached over a non-loopback address.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 
-import { BIN, recordFigures, request, run, startServer, tempDir } from './lib.mjs';
+import { BIN, checkExit, recordFigures, request, run, startServer, tempDir } from './lib.mjs';
 
 const API = '/api/performance';
 const DATA_ROUTES = [
@@ -45,17 +45,22 @@ function externalAddresses() {
 }
 
 let dummy = null;
+after(() => { if (dummy) spawnSync('ip', ['link', 'del', dummy]); });
+
+// The machine's non-loopback addresses, with at least one IPv4 address
+// among them: without one, a dummy interface gets a documentation address
+// (root; CI runs as root). Returns {addrs} or {addrs: [], reason}.
 function ensureExternalAddress() {
   let addrs = externalAddresses();
-  if (addrs.length) return { addrs };
-  // None: make one (a dummy interface with a documentation address).
+  if (addrs.some((a) => a.family === 'IPv4')) return { addrs };
+  if (dummy) return { addrs: [], reason: 'the dummy interface has no IPv4 address' };
   const cmds = [['link', 'add', 'tpdummy0', 'type', 'dummy'], ['addr', 'add', '198.51.100.7/32', 'dev', 'tpdummy0'],
     ['link', 'set', 'tpdummy0', 'up']];
   for (const c of cmds) {
     const r = spawnSync('ip', c, { encoding: 'utf8' });
-    if (r.status !== 0) return { addrs: [], reason: `no non-loopback interface, and cannot make one (ip ${c.join(' ')}: ${(r.stderr || r.error?.message || '').trim()})` };
+    if (r.status !== 0) return { addrs: [], reason: `no non-loopback IPv4 address, and cannot make one (ip ${c.join(' ')}: ${(r.stderr || r.error?.message || '').trim()})` };
+    if (c[0] === 'link' && c[1] === 'add') dummy = 'tpdummy0';
   }
-  dummy = 'tpdummy0';
   addrs = externalAddresses();
   return { addrs };
 }
@@ -86,7 +91,6 @@ function listening(pid) {
 describe('default settings: loopback only', () => {
   let ext;
   before(() => { ext = ensureExternalAddress(); });
-  after(() => { if (dummy) spawnSync('ip', ['link', 'del', dummy]); });
 
   for (const mode of ['no --listen (127.0.0.1:5000)', '--listen 127.0.0.1:0']) {
     test(`${mode}: every non-loopback address of the machine is refused`, async (t) => {
@@ -117,42 +121,27 @@ describe('default settings: loopback only', () => {
   }
 });
 
-// `toolprof serve` with no --listen and no --token, as a user runs it.
+// `toolprof serve` with no --listen and no --token, as a user runs it
+// (with a HOME of its own); it must pick 127.0.0.1:5000.
 async function startServerDefault(home) {
-  const dataDir = tempDir('exp-data');
-  const proc = spawn(BIN, ['--data-dir', dataDir, 'serve', '--no-watch'], {
-    env: { ...process.env, TOOLPROF_TOKEN: '', HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-  const m = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no listening line: ' + err)), 10000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const x = out.match(/^listening on http:\/\/(.+):(\d+)\n/m);
-      if (x) { clearTimeout(timer); resolve(x); }
-    });
-  });
-  assert.equal(m[1], '127.0.0.1');
-  assert.equal(m[2], '5000');
-  return {
-    host: m[1], port: Number(m[2]), proc, exited,
-    stop: async () => {
-      proc.kill('SIGTERM');
-      const r = await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+  const srv = await startServer({ listen: false, env: { HOME: home } });
+  const stop = srv.stop;
+  srv.stop = async (...a) => {
+    try {
+      return await stop(...a);
+    } finally {
       rmSync(home, { recursive: true, force: true });
-      return r;
-    },
+    }
   };
+  assert.equal(srv.host, '127.0.0.1');
+  assert.equal(srv.port, 5000);
+  return srv;
 }
 
 describe('foreign Host and Origin', () => {
   let srv;
   before(async () => { srv = await startServer(); });
-  after(async () => { await srv.stop(); });
+  after(() => srv.stop());
 
   test('a foreign Host is refused on every data route (DNS rebinding)', async () => {
     let n = 0;
@@ -187,7 +176,7 @@ describe('beyond loopback: a token is required', () => {
       const dir = tempDir('exp-pub');
       const r = await run(BIN, ['--data-dir', dir, 'serve', '--listen', l, '--no-watch'], { env: { ...process.env, TOOLPROF_TOKEN: '' } });
       rmSync(dir, { recursive: true, force: true });
-      assert.notEqual(r.code, 0, `${l} started without a token`);
+      checkExit(`serve --listen ${l}`, r, 'nonzero');
       assert.match(r.stderr, /token/i, l);
       assert.equal(r.stdout, '');
     }
@@ -195,8 +184,9 @@ describe('beyond loopback: a token is required', () => {
   });
 
   test('with a token, over a non-loopback address: 401 for every API call and the dashboard without it', async (t) => {
-    const ext = externalAddresses().filter((a) => a.family === 'IPv4');
-    if (!ext.length) { t.skip('no non-loopback IPv4 address'); return; }
+    const found = ensureExternalAddress();
+    const ext = found.addrs.filter((a) => a.family === 'IPv4');
+    if (!ext.length) { t.skip(found.reason); return; }
     const token = 'exposure-test-token-8c1f2e';
     const srv = await startServer({ listen: '0.0.0.0:0', token });
     const remote = { ...srv, host: ext[0].address };

@@ -1,7 +1,7 @@
 // lib.mjs - helpers of the reliability tests (tests/reliability/*.test.mjs).
 //
-// The server helpers (startServer, get, post, rawRequest, cli ...) are the
-// integration tests' own; this file adds what the reliability tests need on
+// The server and process helpers (startServer, run, cli, get, post,
+// rawRequest ...) are the integration tests' own; this file adds what the reliability tests need on
 // top: real-shaped Claude Code payloads and transcripts with unique
 // tool_use_ids, the store's contents read back (export, sqlite3), the
 // database's consistency checks, and a place to record the figures that
@@ -10,13 +10,13 @@
 // Sizes: RELIABILITY_FULL=1 (set by tests/stress/run.sh) selects the
 // full-length runs; each size can also be set alone (see scale()).
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { BIN, ROOT } from '../integration/lib.mjs';
+import { cli, ROOT } from '../integration/lib.mjs';
 
 export * from '../integration/lib.mjs';
 
@@ -31,7 +31,9 @@ export function scale(name, short, full) {
 
 // ---- figures ------------------------------------------------------------------
 
-export const FIGURES_DIR = path.join(ROOT, 'build', 'reliability');
+// $RELIABILITY_FIGURES_DIR: elsewhere (run_asan.sh's runs at cut sizes must
+// not replace the figures the docs quote).
+export const FIGURES_DIR = process.env.RELIABILITY_FIGURES_DIR || path.join(ROOT, 'build', 'reliability');
 
 // Merge {key: value} into build/reliability/figures.json (the numbers
 // docs/reliability.md quotes).
@@ -237,8 +239,8 @@ export function transcript(n, nextId, startMs, opts = {}) {
 // Every stored operation, through `toolprof export --format jsonl --out -`
 // (which drains the spool first). Returns an array of objects.
 export function exportOps(dataDir) {
-  const r = spawnSync(BIN, ['--data-dir', dataDir, 'export', '--format', 'jsonl', '--out', '-'],
-    { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120000 });
+  const r = cli(['--data-dir', dataDir, 'export', '--format', 'jsonl', '--out', '-'],
+    { maxBuffer: 1 << 30, timeout: 120000 });
   if (r.status !== 0) throw new Error(`export failed (${r.status}): ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
@@ -266,20 +268,4 @@ export function idCounts(ops) {
   const m = new Map();
   for (const o of ops) m.set(o.tool_use_id, (m.get(o.tool_use_id) || 0) + 1);
   return m;
-}
-
-// Spawn a process and collect its output; resolves {code, signal, stdout, stderr}.
-export function run(cmd, args, opts = {}) {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: opts.env || process.env });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    if (opts.input !== undefined) { p.stdin.on('error', () => {}); p.stdin.end(opts.input); }
-    // A binary that cannot be started (missing, being rebuilt) is an answer too.
-    p.on('error', (e) => resolve({ code: -1, signal: null, stdout: out, stderr: err + `spawn ${cmd}: ${e.message}`, pid: p.pid }));
-    p.on('exit', (code, signal) => resolve({ code, signal, stdout: out, stderr: err, pid: p.pid }));
-    if (opts.onSpawn) opts.onSpawn(p);
-  });
 }

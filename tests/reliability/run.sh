@@ -11,48 +11,54 @@
 # measure, and want the machine to themselves. Figures and the tables of
 # cases go to build/reliability/ (tests/reliability/table.mjs prints them as
 # Markdown). Some tests mount a tmpfs or add a network interface and need
-# root; without it they are skipped with the reason.
+# root; without it they are skipped with the reason (tests/run_all.sh,
+# which CI runs as root, fails on a skip tests/allowed-skips.txt does not
+# list).
 #
-# The last line is "N passed, N failed"; the exit status is non-zero when
-# anything failed, was cancelled, or the runner broke.
+# Output: node's spec report, one line per skipped test and per failure,
+# and last "N passed, N failed, N skipped" (tests/reporter.mjs); the exit
+# status is non-zero when anything failed, was cancelled, no test ran, or
+# the runner broke. A name without a test file is an error.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 bin="${TOOLPROF_BIN:-build/toolprof}"
 fail_early() {
   echo "reliability: $1"
-  echo "0 passed, 1 failed"
+  echo "0 passed, 1 failed, 0 skipped"
   exit 1
 }
 [ -x "$bin" ] || fail_early "$bin is missing: run make first"
 command -v node >/dev/null || fail_early "node (>= 20) is needed"
 command -v sqlite3 >/dev/null || fail_early "the sqlite3 command is needed (integrity checks)"
+command -v strace >/dev/null || fail_early "strace is needed (kills inside a commit)"
+
+files=()
+if [ $# -gt 0 ]; then
+  for n in "$@"; do
+    [ -f "tests/reliability/$n.test.mjs" ] || fail_early "no test file tests/reliability/$n.test.mjs"
+    files+=("tests/reliability/$n.test.mjs")
+  done
+else
+  # In this order (the measuring ones last); a file left out of it would
+  # never run, so that is an error.
+  order="exposure badinput connections diskfull spooldrain redaction concurrency crash resume"
+  for f in tests/reliability/*.test.mjs; do
+    n=$(basename "$f" .test.mjs)
+    [[ " $order " == *" $n "* ]] || fail_early "$f is not in run.sh's order: add it"
+  done
+  for n in $order; do files+=("tests/reliability/$n.test.mjs"); done
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/toolprof-reliability.XXXXXX")
-tap="$tmp/tap"
 trap 'rm -rf "$tmp"' EXIT
 cp "$bin" "$tmp/toolprof"
 export TOOLPROF_BIN="$tmp/toolprof"
 mkdir -p build/reliability
 
-files=()
-if [ $# -gt 0 ]; then
-  for n in "$@"; do files+=("tests/reliability/$n.test.mjs"); done
-else
-  for n in exposure badinput connections diskfull spooldrain redaction concurrency crash; do files+=("tests/reliability/$n.test.mjs"); done
-fi
-
 sizes="make-test sizes"
 [ "${RELIABILITY_FULL:-}" = 1 ] && sizes="full sizes"
 echo "# reliability: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $sizes"
 node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}"
+  --test-reporter=./tests/reporter.mjs --test-reporter-destination="$tmp/summary" "${files[@]}"
 rc=$?
-
-count() { sed -n "s/^# $1 \([0-9]*\)\$/\1/p" "$tap" | tail -n 1; }
-pass=$(count pass) fail=$(count fail) cancelled=$(count cancelled) skipped=$(count skipped)
-pass=${pass:-0} fail=${fail:-0} cancelled=${cancelled:-0}
-fail=$((fail + cancelled))
-[ "${skipped:-0}" -gt 0 ] && echo "# ${skipped} skipped (see the reasons above)"
-if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests/summary.sh "$tmp/summary" "$rc"

@@ -283,6 +283,43 @@ static void test_taxonomy(void)
     ASSERT_STREQ(taxonomy_canonical("opencode", "MyTool", small, sizeof small), "myt");
 }
 
+/* docs/agents.md lists the table's entries, all of them, in its order. */
+struct doc_walk {
+    const char *p; /* the next row of the document's table */
+    int rows, bad;
+};
+
+static void doc_row(void *ctx, const char *agent, const char *tool, const char *canonical)
+{
+    struct doc_walk *d = ctx;
+    char want[256];
+    snprintf(want, sizeof want, "| `%s` | `%s` | `%s` |\n", agent, tool, canonical);
+    if (!d->p || strncmp(d->p, want, strlen(want)) != 0) {
+        printf("  docs/agents.md: expected the row %s", want);
+        d->bad++;
+        d->p = NULL;
+        return;
+    }
+    d->p += strlen(want);
+    d->rows++;
+}
+
+static void test_doc_matches_table(void)
+{
+    size_t len;
+    char *doc = fixture_read("docs/agents.md", &len);
+    ASSERT_TRUE(doc != NULL);
+    const char *head = "| agent | tool | canonical |\n|---|---|---|\n";
+    const char *t = strstr(doc, head);
+    ASSERT_TRUE(t != NULL);
+    struct doc_walk d = {t + strlen(head), 0, 0};
+    taxonomy_each(doc_row, &d);
+    ASSERT_EQ_INT(d.bad, 0);
+    ASSERT_TRUE(d.rows > 50);
+    ASSERT_TRUE(d.p && *d.p != '|'); /* no row the table does not have */
+    free(doc);
+}
+
 /* An agent's name is checked; the default agent is stored as none. */
 static void test_agent_names(void)
 {
@@ -320,4 +357,4 @@ static void test_agent_names(void)
 }
 
 TEST_MAIN(TEST_CASE(test_filters_and_groups), TEST_CASE(test_lists_and_labels),
-          TEST_CASE(test_taxonomy), TEST_CASE(test_agent_names))
+          TEST_CASE(test_taxonomy), TEST_CASE(test_doc_matches_table), TEST_CASE(test_agent_names))

@@ -327,7 +327,8 @@ static void test_slow_bash_severity(void)
         {1999.999, 0, REC_LOW}, {2000, 1, REC_LOW},     {4999, 1, REC_LOW},
         {5000, 1, REC_MEDIUM},  {60000, 1, REC_MEDIUM},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         struct fx f;
         fx_open(&f);
         add(&f, "Bash", "make -j8", cases[i].dur, NOW - HOUR);
@@ -449,7 +450,8 @@ static void test_regression_and_improvement(void)
         {10, 0, 0, NULL, NULL, 0},
         {10, 500, 0, "improvement", "100.0% faster", 0},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         struct fx f;
         fx_open(&f);
         trend_data(&f, cases[i].n, cases[i].early, cases[i].late);

@@ -7,6 +7,7 @@
  * answers are parsed back with cJSON to check values, not spellings.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,15 +198,15 @@ static void test_bad_params(void)
     };
     struct api_env env;
     api_env_fresh(&env, NULL);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         int st;
         cJSON *j = api_json(&env, (struct api_call){.target = cases[i].target}, &st);
-        if (st != 400)
-            FAIL_("%s: status %d", cases[i].target, st);
+        ASSERT_MSG(st == 400, "%s: status %d", cases[i].target, st);
         const char *m = api_message(j);
-        if (!m || strncmp(m, cases[i].prefix, strlen(cases[i].prefix)) != 0)
-            FAIL_("%s: message \"%s\" should start with \"%s\"", cases[i].target, m ? m : "",
-                  cases[i].prefix);
+        ASSERT_MSG(m && strncmp(m, cases[i].prefix, strlen(cases[i].prefix)) == 0,
+                   "%s: message \"%s\" should start with \"%s\"", cases[i].target, m ? m : "",
+                   cases[i].prefix);
         cJSON_Delete(j);
     }
 }
@@ -227,19 +228,18 @@ static void test_post_validation(void)
     };
     struct api_env env;
     api_env_fresh(&env, NULL);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         int st;
         cJSON *j = api_json(&env,
                             (struct api_call){.method = "POST",
                                               .target = "/api/performance/operations",
                                               .body = cases[i].body},
                             &st);
-        if (st != 400)
-            FAIL_("%s: status %d", cases[i].body, st);
+        ASSERT_MSG(st == 400, "%s: status %d", cases[i].body, st);
         const char *m = api_message(j);
-        if (!m || !strstr(m, cases[i].message))
-            FAIL_("%s: message \"%s\" should contain \"%s\"", cases[i].body, m ? m : "",
-                  cases[i].message);
+        ASSERT_MSG(m && strstr(m, cases[i].message), "%s: message \"%s\" should contain \"%s\"",
+                   cases[i].body, m ? m : "", cases[i].message);
         cJSON_Delete(j);
     }
     /* Nothing of the rejected batches was stored. */
@@ -285,14 +285,31 @@ static void test_policy_and_routing(void)
                            &r),
                   415);
     http_resp_free(&r);
+    /* OTLP answers errors with a google.rpc.Status in the request's
+     * encoding: JSON (with the envelope's fields) ... */
+    ASSERT_EQ_INT(api_call(&env,
+                           (struct api_call){.method = "POST",
+                                             .target = "/v1/logs",
+                                             .body = "x",
+                                             .content_type = "text/plain"},
+                           &r),
+                  415);
+    ASSERT_STREQ(r.content_type, "application/json");
+    ASSERT_STREQ(r.body.data, "{\"success\":false,\"code\":3,\"message\":\"Content-Type: "
+                              "OTLP/HTTP takes application/json or application/x-protobuf\"}");
+    http_resp_free(&r);
+    /* ... or protobuf: {1: code 3, 2: message}. */
     ASSERT_EQ_INT(api_call(&env,
                            (struct api_call){.method = "POST",
                                              .target = "/v1/logs",
                                              .body = "x",
                                              .content_type = "application/x-protobuf"},
                            &r),
-                  415);
-    ASSERT_CONTAINS(r.body.data, "OTEL_EXPORTER_OTLP_PROTOCOL=http/json");
+                  400);
+    ASSERT_STREQ(r.content_type, "application/x-protobuf");
+    ASSERT_TRUE(r.body.len > 4 && memcmp(r.body.data, "\x08\x03\x12", 3) == 0);
+    ASSERT_EQ_INT((unsigned char)r.body.data[3], r.body.len - 4);
+    ASSERT_TRUE(memmem(r.body.data, r.body.len, "body: ", 6) != NULL);
     http_resp_free(&r);
 }
 
@@ -438,9 +455,22 @@ static void test_otlp(void)
     cJSON_Delete(j);
 }
 
+/* The last test: removes the scratch data directory of the one before, and
+ * its own (with the store open in it). */
 static void test_cleanup(void)
 {
+    struct api_env env;
+    api_env_fresh(&env, NULL);
+    int st_code;
+    cJSON *j = api_json(&env, (struct api_call){.target = "/api/performance/stats"}, &st_code);
+    ASSERT_EQ_INT(st_code, 200);
+    cJSON_Delete(j);
+    char dir[sizeof api_dir];
+    memcpy(dir, api_dir, sizeof dir);
     api_env_done();
+    struct stat st;
+    ASSERT_EQ_INT(stat(dir, &st), -1);
+    ASSERT_EQ_INT(errno, ENOENT);
 }
 
 TEST_MAIN(TEST_CASE(test_scenario), TEST_CASE(test_bad_params), TEST_CASE(test_post_validation),

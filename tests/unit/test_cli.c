@@ -118,18 +118,15 @@ static void test_args_errors(void)
         {1, {"stray"}, 0, "unexpected argument 'stray' (see --help)"},
         {2, {"--json", "stray"}, 0, "unexpected argument 'stray'"},
     };
-    int bad = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
+        TEST_ROW("%s %s", cases[i].argv[0], cases[i].argc > 1 ? cases[i].argv[1] : "");
         struct parsed p;
         parse(cases[i].argc, cases[i].argv, cases[i].allow_pos, &p);
-        if (p.rc != -1 || !strstr(p.err, cases[i].msg)) {
-            fprintf(stderr, "  %s %s: rc %d, message \"%s\", expected \"%s\"\n", cases[i].argv[0],
-                    cases[i].argc > 1 ? cases[i].argv[1] : "", p.rc, p.err, cases[i].msg);
-            bad++;
-        }
         free(p.pos);
+        ASSERT_MSG(p.rc == -1 && strstr(p.err, cases[i].msg),
+                   "rc %d, message \"%s\", expected \"%s\"", p.rc, p.err, cases[i].msg);
     }
-    ASSERT_EQ_INT(bad, 0);
 }
 
 static void test_args_usage(void)
@@ -225,7 +222,8 @@ static void test_table_cut_middle(void)
         {"\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80", 3,
          "\xF0\x9F\x98\x80\xE2\x80\xA6\xF0\x9F\x98\x80"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         static const char *const heads[] = {"T"};
         struct table t;
         table_init(&t, 1, heads);
@@ -254,7 +252,8 @@ static void test_table_formatters(void)
         {10, "10 ms"},    {820, "820 ms"},  {999.4, "999 ms"},   {1000, "1.00 s"},
         {1520, "1.52 s"}, {5500, "5.50 s"}, {120000, "2.0 min"}, {186000, "3.1 min"},
     };
-    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+    FOR_EACH_ROW(i, sizeof ms / sizeof ms[0])
+    {
         char out[32];
         table_ms(out, ms[i].ms);
         ASSERT_STREQ(out, ms[i].s);
@@ -270,7 +269,8 @@ static void test_table_formatters(void)
         {1234567, "1,234,567"},
         {18446744073709551615ULL, "18,446,744,073,709,551,615"},
     };
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+    FOR_EACH_ROW(i, sizeof counts / sizeof counts[0])
+    {
         char out[32];
         table_count(out, counts[i].n);
         ASSERT_STREQ(out, counts[i].s);

@@ -153,7 +153,8 @@ static void test_window_parse(void)
         {"7d", -7 * DAY, "7d"},     {"30d", -30 * DAY, "30d"},       {"1h", -HOUR, "1h"},
         {"36h", -36 * HOUR, "36h"}, {"3660d", -3660 * DAY, "3660d"},
     };
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    FOR_EACH_ROW(i, sizeof ok / sizeof ok[0])
+    {
         struct engine_window w;
         char err[TP_ERR_MAX] = "";
         ASSERT_EQ_INT(engine_window_parse(ok[i].window, NULL, NULL, NOW, &w, err), 0);
@@ -172,7 +173,8 @@ static void test_window_parse(void)
     static const char *const bad[] = {
         "3661d", "0h",  "0d",   "-1d",  "1.5d",  "24",   "h",
         "24H",   "abc", " 24h", "24h ", "7days", "1e3h", "99999999999999999999h"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FOR_EACH_ROW(i, sizeof bad / sizeof bad[0])
+    {
         char e[TP_ERR_MAX] = "";
         int rc = engine_window_parse(bad[i], NULL, NULL, NOW, &w, e);
         if (rc != TP_EINVAL)
@@ -401,8 +403,8 @@ static void test_stats_unaligned_windows(void)
         2 * HOUR + 30 * 60000 - 1, /* H+2:29:59.999 */
         2 * HOUR + 30 * 60000,     /* H+2:30 */
     };
-    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++)
-        fx_add(&f, "Read", "f", 10.0 + (double)i, h + offs[i]);
+    FOR_EACH_ROW(i, sizeof offs / sizeof offs[0])
+    fx_add(&f, "Read", "f", 10.0 + (double)i, h + offs[i]);
     ASSERT_EQ_INT(fx_flush(&f), 0);
     static const struct {
         int64_t a, b;

@@ -530,7 +530,7 @@ static void test_errlog_rotates(void)
     snprintf(old, sizeof old, "%s/" HOOK_ERRLOG ".1", dir);
     FILE *f = fopen(log, "w");
     ASSERT_TRUE(f != NULL);
-    for (int i = 0; i < HOOK_ERRLOG_MAX_BYTES / 100 + 10; i++)
+    for (int i = 0; i < TP_HOOK_ERRLOG_MAX / 100 + 10; i++)
         fprintf(f, "%099d\n", i);
     fclose(f);
     ASSERT_TRUE(run_with_pipe(dir, "x", 1, &ok) != 0);

@@ -26,7 +26,8 @@ static void test_query_ok(void)
         {"%74ool=Read", 1, "tool", "Read"},
         {"a=b=c", 1, "a", "b=c"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         struct http_query q;
         char errbuf[TP_ERR_MAX] = "";
         ASSERT_EQ_INT(http_query_parse(cases[i].raw, &q, errbuf), 0);
@@ -55,7 +56,8 @@ static void test_query_bad(void)
         {"=5", "query: a parameter without a name"},
         {"a%zz=1", "a%zz: bad percent-encoding"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         struct http_query q;
         char errbuf[TP_ERR_MAX] = "";
         ASSERT_EQ_INT(http_query_parse(cases[i].raw, &q, errbuf), TP_EINVAL);
@@ -67,7 +69,7 @@ static void test_query_bad(void)
 static void test_query_too_many(void)
 {
     char raw[1024] = "";
-    for (int i = 0; i <= HTTP_MAX_PARAMS; i++)
+    for (int i = 0; i <= TP_HTTP_MAX_PARAMS; i++)
         snprintf(raw + strlen(raw), sizeof raw - strlen(raw), "p%d=1&", i);
     struct http_query q;
     char errbuf[TP_ERR_MAX] = "";
@@ -120,9 +122,10 @@ static void test_host_policy(void)
         {"localhost:5000/", 0},
         {"a@localhost:5000", 0},
     };
-    for (size_t i = 0; i < sizeof loop / sizeof loop[0]; i++) {
-        if (http_host_ok(&p, loop[i].host) != loop[i].ok)
-            FAIL_("host %s: expected %d", loop[i].host ? loop[i].host : "(null)", loop[i].ok);
+    FOR_EACH_ROW(i, sizeof loop / sizeof loop[0])
+    {
+        ASSERT_MSG(http_host_ok(&p, loop[i].host) == loop[i].ok, "host %s: expected %d",
+                   loop[i].host ? loop[i].host : "(null)", loop[i].ok);
     }
 
     http_policy_init(&p, "192.168.1.5", 8080, "t");
@@ -188,10 +191,9 @@ static void test_accept_gzip(void)
         {"x-gzip", 0},
         {"GZIP", 1},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (http_accepts_gzip(cases[i].v) != cases[i].ok)
-            FAIL_("Accept-Encoding %s: expected %d", cases[i].v ? cases[i].v : "(null)",
-                  cases[i].ok);
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    ASSERT_MSG(http_accepts_gzip(cases[i].v) == cases[i].ok, "Accept-Encoding %s: expected %d",
+               cases[i].v ? cases[i].v : "(null)", cases[i].ok);
 }
 
 static void test_etag(void)

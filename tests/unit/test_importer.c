@@ -92,11 +92,11 @@ static int count_cb(void *ctx, const void *unused)
     ++*(size_t *)ctx;
     return 0;
 }
-static int count_req(void *ctx, const struct request *r)
+static int tally_req(void *ctx, const struct request *r)
 {
     return count_cb(ctx, r);
 }
-static int count_turn(void *ctx, const struct turn *t)
+static int tally_turn(void *ctx, const struct turn *t)
 {
     return count_cb(ctx, t);
 }
@@ -110,9 +110,9 @@ static void timeline_counts(struct store *s, const char *session, long *nreq, lo
     *nreq = *nturn = -1;
     if (sid <= 0)
         return;
-    if (store_requests(s, sid, 0, 0, count_req, &r) == 0)
+    if (store_requests(s, sid, 0, 0, tally_req, &r) == 0)
         *nreq = (long)r;
-    if (store_turns(s, sid, count_turn, &t) == 0)
+    if (store_turns(s, sid, tally_turn, &t) == 0)
         *nturn = (long)t;
 }
 
@@ -195,15 +195,16 @@ static void test_folder_import_and_reimport(void)
     ASSERT_EQ_INT(st.rejected, 0);
     ASSERT_EQ_INT(stored(s), 53);
     /* With its calls, the recorded session's model requests (17 in its
-     * file, 4 in its sub-agent's) and its 5 turns (reference.py
-     * "timeline"): what places it on the clock. The files were written a
+     * file, 4 in its sub-agent's) and its 4 turns (reference.py
+     * "timeline": 5 prompts, /compact's output 0.2 s after it being one
+     * turn with it): what places it on the clock. The files were written a
      * moment ago and may still grow: the sub-agent's last response and the
      * session's last turn are still open, stored as they stand (and the
      * response read again later). */
     long nreq, nturn;
     timeline_counts(s, FIXTURE_REC_SESSION_ID, &nreq, &nturn);
     ASSERT_EQ_INT(nreq, 21);
-    ASSERT_EQ_INT(nturn, 5);
+    ASSERT_EQ_INT(nturn, 4);
 
     /* Again: nothing opened, nothing read, nothing added. */
     ASSERT_EQ_INT(import1(s, root, &st), 0);
@@ -228,7 +229,7 @@ static void test_folder_import_and_reimport(void)
     ASSERT_EQ_INT(stored(s), 53);
     timeline_counts(s, FIXTURE_REC_SESSION_ID, &nreq, &nturn);
     ASSERT_EQ_INT(nreq, 21); /* each once */
-    ASSERT_EQ_INT(nturn, 5);
+    ASSERT_EQ_INT(nturn, 4);
     /* Hours later the files are final: the rest is read, each once. */
     char *main_file =
         tpath("claude/projects/-tmp-toolprof-fixtures-project/" FIXTURE_REC_SESSION_ID ".jsonl");
@@ -242,7 +243,7 @@ static void test_folder_import_and_reimport(void)
     ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
     timeline_counts(s, FIXTURE_REC_SESSION_ID, &nreq, &nturn);
     ASSERT_EQ_INT(nreq, 21);
-    ASSERT_EQ_INT(nturn, 5);
+    ASSERT_EQ_INT(nturn, 4);
     ASSERT_EQ_INT(stored(s), 53);
     free(main_file);
     free(agent_file);
@@ -644,7 +645,109 @@ static void test_watch_stop_is_prompt(void)
     free(data);
 }
 
-TEST_MAIN(TEST_CASE(test_folder_import_and_reimport),
+/* Distinct "requestId" values in a file: the independent count of the
+ * model requests a transcript holds. */
+static size_t count_request_ids(const char *path, char ids[][64], size_t n)
+{
+    size_t len;
+    char *d = fixture_read(path, &len);
+    if (!d)
+        return n;
+    for (const char *p = d; (p = strstr(p, "\"requestId\":\"")) != NULL;) {
+        p += strlen("\"requestId\":\"");
+        char id[64];
+        size_t k = strcspn(p, "\"");
+        snprintf(id, sizeof id, "%.*s", (int)k, p);
+        size_t i = 0;
+        while (i < n && strcmp(ids[i], id) != 0)
+            i++;
+        if (i == n && n < 64)
+            snprintf(ids[n++], 64, "%s", id);
+    }
+    free(d);
+    return n;
+}
+
+struct tl_count {
+    size_t n;
+    int64_t start[8], end[8];
+};
+
+static int count_turn(void *ctx, const struct turn *t)
+{
+    struct tl_count *c = ctx;
+    if (c->n < 8) {
+        c->start[c->n] = t->start_ms;
+        c->end[c->n] = t->end_ms;
+    }
+    c->n++;
+    return 0;
+}
+
+static int count_request(void *ctx, const struct request *r)
+{
+    (void)r;
+    ((struct tl_count *)ctx)->n++;
+    return 0;
+}
+
+/* A transcript's model requests and turns are stored with its calls: once
+ * the files are idle (their last response closed), every request of the
+ * session and its sub-agent, and its four prompts. */
+static void test_requests_and_turns_stored(void)
+{
+    char *dir = tpath("tl/projects/p");
+    char *sub = tpath("tl/projects/p/" FIXTURE_REC_SESSION_ID "/subagents");
+    ASSERT_EQ_INT(fixture_mkdirs(sub), 0);
+    char main_path[1024], agent_path[1024];
+    snprintf(main_path, sizeof main_path, "%s/%s.jsonl", dir, FIXTURE_REC_SESSION_ID);
+    snprintf(agent_path, sizeof agent_path, "%s/agent-%s.jsonl", sub, FIXTURE_REC_AGENT_ID);
+    FIXTURE_COPY_DATA(FIXTURE_REC_SESSION, main_path);
+    FIXTURE_COPY_DATA(FIXTURE_REC_AGENT, agent_path);
+    age(main_path, 8 * 3600);
+    age(agent_path, 8 * 3600);
+    char ids[64][64];
+    size_t want = count_request_ids(main_path, ids, 0);
+    want = count_request_ids(agent_path, ids, want);
+    ASSERT_EQ_INT(want, 21);
+
+    struct store *s = open_store("data-tl");
+    struct importer_stats st;
+    char *root = tpath("tl/projects");
+    ASSERT_EQ_INT(import1(s, root, &st), 0);
+    int64_t sid = store_str_id(s, FIXTURE_REC_SESSION_ID);
+    struct tl_count reqs = {0}, turns = {0};
+    ASSERT_EQ_INT(store_requests(s, sid, 0, 0, count_request, &reqs), 0);
+    ASSERT_EQ_INT(reqs.n, want);
+    /* The prompts: the first, /compact, the one after it, the last
+     * (their lines' timestamps); each turn ends at its last line. */
+    ASSERT_EQ_INT(store_turns(s, sid, count_turn, &turns), 0);
+    ASSERT_EQ_INT(turns.n, 4);
+    static const int64_t starts[] = {1796433203242LL, 1796433208478LL, 1796433209182LL,
+                                     1796433211219LL};
+    for (size_t i = 0; i < 4; i++) {
+        ASSERT_EQ_INT(turns.start[i], starts[i]);
+        ASSERT_TRUE(turns.end[i] > turns.start[i]);
+    }
+    /* Again, from the start: nothing more. */
+    struct importer_opts o;
+    quiet_opts(&o);
+    o.full = 1;
+    const char *paths[] = {root};
+    char eb[TP_ERR_MAX];
+    ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
+    reqs.n = turns.n = 0;
+    ASSERT_EQ_INT(store_requests(s, sid, 0, 0, count_request, &reqs), 0);
+    ASSERT_EQ_INT(store_turns(s, sid, count_turn, &turns), 0);
+    ASSERT_EQ_INT(reqs.n, want);
+    ASSERT_EQ_INT(turns.n, 4);
+    store_close(s);
+    free(dir);
+    free(sub);
+    free(root);
+}
+
+TEST_MAIN(TEST_CASE(test_folder_import_and_reimport), TEST_CASE(test_requests_and_turns_stored),
           TEST_CASE(test_grown_file_adds_exactly_the_new_calls),
           TEST_CASE(test_split_inside_a_line), TEST_CASE(test_small_batches_commit_with_marks),
           TEST_CASE(test_malformed_line_is_reported), TEST_CASE(test_replaced_by_a_shorter_file),

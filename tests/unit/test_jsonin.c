@@ -207,7 +207,8 @@ static void test_parse_number_table(void)
         {"1.2.3", 0, 0}, {"-", 0, 0},       {".", 0, 0},      {"e5", 0, 0},        {"12abc", 0, 0},
         {"1_000", 0, 0},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         double d = -12345;
         int ok = jin_parse_number(cases[i].s, &d);
         if (ok != cases[i].ok)
@@ -242,6 +243,59 @@ static void test_print(void)
     cJSON_Delete(j);
 }
 
+/* Element spans in the raw text: each must be exactly the text cJSON
+ * parses as that element, whatever strings with brackets, quotes and
+ * escapes it holds. */
+static void test_array_spans(void)
+{
+    const char *doc = "\xEF\xBB\xBF {\"x\": {\"operations\": 1}, \"s\": \"\\\"operations\\\"\",\n"
+                      " \"operations\" : [ {\"a\": \"]}\\\\\"}, [1, [2]] ,\"q\\\"]\"\n,-1.5e3,"
+                      "true , null,{\"b\":{\"c\":[{}]}}\n] , \"tail\": []}";
+    size_t len = strlen(doc);
+    char err[TP_ERR_MAX];
+    cJSON *root = jin_parse(doc, len, JIN_STRICT, 16, err);
+    ASSERT_TRUE(root != NULL);
+    long at = jin_member_at(doc, len, 0, "operations");
+    ASSERT_TRUE(at > 0);
+    ASSERT_EQ_INT(doc[at], '[');
+    struct jin_iter it;
+    ASSERT_EQ_INT(jin_array_begin(&it, doc, len, (size_t)at), 0);
+    const cJSON *el = jin_get(root, "operations")->child;
+    size_t a, e, n = 0;
+    int r;
+    while ((r = jin_array_next(&it, &a, &e)) == 1) {
+        ASSERT_TRUE(el != NULL);
+        cJSON *one = jin_parse(doc + a, e - a, JIN_STRICT, 16, err);
+        ASSERT_TRUE(one != NULL);
+        ASSERT_TRUE(cJSON_Compare(one, el, 1));
+        cJSON_Delete(one);
+        el = el->next;
+        n++;
+    }
+    ASSERT_EQ_INT(r, 0);
+    ASSERT_EQ_INT(n, 7);
+    ASSERT_TRUE(el == NULL);
+    ASSERT_EQ_INT(doc[it.pos - 1], ']');
+    ASSERT_EQ_INT(jin_array_next(&it, &a, &e), 0);
+    cJSON_Delete(root);
+
+    /* Not found, not an object, not an array, cut short. */
+    ASSERT_EQ_INT(jin_member_at("{\"a\": 1}", 8, 0, "operations"), -1);
+    ASSERT_EQ_INT(jin_member_at("[1]", 3, 0, "operations"), -1);
+    ASSERT_EQ_INT(jin_member_at("{}", 2, 0, "operations"), -1);
+    ASSERT_EQ_INT(jin_array_begin(&it, "{}", 2, 0), -1);
+    const char *cut = "[{\"a\": \"b\"}, {\"c\": \"d";
+    ASSERT_EQ_INT(jin_array_begin(&it, cut, strlen(cut), 0), 0);
+    ASSERT_EQ_INT(jin_array_next(&it, &a, &e), 1);
+    ASSERT_EQ_INT(e, 11);
+    ASSERT_EQ_INT(jin_array_next(&it, &a, &e), -1);
+    ASSERT_EQ_INT(jin_array_begin(&it, "[1 2]", 5, 0), 0);
+    ASSERT_EQ_INT(jin_array_next(&it, &a, &e), 1);
+    ASSERT_EQ_INT(jin_array_next(&it, &a, &e), -1);
+    ASSERT_EQ_INT(jin_array_begin(&it, "[ ]", 3, 0), 0);
+    ASSERT_EQ_INT(jin_array_next(&it, &a, &e), 0);
+}
+
 TEST_MAIN(TEST_CASE(test_rejects_with_position), TEST_CASE(test_depth_limit),
           TEST_CASE(test_accepts), TEST_CASE(test_repair_mode), TEST_CASE(test_typed_getters),
-          TEST_CASE(test_parse_number_table), TEST_CASE(test_print))
+          TEST_CASE(test_parse_number_table), TEST_CASE(test_print), TEST_CASE(test_array_spans))

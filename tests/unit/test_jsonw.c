@@ -40,7 +40,8 @@ static void test_escape_table(void)
         {"/ slash", 7, "/ slash"},
         {"", 0, ""},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         struct buf b;
         buf_init(&b, 1024);
         jw_escape(&b, cases[i].in, cases[i].n);
@@ -381,7 +382,8 @@ static void test_writer_misuse_is_reported(void)
         {"key then close", M_KEY_THEN_CLOSE},
         {"too deep", M_TOO_DEEP},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         int rc = run_misuse(cases[i].m);
         if (rc != TP_EINVAL)
             fprintf(stderr, "  case \"%s\"\n", cases[i].name);

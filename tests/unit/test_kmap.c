@@ -25,8 +25,8 @@ static void test_hash_pinned(void)
         {"toolu_01ABC", 0xf218cd8f392eee8eULL},
         {"/src/app.py", 0x2e7aa8be77a1259eULL},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        ASSERT_EQ_INT(hash_str(cases[i].s), cases[i].h);
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    ASSERT_EQ_INT(hash_str(cases[i].s), cases[i].h);
     /* Chaining equals hashing the concatenation. */
     uint64_t h = hash_bytes(HASH_SEED, "/src/", 5);
     h = hash_bytes(h, "app.py", 6);

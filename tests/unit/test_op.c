@@ -171,7 +171,8 @@ static void test_normalize_accepts_edges(void)
         {150.5, TP_MIN_TS_MS},
         {150.5, NOW + TP_FUTURE_SLACK_MS},
     };
-    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+    FOR_EACH_ROW(i, sizeof edges / sizeof edges[0])
+    {
         base_op(&op);
         op.duration_ms = edges[i].dur;
         op.ts_ms = edges[i].ts;
@@ -233,7 +234,8 @@ static void test_normalize_cuts(void)
         enum field f;
         size_t max;
     } fields[] = {{F_TARGET, TP_MAX_TARGET}, {F_ERROR, TP_MAX_ERROR}, {F_PROJECT, TP_MAX_PROJECT}};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    FOR_EACH_ROW(i, sizeof fields / sizeof fields[0])
+    {
         for (size_t shift = 0; shift < 4; shift++) {
             /* ASCII up to a euro sign (3 bytes) placed across the cut. */
             size_t n = fields[i].max + 10;
@@ -463,7 +465,8 @@ static void test_attention(void)
         {"Grep", "cat", 0, -1, OP_ATTN_NONE},
         {"bash", "cat x", 0, -1, OP_ATTN_NONE},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         struct op op;
         op_init(&op);
         op_sets(&op.tool, cases[i].tool);

@@ -203,7 +203,8 @@ static void test_read_timestamps(void)
         {"Asia/Kolkata", "{\"tool\":\"X\",\"timestamp\":\"2026-02-15T10:30:45.123Z\"}",
          OPJ_NAIVE_LOCAL, NOW},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         setenv("TZ", cases[i].tz, 1);
         tzset();
         struct op op;
@@ -378,7 +379,8 @@ static void test_round_trip(void)
     full_op(&ops[5]);
     ops[5].duration_ms = 1e-3;
     ops[5].source = OP_SRC_API;
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+    FOR_EACH_ROW(i, sizeof ops / sizeof ops[0])
+    {
         char err[TP_ERR_MAX];
         ASSERT_EQ_INT(op_normalize(&ops[i], NOW, err), 0);
         char *s = write_op(&ops[i], 0);

@@ -377,7 +377,7 @@ static void test_trigger_index(void)
     setup_builtins();
     ASSERT_TRUE(nslots <= MAX_SLOTS);
     for (size_t i = 0; i < NBUILTIN; i++) {
-        for (size_t t = 0; t < MAX_TRIGGERS && builtins[i].triggers[t]; t++) {
+        for (size_t t = 0; t < TP_REDACT_MAX_TRIGGERS && builtins[i].triggers[t]; t++) {
             char text[64];
             snprintf(text, sizeof text, "x %s y", builtins[i].triggers[t]);
             if (!(find_triggers(text) >> i & 1))
@@ -564,15 +564,15 @@ static void test_many_patterns(void)
     ASSERT_TRUE(mkdtemp(dir) != NULL);
     struct buf b;
     buf_init(&b, 1 << 16);
-    for (size_t i = 0; i + NBUILTIN < MAX_PATTERNS; i++)
+    for (size_t i = 0; i + NBUILTIN < TP_REDACT_MAX_PATTERNS; i++)
         buf_printf(&b, "add p%zu zz%03zuq-([0-9]+)\n", i, i);
     write_file(dir, REDACT_PATTERNS, b.data);
     char err[TP_ERR_MAX] = "";
     ASSERT_EQ_INT(redact_configure(dir, err), 0);
-    ASSERT_EQ_INT(npatterns, MAX_PATTERNS);
+    ASSERT_EQ_INT(npatterns, TP_REDACT_MAX_PATTERNS);
     ASSERT_EQ_INT(nslots, MAX_SLOTS);
     ASSERT_TRUE(untriggered != 0);
-    for (size_t i = 0; i + NBUILTIN < MAX_PATTERNS; i++) {
+    for (size_t i = 0; i + NBUILTIN < TP_REDACT_MAX_PATTERNS; i++) {
         char in[64], want[64];
         snprintf(in, sizeof in, "a zz%03zuq-77 b", i);
         snprintf(want, sizeof want, "a zz%03zuq-[REDACTED] b", i);

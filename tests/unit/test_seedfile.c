@@ -212,7 +212,8 @@ static void test_import_seed_file(void)
         {"Context Loading", "LEVEL_1_CONTEXT", 2280, T0 - 123 + 15000, 1, 0, -1},
         {"last.py", "Edit", 90, 1771180199999LL, 1, 0, -1},
     };
-    for (size_t i = 0; i < sizeof want_ops / sizeof want_ops[0]; i++) {
+    FOR_EACH_ROW(i, sizeof want_ops / sizeof want_ops[0])
+    {
         const struct op *op = by_target(&x, want_ops[i].target);
         if (!op)
             fprintf(stderr, "  missing %s\n", want_ops[i].target);

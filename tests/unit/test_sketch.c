@@ -286,8 +286,8 @@ static void test_roundtrip(void)
     struct buf b, b2;
     sketch_init(&s);
     sketch_init(&t);
-    buf_init(&b, SKETCH_MAX_BLOB);
-    buf_init(&b2, SKETCH_MAX_BLOB);
+    buf_init(&b, TP_SKETCH_MAX_BLOB);
+    buf_init(&b2, TP_SKETCH_MAX_BLOB);
     rng.state = 99;
     for (int i = 0; i < 20000; i++)
         sketch_add(&s, draw((enum dist)(i % D_COUNT)), 1 + (uint64_t)(i % 3));
@@ -296,7 +296,7 @@ static void test_roundtrip(void)
     sketch_add(&s, SKETCH_MIN_MS, 1000000000000ULL); /* the lowest, a big count */
 
     ASSERT_EQ_INT(sketch_encode(&s, &b), 0);
-    ASSERT_TRUE(b.len <= SKETCH_MAX_BLOB);
+    ASSERT_TRUE(b.len <= TP_SKETCH_MAX_BLOB);
     ASSERT_EQ_INT((unsigned char)b.data[0], 0x01);
     ASSERT_EQ_INT(sketch_decode_add(&t, b.data, b.len), 0);
     ASSERT_TRUE(sketch_equal(&s, &t));
@@ -349,7 +349,7 @@ static void test_decode_adds(void)
     struct buf blob;
     sketch_init(&a);
     sketch_init(&b);
-    buf_init(&blob, SKETCH_MAX_BLOB);
+    buf_init(&blob, TP_SKETCH_MAX_BLOB);
     rng.state = 5;
     for (int i = 0; i < 5000; i++) {
         sketch_add(&a, draw(D_LOGNORMAL), 1);
@@ -415,12 +415,11 @@ static void test_decode_malformed(void)
     sketch_add(&s, 0, 1);
     sketch_copy(&before, &s);
 
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FOR_EACH_ROW(i, sizeof bad / sizeof bad[0])
+    {
         int rc = sketch_decode_add(&s, bad[i].bytes, bad[i].len);
-        if (rc != TP_EPARSE)
-            FAIL_("%s: got %d, expected TP_EPARSE", bad[i].what, rc);
-        if (!sketch_equal(&s, &before))
-            FAIL_("%s: the sketch changed", bad[i].what);
+        ASSERT_MSG(rc == TP_EPARSE, "%s: got %d, expected TP_EPARSE", bad[i].what, rc);
+        ASSERT_MSG(sketch_equal(&s, &before), "%s: the sketch changed", bad[i].what);
     }
 
     /* A valid blob whose counts overflow the running sketch. */
@@ -433,10 +432,10 @@ static void test_decode_malformed(void)
     ASSERT_EQ_INT(sketch_decode_add(&s, big, sizeof big), TP_EPARSE);
     ASSERT_TRUE(sketch_equal(&s, &before));
 
-    /* Longer than SKETCH_MAX_BLOB: a real sketch followed by padding. */
-    unsigned char *huge = calloc(SKETCH_MAX_BLOB + 1, 1);
+    /* Longer than TP_SKETCH_MAX_BLOB: a real sketch followed by padding. */
+    unsigned char *huge = calloc(TP_SKETCH_MAX_BLOB + 1, 1);
     huge[0] = 0x01;
-    ASSERT_EQ_INT(sketch_decode_add(&s, huge, SKETCH_MAX_BLOB + 1), TP_EPARSE);
+    ASSERT_EQ_INT(sketch_decode_add(&s, huge, TP_SKETCH_MAX_BLOB + 1), TP_EPARSE);
     ASSERT_EQ_INT(sketch_decode_add(&s, NULL, 0), TP_EPARSE);
     ASSERT_TRUE(sketch_equal(&s, &before));
     free(huge);
@@ -469,11 +468,12 @@ static void test_remove_restores(void)
     sketch_copy(&before, &s);
 
     static const double vals[] = {0, 0.0001, 0.5, 42, 5000, 2e6, 1e12};
-    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+    FOR_EACH_ROW(i, sizeof vals / sizeof vals[0])
+    {
         sketch_add(&s, vals[i], 3);
         sketch_remove(&s, vals[i], 3);
-        if (!sketch_equal(&s, &before))
-            FAIL_("add then remove of %g did not restore the sketch", vals[i]);
+        ASSERT_MSG(sketch_equal(&s, &before), "add then remove of %g did not restore the sketch",
+                   vals[i]);
     }
     /* Everything out again leaves an empty sketch. */
     struct sketch one;
@@ -613,10 +613,10 @@ static void test_at_least(void)
         double s_exact = sum_from(v, N_VALUES, t, 0);
         double n_got = (double)sketch_count_at_least(&s, t);
         double s_got = sketch_sum_at_least(&s, t);
-        if (!(fabs(n_got - n_exact) <= 0.01 * n_exact))
-            FAIL_("count >= %g: sketch %.0f, exact %.0f", t, n_got, n_exact);
-        if (!(fabs(s_got - s_exact) <= 0.01 * s_exact))
-            FAIL_("sum >= %g: sketch %.0f, exact %.0f", t, s_got, s_exact);
+        ASSERT_MSG(fabs(n_got - n_exact) <= 0.01 * n_exact, "count >= %g: sketch %.0f, exact %.0f",
+                   t, n_got, n_exact);
+        ASSERT_MSG(fabs(s_got - s_exact) <= 0.01 * s_exact, "sum >= %g: sketch %.0f, exact %.0f", t,
+                   s_got, s_exact);
     }
 
     /* The documented bound, at any threshold: every value >= t / (1 - a) is
@@ -628,13 +628,12 @@ static void test_at_least(void)
         double sum = sketch_sum_at_least(&s, t);
         uint64_t n_min = count_from(v, N_VALUES, t_hi, 0);
         uint64_t n_max = count_from(v, N_VALUES, t_lo, 1);
-        if (n < n_min || n > n_max)
-            FAIL_("count >= %g: %llu not in [%llu, %llu]", t, (unsigned long long)n,
-                  (unsigned long long)n_min, (unsigned long long)n_max);
+        ASSERT_MSG(n >= n_min && n <= n_max, "count >= %g: %llu not in [%llu, %llu]", t,
+                   (unsigned long long)n, (unsigned long long)n_min, (unsigned long long)n_max);
         double s_min = (1 - a) * sum_from(v, N_VALUES, t_hi, 0) * (1 - 1e-9);
         double s_max = (1 + a) * sum_from(v, N_VALUES, t_lo, 1) * (1 + 1e-9);
-        if (sum < s_min || sum > s_max)
-            FAIL_("sum >= %g: %.3f not in [%.3f, %.3f]", t, sum, s_min, s_max);
+        ASSERT_MSG(sum >= s_min && sum <= s_max, "sum >= %g: %.3f not in [%.3f, %.3f]", t, sum,
+                   s_min, s_max);
     }
 
     /* A threshold of 0 counts everything, the zero bin included. */

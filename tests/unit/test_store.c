@@ -515,7 +515,8 @@ static void test_same_call_across_hour_boundary(void)
     struct store *s = fixture_store_open(dir);
     ASSERT_TRUE(s != NULL);
     int64_t boundary = (NOW / HOUR - 5) * HOUR;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         char tuid[32];
         snprintf(tuid, sizeof tuid, "toolu_hour_%zu", i);
         struct op a, b;
@@ -1198,7 +1199,14 @@ static void test_marks(void)
     ASSERT_EQ_INT(found, 0);
     struct op op;
     mk(&op, "Read", "/x", 1, NOW - 1000, "toolu_mark", NULL, NULL, OP_SRC_IMPORT);
-    struct store_mark put = {"/data/ops.jsonl", 1234, 5678, 1771151445123456789LL, 424242};
+    struct store_mark put = {.path = "/data/ops.jsonl",
+                             .offset = 1234,
+                             .size = 5678,
+                             .mtime_ns = 1771151445123456789LL,
+                             .inode = 424242,
+                             .resume = 1200,
+                             .fp_len = 1234 < 4096 ? 1234 : 4096,
+                             .fp_hash = 0xfedcba9876543210ULL};
     char err[TP_ERR_MAX];
     struct store_result r = {0};
     ASSERT_EQ_INT(store_insert(s, &op, 1, &put, &r, err), 0);
@@ -1208,13 +1216,21 @@ static void test_marks(void)
     ASSERT_EQ_INT(m.size, 5678);
     ASSERT_EQ_INT(m.mtime_ns, 1771151445123456789LL);
     ASSERT_EQ_INT(m.inode, 424242);
-    /* A mark alone (empty batch) moves forward. */
+    ASSERT_EQ_INT(m.resume, 1200);
+    ASSERT_EQ_INT(m.fp_len, 1234);
+    ASSERT_TRUE(m.fp_hash == 0xfedcba9876543210ULL);
+    /* A mark alone (empty batch) moves forward; one without a fingerprint
+     * reads back as such. */
     put.offset = 9999;
+    put.resume = 9999;
     put.size = -1;
+    put.fp_len = -1;
     ASSERT_EQ_INT(store_insert(s, NULL, 0, &put, &r, err), 0);
     ASSERT_EQ_INT(store_mark_get(s, "/data/ops.jsonl", &m, &found), 0);
     ASSERT_EQ_INT(m.offset, 9999);
+    ASSERT_EQ_INT(m.resume, 9999);
     ASSERT_EQ_INT(m.size, -1);
+    ASSERT_EQ_INT(m.fp_len, -1);
     ASSERT_EQ_INT(store_mark_get(s, "/data/other", &m, &found), 0);
     ASSERT_EQ_INT(found, 0);
     op_clear(&op);

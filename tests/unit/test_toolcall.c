@@ -91,7 +91,8 @@ static const struct tc_case describe_cases[] = {
 static void test_describe_table(void)
 {
     char err[TP_ERR_MAX];
-    for (size_t i = 0; i < sizeof describe_cases / sizeof describe_cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof describe_cases / sizeof describe_cases[0])
+    {
         const struct tc_case *c = &describe_cases[i];
         cJSON *in = jin_parse(c->input, strlen(c->input), JIN_STRICT, 64, err);
         cJSON *resp =
@@ -108,22 +109,20 @@ static void test_describe_table(void)
         toolcall_describe(&op, in, resp);
         if (c->target)
             ASSERT_STREQ(op.target, c->target);
-        else if (op.target)
-            FAIL_("row %zu: expected no target, got \"%s\"", i, op.target);
-        if (op.optimized != c->optimized)
-            FAIL_("row %zu (%s): optimized %d, expected %d", i, c->tool, op.optimized,
-                  c->optimized);
-        if (op.size_bytes != c->size_bytes)
-            FAIL_("row %zu (%s): size_bytes %lld, expected %lld", i, c->tool,
-                  (long long)op.size_bytes, c->size_bytes);
-        if (!c->meta_has && op.meta)
-            FAIL_("row %zu (%s): expected no meta, got %s", i, c->tool, op.meta);
+        else
+            ASSERT_MSG(!op.target, "row %zu: expected no target, got \"%s\"", i, op.target);
+        ASSERT_MSG(op.optimized == c->optimized, "row %zu (%s): optimized %d, expected %d", i,
+                   c->tool, op.optimized, c->optimized);
+        ASSERT_MSG(op.size_bytes == c->size_bytes, "row %zu (%s): size_bytes %lld, expected %lld",
+                   i, c->tool, (long long)op.size_bytes, c->size_bytes);
+        ASSERT_MSG(c->meta_has || !op.meta, "row %zu (%s): expected no meta, got %s", i, c->tool,
+                   op.meta);
         if (c->meta_has && *c->meta_has)
             ASSERT_CONTAINS(op.meta, c->meta_has);
         /* Whatever came in, the op must pass the store's gate. */
         op.ts_ms = 1700000000000LL;
-        if (op_normalize(&op, 1700000000000LL, err) != 0)
-            FAIL_("row %zu (%s): op_normalize: %s", i, c->tool, err);
+        ASSERT_MSG(op_normalize(&op, 1700000000000LL, err) == 0, "row %zu (%s): op_normalize: %s",
+                   i, c->tool, err);
         op_clear(&op);
         cJSON_Delete(in);
         cJSON_Delete(resp);
@@ -189,12 +188,13 @@ static const struct dur_case dur_cases[] = {
 static void test_self_duration(void)
 {
     char err[TP_ERR_MAX];
-    for (size_t i = 0; i < sizeof dur_cases / sizeof dur_cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof dur_cases / sizeof dur_cases[0])
+    {
         cJSON *r =
             jin_parse(dur_cases[i].response, strlen(dur_cases[i].response), JIN_STRICT, 8, err);
         double d = toolcall_self_duration_ms(dur_cases[i].tool, r);
-        if (isnan(dur_cases[i].want) ? !isnan(d) : d != dur_cases[i].want)
-            FAIL_("row %zu: got %g, expected %g", i, d, dur_cases[i].want);
+        ASSERT_MSG(isnan(dur_cases[i].want) ? isnan(d) : d == dur_cases[i].want,
+                   "row %zu: got %g, expected %g", i, d, dur_cases[i].want);
         cJSON_Delete(r);
     }
     ASSERT_TRUE(isnan(toolcall_self_duration_ms("Glob", NULL)));
@@ -223,13 +223,13 @@ static const struct rb_case rb_cases[] = {
 static void test_result_bytes(void)
 {
     char err[TP_ERR_MAX];
-    for (size_t i = 0; i < sizeof rb_cases / sizeof rb_cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof rb_cases / sizeof rb_cases[0])
+    {
         cJSON *r =
             jin_parse(rb_cases[i].response, strlen(rb_cases[i].response), JIN_STRICT, 8, err);
         long long got = toolcall_result_bytes(rb_cases[i].tool, r);
-        if (got != rb_cases[i].want)
-            FAIL_("row %zu (%s): got %lld, expected %lld", i, rb_cases[i].tool, got,
-                  rb_cases[i].want);
+        ASSERT_MSG(got == rb_cases[i].want, "row %zu (%s): got %lld, expected %lld", i,
+                   rb_cases[i].tool, got, rb_cases[i].want);
         cJSON_Delete(r);
     }
     ASSERT_EQ_INT(toolcall_result_bytes("Read", NULL), -1);

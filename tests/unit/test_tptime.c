@@ -54,11 +54,11 @@ static void test_parse_zoned(void)
         {"2000-02-29T00:00:00Z", 951782400000LL},
         {"2016-12-31T23:59:60Z", 1483228799000LL}, /* leap second kept in its minute */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
+        TEST_ROW("\"%s\"", cases[i].s);
         int64_t ms = 0;
         int rc = tpt_parse_iso(cases[i].s, TPT_NAIVE_LOCAL, &ms);
-        if (rc != 0 || ms != cases[i].ms)
-            fprintf(stderr, "  case \"%s\"\n", cases[i].s);
         ASSERT_EQ_INT(rc, 0);
         ASSERT_EQ_INT(ms, cases[i].ms);
     }
@@ -96,12 +96,12 @@ static void test_parse_rejects(void)
         "2026/02/15",
         "now",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    FOR_EACH_ROW(i, sizeof bad / sizeof bad[0])
+    {
+        TEST_ROW("\"%s\"", bad[i]);
         int64_t ms = 42;
         int rc = tpt_parse_iso(bad[i], TPT_NAIVE_UTC, &ms);
-        if (rc != TP_EINVAL)
-            fprintf(stderr, "  accepted \"%s\" as %lld\n", bad[i], (long long)ms);
-        ASSERT_EQ_INT(rc, TP_EINVAL);
+        ASSERT_MSG(rc == TP_EINVAL, "accepted as %lld (rc %d)", (long long)ms, rc);
     }
     int64_t ms;
     ASSERT_EQ_INT(tpt_parse_iso(NULL, TPT_NAIVE_UTC, &ms), TP_EINVAL);
@@ -126,12 +126,12 @@ static void test_parse_naive_local_vs_utc(void)
         {"America/New_York", "2026-03-09T00:00:00", 1773028800000LL},
         {"America/New_York", "2026-11-02", 1793595600000LL},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
+        TEST_ROW("%s %s", cases[i].tz, cases[i].s);
         set_tz(cases[i].tz);
         int64_t ms = 0;
         ASSERT_EQ_INT(tpt_parse_iso(cases[i].s, TPT_NAIVE_LOCAL, &ms), 0);
-        if (ms != cases[i].local_ms)
-            fprintf(stderr, "  %s %s\n", cases[i].tz, cases[i].s);
         ASSERT_EQ_INT(ms, cases[i].local_ms);
         /* The same text read as UTC ignores the zone. */
         char utc[40];
@@ -167,7 +167,8 @@ static void test_format_utc(void)
         {1709208000007LL, "2024-02-29T12:00:00.007Z"},
         {253402300799999LL, "9999-12-31T23:59:59.999Z"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         char out[32];
         tpt_format_utc(cases[i].ms, out);
         ASSERT_STREQ(out, cases[i].s);
@@ -192,7 +193,8 @@ static void test_format_local(void)
          "2026-07-01T12:00:00.005-04:00"},
         {"UTC", T0, "2026-02-15T10:30:45.123000", "2026-02-15T10:30:45.123+00:00"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         set_tz(cases[i].tz);
         char out[48];
         tpt_format_local_naive(cases[i].ms, out);
@@ -236,12 +238,12 @@ static void test_local_days(void)
         {"America/New_York", 1793595600000LL, 1793595600000LL, 1793595600000LL + 86400000LL,
          "2026-11-02"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         const struct day_case *c = &cases[i];
+        TEST_ROW("%s", c->tz);
         set_tz(c->tz);
         int64_t start = tpt_local_day_start(c->at_ms);
-        if (start != c->start_ms)
-            fprintf(stderr, "  case %zu (%s)\n", i, c->tz);
         ASSERT_EQ_INT(start, c->start_ms);
         ASSERT_EQ_INT(tpt_local_day_add(start, 1), c->next_ms);
         ASSERT_EQ_INT(tpt_local_day_add(c->next_ms, -1), start);
@@ -275,8 +277,8 @@ static void test_floor_div_and_now(void)
         {999, 1000, 0},    {1000, 1000, 1}, {-1, 1000, -1}, {-1000, 1000, -1},
         {-1001, 1000, -2}, {0, 1000, 0},    {7, -2, -4},    {-7, -2, 3},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        ASSERT_EQ_INT(tpt_floor_div(cases[i][0], cases[i][1]), cases[i][2]);
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    ASSERT_EQ_INT(tpt_floor_div(cases[i][0], cases[i][1]), cases[i][2]);
     setenv("TOOLPROF_NOW_MS", "1771151445123", 1);
     ASSERT_EQ_INT(tpt_now_ms(), T0);
     unsetenv("TOOLPROF_NOW_MS");

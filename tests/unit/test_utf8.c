@@ -55,13 +55,11 @@ static const struct inv_case inv_cases[] = {
 
 static void test_invalid_at_table(void)
 {
-    for (size_t i = 0; i < sizeof inv_cases / sizeof inv_cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof inv_cases / sizeof inv_cases[0])
+    {
         const struct inv_case *c = &inv_cases[i];
-        size_t got = utf8_invalid_at(c->s, c->n);
-        if (got != c->bad_at) {
-            fprintf(stderr, "  case \"%s\"\n", c->name);
-            ASSERT_EQ_INT(got, c->bad_at);
-        }
+        TEST_ROW("%s", c->name);
+        ASSERT_EQ_INT(utf8_invalid_at(c->s, c->n), c->bad_at);
     }
 }
 
@@ -84,7 +82,8 @@ static void test_decode_code_points(void)
         {S("\xC3\x28"), 0, 0},         /* bad continuation */
         {S("\xF4\x90\x80\x80"), 0, 0}, /* > U+10FFFF */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         uint32_t cp = 0xDEADBEEF;
         size_t len = utf8_decode((const unsigned char *)cases[i].s, cases[i].n, &cp);
         ASSERT_EQ_INT(len, cases[i].len);
@@ -138,7 +137,8 @@ static void test_sanitize(void)
         {S("ok \xE2\x82\xAC"), "ok \xE2\x82\xAC"},
         {S(""), ""},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
+    {
         size_t len = 999;
         char *o = utf8_sanitize(cases[i].in, cases[i].n, &len);
         ASSERT_STREQ(o, cases[i].out);
