@@ -642,7 +642,11 @@ static void test_otlp_export(void)
     READ_SAMPLE(body, AXIOM, &n);
     ASSERT_EQ_INT(otlp_logs_parse(body, n, NOW, &ops, &nops, &counts, err), 0);
     ASSERT_EQ_INT(nops, 1);
-    ASSERT_EQ_INT(counts.ignored, 4); /* hook_registered, user_prompt, 2 x api_request */
+    /* user_prompt (a turn), 2 x api_request (model requests) and the
+     * tool_result are used; hook_registered is not read. */
+    ASSERT_EQ_INT(counts.records, 5);
+    ASSERT_EQ_INT(counts.used, 4);
+    ASSERT_EQ_INT(counts.ignored, 1);
     ASSERT_EQ_INT(counts.rejected, 0);
     ASSERT_STREQ(ops[0].tool, "Read");
     ASSERT_STREQ(ops[0].tool_use_id, "toolu_000000000000000000000");
