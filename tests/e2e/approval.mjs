@@ -498,10 +498,17 @@ async function main() {
     if (item && (name === 'transcript' || name === 'all')) {
       // The transcript also places the session on the clock: its model
       // requests (one per response of the main conversation, as the mock
-      // answered them) and its turns (the prompts typed).
+      // answered them) and its turns (the prompts typed). The transcript
+      // does not write the closing /exit; OTLP does (a user_prompt and a
+      // claude_code.interaction span of its own), so with OTLP the turns
+      // are the interactions the client traced: the prompts and /exit.
       const mainRequests = mock.requests.filter((q) => q.tools > 0 && q.script).length;
-      check(`${name}: sessions: the session's ${mainRequests} model requests and ${turns.length} turns`,
-        item.requests === mainRequests && item.turns === turns.length, { requests: item.requests, turns: item.turns });
+      const interactions = decoded.spans.filter((sp) => sp.name === 'claude_code.interaction').length;
+      const wantTurns = name === 'transcript' ? turns.length : interactions;
+      check(`${name}: sessions: the session's ${mainRequests} model requests and ${wantTurns} turns`,
+        item.requests === mainRequests && item.turns === wantTurns &&
+        (name === 'transcript' || interactions === turns.length + 1),
+        { requests: item.requests, turns: item.turns, prompts: turns.length, interactions });
       check(`${name}: sessions: model time, and time waiting for the next prompt`,
         item.time?.model_ms > 0 && item.time?.prompt_ms > 0 && item.time.model_ms + item.time.prompt_ms < item.time.wall_ms,
         item.time);
