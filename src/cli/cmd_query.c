@@ -327,6 +327,29 @@ static void call_bar(const struct session_call *c, double t0, double t1, int wid
     }
 }
 
+/* "  tokens 2100 in, 420 out, 0 cache read, 0 cache write; $0.0120 (from
+ * the model requests)": what a session used, when any source said. */
+static void print_tokens(const struct session_item *it)
+{
+    if (!it->tokens_from)
+        return;
+    const int64_t v[] = {it->input_tokens, it->output_tokens, it->cache_read_tokens,
+                         it->cache_write_tokens};
+    const char *const names[] = {"in", "out", "cache read", "cache write"};
+    printf("  tokens");
+    const char *sep = " ";
+    for (int k = 0; k < 4; k++) {
+        if (v[k] < 0)
+            continue;
+        printf("%s%lld %s", sep, (long long)v[k], names[k]);
+        sep = ", ";
+    }
+    if (!isnan(it->cost_usd))
+        printf("; $%.4f", it->cost_usd);
+    printf(" (from %s)\n", strcmp(it->tokens_from, "metrics") == 0 ? "the agent's usage counters"
+                                                                   : "the model requests");
+}
+
 static void print_session(const void *answer, const struct question_args *qa)
 {
     (void)qa;
@@ -341,6 +364,7 @@ static void print_session(const void *answer, const struct question_args *qa)
            (unsigned long long)it->sub_calls, (unsigned long long)it->requests);
     if (it->project)
         printf("  project %s\n", it->project);
+    print_tokens(it);
     printf("  where the time went:");
     for (int p = 0; p < SPLIT_PARTS; p++) {
         if (it->split.ms[p] <= 0)

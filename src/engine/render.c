@@ -360,6 +360,36 @@ static void render_split(struct jsonw *w, const struct session_split *sp)
     jw_obj_end(w);
 }
 
+static void render_usage_values(struct jsonw *w, const double *v)
+{
+    for (int k = 0; k < USAGE_METRICS; k++)
+        if (!isnan(v[k]))
+            jw_knum(w, usage_metric_name((enum usage_metric)k), v[k]);
+}
+
+/* "usage": what the agent's counters say (null without any reading):
+ * totals, and per model. */
+static void render_usage(struct jsonw *w, const struct session_item *it)
+{
+    jw_key(w, "usage");
+    if (!it->nusage_models) {
+        jw_null(w);
+        return;
+    }
+    jw_obj_begin(w);
+    render_usage_values(w, it->usage);
+    jw_key(w, "by_model");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < it->nusage_models; i++) {
+        jw_obj_begin(w);
+        jw_kstr(w, "model", it->usage_models[i].model);
+        render_usage_values(w, it->usage_models[i].v);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
 static void render_session_item(struct jsonw *w, const struct session_item *it)
 {
     jw_obj_begin(w);
@@ -383,6 +413,8 @@ static void render_session_item(struct jsonw *w, const struct session_item *it)
     render_opt_int(w, "cache_write", it->cache_write_tokens);
     jw_obj_end(w);
     jw_knum(w, "cost_usd", it->cost_usd);
+    jw_kstr(w, "tokens_from", it->tokens_from);
+    render_usage(w, it);
     render_split(w, &it->split);
     jw_obj_end(w);
 }

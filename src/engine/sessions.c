@@ -76,6 +76,44 @@ static int sum_turn(void *ctx, const struct turn *t)
     return 0;
 }
 
+static int sum_usage(void *ctx, const char *model, enum usage_metric m, double value)
+{
+    struct session_item *it = ctx;
+    struct usage_by_model *x = it->nusage_models ? &it->usage_models[it->nusage_models - 1] : NULL;
+    if (!x || (x->model ? !model || strcmp(x->model, model) != 0 : model != NULL)) {
+        it->usage_models =
+            xreallocarray(it->usage_models, it->nusage_models + 1, sizeof *it->usage_models);
+        x = &it->usage_models[it->nusage_models++];
+        x->model = model ? xstrdup(model) : NULL;
+        for (int k = 0; k < USAGE_METRICS; k++)
+            x->v[k] = NAN;
+    }
+    x->v[m] = value;
+    it->usage[m] = (isnan(it->usage[m]) ? 0 : it->usage[m]) + value;
+    return 0;
+}
+
+/* Tokens and cost from the usage counters when no request gave any. */
+static void tokens_from_usage(struct session_item *it)
+{
+    int64_t *tok[] = {&it->input_tokens, &it->output_tokens, &it->cache_read_tokens,
+                      &it->cache_write_tokens};
+    int from_requests = !isnan(it->cost_usd), from_usage = !isnan(it->usage[USAGE_COST_USD]);
+    for (int k = 0; k < 4; k++) {
+        from_requests |= *tok[k] >= 0;
+        from_usage |= !isnan(it->usage[USAGE_TOKENS_INPUT + k]);
+    }
+    if (from_requests) {
+        it->tokens_from = "requests";
+    } else if (from_usage) {
+        it->tokens_from = "metrics";
+        for (int k = 0; k < 4; k++)
+            if (!isnan(it->usage[USAGE_TOKENS_INPUT + k]))
+                *tok[k] = llround(it->usage[USAGE_TOKENS_INPUT + k]);
+        it->cost_usd = it->usage[USAGE_COST_USD];
+    }
+}
+
 /* Fill an item's fields other than its calls' sums. */
 static int item_extras(struct store *s, int64_t sid, struct session_item *it, char *errbuf)
 {
@@ -84,12 +122,17 @@ static int item_extras(struct store *s, int64_t sid, struct session_item *it, ch
     if (store_requests(s, sid, 0, 0, sum_request, &r) != 0 ||
         store_turns(s, sid, sum_turn, &tu) != 0)
         return tp_fail(errbuf, TP_EDB, "reading the store failed");
+    for (int k = 0; k < USAGE_METRICS; k++)
+        it->usage[k] = NAN;
+    if (store_usage(s, sid, sum_usage, it) != 0)
+        return tp_fail(errbuf, TP_EDB, "reading the store failed");
     it->requests = r.n;
     it->input_tokens = r.tin;
     it->output_tokens = r.tout;
     it->cache_read_tokens = r.tcr;
     it->cache_write_tokens = r.tcw;
     it->cost_usd = r.cost;
+    tokens_from_usage(it);
     it->turns = tu.n;
     it->split.ms[SPLIT_MODEL] = r.model_ms;
     it->split.ms[SPLIT_PROMPT] = tu.prompt_ms;
@@ -190,6 +233,9 @@ static void item_free(struct session_item *it)
 {
     free(it->id);
     free(it->project);
+    for (size_t i = 0; i < it->nusage_models; i++)
+        free(it->usage_models[i].model);
+    free(it->usage_models);
 }
 
 void sessions_free(struct sessions *x)

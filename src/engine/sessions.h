@@ -49,12 +49,26 @@ struct session_split {
     int on_clock; /* 1: laid on the clock (adds up exactly); 0: sums */
 };
 
+/* What the agent's usage counters (OTLP metrics) say one model used. */
+struct usage_by_model {
+    char *model;             /* NULL: readings without a model (lines, active time) */
+    double v[USAGE_METRICS]; /* NAN: no reading */
+};
+
 struct session_item {
     char *id, *project;
     int64_t first_ms, last_ms;
     uint64_t calls, failed, sub_calls, asked, requests, turns;
+    /* Tokens and cost: the model requests' sums; when no request gave any,
+     * the usage counters' (tokens_from says which: "requests", "metrics",
+     * or NULL for neither). */
     int64_t input_tokens, output_tokens, cache_read_tokens, cache_write_tokens; /* -1 none */
     double cost_usd;                                                            /* NAN unknown */
+    const char *tokens_from;
+    /* The usage counters: totals (NAN: no reading) and per model. */
+    double usage[USAGE_METRICS];
+    struct usage_by_model *usage_models;
+    size_t nusage_models;
     struct session_split split;
 };
 

@@ -196,6 +196,14 @@ struct request *otlp_sink_req(struct otlp_sink *k)
     return r;
 }
 
+struct usage *otlp_sink_usage(struct otlp_sink *k)
+{
+    SINK_SLOT(k, usage, nusage, cap_usage);
+    struct usage *u = &k->out->usage[k->out->nusage++];
+    usage_init(u);
+    return u;
+}
+
 void otlp_sink_unop(struct otlp_sink *k)
 {
     assert(k->out->nops > 0);
@@ -214,6 +222,12 @@ void otlp_sink_unreq(struct otlp_sink *k)
     request_clear(&k->out->reqs[--k->out->nreqs]);
 }
 
+void otlp_sink_unusage(struct otlp_sink *k)
+{
+    assert(k->out->nusage > 0);
+    usage_clear(&k->out->usage[--k->out->nusage]);
+}
+
 void otlp_sink_reject(struct otlp_sink *k, const char *kind, size_t at, const char *why)
 {
     if (k->c->rejected++ == 0)
@@ -228,9 +242,12 @@ void otlp_out_free(struct otlp_out *o)
         turn_clear(&o->turns[i]);
     for (size_t i = 0; i < o->nreqs; i++)
         request_clear(&o->reqs[i]);
+    for (size_t i = 0; i < o->nusage; i++)
+        usage_clear(&o->usage[i]);
     free(o->ops);
     free(o->turns);
     free(o->reqs);
+    free(o->usage);
     memset(o, 0, sizeof *o);
 }
 
@@ -344,10 +361,10 @@ int otlp_map(const struct otlp_batch *b, int64_t now_ms, struct otlp_joins *join
     c.rejected = b->dropped;
     if (b->dropped)
         snprintf(c.first_error, sizeof c.first_error, "%s", b->first_error);
-    struct otlp_sink k = {out, &c, now_ms, 0, 0, 0};
+    struct otlp_sink k = {out, &c, now_ms, 0, 0, 0, 0};
     otlp_map_logs(b, &k);
     otlp_map_spans(b, joins, &k);
-    c.ignored += b->npoints; /* metrics: accepted, not used yet */
+    otlp_map_metrics(b, &k);
     merge_calls(out);
     if (counts)
         *counts = c;

@@ -1,6 +1,6 @@
 /*
  * otlp.h - OpenTelemetry requests from Claude Code (and other agents), as
- * operations, turns and model requests.
+ * operations, turns, model requests and usage readings.
  *
  * With CLAUDE_CODE_ENABLE_TELEMETRY=1 and OTEL_LOGS_EXPORTER=otlp (and
  * OTEL_TRACES_EXPORTER=otlp with CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1),
@@ -17,6 +17,8 @@
  *                        tool.blocked_on_user and tool.execution: a call's
  *                        wall time, approval wait and execution, exactly;
  *                        llm_request: a model request; interaction: a turn
+ *   metrics              token, cost, lines and active-time counters
+ *   (otlp_metrics.c)     (Sums, delta or cumulative): a session's usage
  *
  * Attribute values are read whatever their type (numbers and booleans
  * arrive as strings on events, typed on spans, and 64-bit integers may be
@@ -61,6 +63,8 @@ struct otlp_out {
     size_t nturns;
     struct request *reqs;
     size_t nreqs;
+    struct usage *usage; /* metrics: a session's usage readings */
+    size_t nusage;
 };
 void otlp_out_free(struct otlp_out *o);
 

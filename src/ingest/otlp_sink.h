@@ -4,7 +4,7 @@
  *
  * A mapper reads the decoded records of one signal and appends records of
  * toolprof's to a sink: a slot is handed out zeroed and initialized
- * (op_init, turn_init, request_init), the mapper fills it, and either keeps
+ * (op_init, turn_init, request_init, usage_init), the mapper fills it, and either keeps
  * it (after the normalize call of its kind accepted it) or takes it back.
  * Each decoded record is accounted for exactly once: used (it made or
  * completed a record), ignored, or rejected with a reason.
@@ -20,16 +20,18 @@ struct otlp_sink {
     struct otlp_out *out;
     struct otlp_counts *c;
     int64_t now_ms;
-    size_t cap_ops, cap_turns, cap_reqs;
+    size_t cap_ops, cap_turns, cap_reqs, cap_usage;
 };
 
 struct op *otlp_sink_op(struct otlp_sink *k);
 struct turn *otlp_sink_turn(struct otlp_sink *k);
 struct request *otlp_sink_req(struct otlp_sink *k);
+struct usage *otlp_sink_usage(struct otlp_sink *k);
 /* Take back the last slot handed out (cleared). */
 void otlp_sink_unop(struct otlp_sink *k);
 void otlp_sink_unturn(struct otlp_sink *k);
 void otlp_sink_unreq(struct otlp_sink *k);
+void otlp_sink_unusage(struct otlp_sink *k);
 
 /* Count record `at` (1-based, in its signal) as refused, keeping the
  * first reason. */
@@ -38,6 +40,7 @@ void otlp_sink_reject(struct otlp_sink *k, const char *kind, size_t at, const ch
 /* The mappers. */
 void otlp_map_logs(const struct otlp_batch *b, struct otlp_sink *k);
 void otlp_map_spans(const struct otlp_batch *b, struct otlp_joins *joins, struct otlp_sink *k);
+void otlp_map_metrics(const struct otlp_batch *b, struct otlp_sink *k);
 
 /* ---- shared helpers --------------------------------------------------------- */
 

@@ -469,14 +469,16 @@ void api_otlp_ingest(const struct api_env *env, enum otlp_signal sig, enum otlp_
     a->records = counts.records;
     a->rejected = counts.rejected;
     snprintf(a->message, sizeof a->message, "%s", counts.first_error);
-    if (out.nops || out.nturns || out.nreqs) {
+    if (out.nops || out.nturns || out.nreqs || out.nusage) {
         struct store *s = env->store(env->store_ctx, errbuf);
         struct store_group g = {.ops = out.ops,
                                 .n = out.nops,
                                 .turns = out.turns,
                                 .nturns = out.nturns,
                                 .reqs = out.reqs,
-                                .nreqs = out.nreqs};
+                                .nreqs = out.nreqs,
+                                .usage = out.usage,
+                                .nusage = out.nusage};
         if (!s) {
             a->status = 500;
             snprintf(a->message, sizeof a->message, "database: %s",

@@ -134,6 +134,20 @@ void op_phases_settle(struct op_phases *p)
     }
 }
 
+/* Between two equally exact reports of a phase, the higher rank wins: the
+ * order of enum op_phase_src, except that a call's execution as the agent
+ * itself reports it (duration_ms of the hook and of the tool_result event,
+ * the number its own UI and hooks show) beats the trace's execution span,
+ * which now and then holds some of the client's work after the tool (a
+ * Grep's span 16 ms over its duration_ms with the real client). The spans
+ * stay the best source of the wall time and the wait. */
+static int src_rank(int phase, int src)
+{
+    if (phase == OP_PH_EXEC && src == PHS_TRACE)
+        return 2 * PHS_TOOL + 1;
+    return 2 * src;
+}
+
 int op_phases_merge(struct op_phases *e, const struct op_phases *n, int n_wins_ties,
                     unsigned *taken)
 {
@@ -145,7 +159,8 @@ int op_phases_merge(struct op_phases *e, const struct op_phases *n, int n_wins_t
             continue;
         int better = n->exact[i] > e->exact[i] ||
                      (n->exact[i] == e->exact[i] &&
-                      (n->src[i] > e->src[i] || (n->src[i] == e->src[i] && n_wins_ties)));
+                      (src_rank(i, n->src[i]) > src_rank(i, e->src[i]) ||
+                       (n->src[i] == e->src[i] && n_wins_ties)));
         if (!better)
             continue;
         if (taken)

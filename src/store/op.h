@@ -72,7 +72,9 @@ enum op_exact {
 };
 
 /* Where a phase came from. Stored (never renumber); between two reports
- * equally exact, the later in this list wins. */
+ * equally exact, the later in this list wins, except for the execution,
+ * where a trace span ranks just above the tool's own field and below the
+ * agent's duration_ms (OTLP events, hooks): see op_phases_merge(). */
 enum op_phase_src {
     PHS_NONE = 0,
     PHS_GIVEN = 1,      /* recorded as given: daily files, exports, the API, track */

@@ -179,6 +179,13 @@ static const char *const migrations[] = {
     "ALTER TABLE marks ADD COLUMN resume INTEGER;"
     "ALTER TABLE marks ADD COLUMN fp_len INTEGER;"
     "ALTER TABLE marks ADD COLUMN fp_hash INTEGER;",
+    /* 7: a session's usage counters (timeline.h, struct usage): one row per
+     * delta reading (keyed by its interval) or per cumulative counter
+     * (keyed by its start, end_key 0, the latest reading kept). */
+    "CREATE TABLE usage(session INTEGER NOT NULL, metric INTEGER NOT NULL,"
+    "  model INTEGER NOT NULL, stream INTEGER NOT NULL, start_ns INTEGER NOT NULL,"
+    "  end_key INTEGER NOT NULL, time_ns INTEGER NOT NULL, value REAL NOT NULL,"
+    "  PRIMARY KEY(session, metric, model, stream, start_ns, end_key)) WITHOUT ROWID, STRICT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -316,6 +323,13 @@ static const char *const stmt_sql[S_COUNT] = {
     "rid, session, project, model, ts, dur_us, ttft_us, tin, tout, tcr, tcw, cost_micro, flags"
     [S_REQS_OF] = "SELECT " REQ_COLS " FROM requests WHERE session = ?1 ORDER BY ts",
     [S_REQS_RANGE] = "SELECT " REQ_COLS " FROM requests WHERE ts >= ?1 AND ts < ?2 ORDER BY ts",
+    /* A reading sent again changes nothing; a later cumulative reading of
+     * a counter replaces the earlier. */
+    [S_USAGE_PUT] = "INSERT INTO usage VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT DO UPDATE SET "
+                    "time_ns = excluded.time_ns, value = excluded.value "
+                    "WHERE excluded.time_ns > usage.time_ns",
+    [S_USAGE_OF] = "SELECT model, metric, sum(value) FROM usage WHERE session = ?1 "
+                   "GROUP BY model, metric ORDER BY model, metric",
 };
 
 int store_db_fail(struct store *s, char *errbuf, const char *what)

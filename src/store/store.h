@@ -123,6 +123,8 @@ struct store_group {
     size_t nturns;
     struct request *reqs;
     size_t nreqs;
+    struct usage *usage; /* usage readings (timeline.h), normalized */
+    size_t nusage;
 };
 TP_MUST_CHECK int store_insert_groups(struct store *s, struct store_group *groups, size_t ngroups,
                                       char *errbuf);
@@ -293,6 +295,10 @@ int store_turns(struct store *s, int64_t session, store_turn_cb cb, void *ctx);
 typedef int (*store_request_cb)(void *ctx, const struct request *r);
 int store_requests(struct store *s, int64_t session, int64_t from_ms, int64_t to_ms,
                    store_request_cb cb, void *ctx);
+/* A session's usage: per model (NULL: none) and metric, the sum of its
+ * readings (each cumulative counter's latest), through cb in model order. */
+typedef int (*store_usage_cb)(void *ctx, const char *model, enum usage_metric m, double value);
+int store_usage(struct store *s, int64_t session, store_usage_cb cb, void *ctx);
 
 /* Facts about the database for resource usage. */
 struct store_info {

@@ -91,6 +91,8 @@ enum stmt_id {
     S_TURNS_OF,
     S_REQS_OF,
     S_REQS_RANGE,
+    S_USAGE_PUT,
+    S_USAGE_OF,
     S_COUNT
 };
 

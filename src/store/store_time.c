@@ -1,7 +1,7 @@
 /*
- * store_time.c - sessions on the clock: turns and model requests (writes,
- * inside a batch's transaction) and the readers of sessions, turns and
- * requests (see store.h and timeline.h).
+ * store_time.c - sessions on the clock: turns, model requests and usage
+ * readings (writes, inside a batch's transaction) and the readers of
+ * sessions, turns, requests and usage (see store.h and timeline.h).
  *
  * requests.flags packs what the columns do not: the exactness of the
  * duration (bits 0-1, enum op_exact), its phase source (bits 2-5, enum
@@ -94,6 +94,24 @@ int store_put_timeline(struct store *s, const struct store_group *g, char *errbu
         sqlite3_bind_int64(q, 13, flags);
         if (sqlite3_step(q) != SQLITE_DONE)
             return store_db_fail(s, errbuf, "storing a model request");
+    }
+    for (size_t i = 0; i < g->nusage; i++) {
+        const struct usage *u = &g->usage[i];
+        int64_t session = store_intern(s, u->session_id);
+        int64_t model = store_intern(s, u->model);
+        if (session <= 0 || model < 0)
+            return store_db_fail(s, errbuf, "storing a usage reading");
+        sqlite3_stmt *q = store_stmt(s, S_USAGE_PUT);
+        sqlite3_bind_int64(q, 1, session);
+        sqlite3_bind_int64(q, 2, (int64_t)u->metric);
+        sqlite3_bind_int64(q, 3, model);
+        sqlite3_bind_int64(q, 4, (int64_t)u->stream);
+        sqlite3_bind_int64(q, 5, u->start_ns);
+        sqlite3_bind_int64(q, 6, u->cumulative ? 0 : u->time_ns);
+        sqlite3_bind_int64(q, 7, u->time_ns);
+        sqlite3_bind_double(q, 8, u->value);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            return store_db_fail(s, errbuf, "storing a usage reading");
     }
     return 0;
 }
@@ -237,6 +255,37 @@ int store_requests(struct store *s, int64_t session, int64_t from_ms, int64_t to
         }
         free(r->id);
     }
+    free(v);
+    return stop || rc == SQLITE_DONE ? 0 : TP_EDB;
+}
+
+int store_usage(struct store *s, int64_t session, store_usage_cb cb, void *ctx)
+{
+    sqlite3_stmt *q = store_stmt(s, S_USAGE_OF);
+    sqlite3_bind_int64(q, 1, session);
+    /* Ids first: store_str() may run its own statement. */
+    struct usage_row {
+        int64_t model;
+        int metric;
+        double value;
+    } *v = NULL;
+    size_t n = 0, alloc = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == alloc) {
+            alloc = alloc ? 2 * alloc : 16;
+            v = xreallocarray(v, alloc, sizeof *v);
+        }
+        v[n].model = sqlite3_column_int64(q, 0);
+        v[n].metric = sqlite3_column_int(q, 1);
+        v[n].value = sqlite3_column_double(q, 2);
+        n++;
+    }
+    sqlite3_reset(q);
+    int stop = 0;
+    for (size_t i = 0; i < n && !stop; i++)
+        if (v[i].metric >= 0 && v[i].metric < USAGE_METRICS)
+            stop = cb(ctx, store_str(s, v[i].model), (enum usage_metric)v[i].metric, v[i].value);
     free(v);
     return stop || rc == SQLITE_DONE ? 0 : TP_EDB;
 }

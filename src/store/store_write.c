@@ -609,7 +609,7 @@ int store_insert_groups(struct store *s, struct store_group *groups, size_t ngro
     if (rc == 0)
         rc = rollup_flush(s->rw, d, errbuf);
     for (size_t g = 0; g < ngroups && rc == 0; g++)
-        if (groups[g].nturns || groups[g].nreqs)
+        if (groups[g].nturns || groups[g].nreqs || groups[g].nusage)
             rc = store_put_timeline(s, &groups[g], errbuf);
     for (size_t g = 0; g < ngroups && rc == 0; g++)
         if (groups[g].mark)
@@ -629,7 +629,7 @@ int store_insert_groups(struct store *s, struct store_group *groups, size_t ngro
 int store_insert(struct store *s, struct op *ops, size_t n, const struct store_mark *mark,
                  struct store_result *res, char *errbuf)
 {
-    struct store_group g = {ops, n, mark, {0, 0, 0}, NULL, 0, NULL, 0};
+    struct store_group g = {ops, n, mark, {0, 0, 0}, NULL, 0, NULL, 0, NULL, 0};
     int rc = store_insert_groups(s, &g, 1, errbuf);
     if (rc == 0 && res) {
         res->inserted += g.res.inserted;

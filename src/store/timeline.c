@@ -1,6 +1,6 @@
 /*
- * timeline.c - turns and model requests: lifetime and validation (see
- * timeline.h).
+ * timeline.c - turns, model requests and usage readings: lifetime and
+ * validation (see timeline.h).
  */
 #include "timeline.h"
 
@@ -128,5 +128,51 @@ int request_normalize(struct request *r, int64_t now_ms, char *errbuf)
             free(*opt[i]);
             *opt[i] = NULL;
         }
+    return 0;
+}
+
+const char *usage_metric_name(enum usage_metric m)
+{
+    static const char *const names[USAGE_METRICS] = {
+        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd",
+        "lines_added",  "lines_removed", "active_user_s",     "active_cli_s"};
+    return (unsigned)m < USAGE_METRICS ? names[m] : "?";
+}
+
+void usage_init(struct usage *u)
+{
+    memset(u, 0, sizeof *u);
+}
+
+void usage_clear(struct usage *u)
+{
+    free(u->session_id);
+    free(u->model);
+    usage_init(u);
+}
+
+int usage_normalize(struct usage *u, int64_t now_ms, char *errbuf)
+{
+    int rc;
+    if (!u->session_id || !*u->session_id)
+        return tp_fail(errbuf, TP_EINVAL, "usage reading without a session");
+    if ((unsigned)u->metric >= USAGE_METRICS)
+        return tp_fail(errbuf, TP_EINVAL, "usage reading of an unknown metric");
+    if ((rc = op_check_str(&u->session_id, "session_id", TP_MAX_ID, 0, errbuf)) != 0 ||
+        (rc = op_check_str(&u->model, "model", TP_MAX_TOOL, 0, errbuf)) != 0 ||
+        (rc = check_time(u->time_ns / 1000000, "usage reading time", now_ms, errbuf)) != 0)
+        return rc;
+    if (!isfinite(u->value) || u->value < 0 || u->value > 1e12)
+        return tp_fail(errbuf, TP_EINVAL, "%s must be a number in 0..1e12",
+                       usage_metric_name(u->metric));
+    if (u->start_ns == 0)
+        u->start_ns = u->time_ns;
+    if (u->start_ns < 0 || u->start_ns > u->time_ns)
+        return tp_fail(errbuf, TP_EINVAL, "usage reading starts after its time");
+    u->cumulative = u->cumulative != 0;
+    if (u->model && !*u->model) {
+        free(u->model);
+        u->model = NULL;
+    }
     return 0;
 }

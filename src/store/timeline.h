@@ -1,6 +1,8 @@
 /*
  * timeline.h - the records besides tool calls that place a session on the
- * clock: turns (a prompt and the work it caused) and model requests.
+ * clock: turns (a prompt and the work it caused) and model requests; and
+ * the session's usage counters (tokens, cost, lines, active time), which
+ * agents report as metrics rather than per request.
  *
  * With the calls' phases (op.h) they split a session's wall time into model
  * time, tool execution, approvals, hooks, waiting for the person's next
@@ -43,6 +45,39 @@ struct request {
     enum op_source source;
 };
 
+/* What a usage reading counts. */
+enum usage_metric {
+    USAGE_TOKENS_INPUT,
+    USAGE_TOKENS_OUTPUT,
+    USAGE_TOKENS_CACHE_READ,
+    USAGE_TOKENS_CACHE_WRITE,
+    USAGE_COST_USD,
+    USAGE_LINES_ADDED,
+    USAGE_LINES_REMOVED,
+    USAGE_ACTIVE_USER_S, /* the person typing or reading */
+    USAGE_ACTIVE_CLI_S,  /* the client working */
+    USAGE_METRICS
+};
+/* "input_tokens", "cost_usd", "lines_added", "active_user_s", ... */
+const char *usage_metric_name(enum usage_metric m);
+
+/* One reading of a counter of a session. A counter is one stream: the
+ * metric with one set of attributes from one process (stream, a hash of
+ * them). A delta reading adds value over (start_ns, time_ns]; a
+ * cumulative one is the counter's total since start_ns, and its latest
+ * reading stands for all before it. The store keys delta readings by
+ * their interval and cumulative ones by their start, so a reading sent
+ * again counts once. */
+struct usage {
+    char *session_id;
+    char *model; /* NULL: not per model (lines, active time) */
+    enum usage_metric metric;
+    uint64_t stream;
+    int64_t start_ns, time_ns;
+    int cumulative;
+    double value; /* >= 0 */
+};
+
 void turn_init(struct turn *t);
 void turn_clear(struct turn *t);
 void request_init(struct request *r);
@@ -58,5 +93,12 @@ void request_copy(struct request *dst, const struct request *src);
  * or TP_EINVAL with the field named in errbuf. */
 int turn_normalize(struct turn *t, int64_t now_ms, char *errbuf);
 int request_normalize(struct request *r, int64_t now_ms, char *errbuf);
+
+void usage_init(struct usage *u);
+void usage_clear(struct usage *u);
+/* Session required; value finite in 0..1e12; time_ns within the same
+ * bounds as a request's start; start_ns <= time_ns (0: unknown, taken as
+ * time_ns). */
+int usage_normalize(struct usage *u, int64_t now_ms, char *errbuf);
 
 #endif

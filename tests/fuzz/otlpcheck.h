@@ -118,7 +118,7 @@ static void otlpcheck_batch(int rc, const char *err, struct otlp_batch *b, enum 
         abort();
     if (c.used + c.ignored + c.rejected != c.records)
         abort(); /* every record is accounted for once */
-    if (out.nops + out.nturns + out.nreqs > c.used)
+    if (out.nops + out.nturns + out.nreqs + out.nusage > c.used)
         abort(); /* no record out of nothing */
     for (size_t i = 0; i < out.nops; i++)
         if (!out.ops[i].tool_use_id || op_normalize(&out.ops[i], FUZZ_NOW_MS, merr) != 0)
@@ -128,6 +128,9 @@ static void otlpcheck_batch(int rc, const char *err, struct otlp_batch *b, enum 
             abort();
     for (size_t i = 0; i < out.nreqs; i++)
         if (!out.reqs[i].id || request_normalize(&out.reqs[i], FUZZ_NOW_MS, merr) != 0)
+            abort();
+    for (size_t i = 0; i < out.nusage; i++)
+        if (usage_normalize(&out.usage[i], FUZZ_NOW_MS, merr) != 0)
             abort();
     otlp_out_free(&out);
     otlp_batch_free(b);

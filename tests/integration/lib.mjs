@@ -158,9 +158,12 @@ export function asNobody(args) {
 // Run a command to its end; resolves {code, signal, stdout, stderr, pid}.
 // opts: {input (string|Buffer for stdin), stdin: 'pipe' (left open for
 // onSpawn to write to), env, cwd, timeoutMs (then SIGKILL and throw),
-// onSpawn(proc) (the ChildProcess, e.g. to signal it)}.
+// onSpawn(proc) (the ChildProcess, e.g. to signal it), signals (the
+// signals the test expects the process to die of without sending them
+// itself, e.g. ['SIGKILL'] when strace injects it)}.
 // Throws when stderr holds a sanitizer report, or when the process died of
-// a signal that was not sent through proc.kill() by the test.
+// a signal that was neither sent through proc.kill() by the test nor named
+// in opts.signals.
 export function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
     const what = `${path.basename(cmd)} ${args.join(' ')}`.slice(0, 200);
@@ -170,7 +173,7 @@ export function run(cmd, args, opts = {}) {
     });
     const entry = { what, proc: p };
     live.add(entry);
-    const sent = new Set();
+    const sent = new Set(opts.signals || []);
     const kill = p.kill.bind(p);
     p.kill = (sig = 'SIGTERM') => { sent.add(sig); return kill(sig); };
     let out = '';

@@ -153,6 +153,27 @@ describe('OTLP/HTTP, JSON and protobuf', () => {
     assert.equal(after['records.traces.stored'], 0);
   });
 
+  test('metrics with a session become its usage: a reading sent in both encodings counts once', async () => {
+    const sess = [{ key: 'session.id', value: sv('sess-wire') }, { key: 'model', value: sv('claude-sonnet-4-5') }];
+    const body = metricsReq([point(1200, 'input', sess), point(300, 'output', sess)]);
+    const before = await counters(srv);
+    const j = await post(srv, '/v1/metrics', JSON.stringify(body), { headers: JSON_HDR });
+    assert.equal(j.status, 200, j.body);
+    const b = await post(srv, '/v1/metrics', zlib.gzipSync(encodeRequest(body)), { headers: { ...PB_HDR, 'Content-Encoding': 'gzip' } });
+    assert.equal(b.status, 200, b.body);
+    const after = await counters(srv);
+    assert.equal(after['records.metrics.stored'] - (before['records.metrics.stored'] || 0), 4);
+    const r = await get(srv, '/api/performance/sessions/sess-wire');
+    assert.equal(r.status, 200, r.body);
+    const u = r.json.data.session.usage;
+    assert.equal(u.input_tokens, 1200);
+    assert.equal(u.output_tokens, 300);
+    assert.deepEqual(u.by_model, [{ model: 'claude-sonnet-4-5', input_tokens: 1200, output_tokens: 300 }]);
+    // No model request told the tokens: the session's are the counters'.
+    assert.equal(r.json.data.session.tokens_from, 'metrics');
+    assert.deepEqual(r.json.data.session.tokens, { input: 1200, output: 300, cache_read: null, cache_write: null });
+  });
+
   test('POST / works out the signal from the body (Gemini CLI)', async () => {
     const before = await counters(srv);
     const cases = [

@@ -4,11 +4,12 @@
 # fault needs, runs the one suite that must catch it, and passes only when
 # that suite fails for that reason. The real tree is never touched.
 #
-#   leak       a leak in a server error path (read_query's 400 forgets to
-#              free the parsed query): the integration suite under the
-#              sanitizers fails with a LeakSanitizer report of the server
+#   leak       a leak in a server error path (a query that answers 400
+#              forgets to free the parameters parsed before the bad one):
+#              the integration suite under the sanitizers fails with a
+#              LeakSanitizer report of the server
 #   overflow   a one-byte heap overflow reachable from a fuzz corpus input
-#              (the query decoder allocates one byte short): the sanitizer
+#              (the percent-decoder allocates one byte short): the sanitizer
 #              replay of the corpora fails with a heap-buffer-overflow
 #   watcher    a watcher that drops the second half of a file (it stops
 #              listening for appends): the integration suite fails on the
@@ -40,9 +41,6 @@ for n in "${want[@]}"; do
   fi
 done
 pass=0 fail=0
-# The fixtures the node tests read, as the real tree finds them.
-TOOLPROF_FIXTURES=$(node -e "import('$root/tests/integration/lib.mjs').then((m) => console.log(m.FIXTURES))")
-export TOOLPROF_FIXTURES
 
 # A scratch copy of the tree; KIND plain or asan also copies that build.
 scratch() {
@@ -98,15 +96,15 @@ run_check() {
   leak)
     dir=$(scratch asan)
     # shellcheck disable=SC2016 # $1 and $2 are perl's
-    if inject "$dir/src/server/api.c" 's/(\nfail:\n)    http_query_free\(q\);\n(    return -1;)/$1$2/'; then
+    if inject "$dir/src/server/http.c" 's/(\nfail:\n)    http_query_free\(q\);\n(    return rc;)/$1$2/'; then
       (cd "$dir" && tests/run_asan.sh integration) > "$log" 2>&1; rc=$?
       result "leak in a server error path (sanitizer integration suite)" "$rc" "$log" \
         'ERROR: LeakSanitizer: detected memory leaks' $((SECONDS - start))
-    else not_injected "$name" src/server/api.c; fi ;;
+    else not_injected "$name" src/server/http.c; fi ;;
   overflow)
     dir=$(scratch asan)
     # shellcheck disable=SC2016 # $1 is perl's
-    if inject "$dir/src/server/http.c" 's/(static char \*query_decode\(const char \*s, size_t n\)\n\{\n    char \*out = xmalloc\(n) \+ 1\);/$1);/'; then
+    if inject "$dir/src/server/http.c" 's/(static char \*pct_decode\(const char \*s, size_t n, int plus_is_space\)\n\{\n    char \*out = xmalloc\(n) \+ 1\);/$1);/'; then
       (cd "$dir" && tests/run_asan.sh fuzz) > "$log" 2>&1; rc=$?
       result "one-byte heap overflow reachable from a corpus input (sanitizer corpus replay)" "$rc" "$log" \
         'ERROR: AddressSanitizer: heap-buffer-overflow' $((SECONDS - start))

@@ -254,7 +254,7 @@ async function killAtMoment(dataDir, file) {
 function killInCommit(dataDir, file) {
   const n = rand(3, 400);
   return run('strace', ['-f', '-qq', '-o', '/dev/null', '-P', path.join(dataDir, 'toolprof.db-wal'),
-    '-e', 'trace=pwrite64', '-e', `inject=pwrite64:signal=KILL:when=${n}`, BIN, ...importArgs(dataDir, file)]);
+    '-e', 'trace=pwrite64', '-e', `inject=pwrite64:signal=KILL:when=${n}`, BIN, ...importArgs(dataDir, file)], { signals: ['SIGKILL'] });
 }
 
 // SIGKILL a random moment (0-40 ms) after the store passed `target`

@@ -599,15 +599,22 @@ static void test_phases_merge(void)
     ASSERT_EQ_INT(op_phases_merge(&e, &tr, 0, &taken), 1);
     ASSERT_EQ_DBL(e.ms[OP_PH_WAIT], 5500, 0);
     ASSERT_EQ_DBL(e.ms[OP_PH_WALL], 5565, 0);
-    ASSERT_EQ_DBL(e.ms[OP_PH_EXEC], 61, 0); /* equally exact, later source */
-    ASSERT_EQ_INT(e.src[OP_PH_EXEC], PHS_TRACE);
+    /* ...but not over the hook's duration_ms for the execution. */
+    ASSERT_EQ_DBL(e.ms[OP_PH_EXEC], 60, 0);
+    ASSERT_EQ_INT(e.src[OP_PH_EXEC], PHS_HOOK);
+    /* Over the tool's own field, the trace's execution wins. */
+    struct op_phases tool = ph(NAN, NAN, NAN, 58, OP_ASK_UNKNOWN), tr2 = tr;
+    tool.src[OP_PH_EXEC] = PHS_TOOL;
+    ASSERT_EQ_INT(op_phases_merge(&tool, &tr2, 0, &taken), 1);
+    ASSERT_EQ_DBL(tool.ms[OP_PH_EXEC], 61, 0);
+    ASSERT_EQ_INT(tool.src[OP_PH_EXEC], PHS_TRACE);
     /* A less exact report never replaces a phase. */
     struct op_phases worse = ph(9999, 9999, 9999, 9999, OP_ASK_NO);
     for (int i = 0; i < OP_PH_COUNT; i++)
         worse.exact[i] = OP_EX_ESTIMATED;
     op_phases_merge(&e, &worse, 1, &taken);
     ASSERT_EQ_DBL(e.ms[OP_PH_WAIT], 5500, 0);
-    ASSERT_EQ_DBL(e.ms[OP_PH_EXEC], 61, 0);
+    ASSERT_EQ_DBL(e.ms[OP_PH_EXEC], 60, 0);
     ASSERT_EQ_DBL(e.ms[OP_PH_HOOK], 9999, 0); /* it was unknown */
     ASSERT_EQ_INT(e.ask, OP_ASK_ASKED);       /* an observed prompt stands */
     /* A tie in exactness and source goes to the caller's choice. */
