@@ -101,42 +101,6 @@ function otlpToolResults(posts) {
   return out;
 }
 
-// Per call (tool_use_id), the execution Claude Code's own trace gives it:
-// its claude_code.tool.execution span (end - start, in ms) under the call's
-// claude_code.tool span. When traces are on, this is the exact execution
-// every store that has them keeps (a span outranks the hook's whole-ms
-// duration_ms, docs/time.md), and Claude Code's duration_ms is its own
-// rounder measure of the same run.
-function traceExecs(posts) {
-  const spans = [];
-  for (const p of posts) {
-    if (!p.url.startsWith('/v1/traces')) continue;
-    let b;
-    try { b = JSON.parse(Buffer.from(p.body, 'base64').toString('utf8')); } catch { continue; }
-    for (const rs of b.resourceSpans || [])
-      for (const ss of rs.scopeSpans || [])
-        for (const sp of ss.spans || []) {
-          const a = {};
-          for (const kv of sp.attributes || []) a[kv.key] = Object.values(kv.value || {})[0];
-          spans.push({ name: sp.name, id: sp.spanId, parent: sp.parentSpanId || null, a,
-            ms: Number(BigInt(sp.endTimeUnixNano) - BigInt(sp.startTimeUnixNano)) / 1e6 });
-        }
-  }
-  const byId = new Map(spans.map((sp) => [sp.id, sp]));
-  const out = new Map();
-  for (const sp of spans) {
-    const parent = sp.parent && byId.get(sp.parent);
-    if (sp.name === 'claude_code.tool.execution' && parent?.name === 'claude_code.tool')
-      out.set(parent.a.tool_use_id || parent.a['gen_ai.tool.call.id'], sp.ms);
-  }
-  return out;
-}
-
-// The issue's tolerance between two measures of one execution: 20 % of
-// Claude Code's duration_ms, or 50 ms.
-const near = (got, claude) => Number.isFinite(got) && Math.abs(got - claude) <= Math.max(50, 0.2 * claude);
-const sameMs = (a, b) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 0.001;
-
 const exportOps = (dataDir) => exportIn(tp, dataDir);
 const jsonCmd = (dataDir, ...args) => jsonIn(tp, dataDir, ...args);
 
@@ -343,9 +307,6 @@ async function main() {
   const otlp = otlpToolResults(tap.posts);
   const otlpTools = new Map(otlp.filter((a) => a['event.name'] === 'tool_result').map((a) => [a.tool_use_id, a]));
   check('OTLP carried a tool_result for every call', calls.every((c) => otlpTools.has(c.id)), [...otlpTools.keys()]);
-  const texec = traceExecs(tap.posts);
-  check('the OTLP traces carried an execution span for every call that ran',
-    calls.every((c) => texec.has(c.id)), [...texec.keys()]);
   const hookRuns = otlp.filter((a) => a['event.name'] === 'hook_execution_complete' && /^PostToolUse/.test(a.hook_event || ''));
   check('every hook run succeeded and printed nothing (OTLP hook_execution_complete)',
     hookRuns.length === calls.length && hookRuns.every((a) => String(a.num_non_blocking_error) === '0' && String(a.num_blocking) === '0' &&
@@ -371,9 +332,8 @@ async function main() {
     const srcs = o.sources || [];
     check(`${tag}: reported by hook, transcript and otlp`, ['hook', 'transcript', 'otlp'].every((s) => srcs.includes(s)), srcs);
     check(`${tag}: tool and success flag`, o.tool === c.name && o.success === (c.expect.success !== false), { tool: o.tool, success: o.success });
-    check(`${tag}: duration from Claude Code's trace span (exact), within 20 % or 50 ms of its duration_ms`,
-      o.source === 'otlp' && sameMs(o.duration_ms, texec.get(c.id)) && near(o.duration_ms, wdur(c.id)),
-      { source: o.source, stored: o.duration_ms, span: texec.get(c.id), claude: wdur(c.id) });
+    check(`${tag}: duration from the hook, equal to Claude Code's duration_ms`, o.source === 'hook' && o.duration_ms === wdur(c.id),
+      { source: o.source, stored: o.duration_ms, claude: wdur(c.id) });
     const od = Number(otlpTools.get(c.id)?.duration_ms);
     check(`${tag}: OTLP duration_ms agrees (±1 ms)`, Math.abs(od - wdur(c.id)) <= 1, { otlp: od, claude: wdur(c.id) });
     check(`${tag}: session and project`, o.session_id === sessionId && o.project === proj, { session_id: o.session_id, project: o.project });
@@ -398,8 +358,7 @@ async function main() {
   check('a second import and OTLP replay store each call still exactly once',
     im2.code === 0 && replayOk && again.ops.length === calls.length && calls.every((c) => count(again.ops, c.id) === 1),
     again.error || again.ops.map((o) => `${o.tool} ${o.tool_use_id}`).join('\n'));
-  check('...and keep the same durations', calls.every((c) => again.ops.find((o) => o.tool_use_id === c.id)?.duration_ms === op.get(c.id)?.duration_ms),
-    calls.map((c) => `${c.id} ${op.get(c.id)?.duration_ms} -> ${again.ops.find((o) => o.tool_use_id === c.id)?.duration_ms}`).join('\n'));
+  check('...and keep the hook durations', calls.every((c) => again.ops.find((o) => o.tool_use_id === c.id)?.duration_ms === wdur(c.id)));
 
   // -- stats, slow, recommend
   const st = await jsonCmd(D, 'stats', '--json');
@@ -435,7 +394,7 @@ async function main() {
       if (!o) continue;
       if (o.tool !== c.name || o.success !== (c.expect.success !== false)) bad.push(`${c.id}: tool ${o.tool} success ${o.success}`);
       if (o.source !== name || JSON.stringify(o.sources) !== JSON.stringify([name])) bad.push(`${c.id}: source ${o.source} sources ${JSON.stringify(o.sources)}`);
-      if (!durationOk(o.duration_ms, wdur(c.id), c.id)) bad.push(`${c.id} ${c.name}: duration ${o.duration_ms} vs Claude Code's ${wdur(c.id)} (trace span ${texec.get(c.id)})`);
+      if (!durationOk(o.duration_ms, wdur(c.id), c)) bad.push(`${c.id} ${c.name}: duration ${o.duration_ms} vs Claude Code's ${wdur(c.id)}`);
       // OTLP's error attribute is generic ("Shell command failed"): only ask for one.
       if (c.expect.error_contains && !(typeof o.error === 'string' && o.error !== '' &&
           (name === 'otlp' || o.error.toLowerCase().includes(c.expect.error_contains)))) bad.push(`${c.id}: error ${JSON.stringify(o.error)}`);
@@ -465,7 +424,7 @@ async function main() {
     let ok = true;
     for (const p of tap.posts) ok &&= (await post(serve2.url + p.url, Buffer.from(p.body, 'base64'), p.headers)).status === 200;
     check('otlp alone: replayed posts accepted', ok);
-    await perPath('otlp', D_OTLP, (d, w, id) => sameMs(d, texec.get(id)) && near(d, w));
+    await perPath('otlp', D_OTLP, (d, w) => Math.abs(d - w) <= 1);
   } catch (e) {
     check('otlp alone: second server starts', false, String(e));
   }
