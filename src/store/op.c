@@ -157,10 +157,10 @@ int op_phases_merge(struct op_phases *e, const struct op_phases *n, int n_wins_t
     for (int i = 0; i < OP_PH_COUNT; i++) {
         if (n->exact[i] == OP_EX_UNKNOWN || isnan(n->ms[i]))
             continue;
-        int better = n->exact[i] > e->exact[i] ||
-                     (n->exact[i] == e->exact[i] &&
-                      (src_rank(i, n->src[i]) > src_rank(i, e->src[i]) ||
-                       (n->src[i] == e->src[i] && n_wins_ties)));
+        int better =
+            n->exact[i] > e->exact[i] ||
+            (n->exact[i] == e->exact[i] && (src_rank(i, n->src[i]) > src_rank(i, e->src[i]) ||
+                                            (n->src[i] == e->src[i] && n_wins_ties)));
         if (!better)
             continue;
         if (taken)
