@@ -9,7 +9,7 @@
 #                                                               reliability, e2e under ASan/UBSan
 #   make meta         deliberate faults (scratch copies) that the suites must catch
 #   make integration  server/CLI tests          make browser    dashboard in headless Chromium
-#   make e2e          the real Claude Code client against toolprof
+#   make e2e          the real Claude Code, Codex CLI and Gemini CLI clients against toolprof
 #   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
 #   make bench        benchmarks (see bench/README.md)
 #   make fixtures     record tests/data/recorded again with the real Claude Code client

@@ -370,6 +370,13 @@ row ingest "import calls stored / expected" "$IMP_OPS / $EXPECT_OPS" "equal" "$(
 row ingest "import again, nothing changed (median)" "$IMP2_MED ms" "near instant" "-"
 rm -rf "$WORK/corpus" "$WORK/import1"
 
+say "import: the other agents' formats, ${CORPUS_MB} MB each (bench/agents.sh)"
+: >"$WORK/agents-rows"
+AGENTS="codex gemini opencode" AGENTS_MB=$CORPUS_MB AGENTS_ROWS=$WORK/agents-rows \
+    TOOLPROF_BIN=$TP BENCH_WORK=$WORK bench/agents.sh
+mapfile -t AGENT_ROWS <"$WORK/agents-rows"
+SUMMARY+=("${AGENT_ROWS[@]}")
+
 fi
 
 # ---- 5. server ---------------------------------------------------------------

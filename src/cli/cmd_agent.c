@@ -27,10 +27,12 @@ int cmd_hook(int argc, char **argv, const char *data_dir)
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: toolprof [--data-dir DIR] hook [--data-dir DIR]\n\n"
-                   "The Claude Code hook: reads one hook payload (JSON) on stdin and records\n"
-                   "the tool call it describes. It prints nothing and always exits 0, so it\n"
-                   "can never disturb the agent; problems go to hook-errors.log in the data\n"
-                   "directory. `toolprof install-hook` adds it to Claude Code's settings.\n");
+                   "The hook of Claude Code and Gemini CLI: reads one hook payload (JSON) on\n"
+                   "stdin and records the tool call it describes (Gemini CLI's BeforeTool and\n"
+                   "AfterTool: when the call executed, for the import of its chat). It prints\n"
+                   "nothing and always exits 0, so it can never disturb the agent; problems go to\n"
+                   "hook-errors.log in the data directory. `toolprof install-hook [--agent\n"
+                   "gemini-cli]` adds it to the agent's settings.\n");
             return CLI_OK;
         }
         if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc)
@@ -46,31 +48,47 @@ int cmd_hook(int argc, char **argv, const char *data_dir)
 
 int cmd_install_hook(int argc, char **argv, const char *data_dir)
 {
-    const char *settings = NULL, *dir = NULL;
+    const char *settings = NULL, *dir = NULL, *agent = "claude-code";
     int uninstall = 0;
     char err[TP_ERR_MAX];
     int help;
     const struct opt opts[] = {
-        {"settings", OPT_STR, &settings, "FILE", "settings file (default ~/.claude/settings.json)"},
+        {"agent", OPT_STR, &agent, "NAME", "claude-code (default) or gemini-cli"},
+        {"settings", OPT_STR, &settings, "FILE",
+         "settings file (default ~/.claude/settings.json, for Gemini CLI ~/.gemini/settings.json)"},
         {"uninstall", OPT_FLAG, &uninstall, NULL, "remove toolprof's hook entries"},
         {"data-dir", OPT_STR, &dir, "DIR", "where the hook stores calls (default the usual)"},
         {0}};
     if (args_parse(argc, argv, opts, &help, NULL, NULL, err) != 0)
         return cli_error("install-hook", CLI_USAGE, "%s", err);
     if (help) {
-        args_usage(stdout, "toolprof install-hook [--settings FILE] [--uninstall]",
+        args_usage(stdout, "toolprof install-hook [--agent NAME] [--settings FILE] [--uninstall]",
                    "Add toolprof's hooks to Claude Code's settings: PreToolUse and\n"
                    "PermissionRequest (when a call starts, and whether it shows you a\n"
                    "permission prompt; they never answer for you), PostToolUse and\n"
-                   "PostToolUseFailure (the call's execution time). Everything else in the file\n"
-                   "is kept. Running it twice changes nothing; the previous file is kept as\n"
+                   "PostToolUseFailure (the call's execution time). With --agent gemini-cli, to\n"
+                   "Gemini CLI's: BeforeTool and AfterTool (when each call executed, given to the\n"
+                   "call by the import of its chat). Everything else in the file is kept.\n"
+                   "Running it twice changes nothing; the previous file is kept as\n"
                    "FILE.bak.<date>-<time>.",
                    opts);
         return CLI_OK;
     }
+    int gemini;
+    if (strcmp(agent, "claude-code") == 0 || strcmp(agent, "claude") == 0)
+        gemini = 0;
+    else if (strcmp(agent, "gemini-cli") == 0 || strcmp(agent, "gemini") == 0)
+        gemini = 1;
+    else
+        return cli_error("install-hook", CLI_USAGE,
+                         "--agent %s: hooks are installed for claude-code or gemini-cli (Codex "
+                         "CLI and OpenCode are read from their session files)",
+                         agent);
     if (!dir)
         dir = data_dir;
-    char *path = settings ? strdup(settings) : settings_default_path();
+    char *path = settings ? strdup(settings)
+                 : gemini ? settings_gemini_default_path()
+                          : settings_default_path();
     if (!path)
         return cli_error("install-hook", CLI_FAIL, "HOME is not set: give --settings FILE");
     char *command = NULL;
@@ -78,7 +96,8 @@ int cmd_install_hook(int argc, char **argv, const char *data_dir)
         free(path);
         return cli_error("install-hook", CLI_FAIL, "%s", err);
     }
-    int rc = settings_install(path, command, uninstall, stdout, err);
+    int rc = gemini ? settings_install_gemini(path, command, uninstall, stdout, err)
+                    : settings_install(path, command, uninstall, stdout, err);
     free(command);
     free(path);
     if (rc != 0)

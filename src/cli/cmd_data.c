@@ -151,6 +151,17 @@ static void json_import(struct jsonw *w, const void *arg)
     jw_kint(w, "unchanged", (long long)st->res.unchanged);
     jw_kint(w, "malformed_lines", (long long)st->malformed);
     jw_kint(w, "rejected", (long long)st->rejected);
+    jw_key(w, "agents");
+    jw_obj_begin(w);
+    for (int a = 0; a < IMPORTER_AGENTS; a++) {
+        jw_key(w, importer_agent_name(a));
+        jw_obj_begin(w);
+        jw_kint(w, "files", (long long)st->agent[a].files);
+        jw_kint(w, "operations", (long long)st->agent[a].calls);
+        jw_kint(w, "inserted", (long long)st->agent[a].inserted);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
     jw_obj_end(w);
 }
 
@@ -167,10 +178,14 @@ int cmd_import(int argc, char **argv, const char *data_dir)
         {"data-dir", OPT_STR, &dir, "DIR", "where the database lives"},
         {0}};
     if (parse("import", "toolprof import [PATH...] [--full] [--json]",
-              "Import tool calls from Claude Code transcripts (with no PATH: ~/.claude/projects,\n"
-              "$CLAUDE_CONFIG_DIR/projects and ~/.config/claude/projects), from the original\n"
-              "dashboard's operations_YYYY-MM-DD.json files, from toolprof's jsonl exports and\n"
-              "from hook payload logs. Files are told apart by content. Import is incremental\n"
+              "Import tool calls from the session files of Claude Code, Codex CLI, Gemini CLI\n"
+              "and OpenCode (with no PATH, from each one's default places: ~/.claude/projects\n"
+              "and $CLAUDE_CONFIG_DIR/projects, $CODEX_HOME or ~/.codex sessions/ and\n"
+              "archived_sessions/, ~/.gemini/tmp (and $GEMINI_CLI_HOME's), opencode.db and\n"
+              "storage/ in $XDG_DATA_HOME/opencode or ~/.local/share/opencode), from the\n"
+              "original dashboard's operations_YYYY-MM-DD.json files, from toolprof's jsonl\n"
+              "exports and from hook payload logs. Files are told apart by place and content.\n"
+              "Import is incremental\n"
               "(unchanged files are skipped, grown files and killed imports go on from where\n"
               "the last import stopped, files rewritten in place are read again) and idempotent\n"
               "(a call is stored once however often it is seen).",
@@ -209,6 +224,12 @@ int cmd_import(int argc, char **argv, const char *data_dir)
                st.files_failed, (double)st.bytes / 1e6, (unsigned long long)st.ops, st.res.inserted,
                st.res.merged, st.res.unchanged, (unsigned long long)st.malformed,
                (unsigned long long)st.rejected);
+        struct importer_root *roots = NULL;
+        size_t nroots = 0;
+        if (npos == 0)
+            importer_agent_roots(&roots, &nroots);
+        importer_summary(stdout, &st, roots, nroots);
+        importer_free_agent_roots(roots, nroots);
         status = CLI_OK;
     }
     return rc == TP_ENOTFOUND ? CLI_FAIL : status;

@@ -44,6 +44,7 @@
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "ingest/filemark.h"
+#include "ingest/gemhook.h"
 #include "ingest/hookpend.h"
 #include "ingest/toolcall.h"
 #include "store/redact.h"
@@ -322,6 +323,20 @@ int hook_run(const char *data_dir, int fd_in)
     if ((rc = hook_read_all(fd_in, &in, err)) != 0)
         goto fail;
     now = tpt_now_ms();
+    /* Gemini CLI's tool events: when the call ran, for the chat import to
+     * give to the call (gemhook.h: its payloads carry no call id). */
+    if (gemhook_is_event(in.data ? in.data : "", in.len)) {
+        snprintf(what, sizeof what, "Gemini CLI tool event");
+        payload = hook_parse(in.data ? in.data : "", in.len, err);
+        if (!payload) {
+            rc = TP_EPARSE;
+            goto fail;
+        }
+        rc = gemhook_record(data_dir, payload, now, err);
+        if (rc != 0)
+            goto fail;
+        goto cleanup;
+    }
     /* The early events of a call are only marked, without a parse: they
      * run on every call, before it starts (hookpend.h). */
     int early = hook_early_event(data_dir, in.data ? in.data : "", in.len, now, what, err);

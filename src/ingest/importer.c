@@ -26,13 +26,17 @@
  * unchanged. Its resume point is where a later import can safely start:
  * the earliest call still waiting for its result, else the end of the
  * last whole line.
+ *
+ * importer_find.c finds the files (each agent's default places and the
+ * walk), importer_pending.c commits finished files together; what they
+ * share is in importer_int.h.
  */
 #include "importer.h"
+#include "importer_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +47,12 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "ingest/agentfile.h"
+#include "ingest/codex.h"
 #include "ingest/filemark.h"
+#include "ingest/gemini.h"
 #include "ingest/hook.h"
+#include "ingest/opencode.h"
 #include "ingest/seedfile.h"
 #include "ingest/transcript.h"
 
@@ -76,197 +84,23 @@ void importer_stats_add(struct importer_stats *a, const struct importer_stats *b
     a->res.inserted += b->res.inserted;
     a->res.merged += b->res.merged;
     a->res.unchanged += b->res.unchanged;
+    for (int i = 0; i < IMPORTER_AGENTS; i++) {
+        a->agent[i].files += b->agent[i].files;
+        a->agent[i].calls += b->agent[i].calls;
+        a->agent[i].inserted += b->agent[i].inserted;
+    }
+}
+
+const char *importer_agent_name(int agent)
+{
+    static const char *const names[IMPORTER_AGENTS] = {"claude-code", CODEX_AGENT, GEMINI_AGENT,
+                                                       OPENCODE_AGENT};
+    return agent >= 0 && agent < IMPORTER_AGENTS ? names[agent] : "?";
 }
 
 static int cancelled(const struct importer_opts *o)
 {
     return o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED);
-}
-
-/* ---- default roots ---------------------------------------------------- */
-
-static char *path_join(const char *a, const char *b)
-{
-    size_t la = strlen(a);
-    while (la > 1 && a[la - 1] == '/')
-        la--;
-    size_t lb = strlen(b);
-    char *p = xmalloc(la + 1 + lb + 1);
-    memcpy(p, a, la);
-    p[la] = '/';
-    memcpy(p + la + 1, b, lb + 1);
-    return p;
-}
-
-static void roots_add(char ***roots, size_t *n, char *path)
-{
-    for (size_t i = 0; i < *n; i++) {
-        if (strcmp((*roots)[i], path) == 0) {
-            free(path);
-            return;
-        }
-    }
-    *roots = xreallocarray(*roots, *n + 1, sizeof **roots);
-    (*roots)[(*n)++] = path;
-}
-
-int importer_default_roots(char ***roots, size_t *n)
-{
-    const char *env = getenv("CLAUDE_CONFIG_DIR");
-    const char *home = getenv("HOME");
-    *roots = NULL;
-    *n = 0;
-    if (env) {
-        /* A comma-separated list, as ccusage accepts. */
-        for (const char *p = env; *p;) {
-            size_t len = strcspn(p, ",");
-            const char *s = p, *e = p + len;
-            while (s < e && (*s == ' ' || *s == '\t'))
-                s++;
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (e > s) {
-                char *dir = xstrndup(s, (size_t)(e - s));
-                roots_add(roots, n, path_join(dir, "projects"));
-                free(dir);
-            }
-            p += len;
-            if (*p == ',')
-                p++;
-        }
-    }
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw ? pw->pw_dir : NULL;
-    }
-    if (home && *home) {
-        char *a = path_join(home, ".claude"), *b = path_join(home, ".config/claude");
-        roots_add(roots, n, path_join(a, "projects"));
-        roots_add(roots, n, path_join(b, "projects"));
-        free(a);
-        free(b);
-    }
-    return *n ? 0 : TP_ENOTFOUND;
-}
-
-void importer_free_roots(char **roots, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(roots[i]);
-    free(roots);
-}
-
-/* ---- discovery -------------------------------------------------------- */
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-int importer_wants(const char *name)
-{
-    return ends_with(name, ".jsonl") && strcmp(name, "journal.jsonl") != 0;
-}
-
-/* Folders named on the command line may hold the original's daily files. */
-static int wants_explicit(const char *name)
-{
-    return importer_wants(name) || (ends_with(name, ".json") && !ends_with(name, ".meta.json"));
-}
-
-enum plan_kind { PLAN_SKIP, PLAN_READ };
-
-struct fent {
-    char *path; /* as found */
-    char *key;  /* absolute, symlinks resolved: the mark's path */
-    struct stat st;
-    struct filemark_plan mp; /* what its mark says */
-    enum plan_kind plan;
-    int64_t start; /* offset to read from */
-    int final;     /* the file has been idle long enough to be complete */
-    int quiet;     /* found in a folder: skip foreign files silently */
-};
-
-struct flist {
-    struct fent *v;
-    size_t n, alloc;
-    struct dirid {
-        dev_t dev;
-        ino_t ino;
-    } * dirs; /* directories entered, against symlink loops */
-    size_t ndirs;
-};
-
-static struct fent *flist_add(struct flist *l, const char *path)
-{
-    if (l->n == l->alloc) {
-        l->alloc = l->alloc ? l->alloc * 2 : 64;
-        l->v = xreallocarray(l->v, l->alloc, sizeof *l->v);
-    }
-    memset(&l->v[l->n], 0, sizeof l->v[l->n]);
-    l->v[l->n].path = xstrdup(path);
-    return &l->v[l->n++];
-}
-
-static void flist_free(struct flist *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].path);
-        free(l->v[i].key);
-    }
-    free(l->v);
-    free(l->dirs);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Walk dir recursively, adding the files to import. Unreadable
- * subdirectories are skipped: a transcript folder may hold anything. */
-static void walk(struct flist *l, const char *dir, int explicit)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return;
-    for (size_t i = 0; i < l->ndirs; i++)
-        if (l->dirs[i].dev == st.st_dev && l->dirs[i].ino == st.st_ino)
-            return;
-    l->dirs = xreallocarray(l->dirs, l->ndirs + 1, sizeof *l->dirs);
-    l->dirs[l->ndirs].dev = st.st_dev;
-    l->dirs[l->ndirs++].ino = st.st_ino;
-
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        names = xreallocarray(names, n + 1, sizeof *names);
-        names[n++] = xstrdup(e->d_name);
-    }
-    closedir(d);
-    /* Sorted, so that imports (and their reports) are reproducible. */
-    if (n > 1)
-        qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        char *p = path_join(dir, names[i]);
-        if (stat(p, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                walk(l, p, explicit);
-            else if (S_ISREG(st.st_mode) &&
-                     (explicit ? wants_explicit(names[i]) : importer_wants(names[i])))
-                flist_add(l, p)->quiet = 1;
-        }
-        free(p);
-        free(names[i]);
-    }
-    free(names);
 }
 
 /* ---- progress --------------------------------------------------------- */
@@ -341,8 +175,34 @@ static int open_planned(struct store *s, struct fent *f, const struct importer_o
         rc = tp_fail(errbuf, TP_EIO, "%s: %s", f->path, strerror(errno));
     else if (!S_ISREG(f->st.st_mode))
         rc = tp_fail(errbuf, TP_EIO, "%s: not a regular file", f->path);
-    else
+    else if (f->kind == FK_OPENCODE_DB) {
+        /* A database is not read by bytes: opencode_db_import() decides
+         * from its own mark (opencode.h). */
+        memset(&f->mp, 0, sizeof f->mp);
+        f->mp.action = FILEMARK_RESTART;
+        f->mp.why = "database";
+    } else {
+        if (f->kind == FK_AUTO && f->sniff) {
+            /* A file named by the user: what it is decides whose it is. */
+            char head[IMPORTER_SNIFF];
+            ssize_t k = pread(fd, head, sizeof head, 0);
+            if (k > 0 && codex_sniff(head, (size_t)k))
+                f->kind = FK_CODEX;
+            else if (k > 0 && gemini_sniff(head, (size_t)k))
+                f->kind = FK_GEMINI;
+            else if (k > 0 && opencode_sniff_db(head, (size_t)k))
+                f->kind = FK_OPENCODE_DB;
+            f->sniff = 0;
+            if (f->kind == FK_OPENCODE_DB) {
+                memset(&f->mp, 0, sizeof f->mp);
+                f->mp.action = FILEMARK_RESTART;
+                f->mp.why = "database";
+                goto planned;
+            }
+        }
         rc = filemark_check(s, f->key, fd, &f->st, now_ms, o->full, &f->mp, errbuf);
+    }
+planned:
     if (rc != 0) {
         close(fd);
         return rc;
@@ -369,133 +229,6 @@ static int plan_file(struct store *s, struct fent *f, const struct importer_opts
 }
 
 /* ---- reading one transcript ------------------------------------------ */
-
-/* Finished files waiting to be committed together: a history of many small
- * transcripts would otherwise pay a commit per file. Each file keeps its
- * own mark, written in the same transaction as its calls. */
-struct pending {
-    struct op *ops; /* owned copies, files back to back */
-    size_t n, alloc;
-    struct turn *turns; /* the same for turns and model requests */
-    size_t nturns, aturns;
-    struct request *reqs;
-    size_t nreqs, areqs;
-    struct pending_file {
-        size_t first, n;
-        size_t tfirst, nt, rfirst, nr;
-        struct store_mark mark;
-        char *path; /* owned: mark.path points here */
-    } * files;
-    size_t nfiles, afiles;
-};
-
-#define PENDING_MAX_FILES 256
-
-/* Free what is pending, keeping the arrays. */
-static void pending_clear(struct pending *p)
-{
-    for (size_t i = 0; i < p->n; i++)
-        op_clear(&p->ops[i]);
-    for (size_t i = 0; i < p->nturns; i++)
-        turn_clear(&p->turns[i]);
-    for (size_t i = 0; i < p->nreqs; i++)
-        request_clear(&p->reqs[i]);
-    for (size_t i = 0; i < p->nfiles; i++)
-        free(p->files[i].path);
-    p->n = p->nturns = p->nreqs = p->nfiles = 0;
-}
-
-static void pending_free(struct pending *p)
-{
-    pending_clear(p);
-    free(p->ops);
-    free(p->turns);
-    free(p->reqs);
-    free(p->files);
-    memset(p, 0, sizeof *p);
-}
-
-/* Commit everything pending in one transaction. */
-static int pending_commit(struct store *s, struct pending *p, struct importer_stats *st,
-                          char *errbuf)
-{
-    if (!p->nfiles)
-        return 0;
-    struct store_group *g = xcalloc(p->nfiles, sizeof *g);
-    for (size_t i = 0; i < p->nfiles; i++) {
-        g[i].ops = p->ops + p->files[i].first;
-        g[i].n = p->files[i].n;
-        g[i].mark = &p->files[i].mark;
-        g[i].turns = p->turns + p->files[i].tfirst;
-        g[i].nturns = p->files[i].nt;
-        g[i].reqs = p->reqs + p->files[i].rfirst;
-        g[i].nreqs = p->files[i].nr;
-    }
-    int rc = store_insert_groups(s, g, p->nfiles, errbuf);
-    for (size_t i = 0; rc == 0 && i < p->nfiles; i++) {
-        st->res.inserted += g[i].res.inserted;
-        st->res.merged += g[i].res.merged;
-        st->res.unchanged += g[i].res.unchanged;
-    }
-    free(g);
-    pending_clear(p);
-    return rc;
-}
-
-/* What a transcript read gives besides its calls: its turns and model
- * requests (borrowed), already normalized. */
-struct timeline_part {
-    const struct turn *turns;
-    size_t nturns;
-    const struct request *reqs;
-    size_t nreqs;
-};
-
-/* Queue a finished file's calls, turns, requests and mark; commit when
- * enough is waiting. */
-static int pending_add(struct store *s, struct pending *p, const struct op *ops, size_t n,
-                       const struct timeline_part *tl, const struct store_mark *m, size_t batch,
-                       struct importer_stats *st, char *errbuf)
-{
-    if (p->n + n > p->alloc) {
-        while (p->n + n > p->alloc)
-            p->alloc = p->alloc ? p->alloc * 2 : 1024;
-        p->ops = xreallocarray(p->ops, p->alloc, sizeof *p->ops);
-    }
-    if (p->nfiles == p->afiles) {
-        p->afiles = p->afiles ? p->afiles * 2 : 64;
-        p->files = xreallocarray(p->files, p->afiles, sizeof *p->files);
-    }
-    if (p->nturns + tl->nturns > p->aturns) {
-        while (p->nturns + tl->nturns > p->aturns)
-            p->aturns = p->aturns ? p->aturns * 2 : 64;
-        p->turns = xreallocarray(p->turns, p->aturns, sizeof *p->turns);
-    }
-    if (p->nreqs + tl->nreqs > p->areqs) {
-        while (p->nreqs + tl->nreqs > p->areqs)
-            p->areqs = p->areqs ? p->areqs * 2 : 256;
-        p->reqs = xreallocarray(p->reqs, p->areqs, sizeof *p->reqs);
-    }
-    struct pending_file *pf = &p->files[p->nfiles++];
-    pf->first = p->n;
-    pf->n = n;
-    pf->tfirst = p->nturns;
-    pf->nt = tl->nturns;
-    pf->rfirst = p->nreqs;
-    pf->nr = tl->nreqs;
-    pf->mark = *m;
-    pf->path = xstrdup(m->path);
-    pf->mark.path = pf->path;
-    for (size_t i = 0; i < n; i++)
-        op_copy(&p->ops[p->n++], &ops[i]);
-    for (size_t i = 0; i < tl->nturns; i++)
-        turn_copy(&p->turns[p->nturns++], &tl->turns[i]);
-    for (size_t i = 0; i < tl->nreqs; i++)
-        request_copy(&p->reqs[p->nreqs++], &tl->reqs[i]);
-    if (p->n >= batch || p->nfiles >= PENDING_MAX_FILES)
-        return pending_commit(s, p, st, errbuf);
-    return 0;
-}
 
 struct reader {
     struct store *s;
@@ -621,11 +354,11 @@ static int reader_flush(struct reader *r, int64_t resume, int64_t offset, int co
     size_t batch = r->o->batch_ops ? r->o->batch_ops : IMPORTER_BATCH_OPS;
     int rc;
     if (complete && r->pend) {
-        rc = pending_add(r->s, r->pend, ops, ok, &tl, &m, batch, r->st, errbuf);
+        rc = imp_pending_add(r->s, r->pend, ops, ok, &tl, &m, batch, r->st, errbuf);
     } else {
         /* A file big enough to fill batches on its own: what waits goes
          * first, then this batch. */
-        rc = r->pend ? pending_commit(r->s, r->pend, r->st, errbuf) : 0;
+        rc = r->pend ? imp_pending_commit(r->s, r->pend, r->st, errbuf) : 0;
         if (rc == 0) {
             struct store_group g = {.ops = ops,
                                     .n = ok,
@@ -780,12 +513,133 @@ static int looks_like_jsonl(const char *head, size_t n)
 
 /* Import one planned file. Returns 0, a file error (reported, counted) or
  * a store error. */
-static int import_planned(struct store *s, struct pending *pend, struct fent *f,
+/* What one run shares across files: the transcripts waiting to be
+ * committed together, the other agents' batch and context, and their
+ * counters per agent (alive until the batch has committed). */
+struct run {
+    struct pending *pend;
+    struct agentfile_batch *ab;
+    struct opencode_ctx *oc;
+    struct agentfile_stats ast[IMPORTER_AGENTS];
+    uint64_t other_ops, other_inserted; /* daily files, exports, hook logs */
+};
+
+static void run_init(struct run *r, struct store *s, struct pending *pend,
+                     const struct importer_opts *o)
+{
+    memset(r, 0, sizeof *r);
+    r->pend = pend;
+    r->ab = agentfile_batch_new(s, o->batch_ops, o->report);
+    r->oc = opencode_ctx_new();
+}
+
+/* Commit what the other agents' batch holds and add the counters to st. */
+static int run_end(struct run *r, struct importer_stats *st, char *errbuf)
+{
+    int rc = agentfile_batch_free(r->ab, errbuf);
+    r->ab = NULL;
+    opencode_ctx_free(r->oc);
+    r->oc = NULL;
+    uint64_t ops = r->other_ops, ins = r->other_inserted;
+    for (int a = 1; a < IMPORTER_AGENTS; a++) {
+        const struct agentfile_stats *x = &r->ast[a];
+        st->lines += x->lines;
+        st->bytes += x->bytes;
+        st->ops += x->ops;
+        st->malformed += x->malformed;
+        st->rejected += x->rejected;
+        st->res.inserted += x->res.inserted;
+        st->res.merged += x->res.merged;
+        st->res.unchanged += x->res.unchanged;
+        st->agent[a].calls += x->ops;
+        st->agent[a].inserted += x->res.inserted;
+        ops += x->ops;
+        ins += x->res.inserted;
+    }
+    /* Claude Code's: what the transcripts found, the rest of the totals. */
+    st->agent[IMPORTER_CLAUDE].calls = st->ops > ops ? st->ops - ops : 0;
+    st->agent[IMPORTER_CLAUDE].inserted = st->res.inserted > ins ? st->res.inserted - ins : 0;
+    return rc;
+}
+
+/* The project root of a Gemini CLI chat: the .project_root file of the
+ * folder above chats/ (malloc'd, or NULL); *parent gets the parent session
+ * of a sub-agent's file (chats/<parent>/file), or NULL. */
+static char *gemini_hints(const char *path, char **parent)
+{
+    *parent = NULL;
+    const char *c = strstr(path, "/chats/");
+    if (!c)
+        return NULL;
+    for (const char *n; (n = strstr(c + 1, "/chats/")) != NULL;)
+        c = n;
+    const char *rest = c + 7, *slash = strchr(rest, '/');
+    if (slash && !strchr(slash + 1, '/'))
+        *parent = xstrndup(rest, (size_t)(slash - rest));
+    char *file = xmalloc((size_t)(c - path) + 16);
+    memcpy(file, path, (size_t)(c - path));
+    memcpy(file + (c - path), "/.project_root", 15);
+    char *root = NULL;
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    free(file);
+    if (fd >= 0) {
+        char buf[PATH_MAX];
+        ssize_t k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (k > 0) {
+            buf[k] = '\0';
+            buf[strcspn(buf, "\r\n")] = '\0';
+            if (buf[0] == '/')
+                root = xstrdup(buf);
+        }
+    }
+    return root;
+}
+
+/* Import a file of another agent, open on fd and planned. */
+static int import_agent_file(struct store *s, struct run *run, struct fent *f, int fd, int kind,
+                             const struct importer_opts *o, struct importer_stats *st, char *errbuf)
+{
+    int rc = 0, agent = kind == FK_CODEX    ? IMPORTER_CODEX
+                        : kind == FK_GEMINI ? IMPORTER_GEMINI
+                                            : IMPORTER_OPENCODE;
+    struct agentfile_stats *ast = &run->ast[agent];
+    st->files_read++;
+    st->agent[agent].files++;
+    if (kind == FK_CODEX) {
+        rc = codex_import_fd(run->ab, f->key, f->path, fd, &f->st, &f->mp, o->cancel, ast, errbuf);
+    } else if (kind == FK_GEMINI) {
+        char *parent, *project = gemini_hints(f->key, &parent);
+        rc = gemini_import_fd(run->ab, f->key, f->path, fd, &f->st, &f->mp, parent, project,
+                              store_dir(s), o->cancel, ast, errbuf);
+        free(parent);
+        free(project);
+    } else if (kind == FK_OPENCODE_DB) {
+        rc = opencode_db_import(run->ab, s, run->oc, f->key, f->path, o->full, o->cancel, ast,
+                                errbuf);
+        if (rc == 1) {
+            st->files_read--;
+            st->files_unchanged++; /* still one of OpenCode's files found */
+            rc = 0;
+        } else if (rc == OPENCODE_BUSY) {
+            rc = TP_EIO; /* this file's failure (reported): the import goes on */
+        }
+    } else {
+        int k = opencode_storage_kind(f->key);
+        rc = k ? opencode_file_import_fd(run->ab, run->oc, f->key, f->path, fd, &f->st, k, ast,
+                                         errbuf)
+               : 0;
+    }
+    return rc;
+}
+
+static int import_planned(struct store *s, struct run *run, struct fent *f,
                           const struct importer_opts *o, struct importer_stats *st,
                           struct progress *pg, int64_t now_ms, char *errbuf)
 {
     char head[IMPORTER_SNIFF];
     int rc = 0;
+    struct pending *pend = run->pend;
     /* Decided again on the descriptor that is read: the file may have
      * changed since it was planned. */
     int fd = open_planned(s, f, o, now_ms, errbuf);
@@ -807,6 +661,25 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
         close(fd);
         goto file_error;
     }
+    int fk = f->kind;
+    if (fk == FK_AUTO) {
+        if (codex_sniff(head, (size_t)k))
+            fk = FK_CODEX;
+        else if (gemini_sniff(head, (size_t)k))
+            fk = FK_GEMINI;
+        else if (opencode_sniff_db(head, (size_t)k))
+            fk = FK_OPENCODE_DB;
+    }
+    if (fk != FK_AUTO) {
+        rc = import_agent_file(s, run, f, fd, fk, o, st, errbuf);
+        close(fd);
+        pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
+        if (rc == TP_EDB || rc == TP_EBUSY || rc == TP_EAGAIN)
+            return rc;
+        if (rc != 0)
+            goto file_error;
+        return 0;
+    }
     enum seedfile_kind kind = seedfile_sniff(head, (size_t)k);
     if (kind == SEEDFILE_NONE && hook_log_sniff(head, (size_t)k) != HOOKLOG_NONE) {
         /* A log of hook payloads kept by someone's own hook script. */
@@ -818,6 +691,8 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
         st->res.inserted += res.inserted;
         st->res.merged += res.merged;
         st->res.unchanged += res.unchanged;
+        run->other_ops += res.inserted + res.merged + res.unchanged;
+        run->other_inserted += res.inserted;
         pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
         if (rc == TP_EDB || rc == TP_EBUSY)
             return rc;
@@ -845,6 +720,8 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
         st->res.inserted += ss.res.inserted;
         st->res.merged += ss.res.merged;
         st->res.unchanged += ss.res.unchanged;
+        run->other_ops += ss.ops;
+        run->other_inserted += ss.res.inserted;
         pg->bytes_done += (uint64_t)(f->st.st_size - f->start);
         if (rc == TP_EDB || rc == TP_EBUSY)
             return rc;
@@ -868,6 +745,7 @@ static int import_planned(struct store *s, struct pending *pend, struct fent *f,
     transcript_free(r.t);
     close(fd);
     st->files_read++;
+    st->agent[IMPORTER_CLAUDE].files++;
     if (rc == TP_EIO)
         goto file_error;
     return rc;
@@ -878,58 +756,73 @@ file_error:
     return rc;
 }
 
+/* The agent a found file belongs to, for the counts per agent. */
+static int fent_agent(const struct fent *f)
+{
+    switch (f->kind) {
+    case FK_CODEX: return IMPORTER_CODEX;
+    case FK_GEMINI: return IMPORTER_GEMINI;
+    case FK_OPENCODE_DB:
+    case FK_OPENCODE_FILE: return IMPORTER_OPENCODE;
+    }
+    return IMPORTER_CLAUDE;
+}
+
+/* The kind of a file named explicitly (not found in a root). */
+static int explicit_kind(const char *path)
+{
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    if (strcmp(name, "opencode.db") == 0)
+        return FK_OPENCODE_DB;
+    if (opencode_storage_kind(path))
+        return FK_OPENCODE_FILE;
+    return FK_AUTO;
+}
+
 int importer_file(struct store *s, const char *path, const struct importer_opts *o,
                   struct importer_stats *st, char *errbuf)
 {
-    struct fent f = {.path = (char *)path};
+    struct fent f = {.path = (char *)path, .kind = explicit_kind(path), .sniff = 1};
     struct progress pg = {0};
+    struct pending pend = {0};
+    struct run run;
     int64_t now = tpt_now_ms();
+    char eb[TP_ERR_MAX];
+    run_init(&run, s, &pend, o);
     st->files_seen++;
     int rc = plan_file(s, &f, o, now, errbuf);
-    if (rc == 0 && f.plan == PLAN_SKIP)
+    if (rc == 0 && f.plan == PLAN_SKIP) {
         st->files_unchanged++;
-    else if (rc == 0)
-        rc = import_planned(s, NULL, &f, o, st, &pg, now, errbuf);
+        st->agent[fent_agent(&f)].files++;
+    } else if (rc == 0)
+        rc = import_planned(s, &run, &f, o, st, &pg, now, errbuf);
+    int prc = imp_pending_commit(s, &pend, st, eb);
+    int erc = run_end(&run, st, rc == 0 ? errbuf : eb);
+    if (rc == 0 && prc != 0)
+        rc = tp_fail(errbuf, prc, "%s", eb);
+    if (rc == 0)
+        rc = erc;
+    imp_pending_free(&pend);
     free(f.key);
     return rc;
 }
 
-int importer_run(struct store *s, const char *const *paths, size_t npaths,
-                 const struct importer_opts *o, struct importer_stats *st, char *errbuf)
+static int run_files(struct store *s, struct flist *l, const struct importer_opts *o,
+                     struct importer_stats *st, int missing, char *errbuf)
 {
-    struct flist l = {0};
     struct progress pg = {0};
     struct pending pend = {0};
-    char **roots = NULL;
-    size_t nroots = 0;
-    int rc = 0, missing = 0;
+    struct run run;
+    int rc = 0;
     int64_t now = tpt_now_ms();
     char eb[TP_ERR_MAX];
-
-    if (npaths == 0) {
-        importer_default_roots(&roots, &nroots);
-        for (size_t i = 0; i < nroots; i++)
-            walk(&l, roots[i], 0);
-    }
-    for (size_t i = 0; i < npaths; i++) {
-        struct stat sb;
-        if (stat(paths[i], &sb) != 0) {
-            if (!missing)
-                tp_fail(errbuf, TP_ENOTFOUND, "%s: %s", paths[i], strerror(errno));
-            report(o, "%s: %s", paths[i], strerror(errno));
-            st->files_failed++;
-            missing = 1;
-        } else if (S_ISDIR(sb.st_mode)) {
-            walk(&l, paths[i], !o->jsonl_only);
-        } else {
-            flist_add(&l, paths[i]);
-        }
-    }
+    run_init(&run, s, &pend, o);
 
     /* Plan every file first: the progress bar needs the total. */
     size_t todo = 0;
-    for (size_t i = 0; i < l.n; i++) {
-        struct fent *f = &l.v[i];
+    for (size_t i = 0; i < l->n; i++) {
+        struct fent *f = &l->v[i];
         st->files_seen++;
         int prc = plan_file(s, f, o, now, eb);
         if (prc == TP_EDB) {
@@ -944,6 +837,7 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
         }
         if (f->plan == PLAN_SKIP) {
             st->files_unchanged++;
+            st->agent[fent_agent(f)].files++;
             continue;
         }
         todo++;
@@ -953,15 +847,15 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
     pg.on = o->progress == IMPORTER_PROGRESS_ON ||
             (o->progress == IMPORTER_PROGRESS_AUTO && isatty(STDERR_FILENO));
 
-    for (size_t i = 0; i < l.n; i++) {
-        struct fent *f = &l.v[i];
+    for (size_t i = 0; i < l->n; i++) {
+        struct fent *f = &l->v[i];
         if (f->plan == PLAN_SKIP)
             continue;
         if (cancelled(o)) {
             rc = tp_fail(errbuf, TP_EAGAIN, "import cancelled");
             goto cleanup;
         }
-        int frc = import_planned(s, &pend, f, o, st, &pg, now, eb);
+        int frc = import_planned(s, &run, f, o, st, &pg, now, eb);
         pg.files_done++;
         progress_draw(&pg, 0);
         if (frc == TP_EDB || frc == TP_EBUSY || frc == TP_EAGAIN) {
@@ -969,17 +863,71 @@ int importer_run(struct store *s, const char *const *paths, size_t npaths,
             goto cleanup;
         }
     }
-    if ((rc = pending_commit(s, &pend, st, eb)) != 0) {
+    if ((rc = imp_pending_commit(s, &pend, st, eb)) != 0) {
         rc = tp_fail(errbuf, rc, "%s", eb);
         goto cleanup;
     }
     if (missing)
         rc = TP_ENOTFOUND;
 
-cleanup:
-    pending_free(&pend);
+cleanup : {
+    int erc = run_end(&run, st, eb);
+    if (rc == 0 && erc != 0)
+        rc = tp_fail(errbuf, erc, "%s", eb);
+}
+    imp_pending_free(&pend);
     progress_end(&pg);
-    flist_free(&l);
-    importer_free_roots(roots, nroots);
+    return rc;
+}
+
+int importer_run_roots(struct store *s, const struct importer_root *roots, size_t nroots,
+                       const struct importer_opts *o, struct importer_stats *st, char *errbuf)
+{
+    struct flist l = {0};
+    for (size_t i = 0; i < nroots; i++)
+        imp_walk(&l, roots[i].path, roots[i].agent, roots[i].recursive);
+    int rc = run_files(s, &l, o, st, 0, errbuf);
+    imp_flist_free(&l);
+    return rc;
+}
+
+int importer_run(struct store *s, const char *const *paths, size_t npaths,
+                 const struct importer_opts *o, struct importer_stats *st, char *errbuf)
+{
+    struct flist l = {0};
+    struct importer_root *roots = NULL;
+    size_t nroots = 0;
+    int missing = 0;
+
+    if (npaths == 0) {
+        importer_agent_roots(&roots, &nroots);
+        for (size_t i = 0; i < nroots; i++)
+            imp_walk(&l, roots[i].path, roots[i].agent, roots[i].recursive);
+    }
+    for (size_t i = 0; i < npaths; i++) {
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0) {
+            if (!missing)
+                tp_fail(errbuf, TP_ENOTFOUND, "%s: %s", paths[i], strerror(errno));
+            report(o, "%s: %s", paths[i], strerror(errno));
+            st->files_failed++;
+            missing = 1;
+        } else if (S_ISDIR(sb.st_mode)) {
+            if (o->jsonl_only)
+                imp_walk(&l, paths[i], o->root_agent, 1);
+            else
+                imp_walk(&l, paths[i], -1, 1);
+        } else {
+            struct fent *f = imp_flist_add(&l, paths[i]);
+            f->kind = explicit_kind(paths[i]);
+            f->sniff = 1;
+        }
+    }
+    char eb[TP_ERR_MAX];
+    int rc = run_files(s, &l, o, st, missing, eb);
+    if (rc != 0 && !(rc == TP_ENOTFOUND && missing))
+        tp_fail(errbuf, rc, "%s", eb);
+    imp_flist_free(&l);
+    importer_free_agent_roots(roots, nroots);
     return rc;
 }

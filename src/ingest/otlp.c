@@ -135,9 +135,13 @@ void otlp_set_agent(struct op *op, const struct otlp_resource *res)
     const char *ver = res ? otlp_attrs_str(&res->attrs, "service.version") : NULL;
     if (svc && strncmp(svc, "codex", 5) == 0)
         op_sets(&op->agent, "codex");
-    else if (svc && strcmp(svc, "gemini-cli") == 0)
+    else if (svc && strcmp(svc, "gemini-cli") == 0) {
         op_sets(&op->agent, "gemini-cli");
-    else if (svc && strcmp(svc, "opencode") == 0)
+        /* Gemini CLI (0.61) puts Node's version ("v20.20.2") in
+         * service.version, not its own. */
+        if (ver && ver[0] == 'v')
+            ver = NULL;
+    } else if (svc && strcmp(svc, "opencode") == 0)
         op_sets(&op->agent, "opencode");
     /* A version of 64 bytes at most, as op_normalize wants it. */
     if (ver && strlen(ver) <= 64)
@@ -362,7 +366,7 @@ int otlp_map(const struct otlp_batch *b, int64_t now_ms, struct otlp_joins *join
     if (b->dropped)
         snprintf(c.first_error, sizeof c.first_error, "%s", b->first_error);
     struct otlp_sink k = {out, &c, now_ms, 0, 0, 0, 0};
-    otlp_map_logs(b, &k);
+    otlp_map_logs(b, joins, &k);
     otlp_map_spans(b, joins, &k);
     otlp_map_metrics(b, &k);
     merge_calls(out);

@@ -20,6 +20,10 @@
  *   metrics              token, cost, lines and active-time counters
  *   (otlp_metrics.c)     (Sums, delta or cumulative): a session's usage
  *
+ * Codex CLI's events (codex.tool_result, tool_decision, api_request,
+ * user_prompt) and Gemini CLI's tool_call spans and api_response events
+ * are read the same way (docs/agents.md).
+ *
  * Attribute values are read whatever their type (numbers and booleans
  * arrive as strings on events, typed on spans, and 64-bit integers may be
  * decimal strings). The resource's service.name and service.version give
@@ -76,7 +80,8 @@ void otlp_out_free(struct otlp_out *o);
 struct otlp_joins;
 struct otlp_joins *otlp_joins_new(void);
 void otlp_joins_free(struct otlp_joins *j);
-/* The number of spans waiting (for tests). */
+/* The number of entries waiting: spans, and Codex tool decisions kept for
+ * their results (for tests). */
 size_t otlp_joins_pending(struct otlp_joins *j);
 
 enum otlp_encoding { OTLP_JSON = 0, OTLP_PROTOBUF = 1 };

@@ -38,9 +38,18 @@ void otlp_sink_unusage(struct otlp_sink *k);
 void otlp_sink_reject(struct otlp_sink *k, const char *kind, size_t at, const char *why);
 
 /* The mappers. */
-void otlp_map_logs(const struct otlp_batch *b, struct otlp_sink *k);
+void otlp_map_logs(const struct otlp_batch *b, struct otlp_joins *joins, struct otlp_sink *k);
 void otlp_map_spans(const struct otlp_batch *b, struct otlp_joins *joins, struct otlp_sink *k);
 void otlp_map_metrics(const struct otlp_batch *b, struct otlp_sink *k);
+
+/* A tool decision remembered for the call whose result comes in a later
+ * request (Codex exports its tool_decision and tool_result records in
+ * separate batches as often as not), by the call's store key, with the
+ * same bounds and expiry as the spans waiting for their parent. take
+ * returns 1 with *ask (enum op_ask) and *rejected and forgets it, or 0. */
+void otlp_joins_put_decision(struct otlp_joins *j, const char *call_key, int ask, int rejected,
+                             int64_t now_ms);
+int otlp_joins_take_decision(struct otlp_joins *j, const char *call_key, int *ask, int *rejected);
 
 /* ---- shared helpers --------------------------------------------------------- */
 

@@ -20,6 +20,13 @@
  * span), whether it asked (the decision's source) and, when it asked, its
  * wait (the blocked span, less the hook spans' time when they are known:
  * derived then). A rejected call has no execution and failed.
+ *
+ * Other agents' tool spans follow the GenAI conventions: Gemini CLI
+ * exports a tool_call span per call (gen_ai.tool.name,
+ * gen_ai.tool.call_id, gen_ai.conversation.id) around the tool's run,
+ * under schedule_tool_calls; it becomes a call with an exact execution
+ * (genai_tool()). Its llm_call spans are not read: its
+ * gemini_cli.api_response log records say the same with tokens.
  */
 #include <math.h>
 #include <pthread.h>
@@ -28,15 +35,17 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/kmap.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
+#include "ingest/agentfile.h"
 #include "ingest/otlp_sink.h"
 #include "ingest/toolcall.h"
 
 /* What a child span says about its call. */
-enum child_kind { CH_NONE, CH_BLOCKED, CH_EXEC, CH_HOOK };
+enum child_kind { CH_NONE, CH_BLOCKED, CH_EXEC, CH_HOOK, CH_DECISION };
 
 struct child {
     unsigned char key[24]; /* trace id, parent span id */
@@ -99,15 +108,17 @@ static void joins_put(struct otlp_joins *j, const struct child *c, int64_t now_m
     pthread_mutex_unlock(&j->lock);
 }
 
-/* Take the children waiting for key, calling fn for each. A taken entry
+/* Take the children waiting for key (decision: CH_DECISION for a tool
+ * decision, else CH_NONE for a span's children), calling fn for each. A taken entry
  * is marked empty (CH_NONE) in place; the ring skips those as it ages. */
-static void joins_take(struct otlp_joins *j, const unsigned char *key,
+static void joins_take(struct otlp_joins *j, const unsigned char *key, int decision,
                        void (*fn)(void *ctx, const struct child *c), void *ctx)
 {
     pthread_mutex_lock(&j->lock);
     for (size_t i = 0; i < j->n; i++) {
         struct child *c = &j->v[(j->head + i) % TP_OTLP_JOIN_MAX];
-        if (c->kind != CH_NONE && memcmp(c->key, key, sizeof c->key) == 0) {
+        if (c->kind != CH_NONE && (c->kind == CH_DECISION) == (decision == CH_DECISION) &&
+            memcmp(c->key, key, sizeof c->key) == 0) {
             fn(ctx, c);
             c->kind = CH_NONE;
         }
@@ -117,6 +128,56 @@ static void joins_take(struct otlp_joins *j, const unsigned char *key,
         j->n--;
     }
     pthread_mutex_unlock(&j->lock);
+}
+
+/* ---- tool decisions kept for their results (otlp_sink.h) ------------------------- */
+
+/* A call key's place in the ring: two 64-bit hashes of it and its length,
+ * so that two keys that collide are as unlikely as two random 128-bit
+ * values. A span's key is never compared with these: they have their own
+ * kind. */
+static void decision_key(const char *call_key, unsigned char *key)
+{
+    size_t n = strlen(call_key);
+    uint64_t a = hash_final(hash_bytes(HASH_SEED, call_key, n));
+    uint64_t b = hash_final(hash_bytes(a ^ 0x9e3779b97f4a7c15ULL, call_key, n));
+    uint64_t len = n;
+    memcpy(key, &a, 8);
+    memcpy(key + 8, &b, 8);
+    memcpy(key + 16, &len, 8);
+}
+
+void otlp_joins_put_decision(struct otlp_joins *j, const char *call_key, int ask, int rejected,
+                             int64_t now_ms)
+{
+    struct child c;
+    memset(&c, 0, sizeof c);
+    decision_key(call_key, c.key);
+    c.kind = CH_DECISION;
+    c.ask = ask;
+    c.rejected = rejected;
+    joins_put(j, &c, now_ms);
+}
+
+static void decision_read(void *ctx, const struct child *c)
+{
+    int *v = ctx;
+    v[0] = 1;
+    v[1] = c->ask;
+    v[2] = c->rejected;
+}
+
+int otlp_joins_take_decision(struct otlp_joins *j, const char *call_key, int *ask, int *rejected)
+{
+    unsigned char key[24];
+    int v[3] = {0, 0, 0};
+    decision_key(call_key, key);
+    joins_take(j, key, CH_DECISION, decision_read, v);
+    if (v[0]) {
+        *ask = v[1];
+        *rejected = v[2];
+    }
+    return v[0];
 }
 
 /* ---- reading spans --------------------------------------------------------------- */
@@ -303,6 +364,60 @@ static int tool_call(const struct otlp_span *sp, const struct call_facts *f, str
     return SPAN_USED;
 }
 
+/* A GenAI tool span (gen_ai.operation.name "tool_call", as Gemini CLI
+ * names it, or the conventions' "execute_tool"): the tool running, after
+ * any approval, so its time is the execution. Gemini CLI's call id is the
+ * chat's toolCalls[].id, so the call gets the key the chat import gives it
+ * and the two are stored as one call. */
+static int genai_tool(const struct otlp_span *sp, struct otlp_sink *k, char *errbuf)
+{
+    const struct otlp_attrs *a = &sp->attrs;
+    const char *tool = otlp_attrs_str(a, "gen_ai.tool.name");
+    if (!tool || !*tool)
+        return SPAN_IGNORED;
+    int64_t start;
+    double ms = span_ms(sp);
+    if (!otlp_nanos_ms(sp->start_ns, &start) || isnan(ms)) {
+        tp_fail(errbuf, TP_EINVAL, "a tool span without a valid start and end");
+        return SPAN_BAD;
+    }
+    const char *session = otlp_attrs_str(a, "gen_ai.conversation.id");
+    const char *id = otlp_attrs_str(a, "gen_ai.tool.call_id");
+    if (!id)
+        id = otlp_attrs_str(a, "gen_ai.tool.call.id");
+    struct op *op = otlp_sink_op(k);
+    op->source = OP_SRC_OTLP;
+    op_sets(&op->tool, tool);
+    otlp_set_agent(op, sp->res);
+    op_sets(&op->session_id, session);
+    if (id && *id)
+        op->tool_use_id = agentfile_call_key(session, id);
+    op->ts_ms = start;
+    op_set_phase(op, OP_PH_EXEC, ms, OP_EX_EXACT, PHS_TRACE);
+    if (sp->status == 2) {
+        op->success = 0;
+        op_sets(&op->error,
+                sp->status_message && *sp->status_message ? sp->status_message : "error");
+    }
+    if (op_normalize(op, k->now_ms, errbuf) != 0) {
+        otlp_sink_unop(k);
+        return SPAN_BAD;
+    }
+    if (!op->tool_use_id) {
+        char pos[40];
+        for (int i = 0; i < 8; i++)
+            snprintf(pos + 2 * i, 3, "%02x", sp->span_id[i]);
+        op->tool_use_id = op_derive_id(op, pos);
+    }
+    return SPAN_USED;
+}
+
+static int genai_is_tool(const struct otlp_span *sp)
+{
+    const char *op = otlp_attrs_str(&sp->attrs, "gen_ai.operation.name");
+    return op && (strcmp(op, "tool_call") == 0 || strcmp(op, "execute_tool") == 0);
+}
+
 static int llm_request(const struct otlp_span *sp, struct otlp_sink *k, char *errbuf)
 {
     const struct otlp_attrs *a = &sp->attrs;
@@ -435,13 +550,15 @@ void otlp_map_spans(const struct otlp_batch *b, struct otlp_joins *joins, struct
             if (joins) {
                 unsigned char key[24];
                 child_key(sp, sp->span_id, key);
-                joins_take(joins, key, facts_add, &f);
+                joins_take(joins, key, CH_NONE, facts_add, &f);
             }
             rc = tool_call(sp, &f, k, err);
         } else if (name && strcmp(name, "llm_request") == 0) {
             rc = llm_request(sp, k, err);
         } else if (name && strcmp(name, "interaction") == 0) {
             rc = interaction(sp, k, err);
+        } else if (!name && genai_is_tool(sp)) {
+            rc = genai_tool(sp, k, err);
         } else {
             fate[i] = 1;
             continue;

@@ -41,6 +41,8 @@
  * person: it prints nothing and exits 0. */
 static const char *const settings_events[] = {"PreToolUse", "PermissionRequest", "PostToolUse",
                                               "PostToolUseFailure"};
+/* Gemini CLI: before and after a tool executes (gemhook.h). */
+static const char *const settings_gemini_events[] = {"BeforeTool", "AfterTool"};
 
 /* ---- recognising our handler --------------------------------------------- */
 
@@ -242,20 +244,20 @@ static int settings_merge_event(struct settings_edit *ed, const char *event, cJS
     return 0;
 }
 
-/* Apply the install or uninstall to root (an object). */
+/* Apply the install or uninstall of the events to root (an object). */
 static int settings_merge(struct settings_edit *ed, cJSON *root, const char *command, int uninstall,
-                          const char *path, char *errbuf)
+                          const char *const *events, size_t nevents, const char *path, char *errbuf)
 {
     cJSON *hooks = (cJSON *)jin_get(root, "hooks");
     int hooks_created = 0;
 
     if (hooks && !cJSON_IsObject(hooks))
         return tp_fail(errbuf, TP_EPARSE, "%s: \"hooks\" is not an object; not changed", path);
-    for (size_t i = 0; i < sizeof settings_events / sizeof settings_events[0]; i++) {
-        cJSON *arr = (cJSON *)jin_get(hooks, settings_events[i]);
+    for (size_t i = 0; i < nevents; i++) {
+        cJSON *arr = (cJSON *)jin_get(hooks, events[i]);
         if (arr && !cJSON_IsArray(arr))
             return tp_fail(errbuf, TP_EPARSE, "%s: hooks.%s is not an array; not changed", path,
-                           settings_events[i]);
+                           events[i]);
     }
     if (!hooks && uninstall)
         return 0;
@@ -263,8 +265,8 @@ static int settings_merge(struct settings_edit *ed, cJSON *root, const char *com
         hooks = cJSON_AddObjectToObject(root, "hooks");
         hooks_created = 1;
     }
-    for (size_t i = 0; i < sizeof settings_events / sizeof settings_events[0]; i++) {
-        const char *ev = settings_events[i];
+    for (size_t i = 0; i < nevents; i++) {
+        const char *ev = events[i];
         cJSON *arr = (cJSON *)jin_get(hooks, ev), *created;
         int had = arr && arr->child;
         settings_merge_event(ed, ev, arr, command, uninstall, &created);
@@ -499,8 +501,26 @@ static int settings_read(const char *path, struct buf *b, int *exists, mode_t *m
     return rc;
 }
 
+static int settings_apply(const char *settings_path, const char *command, int uninstall,
+                          const char *const *events, size_t nevents, FILE *report, char *errbuf);
+
 int settings_install(const char *settings_path, const char *command, int uninstall, FILE *report,
                      char *errbuf)
+{
+    return settings_apply(settings_path, command, uninstall, settings_events,
+                          sizeof settings_events / sizeof settings_events[0], report, errbuf);
+}
+
+int settings_install_gemini(const char *settings_path, const char *command, int uninstall,
+                            FILE *report, char *errbuf)
+{
+    return settings_apply(settings_path, command, uninstall, settings_gemini_events,
+                          sizeof settings_gemini_events / sizeof settings_gemini_events[0], report,
+                          errbuf);
+}
+
+static int settings_apply(const char *settings_path, const char *command, int uninstall,
+                          const char *const *events, size_t nevents, FILE *report, char *errbuf)
 {
     char real[PATH_MAX], dir[PATH_MAX], bak[PATH_MAX + 64], unit[16];
     const char *path = settings_path;
@@ -546,7 +566,7 @@ int settings_install(const char *settings_path, const char *command, int uninsta
             goto cleanup;
         }
     }
-    if ((rc = settings_merge(&ed, root, command, uninstall, path, errbuf)) != 0)
+    if ((rc = settings_merge(&ed, root, command, uninstall, events, nevents, path, errbuf)) != 0)
         goto cleanup;
     if (ed.changes == 0 && exists) {
         if (report)
@@ -586,6 +606,19 @@ cleanup:
 }
 
 /* ---- the command line ----------------------------------------------------- */
+
+char *settings_gemini_default_path(void)
+{
+    const char *home = getenv("GEMINI_CLI_HOME");
+    struct buf b;
+    if (!home || !*home)
+        home = getenv("HOME");
+    if (!home || !*home)
+        return NULL;
+    buf_init(&b, PATH_MAX);
+    buf_printf(&b, "%s/.gemini/settings.json", home);
+    return b.toobig ? (buf_free(&b), NULL) : buf_steal(&b, NULL);
+}
 
 char *settings_default_path(void)
 {

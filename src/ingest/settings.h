@@ -1,5 +1,6 @@
 /*
- * settings.h - `toolprof install-hook`: our entries in Claude Code's settings.
+ * settings.h - `toolprof install-hook`: our entries in Claude Code's (and
+ * Gemini CLI's) settings.
  *
  * Claude Code reads hooks from the "hooks" key of ~/.claude/settings.json:
  * event name -> list of matcher groups -> list of handlers. Installing adds
@@ -35,8 +36,17 @@
 int settings_install(const char *settings_path, const char *command, int uninstall, FILE *report,
                      char *errbuf);
 
+/* The same in Gemini CLI's settings (~/.gemini/settings.json), which keep
+ * hooks in the same shape: one group for BeforeTool and one for AfterTool
+ * (gemhook.h says what they record). */
+int settings_install_gemini(const char *settings_path, const char *command, int uninstall,
+                            FILE *report, char *errbuf);
+
 /* ~/.claude/settings.json ($HOME), malloc'd; NULL when HOME is unset. */
 char *settings_default_path(void);
+/* Gemini CLI's: $GEMINI_CLI_HOME/.gemini/settings.json, else
+ * ~/.gemini/settings.json; NULL when neither variable is set. */
+char *settings_gemini_default_path(void);
 
 /* The command line of our handler for the binary at exe: exe, then
  * `--data-dir DIR` when data_dir is not NULL, then `hook`, joined by single

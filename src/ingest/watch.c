@@ -43,6 +43,7 @@
 struct pending {
     char *path;
     int is_dir;          /* import the whole folder */
+    int agent;           /* whose root it is under (enum importer_agent) */
     int64_t first_ns;    /* first change not yet imported */
     int64_t deadline_ns; /* import when quiet until then */
 };
@@ -52,12 +53,14 @@ struct watch {
     int stop_pipe[2];
     struct store *s;
     struct watch_opts o;
-    char **roots;
+    struct importer_root *roots;
     size_t nroots;
     char *missing; /* per root: 1 while it does not exist */
 
-    int ifd;       /* inotify, -1 when polling */
-    char **wd_dir; /* directory of each watch descriptor */
+    int ifd;               /* inotify, -1 when polling */
+    char **wd_dir;         /* directory of each watch descriptor */
+    int *wd_agent;         /* and the agent whose root it is under */
+    unsigned char *wd_rec; /* and whether its new subdirectories are followed */
     size_t wd_alloc;
 
     struct pending *pend;
@@ -107,26 +110,27 @@ static void import_opts(const struct watch *w, struct importer_opts *io)
     io->cancel = &w->cancel;
 }
 
-/* Import folders (or the existing roots when paths is NULL). Returns 0 or
- * the store error that made it stop. */
-static int import_dirs(struct watch *w, const char *const *paths, size_t n)
+/* Import folders of `agent`'s roots (or every existing root when paths is
+ * NULL). Returns 0 or the store error that made it stop. */
+static int import_dirs(struct watch *w, const char *const *paths, size_t n, int agent)
 {
     struct importer_opts io;
     struct importer_stats st = {0};
     char eb[TP_ERR_MAX];
-    const char **list = NULL;
-    size_t k = 0;
+    int rc;
     import_opts(w, &io);
+    io.root_agent = agent;
     if (!paths) {
-        list = xcalloc(w->nroots ? w->nroots : 1, sizeof *list);
+        struct importer_root *list = xcalloc(w->nroots ? w->nroots : 1, sizeof *list);
+        size_t k = 0;
         for (size_t i = 0; i < w->nroots; i++)
             if (!w->missing[i])
                 list[k++] = w->roots[i];
-        paths = list;
-        n = k;
+        rc = k ? importer_run_roots(w->s, list, k, &io, &st, eb) : 0;
+        free(list);
+    } else {
+        rc = n ? importer_run(w->s, paths, n, &io, &st, eb) : 0;
     }
-    int rc = n ? importer_run(w->s, paths, n, &io, &st, eb) : 0;
-    free(list);
     if (rc == TP_ENOTFOUND)
         rc = 0; /* a folder removed since: nothing to import */
     if (rc != 0 && rc != TP_EAGAIN && w->o.report)
@@ -170,9 +174,10 @@ static void stop_inotify(struct watch *w, const char *why)
                 w->o.poll_ms);
 }
 
-/* Watch dir and every directory below it. Returns 0, or -1 when inotify
- * had to be given up (out of watches). */
-static int add_watches(struct watch *w, const char *dir, int depth)
+/* Watch dir and (when recursive) every directory below it, as part of a
+ * root of agent. Returns 0, or -1 when inotify had to be given up (out of
+ * watches). */
+static int add_watches(struct watch *w, const char *dir, int depth, int agent, int recursive)
 {
     if (w->ifd < 0)
         return -1;
@@ -191,6 +196,8 @@ static int add_watches(struct watch *w, const char *dir, int depth)
         while (n <= (size_t)wd)
             n *= 2;
         w->wd_dir = xreallocarray(w->wd_dir, n, sizeof *w->wd_dir);
+        w->wd_agent = xreallocarray(w->wd_agent, n, sizeof *w->wd_agent);
+        w->wd_rec = xreallocarray(w->wd_rec, n, sizeof *w->wd_rec);
         memset(w->wd_dir + w->wd_alloc, 0, (n - w->wd_alloc) * sizeof *w->wd_dir);
         w->wd_alloc = n;
     }
@@ -200,6 +207,10 @@ static int add_watches(struct watch *w, const char *dir, int depth)
         return 0;
     }
     w->wd_dir[wd] = xstrdup(dir);
+    w->wd_agent[wd] = agent;
+    w->wd_rec[wd] = (unsigned char)recursive;
+    if (!recursive)
+        return 0;
 
     DIR *d = opendir(dir);
     if (!d)
@@ -214,14 +225,14 @@ static int add_watches(struct watch *w, const char *dir, int depth)
         snprintf(p, n, "%s/%s", dir, e->d_name);
         struct stat st;
         if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rc = add_watches(w, p, depth + 1);
+            rc = add_watches(w, p, depth + 1, agent, recursive);
         free(p);
     }
     closedir(d);
     return rc;
 }
 
-static void pend_add(struct watch *w, const char *path, int is_dir)
+static void pend_add(struct watch *w, const char *path, int is_dir, int agent)
 {
     int64_t now = tpt_mono_ns();
     int64_t debounce = (int64_t)w->o.debounce_ms * 1000000;
@@ -234,8 +245,11 @@ static void pend_add(struct watch *w, const char *path, int is_dir)
         }
     }
     w->pend = xreallocarray(w->pend, w->npend + 1, sizeof *w->pend);
-    w->pend[w->npend++] = (struct pending){
-        .path = xstrdup(path), .is_dir = is_dir, .first_ns = now, .deadline_ns = now + debounce};
+    w->pend[w->npend++] = (struct pending){.path = xstrdup(path),
+                                           .is_dir = is_dir,
+                                           .agent = agent,
+                                           .first_ns = now,
+                                           .deadline_ns = now + debounce};
 }
 
 /* Drain the inotify queue. */
@@ -264,18 +278,22 @@ static void read_events(struct watch *w)
             if (!ev->len)
                 continue;
             const char *dir = w->wd_dir[ev->wd];
+            int agent = w->wd_agent[ev->wd];
             size_t len = strlen(dir) + strlen(ev->name) + 2;
             char *path = xmalloc(len);
             snprintf(path, len, "%s/%s", dir, ev->name);
             if (ev->mask & IN_ISDIR) {
-                if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
-                    if (add_watches(w, path, 0) == 0)
-                        pend_add(w, path, 1);
+                if ((ev->mask & (IN_CREATE | IN_MOVED_TO)) && w->wd_rec[ev->wd]) {
+                    if (add_watches(w, path, 0, agent, 1) == 0)
+                        pend_add(w, path, 1, agent);
                     else
                         w->next_poll_ns = 0;
                 }
-            } else if (importer_wants(ev->name)) {
-                pend_add(w, path, 0);
+            } else {
+                char *target = importer_watch_target(dir, ev->name, agent);
+                if (target)
+                    pend_add(w, target, 0, agent);
+                free(target);
             }
             free(path);
             if (w->ifd < 0)
@@ -290,13 +308,19 @@ static void check_missing(struct watch *w)
 {
     for (size_t i = 0; i < w->nroots; i++) {
         struct stat st;
-        if (!w->missing[i] || stat(w->roots[i], &st) != 0 || !S_ISDIR(st.st_mode))
+        if (!w->missing[i] || stat(w->roots[i].path, &st) != 0 || !S_ISDIR(st.st_mode))
             continue;
         w->missing[i] = 0;
         if (w->ifd >= 0)
-            add_watches(w, w->roots[i], 0);
-        const char *one[] = {w->roots[i]};
-        import_dirs(w, one, 1);
+            add_watches(w, w->roots[i].path, 0, w->roots[i].agent, w->roots[i].recursive);
+        struct importer_opts io;
+        struct importer_stats st2 = {0};
+        char eb[TP_ERR_MAX];
+        import_opts(w, &io);
+        int rc = importer_run_roots(w->s, &w->roots[i], 1, &io, &st2, eb);
+        if (rc != 0 && rc != TP_EAGAIN && rc != TP_ENOTFOUND && w->o.report)
+            fprintf(w->o.report, "toolprof: live import: %s\n", eb);
+        account(w, &st2);
     }
 }
 
@@ -319,7 +343,7 @@ static void run_due(struct watch *w)
             continue;
         }
         const char *one[] = {p->path};
-        int rc = p->is_dir ? import_dirs(w, one, 1) : import_file(w, p->path);
+        int rc = p->is_dir ? import_dirs(w, one, 1, p->agent) : import_file(w, p->path);
         if (rc == TP_EBUSY || rc == TP_EDB) {
             /* The database is busy (another importer, a long query):
              * try again later rather than lose the change. */
@@ -340,13 +364,21 @@ static void *watch_main(void *arg)
 
     for (size_t i = 0; i < w->nroots; i++) {
         struct stat st;
-        w->missing[i] = stat(w->roots[i], &st) != 0 || !S_ISDIR(st.st_mode);
+        w->missing[i] = stat(w->roots[i].path, &st) != 0 || !S_ISDIR(st.st_mode);
         if (!w->missing[i] && w->ifd >= 0)
-            add_watches(w, w->roots[i], 0);
+            add_watches(w, w->roots[i].path, 0, w->roots[i].agent, w->roots[i].recursive);
     }
     /* Watches first, then the catch-up import: a line written in between
      * is seen by both, which the marks and the store make harmless. */
-    import_dirs(w, NULL, 0);
+    import_dirs(w, NULL, 0, 0);
+    if (w->o.summary) {
+        struct importer_stats st;
+        watch_stats(w, &st);
+        fprintf(w->o.summary, "imported %s, and following as they are written:\n",
+                w->cancel ? "(stopped early)" : "what the agents have written so far");
+        importer_summary(w->o.summary, &st, w->roots, w->nroots);
+        fflush(w->o.summary);
+    }
     w->next_poll_ns = tpt_mono_ns() + poll_ns;
 
     for (;;) {
@@ -380,7 +412,7 @@ static void *watch_main(void *arg)
             /* Polling mode, or an inotify overflow: a full incremental
              * pass (unchanged files are skipped by their marks). */
             if (w->ifd < 0 || w->next_poll_ns == 0)
-                import_dirs(w, NULL, 0);
+                import_dirs(w, NULL, 0, 0);
             w->next_poll_ns = now + poll_ns;
         }
         run_due(w);
@@ -399,10 +431,12 @@ static void watch_free(struct watch *w)
     for (size_t i = 0; i < w->wd_alloc; i++)
         free(w->wd_dir[i]);
     free(w->wd_dir);
+    free(w->wd_agent);
+    free(w->wd_rec);
     for (size_t i = 0; i < w->npend; i++)
         free(w->pend[i].path);
     free(w->pend);
-    importer_free_roots(w->roots, w->nroots);
+    importer_free_agent_roots(w->roots, w->nroots);
     free(w->missing);
     if (w->stop_pipe[0] >= 0)
         close(w->stop_pipe[0]);
@@ -413,8 +447,8 @@ static void watch_free(struct watch *w)
     free(w);
 }
 
-int watch_start(const char *data_dir, const char *const *roots, size_t nroots,
-                const struct watch_opts *opts, struct watch **out, char *errbuf)
+static int start(const char *data_dir, struct importer_root *roots, size_t nroots,
+                 const struct watch_opts *opts, struct watch **out, char *errbuf)
 {
     struct watch *w = xcalloc(1, sizeof *w);
     int rc;
@@ -428,14 +462,11 @@ int watch_start(const char *data_dir, const char *const *roots, size_t nroots,
     if (w->o.poll_ms <= 0)
         w->o.poll_ms = WATCH_POLL_MS;
 
-    if (nroots) {
-        w->roots = xcalloc(nroots, sizeof *w->roots);
-        for (size_t i = 0; i < nroots; i++)
-            w->roots[i] = xstrdup(roots[i]);
-        w->nroots = nroots;
-    } else if (importer_default_roots(&w->roots, &w->nroots) != 0) {
+    w->roots = roots;
+    w->nroots = nroots;
+    if (!nroots) {
         rc = tp_fail(errbuf, TP_ENOTFOUND,
-                     "no transcript folder to watch: neither HOME nor CLAUDE_CONFIG_DIR is set");
+                     "no session folder to watch: neither HOME nor CLAUDE_CONFIG_DIR is set");
         goto fail;
     }
     w->missing = xcalloc(w->nroots, 1);
@@ -467,6 +498,38 @@ fail:
     watch_free(w);
     *out = NULL;
     return rc;
+}
+
+int watch_start_roots(const char *data_dir, const struct importer_root *roots, size_t nroots,
+                      const struct watch_opts *opts, struct watch **out, char *errbuf)
+{
+    struct importer_root *own = NULL;
+    size_t n = 0;
+    if (nroots) {
+        own = xcalloc(nroots, sizeof *own);
+        for (size_t i = 0; i < nroots; i++) {
+            own[i] = roots[i];
+            own[i].path = xstrdup(roots[i].path);
+        }
+        n = nroots;
+    } else {
+        importer_agent_roots(&own, &n);
+    }
+    return start(data_dir, own, n, opts, out, errbuf);
+}
+
+int watch_start(const char *data_dir, const char *const *roots, size_t nroots,
+                const struct watch_opts *opts, struct watch **out, char *errbuf)
+{
+    if (!nroots)
+        return watch_start_roots(data_dir, NULL, 0, opts, out, errbuf);
+    struct importer_root *own = xcalloc(nroots, sizeof *own);
+    for (size_t i = 0; i < nroots; i++) {
+        own[i].path = xstrdup(roots[i]);
+        own[i].agent = IMPORTER_CLAUDE;
+        own[i].recursive = 1;
+    }
+    return start(data_dir, own, nroots, opts, out, errbuf);
 }
 
 void watch_stop(struct watch *w)

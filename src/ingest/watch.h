@@ -1,5 +1,5 @@
 /*
- * watch.h - live transcript import for `toolprof serve`.
+ * watch.h - live import of every agent's session files for `toolprof serve`.
  *
  * A watcher is one thread with its own store connection. It first imports
  * its roots incrementally (a file already imported costs an open() and the
@@ -40,15 +40,21 @@ struct watch_opts {
      * merged calls, with the counters of that import. May be NULL. */
     void (*on_import)(void *ctx, const struct importer_stats *st);
     void *ctx;
+    /* When not NULL, what the first import found per agent and where it
+     * looked (importer_summary()) is printed here once it is done. */
+    FILE *summary;
 };
 
-/* Start watching roots[0..nroots) (folders), or the default roots of
- * importer_default_roots() when nroots is 0, importing into the store in
- * data_dir. opts may be NULL (defaults, silent). Returns 0 with *out set,
- * or an error (the store cannot be opened, the thread cannot start) with
- * errbuf filled. */
+/* Start watching roots[0..nroots) (Claude Code transcript folders), or
+ * every agent's default roots (importer_agent_roots()) when nroots is 0,
+ * importing into the store in data_dir. opts may be NULL (defaults,
+ * silent). Returns 0 with *out set, or an error (the store cannot be
+ * opened, the thread cannot start) with errbuf filled. */
 int watch_start(const char *data_dir, const char *const *roots, size_t nroots,
                 const struct watch_opts *opts, struct watch **out, char *errbuf);
+/* The same with roots of any agent (copied). */
+int watch_start_roots(const char *data_dir, const struct importer_root *roots, size_t nroots,
+                      const struct watch_opts *opts, struct watch **out, char *errbuf);
 
 /* Stop the thread (an import in progress stops after its current batch,
  * which is committed with its mark), close its store and free

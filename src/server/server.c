@@ -808,12 +808,13 @@ int server_run(const struct server_opts *o, char *errbuf)
     sv.maint_started = 1;
 
     if (o->watch) {
-        /* New transcript lines under the default roots (~/.claude/projects,
-         * or $CLAUDE_CONFIG_DIR/projects) are imported as they are written. */
+        /* New session files of every agent under its default places
+         * (importer_agent_roots()) are imported as they are written. */
         sv.watch_opts.report = o->verbose ? stderr : NULL;
+        sv.watch_opts.summary = stdout;
         rc = watch_start(dir, NULL, 0, &sv.watch_opts, &sv.watch, why);
         if (rc != 0) {
-            tp_fail(errbuf, rc, "cannot watch the transcript folders: %s (or pass --no-watch)",
+            tp_fail(errbuf, rc, "cannot watch the agents' session folders: %s (or pass --no-watch)",
                     why);
             goto cleanup;
         }

@@ -510,6 +510,76 @@ static void test_default_roots(void)
     ASSERT_EQ_INT(importer_wants("agent-a1.meta.json"), 0);
 }
 
+/* Every agent's default places, from the environment. */
+static void test_agent_roots(void)
+{
+    static const char *const vars[] = {"HOME", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME",
+                                       "XDG_DATA_HOME"};
+    char *saved[5];
+    for (int i = 0; i < 5; i++)
+        saved[i] = getenv(vars[i]) ? strdup(getenv(vars[i])) : NULL;
+    setenv("HOME", "/home/u", 1);
+    unsetenv("CLAUDE_CONFIG_DIR");
+    setenv("CODEX_HOME", "/srv/codex", 1);
+    setenv("GEMINI_CLI_HOME", "/srv/g", 1);
+    setenv("XDG_DATA_HOME", "/srv/data", 1);
+    struct importer_root *r;
+    size_t n;
+    ASSERT_EQ_INT(importer_agent_roots(&r, &n), 0);
+    static const struct {
+        const char *path;
+        int agent, rec;
+    } want[] = {
+        {"/home/u/.claude/projects", IMPORTER_CLAUDE, 1},
+        {"/home/u/.config/claude/projects", IMPORTER_CLAUDE, 1},
+        {"/srv/codex/sessions", IMPORTER_CODEX, 1},
+        {"/srv/codex/archived_sessions", IMPORTER_CODEX, 1},
+        {"/home/u/.codex/sessions", IMPORTER_CODEX, 1},
+        {"/home/u/.codex/archived_sessions", IMPORTER_CODEX, 1},
+        {"/srv/g/.gemini/tmp", IMPORTER_GEMINI, 1},
+        {"/srv/g/.gemini/data", IMPORTER_GEMINI, 1},
+        {"/home/u/.gemini/tmp", IMPORTER_GEMINI, 1},
+        {"/home/u/.gemini/data", IMPORTER_GEMINI, 1},
+        {"/srv/data/opencode/storage", IMPORTER_OPENCODE, 1},
+        {"/srv/data/opencode", IMPORTER_OPENCODE, 0},
+    };
+    ASSERT_EQ_INT(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n; i++) {
+        ASSERT_STREQ(r[i].path, want[i].path);
+        ASSERT_EQ_INT(r[i].agent, want[i].agent);
+        ASSERT_EQ_INT(r[i].recursive, want[i].rec);
+    }
+    importer_free_agent_roots(r, n);
+    /* Without the variables, the defaults under HOME. */
+    unsetenv("CODEX_HOME");
+    unsetenv("GEMINI_CLI_HOME");
+    unsetenv("XDG_DATA_HOME");
+    ASSERT_EQ_INT(importer_agent_roots(&r, &n), 0);
+    ASSERT_EQ_INT(n, 8);
+    ASSERT_STREQ(r[6].path, "/home/u/.local/share/opencode/storage");
+    ASSERT_STREQ(r[7].path, "/home/u/.local/share/opencode");
+    importer_free_agent_roots(r, n);
+    for (int i = 0; i < 5; i++) {
+        if (saved[i])
+            setenv(vars[i], saved[i], 1);
+        else
+            unsetenv(vars[i]);
+        free(saved[i]);
+    }
+    char *t = importer_watch_target("/x/opencode", "opencode.db-wal", IMPORTER_OPENCODE);
+    ASSERT_STREQ(t, "/x/opencode/opencode.db");
+    free(t);
+    ASSERT_TRUE(importer_watch_target("/x/opencode", "opencode.db-shm", IMPORTER_OPENCODE) == NULL);
+    t = importer_watch_target("/c/sessions/2026/12/05", "rollout-1.jsonl", IMPORTER_CODEX);
+    ASSERT_STREQ(t, "/c/sessions/2026/12/05/rollout-1.jsonl");
+    free(t);
+    ASSERT_TRUE(importer_watch_target("/c/sessions", "history.jsonl", IMPORTER_CODEX) == NULL);
+    t = importer_watch_target("/g/tmp/p/chats", "session-1.jsonl", IMPORTER_GEMINI);
+    ASSERT_STREQ(t, "/g/tmp/p/chats/session-1.jsonl");
+    free(t);
+    ASSERT_TRUE(importer_watch_target("/g/tmp/p", "logs.json", IMPORTER_GEMINI) == NULL);
+}
+
 /* ---- the watcher ------------------------------------------------------ */
 
 /* Wait up to 10 s for the watcher to have inserted `want` calls. */
@@ -614,6 +684,62 @@ static void test_watch_missing_root(void)
     free(root);
     free(data);
     free(proj);
+}
+
+/* The watcher follows a Codex root (a day folder that appears, a rollout
+ * that grows) and a Gemini CLI root side by side with the Claude Code one. */
+static void test_watch_other_agents(void)
+{
+    char *codex = tpath("w5/codex/sessions"), *gemini = tpath("w5/gemini/tmp");
+    char *claude = tpath("w5/projects"), *data = tpath("w5/data");
+    ASSERT_EQ_INT(fixture_mkdirs(codex), 0);
+    ASSERT_EQ_INT(fixture_mkdirs(gemini), 0);
+    ASSERT_EQ_INT(fixture_mkdirs(claude), 0);
+    struct importer_root roots[] = {
+        {claude, IMPORTER_CLAUDE, 1}, {codex, IMPORTER_CODEX, 1}, {gemini, IMPORTER_GEMINI, 1}};
+    struct watch_opts wo = {.poll_ms = 100};
+    struct watch *w = NULL;
+    char eb[TP_ERR_MAX];
+    ASSERT_EQ_INT(watch_start_roots(data, roots, 3, &wo, &w, eb), 0);
+    usleep(150000);
+    size_t len;
+    char *d;
+    FIXTURE_READ_DATA(d,
+                      "recorded/agents/codex/sessions/2026/12/05/rollout-2026-12-05T03-52-11-"
+                      "01a24454-b30c-7502-b27c-c0054156dbdc.jsonl",
+                      &len);
+    char day[1024], file[1100];
+    snprintf(day, sizeof day, "%s/2026/12/05", codex);
+    ASSERT_EQ_INT(fixture_mkdirs(day), 0);
+    snprintf(file, sizeof file, "%s/rollout-2026-12-05T03-52-11-x.jsonl", day);
+    ASSERT_EQ_INT(fixture_write(file, d, 52954, "wb"), 0);
+    ASSERT_EQ_INT(wait_inserted(w, 4), 4);
+    ASSERT_EQ_INT(fixture_write(file, d + 52954, len - 52954, "ab"), 0);
+    ASSERT_EQ_INT(wait_inserted(w, 5), 5);
+    free(d);
+    /* A file of no interest in the Codex folder is not read. */
+    snprintf(file, sizeof file, "%s/history.jsonl", codex);
+    FIXTURE_COPY_DATA(FIXTURE_V1_SESSION, file);
+    char chats[1024];
+    snprintf(chats, sizeof chats, "%s/p/chats", gemini);
+    ASSERT_EQ_INT(fixture_mkdirs(chats), 0);
+    snprintf(file, sizeof file, "%s/session-1.jsonl", chats);
+    FIXTURE_COPY_DATA("recorded/agents/gemini/tmp/project/chats/"
+                      "session-2026-12-05T03-52-f936c111.jsonl",
+                      file);
+    ASSERT_EQ_INT(wait_inserted(w, 10), 10);
+    usleep(300000);
+    struct importer_stats st;
+    watch_stats(w, &st);
+    ASSERT_EQ_INT(st.res.inserted, 10);
+    ASSERT_EQ_INT(st.agent[IMPORTER_CODEX].inserted, 5);
+    ASSERT_EQ_INT(st.agent[IMPORTER_GEMINI].inserted, 5);
+    ASSERT_EQ_INT(st.agent[IMPORTER_CLAUDE].inserted, 0);
+    watch_stop(w);
+    free(codex);
+    free(gemini);
+    free(claude);
+    free(data);
 }
 
 static void test_watch_stop_is_prompt(void)
@@ -752,6 +878,6 @@ TEST_MAIN(TEST_CASE(test_folder_import_and_reimport), TEST_CASE(test_requests_an
           TEST_CASE(test_split_inside_a_line), TEST_CASE(test_small_batches_commit_with_marks),
           TEST_CASE(test_malformed_line_is_reported), TEST_CASE(test_replaced_by_a_shorter_file),
           TEST_CASE(test_idle_file_stores_lost_calls), TEST_CASE(test_missing_and_foreign_paths),
-          TEST_CASE(test_default_roots), TEST_CASE(test_watch_inotify),
-          TEST_CASE(test_watch_polling), TEST_CASE(test_watch_missing_root),
-          TEST_CASE(test_watch_stop_is_prompt))
+          TEST_CASE(test_default_roots), TEST_CASE(test_agent_roots), TEST_CASE(test_watch_inotify),
+          TEST_CASE(test_watch_other_agents), TEST_CASE(test_watch_polling),
+          TEST_CASE(test_watch_missing_root), TEST_CASE(test_watch_stop_is_prompt))
