@@ -4,6 +4,8 @@
  *   bench_hook serial     TOOLPROF DATA_DIR CALLS IDS_FILE
  *   bench_hook concurrent TOOLPROF DATA_DIR WRITERS CALLS_EACH PAUSE_MS IDS_FILE
  *   bench_hook visible    TOOLPROF DATA_DIR SAMPLES IDS_FILE
+ *   bench_hook events     TOOLPROF DATA_DIR CALLS IDS_FILE
+ *   bench_hook payloads   DIR
  *
  * Claude Code runs the hook once per tool call and waits for it: it spawns
  * the command, writes the PostToolUse payload to its stdin (a pipe) and
@@ -23,6 +25,17 @@
  *   hook calls, back to back when PAUSE_MS is 0, else separated by a random
  *   pause of 0 to PAUSE_MS ms (agents do not call tools back to back); then
  *   the same with /bin/true.
+ * events: the three events `toolprof install-hook` registers, for each of
+ *   CALLS calls: PreToolUse, PermissionRequest (as Claude Code 2.1.332
+ *   sends it: no tool_use_id, the same input), PostToolUse, each
+ *   interleaved with /bin/true given the same payload; per event and per
+ *   call (the three together), the wall time and, as "-cpu", the CPU time
+ *   the process used (user + system, from wait4), which a loaded machine
+ *   stretches far less. Every call asks, the costliest case: its
+ *   PermissionRequest finds the call through the link its PreToolUse made.
+ * payloads: write call 0's three payloads to DIR/pre.json, perm.json and
+ *   post.json, for a profiler (valgrind --tool=callgrind toolprof hook <
+ *   DIR/pre.json ...), in that order, in one data directory.
  * visible: with a server running on DATA_DIR (it drains the spool every
  *   250 ms), SAMPLES times: one hook call, then poll the database every
  *   0.5 ms until the row count grows; the time from spawn to the row being
@@ -45,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,54 +123,104 @@ static void bh_file_content(char *out, size_t cap)
     }
 }
 
-/* The payload of call seq: a Read, a Bash or an Edit, in rotation. */
-static size_t bh_payload(char *out, size_t cap, const char *id, uint64_t seq, const char *content)
+/* What call seq's payloads hold: a Read, a Bash or an Edit, in rotation,
+ * with its input and response as JSON text and its duration_ms. */
+struct bh_parts {
+    const char *tool;
+    char input[512];
+    char response[BH_MAX_PAYLOAD - 2048];
+    int duration_ms;
+};
+
+static void bh_parts(uint64_t seq, const char *content, struct bh_parts *p)
+{
+    switch (seq % 3) {
+    case 0:
+        p->tool = "Read";
+        snprintf(p->input, sizeof p->input,
+                 "{\"file_path\":\"/home/dev/projects/webapp/src/http.c\"}");
+        snprintf(p->response, sizeof p->response,
+                 "{\"type\":\"text\",\"file\":{\"filePath\":\"/home/dev/projects/webapp/src/"
+                 "http.c\",\"content\":\"%s\",\"numLines\":120,\"startLine\":1,\"totalLines\":"
+                 "120}}",
+                 content);
+        p->duration_ms = 3 + (int)(seq % 17);
+        break;
+    case 1:
+        p->tool = "Bash";
+        snprintf(p->input, sizeof p->input,
+                 "{\"command\":\"npm test -- --runInBand\",\"description\":\"Run the test "
+                 "suite\"}");
+        snprintf(p->response, sizeof p->response,
+                 "{\"stdout\":\"PASS src/http.test.js\\n  parse_header\\n    \\u2713 splits "
+                 "name and value (3 ms)\\n    \\u2713 rejects a line without a colon (1 "
+                 "ms)\\n\\nTest Suites: 1 passed, 1 total\\nTests:       2 passed, 2 "
+                 "total\\nTime:        1.284 s\\n\",\"stderr\":\"\",\"interrupted\":false,"
+                 "\"isImage\":false}");
+        p->duration_ms = 1200 + (int)(seq % 500);
+        break;
+    default:
+        p->tool = "Edit";
+        snprintf(p->input, sizeof p->input,
+                 "{\"file_path\":\"/home/dev/projects/webapp/src/http.c\",\"old_string\":\""
+                 "        return -1;\",\"new_string\":\"        return HTTP_EBADHDR;\","
+                 "\"replace_all\":false}");
+        snprintf(p->response, sizeof p->response,
+                 "{\"filePath\":\"/home/dev/projects/webapp/src/http.c\",\"oldString\":\""
+                 "        return -1;\",\"newString\":\"        return HTTP_EBADHDR;\","
+                 "\"originalFile\":null,\"structuredPatch\":[{\"oldStart\":4,\"oldLines\":3,"
+                 "\"newStart\":4,\"newLines\":3,\"lines\":[\"     if (!colon)\",\"-        "
+                 "return -1;\",\"+        return HTTP_EBADHDR;\",\"     h->name_len = "
+                 "(size_t)(colon - line);\"]}],\"userModified\":false,\"replaceAll\":false}");
+        p->duration_ms = 20 + (int)(seq % 30);
+        break;
+    }
+}
+
+enum bh_event { BH_PRE, BH_PERM, BH_POST, BH_EVENTS };
+static const char *const bh_event_names[BH_EVENTS] = {"pre", "perm", "post"};
+
+/* The payload of event ev of call seq, as Claude Code sends it. */
+static size_t bh_event_payload(char *out, size_t cap, enum bh_event ev, const char *id,
+                               uint64_t seq, const char *content)
 {
     static const char env[] =
         "\"session_id\":\"7f3c2a91-5d4e-4b8a-9c61-2e8f0b1d4a73\","
         "\"transcript_path\":\"/home/dev/.claude/projects/-home-dev-projects-webapp/"
         "7f3c2a91-5d4e-4b8a-9c61-2e8f0b1d4a73.jsonl\","
-        "\"cwd\":\"/home/dev/projects/webapp\",\"permission_mode\":\"default\","
-        "\"hook_event_name\":\"PostToolUse\",";
+        "\"cwd\":\"/home/dev/projects/webapp\",\"permission_mode\":\"default\",";
+    static struct bh_parts p;
     int n;
-    switch (seq % 3) {
-    case 0:
+    bh_parts(seq, content, &p);
+    switch (ev) {
+    case BH_PRE:
         n = snprintf(out, cap,
-                     "{%s\"tool_name\":\"Read\",\"tool_input\":{\"file_path\":"
-                     "\"/home/dev/projects/webapp/src/http.c\"},\"tool_response\":{\"type\":"
-                     "\"text\",\"file\":{\"filePath\":\"/home/dev/projects/webapp/src/http.c\","
-                     "\"content\":\"%s\",\"numLines\":120,\"startLine\":1,\"totalLines\":120}},"
-                     "\"tool_use_id\":\"%s\",\"duration_ms\":%d}",
-                     env, content, id, 3 + (int)(seq % 17));
+                     "{%s\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"%s\","
+                     "\"tool_input\":%s,\"tool_use_id\":\"%s\"}",
+                     env, p.tool, p.input, id);
         break;
-    case 1:
+    case BH_PERM:
         n = snprintf(out, cap,
-                     "{%s\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"npm test -- "
-                     "--runInBand\",\"description\":\"Run the test suite\"},\"tool_response\":{"
-                     "\"stdout\":\"PASS src/http.test.js\\n  parse_header\\n    \\u2713 splits "
-                     "name and value (3 ms)\\n    \\u2713 rejects a line without a colon (1 "
-                     "ms)\\n\\nTest Suites: 1 passed, 1 total\\nTests:       2 passed, 2 "
-                     "total\\nTime:        1.284 s\\n\",\"stderr\":\"\",\"interrupted\":false,"
-                     "\"isImage\":false},\"tool_use_id\":\"%s\",\"duration_ms\":%d}",
-                     env, id, 1200 + (int)(seq % 500));
+                     "{%s\"hook_event_name\":\"PermissionRequest\",\"tool_name\":\"%s\","
+                     "\"tool_input\":%s,\"permission_suggestions\":[{\"type\":\"setMode\","
+                     "\"mode\":\"acceptEdits\",\"destination\":\"session\"}]}",
+                     env, p.tool, p.input);
         break;
     default:
         n = snprintf(out, cap,
-                     "{%s\"tool_name\":\"Edit\",\"tool_input\":{\"file_path\":"
-                     "\"/home/dev/projects/webapp/src/http.c\",\"old_string\":\"        return "
-                     "-1;\",\"new_string\":\"        return HTTP_EBADHDR;\",\"replace_all\":"
-                     "false},\"tool_response\":{\"filePath\":\"/home/dev/projects/webapp/src/"
-                     "http.c\",\"oldString\":\"        return -1;\",\"newString\":\"        "
-                     "return HTTP_EBADHDR;\",\"originalFile\":null,\"structuredPatch\":[{"
-                     "\"oldStart\":4,\"oldLines\":3,\"newStart\":4,\"newLines\":3,\"lines\":["
-                     "\"     if (!colon)\",\"-        return -1;\",\"+        return "
-                     "HTTP_EBADHDR;\",\"     h->name_len = (size_t)(colon - line);\"]}],"
-                     "\"userModified\":false,\"replaceAll\":false},\"tool_use_id\":\"%s\","
+                     "{%s\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"%s\","
+                     "\"tool_input\":%s,\"tool_response\":%s,\"tool_use_id\":\"%s\","
                      "\"duration_ms\":%d}",
-                     env, id, 20 + (int)(seq % 30));
+                     env, p.tool, p.input, p.response, id, p.duration_ms);
         break;
     }
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* The PostToolUse payload of call seq. */
+static size_t bh_payload(char *out, size_t cap, const char *id, uint64_t seq, const char *content)
+{
+    return bh_event_payload(out, cap, BH_POST, id, seq, content);
 }
 
 /* ---- one call --------------------------------------------------------- */
@@ -167,6 +231,11 @@ static double bh_now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
+
+/* The CPU time (user + system) of the child bh_call waited for last, in
+ * ms: what the call cost the machine, whatever else was running on it
+ * (a loaded machine stretches the wall time, far less the CPU time). */
+static double bh_last_cpu_ms;
 
 /* Run argv with payload on its stdin (a pipe) and wait for it. Returns the
  * wall time in ms, or a negative value when the spawn or the child failed. */
@@ -194,12 +263,16 @@ static double bh_call(char *const argv[], const char *payload, size_t len)
     close(fds[0]);
     if (rc != 0)
         return -1;
-    while (waitpid(pid, &status, 0) < 0)
+    struct rusage ru;
+    while (wait4(pid, &status, 0, &ru) < 0)
         if (errno != EINTR)
             return -1;
+    double t = bh_now_ms() - t0;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return -1;
-    return bh_now_ms() - t0;
+    bh_last_cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    return t;
 }
 
 /* ---- statistics --------------------------------------------------------- */
@@ -345,6 +418,96 @@ static int bh_fanout(struct bh_ctx *c, char *const argv[], int record_ids, size_
     return failed;
 }
 
+static int bh_events(struct bh_ctx *c, size_t calls)
+{
+    static char payload[BH_MAX_PAYLOAD];
+    /* Wall times, and CPU times (ch, ct), per event and per call. */
+    double *th[BH_EVENTS + 1], *tt[BH_EVENTS + 1], *ch[BH_EVENTS + 1], *ct[BH_EVENTS + 1];
+    int rc = 0;
+    for (int e = 0; e <= BH_EVENTS; e++) {
+        th[e] = calloc(calls, sizeof(double));
+        tt[e] = calloc(calls, sizeof(double));
+        ch[e] = calloc(calls, sizeof(double));
+        ct[e] = calloc(calls, sizeof(double));
+        if (!th[e] || !tt[e] || !ch[e] || !ct[e])
+            return 1;
+    }
+    for (size_t i = 0; i < calls && rc == 0; i++) {
+        char id[31];
+        /* Sequence numbers apart from the other modes' (same salt). */
+        uint64_t seq = 2000000000ULL + i;
+        bh_tool_use_id(id, c->salt, seq);
+        fprintf(c->ids, "%s\n", id);
+        for (int e = 0; e < BH_EVENTS; e++) {
+            size_t len =
+                bh_event_payload(payload, sizeof payload, (enum bh_event)e, id, seq, c->content);
+            double h, t, hc, tc;
+            /* Alternate which goes first, so neither always follows the
+             * other (the hook's order of events is kept). */
+            if ((i + (size_t)e) % 2 == 0) {
+                t = bh_call(c->true_argv, payload, len);
+                tc = bh_last_cpu_ms;
+                h = bh_call(c->hook_argv, payload, len);
+                hc = bh_last_cpu_ms;
+            } else {
+                h = bh_call(c->hook_argv, payload, len);
+                hc = bh_last_cpu_ms;
+                t = bh_call(c->true_argv, payload, len);
+                tc = bh_last_cpu_ms;
+            }
+            if (len == 0 || h < 0 || t < 0) {
+                fprintf(stderr, "bench_hook: call %zu, event %s failed\n", i, bh_event_names[e]);
+                rc = 1;
+                break;
+            }
+            th[e][i] = h;
+            tt[e][i] = t;
+            th[BH_EVENTS][i] += h;
+            tt[BH_EVENTS][i] += t;
+            ch[e][i] = hc;
+            ct[e][i] = tc;
+            ch[BH_EVENTS][i] += hc;
+            ct[BH_EVENTS][i] += tc;
+        }
+    }
+    for (int e = 0; e <= BH_EVENTS; e++) {
+        char label[32];
+        const char *name = e < BH_EVENTS ? bh_event_names[e] : "call";
+        if (rc == 0) {
+            snprintf(label, sizeof label, "events-%s-true", name);
+            bh_report(label, tt[e], calls);
+            snprintf(label, sizeof label, "events-%s-hook", name);
+            bh_report(label, th[e], calls);
+            snprintf(label, sizeof label, "events-%s-true-cpu", name);
+            bh_report(label, ct[e], calls);
+            snprintf(label, sizeof label, "events-%s-hook-cpu", name);
+            bh_report(label, ch[e], calls);
+        }
+        free(th[e]);
+        free(tt[e]);
+        free(ch[e]);
+        free(ct[e]);
+    }
+    return rc;
+}
+
+static int bh_write_payloads(struct bh_ctx *c, const char *dir)
+{
+    static char payload[BH_MAX_PAYLOAD];
+    char id[31], path[4096];
+    bh_tool_use_id(id, c->salt, 0);
+    for (int e = 0; e < BH_EVENTS; e++) {
+        size_t len = bh_event_payload(payload, sizeof payload, (enum bh_event)e, id, 0, c->content);
+        snprintf(path, sizeof path, "%s/%s.json", dir, bh_event_names[e]);
+        FILE *f = fopen(path, "w");
+        if (!f || fwrite(payload, 1, len, f) != len || fclose(f) != 0) {
+            fprintf(stderr, "bench_hook: cannot write %s: %s\n", path, strerror(errno));
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int64_t bh_rows(struct store *s)
 {
     struct store_info info;
@@ -407,12 +570,18 @@ int main(int argc, char **argv)
     int rc;
 
     memset(&c, 0, sizeof c);
+    c.salt = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
+    bh_file_content(c.content, sizeof c.content);
+    if (strcmp(mode, "payloads") == 0 && argc == 3)
+        return bh_write_payloads(&c, argv[2]);
     if (argc < 6 || (strcmp(mode, "concurrent") == 0 && argc != 8) ||
         (strcmp(mode, "concurrent") != 0 && argc != 6)) {
         fprintf(stderr, "usage: bench_hook serial     TOOLPROF DATA_DIR CALLS IDS_FILE\n"
                         "       bench_hook concurrent TOOLPROF DATA_DIR WRITERS CALLS_EACH "
                         "PAUSE_MS IDS_FILE\n"
-                        "       bench_hook visible    TOOLPROF DATA_DIR SAMPLES IDS_FILE\n");
+                        "       bench_hook visible    TOOLPROF DATA_DIR SAMPLES IDS_FILE\n"
+                        "       bench_hook events     TOOLPROF DATA_DIR CALLS IDS_FILE\n"
+                        "       bench_hook payloads   DIR\n");
         return 2;
     }
     c.hook_argv[0] = argv[2];
@@ -420,8 +589,6 @@ int main(int argc, char **argv)
     c.hook_argv[2] = argv[3];
     c.hook_argv[3] = "hook";
     c.true_argv[0] = "/bin/true";
-    c.salt = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
-    bh_file_content(c.content, sizeof c.content);
     c.ids = fopen(argv[argc - 1], "a");
     if (!c.ids) {
         fprintf(stderr, "bench_hook: cannot open %s: %s\n", argv[argc - 1], strerror(errno));
@@ -441,6 +608,8 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label, "w%zu-pause%u-true", writers, pause);
         if (rc == 0)
             rc = bh_fanout(&c, c.true_argv, 0, writers, each, pause, seq0 + 500000ULL, label);
+    } else if (strcmp(mode, "events") == 0) {
+        rc = bh_events(&c, (size_t)strtoull(argv[4], NULL, 10));
     } else if (strcmp(mode, "visible") == 0) {
         rc = bh_visible(&c, argv[3], (size_t)strtoull(argv[4], NULL, 10));
     } else {

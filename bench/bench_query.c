@@ -16,6 +16,11 @@
  * and thresholds), so these are the figures a request pays before HTTP and
  * JSON rendering. "api-stats" is what GET /api/performance/stats costs:
  * stats, 7 days of trends and the process resources together.
+ * "sessions-7d" and "sessions-all" are the session list (GET
+ * /api/performance/sessions, its default limit of 50), "session-id" one
+ * session laid on the clock (GET /api/performance/sessions/{id}): the one
+ * with the most calls among the 50 latest, named on a line of its own
+ * before the figures ("# session-id ID CALLS").
  *
  * Built by bench/run.sh against build/libtoolprof.a.
  */
@@ -29,6 +34,7 @@
 #include "core/tptime.h"
 #include "engine/analyzer.h"
 #include "engine/engine.h"
+#include "engine/sessions.h"
 #include "store/store.h"
 
 /* The API's defaults (src/server/api.c). */
@@ -37,6 +43,7 @@
 #define BQ_HOTSPOT_LIMIT 20
 #define BQ_BOTTLENECK_LIMIT 10
 #define BQ_TREND_DAYS 7
+#define BQ_SESSIONS_LIMIT 50
 
 enum bq_kind {
     BQ_STATS,
@@ -45,7 +52,9 @@ enum bq_kind {
     BQ_RECOMMEND,
     BQ_SLOW,
     BQ_HOTSPOTS,
-    BQ_BOTTLENECKS
+    BQ_BOTTLENECKS,
+    BQ_SESSIONS,
+    BQ_SESSION
 };
 
 struct bq_case {
@@ -61,7 +70,12 @@ static const struct bq_case bq_cases[] = {
     {"recommend-7d", BQ_RECOMMEND, "7d"}, {"recommend-all", BQ_RECOMMEND, "all"},
     {"slow-24h", BQ_SLOW, "24h"},         {"hotspots-24h", BQ_HOTSPOTS, "24h"},
     {"hotspots-7d", BQ_HOTSPOTS, "7d"},   {"bottlenecks-24h", BQ_BOTTLENECKS, "24h"},
+    {"sessions-7d", BQ_SESSIONS, "7d"},   {"sessions-all", BQ_SESSIONS, "all"},
+    {"session-id", BQ_SESSION, "all"},
 };
+
+/* The session "session-id" asks for (bq_pick_session). */
+static char bq_session_id[128];
 
 static double bq_now_ms(void)
 {
@@ -127,8 +141,43 @@ static int bq_run(struct store *s, const struct bq_case *c, char *errbuf)
             bottlenecks_free(&b);
         return rc;
     }
+    case BQ_SESSIONS: {
+        struct sessions x;
+        if ((rc = engine_sessions(s, &q, BQ_SESSIONS_LIMIT, &x, errbuf)) == 0)
+            sessions_free(&x);
+        return rc;
+    }
+    case BQ_SESSION: {
+        struct session_detail d;
+        if ((rc = engine_session(s, bq_session_id, &d, errbuf)) == 0)
+            session_detail_free(&d);
+        return rc;
+    }
     }
     return TP_EINVAL;
+}
+
+/* The session with the most calls among the latest BQ_SESSIONS_LIMIT, for
+ * "session-id"; 0, or the engine's error. */
+static int bq_pick_session(struct store *s, char *errbuf)
+{
+    struct engine_query q;
+    struct sessions x;
+    int rc;
+    memset(&q, 0, sizeof q);
+    if ((rc = engine_window_parse("all", NULL, NULL, tpt_now_ms(), &q.w, errbuf)) != 0 ||
+        (rc = engine_sessions(s, &q, BQ_SESSIONS_LIMIT, &x, errbuf)) != 0)
+        return rc;
+    size_t best = 0, n = x.n;
+    for (size_t i = 1; i < x.n; i++)
+        if (x.items[i].calls > x.items[best].calls)
+            best = i;
+    if (x.n) {
+        snprintf(bq_session_id, sizeof bq_session_id, "%s", x.items[best].id);
+        printf("# session-id %s %llu\n", bq_session_id, (unsigned long long)x.items[best].calls);
+    }
+    sessions_free(&x);
+    return n ? 0 : tp_fail(errbuf, TP_ENOTFOUND, "no session in the store");
 }
 
 static int bq_cmp(const void *a, const void *b)
@@ -174,6 +223,12 @@ int main(int argc, char **argv)
     printf("# %-18s %9s %9s %9s %9s  (ms)\n", "query", "min", "median", "p99", "max");
     t = calloc((size_t)runs, sizeof *t);
     if (!t) {
+        store_close(s);
+        return 1;
+    }
+    if ((argc <= 4 || strcmp(argv[4], "session-id") == 0) && bq_pick_session(s, err) != 0) {
+        fprintf(stderr, "bench_query: session-id: %s\n", err);
+        free(t);
         store_close(s);
         return 1;
     }

@@ -12,7 +12,9 @@
 #         sqlite3, valgrind (leak check), clang (fuzz targets), iproute2
 #         (the reliability tests add a network interface), git (the clone
 #         test), strace (the resume test kills imports inside a commit),
-#         clickhouse-server (the team tests run a real ClickHouse).
+#         clickhouse-server (the team tests run a real ClickHouse), tmux (the
+#         end-to-end test answers the real client's permission prompts in a
+#         terminal).
 #   team  run, plus clickhouse-server (what tests/team/run.sh needs).
 #
 # Only missing packages are installed, with apt-get as root (or through sudo).
@@ -23,7 +25,7 @@ mode=${1:-run}
 pkgs=(gcc make pkg-config libsqlite3-dev libcjson-dev zlib1g-dev libmicrohttpd-dev libnghttp2-dev libcurl4-openssl-dev nodejs npm)
 if [ "$mode" = test ]; then
   pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git strace
-    clickhouse-server)
+    tmux clickhouse-server)
 elif [ "$mode" = team ]; then
   pkgs+=(clickhouse-server)
 fi

@@ -565,8 +565,8 @@ static void print_sessions(const struct ctx *c, const void *answer)
     }
     table_print(&tb, stdout);
     table_free(&tb);
-    if (x->total > x->n)
-        printf("(%zu of %zu sessions; --limit N for more)\n", x->n, x->total);
+    if (x->more)
+        printf("(the latest %zu sessions; --limit N for more)\n", x->n);
     printf("%sapprovals include the wall time of calls that may have waited for one\n"
            "(their split is not known); `toolprof session ID` lays one session on the clock%s\n",
            term_on(TS_DIM), term_off(TS_DIM));

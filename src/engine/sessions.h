@@ -76,7 +76,7 @@ struct session_item {
 struct sessions {
     struct session_item *items; /* latest ending first */
     size_t n;
-    size_t total; /* sessions in the window (items may be fewer: limit) */
+    int more; /* the window holds more sessions than the limit let in */
 };
 
 /* Sessions active in the query's window (tool filter ignored; a session

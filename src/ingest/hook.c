@@ -260,13 +260,16 @@ static void hook_drain(const char *dir)
 
 /* A PreToolUse or PermissionRequest payload: mark it (1), or say it is
  * another event (0). A few top-level members are all it needs, found
- * without building the payload's tree (tool_input can be large). */
+ * without building the payload's tree (tool_input can be large): its raw
+ * text is hashed into the call's key (hookpend_key), which is how a
+ * PermissionRequest, which has no tool_use_id, finds its call. */
 static int hook_early_event(const char *dir, const char *data, size_t len, int64_t now, char *what,
                             char *errbuf)
 {
     static const char *const keys[] = {"hook_event_name", "tool_use_id", "tool_name",
-                                       "session_id",      "cwd",         "permission_mode"};
-    enum { K_EVENT, K_ID, K_TOOL, K_SESSION, K_CWD, K_MODE, K_N };
+                                       "session_id",      "cwd",         "permission_mode",
+                                       "tool_input"};
+    enum { K_EVENT, K_ID, K_TOOL, K_SESSION, K_CWD, K_MODE, K_INPUT, K_N };
     struct jscan_val v[K_N];
     if (jscan_top(data, len, keys, K_N, v) < 0 || v[K_EVENT].type != JSCAN_STRING)
         return 0;
@@ -277,14 +280,25 @@ static int hook_early_event(const char *dir, const char *data, size_t len, int64
         ev = HOOKPEND_PERM;
     else
         return 0;
-    char s[K_N][1024];
-    for (int i = K_ID; i < K_N; i++)
+    char s[K_INPUT][1024];
+    for (int i = K_ID; i < K_INPUT; i++)
         if (v[i].type != JSCAN_STRING || jscan_unescape(&v[i], s[i], sizeof s[i]) != 0)
             s[i][0] = '\0';
-    if (s[K_ID][0])
+    /* The input as it was written: an object's raw text (a string's would
+     * come without its quotes, which is as good for a hash). */
+    uint64_t key = hookpend_key(s[K_SESSION], s[K_TOOL], v[K_INPUT].type ? v[K_INPUT].p : NULL,
+                                v[K_INPUT].type ? v[K_INPUT].n : 0);
+    int rc;
+    if (s[K_ID][0]) {
         snprintf(what, TP_MAX_ID + 32, "%.256s", s[K_ID]);
-    int rc =
-        hookpend_mark(dir, ev, now, s[K_ID], s[K_TOOL], s[K_SESSION], s[K_CWD], s[K_MODE], errbuf);
+        rc = hookpend_mark(dir, ev, now, s[K_ID], s[K_TOOL], s[K_SESSION], s[K_CWD], s[K_MODE], key,
+                           errbuf);
+    } else if (ev == HOOKPEND_PERM) {
+        snprintf(what, TP_MAX_ID + 32, "PermissionRequest for %.64s", s[K_TOOL]);
+        rc = hookpend_mark_key(dir, ev, now, key, errbuf);
+    } else {
+        rc = tp_fail(errbuf, TP_EINVAL, "PreToolUse event without a tool_use_id");
+    }
     return rc < 0 ? rc : 1;
 }
 
@@ -302,11 +316,6 @@ int hook_run(const char *data_dir, int fd_in)
     buf_init(&in, (size_t)TP_MAX_HOOK_INPUT + 1);
     if (!data_dir)
         data_dir = owned = store_default_dir(NULL);
-    /* This data directory's redaction rules (a bad rule file is logged
-     * below like any other problem; the built-ins still apply). */
-    char rerr[TP_ERR_MAX];
-    if (redact_configure(data_dir, rerr) != 0)
-        hook_log(data_dir, REDACT_PATTERNS, rerr);
     if (isatty(fd_in)) {
         rc = tp_fail(err, TP_EINVAL, "stdin is a terminal; Claude Code pipes the payload in");
         goto fail;
@@ -337,6 +346,14 @@ int hook_run(const char *data_dir, int fd_in)
     }
     if (early > 0)
         goto cleanup;
+    /* This data directory's redaction rules, for what the call's record
+     * holds (a bad rule file is logged like any other problem; the
+     * built-ins still apply). The early events store nothing they would
+     * apply to, and run on every call: they do without (a fifth of their
+     * instructions). */
+    char rerr[TP_ERR_MAX];
+    if (redact_configure(data_dir, rerr) != 0)
+        hook_log(data_dir, REDACT_PATTERNS, rerr);
     payload = hook_parse(in.data ? in.data : "", in.len, err);
     if (!payload) {
         rc = TP_EPARSE;

@@ -606,6 +606,10 @@ static void on_system(struct transcript *t, const cJSON *root)
         return;
     if (tc_is_true(root, "isSidechain"))
         return;
+    /* The turn is over, and so is its last response: no result line
+     * follows it to close it (an interactive session's last answer was
+     * missing from its model requests). */
+    tc_req_close(t, 0);
     if (jin_num(root, "durationMs", &ms) == 1 && ms >= 0 && ms <= TP_MAX_DURATION_MS)
         tc_turn_end(t, ts, ms);
 }
@@ -728,8 +732,23 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
 
 void transcript_finish(struct transcript *t, int final)
 {
-    if (!final)
-        return; /* what is still open is read again from its offset */
+    if (!final) {
+        /* What is still open is read again from its offset (a response
+         * still being written, calls waiting for their result or their
+         * accounting). A response is also told as it stands: the session
+         * may stay idle after it for hours, and a later report of it (the
+         * same id), read again whole, replaces it. A turn still open is
+         * read again only while its calls wait for its accounting; it too
+         * is told as it stands, up to its latest line (a later report with
+         * a later end replaces it), as a reader resuming past its prompt
+         * would otherwise never store it. */
+        for (int k = 0; k < 2; k++)
+            if (t->req[k].open)
+                tc_req_emit(t, k);
+        if (t->turn.open)
+            tc_turn_emit(t, t->turn_last_ms, NAN);
+        return;
+    }
     tc_flush_lost(t, INT64_MAX);
     tc_req_close(t, 0);
     tc_req_close(t, 1);

@@ -109,7 +109,8 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
 
 /* End of the data at hand. With final != 0 (the file will not grow: it has
  * been idle past TRANSCRIPT_LOST_AFTER_MS, or the caller says so) every call
- * still waiting is emitted as lost; otherwise they stay pending. */
+ * still waiting is emitted as lost; otherwise they stay pending (the open
+ * request and turn are emitted as they stand, and stay open). */
 void transcript_finish(struct transcript *t, int final);
 
 /* Offset of the line holding the earliest tool_use still waiting for its
@@ -133,7 +134,9 @@ int64_t transcript_op_offset(const struct transcript *t, size_t i);
  * token counts its lines report) and turns (a prompt to its turn_duration
  * line, or to its last line) found so far, for the caller to store
  * (timeline.h); owned by the parser until transcript_clear_timeline().
- * Open ones are emitted when they close, or by transcript_finish(t, 1). */
+ * Open ones are emitted when they close, or by transcript_finish(t, 1);
+ * transcript_finish(t, 0) emits them as they stand (they stay open: a
+ * later report of the same request or turn replaces the first). */
 struct request *transcript_requests(struct transcript *t, size_t *n);
 struct turn *transcript_turns(struct transcript *t, size_t *n);
 void transcript_clear_timeline(struct transcript *t);

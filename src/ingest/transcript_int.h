@@ -177,9 +177,11 @@ void tc_call_finish(struct transcript *t, struct tc_call *c, const struct tc_res
 /* Finish, as lost, the pending calls started before cutoff_ms. */
 void tc_flush_lost(struct transcript *t, int64_t cutoff_ms);
 /* Model requests: an api-request line; an assistant line (raw text);
- * close the request of thread k (0 main, 1 sidechain). */
+ * emit the open request of thread k (0 main, 1 sidechain) as it stands,
+ * leaving it open; close it (emitted, if open). */
 void tc_on_api_request(struct transcript *t, const char *s, size_t n);
 void tc_on_assistant_request(struct transcript *t, const char *s, size_t n, int64_t offset);
+void tc_req_emit(struct transcript *t, int k);
 void tc_req_close(struct transcript *t, int k);
 /* Turns: emit the current one; end it (its calls' waits are shared out
  * when the client measured its active time); start one at a prompt. */

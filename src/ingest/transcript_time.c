@@ -26,13 +26,10 @@ static void copy_str(char *dst, size_t size, const char *s)
     snprintf(dst, size, "%s", s ? s : "");
 }
 
-/* Emit thread k's request, if one is open. */
-void tc_req_close(struct transcript *t, int k)
+/* Emit thread k's request as it stands (it stays open). */
+void tc_req_emit(struct transcript *t, int k)
 {
     struct tc_req *q = &t->req[k];
-    if (!q->open)
-        return;
-    q->open = 0;
     if (t->nreqs == t->capreqs) {
         t->capreqs = t->capreqs ? 2 * t->capreqs : 64;
         t->reqs = xreallocarray(t->reqs, t->capreqs, sizeof *t->reqs);
@@ -57,6 +54,15 @@ void tc_req_close(struct transcript *t, int k)
     r->cache_write_tokens = q->tokens[3];
     r->sidechain = q->sidechain;
     r->source = OP_SRC_TRANSCRIPT;
+}
+
+/* Emit thread k's request, if one is open, and close it. */
+void tc_req_close(struct transcript *t, int k)
+{
+    if (!t->req[k].open)
+        return;
+    tc_req_emit(t, k);
+    t->req[k].open = 0;
 }
 
 /* The value of a top-level number member of an object's raw text. */

@@ -251,7 +251,12 @@ void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, 
             x->last_ms = INT64_MIN;
         }
         if (sign > 0) {
-            int64_t span_us = c->wall_us > c->dur_us ? c->wall_us : c->dur_us;
+            /* A call ends after its wall time, or after its known parts
+             * when they say more (a prompt answered no has a wait and no
+             * wall: it ended when the person answered). */
+            int64_t parts_us = (c->wait_us > 0 ? c->wait_us : 0) +
+                               (c->hook_us > 0 ? c->hook_us : 0) + (c->dur_us > 0 ? c->dur_us : 0);
+            int64_t span_us = c->wall_us > parts_us ? c->wall_us : parts_us;
             int64_t end = c->ts_ms + (span_us > 0 ? span_us / 1000 : 0);
             if (c->ts_ms < x->first_ms)
                 x->first_ms = c->ts_ms;

@@ -222,7 +222,7 @@ static const char *const stmt_sql[S_COUNT] = {
                  "?14,?15,?16,?17,?18)",
     [S_OP_UPD] = "UPDATE ops SET dur=?2, tool=?3, target=?4, session=?5, project=?6, flags=?7, "
                  "size=?8, rbytes=?9, err=?10, meta=?11, wall=?12, wait=?13, hook=?14, ph=?15, "
-                 "sub=?16 WHERE id=?1",
+                 "sub=?16, ts=?17 WHERE id=?1",
     [S_FIRST_TS] = "SELECT h, min(ts) FROM ops, (SELECT min(id) >> 32 AS h FROM ops) "
                    "WHERE id >= h << 32 AND id < (h + 1) << 32",
     [S_LAST_TS] = "SELECT h, max(ts) FROM ops, (SELECT max(id) >> 32 AS h FROM ops) "

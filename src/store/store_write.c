@@ -296,6 +296,7 @@ static int update_row(struct store *s, const struct row *r, char *errbuf)
     if (r->meta)
         sqlite3_bind_text(q, 11, r->meta, -1, SQLITE_STATIC);
     bind_phases(q, 12, r);
+    sqlite3_bind_int64(q, 17, r->ts_ms - (r->id >> 32) * HOUR_MS);
     if (sqlite3_step(q) != SQLITE_DONE)
         return store_db_fail(s, errbuf, "updating an operation");
     return 0;
@@ -321,7 +322,9 @@ static void set_text(char **dst, const char *src)
 /* Merge a newcomer n into the stored row e (owned strings, in place).
  * Returns 1 when e changed. The rules: each phase (exec, wall, wait, hook)
  * takes the more exact report, between equals the later phase source
- * (op_phases_merge), and the exec's op source goes with it; a failure
+ * (op_phases_merge), and the exec's op source goes with it; the call's
+ * start goes with its wall time (a report without one, OTLP's, knows only
+ * when the execution began); a failure
  * reported by any source stands; descriptive text (error, metadata) from a
  * more trusted source than any before replaces what is stored, otherwise
  * only fills what is missing; other missing fields are filled in; the
@@ -336,6 +339,10 @@ int store_merge_row(struct store *s, struct row *e, const struct row *n)
     unsigned taken;
     changed |=
         op_phases_merge(&e->ph, &n->ph, op_source_rank(n->src) > op_source_rank(e->src), &taken);
+    if ((taken & (1u << OP_PH_WALL)) && e->ts_ms != n->ts_ms) {
+        e->ts_ms = n->ts_ms;
+        changed = 1;
+    }
     if (taken & (1u << OP_PH_EXEC)) { /* the exec is the newcomer's */
         changed |= e->src != n->src;
         e->src = n->src;
@@ -401,6 +408,50 @@ int store_merge_row(struct store *s, struct row *e, const struct row *n)
     return changed;
 }
 
+/* Move row e, whose start moved into another hour (merge_row), to a slot
+ * of that hour: a row is found again by the hours around its start and
+ * counted by its start, so it must live in its start's hour. Only when
+ * the slot after it is empty: a slot emptied inside a chain would cut
+ * the chain for the rows after it. Returns 1 moved, 0 left where it is
+ * (then the caller keeps the start it had), <0 on error. */
+static int rehome_row(struct store *s, struct batch_index *bi, struct row *e, const struct uid *u,
+                      char *errbuf)
+{
+    int64_t old_id = e->id, hour = tpt_floor_div(e->ts_ms, HOUR_MS), free_id = 0;
+    sqlite3_stmt *q = store_stmt(s, S_OP_GET);
+    sqlite3_bind_int64(q, 1, old_id + 1);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc != SQLITE_DONE)
+        return store_db_fail(s, errbuf, "looking up an operation");
+    struct row other;
+    memset(&other, 0, sizeof other);
+    rc = probe_chain(s, hour, 0, u, &other, &free_id, errbuf);
+    if (rc != 0) {
+        row_free(&other);
+        return rc < 0 ? rc : tp_fail(errbuf, TP_EDB, "a call stored twice, in two hours");
+    }
+    q = store_stmt(s, S_OP_DEL_RANGE);
+    sqlite3_bind_int64(q, 1, old_id);
+    sqlite3_bind_int64(q, 2, old_id + 1);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return store_db_fail(s, errbuf, "moving an operation");
+    e->id = free_id;
+    if ((rc = insert_row(s, e, u, errbuf)) != 0)
+        return rc;
+    /* The batch finds it by its old hour's key too. */
+    unsigned char key[16 + TP_MAX_ID];
+    long k = kmap_find(&bi->uids, key, uid_key(old_id >> 32, u, key));
+    if (k >= 0)
+        bi->uid_ids[k] = free_id;
+    batch_index_add(bi, free_id, u);
+    return 1;
+}
+
 /* Store one op inside the open transaction (sources: every source that
  * reported it, 0 for op->source alone). */
 static int insert_one(struct store *s, const struct op *op, unsigned sources,
@@ -430,9 +481,17 @@ static int insert_one(struct store *s, const struct op *op, unsigned sources,
     }
     struct row old = e;
     if (store_merge_row(s, &e, &n)) {
+        int moved = 0;
+        if (tpt_floor_div(e.ts_ms, HOUR_MS) != (e.id >> 32) &&
+            (moved = rehome_row(s, bi, &e, &u, errbuf)) < 0) {
+            rc = moved;
+            goto out;
+        }
+        if (!moved && tpt_floor_div(e.ts_ms, HOUR_MS) != (e.id >> 32))
+            e.ts_ms = old.ts_ms;
         row_contribute(d, &old, -1);
         row_contribute(d, &e, +1);
-        if ((rc = update_row(s, &e, errbuf)) != 0)
+        if (!moved && (rc = update_row(s, &e, errbuf)) != 0)
             goto out;
         res->merged++;
     } else {

@@ -8,7 +8,7 @@
 # tests where it disagrees (MANIFEST.md, "After a new recording").
 #
 #   python3 tests/data/reference.py [SECTION...]
-# Sections: transcripts, splits, hooks, otlp (default: all).
+# Sections: transcripts, waits, timeline, splits, hooks, otlp (default: all).
 import collections
 import glob
 import json
@@ -31,6 +31,7 @@ def transcripts():
         ("recorded session", sorted(glob.glob(os.path.join(REC, "claude/projects/*/*.jsonl")))),
         ("recorded sub-agent", sorted(glob.glob(os.path.join(REC, "claude/projects/*/*/subagents/*.jsonl")))),
         ("1.0.98", sorted(glob.glob(os.path.join(HERE, "legacy/claude-1.0/projects/*/*.jsonl")))),
+        ("1.0.17", sorted(glob.glob(os.path.join(HERE, "legacy/claude-1.0.17/projects/*/*.jsonl")))),
         ("2.1.39 session", sorted(glob.glob(os.path.join(HERE, "legacy/claude-2.1/projects/*/*.jsonl")))),
         ("2.1.39 sub-agent", sorted(glob.glob(os.path.join(HERE, "legacy/claude-2.1/projects/*/*/subagents/agent-a1*.jsonl")))),
         ("2.1.39 compaction helper", sorted(glob.glob(os.path.join(HERE, "legacy/claude-2.1/projects/*/*/subagents/agent-acompact*.jsonl")))),
@@ -63,6 +64,55 @@ def transcripts():
                 print("   %s %-12s start %d  %s ms  wall %s  ok %d  bytes %d  %s"
                       % (o["id"], o["tool"], o["ts"], "nan" if o["dur"] is None else repr(float(o["dur"])),
                          o["wall"], o["ok"], o["rb"], o["err"] or ""))
+
+
+# Tools that never ask the person (docs/time.md); every other tool may.
+NEVER_ASK = {"Read", "Glob", "Grep", "LS", "TodoWrite", "Task", "Agent", "NotebookRead", "BashOutput",
+             "KillBash", "KillShell", "TaskOutput", "ToolSearch"}
+
+
+def waits():
+    """For the 1.0.17 layout (no turn_duration, no permissionDecision):
+    what the time of each call is known as. A call that may have asked and
+    ran is unsplit (its wall may hold a wait), a rejected one is all wait,
+    one that never asks is all execution; the session spans from its first
+    start to its last end."""
+    for f in sorted(glob.glob(os.path.join(HERE, "legacy/claude-1.0.17/projects/*/*.jsonl"))):
+        ops = pairing_reference.run([f])
+        unsplit = [o for o in ops if o["tool"] not in NEVER_ASK and o["err"] != "rejected by user"]
+        waited = [o for o in ops if o["err"] == "rejected by user"]
+        ran = [o for o in ops if o["tool"] in NEVER_ASK]
+        print("== waits in %s" % rel(f))
+        print("   unsplit %d calls, %d ms: %s" % (len(unsplit), sum(o["wall"] for o in unsplit),
+                                                 " ".join("%s %d" % (o["tool"], o["wall"]) for o in unsplit)))
+        print("   waits %d calls, %d ms; execution %d calls, %d ms" % (
+            len(waited), sum(o["wall"] for o in waited), len(ran), sum(o["wall"] for o in ran)))
+        print("   session from %d to %d" % (min(o["ts"] for o in ops), max(o["ts"] + o["wall"] for o in ops)))
+
+
+def timeline():
+    """Model requests (distinct requestId of the assistant lines, else the
+    message id), prompts (string contents of user lines that are not
+    meta, sidechain or the compaction's summary) and turns (a prompt within
+    0.5 s of the turn's first is the same turn, as the store keeps them: a
+    command and its output) of each recorded file."""
+    files = sorted(glob.glob(os.path.join(REC, "claude/projects/*/*.jsonl"))) + \
+        sorted(glob.glob(os.path.join(REC, "claude/projects/*/*/subagents/*.jsonl")))
+    for f in files:
+        reqs, prompts, turns, last = set(), 0, 0, None
+        for x in open(f, encoding="utf-8"):
+            d = json.loads(x)
+            if d.get("type") == "assistant":
+                reqs.add(d.get("requestId") or (d.get("message") or {}).get("id"))
+            c = (d.get("message") or {}).get("content")
+            if d.get("type") == "user" and isinstance(c, str) and not d.get("isMeta") and \
+                    not d.get("isSidechain") and not d.get("isCompactSummary"):
+                prompts += 1
+                ms = pairing_reference.ms(d["timestamp"])
+                if last is None or ms - last > 500:
+                    turns += 1
+                    last = ms
+        print("== timeline of %s: %d requests, %d prompts, %d turns" % (rel(f), len(reqs), prompts, turns))
 
 
 # test_importer.c cuts the session file here, inside a line.
@@ -190,6 +240,6 @@ def otlp():
 
 
 if __name__ == "__main__":
-    want = sys.argv[1:] or ["transcripts", "splits", "hooks", "otlp"]
+    want = sys.argv[1:] or ["transcripts", "waits", "timeline", "splits", "hooks", "otlp"]
     for w in want:
         globals()[w]()

@@ -19,14 +19,15 @@
 // 0 skipped" (nothing here skips). Every toolprof process is checked for a
 // sanitizer report on stderr, and each server for its exit status.
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { checkAllStopped, sanitizerReport, startServer } from '../integration/lib.mjs';
+import {
+  brief, exportOps as exportIn, finish, httpRequest, jsonCmd as jsonIn, post, run, startServe, tally, toolprofIn,
+} from './lib.mjs';
 import { loadScript, startMock } from './mock_anthropic.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -47,85 +48,12 @@ const MODEL = 'claude-sonnet-4-5';
 
 // ---- reporting ---------------------------------------------------------------
 
-let passed = 0, failed = 0;
-function check(name, cond, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${name}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${name}`);
-    if (detail !== undefined) for (const l of String(typeof detail === 'string' ? detail : JSON.stringify(detail)).split('\n')) console.log(`#   ${l}`);
-  }
-  return !!cond;
-}
-const note = (s) => console.log(`# ${s}`);
+const T = tally();
+const { check, note } = T;
 
 // ---- processes -------------------------------------------------------------
 
-// Run a command to completion; resolves {code, signal, stdout, stderr, ms}.
-// A sanitizer report on stderr (an ASan build of toolprof) is a failed
-// check of its own, whatever the exit code.
-function run(cmd, args, { input, env, cwd, timeoutMs = 30_000 } = {}) {
-  return new Promise((res) => {
-    const t0 = Date.now();
-    const p = spawn(cmd, args, { env: env || process.env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = [], err = [];
-    p.stdout.on('data', (d) => out.push(d));
-    p.stderr.on('data', (d) => err.push(d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('error', (e) => err.push(Buffer.from(String(e))));
-    p.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const r = { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - t0 };
-      const report = sanitizerReport(r.stderr);
-      if (report) check(`no sanitizer report from ${basename(cmd)} ${args.slice(0, 3).join(' ')}`, false, report);
-      res(r);
-    });
-    p.stdin.on('error', () => {});
-    p.stdin.end(input ?? '');
-  });
-}
-
-const tp = (dataDir, ...args) => run(TOOLPROF, ['--data-dir', dataDir, ...args]);
-const brief = (r) => `exit ${r.code}${r.signal ? ' signal ' + r.signal : ''}; stderr: ${r.stderr.trim().slice(0, 800)}; stdout: ${r.stdout.trim().slice(0, 400)}`;
-
-// `toolprof serve` on an ephemeral port (tests/integration/lib.mjs's
-// startServer); resolves {port, url, grpcUrl, stop()}. stop() ends it with
-// SIGTERM and resolves the failure of its checks (exit 0, no sanitizer
-// report on stderr) as a string, or null; its output goes to the log file
-// either way.
-async function startServe(dataDir, log, extraArgs = []) {
-  const srv = await startServer({ dataDir, args: extraArgs });
-  const g = /^otlp-grpc on (127\.0\.0\.1:\d+)$/m.exec(srv.stdout());
-  return {
-    port: srv.port, url: srv.base, grpcUrl: g ? `http://${g[1]}` : null,
-    stop: async () => {
-      let why = null;
-      try {
-        await srv.stop();
-      } catch (e) {
-        why = e.message;
-      }
-      writeFileSync(log, srv.stdout() + srv.stderr());
-      return why;
-    },
-  };
-}
-
-function post(url, body, headers) {
-  return new Promise((res, rej) => {
-    const u = new URL(url);
-    const r = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST',
-      headers: { ...headers, 'content-length': body.length } }, (resp) => {
-      const c = [];
-      resp.on('data', (d) => c.push(d));
-      resp.on('end', () => res({ status: resp.statusCode, body: Buffer.concat(c).toString('utf8') }));
-    });
-    r.on('error', rej);
-    r.end(body);
-  });
-}
+const tp = toolprofIn(TOOLPROF);
 
 // A recording tap in front of `toolprof serve`: forwards every OTLP post
 // unchanged and keeps a copy, so that OTLP's own duration_ms can be compared
@@ -173,31 +101,8 @@ function otlpToolResults(posts) {
   return out;
 }
 
-function parseJsonl(text) {
-  const rows = [];
-  for (const line of text.split('\n')) if (line.trim()) rows.push(JSON.parse(line));
-  return rows;
-}
-
-async function exportOps(dataDir) {
-  const r = await tp(dataDir, 'export', '--format', 'jsonl', '--out', '-');
-  if (r.code !== 0) return { error: brief(r), ops: [] };
-  try {
-    return { ops: parseJsonl(r.stdout) };
-  } catch (e) {
-    return { error: `export output is not JSON lines: ${e}; ${r.stdout.slice(0, 300)}`, ops: [] };
-  }
-}
-
-async function jsonCmd(dataDir, ...args) {
-  const r = await tp(dataDir, ...args);
-  if (r.code !== 0) return { error: brief(r) };
-  try {
-    return { data: JSON.parse(r.stdout) };
-  } catch (e) {
-    return { error: `not JSON: ${e}; ${r.stdout.slice(0, 300)}` };
-  }
-}
+const exportOps = (dataDir) => exportIn(tp, dataDir);
+const jsonCmd = (dataDir, ...args) => jsonIn(tp, dataDir, ...args);
 
 // A log with >2000 lines and >100 KB, with ERROR lines for Grep.
 function makeProject(proj) {
@@ -277,13 +182,7 @@ async function protocolRun(root, protocol, script, calls, claude) {
   check(`${protocol}: tools, outcomes, session and source of every call`, bad.length === 0, bad.join('\n'));
   // Traces and metrics arrived: spans were used (calls, model requests,
   // turns), metric points accepted; the server's own counters say how many.
-  const m = await new Promise((res) => {
-    request(`${serve.url}/metrics`, (r) => {
-      const c = [];
-      r.on('data', (d) => c.push(d));
-      r.on('end', () => res(Buffer.concat(c).toString('utf8')));
-    }).on('error', () => res('')).end();
-  });
+  const m = await httpRequest('GET', `${serve.url}/metrics`).then((r) => r.body, () => '');
   const num = (re) => Number((re.exec(m) || [])[1] || 0);
   const spans = num(/^toolprof_otlp_records_total\{signal="traces",outcome="stored"\} (\d+)$/m);
   const points = num(/^toolprof_otlp_records_total\{signal="metrics",outcome="ignored"\} (\d+)$/m);
@@ -553,7 +452,7 @@ async function main() {
   await tap.close();
   await mock.close();
   note(`mock answered ${mock.requests.length} requests`);
-  if (failed === 0 && !keep) {
+  if (T.failed === 0 && !keep) {
     rmSync(root, { recursive: true, force: true });
     return null;
   }
@@ -566,11 +465,5 @@ try {
 } catch (e) {
   check('e2e harness ran to the end', false, e.stack || String(e));
 }
-try {
-  checkAllStopped(); // a server left running by a run that stopped early: killed
-} catch (e) {
-  check('every toolprof server was stopped', false, e.message);
-}
 if (kept) note(`kept ${kept}`);
-console.log(`${passed} passed, ${failed} failed, 0 skipped`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+process.exit(finish(T));

@@ -2,18 +2,22 @@
 # tests/e2e/run.sh - the end-to-end tests with the real clients.
 #
 # 1. Claude Code: installs the pinned @anthropic-ai/claude-code from npm
-#    (claude.sh), prints its version, and runs e2e.mjs.
+#    (claude.sh), prints its version, and runs e2e.mjs (a scripted session
+#    in print mode, every channel) and approval.mjs (an interactive session
+#    in tmux whose permission prompts the test answers after known delays,
+#    about two minutes).
 # 2. Codex CLI and Gemini CLI: installs tests/agents' pinned clients
 #    (agents.sh) and runs tests/agents/e2e.mjs.
-# Both run against build/toolprof (build it first: `make e2e` or `make test`
-# do). The last line adds up both: "N passed, N failed, N skipped"; a part
-# that ends without its own such line counts as one failure. Needs node and
-# npm; no network but the npm registry.
+# All run against build/toolprof (build it first: `make e2e` or `make test`
+# do). The last line adds up every part: "N passed, N failed, N skipped"; a
+# part that ends without its own such line counts as one failure. Needs
+# node, npm and tmux; no network but the npm registry.
 #   TOOLPROF_BIN=...       another toolprof binary (e.g. an ASan build)
 #   TOOLPROF_E2E_KEEP=1    keep the temporary directories
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
+command -v tmux >/dev/null 2>&1 || { echo "e2e: tmux is missing (make test installs it)" >&2; exit 1; }
 . ./claude.sh
 echo "e2e: claude $("$claude" --version) ($claude)"
 . ./agents.sh
@@ -44,6 +48,7 @@ part() {
     fi
 }
 part claude env CLAUDE_BIN="$claude" node "$here/e2e.mjs"
+part approval env CLAUDE_BIN="$claude" node "$here/approval.mjs"
 part agents node "$agents_dir/e2e.mjs"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

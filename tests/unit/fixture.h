@@ -181,6 +181,9 @@ static inline const char *fixture_data_problem(const char *path, char *msg, size
 #define FIXTURE_REC_HOOKS "recorded/hooks.jsonl"
 #define FIXTURE_V1_SESSION                                                                         \
     "legacy/claude-1.0/projects/-home-dev-shop/0a1b2c3d-1000-4000-8000-000000000098.jsonl"
+#define FIXTURE_V1017_SESSION_ID "0a1b2c3d-1017-4000-8000-000000001017"
+#define FIXTURE_V1017_SESSION                                                                      \
+    "legacy/claude-1.0.17/projects/-home-dev-shop/" FIXTURE_V1017_SESSION_ID ".jsonl"
 #define FIXTURE_V2_PROJECT "legacy/claude-2.1/projects/-home-dev-shop"
 #define FIXTURE_V2_SESSION_ID "5e55a000-2139-4000-8000-000000002139"
 #define FIXTURE_V2_SESSION FIXTURE_V2_PROJECT "/" FIXTURE_V2_SESSION_ID ".jsonl"

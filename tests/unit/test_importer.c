@@ -86,6 +86,36 @@ static int64_t stored(struct store *s)
     return fixture_stored(s);
 }
 
+static int count_cb(void *ctx, const void *unused)
+{
+    (void)unused;
+    ++*(size_t *)ctx;
+    return 0;
+}
+static int tally_req(void *ctx, const struct request *r)
+{
+    return count_cb(ctx, r);
+}
+static int tally_turn(void *ctx, const struct turn *t)
+{
+    return count_cb(ctx, t);
+}
+
+/* The model requests and turns stored for a session (-1 each when the
+ * store cannot say). */
+static void timeline_counts(struct store *s, const char *session, long *nreq, long *nturn)
+{
+    int64_t sid = store_str_id(s, session);
+    size_t r = 0, t = 0;
+    *nreq = *nturn = -1;
+    if (sid <= 0)
+        return;
+    if (store_requests(s, sid, 0, 0, tally_req, &r) == 0)
+        *nreq = (long)r;
+    if (store_turns(s, sid, tally_turn, &t) == 0)
+        *nturn = (long)t;
+}
+
 static void quiet_opts(struct importer_opts *o)
 {
     importer_opts_init(o);
@@ -164,6 +194,17 @@ static void test_folder_import_and_reimport(void)
     ASSERT_EQ_INT(st.malformed, 0);
     ASSERT_EQ_INT(st.rejected, 0);
     ASSERT_EQ_INT(stored(s), 53);
+    /* With its calls, the recorded session's model requests (17 in its
+     * file, 4 in its sub-agent's) and its 4 turns (reference.py
+     * "timeline": 5 prompts, /compact's output 0.2 s after it being one
+     * turn with it): what places it on the clock. The files were written a
+     * moment ago and may still grow: the sub-agent's last response and the
+     * session's last turn are still open, stored as they stand (and the
+     * response read again later). */
+    long nreq, nturn;
+    timeline_counts(s, FIXTURE_REC_SESSION_ID, &nreq, &nturn);
+    ASSERT_EQ_INT(nreq, 21);
+    ASSERT_EQ_INT(nturn, 4);
 
     /* Again: nothing opened, nothing read, nothing added. */
     ASSERT_EQ_INT(import1(s, root, &st), 0);
@@ -186,6 +227,26 @@ static void test_folder_import_and_reimport(void)
     ASSERT_EQ_INT(st.res.merged, 0); /* the same reports change nothing */
     ASSERT_EQ_INT(st.res.inserted + st.res.merged + st.res.unchanged, 57);
     ASSERT_EQ_INT(stored(s), 53);
+    timeline_counts(s, FIXTURE_REC_SESSION_ID, &nreq, &nturn);
+    ASSERT_EQ_INT(nreq, 21); /* each once */
+    ASSERT_EQ_INT(nturn, 4);
+    /* Hours later the files are final: the rest is read, each once. */
+    char *main_file =
+        tpath("claude/projects/-tmp-toolprof-fixtures-project/" FIXTURE_REC_SESSION_ID ".jsonl");
+    char *agent_file =
+        tpath("claude/projects/-tmp-toolprof-fixtures-project/" FIXTURE_REC_SESSION_ID
+              "/subagents/agent-" FIXTURE_REC_AGENT_ID ".jsonl");
+    age(main_file, 7 * 3600);
+    age(agent_file, 7 * 3600);
+    o.full = 0;
+    ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
+    ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
+    timeline_counts(s, FIXTURE_REC_SESSION_ID, &nreq, &nturn);
+    ASSERT_EQ_INT(nreq, 21);
+    ASSERT_EQ_INT(nturn, 4);
+    ASSERT_EQ_INT(stored(s), 53);
+    free(main_file);
+    free(agent_file);
     store_close(s);
     free(rec);
     free(rec_sub);

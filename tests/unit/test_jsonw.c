@@ -117,6 +117,101 @@ static void test_format_double_python_repr(void)
     ASSERT_EQ_INT(bad, 0);
 }
 
+/* Whole numbers below 1e15 take a shortcut: their digits and ".0", as
+ * printf writes the integer, on both sides of the bound and across
+ * magnitudes (a splitmix sequence, fixed). */
+static void test_format_double_whole_numbers(void)
+{
+    static const double fixed[] = {1,
+                                   -1,
+                                   9,
+                                   10,
+                                   99,
+                                   100,
+                                   1796426470116.0,
+                                   999999999999999.0,
+                                   -999999999999999.0,
+                                   4503599627370496.0 / 8};
+    int bad = 0;
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (size_t i = 0; i < 2000 + sizeof fixed / sizeof fixed[0]; i++) {
+        double v;
+        if (i < sizeof fixed / sizeof fixed[0]) {
+            v = fixed[i];
+        } else {
+            uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            z ^= z >> 31;
+            long long k = (long long)(z % 1000000000000000ULL) >> (z % 50);
+            v = (double)((z & 1) ? -k : k);
+            if (v == 0)
+                continue;
+        }
+        char out[32], want[40];
+        snprintf(want, sizeof want, "%lld.0", (long long)v);
+        size_t n = jw_format_double(out, v);
+        if (strcmp(out, want) != 0 || n != strlen(want) || strtod(out, NULL) != v) {
+            if (bad++ < 5)
+                fprintf(stderr, "  %.17g: got \"%s\", expected \"%s\"\n", v, out, want);
+        }
+    }
+    ASSERT_EQ_INT(bad, 0);
+    char out[32];
+    jw_format_double(out, 1e15); /* past the shortcut: the search, the same form */
+    ASSERT_STREQ(out, "1000000000000000.0");
+}
+
+/* Numbers of up to three decimals take a shortcut too: what they give is
+ * the shortest digits that read back (found here the long way: the fewest
+ * significant digits %g needs). */
+static void test_format_double_few_decimals(void)
+{
+    int bad = 0;
+    uint64_t x = 0x243f6a8885a308d3ULL;
+    for (int i = 0; i < 20000; i++) {
+        uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        /* 1 to 3 decimals, magnitudes from 0.001 to about 1e12. */
+        static const double scale[] = {10, 100, 1000};
+        double s = scale[z % 3];
+        double v = (double)((long long)((z >> 8) % 1000000000000000ULL >> ((z >> 4) % 48))) / s;
+        if (z & 2)
+            v = -v;
+        if (v == (double)(long long)v)
+            continue;
+        char want[40], out[40];
+        for (int p = 1; p <= 17; p++) {
+            snprintf(want, sizeof want, "%.*g", p, v);
+            if (strtod(want, NULL) == v)
+                break;
+        }
+        size_t n = jw_format_double(out, v);
+        if (strcmp(out, want) != 0 || n != strlen(out)) {
+            if (bad++ < 5)
+                fprintf(stderr, "  %.17g: got \"%s\", expected \"%s\"\n", v, out, want);
+        }
+    }
+    ASSERT_EQ_INT(bad, 0);
+    static const struct {
+        double v;
+        const char *repr;
+    } edges[] = {{0.001, "0.001"},
+                 {0.05, "0.05"},
+                 {-0.25, "-0.25"},
+                 {123.456, "123.456"},
+                 {999999999999.999, "999999999999.999"},
+                 {0.0005, "0.0005"},
+                 {1e12 + 0.5, "1000000000000.5"}};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        char out[40];
+        jw_format_double(out, edges[i].v);
+        ASSERT_STREQ(out, edges[i].repr);
+    }
+}
+
 /* Python switches to exponent notation at 1e16, C's %.15g at 1e15: values
  * in [1e15, 1e16) must still be written in positional notation. */
 static void test_format_double_1e15_to_1e16(void)
@@ -354,7 +449,8 @@ static void test_writer_cap(void)
 }
 
 TEST_MAIN(TEST_CASE(test_escape_table), TEST_CASE(test_format_double_python_repr),
-          TEST_CASE(test_format_double_1e15_to_1e16), TEST_CASE(test_format_double_nonfinite),
+          TEST_CASE(test_format_double_1e15_to_1e16), TEST_CASE(test_format_double_whole_numbers),
+          TEST_CASE(test_format_double_few_decimals), TEST_CASE(test_format_double_nonfinite),
           TEST_CASE(test_format_seed_numbers), TEST_CASE(test_writer_document),
           TEST_CASE(test_writer_misuse_is_reported), TEST_CASE(test_writer_structure_errors),
           TEST_CASE(test_writer_cap))

@@ -546,6 +546,80 @@ static void test_same_call_across_hour_boundary(void)
     free(dir);
 }
 
+/* A call's start is known by the reports that know its wall time (the
+ * hook's PreToolUse, the transcript's tool_use line); OTLP's tool_result
+ * only says when its execution began (its end minus duration_ms). Seen
+ * live: telemetry stored first, the hook's report drained from its spool
+ * later. Whatever the order, the call starts where its wall does, in its
+ * own hour or across an hour boundary, and is stored once. */
+static void test_start_follows_the_wall(void)
+{
+    static const struct {
+        int64_t start;  /* the call's start, from an hour boundary */
+        int otlp_first; /* the order the reports arrive in */
+    } cases[] = {
+        {-30 * 60000, 1},
+        {-30 * 60000, 0}, /* within one hour */
+        {-8000, 1},
+        {-8000, 0}, /* the prompt was up across hh:00 */
+    };
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
+    ASSERT_TRUE(s != NULL);
+    int64_t boundary = (NOW / HOUR - 10) * HOUR;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char tuid[32];
+        snprintf(tuid, sizeof tuid, "toolu_start_%zu", i);
+        int64_t start = boundary + cases[i].start;
+        struct op h, o, t;
+        /* Waited 12.5 s for its prompt, ran 330 ms. */
+        mk(&h, "Write", "/p/notes.md", 330, start, tuid, "s", "/p", OP_SRC_HOOK);
+        op_set_phase(&h, OP_PH_WALL, 13000, OP_EX_DERIVED, PHS_HOOK);
+        op_set_phase(&h, OP_PH_WAIT, 12500, OP_EX_DERIVED, PHS_HOOK);
+        h.ask = OP_ASK_ASKED;
+        mk(&o, "Write", "/p/notes.md", 330, start + 12670, tuid, "s", "/p", OP_SRC_OTLP);
+        struct op *first = cases[i].otlp_first ? &o : &h, *second = cases[i].otlp_first ? &h : &o;
+        struct store_result r = {0};
+        ASSERT_EQ_INT(insert(s, first, 1, &r), 0);
+        ASSERT_EQ_INT(insert(s, second, 1, &r), 0);
+        /* The transcript's report comes last, 150 ms before the hook's
+         * start: the hook's wall stands, and so does its start. */
+        mk(&t, "Write", "/p/notes.md", NAN, start - 150, tuid, "s", "/p", OP_SRC_TRANSCRIPT);
+        op_set_phase(&t, OP_PH_WALL, 13300, OP_EX_DERIVED, PHS_TIMESTAMPS);
+        ASSERT_EQ_INT(insert(s, &t, 1, &r), 0);
+        ASSERT_EQ_INT(r.inserted, 1);
+        struct rows x;
+        ASSERT_EQ_INT(scan_all(s, start - HOUR, start + HOUR, &x), 0);
+        const struct op *got = find_tuid(&x, tuid, NULL);
+        if (!got)
+            FAIL_("case %zu: the call is not in the hours around its start", i);
+        if (got->ts_ms != start)
+            fprintf(stderr, "  case %zu\n", i);
+        ASSERT_EQ_INT(got->ts_ms, start);
+        ASSERT_EQ_DBL(got->wall_ms, 13000, 0);
+        ASSERT_EQ_DBL(got->duration_ms, 330, 0);
+        rows_free(&x);
+        /* Its hour holds it: a scan of that hour alone, and the rollups. */
+        int64_t h0 = (start / HOUR) * HOUR;
+        ASSERT_EQ_INT(scan_all(s, h0, h0 + HOUR, &x), 0);
+        ASSERT_TRUE(find_tuid(&x, tuid, NULL) != NULL);
+        rows_free(&x);
+        op_clear(&h);
+        op_clear(&o);
+        op_clear(&t);
+        boundary += 4 * HOUR;
+    }
+    struct store_info info;
+    store_info(s, &info);
+    ASSERT_EQ_INT(info.operations, 4);
+    struct agg_probe p = rollup_total(s, ROLLUP_HOUR, 0);
+    ASSERT_EQ_INT(p.n, 4);
+    ASSERT_EQ_DBL(p.sum, 4 * 330.0, 1e-9);
+    store_close(s);
+    fixture_rm_rf(dir);
+    free(dir);
+}
+
 /* ---- rollups against brute force ------------------------------------------- */
 
 /* A brute-force aggregate of one (level, bucket, project, tool). */
@@ -1733,8 +1807,9 @@ static void test_concurrent_writers(void)
 TEST_MAIN(TEST_CASE(test_insert_read_back_every_field), TEST_CASE(test_info_span),
           TEST_CASE(test_idempotent_batches), TEST_CASE(test_merge_transcript_then_hook),
           TEST_CASE(test_merge_hook_then_transcript_and_failures),
-          TEST_CASE(test_same_call_across_hour_boundary), TEST_CASE(test_rollups_equal_brute_force),
-          TEST_CASE(test_prune), TEST_CASE(test_targets_match_rows), TEST_CASE(test_marks),
-          TEST_CASE(test_rereads), TEST_CASE(test_reread_sums_match_model),
-          TEST_CASE(test_tools_and_session_span), TEST_CASE(test_open_modes),
-          TEST_CASE(test_many_distinct_strings), TEST_CASE(test_concurrent_writers))
+          TEST_CASE(test_same_call_across_hour_boundary), TEST_CASE(test_start_follows_the_wall),
+          TEST_CASE(test_rollups_equal_brute_force), TEST_CASE(test_prune),
+          TEST_CASE(test_targets_match_rows), TEST_CASE(test_marks), TEST_CASE(test_rereads),
+          TEST_CASE(test_reread_sums_match_model), TEST_CASE(test_tools_and_session_span),
+          TEST_CASE(test_open_modes), TEST_CASE(test_many_distinct_strings),
+          TEST_CASE(test_concurrent_writers))

@@ -839,6 +839,31 @@ static const struct op *last_of(struct transcript *t, const char *id)
     return found;
 }
 
+/* The last response of a turn has no result line after it: the turn's
+ * turn_duration line ends it (seen live: an interactive session's last
+ * answer was missing from its model requests). */
+static void test_turn_ends_its_last_response(void)
+{
+    static const char *const lines[] = {
+        PROMPT("2026-03-01T10:00:00.000Z", ""),
+        USE("2026-03-01T10:00:01.000Z", "m1", "toolu_r", "Read"),
+        RES("2026-03-01T10:00:01.020Z", "toolu_r", ""),
+        "{\"type\":\"assistant\"," ENV ",\"timestamp\":\"2026-03-01T10:00:01.400Z\","
+        "\"requestId\":\"req_2\",\"message\":{\"id\":\"m2\",\"content\":[{\"type\":"
+        "\"text\",\"text\":\"Done.\"}]}}",
+        TURN("2026-03-01T10:00:01.500Z", 1500),
+    };
+    struct transcript *t = transcript_new();
+    ASSERT_EQ_INT(feed_lines(t, lines, 5), 0);
+    size_t nr;
+    struct request *r = transcript_requests(t, &nr);
+    ASSERT_EQ_INT(nr, 2);
+    ASSERT_STREQ(r[1].id, "req_2");
+    ASSERT_EQ_INT(r[1].start_ms, 1772359201020LL); /* sent at the result it answers */
+    ASSERT_EQ_DBL(r[1].duration_ms, 380, 0);
+    transcript_free(t);
+}
+
 static void test_turn_one_prompt(void)
 {
     /* As the real client wrote it (2.1.197, docs/time.md): a Read that
@@ -990,12 +1015,13 @@ static void test_turn_old_layout_stays_unsplit(void)
     transcript_free(t);
 }
 
-TEST_MAIN(TEST_CASE(test_turn_one_prompt), TEST_CASE(test_turn_shared_wait),
-          TEST_CASE(test_turn_decisions_and_modes), TEST_CASE(test_turn_old_layout_stays_unsplit),
-          TEST_CASE(test_recorded_session), TEST_CASE(test_recorded_requests_and_turns),
-          TEST_CASE(test_recorded_subagent_file), TEST_CASE(test_recorded_together),
-          TEST_CASE(test_v1_layout), TEST_CASE(test_v2_session), TEST_CASE(test_v2_subagent_file),
-          TEST_CASE(test_v2_compact_helper), TEST_CASE(test_v2_together), TEST_CASE(test_interrupt),
-          TEST_CASE(test_pending_and_lost), TEST_CASE(test_replay_dedupe),
-          TEST_CASE(test_mcp_progress_and_pre_hook), TEST_CASE(test_blocks_per_line_and_usage_tail),
+TEST_MAIN(TEST_CASE(test_turn_ends_its_last_response), TEST_CASE(test_turn_one_prompt),
+          TEST_CASE(test_turn_shared_wait), TEST_CASE(test_turn_decisions_and_modes),
+          TEST_CASE(test_turn_old_layout_stays_unsplit), TEST_CASE(test_recorded_session),
+          TEST_CASE(test_recorded_requests_and_turns), TEST_CASE(test_recorded_subagent_file),
+          TEST_CASE(test_recorded_together), TEST_CASE(test_v1_layout), TEST_CASE(test_v2_session),
+          TEST_CASE(test_v2_subagent_file), TEST_CASE(test_v2_compact_helper),
+          TEST_CASE(test_v2_together), TEST_CASE(test_interrupt), TEST_CASE(test_pending_and_lost),
+          TEST_CASE(test_replay_dedupe), TEST_CASE(test_mcp_progress_and_pre_hook),
+          TEST_CASE(test_blocks_per_line_and_usage_tail),
           TEST_CASE(test_malformed_and_skipped_lines), TEST_CASE(test_invalid_utf8_is_repaired))

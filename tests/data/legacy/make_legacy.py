@@ -11,6 +11,8 @@
 #                                                 output is committed)
 # Output, deterministic (no clock, no randomness):
 #   claude-1.0/projects/-home-dev-shop/<S1>.jsonl           1.0.98 transcript
+#   claude-1.0.17/projects/-home-dev-shop/<S3>.jsonl        1.0.17 transcript:
+#                                     prompts waited on, in the old layout
 #   claude-2.1/projects/-home-dev-shop/<S2>.jsonl           2.1.39 transcript
 #   claude-2.1/projects/-home-dev-shop/<S2>/subagents/agent-a1b2c3d.jsonl
 #   claude-2.1/projects/-home-dev-shop/<S2>/subagents/agent-acompact-5e6f70.jsonl
@@ -239,6 +241,100 @@ def v1():
              is_error=True)
     t.user_text("2025-09-03T10:01:27.501Z", "[Request interrupted by user for tool use]")
     dump("claude-1.0/projects/%s/%s.jsonl" % (PROJ, S1), t.lines)
+
+
+# ---- Claude Code 1.0.17: the approval waits of the old layout ------------------
+#
+# The story of the public 1.0.17 transcripts (issue 9): no turn_duration, no
+# permissionDecision, no cost-state, tools started after the whole response,
+# so a call's wall time, from the end of its response to its result, holds
+# the person reading its permission prompt. A 117-byte new requirements.txt
+# "took" 21.6 s, `echo $CONDA_DEFAULT_ENV` 3.65 s. Nothing in the file says
+# how much of a wall was the wait: every call that could have asked stays
+# unsplit, in no latency figure; the two read-only calls (which never ask)
+# have their execution; the rejected Edit is all wait.
+#
+#   call                                   wall (ms)  what it is
+#   Bash echo $CONDA_DEFAULT_ENV               3650   unsplit
+#   Read scraper.py                              85   exec (read-only)
+#   Write requirements.txt (117 bytes)        21600   unsplit
+#   Edit scraper.py                            9400   unsplit
+#   Write README.md                           52000   unsplit
+#   MultiEdit scraper.py                      14250   unsplit
+#   Grep "def "                                  70   exec (read-only)
+#   Bash python scraper.py --once              7500   unsplit
+#   Edit scraper.py, rejected at the prompt    4200   wait
+#
+# Unsplit in all: 108400 ms; waits known: 4200 ms; execution known: 155 ms.
+
+def v1017():
+    S3 = "0a1b2c3d-1017-4000-8000-000000001017"
+    t = Transcript(S3, "1.0.17", prefix="c")
+    t.prompt("2025-06-12T09:00:00.000Z", "Set up the environment for the price scraper.")
+    m = "msg_01V0R1cccccccccccccccccc"
+    t.text("2025-06-12T09:00:02.000Z", m, "Let me check which environment is active.")
+    t.use("2025-06-12T09:00:02.400Z", m, "toolu_01V0Bash1cccccccccccccc", "Bash",
+          {"command": "echo $CONDA_DEFAULT_ENV", "description": "Show the active conda environment"})
+    t.result("2025-06-12T09:00:06.050Z", "toolu_01V0Bash1cccccccccccccc", "scraper",
+             {"stdout": "scraper", "stderr": "", "interrupted": False, "isImage": False})
+    m = "msg_01V0R2cccccccccccccccccc"
+    t.use("2025-06-12T09:00:08.000Z", m, "toolu_01V0Read1cccccccccccccc", "Read", {"file_path": "/home/dev/shop/scraper.py"})
+    t.result("2025-06-12T09:00:08.085Z", "toolu_01V0Read1cccccccccccccc", "     1\timport requests\n",
+             {"type": "text", "file": {"filePath": "/home/dev/shop/scraper.py", "content": "import requests\n",
+                                       "numLines": 1, "startLine": 1, "totalLines": 1}})
+    req = "requests==2.32.3\nbeautifulsoup4==4.12.3\nlxml==5.2.2\npandas==2.2.2\npython-dotenv==1.0.1\ntenacity==8.4.1\nschedule==1.2\n"
+    assert len(req) == 117
+    m = "msg_01V0R3cccccccccccccccccc"
+    t.use("2025-06-12T09:00:10.000Z", m, "toolu_01V0Write1ccccccccccccc", "Write",
+          {"file_path": "/home/dev/shop/requirements.txt", "content": req})
+    t.result("2025-06-12T09:00:31.600Z", "toolu_01V0Write1ccccccccccccc",
+             "File created successfully at: /home/dev/shop/requirements.txt",
+             {"type": "create", "filePath": "/home/dev/shop/requirements.txt", "content": req, "structuredPatch": []})
+    m = "msg_01V0R4cccccccccccccccccc"
+    t.use("2025-06-12T09:00:33.000Z", m, "toolu_01V0Edit1cccccccccccccc", "Edit",
+          {"file_path": "/home/dev/shop/scraper.py", "old_string": "import requests", "new_string": "import requests\nimport pandas as pd"})
+    t.result("2025-06-12T09:00:42.400Z", "toolu_01V0Edit1cccccccccccccc",
+             "The file /home/dev/shop/scraper.py has been updated.",
+             {"filePath": "/home/dev/shop/scraper.py", "oldString": "import requests",
+              "newString": "import requests\nimport pandas as pd", "originalFile": "import requests\n",
+              "structuredPatch": [], "userModified": False})
+    m = "msg_01V0R5cccccccccccccccccc"
+    readme = "# Price scraper\n\nFetches the shop's prices once an hour.\n"
+    t.use("2025-06-12T09:00:44.000Z", m, "toolu_01V0Write2ccccccccccccc", "Write",
+          {"file_path": "/home/dev/shop/README.md", "content": readme})
+    t.result("2025-06-12T09:01:36.000Z", "toolu_01V0Write2ccccccccccccc",
+             "File created successfully at: /home/dev/shop/README.md",
+             {"type": "create", "filePath": "/home/dev/shop/README.md", "content": readme, "structuredPatch": []})
+    m = "msg_01V0R6cccccccccccccccccc"
+    t.use("2025-06-12T09:01:38.000Z", m, "toolu_01V0MultiEdit1ccccccccc", "MultiEdit",
+          {"file_path": "/home/dev/shop/scraper.py",
+           "edits": [{"old_string": "import pandas as pd", "new_string": "import pandas as pd\nimport lxml"}]})
+    t.result("2025-06-12T09:01:52.250Z", "toolu_01V0MultiEdit1ccccccccc",
+             "Applied 1 edit to /home/dev/shop/scraper.py",
+             {"filePath": "/home/dev/shop/scraper.py",
+              "edits": [{"old_string": "import pandas as pd", "new_string": "import pandas as pd\nimport lxml"}],
+              "originalFileContents": "import requests\nimport pandas as pd\n", "structuredPatch": [],
+              "userModified": False})
+    m = "msg_01V0R7cccccccccccccccccc"
+    t.use("2025-06-12T09:01:54.000Z", m, "toolu_01V0Grep1cccccccccccccc", "Grep",
+          {"pattern": "def ", "path": "/home/dev/shop"})
+    t.result("2025-06-12T09:01:54.070Z", "toolu_01V0Grep1cccccccccccccc", "No files found",
+             {"mode": "files_with_matches", "filenames": [], "numFiles": 0})
+    t.text("2025-06-12T09:01:56.000Z", "msg_01V0R8cccccccccccccccccc", "The environment is set up.")
+
+    t.prompt("2025-06-12T09:05:00.000Z", "Run the scraper once.")
+    m = "msg_01V0R9cccccccccccccccccc"
+    t.use("2025-06-12T09:05:02.000Z", m, "toolu_01V0Bash2cccccccccccccc", "Bash",
+          {"command": "python scraper.py --once", "description": "Run the scraper once"})
+    t.result("2025-06-12T09:05:09.500Z", "toolu_01V0Bash2cccccccccccccc", "fetched 120 prices",
+             {"stdout": "fetched 120 prices", "stderr": "", "interrupted": False, "isImage": False})
+    m = "msg_01V0RAcccccccccccccccccc"
+    t.use("2025-06-12T09:05:12.000Z", m, "toolu_01V0Edit2cccccccccccccc", "Edit",
+          {"file_path": "/home/dev/shop/scraper.py", "old_string": "--once", "new_string": "--loop"})
+    t.result("2025-06-12T09:05:16.200Z", "toolu_01V0Edit2cccccccccccccc", REJECT,
+             "Error: The user doesn't want to proceed with this tool use.", is_error=True)
+    t.user_text("2025-06-12T09:05:16.201Z", "[Request interrupted by user for tool use]")
+    dump("claude-1.0.17/projects/%s/%s.jsonl" % (PROJ, S3), t.lines)
 
 
 # ---- Claude Code 2.1.39 --------------------------------------------------------
@@ -528,6 +624,7 @@ def otlp():
 
 if __name__ == "__main__":
     v1()
+    v1017()
     v2()
     hooks()
     otlp()
