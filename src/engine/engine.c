@@ -731,6 +731,16 @@ static struct hotspot *hot_slot(struct hot_ctx *h, int64_t tool, int64_t target)
     return &h->v[i];
 }
 
+/* A hotspot's project: the one its calls were made in, or -1 when they
+ * were made in several (then none is shown: any one would be a guess, and
+ * stores that read in another order would guess differently). */
+static void hot_project(struct hotspot *x, int64_t project)
+{
+    if (project <= 0 || x->project_id == project || x->project_id < 0)
+        return;
+    x->project_id = x->project_id == 0 ? project : -1;
+}
+
 static int hot_target(void *ctx, int64_t day, const struct target_agg *t)
 {
     (void)day;
@@ -743,8 +753,7 @@ static int hot_target(void *ctx, int64_t day, const struct target_agg *t)
     x->wait_ms += t->wait_ms;
     x->unsplit += t->n_unsplit;
     x->unsplit_ms += t->unsplit_ms;
-    if (!x->project_id)
-        x->project_id = t->project;
+    hot_project(x, t->project);
     if (t->max_ms > x->max_ms)
         x->max_ms = t->max_ms;
     return 0;
@@ -762,8 +771,7 @@ static int hot_row(void *ctx, const struct store_row *r)
         x->unsplit++;
         x->unsplit_ms += r->op.wall_ms;
     }
-    if (!x->project_id)
-        x->project_id = r->project_id;
+    hot_project(x, r->project_id);
     if (!isnan(r->op.duration_ms)) {
         x->timed++;
         x->total_ms += r->op.duration_ms;
@@ -891,7 +899,7 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         x->tool = xstrdup(name);
         x->agent = xstrdup(agent);
         free(h.v[i].tool);
-        const char *proj = x->project_id ? store_str(s, x->project_id) : NULL;
+        const char *proj = x->project_id > 0 ? store_str(s, x->project_id) : NULL;
         x->project = proj && *proj ? xstrdup(proj) : NULL;
         x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
         x->share = all > 0 ? x->total_ms / all * 100.0 : 0;

@@ -129,14 +129,15 @@ void bottlenecks_free(struct bottlenecks *b);
 struct hotspot {
     char *tool, *target;
     char *agent;
-    char *project; /* a project the calls were made in (NULL: none known) */
+    char *project; /* the project the calls were made in (NULL: none known,
+                    * or several) */
     uint64_t count, timed, failed;
     double total_ms, avg_ms, max_ms, share; /* share: % of all time in window */
     /* Approvals: calls that prompted and the known waits; calls whose
      * split is unknown and their wall time (they may have waited). */
     uint64_t asked, unsplit;
     double wait_ms, unsplit_ms;
-    int64_t project_id;         /* while collecting */
+    int64_t project_id;         /* while collecting; -1: several */
     int64_t tool_id, target_id; /* the store's ids (engine_hotspot_examples) */
     /* Its slowest call in the window (a link to that moment of its
      * session): tool_use_id, session and start; NULL / 0 when unknown
