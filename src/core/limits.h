@@ -72,6 +72,9 @@
 /* Output. */
 #define TP_MAX_RESPONSE (64 * 1024 * 1024)
 #define TP_MAX_LIMIT 10000 /* ?limit= on list endpoints */
+/* Hotspots whose slowest call is looked up (one read each; on the team
+ * store a query each): the first of the list, which the page shows. */
+#define TP_HOTSPOT_EXAMPLES 50
 #define TP_MAX_TREND_DAYS 3660
 
 /* Query answers. */

@@ -921,7 +921,7 @@ int engine_hotspot_examples(struct store *s, const struct engine_query *q, struc
     struct store_filter f;
     if (engine_filter(s, q, &f) != 0)
         return 0;
-    for (size_t i = 0; i < h->n; i++)
+    for (size_t i = 0; i < h->n && i < TP_HOTSPOT_EXAMPLES; i++)
         if (hot_example(s, q, &f, h->items[i].tool_id, h->items[i].target_id, &h->items[i]) != 0)
             return tp_fail(errbuf, TP_EDB, "reading the store failed");
     return 0;

@@ -190,6 +190,26 @@ async function protocolRun(root, protocol, script, calls, claude) {
   note(`${protocol}: ${spans} spans used and ${points} metric points accepted`);
   check(`${protocol}: spans were used and metric points accepted, no request refused`,
     spans > 0 && points > 0 && failed === 0, m.split('\n').filter((l) => l.startsWith('toolprof_otlp')).join('\n'));
+  // Tokens: each answer of the scripted API reported 100 input and 20
+  // output tokens; the session's model requests (api_request events and
+  // llm_request spans) and its usage counters (metrics) must add up to
+  // that many answers, whatever the protocol.
+  const answered = readFileSync(join(dir, 'mock-requests.jsonl'), 'utf8').split('\n').filter(Boolean)
+    .map((l) => JSON.parse(l)).filter((r) => Array.isArray(r.answer)).length;
+  let sess = null;
+  for (const t1 = Date.now(); ;) {
+    const r = await httpRequest('GET', `${serve.url}/api/performance/sessions/${result.session_id}`).catch(() => null);
+    sess = r && r.status === 200 ? JSON.parse(r.body).data.session : null;
+    if ((sess && sess.usage && sess.usage.input_tokens === 100 * answered) || Date.now() - t1 > OTLP_WAIT_MS) break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  const tok = sess ? { requests: sess.requests, input: sess.tokens.input, output: sess.tokens.output, from: sess.tokens_from,
+    usage_input: sess.usage && sess.usage.input_tokens, usage_output: sess.usage && sess.usage.output_tokens } : null;
+  note(`${protocol}: the API answered ${answered} requests; the session says ${JSON.stringify(tok)}`);
+  check(`${protocol}: the session's tokens equal what the scripted API reported (model requests and usage counters)`,
+    tok && answered > 0 && tok.requests === answered && tok.from === 'requests' &&
+    tok.input === 100 * answered && tok.output === 20 * answered &&
+    tok.usage_input === 100 * answered && tok.usage_output === 20 * answered, JSON.stringify({ answered, tok }));
   const why = await serve.stop();
   check(`${protocol}: toolprof serve stops cleanly on SIGTERM (exit 0, no sanitizer report)`, !why, why);
   await mock.close();
