@@ -300,7 +300,11 @@ static void contribute(struct deltas *d, const struct row *r, int64_t person, in
     if (r->session) {
         struct dval *x = dslot(d, month, CHK_SESSION, 0, 0, 0, person, host, 0, r->session, 0);
         if (sign > 0) {
-            int64_t span = wall > dur ? wall : dur;
+            /* As rollup.c: a call ends after its wall time, or after its
+             * known parts when they say more (a prompt answered no has a
+             * wait and no wall). */
+            int64_t parts = (wait > 0 ? wait : 0) + (hook > 0 ? hook : 0) + (dur > 0 ? dur : 0);
+            int64_t span = wall > parts ? wall : parts;
             dmin(x, r->ts_ms);
             dmax(x, r->ts_ms + (span > 0 ? span / 1000 : 0));
             if (r->ts_ms < x->pa_k) {
