@@ -3,8 +3,8 @@
 #   make              build build/toolprof (installs npm assets if missing)
 #   make run          install system packages if missing, build, serve the dashboard on real data
 #   make test         install what tests need, build, run every suite (tests/run_all.sh: unit,
-#                     fuzz corpora, integration, team (a real ClickHouse), reliability, browser,
-#                     e2e, asan, leaks, meta);
+#                     fuzz corpora, integration, clone, reliability, browser, e2e, asan,
+#                     leaks, meta);
 #                     a skip not listed in tests/allowed-skips.txt fails it
 #   make unit         unit tests only           make asan       unit, fuzz corpora, integration,
 #                                                               reliability, e2e under ASan/UBSan
@@ -13,6 +13,8 @@
 #   make e2e          the real Claude Code, Codex CLI and Gemini CLI clients against toolprof
 #   make fuzz         libFuzzer runs (clang)    make stress     long reliability runs
 #   make bench        benchmarks (see bench/README.md)
+#   make test-team    the team suite: a real ClickHouse against a SQLite team server (not in
+#                     make test yet: docs/team.md says why)
 #   make bench-team   the team server on ClickHouse (bench/team.sh; 20M calls, hours on 2 cores)
 #   make fixtures     record tests/data/recorded again with the real Claude Code client
 #   make test-samples SAMPLES=DIR   the optional checks over a directory of public samples
@@ -54,7 +56,7 @@ WEB_DIST := web/node_modules/chart.js/dist/chart.umd.js \
             web/node_modules/chart.js/LICENSE.md \
             web/node_modules/bootstrap/LICENSE
 
-.PHONY: all run test unit asan meta integration browser e2e fuzz stress bench bench-team format format-check \
+.PHONY: all run test test-team unit asan meta integration browser e2e fuzz stress bench bench-team format format-check \
         install clean deps deps-test print-cflags print-ldlibs fixtures test-samples
 .DEFAULT_GOAL := all
 
@@ -154,6 +156,10 @@ stress: all
 
 bench: all
 	bench/run.sh
+
+# The team suite (tests/team): a real ClickHouse; not in make test yet.
+test-team: deps-test all
+	tests/run_all.sh team
 
 # The team server on ClickHouse (bench/team.sh): not part of bench or test.
 bench-team: all
