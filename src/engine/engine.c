@@ -16,9 +16,8 @@
  * window holds at most TP_EXACT_MAX_OPS operations; above that they come
  * from the merged sketches, within 1 %. The answer says which.
  *
- * A session filter has no rollups (sessions are short and many), so it is
- * answered from raw rows over the session's time span, which the store
- * keeps.
+ * A session filter has no rollups (sessions are short and many): it is
+ * answered from raw rows over the session's span, which the store keeps.
  */
 #include "engine.h"
 
@@ -731,14 +730,12 @@ static struct hotspot *hot_slot(struct hot_ctx *h, int64_t tool, int64_t target)
     return &h->v[i];
 }
 
-/* A hotspot's project: the one its calls were made in, or -1 when they
- * were made in several (then none is shown: any one would be a guess, and
- * stores that read in another order would guess differently). */
+/* A hotspot's project: the one its calls were made in, or -1 when several
+ * (none is shown: any one would be a guess that depends on read order). */
 static void hot_project(struct hotspot *x, int64_t project)
 {
-    if (project <= 0 || x->project_id == project || x->project_id < 0)
-        return;
-    x->project_id = x->project_id == 0 ? project : -1;
+    if (project > 0 && x->project_id != project && x->project_id >= 0)
+        x->project_id = x->project_id == 0 ? project : -1;
 }
 
 static int hot_target(void *ctx, int64_t day, const struct target_agg *t)

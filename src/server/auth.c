@@ -74,7 +74,11 @@ static void parse(struct auth *a, char *text)
             auth_name_ok(name) && strlen(hex) == 2 * SHA256_LEN && a->n < AUTH_MAX_TOKENS) {
             struct entry e;
             int ok = 1;
-            snprintf(e.name, sizeof e.name, "%s", name);
+            size_t nlen = strlen(name); /* auth_name_ok(): at most AUTH_NAME_MAX */
+            if (nlen >= sizeof e.name)
+                nlen = sizeof e.name - 1;
+            memcpy(e.name, name, nlen);
+            e.name[nlen] = '\0';
             for (int i = 0; i < SHA256_LEN && ok; i++) {
                 int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
                 ok = hi >= 0 && lo >= 0;
