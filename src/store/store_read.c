@@ -218,8 +218,10 @@ static int scan_range(struct store *s, const struct store_scan *sc, int64_t h0, 
                     (sc->attention ? SCAN_ATTN : 0) | (sc->desc ? SCAN_DESC : 0) |
                     (sc->ids_only ? SCAN_LITE : 0);
     sqlite3_stmt *q = scan_stmt(s, bits);
-    sqlite3_bind_int64(q, 1, h0 << 32);
-    sqlite3_bind_int64(q, 2, h1 << 32);
+    /* Hours past what a row id can hold hold no rows. */
+    const int64_t max_hour = INT64_MAX >> 32;
+    sqlite3_bind_int64(q, 1, (h0 < max_hour ? h0 : max_hour) * ((int64_t)1 << 32));
+    sqlite3_bind_int64(q, 2, (h1 < max_hour ? h1 : max_hour) * ((int64_t)1 << 32));
     if (bits & SCAN_TOOL)
         sqlite3_bind_int64(q, 3, sc->f.tool);
     if (bits & SCAN_PROJECT)

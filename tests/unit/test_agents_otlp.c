@@ -64,13 +64,16 @@ static int map_file(const char *rel, enum otlp_signal sig, struct otlp_joins *jo
         fprintf(stderr, "  %s: rejected: %s\n", rel, cc.first_error);
     /* Move the records over. */
     all->ops = realloc(all->ops, (all->nops + out.nops) * sizeof *all->ops);
-    memcpy(all->ops + all->nops, out.ops, out.nops * sizeof *out.ops);
+    if (out.nops)
+        memcpy(all->ops + all->nops, out.ops, out.nops * sizeof *out.ops);
     all->nops += out.nops;
     all->reqs = realloc(all->reqs, (all->nreqs + out.nreqs) * sizeof *all->reqs);
-    memcpy(all->reqs + all->nreqs, out.reqs, out.nreqs * sizeof *out.reqs);
+    if (out.nreqs)
+        memcpy(all->reqs + all->nreqs, out.reqs, out.nreqs * sizeof *out.reqs);
     all->nreqs += out.nreqs;
     all->turns = realloc(all->turns, (all->nturns + out.nturns) * sizeof *all->turns);
-    memcpy(all->turns + all->nturns, out.turns, out.nturns * sizeof *out.turns);
+    if (out.nturns)
+        memcpy(all->turns + all->nturns, out.turns, out.nturns * sizeof *out.turns);
     all->nturns += out.nturns;
     free(out.ops);
     free(out.reqs);

@@ -284,7 +284,7 @@ static void test_bad_lines(void)
     char eb[TP_ERR_MAX];
     ASSERT_EQ_INT(codex_feed(c, "garbage", 7, 0, eb), TP_EPARSE);
     ASSERT_EQ_INT(
-        codex_feed(c, "{\"type\":\"response_item\",\"payload\":{\"type\":\"fu", 48, 8, eb), 0);
+        codex_feed(c, "{\"type\":\"response_item\",\"payload\":{\"type\":\"fu", 45, 8, eb), 0);
     ASSERT_EQ_INT(codex_feed(c, "", 0, 60, eb), 0);
     codex_finish(c, 1);
     ASSERT_EQ_INT(o.n, 0);
