@@ -40,6 +40,8 @@
 /* Spans waiting for their parent span (otlp.h, struct otlp_joins). */
 #define TP_OTLP_JOIN_MAX 4096
 #define TP_OTLP_JOIN_TTL_MS (3600 * 1000LL)
+/* Calls made from tool spans, kept for children exported after them. */
+#define TP_OTLP_MADE_MAX 1024
 #define TP_MAX_PB_DEPTH 64 /* protobuf messages nested in a request */
 
 /* HTTP requests: query parameters kept (more is a 400). gRPC: the

@@ -13,7 +13,11 @@
  *
  * Children end before their parent and are exported first, sometimes in an
  * earlier request: a child whose parent is not in the batch waits in the
- * joins (by trace and parent id) for its parent to arrive.
+ * joins (by trace and parent id) for its parent to arrive. Exports made
+ * concurrently (a span processor that sends each span as it ends) may
+ * also arrive the other way round: the joins remember the calls made
+ * lately from tool spans, and a child of one becomes a second report of
+ * that call, which the store merges into the first (store.h).
  *
  * From a tool span and its children a call gets, all exact (trace spans):
  * its start and wall time (the tool span), its execution (the execution
@@ -61,10 +65,19 @@ struct child {
 
 /* ---- joins ---------------------------------------------------------------------- */
 
+/* A call made from a tool span, kept for its children that come later. */
+struct made {
+    unsigned char key[24]; /* trace id, the tool span's id */
+    struct op op;          /* as emitted; tool NULL: an empty slot */
+    int64_t added_ms;
+};
+
 struct otlp_joins {
     pthread_mutex_t lock;
     struct child *v; /* a ring: the oldest at head */
     size_t head, n;
+    struct made *made; /* a ring of TP_OTLP_MADE_MAX: the next goes at made_next */
+    size_t made_next;
 };
 
 struct otlp_joins *otlp_joins_new(void)
@@ -72,6 +85,7 @@ struct otlp_joins *otlp_joins_new(void)
     struct otlp_joins *j = xcalloc(1, sizeof *j);
     pthread_mutex_init(&j->lock, NULL);
     j->v = xcalloc(TP_OTLP_JOIN_MAX, sizeof *j->v);
+    j->made = xcalloc(TP_OTLP_MADE_MAX, sizeof *j->made);
     return j;
 }
 
@@ -80,6 +94,9 @@ void otlp_joins_free(struct otlp_joins *j)
     if (!j)
         return;
     pthread_mutex_destroy(&j->lock);
+    for (size_t i = 0; i < TP_OTLP_MADE_MAX; i++)
+        op_clear(&j->made[i].op);
+    free(j->made);
     free(j->v);
     free(j);
 }
@@ -128,6 +145,40 @@ static void joins_take(struct otlp_joins *j, const unsigned char *key, int decis
         j->n--;
     }
     pthread_mutex_unlock(&j->lock);
+}
+
+/* Remember the call made from the tool span of key; the oldest makes room. */
+static void made_put(struct otlp_joins *j, const unsigned char *key, const struct op *op,
+                     int64_t now_ms)
+{
+    pthread_mutex_lock(&j->lock);
+    struct made *m = &j->made[j->made_next];
+    j->made_next = (j->made_next + 1) % TP_OTLP_MADE_MAX;
+    op_clear(&m->op);
+    memcpy(m->key, key, sizeof m->key);
+    op_copy(&m->op, op);
+    m->added_ms = now_ms;
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* A copy, into *op, of the call made from the tool span of key within
+ * TP_OTLP_JOIN_TTL_MS; 0 when there is none. The call stays: its other
+ * children may come later still. */
+static int made_get(struct otlp_joins *j, const unsigned char *key, int64_t now_ms, struct op *op)
+{
+    int found = 0;
+    pthread_mutex_lock(&j->lock);
+    for (size_t i = 0; i < TP_OTLP_MADE_MAX && !found; i++) {
+        const struct made *m = &j->made[i];
+        if (m->op.tool && now_ms - m->added_ms <= TP_OTLP_JOIN_TTL_MS &&
+            memcmp(m->key, key, sizeof m->key) == 0) {
+            op_clear(op);
+            op_copy(op, &m->op);
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&j->lock);
+    return found;
 }
 
 /* ---- tool decisions kept for their results (otlp_sink.h) ------------------------- */
@@ -292,6 +343,51 @@ static void facts_add(void *ctx, const struct child *c)
  * (rejected: a value that cannot be right, errbuf says which). */
 enum { SPAN_USED = 0, SPAN_IGNORED = 1, SPAN_BAD = 2 };
 
+/* Give op, a call, what its children said (f) and its span's wall time
+ * (NAN: the op has it already) and status (failed, message), then
+ * normalize it. 0, or TP_EINVAL with errbuf, the op taken back. */
+static int call_apply(struct op *op, const struct call_facts *f, double wall, int failed,
+                      const char *status_message, struct otlp_sink *k, char *errbuf)
+{
+    if (!isnan(f->blocked_ms)) {
+        op->ask = f->ask;
+        toolcall_meta_str(op, "decision_source", f->source[0] ? f->source : NULL);
+    }
+    if (f->rejected) {
+        /* It never ran: no wall time that an execution could be derived
+         * from; the wait for a person who said no is a wait. */
+        op->success = 0;
+        char why[96];
+        snprintf(why, sizeof why, "rejected (%.64s)", f->source[0] ? f->source : "unknown");
+        op_sets(&op->error, why);
+        op_set_phase(op, OP_PH_WALL, NAN, OP_EX_UNKNOWN, PHS_NONE);
+        if (f->ask == OP_ASK_ASKED)
+            op_set_phase(op, OP_PH_WAIT, f->blocked_ms, OP_EX_EXACT, PHS_TRACE);
+    } else {
+        if (!isnan(wall))
+            op_set_phase(op, OP_PH_WALL, wall, OP_EX_EXACT, PHS_TRACE);
+        if (!isnan(f->exec_ms))
+            op_set_phase(op, OP_PH_EXEC, f->exec_ms, OP_EX_EXACT, PHS_TRACE);
+        if (!isnan(f->hook_ms))
+            op_set_phase(op, OP_PH_HOOK, f->hook_ms, OP_EX_EXACT, PHS_TRACE);
+        if (!isnan(f->blocked_ms) && f->ask == OP_ASK_ASKED) {
+            /* The blocked span holds the PreToolUse hooks' time too. */
+            double w = f->blocked_ms - (isnan(f->hook_ms) ? 0 : f->hook_ms);
+            op_set_phase(op, OP_PH_WAIT, w > 0 ? w : 0,
+                         isnan(f->hook_ms) ? OP_EX_EXACT : OP_EX_DERIVED, PHS_TRACE);
+        }
+        if (f->success == 0 || failed) {
+            op->success = 0;
+            op_sets(&op->error, f->error[0] ? f->error : status_message);
+        }
+    }
+    if (op_normalize(op, k->now_ms, errbuf) != 0) {
+        otlp_sink_unop(k);
+        return TP_EINVAL;
+    }
+    return 0;
+}
+
 static int tool_call(const struct otlp_span *sp, const struct call_facts *f, struct otlp_sink *k,
                      char *errbuf)
 {
@@ -320,41 +416,8 @@ static int tool_call(const struct otlp_span *sp, const struct call_facts *f, str
         target = otlp_attrs_str(a, "full_command");
     op_sets(&op->target, target);
     op->ts_ms = start;
-
-    if (!isnan(f->blocked_ms)) {
-        op->ask = f->ask;
-        toolcall_meta_str(op, "decision_source", f->source[0] ? f->source : NULL);
-    }
-    if (f->rejected) {
-        /* It never ran: no wall time that an execution could be derived
-         * from; the wait for a person who said no is a wait. */
-        op->success = 0;
-        char why[96];
-        snprintf(why, sizeof why, "rejected (%.64s)", f->source[0] ? f->source : "unknown");
-        op_sets(&op->error, why);
-        if (f->ask == OP_ASK_ASKED)
-            op_set_phase(op, OP_PH_WAIT, f->blocked_ms, OP_EX_EXACT, PHS_TRACE);
-    } else {
-        op_set_phase(op, OP_PH_WALL, wall, OP_EX_EXACT, PHS_TRACE);
-        if (!isnan(f->exec_ms))
-            op_set_phase(op, OP_PH_EXEC, f->exec_ms, OP_EX_EXACT, PHS_TRACE);
-        if (!isnan(f->hook_ms))
-            op_set_phase(op, OP_PH_HOOK, f->hook_ms, OP_EX_EXACT, PHS_TRACE);
-        if (!isnan(f->blocked_ms) && f->ask == OP_ASK_ASKED) {
-            /* The blocked span holds the PreToolUse hooks' time too. */
-            double w = f->blocked_ms - (isnan(f->hook_ms) ? 0 : f->hook_ms);
-            op_set_phase(op, OP_PH_WAIT, w > 0 ? w : 0,
-                         isnan(f->hook_ms) ? OP_EX_EXACT : OP_EX_DERIVED, PHS_TRACE);
-        }
-        if (f->success == 0 || sp->status == 2) {
-            op->success = 0;
-            op_sets(&op->error, f->error[0] ? f->error : sp->status_message);
-        }
-    }
-    if (op_normalize(op, k->now_ms, errbuf) != 0) {
-        otlp_sink_unop(k);
+    if (call_apply(op, f, wall, sp->status == 2, sp->status_message, k, errbuf) != 0)
         return SPAN_BAD;
-    }
     if (!op->tool_use_id) {
         char pos[40];
         for (int i = 0; i < 8; i++)
@@ -482,6 +545,23 @@ static int interaction(const struct otlp_span *sp, struct otlp_sink *k, char *er
     return SPAN_USED;
 }
 
+/* A child whose call was made already, from its tool span in an earlier
+ * request: a second report of the call, with what the child says. SPAN_USED
+ * or SPAN_BAD; -1 when its call is not known (yet). */
+static int late_child(struct otlp_joins *j, const struct child *c, struct otlp_sink *k,
+                      char *errbuf)
+{
+    struct op *op = otlp_sink_op(k);
+    if (!made_get(j, c->key, k->now_ms, op)) {
+        otlp_sink_unop(k);
+        return -1;
+    }
+    struct call_facts f;
+    facts_init(&f);
+    facts_add(&f, c);
+    return call_apply(op, &f, NAN, 0, NULL, k, errbuf) == 0 ? SPAN_USED : SPAN_BAD;
+}
+
 /* ---- the batch ------------------------------------------------------------------ */
 
 void otlp_map_spans(const struct otlp_batch *b, struct otlp_joins *joins, struct otlp_sink *k)
@@ -530,7 +610,14 @@ void otlp_map_spans(const struct otlp_batch *b, struct otlp_joins *joins, struct
             if (parent[i] == SIZE_MAX && joins && sp->has_parent) {
                 struct child c;
                 child_read(sp, ck, &c);
-                joins_put(joins, &c, k->now_ms);
+                rc = late_child(joins, &c, k, err);
+                if (rc < 0) {
+                    joins_put(joins, &c, k->now_ms);
+                } else {
+                    fate[i] = (unsigned char)rc;
+                    if (rc == SPAN_BAD)
+                        otlp_sink_reject(k, "span", i + 1, err);
+                }
             } else if (parent[i] == SIZE_MAX) {
                 fate[i] = 1;
             }
@@ -553,6 +640,11 @@ void otlp_map_spans(const struct otlp_batch *b, struct otlp_joins *joins, struct
                 joins_take(joins, key, CH_NONE, facts_add, &f);
             }
             rc = tool_call(sp, &f, k, err);
+            if (rc == SPAN_USED && joins) {
+                unsigned char key[24];
+                child_key(sp, sp->span_id, key);
+                made_put(joins, key, &k->out->ops[k->out->nops - 1], k->now_ms);
+            }
         } else if (name && strcmp(name, "llm_request") == 0) {
             rc = llm_request(sp, k, err);
         } else if (name && strcmp(name, "interaction") == 0) {

@@ -125,6 +125,50 @@ describe('OTLP bodies recorded from Claude Code', () => {
     assert.equal(st.json.data.phases.calls_asked, 2); // the approved Bash, the rejected Write
   });
 
+  test('the children of a tool span that come after it, each alone, still give the call its phases', async () => {
+    // Exports made concurrently arrive in any order: the tool spans of
+    // 29-traces.json first, then each child span in a request of its own.
+    const whole = JSON.parse(readFileSync(path.join(dir(), '29-traces.json'), 'utf8'));
+    const child = (s) => s.name === 'claude_code.tool.blocked_on_user' || s.name === 'claude_code.tool.execution';
+    const only = (keep) => ({
+      resourceSpans: whole.resourceSpans.map((rs) => ({
+        ...rs, scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.filter(keep) })),
+      })),
+    });
+    const kids = whole.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.filter(child)));
+    assert.equal(kids.length, 3);
+    const fresh = await startServer();
+    try {
+      let r = await post(fresh, '/v1/traces', JSON.stringify(only((s) => !child(s))), { headers: JSON_HDR });
+      assert.equal(r.status, 200, r.body);
+      for (const k of kids) {
+        r = await post(fresh, '/v1/traces', JSON.stringify(only((s) => s === k)), { headers: JSON_HDR });
+        assert.equal(r.status, 200, r.body);
+      }
+      const s = await get(fresh, '/api/performance/slow-operations?threshold=0&window=all');
+      const bash = s.json.data.find((o) => o.tool_use_id === 'toolu_016N7H5aZA0R64aNqD9WFJBl');
+      assert.ok(bash, JSON.stringify(s.json.data));
+      // The span times, read off the file (test_otlp_spans.c), as the API
+      // gives them: to the microsecond.
+      const phase = (name, ms) => {
+        const p = bash.phases[name];
+        assert.ok(p && Math.abs(p.ms - ms) <= 0.0005, `${name}: ${JSON.stringify(p)}, expected ${ms}`);
+        assert.equal(p.exactness, 'exact', name);
+        assert.equal(p.source, 'trace', name);
+      };
+      assert.ok(Math.abs(bash.duration_ms - 81.43155) <= 0.0005, String(bash.duration_ms));
+      phase('wall', 2081.761502);
+      phase('exec', 81.43155);
+      phase('wait', 1999.208093);
+      assert.equal(bash.approval, 'asked');
+      const res = await get(fresh, '/api/performance/resources');
+      assert.equal(res.json.data.operations_stored, 2); // the Bash and the rejected Write
+    } finally {
+      const st = await fresh.stop();
+      assert.equal(st.code, 0, fresh.stderr());
+    }
+  });
+
   test('the http/protobuf bodies are decoded: one call per tool_result event', async () => {
     const proto = index.filter((e) => e.headers['content-type'] === 'application/x-protobuf' && e.path === '/v1/logs');
     assert.equal(proto.length, 2);

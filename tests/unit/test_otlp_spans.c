@@ -245,6 +245,76 @@ static void test_children_first(void)
     otlp_batch_free(&b);
 }
 
+/* The other way round, as concurrent exports may deliver them: the tool
+ * spans of 29-traces.json first, then each child in a request of its own.
+ * Each child becomes a second report of its call, with the call's key and
+ * what the child says; merged as the store merges them, the call has the
+ * phases it gets when they come together. */
+static void test_children_after(void)
+{
+    struct otlp_batch b;
+    decode("29-traces.json", &b);
+    struct otlp_span *kids = xcalloc(b.nspans, sizeof *kids),
+                     *rest = xcalloc(b.nspans, sizeof *rest);
+    size_t nk = 0, nr = 0;
+    for (size_t i = 0; i < b.nspans; i++) {
+        if (is_child(&b.spans[i]))
+            kids[nk++] = b.spans[i];
+        else
+            rest[nr++] = b.spans[i];
+    }
+    ASSERT_EQ_INT(nk, 3);
+    char err[TP_ERR_MAX];
+    struct otlp_joins *j = otlp_joins_new();
+    struct otlp_batch v = view(&b, rest, nr);
+    struct otlp_out o;
+    struct otlp_counts c;
+    ASSERT_EQ_INT(otlp_map(&v, NOW, j, &o, &c, err), 0);
+    ASSERT_EQ_INT(o.nops, 2);
+    const struct op *first = strcmp(o.ops[0].tool, "Bash") == 0 ? &o.ops[0] : &o.ops[1];
+    ASSERT_STREQ(first->tool_use_id, "toolu_016N7H5aZA0R64aNqD9WFJBl");
+    check_phase(first, OP_PH_EXEC, NAN, OP_EX_UNKNOWN, PHS_NONE);
+    struct op_phases bash;
+    op_phases_get(first, &bash);
+    int bash_ok = first->success, late = 0;
+    for (size_t i = 0; i < nk; i++) {
+        struct otlp_batch vk = view(&b, &kids[i], 1);
+        struct otlp_out ok;
+        struct otlp_counts ck;
+        ASSERT_EQ_INT(otlp_map(&vk, NOW, j, &ok, &ck, err), 0);
+        ASSERT_EQ_INT(ck.used, 1);
+        ASSERT_EQ_INT(ok.nops, 1);
+        const struct op *r = &ok.ops[0];
+        for (size_t p = 0; p < o.nops; p++)
+            if (strcmp(o.ops[p].tool_use_id, r->tool_use_id) == 0)
+                ASSERT_EQ_INT(r->ts_ms, o.ops[p].ts_ms);
+        if (strcmp(r->tool_use_id, "toolu_016N7H5aZA0R64aNqD9WFJBl") == 0) {
+            struct op_phases n;
+            op_phases_get(r, &n);
+            op_phases_merge(&bash, &n, 0, NULL);
+            bash_ok &= r->success;
+            late++;
+        }
+        otlp_out_free(&ok);
+    }
+    ASSERT_EQ_INT(late, 2); /* the Bash's blocked and execution spans */
+    ASSERT_EQ_INT(otlp_joins_pending(j), 0);
+    ASSERT_EQ_INT(bash_ok, 1);
+    ASSERT_EQ_INT(bash.ask, OP_ASK_ASKED);
+    struct op merged;
+    op_init(&merged);
+    op_phases_put(&merged, &bash);
+    merged.tool_use_id = "toolu_016N7H5aZA0R64aNqD9WFJBl";
+    check_phase(&merged, OP_PH_WALL, 2081.761502, OP_EX_EXACT, PHS_TRACE);
+    check_phase(&merged, OP_PH_EXEC, 81.43155, OP_EX_EXACT, PHS_TRACE);
+    check_phase(&merged, OP_PH_WAIT, 1999.208093, OP_EX_EXACT, PHS_TRACE);
+    otlp_out_free(&o);
+    otlp_joins_free(j);
+    free(kids);
+    free(rest);
+    otlp_batch_free(&b);
+}
+
 /* The joins hold at most TP_OTLP_JOIN_MAX children: the oldest go. */
 static void test_joins_bounded(void)
 {
@@ -270,4 +340,4 @@ static void test_joins_bounded(void)
 }
 
 TEST_MAIN(TEST_CASE(test_recorded_traces), TEST_CASE(test_children_first),
-          TEST_CASE(test_joins_bounded))
+          TEST_CASE(test_children_after), TEST_CASE(test_joins_bounded))
