@@ -239,6 +239,38 @@ static int item_wanted(const struct jscan_val *t)
     return 0;
 }
 
+static int is_call_type(const char *pty)
+{
+    return strcmp(pty, "function_call") == 0 || strcmp(pty, "custom_tool_call") == 0 ||
+           strcmp(pty, "local_shell_call") == 0 || strcmp(pty, "tool_search_call") == 0;
+}
+
+/* A line worth a parse whose timestamp is missing or not a time (a
+ * rollout Codex wrote always has one: this is a damaged or edited file).
+ * Nothing on it can be timed. What that loses about a call is said (the
+ * caller reports file and line): a call line is skipped; an output still
+ * ends the call it answers, whose wall is then unknown. The other lines
+ * (turn events, usage, end events, outputs of no call read) are skipped
+ * quietly. Returns 0 or TP_EINVAL. */
+static int untimed(struct codex *c, const char *t, const char *pty, const cJSON *p,
+                   const cJSON *tsv, char *errbuf)
+{
+    char what[96];
+    if (strcmp(t, "response_item") != 0 || !pty)
+        return 0;
+    if (cJSON_IsString(tsv))
+        snprintf(what, sizeof what, "timestamp \"%.40s\" is not a time", tsv->valuestring);
+    else
+        snprintf(what, sizeof what, tsv ? "timestamp is not a string" : "no timestamp");
+    if (is_call_type(pty) || strcmp(pty, "web_search_call") == 0)
+        return tp_fail(errbuf, TP_EINVAL, "%s: the %s on this line was skipped", what, pty);
+    const char *call_id = jin_str(p, "call_id");
+    if (!call_id || !cx_waiting(c, call_id))
+        return 0; /* answers no call read: nothing lost */
+    cx_on_output(c, p, -1);
+    return tp_fail(errbuf, TP_EINVAL, "%s: the end of call %.64s is unknown", what, call_id);
+}
+
 int codex_feed(struct codex *c, const char *line, size_t len, int64_t off, char *errbuf)
 {
     static const char *const top_keys[] = {"type", "payload"};
@@ -284,12 +316,13 @@ int codex_feed(struct codex *c, const char *line, size_t len, int64_t off, char 
         return 0;
     }
     const char *pty = jin_str(p, "type");
+    int rc = 0;
     if (strcmp(t, "session_meta") == 0) {
         on_session_meta(c, p);
     } else if (strcmp(t, "turn_context") == 0) {
         on_turn_context(c, p);
     } else if (ts < 0) {
-        /* Nothing to time without a time. */
+        rc = untimed(c, t, pty, p, jin_get(root, "timestamp"), errbuf);
     } else if (strcmp(t, "token_usage_record") == 0) {
         const char *rid = jin_str(p, "response_id");
         if (rid) {
@@ -299,8 +332,7 @@ int codex_feed(struct codex *c, const char *line, size_t len, int64_t off, char 
             c->usage_record_pending = 1;
         }
     } else if (strcmp(t, "response_item") == 0 && pty) {
-        if (strcmp(pty, "function_call") == 0 || strcmp(pty, "custom_tool_call") == 0 ||
-            strcmp(pty, "local_shell_call") == 0 || strcmp(pty, "tool_search_call") == 0)
+        if (is_call_type(pty))
             cx_on_call(c, pty, p, ts, off);
         else if (strcmp(pty, "web_search_call") == 0)
             cx_on_web_search(c, p, ts, off);
@@ -333,7 +365,7 @@ int codex_feed(struct codex *c, const char *line, size_t len, int64_t off, char 
         }
     }
     cJSON_Delete(root);
-    return 0;
+    return rc;
 }
 
 void codex_finish(struct codex *c, int final)

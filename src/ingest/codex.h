@@ -83,7 +83,9 @@ void codex_free(struct codex *c);
 
 /* Feed one line (without its newline) that starts at byte offset off.
  * Returns 0 (used or skipped), TP_EPARSE when it is not a JSON object,
- * with the reason in errbuf. */
+ * TP_EINVAL when it holds a call or a call's output but no valid
+ * timestamp (the call is skipped; an output still ends its call, at an
+ * unknown time), with the reason in errbuf. */
 int codex_feed(struct codex *c, const char *line, size_t len, int64_t off, char *errbuf);
 
 /* End of the data at hand. With final, calls still waiting for their

@@ -295,12 +295,17 @@ void cx_on_end(struct codex *c, const char *type, const cJSON *p, int64_t ts)
 
 /* ---- calls ------------------------------------------------------------------- */
 
-static struct call *call_find(struct codex *c, const char *call_id)
+static struct call *call_find(const struct codex *c, const char *call_id)
 {
     for (size_t i = 0; i < c->ncalls; i++)
         if (strcmp(c->calls[i].call_id, call_id) == 0)
             return &c->calls[i];
     return NULL;
+}
+
+int cx_waiting(const struct codex *c, const char *call_id)
+{
+    return call_find(c, call_id) != NULL;
 }
 
 static void group_note(struct codex *c)

@@ -75,7 +75,9 @@ void cx_on_end(struct codex *c, const char *type, const cJSON *p, int64_t ts);
 /* A call line (function_call, custom_tool_call, local_shell_call,
  * tool_search_call) of payload type ptype, read at offset off. */
 void cx_on_call(struct codex *c, const char *ptype, const cJSON *p, int64_t ts, int64_t off);
-/* An output line: emits the call it answers. */
+/* 1 when call_id is a call waiting for its output. */
+int cx_waiting(const struct codex *c, const char *call_id);
+/* An output line: emits the call it answers (ts -1: at an unknown time). */
 void cx_on_output(struct codex *c, const cJSON *p, int64_t ts);
 /* A web_search_call line: a call complete in itself. */
 void cx_on_web_search(struct codex *c, const cJSON *p, int64_t ts, int64_t off);

@@ -14,7 +14,9 @@
  *          lines from codex_resume_offset() on, final.
  *
  * The promises checked: a refused line returns TP_EPARSE with a message
- * and emits nothing; every op carries a tool, an id, the agent "codex" and
+ * and emits nothing; a line whose call could not be used for want of a
+ * time returns TP_EINVAL with a message, having emitted at most the one
+ * call its output ended; every op carries a tool, an id, the agent "codex" and
  * the transcript source; an op that op_normalize() accepts keeps the
  * promises of opcheck.h; after a final finish no call waits (the resume
  * offset is the end); the resume offset is the start of a line fed, at or
@@ -85,6 +87,9 @@ static size_t feed(struct codex *c, struct agentfile_out *out, const char *s, si
         int rc = codex_feed(c, s + i, e - i, (int64_t)i, err);
         if (rc == TP_EPARSE) {
             if (err[0] == '\0' || out->n != before)
+                abort();
+        } else if (rc == TP_EINVAL) {
+            if (err[0] == '\0' || out->n > before + 1)
                 abort();
         } else if (rc != 0) {
             abort();

@@ -6,7 +6,8 @@
  * an interrupted and a lost call); the import through the importer into a
  * real store: re-import adds nothing, the file cut after its first turn
  * and then grown adds exactly the second turn's call, a read resumed
- * after the turn_context still knows the turn's policy.
+ * after the turn_context still knows the turn's policy; lines without a
+ * usable timestamp (hand-made) reported with their line numbers.
  *
  * Every number comes from tests/data/agents_reference.py, which reads the
  * same files with Python's json module (its output for this recording is
@@ -21,6 +22,7 @@
 
 #include "fixture.h"
 #include "core/jsonin.h"
+#include "core/tptime.h"
 #include "ingest/codex.h"
 #include "ingest/importer.h"
 
@@ -31,6 +33,8 @@
 #define REC_SESSION "01a24454-b30c-7502-b27c-c0054156dbdc"
 #define REC_TURN1_BYTES 52954
 #define HAND_046 "agents/codex-0.46.jsonl"
+#define HAND_UNTIMED "agents/codex-untimed.jsonl"
+#define UNTIMED_SESSION "0199f3c2-0000-7000-8000-00000000cafe"
 
 /* Parse data with a fresh parser; out gets the records. final as
  * codex_finish's. Returns the number of lines refused. */
@@ -354,6 +358,45 @@ static void scan_all(struct store *s, struct row_check *c)
     store_scan(s, &q, row_cb, c);
 }
 
+/* The stored rows, each call by id. */
+struct row {
+    char id[96], error[64];
+    int ok;
+    double exec, wall;
+    int64_t ts;
+};
+struct rows {
+    struct row r[16];
+    int n;
+};
+static int rows_cb(void *ctx, const struct store_row *r)
+{
+    struct rows *rs = ctx;
+    if (rs->n >= 16)
+        return 1;
+    struct row *x = &rs->r[rs->n++];
+    snprintf(x->id, sizeof x->id, "%s", r->op.tool_use_id ? r->op.tool_use_id : "");
+    snprintf(x->error, sizeof x->error, "%s", r->op.error ? r->op.error : "");
+    x->ok = r->op.success;
+    x->exec = r->op.duration_ms;
+    x->wall = r->op.wall_ms;
+    x->ts = r->op.ts_ms;
+    return 0;
+}
+static void rows_of(struct store *s, struct rows *rs)
+{
+    struct store_scan q = {.from_ms = 0, .to_ms = INT64_MAX / 2};
+    memset(rs, 0, sizeof *rs);
+    store_scan(s, &q, rows_cb, rs);
+}
+static const struct row *row_find(const struct rows *rs, const char *id)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (strcmp(rs->r[i].id, id) == 0)
+            return &rs->r[i];
+    return NULL;
+}
+
 static void test_import_grow_reimport(void)
 {
     char dir[PATH_MAX], path[PATH_MAX + 32];
@@ -446,6 +489,67 @@ static void test_resume_keeps_the_turn_context(void)
     free(d);
 }
 
+/* Lines without a usable timestamp (agents/codex-untimed.jsonl; its story
+ * is in make_agents.py): a call line is skipped and reported with its
+ * line, an output still ends its call (wall unknown), reported; what loses
+ * nothing about a call is quiet. 2 calls, lines 6, 8, 10 and 11 reported. */
+static void test_untimed_lines(void)
+{
+    char path[PATH_MAX], sdir[PATH_MAX];
+    FIXTURE_DATA_PATH(path, HAND_UNTIMED);
+    snprintf(sdir, sizeof sdir, "%s/untimed-data", tmp_dir());
+    struct store *s = fixture_store_open(sdir);
+    ASSERT_TRUE(s != NULL);
+    struct importer_opts o;
+    struct importer_stats st;
+    char eb[TP_ERR_MAX], *report = NULL;
+    size_t rlen = 0;
+    importer_opts_init(&o);
+    o.progress = IMPORTER_PROGRESS_OFF;
+    o.report = open_memstream(&report, &rlen);
+    memset(&st, 0, sizeof st);
+    const char *paths[] = {path};
+    ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
+    fclose(o.report);
+    char want[4 * PATH_MAX + 1024];
+    snprintf(want, sizeof want,
+             "%s:6: timestamp \"yesterday\" is not a time: the function_call on this line was "
+             "skipped\n"
+             "%s:8: no timestamp: the custom_tool_call on this line was skipped\n"
+             "%s:10: timestamp \"\" is not a time: the end of call call_4 is unknown\n"
+             "%s:11: timestamp is not a string: the web_search_call on this line was skipped\n",
+             path, path, path, path);
+    ASSERT_STREQ(report, want);
+    free(report);
+    ASSERT_EQ_INT(st.malformed, 4);
+    ASSERT_EQ_INT(st.lines, 12);
+    ASSERT_EQ_INT(st.res.inserted, 2);
+
+    struct rows rs;
+    rows_of(s, &rs);
+    ASSERT_EQ_INT(rs.n, 2);
+    const struct row *c1 = row_find(&rs, UNTIMED_SESSION "/call_1"),
+                     *c4 = row_find(&rs, UNTIMED_SESSION "/call_4");
+    ASSERT_TRUE(c1 && c4);
+    ASSERT_EQ_INT(c1->ok, 1);
+    ASSERT_EQ_DBL(c1->exec, 200, 0); /* approval never: exec = wall */
+    ASSERT_EQ_DBL(c1->wall, 200, 0);
+    ASSERT_EQ_INT(c4->ok, 0);
+    ASSERT_STREQ(c4->error, "exit code 2");
+    ASSERT_TRUE(isnan(c4->wall) && isnan(c4->exec));
+    int64_t t;
+    ASSERT_EQ_INT(tpt_parse_iso("2025-10-20T10:00:03.000Z", 0, &t), 0);
+    ASSERT_EQ_INT(c4->ts, t);
+
+    /* Again: unchanged. */
+    memset(&st, 0, sizeof st);
+    o.report = NULL;
+    ASSERT_EQ_INT(importer_run(s, paths, 1, &o, &st, eb), 0);
+    ASSERT_EQ_INT(st.files_unchanged, 1);
+    ASSERT_EQ_INT(st.res.inserted + st.res.merged, 0);
+    store_close(s);
+}
+
 TEST_MAIN(TEST_CASE(test_recorded_rollout), TEST_CASE(test_recorded_first_turn),
           TEST_CASE(test_hand_046), TEST_CASE(test_bad_lines), TEST_CASE(test_import_grow_reimport),
-          TEST_CASE(test_resume_keeps_the_turn_context))
+          TEST_CASE(test_resume_keeps_the_turn_context), TEST_CASE(test_untimed_lines))
