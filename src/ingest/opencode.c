@@ -557,8 +557,12 @@ static cJSON *read_json(const char *path)
     return j;
 }
 
-/* The session of the tree: storage/session/<project>/<id>.json. */
-static struct oc_session *tree_session(struct opencode_ctx *x, const char *root, const char *id)
+/* The session of the tree: storage/session/<project>/<id>.json. When it
+ * has no such file (a tree copied in part, or not written by OpenCode), its
+ * calls are stored without project and version, and that is said once, on
+ * rep (may be NULL), naming `path`, the file that needed it. */
+static struct oc_session *tree_session(struct opencode_ctx *x, const char *root, const char *id,
+                                       FILE *rep, const char *path)
 {
     struct oc_session *s = oc_session_find(x, id);
     if (s)
@@ -577,10 +581,25 @@ static struct oc_session *tree_session(struct opencode_ctx *x, const char *root,
         }
         closedir(d);
     }
+    if (!j && rep)
+        fprintf(rep,
+                "%s: session %.128s has no file %s/session/*/%.128s.json: its project and "
+                "version are unknown\n",
+                path, id, root, id);
     const char *parent = jin_str(j, "parentID");
     s = oc_session_put(x, id, parent, jin_str(j, "directory"), jin_str(j, "version"));
     cJSON_Delete(j);
     return s;
+}
+
+/* OpenCode's states of a tool part: the last two are final. */
+static int known_status(const char *status)
+{
+    static const char *const known[] = {"pending", "running", "completed", "error"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (status && strcmp(status, known[i]) == 0)
+            return 1;
+    return 0;
 }
 
 int opencode_file_import_fd(struct agentfile_batch *b, struct opencode_ctx *x, const char *key,
@@ -610,10 +629,22 @@ int opencode_file_import_fd(struct agentfile_batch *b, struct opencode_ctx *x, c
         char root[PATH_MAX];
         snprintf(root, sizeof root, "%.*s/storage", s ? (int)(s - key) : 0, key);
         const char *sid = jin_str(j, "sessionID"), *id = jin_str(j, "id");
-        struct oc_session *sess = sid ? tree_session(x, root, sid) : NULL;
+        FILE *rep = agentfile_batch_report(b);
+        struct oc_session *sess = sid ? tree_session(x, root, sid, rep, path) : NULL;
         if (kind == OPENCODE_PART) {
             const char *ty = jin_str(j, "type"), *mid = jin_str(j, "messageID");
-            if (ty && strcmp(ty, "tool") == 0 && id) {
+            const char *status = jin_str(jin_get(j, "state"), "status");
+            if (ty && strcmp(ty, "tool") == 0 && id && !known_status(status)) {
+                /* Not a state OpenCode writes: whether the call ended, and
+                 * how, cannot be told. */
+                st->malformed++;
+                if (rep)
+                    fprintf(rep,
+                            "%s: tool part %.128s: status %s%.32s%s is none of OpenCode's "
+                            "(pending, running, completed, error): skipped\n",
+                            path, id, status ? "\"" : "", status ? status : "missing",
+                            status ? "\"" : "");
+            } else if (ty && strcmp(ty, "tool") == 0 && id) {
                 char *model = NULL;
                 if (mid && sid) {
                     char mp[PATH_MAX];

@@ -89,7 +89,10 @@ enum opencode_file { OPENCODE_PART = 1, OPENCODE_MESSAGE = 2 };
 int opencode_storage_kind(const char *path);
 
 /* Import one part or message file of the storage tree, open on fd (read
- * whole: OpenCode rewrites these files). */
+ * whole: OpenCode rewrites these files). A tool part whose status is none
+ * of OpenCode's is skipped and reported (counted malformed); a session
+ * whose file is missing is reported once per run, its calls stored without
+ * project and version. */
 int opencode_file_import_fd(struct agentfile_batch *b, struct opencode_ctx *x, const char *key,
                             const char *path, int fd, const struct stat *sb, int kind,
                             struct agentfile_stats *st, char *errbuf);

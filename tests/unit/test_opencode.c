@@ -10,7 +10,8 @@
  * finishes), re-import unchanged. The permission rules: "bash": "ask" in a
  * config file makes bash calls unsplit. A database locked outright (a
  * rollback journal's exclusive lock) is reported busy at once. Last, the
- * storage tree of 1.1 (hand-made).
+ * storage tree of 1.1 (hand-made), and one with parts it cannot read fully
+ * (reported).
  *
  * The numbers are tests/data/agents_reference.py's ("opencode (recorded)",
  * "opencode (by hand) storage").
@@ -33,6 +34,7 @@
 #define REC "recorded/agents/opencode/"
 #define REC_SESSION "ses_dbbaafabcffe233VcyKhGcYBC0"
 #define HAND_STORAGE "agents/opencode/storage"
+#define HAND_ODD "agents/opencode-odd/storage"
 
 static char *tmp_root;
 static void cleanup(void)
@@ -479,5 +481,70 @@ static void test_storage_tree(void)
     store_close(s);
 }
 
+/* A storage tree with parts toolprof cannot read fully
+ * (agents/opencode-odd; its story is in make_agents.py): a status none of
+ * OpenCode's, and a missing one, are reported and skipped; a session
+ * without its file is reported once, its calls stored without project.
+ * 3 calls, 2 parts malformed, 3 lines reported. */
+static void test_storage_odd_parts(void)
+{
+    isolate(NULL);
+    char dir[PATH_MAX], sdir[PATH_MAX];
+    FIXTURE_DATA_PATH(dir, HAND_ODD);
+    char *real = realpath(dir, NULL);
+    ASSERT_TRUE(real != NULL);
+    snprintf(sdir, sizeof sdir, "%s/odd-data", tmp_dir());
+    struct store *s = fixture_store_open(sdir);
+    struct importer_stats st;
+    char eb[TP_ERR_MAX], *report = NULL;
+    size_t rlen = 0;
+    struct importer_opts o;
+    importer_opts_init(&o);
+    o.progress = IMPORTER_PROGRESS_OFF;
+    o.report = open_memstream(&report, &rlen);
+    struct importer_root root = {.path = dir, .agent = IMPORTER_OPENCODE, .recursive = 1};
+    memset(&st, 0, sizeof st);
+    ASSERT_EQ_INT(importer_run_roots(s, &root, 1, &o, &st, eb), 0);
+    fclose(o.report);
+    char want[8 * PATH_MAX];
+    snprintf(want, sizeof want,
+             "%s/part/msg_g1/prt_g1_1.json: session ses_gone has no file "
+             "%s/session/*/ses_gone.json: its project and version are unknown\n"
+             "%s/part/msg_k1/prt_k1_1.json: tool part prt_k1_1: status \"success\" is none of "
+             "OpenCode's (pending, running, completed, error): skipped\n"
+             "%s/part/msg_k1/prt_k1_3.json: tool part prt_k1_3: status missing is none of "
+             "OpenCode's (pending, running, completed, error): skipped\n",
+             dir, real, dir, dir);
+    ASSERT_STREQ(report, want);
+    free(report);
+    free(real);
+    ASSERT_EQ_INT(st.agent[IMPORTER_OPENCODE].files, 6); /* 5 parts, 1 message */
+    ASSERT_EQ_INT(st.malformed, 2);
+    ASSERT_EQ_INT(st.res.inserted, 3);
+    struct rows rs;
+    rows_of(s, &rs);
+    ASSERT_EQ_INT(rs.n, 3);
+    const struct row *g1 = row_find(&rs, "prt_g1_1"), *g2 = row_find(&rs, "prt_g1_2"),
+                     *k2 = row_find(&rs, "prt_k1_2");
+    ASSERT_TRUE(g1 && g2 && k2);
+    /* Without its session's directory no permission rules are known: the
+     * wall may hold an approval, so no exec. */
+    ASSERT_STREQ(g1->session, "ses_gone");
+    ASSERT_STREQ(g1->project, "");
+    ASSERT_EQ_INT(g1->ok, 1);
+    ASSERT_EQ_DBL(g1->wall, 400, 0);
+    ASSERT_TRUE(isnan(g1->exec));
+    ASSERT_EQ_DBL(g2->wall, 50, 0);
+    ASSERT_STREQ(k2->project, "/home/dev/shop");
+    ASSERT_EQ_DBL(k2->exec, 20, 0);
+    o.report = NULL;
+    memset(&st, 0, sizeof st);
+    ASSERT_EQ_INT(importer_run_roots(s, &root, 1, &o, &st, eb), 0);
+    ASSERT_EQ_INT(st.files_unchanged, 6);
+    ASSERT_EQ_INT(st.res.inserted + st.res.merged, 0);
+    store_close(s);
+}
+
 TEST_MAIN(TEST_CASE(test_db_while_open_for_writing), TEST_CASE(test_permission_rules),
-          TEST_CASE(test_locked_db_is_busy), TEST_CASE(test_storage_tree))
+          TEST_CASE(test_locked_db_is_busy), TEST_CASE(test_storage_tree),
+          TEST_CASE(test_storage_odd_parts))

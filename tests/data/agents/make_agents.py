@@ -303,6 +303,100 @@ def opencode():
     text(root + "part/msg_a1/notes.txt", "not a part\n")
 
 
+# ---- Codex CLI: lines without a usable timestamp ------------------------------------
+#
+# A rollout Codex wrote always has a time on every line; an edited or
+# damaged one may not. What toolprof must do (codex.h): a call line without
+# a time is skipped and reported with its line; an output without a time
+# still ends its call (wall unknown), reported; lines that lose nothing
+# about a call are skipped quietly. The lines:
+#    1 session_meta                   4 call_1 (shell ls), 10:00:01
+#    2 turn_context (never)           5 call_1's output, 10:00:01.200: exec = wall 200
+#    3 task_started                   6 call_2, timestamp "yesterday": reported, skipped
+#    7 call_2's output: its call was not read: quiet
+#    8 call_3 (apply_patch custom call), no timestamp: reported, skipped
+#    9 call_4 (shell false), 10:00:03
+#   10 call_4's output, timestamp "": reported; call_4 failed (exit code 2),
+#      no wall, no exec
+#   11 web_search_call ws_1, timestamp 12345 (a number): reported, skipped
+#   12 task_complete, timestamp "never": quiet
+# So 2 calls (call_1 ok, call_4 failed) and 4 lines reported: 6, 8, 10, 11.
+
+def codex_untimed():
+    S = "0199f3c2-0000-7000-8000-00000000cafe"
+    shell = lambda cid, script: {"type": "function_call", "name": "shell", "call_id": cid,
+                                 "arguments": json.dumps({"command": ["bash", "-lc", script]})}
+    out = lambda cid, text: {"type": "function_call_output", "call_id": cid, "output": text}
+    line = lambda t, typ, payload: dict(({"timestamp": t} if t is not None else {}),
+                                        type=typ, payload=payload)
+    dump("codex-untimed.jsonl", [
+        line(ts(0), "session_meta", {"id": S, "timestamp": ts(0), "cwd": CWD,
+                                     "originator": "codex_cli_rs", "cli_version": "0.46.0",
+                                     "source": "cli"}),
+        line(ts(0, 5), "turn_context", {"cwd": CWD, "approval_policy": "never",
+                                        "sandbox_policy": {"type": "workspace-write"},
+                                        "model": "gpt-5-codex"}),
+        line(ts(0, 10), "event_msg", {"type": "task_started"}),
+        line(ts(1), "response_item", shell("call_1", "ls")),
+        line(ts(1, 200), "response_item", out("call_1", "Exit code: 0\nOutput:\nsrc\n")),
+        line("yesterday", "response_item", shell("call_2", "pwd")),
+        line(ts(2), "response_item", out("call_2", "Exit code: 0\nOutput:\n/\n")),
+        line(None, "response_item", {"type": "custom_tool_call", "name": "apply_patch",
+                                     "call_id": "call_3",
+                                     "input": "*** Begin Patch\n*** Add File: a.txt\n+a\n*** End Patch\n"}),
+        line(ts(3), "response_item", shell("call_4", "false")),
+        line("", "response_item", out("call_4", "Process exited with code 2\nOutput:\nboom\n")),
+        line(12345, "response_item", {"type": "web_search_call", "id": "ws_1", "status": "completed",
+                                      "action": {"type": "search", "query": "cart totals"}}),
+        line("never", "event_msg", {"type": "task_complete", "last_agent_message": "done"}),
+    ])
+
+
+# ---- OpenCode: a storage tree with parts toolprof cannot read fully -------------------
+#
+# Session ses_known has its file (directory /home/dev/shop, version 1.1.20);
+# session ses_gone has none. Parts:
+#   msg_g1/prt_g1_1  bash "npm test" of ses_gone, completed exit 0, :01 -> :01.400
+#   msg_g1/prt_g1_2  glob of ses_gone, completed, :02 -> :02.050
+#                    (both stored without project; ses_gone reported once)
+#   msg_k1/prt_k1_1  bash of ses_known, status "success" (not one of
+#                    OpenCode's): reported, skipped
+#   msg_k1/prt_k1_2  read of ses_known, completed, :03 -> :03.020: exec 20
+#   msg_k1/prt_k1_3  bash of ses_known without a status: reported, skipped
+# So 3 calls, 2 parts malformed, 3 lines reported.
+
+def opencode_odd():
+    root = "opencode-odd/storage/"
+    clock = lambda sec, msec=0: 1760954400000 + sec * 1000 + msec
+    dump_doc(root + "session/prj_shop/ses_known.json", {
+        "id": "ses_known", "version": "1.1.20", "projectID": "prj_shop", "directory": CWD,
+        "title": "Known", "time": {"created": clock(0), "updated": clock(5)}})
+    dump_doc(root + "message/ses_known/msg_k1.json", {
+        "id": "msg_k1", "sessionID": "ses_known", "role": "assistant", "modelID": "claude-sonnet-4-5",
+        "providerID": "anthropic", "tokens": {"input": 10, "output": 5},
+        "time": {"created": clock(2, 500), "completed": clock(4)}})
+    part = lambda mid, sid, pid, tool, state: dump_doc(
+        root + "part/%s/%s.json" % (mid, pid),
+        {"id": pid, "sessionID": sid, "messageID": mid, "type": "tool", "callID": "toolu_" + pid,
+         "tool": tool, "state": state})
+    part("msg_g1", "ses_gone", "prt_g1_1", "bash", {
+        "status": "completed", "input": {"command": "npm test"}, "output": "ok",
+        "metadata": {"exit": 0}, "time": {"start": clock(1), "end": clock(1, 400)}})
+    part("msg_g1", "ses_gone", "prt_g1_2", "glob", {
+        "status": "completed", "input": {"pattern": "**/*.js"}, "output": "a.js",
+        "time": {"start": clock(2), "end": clock(2, 50)}})
+    part("msg_k1", "ses_known", "prt_k1_1", "bash", {
+        "status": "success", "input": {"command": "ls"}, "output": "a.js",
+        "time": {"start": clock(2, 600), "end": clock(2, 700)}})
+    part("msg_k1", "ses_known", "prt_k1_2", "read", {
+        "status": "completed", "input": {"filePath": CWD + "/a.js"}, "output": "...",
+        "time": {"start": clock(3), "end": clock(3, 20)}})
+    part("msg_k1", "ses_known", "prt_k1_3", "bash", {
+        "input": {"command": "pwd"}, "time": {"start": clock(3, 500), "end": clock(3, 600)}})
+
+
 codex_046()
 gemini()
 opencode()
+codex_untimed()
+opencode_odd()
