@@ -422,7 +422,9 @@ static void on_request(struct gemini *g, const char *id, const cJSON *tokens, co
     }
     struct request *r = &g->rq[i];
     request_init(r);
-    r->id = xstrdup(id);
+    /* Message ids are UUIDs in Gemini CLI's files; a short one ("m2") is
+     * only its session's, and request ids are the store's keys. */
+    r->id = agentfile_call_key(g->subagent ? g->subagent : g->session, id);
     r->session_id = xstrdup(g->session);
     if (g->project)
         r->project = xstrdup(g->project);

@@ -33,7 +33,9 @@
  *   tool_use_id  agentfile_call_key(session, call id); agent "gemini-cli".
  *
  * Every gemini message with token counts is a model request (id the
- * message's, tokens and model as recorded; no duration in the files).
+ * message's, made unique by its session when short, as calls' ids are:
+ * agentfile_call_key(); tokens and model as recorded; no duration in the
+ * files).
  *
  * Rewinds and rewrites: calls are taken from every record of a message,
  * the last record of each call id winning within a read; a call recorded

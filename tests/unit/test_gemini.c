@@ -8,7 +8,8 @@
  * call id without a clock, a sub-agent's file, the older .json document.
  * Then the import: the project from .project_root, re-import adds nothing,
  * and the file imported in pieces (cut after each of its lines, and grown)
- * stores exactly what one import of the whole file stores.
+ * stores exactly what one import of the whole file stores. Last, two
+ * sessions with the same short message and call ids (hand-made).
  *
  * The numbers are tests/data/agents_reference.py's (quoted by each block).
  */
@@ -37,6 +38,7 @@
     HAND_DIR "/chats/6b1d2c3e-4f50-4a61-8b72-9c8d7e6f5a4b/session-2025-10-20T10-00-7c2e3d4f.jsonl"
 #define HAND_DOC HAND_DIR "/chats/session-2025-10-20T10-00-8d3f4e5a.json"
 #define G1 "6b1d2c3e-4f50-4a61-8b72-9c8d7e6f5a4b"
+#define HAND_SHORT_IDS "agents/gemini-short-ids/tmp/0f0f/chats"
 
 static int parse_lines(const char *d, size_t len, const char *parent, struct agentfile_out *o)
 {
@@ -508,7 +510,57 @@ static void test_install_hook_gemini(void)
     free(after);
 }
 
+struct req_sum {
+    int n;
+    int64_t in, out;
+    char id[64];
+};
+static int req_sum_cb(void *ctx, const struct request *r)
+{
+    struct req_sum *x = ctx;
+    x->n++;
+    x->in += r->input_tokens;
+    x->out += r->output_tokens;
+    snprintf(x->id, sizeof x->id, "%s", r->id);
+    return 0;
+}
+
+/* Two sessions whose message ids (and call ids) are the same short ones
+ * (agents/gemini-short-ids; the story is in make_agents.py): each keeps its
+ * own call and its own request. */
+static void test_short_ids_per_session(void)
+{
+    char dir[PATH_MAX], sdir[PATH_MAX];
+    FIXTURE_DATA_PATH(dir, HAND_SHORT_IDS);
+    snprintf(sdir, sizeof sdir, "%s/short-ids", tmp_dir());
+    struct store *s = fixture_store_open(sdir);
+    struct importer_stats st;
+    const char *paths[] = {dir};
+    ASSERT_EQ_INT(import_paths(s, paths, 1, &st), 0);
+    ASSERT_EQ_INT(st.agent[IMPORTER_GEMINI].files, 2);
+    ASSERT_EQ_INT(st.res.inserted, 2);
+    struct sums c;
+    sums_of(s, &c);
+    ASSERT_EQ_INT(c.n, 2);
+    ASSERT_EQ_DBL(c.wall_sum, 40 + 60, 0);
+    static const struct {
+        const char *session, *id;
+        int64_t in, out;
+    } want[] = {{"ga", "ga/m1", 100, 10}, {"gb", "gb/m1", 200, 20}};
+    for (size_t i = 0; i < 2; i++) {
+        struct req_sum r = {0};
+        int64_t sid = store_str_id(s, want[i].session);
+        ASSERT_TRUE(sid != 0);
+        ASSERT_EQ_INT(store_requests(s, sid, 0, 0, req_sum_cb, &r), 0);
+        ASSERT_EQ_INT(r.n, 1);
+        ASSERT_STREQ(r.id, want[i].id);
+        ASSERT_EQ_INT(r.in, want[i].in);
+        ASSERT_EQ_INT(r.out, want[i].out);
+    }
+    store_close(s);
+}
+
 TEST_MAIN(TEST_CASE(test_recorded_chat), TEST_CASE(test_hand_rewrites_and_rewind),
           TEST_CASE(test_hand_subagent_and_document), TEST_CASE(test_import_recorded_folder),
           TEST_CASE(test_import_in_pieces), TEST_CASE(test_hooks_give_exec),
-          TEST_CASE(test_install_hook_gemini))
+          TEST_CASE(test_install_hook_gemini), TEST_CASE(test_short_ids_per_session))

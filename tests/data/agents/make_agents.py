@@ -395,8 +395,33 @@ def opencode_odd():
         "input": {"command": "pwd"}, "time": {"start": clock(3, 500), "end": clock(3, 600)}})
 
 
+# ---- Gemini CLI: short message ids in two sessions ----------------------------------
+#
+# Gemini CLI's message ids are UUIDs; files written by other tools (or
+# trimmed by hand) may have short ones, the same in two sessions. Two
+# .json documents of sessions ga and gb, each with a gemini message "m1"
+# (tokens 100/10 and 200/20) holding one read_file call "c1" (10:00:01 ->
+# :01.040 and 10:00:02 -> :02.060). The ids are only their session's: 2
+# calls and 2 requests, one per session.
+
+def gemini_short_ids():
+    base = "gemini-short-ids/tmp/0f0f/chats/"
+    for sid, sec, tin, tout, wall in (("ga", 1, 100, 10, 40), ("gb", 2, 200, 20, 60)):
+        call = {"id": "c1", "name": "read_file", "args": {"file_path": "a.js"},
+                "status": "success", "timestamp": ts(sec, wall),
+                "result": [{"functionResponse": {"id": "c1", "name": "read_file",
+                                                 "response": {"output": "x"}}}]}
+        dump_doc(base + "session-2025-10-20T10-00-%s.json" % sid, {
+            "sessionId": sid, "projectHash": "0f0f", "startTime": ts(0), "lastUpdated": ts(3),
+            "messages": [{"id": "m1", "timestamp": ts(sec), "type": "gemini", "content": "",
+                          "tokens": {"input": tin, "output": tout, "cached": 0, "thoughts": 0,
+                                     "tool": 0, "total": tin + tout},
+                          "model": "gemini-2.5-pro", "toolCalls": [call]}]})
+
+
 codex_046()
 gemini()
 opencode()
 codex_untimed()
 opencode_odd()
+gemini_short_ids()
