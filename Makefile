@@ -110,17 +110,20 @@ unit: $(UNIT_BIN)
 
 # Optional, outside `make test`: the checks over public samples of unknown
 # licence, which the repository does not hold (tests/samples/README.md).
-$(BUILD)/tests/samples/test_samples: tests/samples/test_samples.c $(BUILD)/libtoolprof.a \
-                                     tests/unit/harness.h tests/unit/fixture.h
+# test_samples.c: Claude Code's; test_agent_samples.c: the other agents'.
+SAMPLES_BIN := $(patsubst tests/samples/%.c,$(BUILD)/tests/samples/%,$(wildcard tests/samples/test_*.c))
+
+$(BUILD)/tests/samples/%: tests/samples/%.c tests/samples/samples.h $(BUILD)/libtoolprof.a \
+                          tests/unit/harness.h tests/unit/fixture.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
 
-test-samples: $(BUILD)/tests/samples/test_samples
+test-samples: $(SAMPLES_BIN)
 	@if [ -z "$(SAMPLES)" ]; then \
 	  echo "make test-samples: say where the samples are: make test-samples SAMPLES=DIR" >&2; exit 2; fi
 	@if [ ! -d "$(SAMPLES)" ]; then echo "make test-samples: $(SAMPLES) is not a directory" >&2; exit 2; fi
-	TOOLPROF_SAMPLES="$(SAMPLES)" tests/run_unit.sh $(BUILD)/tests/samples/test_samples
+	TOOLPROF_SAMPLES="$(SAMPLES)" tests/run_unit.sh $(SAMPLES_BIN)
 
 deps:
 	@tests/deps.sh run

@@ -22,6 +22,7 @@
 #include <sys/time.h>
 
 #include "fixture.h"
+#include "samples.h"
 #include "core/jsonin.h"
 #include "core/limits.h"
 #include "core/tptime.h"
@@ -57,28 +58,7 @@ static void free_ops(struct op *ops, size_t n)
     free(ops);
 }
 
-/* ---- reading samples -------------------------------------------------- */
-
-/* var (char[PATH_MAX]) = the path of sample `name`; the check fails here,
- * naming it, when $TOOLPROF_SAMPLES is unset or the file is unreadable. */
-#define SAMPLE_PATH(var, name)                                                                     \
-    do {                                                                                           \
-        const char *dir_ = getenv("TOOLPROF_SAMPLES");                                             \
-        if (!dir_ || !*dir_)                                                                       \
-            FAIL_("TOOLPROF_SAMPLES is not set: run make test-samples SAMPLES=DIR");               \
-        snprintf((var), PATH_MAX, "%s/%s", dir_, (name));                                          \
-        if (access((var), R_OK) != 0)                                                              \
-            FAIL_("sample %s: %s", (var), strerror(errno));                                        \
-    } while (0)
-
-/* var = the whole sample (malloc'd), *lenp its length. */
-#define READ_SAMPLE(var, name, lenp)                                                               \
-    do {                                                                                           \
-        char p_[PATH_MAX];                                                                         \
-        SAMPLE_PATH(p_, name);                                                                     \
-        if (!((var) = fixture_read(p_, (lenp))))                                                   \
-            FAIL_("sample %s: %s", p_, strerror(errno));                                           \
-    } while (0)
+/* ---- reading samples (SAMPLE_PATH, READ_SAMPLE: samples.h) -------------- */
 
 /* var = the sample parsed as JSON (JIN_REPAIR, as the log importer reads). */
 #define LOAD_SAMPLE(var, name)                                                                     \
