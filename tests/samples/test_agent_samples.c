@@ -109,8 +109,12 @@ static int64_t iso_ms(const char *s)
         return -1;
     for (; fn < 3; fn++)
         frac *= 10;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h,        .tm_min = mi,     .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     return (int64_t)timegm(&tm) * 1000 + frac;
 }
 
