@@ -1,28 +1,28 @@
 /*
  * opencode_db.c - OpenCode's opencode.db into operations (see opencode.h).
  *
- * The database is opened read-only (a file: URI with mode=ro), so it never
- * takes a lock that would stop OpenCode writing; a database busy past
- * OPENCODE_BUSY_MS is reported as OPENCODE_BUSY and the caller goes on with
- * its other files. Parts and messages are read in pages in the order they
- * were updated (time_updated, then id), from a watermark kept in the
- * database path's import mark, less OPENCODE_SLACK_MS for rows written
- * with an older time while the last read ran. Each row becomes records
- * through the functions opencode.c shares in opencode_int.h: oc_part_op()
- * for a tool part, oc_message_request() for an assistant message.
+ * The database is read through store/extdb.h: opened read-only (a file:
+ * URI with mode=ro), so it never takes a lock that would stop OpenCode
+ * writing. This file knows what OpenCode's tables mean; extdb only runs
+ * the queries. A database busy past OPENCODE_BUSY_MS is reported as
+ * OPENCODE_BUSY and the caller goes on with its other files. Parts and
+ * messages are read in pages in the order they were updated (time_updated,
+ * then id), from a watermark kept in the database path's import mark, less
+ * OPENCODE_SLACK_MS for rows written with an older time while the last
+ * read ran. Each row becomes records through the functions opencode.c
+ * shares in opencode_int.h: oc_part_op() for a tool part,
+ * oc_message_request() for an assistant message.
  */
 #include "opencode.h"
 #include "opencode_int.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/buf.h"
 #include "core/err.h"
 #include "core/jsonin.h"
 #include "core/kmap.h"
@@ -30,6 +30,7 @@
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "ingest/toolcall.h"
+#include "store/extdb.h"
 
 /* ---- the database ---------------------------------------------------------------------- */
 
@@ -39,67 +40,47 @@ int opencode_sniff_db(const char *head, size_t n)
 }
 
 struct db {
-    sqlite3 *h;
-    sqlite3_stmt *parts, *msgs, *sess, *msg_get, *first_tool, *turn_end;
+    struct extdb *h;
+    struct extdb_stmt *parts, *msgs, *sess, *msg_get, *first_tool, *turn_end;
     char *path;
 };
 
-static int db_prepare(struct db *d, sqlite3_stmt **q, const char *sql, char *errbuf)
+/* The message of a failed read (rc from extdb), in OpenCode's terms. */
+static int db_err(struct db *d, int rc, char *errbuf)
 {
-    int rc = sqlite3_prepare_v2(d->h, sql, -1, q, NULL);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    if (rc == TP_EBUSY)
         return tp_fail(errbuf, OPENCODE_BUSY, "%s: busy (OpenCode is writing); read again later",
                        d->path);
-    if (rc != SQLITE_OK)
+    if (rc == TP_EPARSE)
         return tp_fail(errbuf, TP_EPARSE, "%s: not an OpenCode database (%s)", d->path,
-                       sqlite3_errmsg(d->h));
-    return 0;
+                       extdb_errmsg(d->h));
+    return tp_fail(errbuf, TP_EIO, "%s: %s", d->path, extdb_errmsg(d->h));
+}
+
+static int db_prepare(struct db *d, struct extdb_stmt **q, const char *sql, char *errbuf)
+{
+    int rc = extdb_prepare(d->h, sql, q);
+    return rc ? db_err(d, rc, errbuf) : 0;
 }
 
 static void db_close(struct db *d)
 {
-    sqlite3_finalize(d->parts);
-    sqlite3_finalize(d->msgs);
-    sqlite3_finalize(d->sess);
-    sqlite3_finalize(d->msg_get);
-    sqlite3_finalize(d->first_tool);
-    sqlite3_finalize(d->turn_end);
-    sqlite3_close_v2(d->h);
-}
-
-/* The database as a read-only URI (file:...?mode=ro), with the characters
- * a URI gives meaning to escaped. */
-static char *db_uri(const char *path)
-{
-    struct buf b;
-    buf_init(&b, PATH_MAX * 3 + 32);
-    buf_adds(&b, "file:");
-    for (const char *p = path; *p; p++) {
-        if (*p == '%' || *p == '?' || *p == '#')
-            buf_printf(&b, "%%%02X", (unsigned char)*p);
-        else
-            buf_addc(&b, *p);
-    }
-    buf_adds(&b, "?mode=ro");
-    return buf_steal(&b, NULL);
+    extdb_finalize(d->parts);
+    extdb_finalize(d->msgs);
+    extdb_finalize(d->sess);
+    extdb_finalize(d->msg_get);
+    extdb_finalize(d->first_tool);
+    extdb_finalize(d->turn_end);
+    extdb_close(d->h);
 }
 
 static int db_open(struct db *d, const char *path, char *errbuf)
 {
     memset(d, 0, sizeof *d);
     d->path = (char *)path;
-    char *uri = db_uri(path);
-    int rc = sqlite3_open_v2(uri, &d->h,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
-    free(uri);
-    if (rc != SQLITE_OK) {
-        rc = tp_fail(errbuf, TP_EIO, "%s: cannot open it read-only: %s", path,
-                     d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
-        sqlite3_close_v2(d->h);
-        d->h = NULL;
+    int rc = extdb_open(path, OPENCODE_BUSY_MS, &d->h, errbuf);
+    if (rc != 0)
         return rc;
-    }
-    sqlite3_busy_timeout(d->h, OPENCODE_BUSY_MS);
     if ((rc = db_prepare(d, &d->parts,
                          "SELECT id, message_id, session_id, time_updated, data FROM part "
                          "WHERE (time_updated > ?1 OR (time_updated = ?1 AND id > ?2)) "
@@ -130,14 +111,6 @@ static int db_open(struct db *d, const char *path, char *errbuf)
     return 0;
 }
 
-static int db_err(struct db *d, int rc, char *errbuf)
-{
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        return tp_fail(errbuf, OPENCODE_BUSY, "%s: busy (OpenCode is writing); read again later",
-                       d->path);
-    return tp_fail(errbuf, TP_EIO, "%s: %s", d->path, sqlite3_errmsg(d->h));
-}
-
 /* A session of the database, with its rules (*rules: a parsed ruleset
  * the caller frees, or NULL). */
 static struct oc_session *db_session(struct db *d, struct opencode_ctx *x, const char *id,
@@ -145,13 +118,12 @@ static struct oc_session *db_session(struct db *d, struct opencode_ctx *x, const
 {
     *rules = NULL;
     struct oc_session *s = oc_session_find(x, id);
-    sqlite3_bind_text(d->sess, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(d->sess) == SQLITE_ROW) {
+    extdb_bind_text(d->sess, 1, id);
+    if (extdb_step(d->sess) == 1) {
         if (!s)
-            s = oc_session_put(x, id, (const char *)sqlite3_column_text(d->sess, 0),
-                               (const char *)sqlite3_column_text(d->sess, 1),
-                               (const char *)sqlite3_column_text(d->sess, 2));
-        const char *perm = (const char *)sqlite3_column_text(d->sess, 3);
+            s = oc_session_put(x, id, extdb_text(d->sess, 0, NULL), extdb_text(d->sess, 1, NULL),
+                               extdb_text(d->sess, 2, NULL));
+        const char *perm = extdb_text(d->sess, 3, NULL);
         if (perm) {
             char eb[TP_ERR_MAX];
             *rules = jin_parse(perm, strlen(perm), JIN_REPAIR, TP_MAX_JSON_DEPTH, eb);
@@ -159,7 +131,7 @@ static struct oc_session *db_session(struct db *d, struct opencode_ctx *x, const
     } else if (!s) {
         s = oc_session_put(x, id, NULL, NULL, NULL);
     }
-    sqlite3_reset(d->sess);
+    extdb_reset(d->sess);
     return s;
 }
 
@@ -169,9 +141,9 @@ static char *db_message_model(struct db *d, const char *id, int64_t *created, ch
     *created = -1;
     if (parent)
         *parent = NULL;
-    sqlite3_bind_text(d->msg_get, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(d->msg_get) == SQLITE_ROW) {
-        const char *data = (const char *)sqlite3_column_text(d->msg_get, 0);
+    extdb_bind_text(d->msg_get, 1, id);
+    if (extdb_step(d->msg_get) == 1) {
+        const char *data = extdb_text(d->msg_get, 0, NULL);
         char eb[TP_ERR_MAX];
         cJSON *m = data ? jin_parse(data, strlen(data), JIN_REPAIR, TP_MAX_JSON_DEPTH, eb) : NULL;
         const char *mo = jin_str(m, "modelID");
@@ -184,19 +156,19 @@ static char *db_message_model(struct db *d, const char *id, int64_t *created, ch
             *parent = xstrdup(jin_str(m, "parentID"));
         cJSON_Delete(m);
     }
-    sqlite3_reset(d->msg_get);
+    extdb_reset(d->msg_get);
     return model;
 }
 
-static int64_t db_int_query(sqlite3_stmt *q, const char *a, const char *b)
+static int64_t db_int_query(struct extdb_stmt *q, const char *a, const char *b)
 {
     int64_t v = -1;
-    sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+    extdb_bind_text(q, 1, a);
     if (b)
-        sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
+        extdb_bind_text(q, 2, b);
+    if (extdb_step(q) == 1 && !extdb_is_null(q, 0))
+        v = extdb_int64(q, 0);
+    extdb_reset(q);
     return v;
 }
 
@@ -257,25 +229,24 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
 
     /* Parts, page by page. */
     for (;;) {
-        sqlite3_bind_int64(d.parts, 1, pos);
-        sqlite3_bind_text(d.parts, 2, last_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(d.parts, 3, OPENCODE_PAGE_ROWS);
+        extdb_bind_int64(d.parts, 1, pos);
+        extdb_bind_text(d.parts, 2, last_id);
+        extdb_bind_int64(d.parts, 3, OPENCODE_PAGE_ROWS);
         int rows = 0, src;
-        while ((src = sqlite3_step(d.parts)) == SQLITE_ROW) {
+        while ((src = extdb_step(d.parts)) == 1) {
             rows++;
-            const char *pid = (const char *)sqlite3_column_text(d.parts, 0);
-            const char *mid = (const char *)sqlite3_column_text(d.parts, 1);
-            const char *sid = (const char *)sqlite3_column_text(d.parts, 2);
-            int64_t upd = sqlite3_column_int64(d.parts, 3);
-            const char *data = (const char *)sqlite3_column_text(d.parts, 4);
-            int dlen = sqlite3_column_bytes(d.parts, 4);
+            const char *pid = extdb_text(d.parts, 0, NULL);
+            const char *mid = extdb_text(d.parts, 1, NULL);
+            const char *sid = extdb_text(d.parts, 2, NULL);
+            int64_t upd = extdb_int64(d.parts, 3);
+            size_t dlen;
+            const char *data = extdb_text(d.parts, 4, &dlen);
             pos = upd;
             snprintf(last_id, sizeof last_id, "%s", pid ? pid : "");
             st->bytes += (uint64_t)dlen;
             st->lines++;
             char eb[TP_ERR_MAX];
-            cJSON *part =
-                data ? jin_parse(data, (size_t)dlen, JIN_REPAIR, TP_MAX_JSON_DEPTH, eb) : NULL;
+            cJSON *part = data ? jin_parse(data, dlen, JIN_REPAIR, TP_MAX_JSON_DEPTH, eb) : NULL;
             const char *ty = jin_str(part, "type");
             if (!part || !ty || strcmp(ty, "tool") != 0 || !pid || !sid) {
                 if (!part)
@@ -325,8 +296,8 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
             if (upd > newest)
                 newest = upd;
         }
-        sqlite3_reset(d.parts);
-        if (src != SQLITE_DONE) {
+        extdb_reset(d.parts);
+        if (src != 0) {
             rc = db_err(&d, src, errbuf);
             goto out;
         }
@@ -346,16 +317,16 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
     pos = since - 1;
     last_id[0] = '\0';
     for (;;) {
-        sqlite3_bind_int64(d.msgs, 1, pos);
-        sqlite3_bind_text(d.msgs, 2, last_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(d.msgs, 3, OPENCODE_PAGE_ROWS);
+        extdb_bind_int64(d.msgs, 1, pos);
+        extdb_bind_text(d.msgs, 2, last_id);
+        extdb_bind_int64(d.msgs, 3, OPENCODE_PAGE_ROWS);
         int rows = 0, src;
-        while ((src = sqlite3_step(d.msgs)) == SQLITE_ROW) {
+        while ((src = extdb_step(d.msgs)) == 1) {
             rows++;
-            const char *id = (const char *)sqlite3_column_text(d.msgs, 0);
-            const char *sid = (const char *)sqlite3_column_text(d.msgs, 1);
-            int64_t upd = sqlite3_column_int64(d.msgs, 2);
-            const char *data = (const char *)sqlite3_column_text(d.msgs, 3);
+            const char *id = extdb_text(d.msgs, 0, NULL);
+            const char *sid = extdb_text(d.msgs, 1, NULL);
+            int64_t upd = extdb_int64(d.msgs, 2);
+            const char *data = extdb_text(d.msgs, 3, NULL);
             pos = upd;
             snprintf(last_id, sizeof last_id, "%s", id ? id : "");
             if (!id || !sid || !data)
@@ -388,8 +359,8 @@ int opencode_db_import(struct agentfile_batch *b, struct store *s, struct openco
             }
             cJSON_Delete(msg);
         }
-        sqlite3_reset(d.msgs);
-        if (src != SQLITE_DONE) {
+        extdb_reset(d.msgs);
+        if (src != 0) {
             rc = db_err(&d, src, errbuf);
             goto out;
         }

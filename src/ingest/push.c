@@ -9,12 +9,12 @@
  * active on those days go the same way, per session. A batch is POSTed to
  * /api/team/push; once the server answers 200 its hashes are recorded, and
  * so are the fingerprints of the days all of whose calls are now sent.
+ * What was sent is kept in the push state file (store/pushstate.h).
  */
 #include "ingest/push.h"
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +32,7 @@
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "store/opbin.h"
-
-#define PUSH_SCHEMA                                                                                \
-    "CREATE TABLE IF NOT EXISTS sent(k INTEGER PRIMARY KEY, h INTEGER NOT NULL);"                  \
-    "CREATE TABLE IF NOT EXISTS tl(k INTEGER PRIMARY KEY, h INTEGER NOT NULL);"                    \
-    "CREATE TABLE IF NOT EXISTS days(d INTEGER PRIMARY KEY, fp INTEGER NOT NULL);"
+#include "store/pushstate.h"
 
 int push_check_url(const char *url, char *errbuf)
 {
@@ -49,22 +45,16 @@ int push_check_url(const char *url, char *errbuf)
     return 0;
 }
 
-/* One pending record of a batch: what to remember once it is answered. */
-struct sent_key {
-    int64_t k, h;
-    int table; /* 0 sent, 1 tl */
-};
-
 struct pusher {
     struct store *s;
     const struct push_opts *o;
     struct push_stats *st;
-    sqlite3 *db;
-    sqlite3_stmt *get_sent, *get_tl;
+    struct pushstate *state;
     struct httpc *http;
     char url[2100], auth[1100], host_hdr[300];
     struct buf body, one;
-    struct sent_key *keys;
+    /* The records of the batch: what to remember once it is answered. */
+    struct pushstate_entry *keys;
     size_t nkeys, akeys, ncalls;
     /* Days whose calls are all read: their fingerprint is recorded with
      * the batch that carries their last call. */
@@ -76,23 +66,6 @@ struct pusher {
 static int64_t hash_of(const void *p, size_t n)
 {
     return (int64_t)hash_final(hash_bytes(HASH_SEED, p, n));
-}
-
-static int db_exec(sqlite3 *db, const char *sql)
-{
-    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : TP_EIO;
-}
-
-static int64_t lookup(sqlite3_stmt *q, int64_t k, int *found)
-{
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, k);
-    int64_t h = 0;
-    *found = sqlite3_step(q) == SQLITE_ROW;
-    if (*found)
-        h = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
-    return h;
 }
 
 static void nap_ms(int64_t ms)
@@ -139,38 +112,10 @@ static void message_of(const struct buf *b, char *out, size_t size)
 /* Record what the answered batch carried. */
 static int remember(struct pusher *p)
 {
-    if (db_exec(p->db, "BEGIN IMMEDIATE") != 0)
-        return tp_fail(p->errbuf, TP_EIO, "push state: %s", sqlite3_errmsg(p->db));
-    sqlite3_stmt *put[2] = {NULL, NULL}, *day = NULL;
-    int ok = sqlite3_prepare_v2(p->db, "INSERT OR REPLACE INTO sent VALUES(?1, ?2)", -1, &put[0],
-                                NULL) == SQLITE_OK &&
-             sqlite3_prepare_v2(p->db, "INSERT OR REPLACE INTO tl VALUES(?1, ?2)", -1, &put[1],
-                                NULL) == SQLITE_OK &&
-             sqlite3_prepare_v2(p->db, "INSERT OR REPLACE INTO days VALUES(?1, ?2)", -1, &day,
-                                NULL) == SQLITE_OK;
-    for (size_t i = 0; ok && i < p->nkeys; i++) {
-        sqlite3_stmt *q = put[p->keys[i].table];
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, p->keys[i].k);
-        sqlite3_bind_int64(q, 2, p->keys[i].h);
-        ok = sqlite3_step(q) == SQLITE_DONE;
-    }
-    for (size_t i = 0; ok && i < p->ndays; i++) {
-        sqlite3_reset(day);
-        sqlite3_bind_int64(day, 1, p->days[i]);
-        sqlite3_bind_int64(day, 2, p->fps[i]);
-        ok = sqlite3_step(day) == SQLITE_DONE;
-    }
-    sqlite3_finalize(put[0]);
-    sqlite3_finalize(put[1]);
-    sqlite3_finalize(day);
-    if (!ok || db_exec(p->db, "COMMIT") != 0) {
-        int rc = tp_fail(p->errbuf, TP_EIO, "push state: %s", sqlite3_errmsg(p->db));
-        db_exec(p->db, "ROLLBACK");
-        return rc;
-    }
-    p->ndays = 0;
-    return 0;
+    int rc = pushstate_save(p->state, p->keys, p->nkeys, p->days, p->fps, p->ndays, p->errbuf);
+    if (rc == 0)
+        p->ndays = 0;
+    return rc;
 }
 
 /* POST the batch until the server answers it. */
@@ -240,17 +185,17 @@ static int send_batch(struct pusher *p)
 }
 
 /* Was the record in p->one, of this key, sent as it is? (k, h: its keys.) */
-static int sent_already(struct pusher *p, int table, const char *key, int64_t *k, int64_t *h)
+static int sent_already(struct pusher *p, enum pushstate_map map, const char *key, int64_t *k,
+                        int64_t *h)
 {
     *k = hash_of(key, strlen(key));
     *h = hash_of(p->one.data, p->one.len);
-    int found;
-    int64_t was = lookup(table ? p->get_tl : p->get_sent, *k, &found);
-    return found && was == *h;
+    int64_t was;
+    return pushstate_get(p->state, map, *k, &was) && was == *h;
 }
 
 /* Add the record in p->one to the batch; send the batch when full. */
-static int add_record(struct pusher *p, int table, int64_t k, int64_t h, int is_call)
+static int add_record(struct pusher *p, enum pushstate_map map, int64_t k, int64_t h, int is_call)
 {
     if (buf_add(&p->body, p->one.data, p->one.len) != 0)
         return tp_fail(p->errbuf, TP_ETOOBIG, "a push batch is over its size limit");
@@ -258,7 +203,7 @@ static int add_record(struct pusher *p, int table, int64_t k, int64_t h, int is_
         p->akeys = p->akeys ? 2 * p->akeys : 1024;
         p->keys = xreallocarray(p->keys, p->akeys, sizeof *p->keys);
     }
-    p->keys[p->nkeys++] = (struct sent_key){k, h, table};
+    p->keys[p->nkeys++] = (struct pushstate_entry){k, h, map};
     if (is_call) {
         p->ncalls++;
         p->st->calls++;
@@ -291,8 +236,8 @@ static int call_row(void *ctx, const struct store_row *r)
     snprintf(key, sizeof key, "%s\x1f%lld", r->op.tool_use_id,
              (long long)tpt_floor_div(r->op.ts_ms, TPT_HOUR_MS));
     int64_t k, h;
-    if (!sent_already(p, 0, key, &k, &h))
-        d->rc = add_record(p, 0, k, h, 1);
+    if (!sent_already(p, PUSHSTATE_CALLS, key, &k, &h))
+        d->rc = add_record(p, PUSHSTATE_CALLS, k, h, 1);
     return d->rc != 0 || cancelled(p->o);
 }
 
@@ -364,10 +309,10 @@ static int push_sessions(struct pusher *p, int64_t a, int64_t b)
             break;
         }
         int64_t k, h;
-        if (p->one.len && !sent_already(p, 1, key, &k, &h)) {
+        if (p->one.len && !sent_already(p, PUSHSTATE_SESSIONS, key, &k, &h)) {
             p->st->turns += x.turns;
             p->st->requests += x.requests;
-            rc = add_record(p, 1, k, h, 0);
+            rc = add_record(p, PUSHSTATE_SESSIONS, k, h, 0);
         }
         free(key);
     }
@@ -457,18 +402,8 @@ int push_run(struct store *s, const struct push_opts *o, struct push_stats *st, 
     char name[64], path[4200];
     snprintf(name, sizeof name, "push.%08x.db", (unsigned)(hash_str(o->url) & 0xffffffffu));
     fs_join(path, sizeof path, store_dir(s), name);
-    if (sqlite3_open_v2(path, &p.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-            SQLITE_OK ||
-        db_exec(p.db, "PRAGMA journal_mode=WAL") != 0 || db_exec(p.db, PUSH_SCHEMA) != 0 ||
-        sqlite3_prepare_v2(p.db, "SELECT h FROM sent WHERE k = ?1", -1, &p.get_sent, NULL) !=
-            SQLITE_OK ||
-        sqlite3_prepare_v2(p.db, "SELECT h FROM tl WHERE k = ?1", -1, &p.get_tl, NULL) !=
-            SQLITE_OK) {
-        rc = tp_fail(errbuf, TP_EIO, "cannot use %s: %s", path,
-                     p.db ? sqlite3_errmsg(p.db) : "out of memory");
+    if ((rc = pushstate_open(path, &p.state, errbuf)) != 0)
         goto out;
-    }
-    sqlite3_busy_timeout(p.db, 10000);
     if (!(p.http = httpc_new(errbuf))) {
         rc = TP_EUNSUPP;
         goto out;
@@ -490,16 +425,12 @@ int push_run(struct store *s, const struct push_opts *o, struct push_stats *st, 
     int64_t today = tpt_floor_div(tpt_now_ms(), TPT_DAY_MS);
     struct store_filter all = {0};
     rc = store_rollups(s, ROLLUP_DAY, d0 * TPT_DAY_MS, d1 * TPT_DAY_MS, &all, fp_row, &fp);
-    sqlite3_stmt *get_day = NULL;
-    if (rc == 0 && sqlite3_prepare_v2(p.db, "SELECT fp FROM days WHERE d = ?1", -1, &get_day,
-                                      NULL) != SQLITE_OK)
-        rc = TP_EIO;
     for (int64_t d = d0; rc == 0 && d < d1 && !cancelled(o); d++) {
         long i = kmap_find(&fp.days, &d, sizeof d);
         if (i < 0)
             continue; /* no calls that day */
-        int found;
-        int64_t was = lookup(get_day, d, &found);
+        int64_t was;
+        int found = pushstate_get(p.state, PUSHSTATE_DAYS, d, &was);
         if (!o->full && found && was == fp.fp[i] && d < today - 1)
             continue;
         struct day_scan ds = {&p, 0};
@@ -525,14 +456,10 @@ int push_run(struct store *s, const struct push_opts *o, struct push_stats *st, 
         rc = tp_fail(errbuf, TP_EAGAIN, "push cancelled");
     if (rc == 0)
         rc = send_batch(&p);
-    sqlite3_finalize(get_day);
     kmap_free(&fp.days);
     free(fp.fp);
 out:
-    sqlite3_finalize(p.get_sent);
-    sqlite3_finalize(p.get_tl);
-    if (p.db)
-        sqlite3_close(p.db);
+    pushstate_close(p.state);
     httpc_free(p.http);
     buf_free(&p.body);
     buf_free(&p.one);

@@ -22,6 +22,10 @@
 #              empty run
 #   empty      a test file that defines no test, and a test that asserts
 #              nothing: both fail
+#   layering   SQLite reached from outside the store: a CLI module that
+#              includes <sqlite3.h>, an engine module that includes a store
+#              header bringing it in (store/rollup.h): the unit suite's
+#              test_layout fails, naming both
 #
 # The scratch copy is the tree's files as they are now (tracked and new, git
 # ignores aside), with the objects of build/ and build/asan/ copied along
@@ -30,7 +34,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
-checks=(leak overflow watcher skip unknown empty)
+checks=(leak overflow watcher skip unknown empty layering)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${checks[@]}")
 for n in "${want[@]}"; do
@@ -183,6 +187,23 @@ EOF
       fail=$((fail + 1))
     fi
     rm -f "$log2" ;;
+  layering)
+    dir=$(scratch plain)
+    # shellcheck disable=SC2016 # $1 is perl's
+    if inject "$dir/src/cli/table.c" 's/(#include <string.h>\n)/$1#include <sqlite3.h>\n/' &&
+      inject "$dir/src/engine/trends.c" 's/(#include <stdio.h>\n)/$1#include "store\/rollup.h"\n/'; then
+      (cd "$dir" && make --no-print-directory build/tests/test_layout &&
+        tests/run_unit.sh build/tests/test_layout) > "$log" 2>&1; rc=$?
+      if [ "$rc" -ne 0 ] && grep -q 'src/cli/table.c includes <sqlite3.h>: only src/store/ may' "$log" &&
+        grep -q 'src/engine/trends.c includes src/store/rollup.h, which brings in <sqlite3.h>' "$log"; then
+        echo "ok - SQLite reached from outside the store, directly and through a store header: both named (unit suite, test_layout; $((SECONDS - start)) s)"
+        pass=$((pass + 1))
+      else
+        echo "not ok - SQLite reached from outside the store: not caught (exit $rc); last lines:"
+        tail -n 25 "$log" | sed 's/^/    /'
+        fail=$((fail + 1))
+      fi
+    else not_injected "$name" "src/cli/table.c or src/engine/trends.c"; fi ;;
   esac
   rm -rf "$dir" "$log"
 }
