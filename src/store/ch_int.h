@@ -193,15 +193,18 @@ struct ch_batch {
     uint64_t id; /* also the version of every row it writes */
     struct ch_block *blocks;
     size_t nblocks, alloc;
+    struct kmap names; /* the names it writes (keys as in known), once journaled known */
 };
 void ch_batch_free(struct ch_batch *b);
 
 /* Turn items into a batch: read the stored versions of their calls, turns
  * and requests, merge, and fill the blocks and each item's counts. The
- * names already written by this process are in known (added to). Returns
- * 0, TP_EIO or TP_EDB. */
+ * names already written by this process are in known; the batch writes
+ * the others and lists them in out->names, for the caller to add to known
+ * once the batch is journaled (a batch built and then dropped must not
+ * keep its names from the next one). Returns 0, TP_EIO or TP_EDB. */
 int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t n, uint64_t id,
-                   struct kmap *known, struct ch_batch *out, char *errbuf);
+                   const struct kmap *known, struct ch_batch *out, char *errbuf);
 /* Write a block unless it is in already (blocks with check set). */
 int ch_block_write(struct chstore *ch, uint64_t batch, const struct ch_block *blk, char *errbuf);
 

@@ -495,9 +495,16 @@ static int round_once(struct ch_writer *w, char *errbuf)
     struct ch_batch b;
     memset(&b, 0, sizeof b);
     b.id = next_batch(w);
+    kmap_init(&b.names);
     rc = ch_batch_build(&w->ch, items, n, b.id, &w->known, &b, errbuf);
     if (rc == 0)
         rc = journal(w, &b, items, n, errbuf);
+    for (size_t i = 0; rc == 0 && i < b.names.n; i++) {
+        size_t len;
+        const void *key = kmap_key(&b.names, i, &len);
+        int added;
+        kmap_put(&w->known, key, len, &added);
+    }
     ch_batch_free(&b);
     for (size_t i = 0; i < n; i++)
         ch_item_free(&items[i]);

@@ -59,6 +59,7 @@ void ch_batch_free(struct ch_batch *b)
     for (size_t i = 0; i < b->nblocks; i++)
         buf_free(&b->blocks[i].rows);
     free(b->blocks);
+    kmap_free(&b->names);
     memset(b, 0, sizeof *b);
 }
 
@@ -602,15 +603,15 @@ static void emit_op(struct build *b, struct ch_batch *out, const struct cver *c,
     buf_addc(o, '\n');
 }
 
-static void name_row(struct build *b, struct ch_batch *out, struct kmap *known, const char *kind,
-                     const char *name)
+static void name_row(struct build *b, struct ch_batch *out, const struct kmap *known,
+                     const char *kind, const char *name)
 {
     char key[TP_MAX_PROJECT * 2 + 64];
     int n = snprintf(key, sizeof key, "%s\x1f%s", kind, name);
-    if (n < 0 || (size_t)n >= sizeof key)
+    if (n < 0 || (size_t)n >= sizeof key || kmap_find(known, key, (size_t)n) >= 0)
         return;
     int added;
-    kmap_put(known, key, (size_t)n, &added);
+    kmap_put(&out->names, key, (size_t)n, &added);
     if (!added)
         return;
     struct buf *o = &block_for(out, "aggs_in", CH_NAMES_MONTH, 1)->rows;
@@ -627,7 +628,7 @@ static void name_row(struct build *b, struct ch_batch *out, struct kmap *known, 
 }
 
 int ch_batch_build(struct chstore *ch, struct ch_item *items, size_t nitems, uint64_t id,
-                   struct kmap *known, struct ch_batch *out, char *errbuf)
+                   const struct kmap *known, struct ch_batch *out, char *errbuf)
 {
     int rc = 0;
     /* A batch's strings all fit one generation: start empty, so that none
