@@ -153,7 +153,16 @@ int64_t chstore_str_id(struct store *s, const char *text)
     buf_adds(&ch->sql, " LIMIT 1");
     struct exists_ctx x = {0};
     char err[TP_ERR_MAX];
-    if (ch_query(ch, ch->sql.data, exists_row, &x, err) != 0 || !x.found)
+    int rc = ch_query(ch, ch->sql.data, exists_row, &x, err);
+    if (rc == TP_EIO) /* a connection ClickHouse closed as it was reused: once more */
+        rc = ch_query(ch, ch->sql.data, exists_row, &x, err);
+    if (rc != 0) {
+        /* store.h has no error for a lookup: the question then finds
+         * nothing, and the log says why. */
+        fprintf(stderr, "toolprof: ClickHouse: looking up \"%.200s\": %s\n", text, err);
+        return 0;
+    }
+    if (!x.found)
         return 0;
     return ch_id(&ch->strs, text);
 }

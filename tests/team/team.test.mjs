@@ -288,7 +288,7 @@ test('person and host filters equal each machine\'s own store', { timeout: 12000
     const own = localStats(dir);
     const diffs = [];
     cmp(team.data, own, JSON.stringify(filter), '', diffs);
-    assert.deepEqual(diffs, [], `${JSON.stringify(filter)} differs from that machine's own store`);
+    assert.deepEqual(diffs, [], `${JSON.stringify(filter)} differs from that machine's own store; the team server's log ends:\n${teamCh.stderr().slice(-3000)}`);
   }
   const alice = await total(teamCh, 'ch', { person: 'alice' });
   assert.equal(alice, localStats(m1).total_operations + localStats(m2).total_operations);
