@@ -105,6 +105,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtoolprof.a tests/unit/harness.h tes
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
 
+# Tests that include a header of tests/fuzz/ (the checks both run).
+$(BUILD)/tests/test_extract: tests/fuzz/extractcheck.h
+
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
 
