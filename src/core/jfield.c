@@ -27,6 +27,7 @@
  */
 #include "jfield.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,12 @@ enum {
     JT_FLOAT = 2, /* a number written with a fraction or an exponent */
     JT_KEY = 4,   /* an object member's key (its value is the next token) */
 };
+
+/* The token limit; a test may set a smaller one before it includes this
+ * file, to reach it without a document of 16M values. */
+#ifndef JF_MAX_TOKENS
+#define JF_MAX_TOKENS TP_MAX_JSON_TOKENS
+#endif
 
 /* Longest number literal read here: cJSON copies at most 63 characters of
  * a number before strtod(), so a longer one reads differently there. */
@@ -95,14 +102,14 @@ static inline const unsigned char *skip_ws(const unsigned char *p, const unsigne
     return p;
 }
 
-/* Room for one more token: 0, or -1 past TP_MAX_JSON_TOKENS. */
+/* Room for one more token: 0, or -1 past JF_MAX_TOKENS. */
 static int tok_grow(struct jf_doc *d)
 {
-    if (d->cap >= TP_MAX_JSON_TOKENS)
+    if (d->cap >= JF_MAX_TOKENS)
         return -1;
     uint32_t cap = d->cap ? d->cap * 2 : 256;
-    if (cap > TP_MAX_JSON_TOKENS)
-        cap = TP_MAX_JSON_TOKENS;
+    if (cap > JF_MAX_TOKENS)
+        cap = JF_MAX_TOKENS;
     d->tok = xreallocarray(d->tok, cap, sizeof *d->tok);
     d->cap = cap;
     return 0;
@@ -260,13 +267,25 @@ static const unsigned char *scan_number(const unsigned char *p, const unsigned c
     return p - b <= JF_MAX_NUMBER ? p : NULL;
 }
 
+/* A literal (true, false, null) at p, k bytes: 1 when it is there. */
+static inline int literal_at(const unsigned char *p, const unsigned char *end, const char *lit,
+                             size_t k)
+{
+    uint32_t a, b;
+    if ((size_t)(end - p) < k)
+        return 0;
+    memcpy(&a, p + k - 4, 4); /* "true", "null"; "alse" of "false" */
+    memcpy(&b, lit + k - 4, 4);
+    return a == b && (k == 4 || *p == 'f');
+}
+
 int jf_parse(struct jf_doc *d, const char *s, size_t n, int flags, int max_depth)
 {
     struct frame {
         uint32_t tok, last; /* the container; its last element or key (0: none) */
         int obj;
     } st[TP_MAX_JSON_DEPTH];
-    int depth = 0;
+    int depth = 0, in_array = 0; /* in_array: the innermost container is an array */
     const unsigned char *base = (const unsigned char *)s, *p = base, *end = base + n;
     struct jf_tok *tk;
     uint32_t t;
@@ -280,19 +299,24 @@ int jf_parse(struct jf_doc *d, const char *s, size_t n, int flags, int max_depth
         goto fail;
     if (max_depth > TP_MAX_JSON_DEPTH)
         max_depth = TP_MAX_JSON_DEPTH;
-    p = skip_ws(p, end);
 
-/* A new token t of kind k at offset o, tk pointing at it. */
+/* Whitespace: compact text has none, so one compare decides. */
+#define WS()                                                                                       \
+    do {                                                                                           \
+        if (p < end && *p <= ' ')                                                                  \
+            p = skip_ws(p, end);                                                                   \
+    } while (0)
+/* A new token t of kind k at offset o, tk pointing at it; an array's
+ * element is linked as its container's next child. */
 #define NEW_TOKEN(k, o)                                                                            \
     do {                                                                                           \
         if (d->ntok == d->cap && tok_grow(d) != 0)                                                 \
             goto fail;                                                                             \
         t = d->ntok++;                                                                             \
         tk = &d->tok[t];                                                                           \
-        tk->start = (uint32_t)(o);                                                                 \
-        tk->len = tk->next = tk->aux = 0;                                                          \
-        tk->kind = (unsigned char)(k);                                                             \
-        tk->flags = 0;                                                                             \
+        *tk = (struct jf_tok){(uint32_t)(o), 0, 0, 0, (unsigned char)(k), 0};                      \
+        if (in_array)                                                                              \
+            LINK_CHILD();                                                                          \
     } while (0)
 /* Link token t as the next child of the innermost container. */
 #define LINK_CHILD()                                                                               \
@@ -304,6 +328,7 @@ int jf_parse(struct jf_doc *d, const char *s, size_t n, int flags, int max_depth
         d->tok[f_->tok].aux++;                                                                     \
     } while (0)
 
+    WS();
 value:
     if (p >= end)
         goto fail;
@@ -312,15 +337,15 @@ value:
     case '[': {
         int obj = *p == '{';
         NEW_TOKEN(obj ? JF_OBJECT : JF_ARRAY, p - base);
-        if (depth > 0 && !st[depth - 1].obj)
-            LINK_CHILD();
         if (depth == max_depth)
             goto fail;
         st[depth].tok = t;
         st[depth].last = 0;
         st[depth].obj = obj;
         depth++;
-        p = skip_ws(p + 1, end);
+        in_array = !obj;
+        p++;
+        WS();
         if (p < end && *p == (obj ? '}' : ']'))
             goto close;
         if (obj)
@@ -329,8 +354,6 @@ value:
     }
     case '"': {
         NEW_TOKEN(JF_STRING, p + 1 - base);
-        if (depth > 0 && !st[depth - 1].obj)
-            LINK_CHILD();
         int esc = 0;
         const unsigned char *q = scan_string(p + 1, end, &esc);
         if (!q)
@@ -342,28 +365,32 @@ value:
         break;
     }
     case 't':
-    case 'f':
-    case 'n': {
-        unsigned kind = *p == 't' ? JF_TRUE : *p == 'f' ? JF_FALSE : JF_NULL;
-        const char *lit = kind == JF_TRUE ? "true" : kind == JF_FALSE ? "false" : "null";
-        size_t k = kind == JF_FALSE ? 5 : 4;
-        if ((size_t)(end - p) < k || memcmp(p, lit, k) != 0)
+        if (!literal_at(p, end, "true", 4))
             goto fail;
-        NEW_TOKEN(kind, p - base);
-        if (depth > 0 && !st[depth - 1].obj)
-            LINK_CHILD();
-        d->tok[t].len = (uint32_t)k;
-        p += k;
+        NEW_TOKEN(JF_TRUE, p - base);
+        d->tok[t].len = 4;
+        p += 4;
         break;
-    }
+    case 'f':
+        if (!literal_at(p, end, "false", 5))
+            goto fail;
+        NEW_TOKEN(JF_FALSE, p - base);
+        d->tok[t].len = 5;
+        p += 5;
+        break;
+    case 'n':
+        if (!literal_at(p, end, "null", 4))
+            goto fail;
+        NEW_TOKEN(JF_NULL, p - base);
+        d->tok[t].len = 4;
+        p += 4;
+        break;
     default: {
         int is_float = 0;
         const unsigned char *q = scan_number(p, end, &is_float);
         if (!q)
             goto fail;
         NEW_TOKEN(JF_NUMBER, p - base);
-        if (depth > 0 && !st[depth - 1].obj)
-            LINK_CHILD();
         tk = &d->tok[t];
         tk->len = (uint32_t)(q - p);
         tk->flags = is_float ? JT_FLOAT : 0;
@@ -373,28 +400,29 @@ value:
     }
 
 after:
+    WS();
     if (depth == 0) {
-        p = skip_ws(p, end);
         if (p != end)
             goto fail;
         return 0;
     }
-    p = skip_ws(p, end);
     if (p >= end)
         goto fail;
     if (*p == ',') {
-        p = skip_ws(p + 1, end);
-        if (st[depth - 1].obj)
-            goto key;
-        goto value;
+        p++;
+        WS();
+        if (in_array)
+            goto value;
+        goto key;
     }
-    if (*p != (st[depth - 1].obj ? '}' : ']'))
+    if (*p != (in_array ? ']' : '}'))
         goto fail;
 
 close: /* p is at the closing bracket of st[depth - 1] */
     tk = &d->tok[st[depth - 1].tok];
     tk->len = (uint32_t)((size_t)(p + 1 - base) - tk->start);
     depth--;
+    in_array = depth > 0 && !st[depth - 1].obj;
     p++;
     goto after;
 
@@ -411,12 +439,15 @@ key:
         tk = &d->tok[t];
         tk->len = (uint32_t)(q - (p + 1));
         tk->flags = (unsigned char)(JT_KEY | (esc ? JT_ESC : 0));
-        p = skip_ws(q + 1, end);
+        p = q + 1;
+        WS();
         if (p >= end || *p != ':')
             goto fail;
-        p = skip_ws(p + 1, end);
+        p++;
+        WS();
         goto value;
     }
+#undef WS
 #undef NEW_TOKEN
 #undef LINK_CHILD
 
@@ -552,11 +583,63 @@ struct jf_val jf_get(struct jf_val obj, const char *key)
             if (strcmp(unescape(d, k), key) == 0)
                 return at(d, k + 1);
         } else if (t->len == klen && (klen == 0 || (d->s[t->start] == key[0] &&
-                                                   memcmp(d->s + t->start, key, klen) == 0))) {
+                                                    memcmp(d->s + t->start, key, klen) == 0))) {
             return at(d, k + 1);
         }
         if (!t->next)
             return none();
+    }
+}
+
+void jf_get_many(struct jf_val obj, const char *const *keys, size_t n, struct jf_val *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = none();
+    if (!obj.doc) {
+        if (!cJSON_IsObject(obj.node))
+            return;
+        /* jin_get() is the first member of a key: so is the first filled. */
+        for (const cJSON *c = obj.node->child; c; c = c->next)
+            for (size_t i = 0; i < n; i++)
+                if (!jf_present(out[i]) && c->string && strcmp(c->string, keys[i]) == 0)
+                    out[i] = jf_tree(c);
+        return;
+    }
+    struct jf_doc *d = obj.doc;
+    const struct jf_tok *o = &d->tok[obj.i];
+    if (o->kind != JF_OBJECT || o->aux == 0)
+        return;
+    /* The keys by length (one bit per key), so that a member is compared
+     * with the one or two keys of its length only. Keys may repeat: every
+     * one of a member's key takes it. */
+    enum { BY_LEN = 64 };
+    uint32_t by_len[BY_LEN] = {0}, left = 0, longer = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(keys[i]);
+        if (len < BY_LEN)
+            by_len[len] |= 1u << i;
+        else
+            longer |= 1u << i;
+        left |= 1u << i;
+    }
+    for (uint32_t k = obj.i + 1; left; k = d->tok[k].next) {
+        const struct jf_tok *t = &d->tok[k];
+        const char *name = d->s + t->start;
+        size_t len = t->len;
+        if (t->flags & JT_ESC) {
+            name = unescape(d, k);
+            len = strlen(name);
+        }
+        for (uint32_t m = (len < BY_LEN ? by_len[len] : longer) & left; m; m &= m - 1) {
+            int i = __builtin_ctz(m);
+            if ((len == 0 || name[0] == keys[i][0]) && strlen(keys[i]) == len &&
+                memcmp(name, keys[i], len) == 0) {
+                out[i] = at(d, k + 1);
+                left &= ~(1u << i);
+            }
+        }
+        if (!t->next)
+            break;
     }
 }
 
@@ -577,6 +660,64 @@ int64_t jf_strlen(struct jf_val v)
     return s ? (int64_t)strlen(s) : -1;
 }
 
+/* A number literal's value when it is exact the quick way, as strtod()
+ * would round it: at most 15 significant digits (below 2^53, so exact as a
+ * double) scaled by a power of ten up to 10^22 (exact as well), one
+ * correctly rounded multiplication or division (Clinger's fast path).
+ * Returns 1 with *out, or 0 for strtod(). */
+static int quick_number(const char *p, size_t n, double *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char *end = p + n;
+    int neg = *p == '-', digits = 0, scale = 0;
+    uint64_t m = 0;
+    p += neg;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        if (m || *p != '0')
+            digits++;
+        m = m * 10 + (uint64_t)(*p - '0');
+        if (digits > 15)
+            return 0;
+    }
+    if (p < end && *p == '.')
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+            if (m || *p != '0')
+                digits++;
+            m = m * 10 + (uint64_t)(*p - '0');
+            scale--;
+            if (digits > 15)
+                return 0;
+        }
+    if (p < end) { /* an exponent: checked by scan_number() */
+        int eneg = 0, e = 0;
+        p++;
+        if (*p == '+' || *p == '-')
+            eneg = *p++ == '-';
+        for (; p < end; p++) {
+            e = e * 10 + (*p - '0');
+            if (e > 400)
+                return 0;
+        }
+        scale += eneg ? -e : e;
+    }
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+    return 0; /* arithmetic in extra precision would round twice */
+#endif
+    double d = (double)m;
+    if (m == 0)
+        d = 0;
+    else if (scale >= 0 && scale <= 22)
+        d *= pow10[scale];
+    else if (scale < 0 && scale >= -22)
+        d /= pow10[-scale];
+    else
+        return 0;
+    *out = neg ? -d : d;
+    return 1;
+}
+
 double jf_number(struct jf_val v)
 {
     if (!v.doc)
@@ -584,6 +725,9 @@ double jf_number(struct jf_val v)
     const struct jf_tok *t = &v.doc->tok[v.i];
     if (t->kind != JF_NUMBER)
         return 0;
+    double d;
+    if (quick_number(v.doc->s + t->start, t->len, &d))
+        return d;
     char buf[JF_MAX_NUMBER + 1];
     memcpy(buf, v.doc->s + t->start, t->len);
     buf[t->len] = '\0';
@@ -719,25 +863,31 @@ int jf_bool_lax(struct jf_val obj, const char *key, int *out)
     return jf_bool(obj, key, out);
 }
 
-/* jin_print()'s walk, over tokens. */
-static void print_value(struct jsonw *w, struct jf_val v)
+/* jin_print()'s walk, over tokens; string values (not keys) through map
+ * when there is one. */
+static void print_value(struct jsonw *w, struct jf_val v, char *(*map)(const char *))
 {
     switch (jf_type(v)) {
     case JF_OBJECT:
         jw_obj_begin(w);
         for (struct jf_val c = jf_child(v); jf_present(c); c = jf_next(c)) {
             jw_key(w, jf_key(c));
-            print_value(w, c);
+            print_value(w, c, map);
         }
         jw_obj_end(w);
         break;
     case JF_ARRAY:
         jw_arr_begin(w);
         for (struct jf_val c = jf_child(v); jf_present(c); c = jf_next(c))
-            print_value(w, c);
+            print_value(w, c, map);
         jw_arr_end(w);
         break;
-    case JF_STRING: jw_str(w, jf_string(v)); break;
+    case JF_STRING: {
+        char *m = map ? map(jf_string(v)) : NULL;
+        jw_str(w, m ? m : jf_string(v));
+        free(m);
+        break;
+    }
     case JF_NUMBER: {
         double d = jf_number(v);
         if (d == floor(d) && fabs(d) < 9007199254740992.0 && !jf_is_float_literal(v))
@@ -756,11 +906,16 @@ char *jf_print(struct jf_val v, size_t max_len)
 {
     if (!v.doc)
         return jin_print(v.node, max_len);
+    return jf_print_map(v, max_len, NULL);
+}
+
+char *jf_print_map(struct jf_val v, size_t max_len, char *(*map)(const char *s))
+{
     struct buf b;
     struct jsonw w;
     buf_init(&b, max_len + 1);
     jw_init(&w, &b);
-    print_value(&w, v);
+    print_value(&w, v, map);
     if (jw_finish(&w) != 0) {
         buf_free(&b);
         return NULL;

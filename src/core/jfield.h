@@ -90,6 +90,10 @@ static inline int jf_present(struct jf_val v)
 /* Member of an object by exact (unescaped) key: the first one; absent when
  * v is not an object or has none. */
 struct jf_val jf_get(struct jf_val obj, const char *key);
+/* out[i] = jf_get(obj, keys[i]) for n keys (at most JF_MAX_MANY), in one
+ * walk over the members instead of one per key. */
+#define JF_MAX_MANY 32
+void jf_get_many(struct jf_val obj, const char *const *keys, size_t n, struct jf_val *out);
 
 /* A string value, unescaped and NUL-terminated (owned by the document or
  * the tree), or NULL when v is not a string. jf_strlen() is its length in
@@ -129,5 +133,9 @@ int jf_bool_lax(struct jf_val obj, const char *key, int *out);
  * rules. Returns a malloc'd string, or NULL when it exceeds max_len bytes
  * (absent prints as null, as jin_print(NULL) does). */
 char *jf_print(struct jf_val v, size_t max_len);
+/* The same, with each string value (not key) replaced by map(s) when that
+ * returns a string (malloc'd, freed here), else kept: what jin_print()
+ * writes of a tree whose strings were replaced so. */
+char *jf_print_map(struct jf_val v, size_t max_len, char *(*map)(const char *s));
 
 #endif

@@ -106,35 +106,71 @@ static int flush(struct store *s, struct batch *b, const struct store_mark *m,
     return rc;
 }
 
-static void report_line(FILE *report, const char *path, const char *where, const char *msg)
+/* Where a record is: a daily file's operation (its index), or a jsonl
+ * line (its number, or its byte offset when the read resumed). Said in
+ * words only when a report or a derived id needs it. */
+struct rec_place {
+    const char *path;
+    int seed;     /* a daily file's operation */
+    size_t index; /* ... its index */
+    long lineno;  /* a jsonl line's number, counted from the read's start */
+    int64_t off;  /* ... its byte offset */
+    int by_byte;  /* the read resumed: say the offset, not the number */
+};
+
+static void place_where(const struct rec_place *at, char *out, size_t size)
 {
-    if (report)
-        fprintf(report, "%s:%s: %s\n", path, where, msg);
+    if (at->seed)
+        snprintf(out, size, "operation %zu", at->index + 1);
+    else if (at->by_byte)
+        snprintf(out, size, "byte %lld", (long long)at->off);
+    else
+        snprintf(out, size, "%ld", at->lineno);
+}
+
+/* What a derived tool_use_id is made from: "file#index", "file@offset". */
+static void place_position(const struct rec_place *at, char *out, size_t size)
+{
+    if (at->seed)
+        snprintf(out, size, "%.500s#%zu", base_name(at->path), at->index);
+    else
+        snprintf(out, size, "%.500s@%lld", base_name(at->path), (long long)at->off);
+}
+
+static void report_line(FILE *report, const struct rec_place *at, const char *msg)
+{
+    char where[64];
+    if (!report)
+        return;
+    place_where(at, where, sizeof where);
+    fprintf(report, "%s:%s: %s\n", at->path, where, msg);
 }
 
 /* Turn one JSON record into a stored-ready op in b (or report it). */
-static void take_record(struct jf_val rec, int flags, const char *path, const char *position,
-                        const char *where, int64_t now, struct batch *b, FILE *report,
-                        struct seedfile_stats *st)
+static void take_record(struct jf_val rec, int flags, const struct rec_place *at, int64_t now,
+                        struct batch *b, FILE *report, struct seedfile_stats *st)
 {
     char err[TP_ERR_MAX];
     struct op *op = &b->ops[b->n];
     st->ops++;
     if ((flags & OPJ_NAIVE_LOCAL) && !jf_present(jf_get(rec, "timestamp")) &&
         !jf_present(jf_get(rec, "timestamp_ms"))) {
-        report_line(report, path, where, "timestamp: missing");
+        report_line(report, at, "timestamp: missing");
         st->rejected++;
         return;
     }
     if (opjson_read_val(rec, flags, OP_SRC_IMPORT, now, op, err) != 0 ||
         op_normalize(op, now, err) != 0) {
-        report_line(report, path, where, err);
+        report_line(report, at, err);
         op_clear(op);
         st->rejected++;
         return;
     }
-    if (!op->tool_use_id)
+    if (!op->tool_use_id) {
+        char position[600];
+        place_position(at, position, sizeof position);
         op->tool_use_id = op_derive_id(op, position);
+    }
     b->n++;
 }
 
@@ -214,7 +250,6 @@ static int import_seed(struct store *s, const char *path, int fd, const struct s
     size_t index = 0;
     for (struct jf_val rec = jf_child(ops); jf_present(rec) && rc == 0;
          rec = jf_next(rec), index++) {
-        char position[600], where[48];
         size_t e0, e1;
         int64_t end = -1;
         if (spans && jin_array_next(&it, &e0, &e1) == 1)
@@ -223,10 +258,8 @@ static int import_seed(struct store *s, const char *path, int fd, const struct s
             spans = 0;
         if (end >= 0 && end <= plan->start)
             continue; /* stored by the import this one resumes */
-        snprintf(position, sizeof position, "%.500s#%zu", base_name(path), index);
-        snprintf(where, sizeof where, "operation %zu", index + 1);
-        take_record(rec, OPJ_NAIVE_LOCAL | OPJ_KEEP_SOURCE, path, position, where, now, b, report,
-                    st);
+        struct rec_place place = {.path = path, .seed = 1, .index = index};
+        take_record(rec, OPJ_NAIVE_LOCAL | OPJ_KEEP_SOURCE, &place, now, b, report, st);
         done = end >= 0 ? end : 0;
         if (b->n == BATCH) {
             filemark_set(&mark, path, fd, sb, done, done);
@@ -262,13 +295,11 @@ struct jsonl_reader {
 static void jsonl_line(struct jsonl_reader *r, const char *line, size_t len, int64_t off)
 {
     size_t n = len;
-    char where[64], position[600], err[TP_ERR_MAX];
-    if (r->start)
-        snprintf(where, sizeof where, "byte %lld", (long long)off);
-    else
-        snprintf(where, sizeof where, "%ld", r->lineno);
+    char err[TP_ERR_MAX];
+    struct rec_place at = {
+        .path = r->path, .lineno = r->lineno, .off = off, .by_byte = r->start != 0};
     if (n > TP_MAX_LINE) {
-        report_line(r->report, r->path, where, "line too long");
+        report_line(r->report, &at, "line too long");
         r->st->ops++; /* a record read, and rejected: the counts stay comparable */
         r->st->rejected++;
         return;
@@ -287,14 +318,13 @@ static void jsonl_line(struct jsonl_reader *r, const char *line, size_t len, int
         tree = jin_parse(line, n, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, err);
         if (!tree) {
             r->st->ops++;
-            report_line(r->report, r->path, where, err);
+            report_line(r->report, &at, err);
             r->st->rejected++;
             return;
         }
         rec = jf_tree(tree);
     }
-    snprintf(position, sizeof position, "%.500s@%lld", base_name(r->path), (long long)off);
-    take_record(rec, OPJ_KEEP_SOURCE, r->path, position, where, r->now, r->b, r->report, r->st);
+    take_record(rec, OPJ_KEEP_SOURCE, &at, r->now, r->b, r->report, r->st);
     cJSON_Delete(tree);
 }
 

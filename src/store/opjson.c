@@ -19,24 +19,81 @@
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 
-/* String member into *field; null/absent leaves it NULL. */
-static int read_str(struct jf_val obj, const char *key, char **field, char *errbuf)
+/* The members an operation object may have, read in one walk over it
+ * (jf_get_many: the first of each key, as jin_get()). */
+enum {
+    K_TOOL,
+    K_DURATION,
+    K_TS_MS,
+    K_TS,
+    K_SUCCESS,
+    K_OPTIMIZED,
+    K_TARGET,
+    K_SESSION,
+    K_PROJECT,
+    K_ID,
+    K_ERROR,
+    K_SUBAGENT,
+    K_AGENT,
+    K_AGENT_VERSION,
+    K_SIZE,
+    K_RESULT,
+    K_META,
+    K_PHASES,
+    K_APPROVAL,
+    K_SOURCE,
+    K_COUNT
+};
+static const char *const op_keys[K_COUNT] = {
+    "tool",     "duration_ms",   "timestamp_ms", "timestamp",    "success",  "optimization_applied",
+    "target",   "session_id",    "project",      "tool_use_id",  "error",    "subagent",
+    "agent",    "agent_version", "size_bytes",   "result_bytes", "metadata", "phases",
+    "approval", "source"};
+
+static int absent_or_null(struct jf_val v)
 {
-    struct jf_val v = jf_get(obj, key);
+    enum jf_type t = jf_type(v);
+    return t == JF_NONE || t == JF_NULL;
+}
+
+/* jin_num() and jin_bool() of a member already found. */
+static int num_of(struct jf_val v, double *out)
+{
+    if (absent_or_null(v))
+        return 0;
+    if (jf_type(v) != JF_NUMBER)
+        return -1;
+    *out = jf_number(v);
+    return 1;
+}
+
+static int bool_of(struct jf_val v, int *out)
+{
     enum jf_type t = jf_type(v);
     if (t == JF_NONE || t == JF_NULL)
         return 0;
-    if (t != JF_STRING)
+    if (t != JF_TRUE && t != JF_FALSE)
+        return -1;
+    *out = t == JF_TRUE;
+    return 1;
+}
+
+/* String member v (named key) into *field; null/absent leaves it NULL. */
+static int read_str(struct jf_val v, const char *key, char **field, char *errbuf)
+{
+    if (absent_or_null(v))
+        return 0;
+    if (jf_type(v) != JF_STRING)
         return tp_fail(errbuf, TP_EINVAL, "%s: expected a string", key);
     op_sets(field, jf_string(v));
     return 0;
 }
 
 /* Non-negative integer member (-1 when absent or null). */
-static int read_count(struct jf_val obj, const char *key, int64_t *out, char *errbuf)
+static int read_count(struct jf_val v, const char *key, int64_t *out, char *errbuf)
 {
     double d;
-    int r = jf_num(obj, key, &d);
+    int r = num_of(v, &d);
     if (r < 0)
         return tp_fail(errbuf, TP_EINVAL, "%s: expected a number", key);
     if (r == 0) {
@@ -49,9 +106,9 @@ static int read_count(struct jf_val obj, const char *key, int64_t *out, char *er
     return 0;
 }
 
-static int read_bool(struct jf_val obj, const char *key, int *out, int dflt, char *errbuf)
+static int read_bool(struct jf_val v, const char *key, int *out, int dflt, char *errbuf)
 {
-    int r = jf_bool(obj, key, out);
+    int r = bool_of(v, out);
     if (r < 0)
         return tp_fail(errbuf, TP_EINVAL, "%s: expected true or false", key);
     if (r == 0)
@@ -59,19 +116,11 @@ static int read_bool(struct jf_val obj, const char *key, int *out, int dflt, cha
     return 0;
 }
 
-static int absent_or_null(struct jf_val v)
-{
-    enum jf_type t = jf_type(v);
-    return t == JF_NONE || t == JF_NULL;
-}
-
 /* "phases": {"wall": {"ms", "exactness", "source"} or null, "wait", "hook",
  * "exec"} and "approval": what opjson_write() writes. The exec phase's ms
  * is duration_ms's (read above); here only how exact it is and where from. */
-static int read_phases(struct jf_val obj, struct op *out, char *errbuf)
+static int read_phases(struct jf_val ph, struct jf_val askv, struct op *out, char *errbuf)
 {
-    struct jf_val ph = jf_get(obj, "phases");
-    struct jf_val askv = jf_get(obj, "approval");
     if (!absent_or_null(askv)) {
         const char *ask = jf_string(askv);
         int a = ask ? op_ask_parse(ask) : -1;
@@ -134,7 +183,9 @@ int opjson_read_val(struct jf_val obj, int flags, enum op_source source, int64_t
     if (jf_type(obj) != JF_OBJECT)
         return tp_fail(errbuf, TP_EINVAL, "expected an operation object");
 
-    struct jf_val tool = jf_get(obj, "tool");
+    struct jf_val m[K_COUNT];
+    jf_get_many(obj, op_keys, K_COUNT, m);
+    struct jf_val tool = m[K_TOOL];
     if (absent_or_null(tool))
         return tp_fail(errbuf, TP_EINVAL, "tool: missing");
     if (jf_type(tool) != JF_STRING)
@@ -142,7 +193,7 @@ int opjson_read_val(struct jf_val obj, int flags, enum op_source source, int64_t
     op_sets(&out->tool, jf_string(tool));
 
     double d;
-    int r = jf_num(obj, "duration_ms", &d);
+    int r = num_of(m[K_DURATION], &d);
     if (r < 0) {
         /* NaN / Infinity cannot be JSON numbers; strings are refused too. */
         rc = tp_fail(errbuf, TP_EINVAL, "duration_ms: expected a number");
@@ -157,11 +208,11 @@ int opjson_read_val(struct jf_val obj, int flags, enum op_source source, int64_t
         /* "2100" stays an integer and "2100.0" a float when the reader kept
          * the literal's form (JIN_NUMFMT); else integral means integer. */
         out->duration_is_int =
-            d == floor(d) && fabs(d) < 1e15 && !jf_is_float_literal(jf_get(obj, "duration_ms"));
+            d == floor(d) && fabs(d) < 1e15 && !jf_is_float_literal(m[K_DURATION]);
     }
 
-    struct jf_val ts_ms = jf_get(obj, "timestamp_ms");
-    struct jf_val ts = jf_get(obj, "timestamp");
+    struct jf_val ts_ms = m[K_TS_MS];
+    struct jf_val ts = m[K_TS];
     if (jf_type(ts_ms) == JF_NUMBER) {
         double v = jf_number(ts_ms);
         if (v != floor(v) || fabs(v) > 1e15) {
@@ -185,21 +236,21 @@ int opjson_read_val(struct jf_val obj, int flags, enum op_source source, int64_t
         out->ts_ms = now_ms;
     }
 
-    if ((rc = read_bool(obj, "success", &out->success, 1, errbuf)) != 0 ||
-        (rc = read_bool(obj, "optimization_applied", &out->optimized, 0, errbuf)) != 0 ||
-        (rc = read_str(obj, "target", &out->target, errbuf)) != 0 ||
-        (rc = read_str(obj, "session_id", &out->session_id, errbuf)) != 0 ||
-        (rc = read_str(obj, "project", &out->project, errbuf)) != 0 ||
-        (rc = read_str(obj, "tool_use_id", &out->tool_use_id, errbuf)) != 0 ||
-        (rc = read_str(obj, "error", &out->error, errbuf)) != 0 ||
-        (rc = read_str(obj, "subagent", &out->subagent, errbuf)) != 0 ||
-        (rc = read_str(obj, "agent", &out->agent, errbuf)) != 0 ||
-        (rc = read_str(obj, "agent_version", &out->agent_version, errbuf)) != 0 ||
-        (rc = read_count(obj, "size_bytes", &out->size_bytes, errbuf)) != 0 ||
-        (rc = read_count(obj, "result_bytes", &out->result_bytes, errbuf)) != 0)
+    if ((rc = read_bool(m[K_SUCCESS], "success", &out->success, 1, errbuf)) != 0 ||
+        (rc = read_bool(m[K_OPTIMIZED], "optimization_applied", &out->optimized, 0, errbuf)) != 0 ||
+        (rc = read_str(m[K_TARGET], "target", &out->target, errbuf)) != 0 ||
+        (rc = read_str(m[K_SESSION], "session_id", &out->session_id, errbuf)) != 0 ||
+        (rc = read_str(m[K_PROJECT], "project", &out->project, errbuf)) != 0 ||
+        (rc = read_str(m[K_ID], "tool_use_id", &out->tool_use_id, errbuf)) != 0 ||
+        (rc = read_str(m[K_ERROR], "error", &out->error, errbuf)) != 0 ||
+        (rc = read_str(m[K_SUBAGENT], "subagent", &out->subagent, errbuf)) != 0 ||
+        (rc = read_str(m[K_AGENT], "agent", &out->agent, errbuf)) != 0 ||
+        (rc = read_str(m[K_AGENT_VERSION], "agent_version", &out->agent_version, errbuf)) != 0 ||
+        (rc = read_count(m[K_SIZE], "size_bytes", &out->size_bytes, errbuf)) != 0 ||
+        (rc = read_count(m[K_RESULT], "result_bytes", &out->result_bytes, errbuf)) != 0)
         goto fail;
 
-    struct jf_val meta = jf_get(obj, "metadata");
+    struct jf_val meta = m[K_META];
     if (!absent_or_null(meta)) {
         if (jf_type(meta) != JF_OBJECT) {
             rc = tp_fail(errbuf, TP_EINVAL, "metadata: expected an object");
@@ -214,11 +265,11 @@ int opjson_read_val(struct jf_val obj, int flags, enum op_source source, int64_t
         }
     }
 
-    if ((rc = read_phases(obj, out, errbuf)) != 0)
+    if ((rc = read_phases(m[K_PHASES], m[K_APPROVAL], out, errbuf)) != 0)
         goto fail;
 
     if (flags & OPJ_KEEP_SOURCE) {
-        const char *src = jf_str(obj, "source");
+        const char *src = jf_string(m[K_SOURCE]);
         if (src) {
             int s = op_source_parse(src);
             if (s < 0) {

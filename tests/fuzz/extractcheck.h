@@ -19,7 +19,8 @@
  *   records     a jsonl export line and a daily file's operations read
  *               into ops both ways (opjson_read_val over the extractor's
  *               value and over the tree), then op_normalize()d: the same
- *               return, message and op.
+ *               return, message and op; and the metadata op_normalize()
+ *               redacts and rewrites, both ways (xc_meta).
  *
  * Each check returns NULL when the two agree, else a message saying where
  * they part (a static buffer). Used by tests/unit/test_extract.c, which
@@ -42,6 +43,7 @@
 #include "ingest/transcript.h"
 #include "store/op.h"
 #include "store/opjson.h"
+#include "store/redact.h"
 #include "store/timeline.h"
 
 static char xc_why[512];
@@ -111,6 +113,27 @@ static const char *xc_value_diff(struct jf_val a, const cJSON *b, int numfmt)
         }
         if (jf_present(c) || d)
             return xc_fail("member counts differ (%s%s)", "", "");
+        if (t == JF_OBJECT) {
+            /* jf_get_many() finds what jin_get() finds, key by key, for a
+             * value of either kind: the keys of the first members (a key
+             * twice included) and one that is not there. */
+            const char *keys[JF_MAX_MANY];
+            size_t nk = 0;
+            for (d = b->child; d && nk < JF_MAX_MANY - 1; d = d->next)
+                keys[nk++] = d->string;
+            keys[nk++] = "no such key";
+            struct jf_val ma[JF_MAX_MANY], mb[JF_MAX_MANY];
+            jf_get_many(a, keys, nk, ma);
+            jf_get_many(bv, keys, nk, mb);
+            for (size_t i = 0; i < nk; i++) {
+                const cJSON *want = jin_get(b, keys[i]);
+                if (mb[i].node != want)
+                    return xc_fail("jf_get_many of a tree: \"%.100s\" differs%s", keys[i], "");
+                const char *why = xc_value_diff(ma[i], want, numfmt);
+                if (why)
+                    return xc_fail("jf_get_many of \"%.100s\": %s", keys[i], why);
+            }
+        }
         return NULL;
     }
     default: return NULL; /* null, true, false: the type says it all */
@@ -147,6 +170,52 @@ static const char *xc_doc(struct jf_doc *doc, const char *s, size_t n, int flags
             return why;
     }
     return NULL;
+}
+
+/* op_normalize()'s canonical metadata: the extractor's reading printed with
+ * each string value redacted, against the tree's strings redacted and
+ * jin_print()ed (op.c does one or the other). */
+static void xc_redact_tree(cJSON *v)
+{
+    for (; v; v = v->next) {
+        if (cJSON_IsString(v) && v->valuestring) {
+            char *r = redact_text(v->valuestring);
+            if (r) {
+                cJSON_free(v->valuestring);
+                v->valuestring = r;
+            }
+        } else if (v->child) {
+            xc_redact_tree(v->child);
+        }
+    }
+}
+
+static const char *xc_meta(const char *meta)
+{
+    if (!meta)
+        return NULL;
+    struct jf_doc *doc = jf_doc_new();
+    const char *why = NULL;
+    size_t n = strlen(meta);
+    if (jf_parse(doc, meta, n, JF_NUMFMT, 16) == 0) {
+        char err[TP_ERR_MAX];
+        cJSON *m = jin_parse(meta, n, JIN_STRICT | JIN_NUMFMT, 16, err);
+        if (!m) {
+            why =
+                xc_fail("metadata accepted by the extractor, refused by jin_parse: %s%s", err, "");
+        } else if (jf_type(jf_root(doc)) == JF_OBJECT) {
+            xc_redact_tree(m);
+            char *pa = jf_print_map(jf_root(doc), TP_MAX_META, redact_text);
+            char *pb = jin_print(m, TP_MAX_META);
+            if (!xc_same_str(pa, pb))
+                why = xc_fail("metadata redacted differently: %.200s / %.200s", pa, pb);
+            free(pa);
+            free(pb);
+        }
+        cJSON_Delete(m);
+    }
+    jf_doc_free(doc);
+    return why;
 }
 
 /* ---- ops, requests, turns ------------------------------------------------- */
@@ -325,6 +394,8 @@ static const char *xc_op_both(struct jf_val rec, const cJSON *tree, int flags, i
         why = xc_fail("opjson_read returns differ: \"%.200s\" and \"%.200s\"", ea, eb);
     if (!why && ra == 0)
         why = xc_op_diff(&a, &b);
+    if (!why && ra == 0)
+        why = xc_meta(a.meta);
     if (!why && ra == 0) {
         ra = op_normalize(&a, now, ea);
         rb = op_normalize(&b, now, eb);

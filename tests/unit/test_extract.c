@@ -218,6 +218,8 @@ static void test_fixture_records(void)
         for (size_t k = 0; k < nops; k++) {
             struct jsonw w;
             char err[TP_ERR_MAX];
+            why = xc_meta(ops[k].meta);
+            ASSERT_MSG(!why, "op %zu: %s", k, why);
             if (op_normalize(&ops[k], NOW_MS, err) != 0)
                 continue;
             buf_init(&line, TP_MAX_LINE);
@@ -314,6 +316,8 @@ static const char *const texts[] = {
     "hook error: blocked",
     "https://example.com/a?b=c&d=<e>",
     "mcp__files__read",
+    "GITHUB_TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB curl -H 'Authorization: Bearer x'",
+    "mysql -u root --password=hunter2 -h db AKIAABCDEFGHIJKLMNOP",
 };
 
 /* s as a JSON string, each character written in one of the ways JSON
@@ -404,7 +408,7 @@ static void go_add(struct gobj *o, const char *k, char *v)
 
 static char *gen_scalar(struct gen *g)
 {
-    static const char *const lits[] = {"0",    "-0",   "12",   "1.5",   "1e3",
+    static const char *const lits[] = {"0",       "-0",   "12",    "1.5",  "1e3",
                                        "2.50E-2", "true", "false", "null", "-7.25e+2"};
     return R(g, 3) ? jstr(g, PICK(g, texts)) : jraw(PICK(g, lits));
 }
@@ -495,8 +499,8 @@ static char *gen_value(struct gen *g, int depth)
     }
     if (k == 5) {
         struct gobj o = {0};
-        static const char *const keys[] = {"a", "file_path", "command", "path", "x", "type",
-                                           "text", "\xC3\xA9t\xC3\xA9", "k-y", ""};
+        static const char *const keys[] = {"a",    "file_path", "command",           "path", "x",
+                                           "type", "text",      "\xC3\xA9t\xC3\xA9", "k-y",  ""};
         int n = (int)R(g, 5);
         for (int i = 0; i < n; i++)
             go_add(&o, PICK(g, keys), gen_value(g, depth - 1));
@@ -530,17 +534,29 @@ static void add_common(struct gen *g, struct gobj *o, const char *type, int side
     go_add(o, "timestamp", gen_ts(g));
 }
 
-static const char *const tools[] = {"Read",     "Bash", "Edit",  "Write", "Grep",      "Glob",
-                                    "WebFetch", "Task", "Agent", "Skill", "MultiEdit", "TodoWrite",
-                                    "mcp__files__read", "AskUserQuestion", "NewTool"};
+static const char *const tools[] = {"Read",
+                                    "Bash",
+                                    "Edit",
+                                    "Write",
+                                    "Grep",
+                                    "Glob",
+                                    "WebFetch",
+                                    "Task",
+                                    "Agent",
+                                    "Skill",
+                                    "MultiEdit",
+                                    "TodoWrite",
+                                    "mcp__files__read",
+                                    "AskUserQuestion",
+                                    "NewTool"};
 
 static char *gen_input(struct gen *g)
 {
     struct gobj in = {0};
-    static const char *const keys[] = {"file_path", "command",     "pattern", "path",
-                                       "offset",    "limit",       "content", "new_string",
-                                       "url",       "description", "prompt",  "run_in_background",
-                                       "head_limit", "edits",      "timeout", "subagent_type"};
+    static const char *const keys[] = {"file_path",  "command",     "pattern", "path",
+                                       "offset",     "limit",       "content", "new_string",
+                                       "url",        "description", "prompt",  "run_in_background",
+                                       "head_limit", "edits",       "timeout", "subagent_type"};
     int n = (int)R(g, 6);
     for (int i = 0; i < n; i++) {
         const char *k = PICK(g, keys);
@@ -619,10 +635,10 @@ static char *gen_tur(struct gen *g)
     if (P(g, 15))
         return jstr(g, PICK(g, texts));
     struct gobj o = {0};
-    static const char *const keys[] = {"stdout", "stderr", "interrupted", "durationMs",
-                                       "durationSeconds", "totalDurationMs", "numFiles",
-                                       "filenames", "file", "type", "status", "agentId",
-                                       "code", "bytes", "result", "content"};
+    static const char *const keys[] = {
+        "stdout",   "stderr",    "interrupted", "durationMs", "durationSeconds", "totalDurationMs",
+        "numFiles", "filenames", "file",        "type",       "status",          "agentId",
+        "code",     "bytes",     "result",      "content"};
     int n = (int)R(g, 6);
     for (int i = 0; i < n; i++) {
         const char *k = PICK(g, keys);
@@ -709,12 +725,14 @@ static char *gen_other(struct gen *g)
         break;
     case 1:
         add_common(g, &root, "cost-state", 0);
-        go_add(&root, "totalToolDuration", R(g, 6) ? jfmt("%lld", (long long)R(g, 900000)) : gen_scalar(g));
+        go_add(&root, "totalToolDuration",
+               R(g, 6) ? jfmt("%lld", (long long)R(g, 900000)) : gen_scalar(g));
         break;
     case 2:
         add_common(g, &root, "progress", 0);
         go_add(&sub, "type", jraw("\"mcp_progress\""));
-        go_add(&sub, "elapsedTimeMs", R(g, 5) ? jfmt("%lld", (long long)R(g, 6000)) : gen_scalar(g));
+        go_add(&sub, "elapsedTimeMs",
+               R(g, 5) ? jfmt("%lld", (long long)R(g, 6000)) : gen_scalar(g));
         go_add(&root, "data", go_text(g, &sub));
         go_add(&root, "parentToolUseID", jstr(g, id));
         break;
@@ -745,12 +763,14 @@ static char *corrupt(struct gen *g, char *line)
     size_t at = 0;
     int hits = 0;
     for (size_t i = 0; i + 3 < n; i++)
-        if (line[i] == '"' && line[i + 1] == ':' && line[i + 2] == '"' && R(g, (unsigned)++hits) == 0)
+        if (line[i] == '"' && line[i + 1] == ':' && line[i + 2] == '"' &&
+            R(g, (unsigned)++hits) == 0)
             at = i + 3;
-    static const char *const insides[] = {"\\u0000", "\\ud800", "\\udc00x", "\xFF", "\xC0\xAF",
-                                          "\x01",    "\t",      "\\q",      "\\u12G4", "\xED\xA0\x80"};
-    static const char *const outsides[] = {"\xEF\xBB\xBF", "\f", "01", "1.", "-", "+1",
-                                           "\x00", "[[[[", "x"};
+    static const char *const insides[] = {"\\u0000",  "\\ud800",     "\\udc00x", "\xFF",
+                                          "\xC0\xAF", "\x01",        "\t",       "\\q",
+                                          "\\u12G4",  "\xED\xA0\x80"};
+    static const char *const outsides[] = {"\xEF\xBB\xBF", "\f",   "01",   "1.", "-",
+                                           "+1",           "\x00", "[[[[", "x"};
     struct buf b;
     buf_init(&b, TP_MAX_LINE);
     unsigned k = R(g, 7);
@@ -849,8 +869,8 @@ static char *gen_record(struct gen *g)
     if (P(g, 90))
         go_add(&o, "target", R(g, 8) ? jstr(g, PICK(g, texts)) : gen_scalar(g));
     if (P(g, 90)) {
-        static const char *const durs[] = {"90", "2100.0", "2.5", "1e3", "-1", "0", "\"5\"",
-                                           "null", "1e400", "604800001"};
+        static const char *const durs[] = {"90", "2100.0", "2.5",  "1e3",   "-1",
+                                           "0",  "\"5\"",  "null", "1e400", "604800001"};
         go_add(&o, "duration_ms", jraw(PICK(g, durs)));
     }
     if (P(g, 70)) {
@@ -861,8 +881,8 @@ static char *gen_record(struct gen *g)
         go_add(&o, "timestamp", P(g, 95) ? jstr(g, iso) : gen_scalar(g));
     }
     if (P(g, 50))
-        go_add(&o, "timestamp_ms", R(g, 8) ? jfmt("%lld", 1780000000000LL + R(g, 1000000))
-                                           : gen_scalar(g));
+        go_add(&o, "timestamp_ms",
+               R(g, 8) ? jfmt("%lld", 1780000000000LL + R(g, 1000000)) : gen_scalar(g));
     if (P(g, 70))
         go_add(&o, "success", R(g, 8) ? jraw(R(g, 2) ? "true" : "false") : gen_scalar(g));
     if (P(g, 40))
