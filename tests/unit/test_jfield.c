@@ -47,8 +47,10 @@ static void test_strings(void)
         /* Long enough for the sixteen-byte blocks, with escapes between. */
         {S("\"0123456789abcdef0123456789abcdef\\n0123456789abcdef\\\"x\""),
          "0123456789abcdef0123456789abcdef\n0123456789abcdef\"x"},
-        {S("\"0123456789abcde\xC3\xA9" "0123456789abcdef\""),
-         "0123456789abcde\xC3\xA9" "0123456789abcdef"},
+        {S("\"0123456789abcde\xC3\xA9"
+           "0123456789abcdef\""),
+         "0123456789abcde\xC3\xA9"
+         "0123456789abcdef"},
     };
     FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
     {
@@ -83,8 +85,8 @@ static void test_numbers(void)
         {S("1E3"), 1000, 1},
         {S("1e+2"), 100, 1},
         {S("1e400"), INFINITY, 1},
-        {S("123456789012345678901234567890123456789012345678901234567890123"), 1.2345678901234568e62,
-         0},
+        {S("123456789012345678901234567890123456789012345678901234567890123"),
+         1.2345678901234568e62, 0},
     };
     FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
     {
@@ -125,8 +127,9 @@ static void test_number_rounding(void)
             lit[n++] = c;
         }
         if (fixture_rand_below(&r, 3) == 0)
-            n += (size_t)snprintf(lit + n, sizeof lit - n, "e%s%u",
-                                  fixture_rand_below(&r, 2) ? "-" : "+", fixture_rand_below(&r, 40));
+            n +=
+                (size_t)snprintf(lit + n, sizeof lit - n, "e%s%u",
+                                 fixture_rand_below(&r, 2) ? "-" : "+", fixture_rand_below(&r, 40));
         lit[n] = '\0';
         if (jf_parse(doc, lit, n, 0, TP_MAX_JSON_DEPTH) != 0) {
             fails++;
@@ -224,7 +227,8 @@ static void test_fallbacks(void)
         {"no integer digits", S("[.5]")},
         {"no exponent digits", S("[1e]")},
         {"hex", S("[0x10]")},
-        {"64-character number", S("[1234567890123456789012345678901234567890123456789012345678901234]")},
+        {"64-character number",
+         S("[1234567890123456789012345678901234567890123456789012345678901234]")},
         {"NaN", S("[NaN]")},
         {"bad literal", S("[tru]")},
         {"capital literal", S("[True]")},
@@ -235,8 +239,9 @@ static void test_fallbacks(void)
         {"single quotes", S("{'a':1}")},
         {"missing comma", S("[1 2]")},
         {"mismatched bracket", S("[1}")},
-        {"deeper than the limit", S("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                                    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]")},
+        {"deeper than the limit",
+         S("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+           "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]")},
     };
     struct jf_doc *d = jf_doc_new();
     FOR_EACH_ROW(i, sizeof cases / sizeof cases[0])
@@ -269,8 +274,8 @@ static void test_depth(void)
             int rc = jf_parse(d, text, n, 0, limits[i]);
             ASSERT_EQ_INT(rc, levels <= max ? 0 : JF_FALLBACK);
             char err[TP_ERR_MAX];
-            cJSON *t = jin_parse(text, n, JIN_STRICT, limits[i] > TP_MAX_JSON_DEPTH ? max : limits[i],
-                                 err);
+            cJSON *t = jin_parse(text, n, JIN_STRICT,
+                                 limits[i] > TP_MAX_JSON_DEPTH ? max : limits[i], err);
             ASSERT_EQ_INT(t != NULL, levels <= max);
             cJSON_Delete(t);
         }
@@ -341,8 +346,8 @@ static void test_getters_match_jsonin(void)
         "{\"n\":62,\"s\":\"62\",\"f\":\"2.5e1\",\"bad\":\"6x\",\"t\":\"true\",\"b\":false,"
         "\"z\":null,\"o\":{\"k\":[1,2.0,\"<&>\\u2028\"]},\"e\":\"\",\"big\":1e400,"
         "\"neg\":-0,\"x\":\"tRue\"}";
-    static const char *const keys[] = {"n", "s", "f", "bad", "t", "b", "z", "o", "e", "big", "neg",
-                                       "x", "missing"};
+    static const char *const keys[] = {"n", "s", "f",   "bad", "t", "b",      "z",
+                                       "o", "e", "big", "neg", "x", "missing"};
     char err[TP_ERR_MAX];
     for (int numfmt = 0; numfmt <= 1; numfmt++) {
         cJSON *tree = jin_parse(S(text), numfmt ? JIN_STRICT | JIN_NUMFMT : JIN_STRICT,
@@ -384,6 +389,5 @@ static void test_getters_match_jsonin(void)
 }
 
 TEST_MAIN(TEST_CASE(test_strings), TEST_CASE(test_numbers), TEST_CASE(test_number_rounding),
-          TEST_CASE(test_objects),
-          TEST_CASE(test_fallbacks), TEST_CASE(test_depth), TEST_CASE(test_token_limit),
-          TEST_CASE(test_arena), TEST_CASE(test_getters_match_jsonin))
+          TEST_CASE(test_objects), TEST_CASE(test_fallbacks), TEST_CASE(test_depth),
+          TEST_CASE(test_token_limit), TEST_CASE(test_arena), TEST_CASE(test_getters_match_jsonin))
