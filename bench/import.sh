@@ -23,7 +23,13 @@
 # too, right after, on the same files: the A/B figure of one run on a
 # shared machine, where runs minutes apart differ by more than the change.
 #
-# Environment: IMPORT_MB, IMPORT_OPS, IMPORT_RUNS, BENCH_BASELINE,
+# With IMPORT_CALLGRIND=1 (and valgrind), each binary also imports a slice
+# under `valgrind --tool=callgrind`: 40 copies of the transcripts (23 MB),
+# the first 100,000 lines of the jsonl export, the first daily files up to
+# 100,000 operations; instructions per MB and per operation do not depend
+# on what else the machine runs, unlike every time above.
+#
+# Environment: IMPORT_MB, IMPORT_OPS, IMPORT_RUNS, IMPORT_CALLGRIND, BENCH_BASELINE,
 # BENCH_WORK (scratch, default build/bench/work), TOOLPROF_BIN (default
 # build/toolprof), IMPORT_ROWS (append the summary rows to this file, as
 # run.sh's table wants them). Needs python3, awk, /usr/bin/time.
@@ -64,6 +70,20 @@ verdict() {
     awk -v v="$1" -v t="$2" 'BEGIN { if (v >= t) print "met"; else printf "missed (%.0f%% short)\n", (1 - v / t) * 100 }'
 }
 label() { [ "$1" = "$TP" ] && echo "this build" || echo "baseline"; }
+CALLGRIND=${IMPORT_CALLGRIND:-0}
+if [ "$CALLGRIND" = 1 ] && ! command -v valgrind >/dev/null 2>&1; then
+    echo "import.sh: IMPORT_CALLGRIND=1 needs valgrind"
+    exit 1
+fi
+# instructions BIN SRC: the instructions of an import of SRC into a fresh
+# store, and what it read (bytes and operations inserted), "IR BYTES OPS".
+instructions() {
+    rm -rf "$WORK/cg-store"
+    valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$1" --data-dir "$WORK/cg-store" \
+        import --quiet --json "$2" >"$WORK/cg.json" 2>/dev/null
+    echo "$(awk '/^totals:/ { print $2 }' "$WORK/cg.out") $(json_num bytes <"$WORK/cg.json") $(json_num inserted <"$WORK/cg.json")"
+}
+CG_ROWS=()
 SUMMARY=()
 row() { SUMMARY+=("| ingest | $1 | $2 | $3 | $4 |"); }
 
@@ -138,6 +158,19 @@ echo "transcripts: median $T_VAL; again, nothing changed: $AGAIN ms"
 row "transcript import, $((CORPUS_BYTES / 1048576)) MB (page cache warm), median of $RUNS" "$T_VAL" ">= 600 MB/s" "$(verdict "$T_MB" 600)"
 row "transcript import: calls stored / expected" "$EXPECT / $EXPECT" "equal" "met"
 row "transcript import again, nothing changed" "$AGAIN ms" "near instant" "-"
+if [ "$CALLGRIND" = 1 ]; then
+    mkdir -p "$WORK/slice/projects"
+    find "$CORPUS" -mindepth 1 -maxdepth 1 -type d | sort | head -40 | xargs -I{} cp -r {} "$WORK/slice/projects/"
+    v=""
+    for b in "${BINS[@]}"; do
+        read -r ir bytes stored <<<"$(instructions "$b" "$WORK/slice/projects")"
+        per=$(awk -v i="$ir" -v x="$bytes" 'BEGIN { printf "%.2f", i / (x / 1048576) / 1e6 }')
+        echo "  callgrind, $(label "$b"): $(fmt_n "$ir") instructions for $bytes bytes, $stored calls: ${per}M per MB"
+        v="$v${v:+; }$(label "$b") ${per}M"
+    done
+    CG_ROWS+=("| ingest | transcript import, instructions per MB (callgrind, 40 copies, 23 MB) | $v | - | - |")
+    rm -rf "$WORK/slice"
+fi
 rm -rf "$WORK/corpus" "$WORK/one"
 
 # ---- a jsonl export and daily files -------------------------------------------
@@ -173,10 +206,34 @@ for kind in jsonl days; do
         O_VAL="$O_VAL; baseline $(fmt_n "$B_R") ($(fmt_n "$B_C")): x$(awk -v a="$O_R" -v b="$B_R" 'BEGIN { printf "%.2f", a / b }')"
     fi
     what=$([ "$kind" = jsonl ] && echo "a jsonl export" || echo "daily files (seed-json)")
+    if [ "$CALLGRIND" = 1 ]; then
+        rm -rf "$WORK/slice"
+        mkdir -p "$WORK/slice"
+        if [ "$kind" = jsonl ]; then
+            head -100000 "$WORK/ops.jsonl" >"$WORK/slice/ops.jsonl"
+        else
+            n=0
+            for f in $(find "$WORK/days" -type f | sort); do
+                [ "$n" -lt 100000 ] || break
+                cp "$f" "$WORK/slice/"
+                n=$((n + $(grep -c '"tool"' "$f")))
+            done
+        fi
+        v=""
+        for b in "${BINS[@]}"; do
+            read -r ir _ stored <<<"$(instructions "$b" "$WORK/slice")"
+            per=$(awk -v i="$ir" -v n="$stored" 'BEGIN { printf "%.1f", i / n / 1e3 }')
+            echo "  callgrind, $(label "$b"): $(fmt_n "$ir") instructions for $stored operations: ${per}k per operation"
+            v="$v${v:+; }$(label "$b") ${per}k"
+        done
+        CG_ROWS+=("| ingest | import of $what, instructions per operation (callgrind, $(fmt_n "$stored") operations) | $v | - | - |")
+        rm -rf "$WORK/slice"
+    fi
     echo "$what: median $O_VAL"
     row "import of $what, $(fmt_n "$OPS") operations, median of $RUNS" "$O_VAL" ">= 400,000 ops/s" "$(verdict "$O_R" 400000)"
 done
 rm -rf "$WORK/store" "$WORK/ops.jsonl" "$WORK/days"
 
+SUMMARY+=("${CG_ROWS[@]}")
 printf '%s\n' "${SUMMARY[@]}"
 if [ -n "$ROWS" ]; then printf '%s\n' "${SUMMARY[@]}" >>"$ROWS"; fi
