@@ -105,6 +105,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtoolprof.a tests/unit/harness.h tes
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtoolprof.a $(LDLIBS)
 
+# Tests that include a header of tests/fuzz/ (the checks both run).
+$(BUILD)/tests/test_extract: tests/fuzz/extractcheck.h
+# test_jfield includes core/jfield.c; test_jfield_swar includes test_jfield.c.
+$(BUILD)/tests/test_jfield: src/core/jfield.c
+$(BUILD)/tests/test_jfield_swar: tests/unit/test_jfield.c src/core/jfield.c
+
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)
 

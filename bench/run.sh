@@ -8,6 +8,11 @@
 #                                the hook with its three events (and their
 #                                instructions under callgrind, when
 #                                valgrind is there); about 3 minutes
+#   BENCH_ONLY=import bench/run.sh  only the imports (bench/import.sh):
+#                                transcripts, a jsonl export, daily files;
+#                                with BENCH_BASELINE=/path/to/toolprof, that
+#                                binary is timed too, run by run, on the
+#                                same files (about 6 minutes with one)
 #
 # Environment: BENCH_WORK (scratch directory, default build/bench/work; the
 # full run needs about 4 GB), BENCH_KEEP=1 (keep it afterwards),
@@ -37,10 +42,13 @@ if [ "${BENCH_SKIP_10M:-0}" = 1 ]; then SINGLE_BIG=0; fi
 ONLY=${BENCH_ONLY:-}
 case "$ONLY" in
     '') ;;
-    time) SINGLE_BIG=0 ;;
-    *) echo "bench: BENCH_ONLY must be empty or \"time\"" >&2; exit 2 ;;
+    time | import) SINGLE_BIG=0 ;;
+    *) echo "bench: BENCH_ONLY must be empty, \"time\" or \"import\"" >&2; exit 2 ;;
 esac
 full() { [ -z "$ONLY" ]; }
+# The sections the time-only run has too (the grown store and what it
+# measures); the import-only run has none of them.
+grown() { [ "$ONLY" != import ]; }
 BIG=$((OPS * GROW_STEPS))
 WRITERS=16
 DAYS=365
@@ -146,6 +154,8 @@ row engine "insert $(human "$OPS") ops into a fresh store (median of $INSERT_REP
 
 fi
 
+steps=()
+if grown; then
 say "growth: $GROW_STEPS successive demo runs of $OPS ops into one store, each the next slice of time"
 # The store grows as it does in use: each step is the next $((DAYS / GROW_STEPS))-day slice of
 # the history (the last one ends now), so the final store spans $DAYS days like a single run.
@@ -154,7 +164,6 @@ rm -rf "$SMALL"
 if full; then cp -r "$WORK/ins" "$SMALL"; fi
 GROWN=$WORK/grown
 rm -rf "$GROWN"
-steps=()
 slice=$((DAYS / GROW_STEPS))
 [ "$slice" -ge 1 ] || slice=1
 now_s=$(date +%s)
@@ -171,6 +180,7 @@ G_RATIO=$(awk -v a="$G_FIRST" -v b="$G_LAST" 'BEGIN { printf "%.2f", b / a }')
 G_MIN=$(printf '%s\n' "${steps[@]}" | sort -g | head -1)
 echo "first step $G_FIRST ops/s, last $G_LAST ops/s (last/first $G_RATIO)"
 row engine "insert, growing to $(human "$BIG"): step 1 / step $GROW_STEPS" "$(fmt_n "$G_FIRST") / $(fmt_n "$G_LAST") ops/s (x$G_RATIO)" ">= 200,000 ops/s, flat" "$(verdict "$G_MIN" ">=" 200000)"
+fi
 
 if [ "$SINGLE_BIG" = 1 ]; then
     say "insert: one demo run of $BIG ops"
@@ -310,66 +320,18 @@ row ingest "hook: spawn to row in SQLite with a server, p50 / max" "$(hk visible
 
 fi
 
-# ---- 4. transcript import ------------------------------------------------------
+# ---- 4. imports ---------------------------------------------------------------
+
+if full || [ "$ONLY" = import ]; then
+say "import: transcripts ($CORPUS_MB MB), a jsonl export and daily files ($(human "$OPS") operations): bench/import.sh"
+: >"$WORK/import-rows"
+IMPORT_MB=$CORPUS_MB IMPORT_OPS=$OPS IMPORT_RUNS=$([ "$QUICK" = 1 ] && echo 1 || echo 3) \
+    IMPORT_ROWS=$WORK/import-rows TOOLPROF_BIN=$TP BENCH_WORK=$WORK bench/import.sh
+mapfile -t IMPORT_ROWS_OUT <"$WORK/import-rows"
+SUMMARY+=("${IMPORT_ROWS_OUT[@]}")
+fi
 
 if full; then
-say "import: a ${CORPUS_MB} MB synthetic history from the transcripts in tests/data"
-# Every transcript of the test data: the recorded session and its sub-agent,
-# the hand-made 1.0.98 and 2.1.39 layouts (tests/data/MANIFEST.md).
-mapfile -t FILES < <(find "$ROOT/tests/data/recorded/claude" "$ROOT/tests/data/legacy" -path '*/projects/*' \
-    -name '*.jsonl' 2>/dev/null | sort)
-if [ ${#FILES[@]} -lt 6 ]; then echo "bench: the transcripts of tests/data are missing (${#FILES[@]} found)"; exit 1; fi
-SET_BYTES=$(cat "${FILES[@]}" | wc -c)
-COPIES=$(( (CORPUS_MB * 1048576 + SET_BYTES - 1) / SET_BYTES ))
-B62=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
-CORPUS=$WORK/corpus/projects
-mkdir -p "$CORPUS"
-# Copy k rewrites the first two characters after "toolu_01" (and prefixes
-# any other "toolu_" ids) with its own two base-62 characters, and the
-# first four of each sessionId with its number in hex, so every copy holds
-# distinct calls in distinct sessions.
-make_copy() {
-    local k=$1 xy hex dir f
-    xy=${B62:$((k / 62 % 62)):1}${B62:$((k % 62)):1}
-    hex=$(printf '%04x' "$k")
-    dir=$CORPUS/-home-dev-bench-$hex
-    mkdir -p "$dir"
-    for f in "${FILES[@]}"; do
-        sed -e "s/toolu_01[A-Za-z0-9][A-Za-z0-9]/toolu_01$xy/g" -e "s/toolu_\([a-z1]\)/toolu_$xy\1/g" \
-            -e "s/\"sessionId\":\"..../\"sessionId\":\"$hex/g" "$f" >"$dir/$(basename "$f")"
-    done
-}
-export -f make_copy
-export CORPUS B62
-FILES_STR=$(printf '%q ' "${FILES[@]}")
-t=$(now_ns)
-seq 0 $((COPIES - 1)) | xargs -P "$(nproc)" -I{} bash -c "FILES=($FILES_STR); make_copy {}"
-echo "$COPIES copies of ${#FILES[@]} files ($SET_BYTES bytes), $(du -sb "$CORPUS" | cut -f1) bytes, built in $(since "$t") s"
-ID=$WORK/import
-rm -rf "$ID"
-t=$(now_ns)
-/usr/bin/time -f '%M' -o "$WORK/rss" "$TP" --data-dir "$ID" import --quiet --json "$CORPUS" >"$WORK/imp1.json"
-IMP_S=$(since "$t")
-cat "$WORK/imp1.json"
-IMP_BYTES=$(json_num bytes <"$WORK/imp1.json")
-IMP_LINES=$(json_num lines <"$WORK/imp1.json")
-IMP_OPS=$(json_num inserted <"$WORK/imp1.json")
-IMP_MBS=$(awk -v b="$IMP_BYTES" -v s="$IMP_S" 'BEGIN { printf "%.0f", b / 1048576 / s }')
-IMP_LPS=$(awk -v b="$IMP_LINES" -v s="$IMP_S" 'BEGIN { printf "%.0f", b / s }')
-EXPECT_OPS=$(( $("$TP" --data-dir "$WORK/import1" import --quiet --json "${FILES[@]}" | json_num inserted) * COPIES ))
-echo "${IMP_S} s: $IMP_MBS MB/s, $IMP_LPS lines/s, $IMP_OPS calls stored (one copy x $COPIES = $EXPECT_OPS), peak RSS $(cat "$WORK/rss") KB"
-t=$(now_ns)
-"$TP" --data-dir "$ID" import --quiet --json "$CORPUS" >"$WORK/imp2.json"
-IMP2_S=$(since "$t")
-hyperfine -N --style none --warmup 1 --runs "$HYPER_RUNS" --export-csv "$WORK/h.csv" \
-    "$TP --data-dir $ID import --quiet --json $CORPUS" >/dev/null
-IMP2_MED=$(tail -n +2 "$WORK/h.csv" | awk -F, '{ printf "%.1f", $4 * 1000 }')
-echo "second run (nothing changed): $IMP2_S s; median of $HYPER_RUNS more: $IMP2_MED ms; $(cat "$WORK/imp2.json")"
-row ingest "transcript import, $(du -sm "$CORPUS" | cut -f1) MB (page cache warm)" "$IMP_MBS MB/s, $(fmt_n "$IMP_LPS") lines/s" ">= 300 MB/s" "$(verdict "$IMP_MBS" ">=" 300)"
-row ingest "import calls stored / expected" "$IMP_OPS / $EXPECT_OPS" "equal" "$([ "$IMP_OPS" = "$EXPECT_OPS" ] && echo met || echo MISSED)"
-row ingest "import again, nothing changed (median)" "$IMP2_MED ms" "near instant" "-"
-rm -rf "$WORK/corpus" "$WORK/import1"
-
 say "import: the other agents' formats, ${CORPUS_MB} MB each (bench/agents.sh)"
 : >"$WORK/agents-rows"
 AGENTS="codex gemini opencode" AGENTS_MB=$CORPUS_MB AGENTS_ROWS=$WORK/agents-rows \
@@ -427,6 +389,7 @@ fi
 
 # ---- 6. where a call's time goes (issue 9) ---------------------------------------
 
+if grown; then
 say "sessions at $(human "$BIG") stored: in-process ($QUERY_RUNS runs after 3 warm-ups), then the whole process"
 for q in sessions-7d sessions-all session-id; do "$BIN/bench_query" "$GROWN" "$QUERY_RUNS" 3 "$q"; done | tee "$WORK/s.out"
 SID=$(awk '$2 == "session-id" { print $3; exit }' "$WORK/s.out")
@@ -486,6 +449,7 @@ if command -v valgrind >/dev/null 2>&1; then
     done
     row time "hook instructions, PreToolUse / PermissionRequest / PostToolUse (/bin/true)" "$(fmt_n "$(ir "$CG/pre.out")") / $(fmt_n "$(ir "$CG/perm.out")") / $(fmt_n "$(ir "$CG/post.out")") ($(fmt_n "$(ir "$CG/true-pre.out")"))" "-" "-"
 fi
+fi
 
 # ---- summary -------------------------------------------------------------------
 
@@ -499,22 +463,28 @@ fi
     echo "| area | figure | value | target | status |"
     echo "|---|---|---|---|---|"
     printf '%s\n' "${SUMMARY[@]}"
-    echo
-    echo "Insert rate of each growth step ($(human "$OPS") ops each, ops/s): ${steps[*]}."
-    echo
-    echo "In-process engine latency (bench/bench_query.c, $QUERY_RUNS runs after 3 warm-ups, ms):"
-    echo
-    echo "| question | median $(human "$OPS") | p99 $(human "$OPS") | median $(human "$BIG") | p99 $(human "$BIG") |"
-    echo "|---|---|---|---|---|"
-    for q in "${QNAMES[@]}"; do
-        echo "| $q | ${QMED[$OPS/$q]} | ${QP99[$OPS/$q]} | ${QMED[$BIG/$q]} | ${QP99[$BIG/$q]} |"
-    done
+    if [ ${#steps[@]} -gt 0 ]; then
+        echo
+        echo "Insert rate of each growth step ($(human "$OPS") ops each, ops/s): ${steps[*]}."
+    fi
+    if [ ${#QNAMES[@]} -gt 0 ]; then
+        echo
+        echo "In-process engine latency (bench/bench_query.c, $QUERY_RUNS runs after 3 warm-ups, ms):"
+        echo
+        echo "| question | median $(human "$OPS") | p99 $(human "$OPS") | median $(human "$BIG") | p99 $(human "$BIG") |"
+        echo "|---|---|---|---|---|"
+        for q in "${QNAMES[@]}"; do
+            echo "| $q | ${QMED[$OPS/$q]} | ${QP99[$OPS/$q]} | ${QMED[$BIG/$q]} | ${QP99[$BIG/$q]} |"
+        done
+    fi
 } >"$RESULTS"
 # ---- OTLP receiving (its own script and table) --------------------------------
 
+if full; then
 say "OTLP receiving: bench/otlp.sh"
 BENCH_OTLP_REQUESTS=$([ "$QUICK" = 1 ] && echo 1000 || echo 5000) bench/otlp.sh
 { echo; cat build/bench-otlp.md; } >>"$RESULTS"
+fi
 
 say "summary (also in $RESULTS)"
 cat "$RESULTS"

@@ -26,6 +26,10 @@
 
 /* JSON input. */
 #define TP_MAX_JSON_DEPTH 64
+/* Values the field extractor (core/jfield.h) indexes in one document; a
+ * document with more is read by the tree parser instead. 16M tokens are
+ * 320 MB, a fifth of what cJSON's nodes for them would take. */
+#define TP_MAX_JSON_TOKENS (16 * 1024 * 1024)
 #define TP_MAX_BODY (1024 * 1024)            /* one HTTP request body */
 #define TP_MAX_OTLP_BODY (16 * 1024 * 1024)  /* OTLP batch, after gunzip */
 #define TP_MAX_HOOK_INPUT (32 * 1024 * 1024) /* hook stdin (tool_response can be big) */

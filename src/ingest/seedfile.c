@@ -4,13 +4,14 @@
  * Import. A daily file is one JSON document, read whole (capped at
  * TP_MAX_SEED_FILE). A jsonl export is read line by line from where its
  * mark says the last import stopped, so a grown file costs only its new
- * lines. Both keep the mark contract of store.h: each batch commits with a
- * mark made by filemark_set() (bytes read, the resume point, the
- * fingerprint), and where to start is filemark_decide()'s answer, taken by
- * the caller (importer.c) or by seedfile_import(). Records without a
- * tool_use_id get one derived from their content and position ("file name
- * #index" or "file name @byte offset"), which is what makes a second import
- * of the same file store nothing new.
+ * lines. Both are read by the field extractor (core/jfield.h), without a
+ * tree, unless it cannot prove it reads a text as jin_parse() does; then
+ * jin_parse() reads it, and gives the same ops. Both keep the mark contract of store.h: each batch
+ * commits with a mark made by filemark_set() (bytes read, the resume point, the fingerprint), and
+ * where to start is filemark_decide()'s answer, taken by the caller (importer.c) or by
+ * seedfile_import(). Records without a tool_use_id get one derived from their content and position
+ * ("file name #index" or "file name @byte offset"), which is what makes a second import of the same
+ * file store nothing new.
  *
  * Export. Rows come from the store an hour at a time; each hour is sorted
  * by start time before it is written, so every export is in time order.
@@ -27,6 +28,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/jfield.h"
 #include "core/jsonin.h"
 #include "core/jsonw.h"
 #include "core/limits.h"
@@ -104,34 +106,71 @@ static int flush(struct store *s, struct batch *b, const struct store_mark *m,
     return rc;
 }
 
-static void report_line(FILE *report, const char *path, const char *where, const char *msg)
+/* Where a record is: a daily file's operation (its index), or a jsonl
+ * line (its number, or its byte offset when the read resumed). Said in
+ * words only when a report or a derived id needs it. */
+struct rec_place {
+    const char *path;
+    int seed;     /* a daily file's operation */
+    size_t index; /* ... its index */
+    long lineno;  /* a jsonl line's number, counted from the read's start */
+    int64_t off;  /* ... its byte offset */
+    int by_byte;  /* the read resumed: say the offset, not the number */
+};
+
+static void place_where(const struct rec_place *at, char *out, size_t size)
 {
-    if (report)
-        fprintf(report, "%s:%s: %s\n", path, where, msg);
+    if (at->seed)
+        snprintf(out, size, "operation %zu", at->index + 1);
+    else if (at->by_byte)
+        snprintf(out, size, "byte %lld", (long long)at->off);
+    else
+        snprintf(out, size, "%ld", at->lineno);
+}
+
+/* What a derived tool_use_id is made from: "file#index", "file@offset". */
+static void place_position(const struct rec_place *at, char *out, size_t size)
+{
+    if (at->seed)
+        snprintf(out, size, "%.500s#%zu", base_name(at->path), at->index);
+    else
+        snprintf(out, size, "%.500s@%lld", base_name(at->path), (long long)at->off);
+}
+
+static void report_line(FILE *report, const struct rec_place *at, const char *msg)
+{
+    char where[64];
+    if (!report)
+        return;
+    place_where(at, where, sizeof where);
+    fprintf(report, "%s:%s: %s\n", at->path, where, msg);
 }
 
 /* Turn one JSON record into a stored-ready op in b (or report it). */
-static void take_record(const cJSON *rec, int flags, const char *path, const char *position,
-                        const char *where, int64_t now, struct batch *b, FILE *report,
-                        struct seedfile_stats *st)
+static void take_record(struct jf_val rec, int flags, const struct rec_place *at, int64_t now,
+                        struct batch *b, FILE *report, struct seedfile_stats *st)
 {
     char err[TP_ERR_MAX];
     struct op *op = &b->ops[b->n];
     st->ops++;
-    if ((flags & OPJ_NAIVE_LOCAL) && !jin_get(rec, "timestamp") && !jin_get(rec, "timestamp_ms")) {
-        report_line(report, path, where, "timestamp: missing");
+    if ((flags & OPJ_NAIVE_LOCAL) && !jf_present(jf_get(rec, "timestamp")) &&
+        !jf_present(jf_get(rec, "timestamp_ms"))) {
+        report_line(report, at, "timestamp: missing");
         st->rejected++;
         return;
     }
-    if (opjson_read(rec, flags, OP_SRC_IMPORT, now, op, err) != 0 ||
+    if (opjson_read_val(rec, flags, OP_SRC_IMPORT, now, op, err) != 0 ||
         op_normalize(op, now, err) != 0) {
-        report_line(report, path, where, err);
+        report_line(report, at, err);
         op_clear(op);
         st->rejected++;
         return;
     }
-    if (!op->tool_use_id)
+    if (!op->tool_use_id) {
+        char position[600];
+        place_position(at, position, sizeof position);
         op->tool_use_id = op_derive_id(op, position);
+    }
     b->n++;
 }
 
@@ -175,16 +214,28 @@ static int import_seed(struct store *s, const char *path, int fd, const struct s
         free(data);
         return rc;
     }
-    cJSON *root = jin_parse(data, (size_t)got, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, errbuf);
-    if (!root) {
-        char why[TP_ERR_MAX];
-        snprintf(why, sizeof why, "%s", errbuf);
-        free(data);
-        return tp_fail(errbuf, TP_EPARSE, "%s: %s", path, why);
+    /* The field extractor reads the document unless it cannot prove it
+     * reads it as the tree parser would (core/jfield.h). */
+    struct jf_doc *doc = jf_doc_new();
+    cJSON *tree = NULL;
+    struct jf_val root;
+    if (jf_parse(doc, data, (size_t)got, JF_NUMFMT, TP_MAX_JSON_DEPTH) == 0) {
+        root = jf_root(doc);
+    } else {
+        tree = jin_parse(data, (size_t)got, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, errbuf);
+        if (!tree) {
+            char why[TP_ERR_MAX];
+            snprintf(why, sizeof why, "%s", errbuf);
+            jf_doc_free(doc);
+            free(data);
+            return tp_fail(errbuf, TP_EPARSE, "%s: %s", path, why);
+        }
+        root = jf_tree(tree);
     }
-    const cJSON *ops = jin_get(root, "operations");
-    if (!cJSON_IsArray(ops)) {
-        cJSON_Delete(root);
+    struct jf_val ops = jf_get(root, "operations");
+    if (jf_type(ops) != JF_ARRAY) {
+        cJSON_Delete(tree);
+        jf_doc_free(doc);
         free(data);
         return tp_fail(errbuf, TP_EPARSE, "%s: expected {\"operations\": [...]}", path);
     }
@@ -197,8 +248,8 @@ static int import_seed(struct store *s, const char *path, int fd, const struct s
     struct batch *b = xcalloc(1, sizeof *b);
     int64_t now = tpt_now_ms(), done = 0;
     size_t index = 0;
-    for (const cJSON *rec = ops->child; rec && rc == 0; rec = rec->next, index++) {
-        char position[600], where[48];
+    for (struct jf_val rec = jf_child(ops); jf_present(rec) && rc == 0;
+         rec = jf_next(rec), index++) {
         size_t e0, e1;
         int64_t end = -1;
         if (spans && jin_array_next(&it, &e0, &e1) == 1)
@@ -207,10 +258,8 @@ static int import_seed(struct store *s, const char *path, int fd, const struct s
             spans = 0;
         if (end >= 0 && end <= plan->start)
             continue; /* stored by the import this one resumes */
-        snprintf(position, sizeof position, "%.500s#%zu", base_name(path), index);
-        snprintf(where, sizeof where, "operation %zu", index + 1);
-        take_record(rec, OPJ_NAIVE_LOCAL | OPJ_KEEP_SOURCE, path, position, where, now, b, report,
-                    st);
+        struct rec_place place = {.path = path, .seed = 1, .index = index};
+        take_record(rec, OPJ_NAIVE_LOCAL | OPJ_KEEP_SOURCE, &place, now, b, report, st);
         done = end >= 0 ? end : 0;
         if (b->n == BATCH) {
             filemark_set(&mark, path, fd, sb, done, done);
@@ -222,7 +271,8 @@ static int import_seed(struct store *s, const char *path, int fd, const struct s
         rc = flush(s, b, &mark, st, errbuf);
     batch_clear(b);
     free(b);
-    cJSON_Delete(root);
+    cJSON_Delete(tree);
+    jf_doc_free(doc);
     free(data);
     return rc;
 }
@@ -234,6 +284,7 @@ struct jsonl_reader {
     FILE *report;
     struct seedfile_stats *st;
     struct batch *b;
+    struct jf_doc *doc; /* the field extractor's, reused line after line */
     int64_t now, start;
     long lineno; /* of the line being read, counted from start */
 };
@@ -244,13 +295,11 @@ struct jsonl_reader {
 static void jsonl_line(struct jsonl_reader *r, const char *line, size_t len, int64_t off)
 {
     size_t n = len;
-    char where[64], position[600], err[TP_ERR_MAX];
-    if (r->start)
-        snprintf(where, sizeof where, "byte %lld", (long long)off);
-    else
-        snprintf(where, sizeof where, "%ld", r->lineno);
+    char err[TP_ERR_MAX];
+    struct rec_place at = {
+        .path = r->path, .lineno = r->lineno, .off = off, .by_byte = r->start != 0};
     if (n > TP_MAX_LINE) {
-        report_line(r->report, r->path, where, "line too long");
+        report_line(r->report, &at, "line too long");
         r->st->ops++; /* a record read, and rejected: the counts stay comparable */
         r->st->rejected++;
         return;
@@ -259,16 +308,24 @@ static void jsonl_line(struct jsonl_reader *r, const char *line, size_t len, int
         n--;
     if (!n)
         return;
-    cJSON *rec = jin_parse(line, n, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, err);
-    if (!rec) {
-        r->st->ops++;
-        report_line(r->report, r->path, where, err);
-        r->st->rejected++;
-        return;
+    /* The field extractor, unless it cannot prove it reads the line as the
+     * tree parser would (core/jfield.h). */
+    cJSON *tree = NULL;
+    struct jf_val rec;
+    if (jf_parse(r->doc, line, n, JF_NUMFMT, TP_MAX_JSON_DEPTH) == 0) {
+        rec = jf_root(r->doc);
+    } else {
+        tree = jin_parse(line, n, JIN_REPAIR | JIN_NUMFMT, TP_MAX_JSON_DEPTH, err);
+        if (!tree) {
+            r->st->ops++;
+            report_line(r->report, &at, err);
+            r->st->rejected++;
+            return;
+        }
+        rec = jf_tree(tree);
     }
-    snprintf(position, sizeof position, "%.500s@%lld", base_name(r->path), (long long)off);
-    take_record(rec, OPJ_KEEP_SOURCE, r->path, position, where, r->now, r->b, r->report, r->st);
-    cJSON_Delete(rec);
+    take_record(rec, OPJ_KEEP_SOURCE, &at, r->now, r->b, r->report, r->st);
+    cJSON_Delete(tree);
 }
 
 /* 1 when a last line without its newline is whole: one JSON object (no
@@ -311,6 +368,7 @@ static int import_jsonl(struct store *s, const char *path, int fd, const struct 
     int discarding = 0;         /* inside a line over TP_MAX_LINE */
     int rc = 0;
     r.b = xcalloc(1, sizeof *r.b);
+    r.doc = jf_doc_new();
     while (rc == 0 && base + (int64_t)have < end) {
         size_t want = alloc - have;
         if ((int64_t)want > end - base - (int64_t)have)
@@ -372,6 +430,7 @@ static int import_jsonl(struct store *s, const char *path, int fd, const struct 
     }
     batch_clear(r.b);
     free(r.b);
+    jf_doc_free(r.doc);
     free(buf);
     return rc;
 }

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/jsonin.h"
+#include "core/jfield.h"
 #include "core/jsonw.h"
 #include "core/limits.h"
 #include "core/utf8.h"
@@ -89,29 +89,28 @@ static const struct tc_rule *tc_find(const char *tool)
 }
 
 /* 1 when the key is present with a value other than null / false. */
-static int tc_has(const cJSON *obj, const char *key)
+static int tc_has(struct jf_val obj, const char *key)
 {
-    const cJSON *v = jin_get(obj, key);
-    return v && !cJSON_IsNull(v) && !cJSON_IsFalse(v);
+    enum jf_type t = jf_type(jf_get(obj, key));
+    return t != JF_NONE && t != JF_NULL && t != JF_FALSE;
 }
 
-static int tc_true(const cJSON *obj, const char *key)
+static int tc_true(struct jf_val obj, const char *key)
 {
     int b = 0;
-    return jin_bool_lax(obj, key, &b) == 1 && b;
+    return jf_bool_lax(obj, key, &b) == 1 && b;
 }
 
-static int64_t tc_strlen(const cJSON *obj, const char *key)
+static int64_t tc_strlen(struct jf_val obj, const char *key)
 {
-    const char *s = jin_str(obj, key);
-    return s ? (int64_t)strlen(s) : -1;
+    return jf_strlen(jf_get(obj, key));
 }
 
 /* A number member as an integer; 1 when found and finite. */
-static int tc_int(const cJSON *obj, const char *key, int64_t *out)
+static int tc_int(struct jf_val obj, const char *key, int64_t *out)
 {
     double d;
-    if (jin_num_lax(obj, key, &d) != 1 || !isfinite(d) || d < -9e15 || d > 9e15)
+    if (jf_num_lax(obj, key, &d) != 1 || !isfinite(d) || d < -9e15 || d > 9e15)
         return 0;
     *out = (int64_t)d;
     return 1;
@@ -131,19 +130,19 @@ static void meta_str(struct jsonw *w, const char *key, const char *s)
 }
 
 /* Copy an input/response member under a new key when it is a string. */
-static void meta_copy_str(struct jsonw *w, const char *key, const cJSON *obj, const char *from)
+static void meta_copy_str(struct jsonw *w, const char *key, struct jf_val obj, const char *from)
 {
-    meta_str(w, key, jin_str(obj, from));
+    meta_str(w, key, jf_str(obj, from));
 }
 
-static void meta_copy_int(struct jsonw *w, const char *key, const cJSON *obj, const char *from)
+static void meta_copy_int(struct jsonw *w, const char *key, struct jf_val obj, const char *from)
 {
     int64_t v;
     if (tc_int(obj, from, &v))
         jw_kint(w, key, (long long)v);
 }
 
-static void meta_copy_true(struct jsonw *w, const char *key, const cJSON *obj, const char *from)
+static void meta_copy_true(struct jsonw *w, const char *key, struct jf_val obj, const char *from)
 {
     if (tc_true(obj, from))
         jw_kbool(w, key, 1);
@@ -151,14 +150,14 @@ static void meta_copy_true(struct jsonw *w, const char *key, const cJSON *obj, c
 
 /* ---- per kind ------------------------------------------------------------ */
 
-static void tc_read(struct op *op, const cJSON *in, const cJSON *resp, struct jsonw *w)
+static void tc_read(struct op *op, struct jf_val in, struct jf_val resp, struct jsonw *w)
 {
     op->optimized = tc_has(in, "offset") || tc_has(in, "limit");
     meta_copy_int(w, "offset", in, "offset");
     meta_copy_int(w, "limit", in, "limit");
-    const cJSON *file = jin_get(resp, "file");
-    const char *type = jin_str(resp, "type");
-    if (!file)
+    struct jf_val file = jf_get(resp, "file");
+    const char *type = jf_str(resp, "type");
+    if (!jf_present(file))
         return;
     int64_t n = tc_strlen(file, "content");
     if (n >= 0)
@@ -172,7 +171,7 @@ static void tc_read(struct op *op, const cJSON *in, const cJSON *resp, struct js
         meta_str(w, "file_type", type);
 }
 
-static void tc_shell(struct op *op, const cJSON *in, const cJSON *resp, struct jsonw *w)
+static void tc_shell(struct op *op, struct jf_val in, struct jf_val resp, struct jsonw *w)
 {
     op->optimized = tc_true(in, "run_in_background");
     meta_copy_str(w, "description", in, "description");
@@ -182,7 +181,7 @@ static void tc_shell(struct op *op, const cJSON *in, const cJSON *resp, struct j
     meta_copy_str(w, "background_task_id", resp, "backgroundTaskId");
 }
 
-static void tc_grep(struct op *op, const cJSON *in, const cJSON *resp, struct jsonw *w)
+static void tc_grep(struct op *op, struct jf_val in, struct jf_val resp, struct jsonw *w)
 {
     op->optimized = tc_has(in, "head_limit");
     meta_copy_str(w, "path", in, "path");
@@ -196,14 +195,14 @@ static void tc_grep(struct op *op, const cJSON *in, const cJSON *resp, struct js
     meta_copy_int(w, "applied_limit", resp, "appliedLimit");
 }
 
-static void tc_glob(const cJSON *in, const cJSON *resp, struct jsonw *w)
+static void tc_glob(struct jf_val in, struct jf_val resp, struct jsonw *w)
 {
     meta_copy_str(w, "path", in, "path");
     meta_copy_int(w, "num_files", resp, "numFiles");
     meta_copy_true(w, "truncated", resp, "truncated");
 }
 
-static void tc_agent(struct op *op, const cJSON *in, const cJSON *resp, struct jsonw *w)
+static void tc_agent(struct op *op, struct jf_val in, struct jf_val resp, struct jsonw *w)
 {
     op->optimized = tc_true(in, "run_in_background");
     meta_copy_str(w, "subagent_type", in, "subagent_type");
@@ -214,15 +213,13 @@ static void tc_agent(struct op *op, const cJSON *in, const cJSON *resp, struct j
     meta_copy_str(w, "spawned", resp, "agentId");
 }
 
-static void tc_multiedit(struct op *op, const cJSON *in, struct jsonw *w)
+static void tc_multiedit(struct op *op, struct jf_val in, struct jsonw *w)
 {
-    const cJSON *edits = jin_get(in, "edits");
-    if (!cJSON_IsArray(edits))
+    struct jf_val edits = jf_get(in, "edits");
+    if (jf_type(edits) != JF_ARRAY)
         return;
     int64_t bytes = 0, n = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, edits)
-    {
+    for (struct jf_val e = jf_child(edits); jf_present(e); e = jf_next(e)) {
         int64_t len = tc_strlen(e, "new_string");
         if (len > 0)
             bytes += len;
@@ -235,15 +232,21 @@ static void tc_multiedit(struct op *op, const cJSON *in, struct jsonw *w)
 /* Fallback target: the input as compact JSON. op_normalize() cuts it to
  * TP_MAX_TARGET; printing a huge input (TodoWrite lists, MCP payloads)
  * only to cut it would waste time, so cap the printing too. */
-static char *tc_input_json(const cJSON *in)
+static char *tc_input_json(struct jf_val in)
 {
-    if (!in || cJSON_IsNull(in) || (cJSON_IsObject(in) && !in->child))
+    enum jf_type t = jf_type(in);
+    if (t == JF_NONE || t == JF_NULL || (t == JF_OBJECT && !jf_present(jf_child(in))))
         return NULL;
-    char *s = jin_print(in, 4 * TP_MAX_TARGET);
+    char *s = jf_print(in, 4 * TP_MAX_TARGET);
     return s ? s : xstrdup("{...}");
 }
 
 void toolcall_describe(struct op *op, const cJSON *input, const cJSON *response)
+{
+    toolcall_describe_val(op, jf_tree(input), jf_tree(response));
+}
+
+void toolcall_describe_val(struct op *op, struct jf_val input, struct jf_val response)
 {
     const struct tc_rule *rule = tc_find(op->tool);
     enum tc_kind kind = rule ? rule->kind : TC_OTHER;
@@ -254,18 +257,18 @@ void toolcall_describe(struct op *op, const cJSON *input, const cJSON *response)
     op_sets(&op->meta, NULL);
     op->optimized = 0;
     op->size_bytes = -1;
-    if (!cJSON_IsObject(response))
-        response = NULL;
+    if (jf_type(response) != JF_OBJECT)
+        response = jf_tree(NULL);
 
     /* Target. */
     const char *t = NULL;
     if (rule) {
-        t = jin_str(input, rule->target_key);
+        t = jf_str(input, rule->target_key);
         if (!t && rule->alt_key)
-            t = jin_str(input, rule->alt_key);
+            t = jf_str(input, rule->alt_key);
     } else {
         for (size_t i = 0; !t && i < sizeof tc_generic_keys / sizeof tc_generic_keys[0]; i++)
-            t = jin_str(input, tc_generic_keys[i]);
+            t = jf_str(input, tc_generic_keys[i]);
     }
     if (t)
         op_sets(&op->target, t);
@@ -324,16 +327,21 @@ void toolcall_describe(struct op *op, const cJSON *input, const cJSON *response)
 
 double toolcall_self_duration_ms(const char *tool, const cJSON *response)
 {
+    return toolcall_self_duration_ms_val(tool, jf_tree(response));
+}
+
+double toolcall_self_duration_ms_val(const char *tool, struct jf_val response)
+{
     double d;
-    if (!tool || !cJSON_IsObject(response))
+    if (!tool || jf_type(response) != JF_OBJECT)
         return NAN;
     if ((strcmp(tool, "Glob") == 0 || strcmp(tool, "WebFetch") == 0) &&
-        jin_num(response, "durationMs", &d) == 1)
+        jf_num(response, "durationMs", &d) == 1)
         return d >= 0 ? d : NAN;
-    if (strcmp(tool, "WebSearch") == 0 && jin_num(response, "durationSeconds", &d) == 1)
+    if (strcmp(tool, "WebSearch") == 0 && jf_num(response, "durationSeconds", &d) == 1)
         return d >= 0 ? d * 1000.0 : NAN;
     if ((strcmp(tool, "Task") == 0 || strcmp(tool, "Agent") == 0) &&
-        jin_num(response, "totalDurationMs", &d) == 1)
+        jf_num(response, "totalDurationMs", &d) == 1)
         return d >= 0 ? d : NAN;
     return NAN;
 }
@@ -342,14 +350,12 @@ double toolcall_self_duration_ms(const char *tool, const cJSON *response)
 
 /* Sum of the lengths of `key` strings over the elements of an array of
  * objects (content blocks), or of the array's strings. */
-static int64_t tc_array_text(const cJSON *arr, const char *key)
+static int64_t tc_array_text(struct jf_val arr, const char *key)
 {
     int64_t sum = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, arr)
-    {
-        if (cJSON_IsString(e))
-            sum += (int64_t)strlen(e->valuestring) + 1;
+    for (struct jf_val e = jf_child(arr); jf_present(e); e = jf_next(e)) {
+        if (jf_type(e) == JF_STRING)
+            sum += jf_strlen(e) + 1;
         else
             sum += tc_strlen(e, key) > 0 ? tc_strlen(e, key) : 0;
     }
@@ -358,35 +364,37 @@ static int64_t tc_array_text(const cJSON *arr, const char *key)
 
 int64_t toolcall_result_bytes(const char *tool, const cJSON *response)
 {
-    if (!response || cJSON_IsNull(response))
+    struct jf_val r = jf_tree(response);
+    enum jf_type t = jf_type(r);
+    if (t == JF_NONE || t == JF_NULL)
         return -1;
-    if (cJSON_IsString(response))
-        return (int64_t)strlen(response->valuestring);
-    if (cJSON_IsArray(response)) /* MCP tools: content blocks */
-        return tc_array_text(response, "text");
-    if (!cJSON_IsObject(response) || !tool)
+    if (t == JF_STRING)
+        return jf_strlen(r);
+    if (t == JF_ARRAY) /* MCP tools: content blocks */
+        return tc_array_text(r, "text");
+    if (t != JF_OBJECT || !tool)
         return -1;
     const struct tc_rule *rule = tc_find(tool);
     switch (rule ? rule->kind : TC_OTHER) {
-    case TC_READ: return tc_strlen(jin_get(response, "file"), "content");
+    case TC_READ: return tc_strlen(jf_get(r, "file"), "content");
     case TC_SHELL: {
-        int64_t o = tc_strlen(response, "stdout"), e = tc_strlen(response, "stderr");
+        int64_t o = tc_strlen(r, "stdout"), e = tc_strlen(r, "stderr");
         if (o < 0 && e < 0)
             return -1;
         return (o > 0 ? o : 0) + (e > 0 ? e : 0);
     }
     case TC_GREP:
     case TC_GLOB: {
-        int64_t c = tc_strlen(response, "content");
+        int64_t c = tc_strlen(r, "content");
         if (c >= 0)
             return c;
-        const cJSON *f = jin_get(response, "filenames");
-        return cJSON_IsArray(f) ? tc_array_text(f, "") : -1;
+        struct jf_val f = jf_get(r, "filenames");
+        return jf_type(f) == JF_ARRAY ? tc_array_text(f, "") : -1;
     }
-    case TC_WEBFETCH: return tc_strlen(response, "result");
+    case TC_WEBFETCH: return tc_strlen(r, "result");
     case TC_AGENT: {
-        const cJSON *c = jin_get(response, "content");
-        return cJSON_IsArray(c) ? tc_array_text(c, "text") : -1;
+        struct jf_val c = jf_get(r, "content");
+        return jf_type(c) == JF_ARRAY ? tc_array_text(c, "text") : -1;
     }
     default: return -1;
     }

@@ -30,17 +30,22 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
+#include "core/jfield.h"
 #include "store/op.h"
 
 /* Fill op->target, op->optimized, op->size_bytes, op->meta (replacing
  * them) from the tool name and input; response may be NULL (transcripts
  * without toolUseResult, OTLP). op->tool must already be set. */
 void toolcall_describe(struct op *op, const cJSON *input, const cJSON *response);
+/* The same over values that may come from the field extractor
+ * (core/jfield.h) or a tree; absent values as NULL above. */
+void toolcall_describe_val(struct op *op, struct jf_val input, struct jf_val response);
 
 /* Timing the tool reported about itself in its structured response
  * (Glob/WebFetch durationMs, WebSearch durationSeconds, Task/Agent
  * totalDurationMs), in ms; NAN when there is none. */
 double toolcall_self_duration_ms(const char *tool, const cJSON *response);
+double toolcall_self_duration_ms_val(const char *tool, struct jf_val response);
 
 /* Bytes of what the call returned to the agent, from its structured
  * response: Read the file content, Bash stdout + stderr, Grep/Glob the

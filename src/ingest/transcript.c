@@ -7,9 +7,15 @@
  * skipping values without building them, until it finds `type` (early in
  * every line Claude Code writes except assistant lines); then one memmem()
  * for the substring that a line of that type must hold to matter
- * ("tool_use", "tool_result", ...). Only lines that pass are handed to
- * jin_parse(). A quoted key such as "tool_use" can only occur unescaped as
- * JSON structure, never inside a string, so the filter cannot hide a call.
+ * ("tool_use", "tool_result", ...). Only lines that pass are read whole:
+ * by the field extractor (core/jfield.h), which validates the line and
+ * finds the fields the handlers ask for without building a tree, or, for
+ * the rare line it cannot prove it reads exactly as cJSON does (an escaped
+ * NUL, a lone surrogate, invalid UTF-8 ...), by jin_parse(). The handlers
+ * read either through struct jf_val, so a line gives the same calls
+ * whichever path it takes (tests/unit/test_extract.c holds the two side by
+ * side). A quoted key such as "tool_use" can only occur unescaped as JSON
+ * structure, never inside a string, so the filter cannot hide a call.
  *
  * A tool_use block becomes a pending call: a record keyed by its id, holding
  * what the op needs later (name, input, start, session, cwd, agent) and
@@ -38,6 +44,7 @@
 
 #include "core/err.h"
 #include "core/kmap.h"
+#include "core/jfield.h"
 #include "core/jsonin.h"
 #include "core/jscan.h"
 #include "core/limits.h"
@@ -51,6 +58,8 @@ struct transcript *transcript_new(void)
     struct transcript *t = xcalloc(1, sizeof *t);
     kmap_init(&t->ids);
     kmap_init(&t->msg_ids);
+    t->doc = jf_doc_new();
+    t->input_doc = jf_doc_new();
     return t;
 }
 
@@ -59,6 +68,7 @@ void tc_call_free(struct tc_call *c)
     free(c->id);
     free(c->name);
     cJSON_Delete(c->input);
+    free(c->input_raw);
     free(c->session);
     free(c->cwd);
     free(c->agent);
@@ -115,6 +125,8 @@ void transcript_free(struct transcript *t)
     transcript_clear_ops(t);
     free(t->ops);
     free(t->op_offsets);
+    jf_doc_free(t->doc);
+    jf_doc_free(t->input_doc);
     free(t);
 }
 
@@ -238,22 +250,22 @@ static int has(const char *s, size_t n, const char *needle)
 
 /* ---- helpers over parsed lines ---------------------------------------- */
 
-static int line_ts(const cJSON *root, int64_t *ms)
+static int line_ts(struct jf_val root, int64_t *ms)
 {
-    const char *s = jin_str(root, "timestamp");
+    const char *s = jf_str(root, "timestamp");
     return s && tpt_parse_iso(s, TPT_NAIVE_UTC, ms) == 0;
 }
 
-static char *dup_str(const cJSON *obj, const char *key)
+static char *dup_str(struct jf_val obj, const char *key)
 {
-    const char *s = jin_str(obj, key);
+    const char *s = jf_str(obj, key);
     return s ? xstrdup(s) : NULL;
 }
 
-int tc_is_true(const cJSON *obj, const char *key)
+int tc_is_true(struct jf_val obj, const char *key)
 {
     int v = 0;
-    return jin_bool(obj, key, &v) == 1 && v;
+    return jf_bool(obj, key, &v) == 1 && v;
 }
 
 /* Tools that are never run concurrently with others (they change files or
@@ -278,16 +290,15 @@ static int version_is_old(const char *v)
 
 /* The first text the model saw in a tool_result content: the string itself,
  * or the first text block. */
-const char *tc_content_text(const cJSON *content)
+const char *tc_content_text(struct jf_val content)
 {
-    if (cJSON_IsString(content))
-        return content->valuestring;
-    if (cJSON_IsArray(content)) {
-        const cJSON *b;
-        cJSON_ArrayForEach(b, content)
-        {
-            const char *ty = jin_str(b, "type");
-            const char *tx = jin_str(b, "text");
+    enum jf_type ct = jf_type(content);
+    if (ct == JF_STRING)
+        return jf_string(content);
+    if (ct == JF_ARRAY) {
+        for (struct jf_val b = jf_child(content); jf_present(b); b = jf_next(b)) {
+            const char *ty = jf_str(b, "type");
+            const char *tx = jf_str(b, "text");
             if (ty && strcmp(ty, "text") == 0 && tx)
                 return tx;
         }
@@ -296,33 +307,31 @@ const char *tc_content_text(const cJSON *content)
 }
 
 /* Bytes of a tool_result content as sent to the model. */
-int64_t tc_content_bytes(const cJSON *content)
+int64_t tc_content_bytes(struct jf_val content)
 {
-    if (cJSON_IsString(content))
-        return (int64_t)strlen(content->valuestring);
-    if (!cJSON_IsArray(content))
+    enum jf_type ct = jf_type(content);
+    if (ct == JF_STRING)
+        return jf_strlen(content);
+    if (ct != JF_ARRAY)
         return -1;
     int64_t n = 0;
-    const cJSON *b;
-    cJSON_ArrayForEach(b, content)
-    {
-        const char *tx = jin_str(b, "text");
-        const char *data = jin_str(jin_get(b, "source"), "data");
-        if (tx)
-            n += (int64_t)strlen(tx);
-        else if (data)
-            n += (int64_t)strlen(data);
+    for (struct jf_val b = jf_child(content); jf_present(b); b = jf_next(b)) {
+        int64_t tx = jf_strlen(jf_get(b, "text"));
+        int64_t data = jf_strlen(jf_get(jf_get(b, "source"), "data"));
+        if (tx >= 0)
+            n += tx;
+        else if (data >= 0)
+            n += data;
     }
     return n;
 }
 
 /* `duration_ms: N` inside the <usage> tail that Agent/Task results end
  * with; NAN when absent. */
-double tc_usage_tail_ms(const cJSON *content)
+double tc_usage_tail_ms(struct jf_val content)
 {
-    const cJSON *b;
-    if (cJSON_IsString(content)) {
-        const char *u = strstr(content->valuestring, "<usage>");
+    if (jf_type(content) == JF_STRING) {
+        const char *u = strstr(jf_string(content), "<usage>");
         const char *d = u ? strstr(u, "duration_ms: ") : NULL;
         double v;
         if (d) {
@@ -333,10 +342,9 @@ double tc_usage_tail_ms(const cJSON *content)
         }
         return NAN;
     }
-    cJSON_ArrayForEach(b, content)
-    {
-        const cJSON *tx = jin_get(b, "text");
-        if (cJSON_IsString(tx)) {
+    for (struct jf_val b = jf_child(content); jf_present(b); b = jf_next(b)) {
+        struct jf_val tx = jf_get(b, "text");
+        if (jf_type(tx) == JF_STRING) {
             double v = tc_usage_tail_ms(tx);
             if (!isnan(v))
                 return v;
@@ -392,22 +400,37 @@ struct op *tc_op_push(struct transcript *t, int64_t offset)
 
 /* ---- line handlers ---------------------------------------------------- */
 
-static void on_assistant(struct transcript *t, cJSON *root, int64_t offset)
+/* Keep a tool_use block's input for when the call finishes: a tree's is
+ * detached from it (the tree is freed with its line), a document's text is
+ * copied (the line's buffer is the caller's). */
+static void keep_input(struct tc_call *c, struct jf_val block)
 {
-    const cJSON *msg = jin_get(root, "message");
-    cJSON *content = (cJSON *)jin_get(msg, "content");
+    struct jf_val in = jf_get(block, "input");
+    size_t n;
+    const char *raw = jf_raw(in, &n);
+    if (raw) {
+        c->input_raw = xstrndup(raw, n);
+        c->input_len = n;
+    } else if (in.node) {
+        cJSON *b = (cJSON *)block.node;
+        c->input = cJSON_DetachItemViaPointer(b, (cJSON *)in.node);
+    }
+}
+
+static void on_assistant(struct transcript *t, struct jf_val root, int64_t offset)
+{
+    struct jf_val msg = jf_get(root, "message");
+    struct jf_val content = jf_get(msg, "content");
     int64_t ts;
-    if (!cJSON_IsArray(content))
+    if (jf_type(content) != JF_ARRAY)
         return;
     int have_ts = line_ts(root, &ts);
-    const char *msg_id = jin_str(msg, "id");
-    cJSON *b;
-    cJSON_ArrayForEach(b, content)
-    {
-        const char *ty = jin_str(b, "type");
+    const char *msg_id = jf_str(msg, "id");
+    for (struct jf_val b = jf_child(content); jf_present(b); b = jf_next(b)) {
+        const char *ty = jf_str(b, "type");
         if (!ty || strcmp(ty, "tool_use") != 0)
             continue;
-        const char *id = jin_str(b, "id"), *name = jin_str(b, "name");
+        const char *id = jf_str(b, "id"), *name = jf_str(b, "name");
         if (!id || !*id || !name || !*name || !have_ts) {
             t->st.skipped_calls++;
             continue;
@@ -422,15 +445,14 @@ static void on_assistant(struct transcript *t, cJSON *root, int64_t offset)
         struct tc_call *c = xcalloc(1, sizeof *c);
         c->id = xstrdup(id);
         c->name = xstrdup(name);
-        cJSON *in = cJSON_GetObjectItemCaseSensitive(b, "input");
-        c->input = in ? cJSON_DetachItemViaPointer(b, in) : NULL;
+        keep_input(c, b);
         c->use_ms = ts;
         c->offset = offset;
         c->session = dup_str(root, "sessionId");
         c->cwd = dup_str(root, "cwd");
         c->agent = dup_str(root, "agentId");
         c->sidechain = tc_is_true(root, "isSidechain");
-        c->old_build = version_is_old(jin_str(root, "version"));
+        c->old_build = version_is_old(jf_str(root, "version"));
         c->mcp_ms = NAN;
 
         c->msg = -1;
@@ -476,25 +498,24 @@ static int is_interrupt_text(const char *s)
     return tc_starts_with(s, "[Request interrupted by user");
 }
 
-static void on_user(struct transcript *t, const cJSON *root, int64_t offset)
+static void on_user(struct transcript *t, struct jf_val root, int64_t offset)
 {
-    const cJSON *content = jin_get(jin_get(root, "message"), "content");
-    const cJSON *tur = jin_get(root, "toolUseResult");
+    struct jf_val content = jf_get(jf_get(root, "message"), "content");
+    struct jf_val tur = jf_get(root, "toolUseResult");
     int64_t ts;
     int have_ts = line_ts(root, &ts);
     int nres = 0, interrupt = 0, text = 0;
-    const cJSON *b;
+    enum jf_type ct = jf_type(content);
 
-    if (cJSON_IsString(content)) {
-        interrupt = is_interrupt_text(content->valuestring);
+    if (ct == JF_STRING) {
+        interrupt = is_interrupt_text(jf_string(content));
         text = !interrupt;
-    } else if (cJSON_IsArray(content)) {
-        cJSON_ArrayForEach(b, content)
-        {
-            const char *ty = jin_str(b, "type");
+    } else if (ct == JF_ARRAY) {
+        for (struct jf_val b = jf_child(content); jf_present(b); b = jf_next(b)) {
+            const char *ty = jf_str(b, "type");
             if (ty && strcmp(ty, "tool_result") == 0)
                 nres++;
-            else if (ty && strcmp(ty, "text") == 0 && is_interrupt_text(jin_str(b, "text")))
+            else if (ty && strcmp(ty, "text") == 0 && is_interrupt_text(jf_str(b, "text")))
                 interrupt = 1;
             else if (ty && strcmp(ty, "text") == 0)
                 text = 1;
@@ -504,13 +525,13 @@ static void on_user(struct transcript *t, const cJSON *root, int64_t offset)
      * lines the client injects do not). */
     if (text && !nres && !interrupt && have_ts && !tc_is_true(root, "isMeta") &&
         !tc_is_true(root, "isSidechain") && !tc_is_true(root, "isCompactSummary")) {
-        const char *mode = jin_str(root, "permissionMode");
+        const char *mode = jf_str(root, "permissionMode");
         if (mode && *mode) {
             free(t->mode);
             t->mode = xstrdup(mode);
         }
         tc_req_close(t, 0);
-        tc_turn_start(t, ts, offset, jin_str(root, "sessionId"));
+        tc_turn_start(t, ts, offset, jf_str(root, "sessionId"));
         t->last_user_ms[0] = ts;
         return;
     }
@@ -522,14 +543,13 @@ static void on_user(struct transcript *t, const cJSON *root, int64_t offset)
             t->turn_last_ms = ts;
     }
     /* 2.1.x result lines say how the call was allowed. */
-    int ask = toolcall_ask_from_source(jin_str(jin_get(root, "permissionDecision"), "source"));
+    int ask = toolcall_ask_from_source(jf_str(jf_get(root, "permissionDecision"), "source"));
     if (nres > 0) {
-        cJSON_ArrayForEach(b, content)
-        {
-            const char *ty = jin_str(b, "type");
+        for (struct jf_val b = jf_child(content); jf_present(b); b = jf_next(b)) {
+            const char *ty = jf_str(b, "type");
             if (!ty || strcmp(ty, "tool_result") != 0)
                 continue;
-            const char *id = jin_str(b, "tool_use_id");
+            const char *id = jf_str(b, "tool_use_id");
             if (!id)
                 continue;
             struct tc_call *c = pending_call(t, id);
@@ -544,10 +564,10 @@ static void on_user(struct transcript *t, const cJSON *root, int64_t offset)
                 continue; /* cannot time it; a later copy may */
             struct tc_result r = {
                 .ms = ts,
-                .content = jin_get(b, "content"),
+                .content = jf_get(b, "content"),
                 /* toolUseResult describes the line's one result; with
                  * several results on a line it is ambiguous. */
-                .tur = nres == 1 ? tur : NULL,
+                .tur = nres == 1 ? tur : jf_tree(NULL),
                 .is_error = tc_is_true(b, "is_error"),
                 .ask = ask,
             };
@@ -563,43 +583,43 @@ static void on_user(struct transcript *t, const cJSON *root, int64_t offset)
 
 /* progress lines: only mcp_progress matters (the last elapsedTimeMs of a
  * running MCP call is its duration as the client measured it). */
-static void on_progress(struct transcript *t, const cJSON *root)
+static void on_progress(struct transcript *t, struct jf_val root)
 {
-    const cJSON *data = jin_get(root, "data");
-    const char *dt = jin_str(data, "type");
-    const char *id = jin_str(root, "parentToolUseID");
+    struct jf_val data = jf_get(root, "data");
+    const char *dt = jf_str(data, "type");
+    const char *id = jf_str(root, "parentToolUseID");
     double ms;
     if (!id)
-        id = jin_str(root, "toolUseID");
+        id = jf_str(root, "toolUseID");
     if (!dt || strcmp(dt, "mcp_progress") != 0 || !id)
         return;
     struct tc_call *c = pending_call(t, id);
-    if (c && jin_num(data, "elapsedTimeMs", &ms) == 1 && isfinite(ms) && ms >= 0)
+    if (c && jf_num(data, "elapsedTimeMs", &ms) == 1 && isfinite(ms) && ms >= 0)
         c->mcp_ms = ms;
 }
 
 /* attachment lines (2.1.97+): a PreToolUse hook's run time is inside the
  * wall time of its call but is not the tool's. */
-static void on_attachment(struct transcript *t, const cJSON *root)
+static void on_attachment(struct transcript *t, struct jf_val root)
 {
-    const cJSON *a = jin_get(root, "attachment");
-    const char *ev = jin_str(a, "hookEvent");
-    const char *id = jin_str(a, "toolUseID");
+    struct jf_val a = jf_get(root, "attachment");
+    const char *ev = jf_str(a, "hookEvent");
+    const char *id = jf_str(a, "toolUseID");
     double ms;
     if (!id)
-        id = jin_str(root, "toolUseID");
+        id = jf_str(root, "toolUseID");
     if (!ev || strcmp(ev, "PreToolUse") != 0 || !id)
         return;
     struct tc_call *c = pending_call(t, id);
     /* Bounded like any duration, the sum too: it is stored as an integer. */
-    if (c && jin_num(a, "durationMs", &ms) == 1 && ms >= 0 && ms <= TP_MAX_DURATION_MS)
+    if (c && jf_num(a, "durationMs", &ms) == 1 && ms >= 0 && ms <= TP_MAX_DURATION_MS)
         c->pre_hook_ms = fmin(c->pre_hook_ms + ms, TP_MAX_DURATION_MS);
 }
 
 /* system lines: a turn_duration ends the turn. */
-static void on_system(struct transcript *t, const cJSON *root)
+static void on_system(struct transcript *t, struct jf_val root)
 {
-    const char *sub = jin_str(root, "subtype");
+    const char *sub = jf_str(root, "subtype");
     int64_t ts;
     double ms;
     if (!sub || strcmp(sub, "turn_duration") != 0 || !line_ts(root, &ts))
@@ -610,15 +630,15 @@ static void on_system(struct transcript *t, const cJSON *root)
      * follows it to close it (an interactive session's last answer was
      * missing from its model requests). */
     tc_req_close(t, 0);
-    if (jin_num(root, "durationMs", &ms) == 1 && ms >= 0 && ms <= TP_MAX_DURATION_MS)
+    if (jf_num(root, "durationMs", &ms) == 1 && ms >= 0 && ms <= TP_MAX_DURATION_MS)
         tc_turn_end(t, ts, ms);
 }
 
 /* cost-state lines (late 2.1.x): the session's running totals. */
-static void on_cost_state(struct transcript *t, const cJSON *root, int64_t offset)
+static void on_cost_state(struct transcript *t, struct jf_val root, int64_t offset)
 {
     double ms;
-    if (jin_num(root, "totalToolDuration", &ms) == 1 && isfinite(ms) && ms >= 0 && ms < 1e13)
+    if (jf_num(root, "totalToolDuration", &ms) == 1 && isfinite(ms) && ms >= 0 && ms < 1e13)
         tc_acct_close(t, ms, offset);
 }
 
@@ -658,6 +678,11 @@ static enum line_kind classify(const char *s, size_t n, int *bad)
     return LK_SKIP;
 }
 
+void transcript_set_tree_only(struct transcript *t, int on)
+{
+    t->tree_only = on != 0;
+}
+
 int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t offset,
                     char *errbuf)
 {
@@ -690,24 +715,48 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
         tc_on_api_request(t, line, len);
         return 0;
     }
+    int extracted = 0;
     if (k == LK_ASSISTANT) {
-        tc_on_assistant_request(t, line, len, offset);
-        if (!has(line, len, "\"tool_use\""))
+        if (!has(line, len, "\"tool_use\"")) {
+            tc_on_assistant_request(t, line, len, offset, jf_tree(NULL));
             return 0; /* no call on it: no parse */
+        }
+        /* The request first, as from any assistant line, even one that
+         * turns out malformed below; from the line's document when the
+         * extractor can read it. */
+        extracted = !t->tree_only && jf_parse(t->doc, line, len, 0, TP_MAX_JSON_DEPTH) == 0;
+        tc_on_assistant_request(t, line, len, offset, extracted ? jf_root(t->doc) : jf_tree(NULL));
     }
 
-    /* Strict first: it is several times faster than the repairing parse
+    /* The field extractor reads nearly every line; what it cannot prove it
+     * reads as the tree parser would (core/jfield.h) goes to jin_parse():
+     * strict first, as it is several times faster than the repairing parse
      * and accepts every well-formed line; only lines with invalid UTF-8 or
      * NULs take the second, repairing pass. */
-    char sub[TP_ERR_MAX];
-    cJSON *root = jin_parse(line, len, JIN_STRICT, TP_MAX_JSON_DEPTH, sub);
-    if (!root)
-        root = jin_parse(line, len, JIN_REPAIR, TP_MAX_JSON_DEPTH, sub);
+    cJSON *tree = NULL;
+    struct jf_val root;
+    if (k != LK_ASSISTANT && !t->tree_only)
+        extracted = jf_parse(t->doc, line, len, 0, TP_MAX_JSON_DEPTH) == 0;
+    if (extracted) {
+        root = jf_root(t->doc);
+        t->st.extracted++;
+    } else {
+        char sub[TP_ERR_MAX];
+        tree = jin_parse(line, len, JIN_STRICT, TP_MAX_JSON_DEPTH, sub);
+        if (!tree)
+            tree = jin_parse(line, len, JIN_REPAIR, TP_MAX_JSON_DEPTH, sub);
+        if (!tree || !cJSON_IsObject(tree)) {
+            t->st.parsed++;
+            cJSON_Delete(tree);
+            t->st.malformed++;
+            return tp_fail(errbuf, TP_EPARSE, "%s", tree ? "not a JSON object" : sub);
+        }
+        root = jf_tree(tree);
+    }
     t->st.parsed++;
-    if (!root || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
+    if (jf_type(root) != JF_OBJECT) {
         t->st.malformed++;
-        return tp_fail(errbuf, TP_EPARSE, "%s", root ? "not a JSON object" : sub);
+        return tp_fail(errbuf, TP_EPARSE, "not a JSON object");
     }
     uint64_t skipped_before = t->st.skipped_calls;
     switch (k) {
@@ -720,7 +769,7 @@ int transcript_feed(struct transcript *t, const char *line, size_t len, int64_t 
     case LK_ATTACHMENT: on_attachment(t, root); break;
     case LK_SKIP: break;
     }
-    cJSON_Delete(root);
+    cJSON_Delete(tree);
     /* The line was used, but a tool call on it could not be: say so (the
      * caller reports file and line). */
     if (t->st.skipped_calls > skipped_before)

@@ -80,6 +80,7 @@ struct transcript;
 struct transcript_stats {
     uint64_t lines;          /* lines fed */
     uint64_t parsed;         /* lines that needed a JSON parse */
+    uint64_t extracted;      /* of them, read by the field extractor (the rest: cJSON) */
     uint64_t malformed;      /* lines refused with TP_EPARSE */
     uint64_t tool_uses;      /* distinct tool_use blocks seen */
     uint64_t results;        /* tool_result blocks paired with their use */
@@ -95,6 +96,11 @@ struct transcript_stats {
 /* A new, empty parser. Never NULL. */
 struct transcript *transcript_new(void);
 void transcript_free(struct transcript *t);
+
+/* Read every line with the tree parser (jin_parse), never with the field
+ * extractor (core/jfield.h): the two read a line identically, which the
+ * tests check by reading the same lines both ways. */
+void transcript_set_tree_only(struct transcript *t, int on);
 
 /* Feed one complete line: line[0..len) without its '\n' (a trailing '\r' is
  * tolerated), starting at byte `offset` of its file. Lines must come in

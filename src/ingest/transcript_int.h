@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/jfield.h"
 #include "core/kmap.h"
 #include "ingest/transcript.h"
 
@@ -34,7 +35,9 @@ struct tc_msg {
 struct tc_call {
     char *id;
     char *name;
-    cJSON *input; /* detached from its line's tree, owned */
+    cJSON *input;    /* detached from its line's tree, owned; or */
+    char *input_raw; /* its text, when the field extractor read the line */
+    size_t input_len;
     int64_t use_ms;
     int64_t offset;
     char *session;
@@ -130,13 +133,16 @@ struct transcript {
     struct turn *turns_out;
     size_t nturns, capturns;
     struct transcript_stats st;
+    /* The field extractor's documents: the line's, a pending call's input. */
+    struct jf_doc *doc, *input_doc;
+    int tree_only; /* transcript_set_tree_only() */
 };
 
 /* What the result of a call says, when there is one. */
 struct tc_result {
     int64_t ms;
-    const cJSON *content;
-    const cJSON *tur; /* toolUseResult, when it belongs to this block */
+    struct jf_val content;
+    struct jf_val tur; /* toolUseResult, when it belongs to this block */
     int is_error;
     int ask; /* from the line's permissionDecision; OP_ASK_UNKNOWN without */
 };
@@ -154,17 +160,17 @@ void tc_calls_free(struct tc_turn_call *v, size_t n);
 /* A tool result's content: its size in bytes, its text (NULL when not
  * text), its first line (allocated); the sub-agent run time in an Agent
  * result's <usage> tail (NAN when none). */
-int64_t tc_content_bytes(const cJSON *content);
-const char *tc_content_text(const cJSON *content);
+int64_t tc_content_bytes(struct jf_val content);
+const char *tc_content_text(struct jf_val content);
 char *tc_first_line(const char *s);
 /* Small readers: a member that is true; a prefix. */
-int tc_is_true(const cJSON *obj, const char *key);
+int tc_is_true(struct jf_val obj, const char *key);
 /* A new finished op (op_init'ed), from the tool_use line at offset. */
 struct op *tc_op_push(struct transcript *t, int64_t offset);
 int tc_starts_with(const char *s, const char *prefix);
 /* Forget the turn in progress. */
 void tc_turn_reset(struct tc_turn *tu);
-double tc_usage_tail_ms(const cJSON *content);
+double tc_usage_tail_ms(struct jf_val content);
 
 /* ---- transcript_time.c -------------------------------------------------- */
 
@@ -176,11 +182,13 @@ void tc_call_finish(struct transcript *t, struct tc_call *c, const struct tc_res
                     enum tc_outcome how, int64_t end_ms);
 /* Finish, as lost, the pending calls started before cutoff_ms. */
 void tc_flush_lost(struct transcript *t, int64_t cutoff_ms);
-/* Model requests: an api-request line; an assistant line (raw text);
+/* Model requests: an api-request line; an assistant line (its text, and
+ * its document when the field extractor read it, else root is absent);
  * emit the open request of thread k (0 main, 1 sidechain) as it stands,
  * leaving it open; close it (emitted, if open). */
 void tc_on_api_request(struct transcript *t, const char *s, size_t n);
-void tc_on_assistant_request(struct transcript *t, const char *s, size_t n, int64_t offset);
+void tc_on_assistant_request(struct transcript *t, const char *s, size_t n, int64_t offset,
+                             struct jf_val root);
 void tc_req_emit(struct transcript *t, int k);
 void tc_req_close(struct transcript *t, int k);
 /* Turns: emit the current one; end it (its calls' waits are shared out

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/jfield.h"
 #include "core/jsonin.h"
 #include "core/jscan.h"
 #include "core/limits.h"
@@ -21,9 +22,12 @@
 
 /* ---- model requests and turns ----------------------------------------- */
 
+/* snprintf(dst, size, "%s", s), without its cost. */
 static void copy_str(char *dst, size_t size, const char *s)
 {
-    snprintf(dst, size, "%s", s ? s : "");
+    size_t n = s ? strnlen(s, size - 1) : 0;
+    memcpy(dst, s ? s : "", n);
+    dst[n] = '\0';
 }
 
 /* Emit thread k's request as it stands (it stays open). */
@@ -86,71 +90,141 @@ static void raw_copy(const struct jscan_val *v, char *dst, size_t size)
         dst[0] = '\0';
 }
 
-/* Any assistant line: its response's request. The fields are found
- * without a parse (jscan): text and thinking lines never need one. */
-void tc_on_assistant_request(struct transcript *t, const char *s, size_t n, int64_t offset)
-{
-    static const char *const keys[] = {"timestamp", "requestId", "requestRef", "isSidechain",
+/* What an assistant line says about its response's request. */
+struct req_line {
+    char ts[64], key[128], ref[64], session[128], cwd[1024], model[128];
+    int sidechain;
+    int64_t tokens[4]; /* input, output, cache read, cache write; -1 absent */
+};
+
+static const char *const req_keys[] = {"timestamp", "requestId", "requestRef", "isSidechain",
                                        "sessionId", "cwd",       "message"};
-    struct jscan_val v[7];
-    if (jscan_top(s, n, keys, 7, v) < 0 || v[6].type != JSCAN_OTHER)
+static const char *const req_mkeys[] = {"id", "model", "usage"};
+static const char *const req_ukeys[] = {"input_tokens", "output_tokens", "cache_read_input_tokens",
+                                        "cache_creation_input_tokens"};
+
+/* The fields found without a parse (jscan): text and thinking lines never
+ * need one. Returns 0, or -1 when the line has no message object. */
+static int req_from_text(const char *s, size_t n, struct req_line *r)
+{
+    struct jscan_val v[7], m[3], u[4];
+    if (jscan_top(s, n, req_keys, 7, v) < 0 || v[6].type != JSCAN_OTHER)
+        return -1;
+    if (jscan_top(v[6].p, v[6].n, req_mkeys, 3, m) < 0)
+        return -1;
+    raw_copy(&v[0], r->ts, sizeof r->ts);
+    raw_copy(&v[1], r->key, sizeof r->key);
+    raw_copy(&v[2], r->ref, sizeof r->ref);
+    r->sidechain = v[3].type == JSCAN_OTHER && v[3].n == 4 && memcmp(v[3].p, "true", 4) == 0;
+    raw_copy(&v[4], r->session, sizeof r->session);
+    raw_copy(&v[5], r->cwd, sizeof r->cwd);
+    char id[128];
+    raw_copy(&m[0], id, sizeof id);
+    if (!r->key[0])
+        memcpy(r->key, id, sizeof id);
+    raw_copy(&m[1], r->model, sizeof r->model);
+    for (int i = 0; i < 4; i++)
+        r->tokens[i] = -1;
+    if (m[2].type == JSCAN_OTHER && jscan_top(m[2].p, m[2].n, req_ukeys, 4, u) >= 0)
+        for (int i = 0; i < 4; i++)
+            r->tokens[i] = raw_int(&u[i]);
+    return 0;
+}
+
+/* A string member into dst as raw_copy() would: "" unless a string that
+ * fits. */
+static void doc_copy(struct jf_val obj, const char *key, char *dst, size_t size)
+{
+    struct jf_val v = jf_get(obj, key);
+    dst[0] = '\0';
+    if (jf_type(v) == JF_STRING && (size_t)jf_strlen(v) < size)
+        memcpy(dst, jf_string(v), (size_t)jf_strlen(v) + 1);
+}
+
+/* raw_int() of a member of a parsed line. */
+static int64_t doc_int(struct jf_val obj, const char *key)
+{
+    struct jscan_val v = {JSCAN_NONE, NULL, 0, 0};
+    struct jf_val x = jf_get(obj, key);
+    if (jf_present(x) && jf_type(x) != JF_STRING) {
+        v.type = JSCAN_OTHER;
+        v.p = jf_raw(x, &v.n);
+    }
+    return raw_int(&v);
+}
+
+/* The same fields from the line's document, read by the extractor.
+ * Returns 0, -1 as req_from_text(), or 1 when a key is written with an
+ * escape (then req_from_text() reads the line, as it always did). */
+static int req_from_doc(struct jf_val root, struct req_line *r)
+{
+    struct jf_val msg = jf_get(root, "message"), usage = jf_get(msg, "usage");
+    /* jscan compares keys as written, the extractor as read: the two agree
+     * where no key is written with an escape. */
+    if (jf_keys_escaped(root) || jf_keys_escaped(msg) || jf_keys_escaped(usage))
+        return 1;
+    if (jf_type(msg) != JF_OBJECT)
+        return -1;
+    doc_copy(root, "timestamp", r->ts, sizeof r->ts);
+    doc_copy(root, "requestId", r->key, sizeof r->key);
+    doc_copy(root, "requestRef", r->ref, sizeof r->ref);
+    r->sidechain = jf_type(jf_get(root, "isSidechain")) == JF_TRUE;
+    doc_copy(root, "sessionId", r->session, sizeof r->session);
+    doc_copy(root, "cwd", r->cwd, sizeof r->cwd);
+    if (!r->key[0])
+        doc_copy(msg, "id", r->key, sizeof r->key);
+    doc_copy(msg, "model", r->model, sizeof r->model);
+    for (int i = 0; i < 4; i++)
+        r->tokens[i] = jf_type(usage) == JF_OBJECT ? doc_int(usage, req_ukeys[i]) : -1;
+    return 0;
+}
+
+/* Any assistant line: its response's request, from the line's document
+ * when the extractor read it (root present), else from its text. */
+void tc_on_assistant_request(struct transcript *t, const char *s, size_t n, int64_t offset,
+                             struct jf_val root)
+{
+    struct req_line r;
+    int rc = jf_present(root) ? req_from_doc(root, &r) : 1;
+    if (rc == 1)
+        rc = req_from_text(s, n, &r);
+    if (rc != 0)
         return;
-    static const char *const mkeys[] = {"id", "model", "usage"};
-    struct jscan_val m[3];
-    if (jscan_top(v[6].p, v[6].n, mkeys, 3, m) < 0)
-        return;
-    char buf[64];
     int64_t ts;
-    raw_copy(&v[0], buf, sizeof buf);
-    if (!buf[0] || tpt_parse_iso(buf, TPT_NAIVE_UTC, &ts) != 0)
+    if (!r.ts[0] || tpt_parse_iso(r.ts, TPT_NAIVE_UTC, &ts) != 0)
         return;
-    char key[128];
-    raw_copy(&v[1], key, sizeof key);
-    if (!key[0])
-        raw_copy(&m[0], key, sizeof key);
-    if (!key[0])
+    if (!r.key[0])
         return;
-    int k = v[3].type == JSCAN_OTHER && v[3].n == 4 && memcmp(v[3].p, "true", 4) == 0;
+    int k = r.sidechain;
     struct tc_req *q = &t->req[k];
-    if (q->open && strcmp(q->key, key) != 0)
+    if (q->open && strcmp(q->key, r.key) != 0)
         tc_req_close(t, k);
     if (!q->open) {
         memset(q, 0, sizeof *q);
         q->open = 1;
         q->sidechain = k;
         q->offset = offset;
-        copy_str(q->key, sizeof q->key, key);
-        char ref[64];
-        raw_copy(&v[2], ref, sizeof ref);
+        copy_str(q->key, sizeof q->key, r.key);
         q->start_ms = t->last_user_ms[k] ? t->last_user_ms[k] : ts;
-        for (unsigned i = 0; ref[0] && i < TC_APIREQ_SLOTS && i < t->napireq; i++)
-            if (strcmp(t->apireq[i].ref, ref) == 0) {
+        for (unsigned i = 0; r.ref[0] && i < TC_APIREQ_SLOTS && i < t->napireq; i++)
+            if (strcmp(t->apireq[i].ref, r.ref) == 0) {
                 q->start_ms = t->apireq[i].ms;
                 q->start_exact = 1;
             }
-        raw_copy(&v[4], q->session, sizeof q->session);
-        raw_copy(&v[5], q->cwd, sizeof q->cwd);
+        copy_str(q->session, sizeof q->session, r.session);
+        copy_str(q->cwd, sizeof q->cwd, r.cwd);
         for (int i = 0; i < 4; i++)
             q->tokens[i] = -1;
     }
     if (ts > q->end_ms)
         q->end_ms = ts;
     if (!q->model[0])
-        raw_copy(&m[1], q->model, sizeof q->model);
-    if (m[2].type == JSCAN_OTHER) {
-        /* Streamed lines repeat the usage with placeholders: keep the
-         * largest of each count. */
-        static const char *const ukeys[] = {"input_tokens", "output_tokens",
-                                            "cache_read_input_tokens",
-                                            "cache_creation_input_tokens"};
-        struct jscan_val u[4];
-        if (jscan_top(m[2].p, m[2].n, ukeys, 4, u) >= 0)
-            for (int i = 0; i < 4; i++) {
-                int64_t x = raw_int(&u[i]);
-                if (x > q->tokens[i])
-                    q->tokens[i] = x;
-            }
-    }
+        copy_str(q->model, sizeof q->model, r.model);
+    /* Streamed lines repeat the usage with placeholders: keep the largest
+     * of each count. */
+    for (int i = 0; i < 4; i++)
+        if (r.tokens[i] > q->tokens[i])
+            q->tokens[i] = r.tokens[i];
     if (t->turn.open && ts > t->turn_last_ms)
         t->turn_last_ms = ts;
 }
@@ -350,6 +424,28 @@ void tc_turn_start(struct transcript *t, int64_t ms, int64_t offset, const char 
     t->turn.offset = offset;
 }
 
+/* Describe the call from its input (toolcall.h): the input is a tree when
+ * the tree parser read its line, else its text, read again here (it is
+ * part of a line the extractor read, so the extractor reads it too; the
+ * tree parser stands by all the same). */
+static void describe(struct transcript *t, struct op *op, const struct tc_call *c,
+                     const struct tc_result *r)
+{
+    struct jf_val tur = r ? r->tur : jf_tree(NULL);
+    if (!c->input_raw) {
+        toolcall_describe_val(op, jf_tree(c->input), tur);
+        return;
+    }
+    if (jf_parse(t->input_doc, c->input_raw, c->input_len, 0, TP_MAX_JSON_DEPTH) == 0) {
+        toolcall_describe_val(op, jf_root(t->input_doc), tur);
+        return;
+    }
+    char err[TP_ERR_MAX];
+    cJSON *in = jin_parse(c->input_raw, c->input_len, JIN_STRICT, TP_MAX_JSON_DEPTH, err);
+    toolcall_describe_val(op, jf_tree(in), tur);
+    cJSON_Delete(in);
+}
+
 /* Turn a pending call into an op (and retire it). r is NULL for calls that
  * ended without a result; end_ms is then when that was noticed. */
 void tc_call_finish(struct transcript *t, struct tc_call *c, const struct tc_result *r,
@@ -362,7 +458,7 @@ void tc_call_finish(struct transcript *t, struct tc_call *c, const struct tc_res
     op->source = OP_SRC_TRANSCRIPT;
     op->tool = c->name;
     c->name = NULL;
-    toolcall_describe(op, c->input, r ? r->tur : NULL);
+    describe(t, op, c, r);
     op->tool_use_id = xstrdup(c->id);
     op->session_id = c->session;
     op->project = c->cwd;
@@ -391,7 +487,8 @@ void tc_call_finish(struct transcript *t, struct tc_call *c, const struct tc_res
 
     if (r) {
         const char *text = tc_content_text(r->content);
-        int tur_error = cJSON_IsString(r->tur) && tc_starts_with(r->tur->valuestring, "Error:");
+        const char *tur_text = jf_string(r->tur);
+        int tur_error = tc_starts_with(tur_text, "Error:");
         int bash_intr = tc_is_true(r->tur, "interrupted");
         int rejected = tc_starts_with(text, "The user doesn't want to proceed with this tool use");
         double wall = (double)(r->ms - c->use_ms);
@@ -409,8 +506,8 @@ void tc_call_finish(struct transcript *t, struct tc_call *c, const struct tc_res
                 if (text && strstr(text, "Sibling tool call errored"))
                     outcome = "cancelled";
                 op->error = tc_first_line(text);
-                if (!op->error && cJSON_IsString(r->tur))
-                    op->error = tc_first_line(r->tur->valuestring);
+                if (!op->error && tur_text)
+                    op->error = tc_first_line(tur_text);
                 if (!op->error)
                     op->error = xstrdup("error");
             }
@@ -428,7 +525,7 @@ void tc_call_finish(struct transcript *t, struct tc_call *c, const struct tc_res
             op_set_phase(op, OP_PH_WALL, span, OP_EX_DERIVED, PHS_TIMESTAMPS);
         if (c->pre_hook_ms > 0)
             op_set_phase(op, OP_PH_HOOK, c->pre_hook_ms, OP_EX_EXACT, PHS_TOOL);
-        double self = toolcall_self_duration_ms(op->tool, r->tur);
+        double self = toolcall_self_duration_ms_val(op->tool, r->tur);
         if (!isnan(self)) {
             op_set_phase(op, OP_PH_EXEC, self, OP_EX_EXACT, PHS_TOOL);
             from = "tool";

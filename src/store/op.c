@@ -16,6 +16,7 @@
 
 #include "core/err.h"
 #include "core/hash.h"
+#include "core/jfield.h"
 #include "core/jsonin.h"
 #include "core/limits.h"
 #include "core/utf8.h"
@@ -436,14 +437,23 @@ int op_normalize(struct op *op, int64_t now_ms, char *errbuf)
          * text: a pattern could eat an escape), then re-serialize through
          * our writer, so the stored text is compact, valid UTF-8, safe to
          * embed in HTML and within the limit after redaction. */
-        char sub[TP_ERR_MAX];
-        cJSON *m = jin_parse(op->meta, strlen(op->meta), JIN_STRICT | JIN_NUMFMT, 16, sub);
         char *canon = NULL;
-        if (m && cJSON_IsObject(m)) {
-            redact_json(m);
-            canon = jin_print(m, TP_MAX_META);
+        struct jf_doc *d = jf_doc_new();
+        if (jf_parse(d, op->meta, strlen(op->meta), JF_NUMFMT, 16) == 0) {
+            /* The field extractor's reading (core/jfield.h), printed with
+             * each string redacted: what the tree's gives below. */
+            if (jf_type(jf_root(d)) == JF_OBJECT)
+                canon = jf_print_map(jf_root(d), TP_MAX_META, redact_text);
+        } else {
+            char sub[TP_ERR_MAX];
+            cJSON *m = jin_parse(op->meta, strlen(op->meta), JIN_STRICT | JIN_NUMFMT, 16, sub);
+            if (m && cJSON_IsObject(m)) {
+                redact_json(m);
+                canon = jin_print(m, TP_MAX_META);
+            }
+            cJSON_Delete(m);
         }
-        cJSON_Delete(m);
+        jf_doc_free(d);
         if (!canon)
             return tp_fail(errbuf, TP_EINVAL, "metadata must be a JSON object of at most %d bytes",
                            TP_MAX_META);

@@ -14,28 +14,86 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "core/jsonin.h"
+#include "core/jfield.h"
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "core/xmalloc.h"
 
-/* String member into *field; null/absent leaves it NULL. */
-static int read_str(const cJSON *obj, const char *key, char **field, char *errbuf)
+/* The members an operation object may have, read in one walk over it
+ * (jf_get_many: the first of each key, as jin_get()). */
+enum {
+    K_TOOL,
+    K_DURATION,
+    K_TS_MS,
+    K_TS,
+    K_SUCCESS,
+    K_OPTIMIZED,
+    K_TARGET,
+    K_SESSION,
+    K_PROJECT,
+    K_ID,
+    K_ERROR,
+    K_SUBAGENT,
+    K_AGENT,
+    K_AGENT_VERSION,
+    K_SIZE,
+    K_RESULT,
+    K_META,
+    K_PHASES,
+    K_APPROVAL,
+    K_SOURCE,
+    K_COUNT
+};
+static const char *const op_keys[K_COUNT] = {
+    "tool",     "duration_ms",   "timestamp_ms", "timestamp",    "success",  "optimization_applied",
+    "target",   "session_id",    "project",      "tool_use_id",  "error",    "subagent",
+    "agent",    "agent_version", "size_bytes",   "result_bytes", "metadata", "phases",
+    "approval", "source"};
+
+static int absent_or_null(struct jf_val v)
 {
-    const cJSON *v = jin_get(obj, key);
-    if (!v || cJSON_IsNull(v))
+    enum jf_type t = jf_type(v);
+    return t == JF_NONE || t == JF_NULL;
+}
+
+/* jin_num() and jin_bool() of a member already found. */
+static int num_of(struct jf_val v, double *out)
+{
+    if (absent_or_null(v))
         return 0;
-    if (!cJSON_IsString(v))
+    if (jf_type(v) != JF_NUMBER)
+        return -1;
+    *out = jf_number(v);
+    return 1;
+}
+
+static int bool_of(struct jf_val v, int *out)
+{
+    enum jf_type t = jf_type(v);
+    if (t == JF_NONE || t == JF_NULL)
+        return 0;
+    if (t != JF_TRUE && t != JF_FALSE)
+        return -1;
+    *out = t == JF_TRUE;
+    return 1;
+}
+
+/* String member v (named key) into *field; null/absent leaves it NULL. */
+static int read_str(struct jf_val v, const char *key, char **field, char *errbuf)
+{
+    if (absent_or_null(v))
+        return 0;
+    if (jf_type(v) != JF_STRING)
         return tp_fail(errbuf, TP_EINVAL, "%s: expected a string", key);
-    op_sets(field, v->valuestring);
+    op_sets(field, jf_string(v));
     return 0;
 }
 
 /* Non-negative integer member (-1 when absent or null). */
-static int read_count(const cJSON *obj, const char *key, int64_t *out, char *errbuf)
+static int read_count(struct jf_val v, const char *key, int64_t *out, char *errbuf)
 {
     double d;
-    int r = jin_num(obj, key, &d);
+    int r = num_of(v, &d);
     if (r < 0)
         return tp_fail(errbuf, TP_EINVAL, "%s: expected a number", key);
     if (r == 0) {
@@ -48,9 +106,9 @@ static int read_count(const cJSON *obj, const char *key, int64_t *out, char *err
     return 0;
 }
 
-static int read_bool(const cJSON *obj, const char *key, int *out, int dflt, char *errbuf)
+static int read_bool(struct jf_val v, const char *key, int *out, int dflt, char *errbuf)
 {
-    int r = jin_bool(obj, key, out);
+    int r = bool_of(v, out);
     if (r < 0)
         return tp_fail(errbuf, TP_EINVAL, "%s: expected true or false", key);
     if (r == 0)
@@ -61,34 +119,32 @@ static int read_bool(const cJSON *obj, const char *key, int *out, int dflt, char
 /* "phases": {"wall": {"ms", "exactness", "source"} or null, "wait", "hook",
  * "exec"} and "approval": what opjson_write() writes. The exec phase's ms
  * is duration_ms's (read above); here only how exact it is and where from. */
-static int read_phases(const cJSON *obj, struct op *out, char *errbuf)
+static int read_phases(struct jf_val ph, struct jf_val askv, struct op *out, char *errbuf)
 {
-    const cJSON *ph = jin_get(obj, "phases");
-    const char *ask = jin_str(obj, "approval");
-    const cJSON *askv = jin_get(obj, "approval");
-    if (askv && !cJSON_IsNull(askv)) {
+    if (!absent_or_null(askv)) {
+        const char *ask = jf_string(askv);
         int a = ask ? op_ask_parse(ask) : -1;
         if (a < 0)
             return tp_fail(errbuf, TP_EINVAL, "approval: expected unknown, maybe, no or asked");
         out->ask = a;
     }
-    if (!ph || cJSON_IsNull(ph))
+    if (absent_or_null(ph))
         return 0;
-    if (!cJSON_IsObject(ph))
+    if (jf_type(ph) != JF_OBJECT)
         return tp_fail(errbuf, TP_EINVAL, "phases: expected an object");
     for (int i = 0; i < OP_PH_COUNT; i++) {
         const char *name = op_phase_name((enum op_phase)i);
-        const cJSON *p = jin_get(ph, name);
-        if (!p || cJSON_IsNull(p))
+        struct jf_val p = jf_get(ph, name);
+        if (absent_or_null(p))
             continue;
-        if (!cJSON_IsObject(p))
+        if (jf_type(p) != JF_OBJECT)
             return tp_fail(errbuf, TP_EINVAL, "phases.%s: expected an object or null", name);
         double ms = NAN;
-        int r = jin_num(p, "ms", &ms);
+        int r = jf_num(p, "ms", &ms);
         if (r < 0 || (r == 1 && !(ms >= 0 && ms <= TP_MAX_DURATION_MS)))
             return tp_fail(errbuf, TP_EINVAL, "phases.%s.ms: expected milliseconds in 0..%.0f",
                            name, TP_MAX_DURATION_MS);
-        const char *ex = jin_str(p, "exactness"), *src = jin_str(p, "source");
+        const char *ex = jf_str(p, "exactness"), *src = jf_str(p, "source");
         int e = ex ? op_exact_parse(ex) : OP_EX_DERIVED;
         int s = src ? op_phase_src_parse(src) : PHS_GIVEN;
         if (e < 0 || s < 0)
@@ -115,21 +171,29 @@ static int read_phases(const cJSON *obj, struct op *out, char *errbuf)
 int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_ms, struct op *out,
                 char *errbuf)
 {
+    return opjson_read_val(jf_tree(obj), flags, source, now_ms, out, errbuf);
+}
+
+int opjson_read_val(struct jf_val obj, int flags, enum op_source source, int64_t now_ms,
+                    struct op *out, char *errbuf)
+{
     int rc;
     op_init(out);
     out->source = source;
-    if (!cJSON_IsObject(obj))
+    if (jf_type(obj) != JF_OBJECT)
         return tp_fail(errbuf, TP_EINVAL, "expected an operation object");
 
-    const cJSON *tool = jin_get(obj, "tool");
-    if (!tool || cJSON_IsNull(tool))
+    struct jf_val m[K_COUNT];
+    jf_get_many(obj, op_keys, K_COUNT, m);
+    struct jf_val tool = m[K_TOOL];
+    if (absent_or_null(tool))
         return tp_fail(errbuf, TP_EINVAL, "tool: missing");
-    if (!cJSON_IsString(tool))
+    if (jf_type(tool) != JF_STRING)
         return tp_fail(errbuf, TP_EINVAL, "tool: expected a string");
-    op_sets(&out->tool, tool->valuestring);
+    op_sets(&out->tool, jf_string(tool));
 
     double d;
-    int r = jin_num(obj, "duration_ms", &d);
+    int r = num_of(m[K_DURATION], &d);
     if (r < 0) {
         /* NaN / Infinity cannot be JSON numbers; strings are refused too. */
         rc = tp_fail(errbuf, TP_EINVAL, "duration_ms: expected a number");
@@ -144,55 +208,56 @@ int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_
         /* "2100" stays an integer and "2100.0" a float when the reader kept
          * the literal's form (JIN_NUMFMT); else integral means integer. */
         out->duration_is_int =
-            d == floor(d) && fabs(d) < 1e15 && !jin_is_float_literal(jin_get(obj, "duration_ms"));
+            d == floor(d) && fabs(d) < 1e15 && !jf_is_float_literal(m[K_DURATION]);
     }
 
-    const cJSON *ts_ms = jin_get(obj, "timestamp_ms");
-    const cJSON *ts = jin_get(obj, "timestamp");
-    if (cJSON_IsNumber(ts_ms)) {
-        if (ts_ms->valuedouble != floor(ts_ms->valuedouble) || fabs(ts_ms->valuedouble) > 1e15) {
+    struct jf_val ts_ms = m[K_TS_MS];
+    struct jf_val ts = m[K_TS];
+    if (jf_type(ts_ms) == JF_NUMBER) {
+        double v = jf_number(ts_ms);
+        if (v != floor(v) || fabs(v) > 1e15) {
             rc = tp_fail(errbuf, TP_EINVAL, "timestamp_ms: expected whole milliseconds");
             goto fail;
         }
-        out->ts_ms = (int64_t)ts_ms->valuedouble;
-    } else if (ts_ms && !cJSON_IsNull(ts_ms)) {
+        out->ts_ms = (int64_t)v;
+    } else if (!absent_or_null(ts_ms)) {
         rc = tp_fail(errbuf, TP_EINVAL, "timestamp_ms: expected a number");
         goto fail;
-    } else if (cJSON_IsString(ts)) {
+    } else if (jf_type(ts) == JF_STRING) {
         int naive = (flags & OPJ_NAIVE_LOCAL) ? TPT_NAIVE_LOCAL : TPT_NAIVE_UTC;
-        if (tpt_parse_iso(ts->valuestring, naive, &out->ts_ms) != 0) {
+        if (tpt_parse_iso(jf_string(ts), naive, &out->ts_ms) != 0) {
             rc = tp_fail(errbuf, TP_EINVAL, "timestamp: not an ISO-8601 time");
             goto fail;
         }
-    } else if (ts && !cJSON_IsNull(ts)) {
+    } else if (!absent_or_null(ts)) {
         rc = tp_fail(errbuf, TP_EINVAL, "timestamp: expected an ISO-8601 string");
         goto fail;
     } else {
         out->ts_ms = now_ms;
     }
 
-    if ((rc = read_bool(obj, "success", &out->success, 1, errbuf)) != 0 ||
-        (rc = read_bool(obj, "optimization_applied", &out->optimized, 0, errbuf)) != 0 ||
-        (rc = read_str(obj, "target", &out->target, errbuf)) != 0 ||
-        (rc = read_str(obj, "session_id", &out->session_id, errbuf)) != 0 ||
-        (rc = read_str(obj, "project", &out->project, errbuf)) != 0 ||
-        (rc = read_str(obj, "tool_use_id", &out->tool_use_id, errbuf)) != 0 ||
-        (rc = read_str(obj, "error", &out->error, errbuf)) != 0 ||
-        (rc = read_str(obj, "subagent", &out->subagent, errbuf)) != 0 ||
-        (rc = read_str(obj, "agent", &out->agent, errbuf)) != 0 ||
-        (rc = read_str(obj, "agent_version", &out->agent_version, errbuf)) != 0 ||
-        (rc = read_count(obj, "size_bytes", &out->size_bytes, errbuf)) != 0 ||
-        (rc = read_count(obj, "result_bytes", &out->result_bytes, errbuf)) != 0)
+    if ((rc = read_bool(m[K_SUCCESS], "success", &out->success, 1, errbuf)) != 0 ||
+        (rc = read_bool(m[K_OPTIMIZED], "optimization_applied", &out->optimized, 0, errbuf)) != 0 ||
+        (rc = read_str(m[K_TARGET], "target", &out->target, errbuf)) != 0 ||
+        (rc = read_str(m[K_SESSION], "session_id", &out->session_id, errbuf)) != 0 ||
+        (rc = read_str(m[K_PROJECT], "project", &out->project, errbuf)) != 0 ||
+        (rc = read_str(m[K_ID], "tool_use_id", &out->tool_use_id, errbuf)) != 0 ||
+        (rc = read_str(m[K_ERROR], "error", &out->error, errbuf)) != 0 ||
+        (rc = read_str(m[K_SUBAGENT], "subagent", &out->subagent, errbuf)) != 0 ||
+        (rc = read_str(m[K_AGENT], "agent", &out->agent, errbuf)) != 0 ||
+        (rc = read_str(m[K_AGENT_VERSION], "agent_version", &out->agent_version, errbuf)) != 0 ||
+        (rc = read_count(m[K_SIZE], "size_bytes", &out->size_bytes, errbuf)) != 0 ||
+        (rc = read_count(m[K_RESULT], "result_bytes", &out->result_bytes, errbuf)) != 0)
         goto fail;
 
-    const cJSON *meta = jin_get(obj, "metadata");
-    if (meta && !cJSON_IsNull(meta)) {
-        if (!cJSON_IsObject(meta)) {
+    struct jf_val meta = m[K_META];
+    if (!absent_or_null(meta)) {
+        if (jf_type(meta) != JF_OBJECT) {
             rc = tp_fail(errbuf, TP_EINVAL, "metadata: expected an object");
             goto fail;
         }
-        if (meta->child) {
-            out->meta = jin_print(meta, TP_MAX_META);
+        if (jf_present(jf_child(meta))) {
+            out->meta = jf_print(meta, TP_MAX_META);
             if (!out->meta) {
                 rc = tp_fail(errbuf, TP_EINVAL, "metadata: more than %d bytes", TP_MAX_META);
                 goto fail;
@@ -200,11 +265,11 @@ int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_
         }
     }
 
-    if ((rc = read_phases(obj, out, errbuf)) != 0)
+    if ((rc = read_phases(m[K_PHASES], m[K_APPROVAL], out, errbuf)) != 0)
         goto fail;
 
     if (flags & OPJ_KEEP_SOURCE) {
-        const char *src = jin_str(obj, "source");
+        const char *src = jf_string(m[K_SOURCE]);
         if (src) {
             int s = op_source_parse(src);
             if (s < 0) {

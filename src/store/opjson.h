@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
+#include "core/jfield.h"
 #include "core/jsonw.h"
 #include "op.h"
 
@@ -26,6 +27,9 @@ enum {
  * is not yet normalized (call op_normalize). */
 int opjson_read(const cJSON *obj, int flags, enum op_source source, int64_t now_ms, struct op *out,
                 char *errbuf);
+/* The same over a value of the field extractor (core/jfield.h) or a tree. */
+int opjson_read_val(struct jf_val obj, int flags, enum op_source source, int64_t now_ms,
+                    struct op *out, char *errbuf);
 
 /* Write op as one JSON object. sources is a bit mask of enum op_source
  * (0: just op->source). */
