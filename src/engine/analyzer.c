@@ -40,6 +40,7 @@
 #include "core/err.h"
 #include "core/kmap.h"
 #include "core/limits.h"
+#include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "permits.h"
 
@@ -505,11 +506,44 @@ static int cmp_permit(const void *a, const void *b)
 #define PERMIT_MAX_RULES 5
 #define PERMIT_MIN_PROMPTS 3
 
-static void rule_approvals(struct store *s, const struct engine_query *q, struct recs *out,
-                           size_t *alloc)
+/* The calls of the window that asked the person, from the rollups: at
+ * least the prompts the rule counts from the hotspots, which a window that
+ * ends now reads to the end of today (a call from a clock ahead of ours),
+ * past the end of the hour the rollups are read to. */
+static uint64_t window_asked(struct store *s, const struct engine_query *q, const struct agg *aggs,
+                             size_t n)
+{
+    uint64_t asked = 0;
+    for (size_t i = 0; i < n; i++)
+        asked += aggs[i].asked;
+    if (q->w.open_end && !q->session) {
+        const int64_t hour = rollup_width_ms[ROLLUP_HOUR], day = rollup_width_ms[ROLLUP_DAY];
+        int64_t from = tpt_ceil_to(q->w.until_ms, hour), to = tpt_ceil_to(q->w.until_ms, day);
+        char err[TP_ERR_MAX];
+        int64_t *ids;
+        struct agg *more;
+        size_t k;
+        if (from < to && engine_collect(s, q, from, to, &ids, &more, &k, err) == 0) {
+            for (size_t i = 0; i < k; i++) {
+                asked += more[i].asked;
+                agg_free(&more[i]);
+            }
+            free(ids);
+            free(more);
+        }
+    }
+    return asked;
+}
+
+static void rule_approvals(struct store *s, const struct engine_query *q, const struct agg *aggs,
+                           size_t n, struct recs *out, size_t *alloc)
 {
     char err[TP_ERR_MAX];
     struct hotspots h;
+    /* The rule needs PERMIT_MIN_PROMPTS prompts: without them, ranking
+     * every target of the window (a year's at "all") finds nothing. */
+    if (window_asked(s, q, aggs, n) < PERMIT_MIN_PROMPTS)
+        return;
     if (engine_hotspots(s, q, TP_MAX_LIMIT, &h, err) != 0)
         return;
     struct permit_sum *v = xcalloc(h.n ? h.n : 1, sizeof *v);
@@ -721,7 +755,7 @@ int analyzer_recommend(struct store *s, const struct engine_query *q, struct rec
     rule_shell_tools(s, &f, a, b, &t, out, &alloc);
     rule_grep(s, &f, a, b, &t, out, &alloc);
     rule_trend(s, q, out, &alloc);
-    rule_approvals(s, q, out, &alloc);
+    rule_approvals(s, q, aggs, n, out, &alloc);
     rule_mcp(s, q, ids, aggs, n, out, &alloc);
 
     /* Stable sort by severity: insertion sort keeps the rule order. */
