@@ -244,6 +244,10 @@ struct store_scan {
 };
 int store_scan(struct store *s, const struct store_scan *q, store_row_cb cb, void *ctx);
 
+/* The row of one id (store_row.id) through cb: 0, TP_ENOTFOUND when no row
+ * has it, TP_EUNSUPP on the team store (its ids are per person), TP_EDB. */
+int store_row_get(struct store *s, int64_t id, store_row_cb cb, void *ctx);
+
 /* Per-target aggregates (for hotspots): one row per (UTC day, tool,
  * target, project). */
 struct target_agg {
@@ -251,6 +255,10 @@ struct target_agg {
     uint64_t n, n_timed, failed;
     double sum_ms;
     double max_ms;
+    /* The row id of the call of that duration, the greatest of several
+     * (0: not known, as for totals kept before schema 8 and on the team
+     * store). */
+    int64_t max_id;
     uint64_t asked, n_unsplit; /* calls that prompted; calls whose split is unknown */
     double wait_ms, unsplit_ms;
 };

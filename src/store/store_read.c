@@ -329,6 +329,26 @@ int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, vo
     return err;
 }
 
+int store_row_get(struct store *s, int64_t id, store_row_cb cb, void *ctx)
+{
+    if (s->ch)
+        return TP_EUNSUPP;
+    sqlite3_stmt *q = store_stmt(s, S_OP_GET);
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        struct row r;
+        struct row_bufs bufs;
+        struct store_row out;
+        row_from_stmt(s, q, &r, 0);
+        store_row_fill(s, q, &r, &out, &bufs, 0);
+        cb(ctx, &out);
+        row_free(&r);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? TP_ENOTFOUND : TP_EDB;
+}
+
 int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
                   store_target_cb cb, void *ctx)
 {
@@ -351,6 +371,7 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
         t.failed = (uint64_t)sqlite3_column_int64(q, 5);
         t.sum_ms = (double)sqlite3_column_int64(q, 6) / 1000.0;
         t.max_ms = (double)sqlite3_column_int64(q, 7) / 1000.0;
+        t.max_id = 0;
         t.n_timed = (uint64_t)sqlite3_column_int64(q, 8);
         t.asked = (uint64_t)sqlite3_column_int64(q, 9);
         t.wait_ms = (double)sqlite3_column_int64(q, 10) / 1000.0;

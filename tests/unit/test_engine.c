@@ -895,6 +895,164 @@ static void test_open_end_windows(void)
     fx_close(&f);
 }
 
+/* The slowest call of a hotspot as the full scan finds it: of the calls of
+ * its longest duration, the first a newest-first scan of the window (to
+ * the end of today for a window that ends now) meets. */
+struct ref_ex {
+    int64_t target;
+    double best;
+    char *call;
+    int64_t ms;
+};
+
+static int ref_ex_row(void *ctx, const struct store_row *r)
+{
+    struct ref_ex *e = ctx;
+    if (r->target_id != e->target || isnan(r->op.duration_ms) || r->op.duration_ms <= e->best)
+        return 0;
+    e->best = r->op.duration_ms;
+    free(e->call);
+    e->call = r->op.tool_use_id ? xstrdup(r->op.tool_use_id) : NULL;
+    e->ms = r->op.ts_ms;
+    return 0;
+}
+
+static int ref_example(struct store *s, const struct engine_query *q, const struct hotspot *x,
+                       struct ref_ex *e)
+{
+    struct store_filter f;
+    memset(e, 0, sizeof *e);
+    e->best = -1;
+    e->target = x->target_id;
+    if (!x->timed || !(x->max_ms > 0) || engine_filter(s, q, &f) != 0)
+        return 0;
+    /* The part of the window the hotspot was summed over: a session's
+     * calls up to the window's end, else to the end of today for a window
+     * that ends now. */
+    int64_t a = q->w.since_ms, b = q->w.until_ms;
+    if (q->w.open_end && !f.session)
+        b = (b + DAY - 1) / DAY * DAY;
+    if (f.session) {
+        int64_t first, last;
+        if (store_session_span(s, f.session, &first, &last) != 0)
+            return 0;
+        a = first > a ? first : a;
+        b = last + 1 < b ? last + 1 : b;
+    }
+    f.tool = x->tool_id;
+    f.ntools = 0;
+    struct store_scan sc = {.from_ms = a,
+                            .to_ms = b,
+                            .f = f,
+                            .min_duration_ms = x->max_ms * (1 - 1e-9) - 0.001,
+                            .desc = 1};
+    return store_scan(s, &sc, ref_ex_row, e);
+}
+
+/* Hotspots with a limit are the first of the whole ranking, and each one's
+ * slowest call is the one a scan of the window finds, on a store with many
+ * ties (durations and totals), three projects, sessions, calls of unknown
+ * duration and calls reported twice. */
+static void test_hotspots_top_and_examples(void)
+{
+    struct fx f;
+    fx_open(&f);
+    rng.state = 0x7095107ULL;
+    static const char *const tools[] = {"Read", "Bash", "Grep", "mcp__gh__issue"};
+    static const char *const projects[] = {"/p/a", "/p/b", NULL};
+    static const char *const sessions[] = {"s-one", "s-two", "s-three", "s-four"};
+    char target[32];
+    for (int i = 0; i < 4000; i++) {
+        snprintf(target, sizeof target, "/t%u", (unsigned)(rnd() % 60));
+        /* Durations from a few values: equal totals and equal maxima. */
+        double dur = rnd() % 13 == 0 ? NAN : (double)(250 * (1 + rnd() % 16));
+        struct op *op = fx_add(&f, tools[rnd() % 4], target, dur,
+                               NOW + 2 * HOUR - (int64_t)(rnd() % (uint64_t)(7 * DAY)));
+        if (projects[rnd() % 3])
+            op_sets(&op->project, projects[rnd() % 3]);
+        op_sets(&op->session_id, sessions[rnd() % 4]);
+        op->success = rnd() % 7 != 0;
+    }
+    ASSERT_EQ_INT(fx_flush(&f), 0);
+    /* Reported again by the hook with other durations: some longest calls
+     * are replaced. */
+    struct op again[200];
+    char err[TP_ERR_MAX];
+    for (size_t i = 0; i < 200; i++) {
+        const struct op *o = &f.ops[rnd() % f.n];
+        op_init(&again[i]);
+        op_copy(&again[i], o);
+        again[i].duration_ms = (double)(250 * (1 + rnd() % 16));
+        again[i].source = OP_SRC_HOOK;
+        ASSERT_EQ_INT(op_normalize(&again[i], NOW, err), 0);
+    }
+    struct store_result res = {0};
+    ASSERT_EQ_INT(store_insert(f.s, again, 200, NULL, &res, err), 0);
+    for (size_t i = 0; i < 200; i++)
+        op_clear(&again[i]);
+    static const struct {
+        int64_t a, b;
+        int open;
+    } windows[] = {
+        {NOW - 24 * HOUR, NOW, 1},
+        {NOW - 7 * DAY, NOW, 1},
+        {NOW - 3 * DAY - 5 * HOUR - 17, NOW - 9 * HOUR + 3, 0},
+        {NOW - 5 * HOUR, NOW - HOUR, 0},
+        {NOW - 30 * DAY, NOW + DAY, 0},
+    };
+    static const struct {
+        const char *tool, *project, *session;
+    } filters[] = {{NULL, NULL, NULL},
+                   {"Bash", NULL, NULL},
+                   {NULL, "/p/b", NULL},
+                   {NULL, NULL, "s-two"},
+                   {"Read", "/p/a", "s-one"}};
+    static const size_t limits[] = {1, 3, 7, 20, 55};
+    size_t compared = 0;
+    const size_t nf = sizeof filters / sizeof filters[0];
+    FOR_EACH_ROW(row, sizeof windows / sizeof windows[0] * nf)
+    {
+        size_t w = row / nf, k = row % nf;
+        TEST_ROW("window %zu, filter %zu", w, k);
+        struct engine_query q = window_q(windows[w].a, windows[w].b);
+        q.w.open_end = windows[w].open;
+        q.tool = filters[k].tool;
+        q.project = filters[k].project;
+        q.session = filters[k].session;
+        struct hotspots all, top;
+        ASSERT_EQ_INT(engine_hotspots(f.s, &q, 100000, &all, err), 0);
+        ASSERT_TRUE(all.n > 0);
+        for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+            ASSERT_EQ_INT(engine_hotspots(f.s, &q, limits[l], &top, err), 0);
+            ASSERT_EQ_INT(top.n, limits[l] < all.n ? limits[l] : all.n);
+            for (size_t i = 0; i < top.n; i++) {
+                const struct hotspot *x = &top.items[i], *y = &all.items[i];
+                ASSERT_STREQ(x->tool, y->tool);
+                ASSERT_STREQ(x->target, y->target);
+                ASSERT_EQ_INT(x->count, y->count);
+                ASSERT_STREQ(fmt_dbl(x->total_ms), fmt_dbl(y->total_ms));
+                ASSERT_STREQ(fmt_dbl(x->share), fmt_dbl(y->share));
+                ASSERT_STREQ(fmt_dbl(x->max_ms), fmt_dbl(y->max_ms));
+            }
+            hotspots_free(&top);
+        }
+        ASSERT_EQ_INT(engine_hotspot_examples(f.s, &q, &all, err), 0);
+        for (size_t i = 0; i < all.n && i < TP_HOTSPOT_EXAMPLES; i++) {
+            struct ref_ex e;
+            ASSERT_EQ_INT(ref_example(f.s, &q, &all.items[i], &e), 0);
+            ASSERT_STREQ(all.items[i].example_call ? all.items[i].example_call : "-",
+                         e.call ? e.call : "-");
+            if (e.call)
+                ASSERT_EQ_INT(all.items[i].example_ms, e.ms);
+            free(e.call);
+            compared++;
+        }
+        hotspots_free(&all);
+    }
+    ASSERT_TRUE(compared > 500);
+    fx_close(&f);
+}
+
 /* ---- trends ------------------------------------------------------------------------------- */
 
 struct trend_case {
@@ -1052,5 +1210,6 @@ TEST_MAIN(TEST_CASE(test_window_parse), TEST_CASE(test_stats_original_scenario),
           TEST_CASE(test_stats_unaligned_windows), TEST_CASE(test_stats_random_windows),
           TEST_CASE(test_stats_exact_vs_sketch), TEST_CASE(test_slow), TEST_CASE(test_bottlenecks),
           TEST_CASE(test_hotspots_brute_force), TEST_CASE(test_hotspots_merge_and_unknown),
-          TEST_CASE(test_open_end_windows), TEST_CASE(test_trends_local_days),
-          TEST_CASE(test_trends_every_day), TEST_CASE(test_resources))
+          TEST_CASE(test_hotspots_top_and_examples), TEST_CASE(test_open_end_windows),
+          TEST_CASE(test_trends_local_days), TEST_CASE(test_trends_every_day),
+          TEST_CASE(test_resources))
