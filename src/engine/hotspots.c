@@ -88,7 +88,9 @@ static int hot_target(void *ctx, int64_t day, const struct target_agg *t)
     hot_project(x, t->project);
     if (t->n_timed && t->max_ms >= x->max_ms) {
         int same_day = t->max_ms == x->max_ms && x->max_day_ms == day;
-        x->max_id = !same_day ? t->max_id : t->max_id && x->max_id ? (t->max_id > x->max_id ? t->max_id : x->max_id) : 0;
+        x->max_id = !same_day                ? t->max_id
+                    : t->max_id && x->max_id ? (t->max_id > x->max_id ? t->max_id : x->max_id)
+                                             : 0;
         x->max_day_ms = day;
         x->max_ms = t->max_ms;
     }
@@ -291,9 +293,9 @@ int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
         const char *agent;
         char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
         engine_tool_names(x->tool, name, sizeof name, &agent, canon, sizeof canon);
+        x->agent = xstrdup(agent); /* it may point into the key */
         free(x->tool);
         x->tool = xstrdup(name);
-        x->agent = xstrdup(agent);
         const char *proj = x->project_id > 0 ? store_str(s, x->project_id) : NULL;
         x->project = proj && *proj ? xstrdup(proj) : NULL;
         x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
