@@ -650,6 +650,33 @@ static int lost_row(void *ctx, const struct store_row *r)
     return 0;
 }
 
+/* The calls of an MCP tool that never returned, in the window. The SQLite
+ * store flags them (OP_ATTN_LOST) and its rollups count the flag, so the
+ * tool's aggregate has them, but for a window that ends now it was
+ * collected to the end of the hour: calls stamped past the window's end
+ * are taken back out. The team store keeps no such flag for older calls:
+ * its rows are read. */
+static uint64_t mcp_lost(struct store *s, const struct engine_query *q,
+                         const struct store_filter *f, int64_t tool, const struct agg *a)
+{
+    struct lost_ctx c = {0};
+    struct store_scan sc = {.from_ms = q->w.since_ms, .to_ms = q->w.until_ms, .f = *f};
+    sc.f.tool = tool;
+    sc.f.ntools = 0;
+    if (store_team(s)) {
+        store_scan(s, &sc, lost_row, &c);
+        return c.n;
+    }
+    int64_t end = engine_window_end(q, q->w.until_ms, rollup_width_ms[ROLLUP_HOUR]);
+    if (end > q->w.until_ms) {
+        sc.from_ms = q->w.until_ms;
+        sc.to_ms = end;
+        sc.attention = OP_ATTN_LOST;
+        store_scan(s, &sc, lost_row, &c);
+    }
+    return a->attention > c.n ? a->attention - c.n : 0;
+}
+
 static int cmp_mcp(const void *a, const void *b)
 {
     const struct mcp_server *x = a, *y = b;
@@ -682,14 +709,8 @@ static void rule_mcp(struct store *s, const struct engine_query *q, const int64_
             nv++;
         }
         agg_merge(&v[k].a, &aggs[i]);
-        if (aggs[i].failed) {
-            struct lost_ctx c = {0};
-            struct store_scan sc = {.from_ms = q->w.since_ms, .to_ms = q->w.until_ms, .f = f};
-            sc.f.tool = ids[i];
-            sc.f.ntools = 0;
-            store_scan(s, &sc, lost_row, &c);
-            v[k].lost += c.n;
-        }
+        if (aggs[i].failed)
+            v[k].lost += mcp_lost(s, q, &f, ids[i], &aggs[i]);
     }
     /* Most time first, then by name: the order of the tool ids is the
      * store's own (the ClickHouse store numbers names differently). */

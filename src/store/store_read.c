@@ -371,7 +371,10 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
         t.failed = (uint64_t)sqlite3_column_int64(q, 5);
         t.sum_ms = (double)sqlite3_column_int64(q, 6) / 1000.0;
         t.max_ms = (double)sqlite3_column_int64(q, 7) / 1000.0;
-        t.max_id = 0;
+        /* Kept less the id of the day's first hour (rollup.c). */
+        t.max_id = sqlite3_column_type(q, 13) == SQLITE_NULL
+                       ? 0
+                       : ((sqlite3_column_int64(q, 0) * 24) << 32) + sqlite3_column_int64(q, 13);
         t.n_timed = (uint64_t)sqlite3_column_int64(q, 8);
         t.asked = (uint64_t)sqlite3_column_int64(q, 9);
         t.wait_ms = (double)sqlite3_column_int64(q, 10) / 1000.0;
