@@ -603,19 +603,6 @@ int engine_slow(struct store *s, const struct engine_query *q, double threshold_
 
 /* ---- bottlenecks --------------------------------------------------------------- */
 
-struct top_ctx {
-    struct op_list *l;
-    size_t alloc;
-};
-
-static int top_row(void *ctx, const struct store_row *r)
-{
-    struct top_ctx *c = ctx;
-    if (!isnan(r->op.duration_ms))
-        list_push(c->l, &c->alloc, r);
-    return 0;
-}
-
 static void list_keep_slowest(struct op_list *l, size_t k)
 {
     if (l->n > 1)
@@ -634,6 +621,70 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(x->tool, y->tool);
 }
 
+/* Bottlenecks being looked for: each tool's least duration so far and how
+ * many calls it needs; rows are routed to their tool's group by id. */
+struct bn_ctx {
+    struct bottlenecks *out;
+    struct kmap by_tool; /* tool id -> index into out->groups */
+    int64_t *tool;       /* per group */
+    double *threshold;
+    uint64_t *need;
+    size_t *alloc;
+};
+
+static int bn_row(void *ctx, const struct store_row *r)
+{
+    struct bn_ctx *c = ctx;
+    long g = kmap_find(&c->by_tool, &r->tool_id, sizeof r->tool_id);
+    if (g >= 0 && !isnan(r->op.duration_ms))
+        list_push(&c->out->groups[g].ops, &c->alloc[g], r);
+    return 0;
+}
+
+/* Read the calls of the pending groups at least as long as their
+ * thresholds: every hour once for all of them (store_scan_tools), or tool
+ * by tool where the store cannot (the team store). */
+static int bn_scan(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
+                   struct bn_ctx *c, const size_t *pending, size_t np)
+{
+    int64_t tools[STORE_SCAN_TOOLS];
+    double mins[STORE_SCAN_TOOLS];
+    for (size_t i = 0; i < np; i++) {
+        size_t g = pending[i];
+        op_list_free(&c->out->groups[g].ops);
+        c->alloc[g] = 0;
+    }
+    int rc = TP_EUNSUPP;
+    for (size_t i0 = 0; i0 < np; i0 += STORE_SCAN_TOOLS) {
+        size_t k = np - i0 < STORE_SCAN_TOOLS ? np - i0 : STORE_SCAN_TOOLS;
+        for (size_t i = 0; i < k; i++) {
+            size_t g = pending[i0 + i];
+            tools[i] = c->tool[g];
+            mins[i] = c->threshold[g] > 0.001 ? c->threshold[g] : 0;
+        }
+        struct store_scan_tools st = {a, b, *f, tools, mins, k};
+        if ((rc = store_scan_tools(s, &st, bn_row, c)) != 0)
+            break;
+    }
+    if (rc != TP_EUNSUPP)
+        return rc;
+    for (size_t i = 0; i < np; i++) {
+        size_t g = pending[i];
+        op_list_free(&c->out->groups[g].ops);
+        c->alloc[g] = 0;
+        struct store_scan sc = {.from_ms = a,
+                                .to_ms = b,
+                                .f = *f,
+                                .min_duration_ms = c->threshold[g] > 0.001 ? c->threshold[g] : 0,
+                                .desc = 1};
+        sc.f.tool = c->tool[g];
+        sc.f.ntools = 0;
+        if ((rc = store_scan(s, &sc, bn_row, c)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per_tool,
                        struct bottlenecks *out, char *errbuf)
 {
@@ -650,41 +701,56 @@ int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per
     if (f.session && !engine_clip_session(s, &f, &a, &b))
         goto done;
     out->groups = xcalloc(n, sizeof *out->groups);
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    struct bn_ctx c = {out,
+                       {0},
+                       xcalloc(n, sizeof(int64_t)),
+                       xcalloc(n, sizeof(double)),
+                       xcalloc(n, sizeof(uint64_t)),
+                       xcalloc(n, sizeof(size_t))};
+    kmap_init(&c.by_tool);
+    size_t *pending = xcalloc(n, sizeof *pending), np = 0;
+    for (size_t i = 0; i < n; i++) {
         if (!aggs[i].n_timed)
             continue;
-        struct bottleneck_group *g = &out->groups[out->n++];
-        g->tool = engine_tool_label(store_str(s, ids[i]));
-        struct store_filter tf = f;
-        tf.tool = ids[i];
-        tf.ntools = 0;
+        size_t g = out->n++;
+        out->groups[g].tool = engine_tool_label(store_str(s, ids[i]));
+        int added;
+        kmap_put(&c.by_tool, &ids[i], sizeof ids[i], &added);
+        c.tool[g] = ids[i];
         /* Start from the sketch's estimate of the per_tool-th largest
          * duration, a little lower for the sketch's error; the scan then
          * reads only hours whose maximum reaches it. Halve the threshold
          * until enough calls are found. */
-        uint64_t k = per_tool < aggs[i].n_timed ? per_tool : aggs[i].n_timed;
-        double q_rank = 1.0 - ((double)k - 0.5) / (double)aggs[i].n_timed;
-        double threshold = sketch_quantile(&aggs[i].sk, q_rank < 0 ? 0 : q_rank) * 0.97;
-        for (;;) {
-            struct top_ctx c = {&g->ops, 0};
-            struct store_scan sc = {.from_ms = a,
-                                    .to_ms = b,
-                                    .f = tf,
-                                    .min_duration_ms = threshold > 0.001 ? threshold : 0,
-                                    .desc = 1};
-            op_list_free(&g->ops);
-            if (store_scan(s, &sc, top_row, &c) != 0) {
-                rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
-                break;
-            }
-            if (g->ops.n >= k || threshold <= 0.001)
-                break;
-            threshold = threshold > 1 ? threshold / 2 : 0;
-        }
-        list_keep_slowest(&g->ops, per_tool);
+        c.need[g] = per_tool < aggs[i].n_timed ? per_tool : aggs[i].n_timed;
+        double q_rank = 1.0 - ((double)c.need[g] - 0.5) / (double)aggs[i].n_timed;
+        c.threshold[g] = sketch_quantile(&aggs[i].sk, q_rank < 0 ? 0 : q_rank) * 0.97;
+        pending[np++] = g;
     }
+    while (np && rc == 0) {
+        if (bn_scan(s, &f, a, b, &c, pending, np) != 0) {
+            rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
+            break;
+        }
+        size_t left = 0;
+        for (size_t i = 0; i < np; i++) {
+            size_t g = pending[i];
+            if (out->groups[g].ops.n >= c.need[g] || c.threshold[g] <= 0.001)
+                continue;
+            c.threshold[g] = c.threshold[g] > 1 ? c.threshold[g] / 2 : 0;
+            pending[left++] = g;
+        }
+        np = left;
+    }
+    for (size_t g = 0; g < out->n; g++)
+        list_keep_slowest(&out->groups[g].ops, per_tool);
     if (out->n > 1)
         qsort(out->groups, out->n, sizeof *out->groups, cmp_group);
+    kmap_free(&c.by_tool);
+    free(c.tool);
+    free(c.threshold);
+    free(c.need);
+    free(c.alloc);
+    free(pending);
 done:
     free_collected(ids, aggs, n);
     if (rc)

@@ -553,6 +553,9 @@ void store_close(struct store *s)
         sqlite3_finalize(s->st[i]);
     for (int i = 0; i < SCAN_VARIANTS; i++)
         sqlite3_finalize(s->scan_st[i]);
+    for (int i = 0; i < STORE_SCAN_TOOLS; i++)
+        for (int k = 0; k < 4; k++)
+            sqlite3_finalize(s->tools_st[i][k]);
     rollup_writer_free(s->rw);
     if (s->db)
         sqlite3_close(s->db);

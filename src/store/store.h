@@ -244,6 +244,25 @@ struct store_scan {
 };
 int store_scan(struct store *s, const struct store_scan *q, store_row_cb cb, void *ctx);
 
+/* The rows of several tools at once, each with its own least duration:
+ * of [from_ms, to_ms), matching the filter's project and session (its
+ * tool and tool set are ignored), those of tools[i] lasting at least
+ * min_ms[i] (0: every timed one), newest hour first, within an hour in
+ * storage order, descending. The hours are those whose rollups say they can
+ * hold one (as store_scan finds them), each read once for all the tools
+ * it can hold rows of, however many. At most STORE_SCAN_TOOLS tools: 0,
+ * TP_EINVAL above that, TP_EUNSUPP on the team store (scan tool by tool
+ * there), TP_EDB. */
+#define STORE_SCAN_TOOLS 16
+struct store_scan_tools {
+    int64_t from_ms, to_ms;
+    struct store_filter f;
+    const int64_t *tools;
+    const double *min_ms;
+    size_t n;
+};
+int store_scan_tools(struct store *s, const struct store_scan_tools *q, store_row_cb cb, void *ctx);
+
 /* The row of one id (store_row.id) through cb: 0, TP_ENOTFOUND when no row
  * has it, TP_EUNSUPP on the team store (its ids are per person), TP_EDB. */
 int store_row_get(struct store *s, int64_t id, store_row_cb cb, void *ctx);

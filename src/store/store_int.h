@@ -158,6 +158,9 @@ struct store {
     int64_t empty_str; /* id of "" (the "no project" project) */
     sqlite3_stmt *st[S_COUNT];
     sqlite3_stmt *scan_st[SCAN_VARIANTS]; /* see scan_stmt() */
+    /* store_scan_tools(): by number of tools (1..STORE_SCAN_TOOLS) and
+     * project and session conditions (bits 1 and 2). */
+    sqlite3_stmt *tools_st[STORE_SCAN_TOOLS][4];
     struct rollup_writer *rw;
     /* Interning caches: text -> id and id -> text. */
     struct kmap text_ids;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
@@ -326,6 +327,156 @@ int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, vo
      * bound, so no matching row is skipped. */
     int level = h1 - h0 > 24 * 31 ? ROLLUP_MONTH : h1 - h0 > 48 ? ROLLUP_DAY : ROLLUP_HOUR;
     scan_level(s, sc, level, h0, h1, cb, ctx, &err);
+    return err;
+}
+
+/* ---- several tools, one read of each hour ------------------------------------------- */
+
+/* One tool's hour that can hold a match. */
+struct tool_hour {
+    int64_t hour;
+    size_t tool; /* index into the query's tools */
+};
+
+struct tool_hours {
+    struct tool_hour *v;
+    size_t n, alloc;
+};
+
+/* The hours of [h0, h1) whose rollups can hold a row of sc (a one-tool
+ * scan), found from the widest buckets down as scan_level does, appended
+ * to out with the tool's index. */
+static void tool_hours_of(struct store *s, const struct store_scan *sc, int level, int64_t h0,
+                          int64_t h1, size_t tool, struct tool_hours *out, int *err)
+{
+    size_t n;
+    int64_t *b = scan_candidates(s, sc, level, h0, h1, &n, err);
+    int64_t wh = rollup_width_ms[level] / HOUR_MS;
+    for (size_t i = 0; i < n && !*err; i++) {
+        int64_t a = b[i] * wh > h0 ? b[i] * wh : h0;
+        int64_t z = (b[i] + 1) * wh < h1 ? (b[i] + 1) * wh : h1;
+        if (level > ROLLUP_HOUR) {
+            tool_hours_of(s, sc, level - 1, a, z, tool, out, err);
+            continue;
+        }
+        if (out->n == out->alloc) {
+            out->alloc = out->alloc ? 2 * out->alloc : 256;
+            out->v = xreallocarray(out->v, out->alloc, sizeof *out->v);
+        }
+        out->v[out->n++] = (struct tool_hour){a, tool};
+    }
+    free(b);
+}
+
+static int cmp_tool_hour(const void *a, const void *b)
+{
+    const struct tool_hour *x = a, *y = b;
+    if (x->hour != y->hour)
+        return x->hour < y->hour ? 1 : -1; /* newest first */
+    return x->tool < y->tool ? -1 : x->tool > y->tool;
+}
+
+/* The statement reading one hour for k tools: ?1, ?2 the id range, ?3
+ * project, ?4 session (with their bits), ?5 the least of the tools' least
+ * durations, then each tool and its least duration (microseconds). */
+static sqlite3_stmt *tools_stmt(struct store *s, size_t k, unsigned bits)
+{
+    sqlite3_stmt **q = &s->tools_st[k - 1][bits];
+    if (*q) {
+        sqlite3_reset(*q);
+        sqlite3_clear_bindings(*q);
+        return *q;
+    }
+    struct buf sql;
+    buf_init(&sql, 4096);
+    /* The least of the durations first (most rows stop there), then the
+     * row's tool is looked up once: a tool not listed gives NULL, which no
+     * duration reaches. */
+    buf_printf(&sql,
+               "SELECT " ROW_COLS " FROM ops WHERE id >= ?1 AND id < ?2%s%s AND dur >= ?5 "
+               "AND dur >= CASE tool",
+               bits & 1 ? " AND project = ?3" : "", bits & 2 ? " AND session = ?4" : "");
+    for (size_t i = 0; i < k; i++)
+        buf_printf(&sql, " WHEN ?%zu THEN ?%zu", 6 + 2 * i, 7 + 2 * i);
+    buf_adds(&sql, " END ORDER BY id DESC");
+    if (!sql.data ||
+        sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "toolprof: cannot prepare a scan of %zu tools: %s\n", k,
+                sqlite3_errmsg(s->db));
+        abort(); /* our SQL: a bug, not an input error */
+    }
+    buf_free(&sql);
+    return *q;
+}
+
+int store_scan_tools(struct store *s, const struct store_scan_tools *q, store_row_cb cb, void *ctx)
+{
+    if (s->ch)
+        return TP_EUNSUPP;
+    if (q->n > STORE_SCAN_TOOLS)
+        return TP_EINVAL;
+    if (q->to_ms <= q->from_ms || !q->n)
+        return 0;
+    int64_t h0 = tpt_floor_div(q->from_ms, HOUR_MS);
+    int64_t h1 = tpt_floor_div(q->to_ms - 1, HOUR_MS) + 1;
+    const int64_t max_hour = INT64_MAX >> 32;
+    int level = h1 - h0 > 24 * 31 ? ROLLUP_MONTH : h1 - h0 > 48 ? ROLLUP_DAY : ROLLUP_HOUR;
+    struct tool_hours th = {NULL, 0, 0};
+    int err = 0;
+    for (size_t i = 0; i < q->n && !err; i++) {
+        struct store_scan sc = {.from_ms = q->from_ms,
+                                .to_ms = q->to_ms,
+                                .f = q->f,
+                                .min_duration_ms = q->min_ms[i],
+                                .desc = 1};
+        sc.f.tool = q->tools[i];
+        sc.f.ntools = 0;
+        tool_hours_of(s, &sc, level, h0, h1, i, &th, &err);
+    }
+    if (th.n > 1)
+        qsort(th.v, th.n, sizeof *th.v, cmp_tool_hour);
+    unsigned bits = (q->f.project ? 1 : 0) | (q->f.session ? 2 : 0);
+    int stop = 0;
+    for (size_t i = 0; i < th.n && !err && !stop;) {
+        size_t j = i;
+        while (j < th.n && th.v[j].hour == th.v[i].hour)
+            j++;
+        int64_t h = th.v[i].hour < max_hour ? th.v[i].hour : max_hour;
+        sqlite3_stmt *st = tools_stmt(s, j - i, bits);
+        sqlite3_bind_int64(st, 1, h * ((int64_t)1 << 32));
+        sqlite3_bind_int64(st, 2, (h + 1 < max_hour ? h + 1 : max_hour) * ((int64_t)1 << 32));
+        if (bits & 1)
+            sqlite3_bind_int64(st, 3, q->f.project);
+        if (bits & 2)
+            sqlite3_bind_int64(st, 4, q->f.session);
+        /* dur is in microseconds; an unknown one (NULL) never matches. */
+        double least = INFINITY;
+        for (size_t k = i; k < j; k++) {
+            int p = 6 + 2 * (int)(k - i);
+            double us = q->min_ms[th.v[k].tool] * 1000.0;
+            sqlite3_bind_int64(st, p, q->tools[th.v[k].tool]);
+            sqlite3_bind_double(st, p + 1, us);
+            least = us < least ? us : least;
+        }
+        sqlite3_bind_double(st, 5, least);
+        int rc;
+        struct row_bufs bufs;
+        while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct row r;
+            row_from_stmt(s, st, &r, 0);
+            if (r.ts_ms >= q->from_ms && r.ts_ms < q->to_ms) {
+                struct store_row out;
+                store_row_fill(s, st, &r, &out, &bufs, 0);
+                stop = cb(ctx, &out);
+            }
+            row_free(&r);
+        }
+        if (!stop && rc != SQLITE_DONE)
+            err = TP_EDB;
+        sqlite3_reset(st);
+        i = j;
+    }
+    free(th.v);
     return err;
 }
 

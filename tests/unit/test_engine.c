@@ -953,10 +953,11 @@ static int ref_example(struct store *s, const struct engine_query *q, const stru
  * slowest call is the one a scan of the window finds, on a store with many
  * ties (durations and totals), three projects, sessions, calls of unknown
  * duration and calls reported twice. */
-static void test_hotspots_top_and_examples(void)
+/* A store with many ties (durations and totals), three projects,
+ * sessions, calls of unknown duration and calls reported twice, and the
+ * windows and filters the tests below ask it with. */
+static void fill_ties(struct fx *f)
 {
-    struct fx f;
-    fx_open(&f);
     rng.state = 0x7095107ULL;
     static const char *const tools[] = {"Read", "Bash", "Grep", "mcp__gh__issue"};
     static const char *const projects[] = {"/p/a", "/p/b", NULL};
@@ -966,20 +967,20 @@ static void test_hotspots_top_and_examples(void)
         snprintf(target, sizeof target, "/t%u", (unsigned)(rnd() % 60));
         /* Durations from a few values: equal totals and equal maxima. */
         double dur = rnd() % 13 == 0 ? NAN : (double)(250 * (1 + rnd() % 16));
-        struct op *op = fx_add(&f, tools[rnd() % 4], target, dur,
+        struct op *op = fx_add(f, tools[rnd() % 4], target, dur,
                                NOW + 2 * HOUR - (int64_t)(rnd() % (uint64_t)(7 * DAY)));
         if (projects[rnd() % 3])
             op_sets(&op->project, projects[rnd() % 3]);
         op_sets(&op->session_id, sessions[rnd() % 4]);
         op->success = rnd() % 7 != 0;
     }
-    ASSERT_EQ_INT(fx_flush(&f), 0);
+    ASSERT_EQ_INT(fx_flush(f), 0);
     /* Reported again by the hook with other durations: some longest calls
      * are replaced. */
     struct op again[200];
     char err[TP_ERR_MAX];
     for (size_t i = 0; i < 200; i++) {
-        const struct op *o = &f.ops[rnd() % f.n];
+        const struct op *o = &f->ops[rnd() % f->n];
         op_init(&again[i]);
         op_copy(&again[i], o);
         again[i].duration_ms = (double)(250 * (1 + rnd() % 16));
@@ -987,38 +988,55 @@ static void test_hotspots_top_and_examples(void)
         ASSERT_EQ_INT(op_normalize(&again[i], NOW, err), 0);
     }
     struct store_result res = {0};
-    ASSERT_EQ_INT(store_insert(f.s, again, 200, NULL, &res, err), 0);
+    ASSERT_EQ_INT(store_insert(f->s, again, 200, NULL, &res, err), 0);
     for (size_t i = 0; i < 200; i++)
         op_clear(&again[i]);
-    static const struct {
-        int64_t a, b;
-        int open;
-    } windows[] = {
-        {NOW - 24 * HOUR, NOW, 1},
-        {NOW - 7 * DAY, NOW, 1},
-        {NOW - 3 * DAY - 5 * HOUR - 17, NOW - 9 * HOUR + 3, 0},
-        {NOW - 5 * HOUR, NOW - HOUR, 0},
-        {NOW - 30 * DAY, NOW + DAY, 0},
-    };
-    static const struct {
-        const char *tool, *project, *session;
-    } filters[] = {{NULL, NULL, NULL},
+}
+
+static const struct {
+    int64_t a, b;
+    int open;
+} tie_windows[] = {
+    {NOW - 24 * HOUR, NOW, 1},
+    {NOW - 7 * DAY, NOW, 1},
+    {NOW - 3 * DAY - 5 * HOUR - 17, NOW - 9 * HOUR + 3, 0},
+    {NOW - 5 * HOUR, NOW - HOUR, 0},
+    {NOW - 30 * DAY, NOW + DAY, 0},
+};
+static const struct {
+    const char *tool, *project, *session;
+} tie_filters[] = {{NULL, NULL, NULL},
                    {"Bash", NULL, NULL},
                    {NULL, "/p/b", NULL},
                    {NULL, NULL, "s-two"},
                    {"Read", "/p/a", "s-one"}};
+#define TIE_ROWS                                                                                   \
+    (sizeof tie_windows / sizeof tie_windows[0] * (sizeof tie_filters / sizeof tie_filters[0]))
+
+static struct engine_query tie_query(size_t row)
+{
+    const size_t nf = sizeof tie_filters / sizeof tie_filters[0];
+    size_t w = row / nf, k = row % nf;
+    struct engine_query q = window_q(tie_windows[w].a, tie_windows[w].b);
+    q.w.open_end = tie_windows[w].open;
+    q.tool = tie_filters[k].tool;
+    q.project = tie_filters[k].project;
+    q.session = tie_filters[k].session;
+    return q;
+}
+
+static void test_hotspots_top_and_examples(void)
+{
+    struct fx f;
+    fx_open(&f);
+    fill_ties(&f);
+    char err[TP_ERR_MAX];
     static const size_t limits[] = {1, 3, 7, 20, 55};
     size_t compared = 0;
-    const size_t nf = sizeof filters / sizeof filters[0];
-    FOR_EACH_ROW(row, sizeof windows / sizeof windows[0] * nf)
+    FOR_EACH_ROW(row, TIE_ROWS)
     {
-        size_t w = row / nf, k = row % nf;
-        TEST_ROW("window %zu, filter %zu", w, k);
-        struct engine_query q = window_q(windows[w].a, windows[w].b);
-        q.w.open_end = windows[w].open;
-        q.tool = filters[k].tool;
-        q.project = filters[k].project;
-        q.session = filters[k].session;
+        TEST_ROW("window %zu, filter %zu", row / 5, row % 5);
+        struct engine_query q = tie_query(row);
         struct hotspots all, top;
         ASSERT_EQ_INT(engine_hotspots(f.s, &q, 100000, &all, err), 0);
         ASSERT_TRUE(all.n > 0);
@@ -1050,6 +1068,106 @@ static void test_hotspots_top_and_examples(void)
         hotspots_free(&all);
     }
     ASSERT_TRUE(compared > 500);
+    fx_close(&f);
+}
+
+/* The calls of a window as brute force sees them: every timed row that
+ * matches the filters, with its tool, duration, start and id. */
+struct bf_call {
+    int64_t tool, id, ts;
+    double dur;
+    char *uid;
+};
+
+struct bf_calls {
+    struct bf_call *v;
+    size_t n, alloc;
+};
+
+static int bf_call_row(void *ctx, const struct store_row *r)
+{
+    struct bf_calls *x = ctx;
+    if (isnan(r->op.duration_ms))
+        return 0;
+    if (x->n == x->alloc) {
+        x->alloc = x->alloc ? 2 * x->alloc : 256;
+        x->v = xreallocarray(x->v, x->alloc, sizeof *x->v);
+    }
+    x->v[x->n++] = (struct bf_call){r->tool_id, r->id, r->op.ts_ms, r->op.duration_ms,
+                                    xstrdup(r->op.tool_use_id)};
+    return 0;
+}
+
+/* The slowest first; equal ones the newest first, then by id (as the
+ * engine orders calls). */
+static int cmp_bf_call(const void *a, const void *b)
+{
+    const struct bf_call *x = a, *y = b;
+    if (x->tool != y->tool)
+        return x->tool < y->tool ? -1 : 1;
+    if (x->dur != y->dur)
+        return x->dur < y->dur ? 1 : -1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? 1 : -1;
+    return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* Each tool's slowest calls are its first per_tool by brute force, on the
+ * store of many ties, for every window and filter and several limits
+ * (engine_bottlenecks reads every hour once for all tools). */
+static void test_bottlenecks_brute_force(void)
+{
+    struct fx f;
+    fx_open(&f);
+    fill_ties(&f);
+    char err[TP_ERR_MAX];
+    static const size_t limits[] = {1, 10, 400};
+    size_t calls = 0;
+    FOR_EACH_ROW(row, TIE_ROWS * 3)
+    {
+        size_t per_tool = limits[row % 3];
+        TEST_ROW("window %zu, filter %zu, %zu per tool", row / 15, row / 3 % 5, per_tool);
+        struct engine_query q = tie_query(row / 3);
+        struct store_filter sf;
+        ASSERT_EQ_INT(engine_filter(f.s, &q, &sf), 0);
+        struct bf_calls x = {NULL, 0, 0};
+        struct store_scan sc = {.from_ms = q.w.since_ms, .to_ms = q.w.until_ms, .f = sf};
+        ASSERT_EQ_INT(store_scan(f.s, &sc, bf_call_row, &x), 0);
+        qsort(x.v, x.n, sizeof *x.v, cmp_bf_call);
+        struct bottlenecks bn;
+        ASSERT_EQ_INT(engine_bottlenecks(f.s, &q, per_tool, &bn, err), 0);
+        size_t groups = 0;
+        for (size_t i = 0; i < x.n;) {
+            size_t j = i;
+            while (j < x.n && x.v[j].tool == x.v[i].tool)
+                j++;
+            char *label = engine_tool_label(store_str(f.s, x.v[i].tool));
+            const struct bottleneck_group *g = NULL;
+            for (size_t k = 0; k < bn.n; k++)
+                if (strcmp(bn.groups[k].tool, label) == 0)
+                    g = &bn.groups[k];
+            free(label);
+            ASSERT_TRUE(g != NULL);
+            size_t want = j - i < per_tool ? j - i : per_tool;
+            ASSERT_EQ_INT(g->ops.n, want);
+            for (size_t k = 0; k < want; k++) {
+                ASSERT_STREQ(g->ops.items[k].op.tool_use_id, x.v[i + k].uid);
+                ASSERT_EQ_INT(g->ops.items[k].id, x.v[i + k].id);
+                calls++;
+            }
+            groups++;
+            i = j;
+        }
+        ASSERT_EQ_INT(bn.n, groups);
+        for (size_t k = 1; k < bn.n; k++)
+            ASSERT_TRUE(bn.groups[k - 1].ops.items[0].op.duration_ms >=
+                        bn.groups[k].ops.items[0].op.duration_ms);
+        bottlenecks_free(&bn);
+        for (size_t i = 0; i < x.n; i++)
+            free(x.v[i].uid);
+        free(x.v);
+    }
+    ASSERT_TRUE(calls > 1000);
     fx_close(&f);
 }
 
@@ -1210,6 +1328,6 @@ TEST_MAIN(TEST_CASE(test_window_parse), TEST_CASE(test_stats_original_scenario),
           TEST_CASE(test_stats_unaligned_windows), TEST_CASE(test_stats_random_windows),
           TEST_CASE(test_stats_exact_vs_sketch), TEST_CASE(test_slow), TEST_CASE(test_bottlenecks),
           TEST_CASE(test_hotspots_brute_force), TEST_CASE(test_hotspots_merge_and_unknown),
-          TEST_CASE(test_hotspots_top_and_examples), TEST_CASE(test_open_end_windows),
-          TEST_CASE(test_trends_local_days), TEST_CASE(test_trends_every_day),
-          TEST_CASE(test_resources))
+          TEST_CASE(test_hotspots_top_and_examples), TEST_CASE(test_bottlenecks_brute_force),
+          TEST_CASE(test_open_end_windows), TEST_CASE(test_trends_local_days),
+          TEST_CASE(test_trends_every_day), TEST_CASE(test_resources))
