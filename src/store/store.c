@@ -195,7 +195,8 @@ static const char *const migrations[] = {
      * And each day's per-target totals keep the row of their longest call
      * (max_id: the greatest row id of that duration, less the id of the
      * day's first hour), so that a hotspot's slowest call is a read of one
-     * row; NULL for totals kept before, whose calls are looked for. */
+     * row; NULL for totals kept before, whose calls are looked for. And
+     * an index that counts a project's sessions of a window. */
     "CREATE TEMP TABLE m8_lost AS SELECT id, ts, tool, project, size FROM ops"
     "  WHERE (flags & 1) = 0 AND ((flags >> 6) & 3) = 0"
     "  AND (substr(err, 1, 9) = 'no result' OR err = 'interrupted')"
@@ -213,7 +214,9 @@ static const char *const migrations[] = {
     "  WHERE rollups.lvl = x.lvl AND rollups.b = x.b AND rollups.project = x.project"
     "    AND rollups.tool = x.tool;"
     "DROP TABLE temp.m8_lost;"
-    "ALTER TABLE targets ADD COLUMN max_id INTEGER;",
+    "ALTER TABLE targets ADD COLUMN max_id INTEGER;"
+    /* A project's sessions of a window, counted from the index alone. */
+    "CREATE INDEX sessions_project ON sessions(project, last_ms, first_ms);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -261,6 +264,8 @@ static const char *const stmt_sql[S_COUNT] = {
                    "fp_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
     [S_RU_RANGE] = "SELECT b, tool, project, " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
                    "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
+    [S_RU_COUNTS] = "SELECT b, tool, n FROM rollups WHERE lvl=?1 AND b>=?2 AND b<?3 AND project=?4 "
+                    "AND (?5 = 0 OR tool = ?5)",
     [S_RU_SUMS] = "SELECT coalesce(sum(nt), 0), coalesce(sum(sum_us), 0) FROM rollups "
                   "WHERE lvl=?1 AND b>=?2 AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5)",
     [S_TG_RANGE] =
@@ -344,6 +349,10 @@ static const char *const stmt_sql[S_COUNT] = {
         "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 "
         "AND first_ms < ?2 AND project = ?3 "
         "ORDER BY last_ms DESC, (SELECT s FROM strs WHERE strs.id = sessions.id) DESC",
+    /* Counts: the project's through the covering index sessions_project. */
+    [S_SS_COUNT] = "SELECT count(*) FROM sessions WHERE last_ms >= ?1 AND first_ms < ?2",
+    [S_SS_COUNT_PROJECT] = "SELECT count(*) FROM sessions INDEXED BY sessions_project "
+                           "WHERE project = ?3 AND last_ms >= ?1 AND first_ms < ?2",
     [S_SS_ONE] = "SELECT " SS_COLS " FROM sessions WHERE id = ?1",
     [S_SS_PREFIX] = "SELECT s.id, s.s FROM strs s JOIN sessions x ON x.id = s.id "
                     "WHERE s.s >= ?1 AND s.s < ?1 || char(1114111) ORDER BY s.s LIMIT ?2",

@@ -210,6 +210,12 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
 typedef struct agg *(*store_agg_for)(void *ctx, int64_t tool);
 int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                        const struct store_filter *f, store_agg_for into, void *ctx);
+/* The same rows' bucket starts, tools and numbers of operations (no
+ * aggregate is decoded), through cb in no set order; cb returns non-zero
+ * to stop. 0 or TP_EDB. */
+typedef int (*store_count_cb)(void *ctx, int64_t bucket_start_ms, int64_t tool, uint64_t n);
+int store_rollup_counts(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                        const struct store_filter *f, store_count_cb cb, void *ctx);
 /* The same rows' number of timed operations and sum of their durations,
  * added up by SQLite (no sketch is decoded). */
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
@@ -323,6 +329,10 @@ typedef int (*store_session_cb)(void *ctx, const struct store_session *ss);
  * latest ending first. */
 int store_sessions(struct store *s, int64_t from_ms, int64_t to_ms, int64_t project,
                    store_session_cb cb, void *ctx);
+/* How many sessions' spans overlap [from_ms, to_ms) (project 0: any):
+ * 0 or TP_EDB. */
+int store_session_count(struct store *s, int64_t from_ms, int64_t to_ms, int64_t project,
+                        uint64_t *n);
 /* One session by id: 0 (found), TP_ENOTFOUND or TP_EDB. */
 int store_session_get(struct store *s, int64_t session, struct store_session *out);
 /* Sessions whose id starts with prefix (at most max, through cb), for ids

@@ -102,6 +102,40 @@ int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_m
     return rc == SQLITE_DONE ? 0 : TP_EDB;
 }
 
+/* The team store's rows, counted from its aggregates. */
+struct count_adapter {
+    store_count_cb cb;
+    void *ctx;
+};
+
+static int count_from_rollup(void *ctx, int level, int64_t start, int64_t tool, int64_t project,
+                             const struct agg *a)
+{
+    (void)level, (void)project;
+    struct count_adapter *c = ctx;
+    return c->cb(c->ctx, start, tool, a->n);
+}
+
+int store_rollup_counts(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                        const struct store_filter *f, store_count_cb cb, void *ctx)
+{
+    if (s->ch) {
+        struct count_adapter c = {cb, ctx};
+        return chstore_rollups(s, level, from_ms, to_ms, f, count_from_rollup, &c);
+    }
+    int64_t w = rollup_width_ms[level];
+    sqlite3_stmt *q = bucket_range(s, S_RU_COUNTS, level, from_ms, to_ms, f);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t tool = sqlite3_column_int64(q, 1);
+        if (store_filter_tool(f, tool))
+            stop =
+                cb(ctx, sqlite3_column_int64(q, 0) * w, tool, (uint64_t)sqlite3_column_int64(q, 2));
+    }
+    sqlite3_reset(q);
+    return stop || rc == SQLITE_DONE ? 0 : TP_EDB;
+}
+
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                       const struct store_filter *f, uint64_t *n_timed, double *sum_ms)
 {

@@ -1715,8 +1715,8 @@ static int db_exec(sqlite3 *db, const char *sql)
 /* A store of schema 7 is upgraded in place: its MCP calls that never
  * returned get their flag and their rollups count it, exactly as a store
  * that stored them with schema 8 has it; its per-target totals gain an
- * unknown longest-call row. Made here by taking a schema-8 store back to
- * what schema 7 kept (the flag and its counts cleared, the column dropped,
+ * unknown longest-call row; its sessions an index by project. Made here by taking a schema-8 store
+ * back to what schema 7 kept (the flag and its counts cleared, the column and the index dropped,
  * the version set back). */
 static void test_upgrade_to_schema_8(void)
 {
@@ -1744,6 +1744,7 @@ static void test_upgrade_to_schema_8(void)
                               "UPDATE rollups SET attn = 0, attn_bytes = 0 WHERE tool IN "
                               "(SELECT id FROM strs WHERE s LIKE 'mcp%');"
                               "ALTER TABLE targets DROP COLUMN max_id;"
+                              "DROP INDEX sessions_project;"
                               "PRAGMA user_version = 7;"),
                   SQLITE_OK);
     char *old_rollups = db_text(db, rollups_sql);
@@ -1771,6 +1772,9 @@ static void test_upgrade_to_schema_8(void)
     char *unknown = db_text(db, "SELECT count(*), count(max_id) FROM targets");
     ASSERT_TRUE(strstr(unknown, " 0\n") != NULL && atoi(unknown) > 100);
     free(unknown);
+    char *index = db_text(db, "SELECT sql FROM sqlite_master WHERE name = 'sessions_project'");
+    ASSERT_CONTAINS(index, "sessions(project, last_ms, first_ms)");
+    free(index);
     sqlite3_close(db);
     free(want_flags);
     free(want_rollups);
