@@ -156,11 +156,19 @@ static int timed_row(void *ctx, const struct store_row *r)
     return 0;
 }
 
+/* Raw rows' durations: summed by the store, which reads only them, or
+ * from a scan's rows where it cannot (the team store). */
+static int timed_raw(struct timed_sum *t, int64_t from, int64_t to)
+{
+    int rc = store_raw_timed_sum(t->s, from, to, t->f, &t->n, &t->sum_ms);
+    return rc == TP_EUNSUPP ? collect_raw(t->s, from, to, t->f, 1, timed_row, t) : rc;
+}
+
 static int timed_part(void *ctx, int level, int64_t from, int64_t to)
 {
     struct timed_sum *t = ctx;
     if (level < 0)
-        return collect_raw(t->s, from, to, t->f, 1, timed_row, t);
+        return timed_raw(t, from, to);
     return store_rollup_sums(t->s, level, from, to, t->f, &t->n, &t->sum_ms);
 }
 
@@ -177,7 +185,7 @@ int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t sinc
     int rc = 0;
     if (f.session) {
         if (engine_clip_session(s, &f, &a, &b))
-            rc = collect_raw(s, a, b, &f, 1, timed_row, &t);
+            rc = timed_raw(&t, a, b);
     } else {
         rc = rollup_cover(a, b, timed_part, &t);
     }

@@ -565,6 +565,8 @@ void store_close(struct store *s)
     for (int i = 0; i < STORE_SCAN_TOOLS; i++)
         for (int k = 0; k < 4; k++)
             sqlite3_finalize(s->tools_st[i][k]);
+    for (int i = 0; i < 8; i++)
+        sqlite3_finalize(s->sum_st[i]);
     rollup_writer_free(s->rw);
     if (s->db)
         sqlite3_close(s->db);

@@ -269,6 +269,14 @@ struct store_scan_tools {
 };
 int store_scan_tools(struct store *s, const struct store_scan_tools *q, store_row_cb cb, void *ctx);
 
+/* The number of the rows of [from_ms, to_ms) matching the filter that
+ * have a known duration, and the sum of those durations in ms, added to
+ * *n_timed and *sum_ms one row at a time in store_scan's order (so the sum
+ * is the one adding a scan's rows gives, to the last bit), reading only
+ * what that needs. 0, TP_EUNSUPP on the team store (scan there), TP_EDB. */
+int store_raw_timed_sum(struct store *s, int64_t from_ms, int64_t to_ms,
+                        const struct store_filter *f, uint64_t *n_timed, double *sum_ms);
+
 /* The row of one id (store_row.id) through cb: 0, TP_ENOTFOUND when no row
  * has it, TP_EUNSUPP on the team store (its ids are per person), TP_EDB. */
 int store_row_get(struct store *s, int64_t id, store_row_cb cb, void *ctx);

@@ -164,6 +164,8 @@ struct store {
     /* store_scan_tools(): by number of tools (1..STORE_SCAN_TOOLS) and
      * project and session conditions (bits 1 and 2). */
     sqlite3_stmt *tools_st[STORE_SCAN_TOOLS][4];
+    /* store_raw_timed_sum(): by tool, project and session conditions. */
+    sqlite3_stmt *sum_st[8];
     struct rollup_writer *rw;
     /* Interning caches: text -> id and id -> text. */
     struct kmap text_ids;

@@ -514,6 +514,55 @@ int store_scan_tools(struct store *s, const struct store_scan_tools *q, store_ro
     return err;
 }
 
+int store_raw_timed_sum(struct store *s, int64_t from_ms, int64_t to_ms,
+                        const struct store_filter *f, uint64_t *n_timed, double *sum_ms)
+{
+    if (s->ch)
+        return TP_EUNSUPP;
+    if (to_ms <= from_ms)
+        return 0;
+    unsigned bits = (f->tool ? 1 : 0) | (f->project ? 2 : 0) | (f->session ? 4 : 0);
+    sqlite3_stmt **st = &s->sum_st[bits];
+    if (*st) {
+        sqlite3_reset(*st);
+        sqlite3_clear_bindings(*st);
+    } else {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT id, ts, dur, tool FROM ops WHERE id >= ?1 AND id < ?2 AND dur IS NOT NULL"
+                 "%s%s%s ORDER BY id",
+                 bits & 1 ? " AND tool = ?3" : "", bits & 2 ? " AND project = ?4" : "",
+                 bits & 4 ? " AND session = ?5" : "");
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+            fprintf(stderr, "toolprof: cannot prepare a sum (%u): %s\n", bits,
+                    sqlite3_errmsg(s->db));
+            abort(); /* our SQL: a bug, not an input error */
+        }
+    }
+    sqlite3_stmt *q = *st;
+    const int64_t max_hour = INT64_MAX >> 32;
+    int64_t h0 = tpt_floor_div(from_ms, HOUR_MS), h1 = tpt_floor_div(to_ms - 1, HOUR_MS) + 1;
+    sqlite3_bind_int64(q, 1, (h0 < max_hour ? h0 : max_hour) * ((int64_t)1 << 32));
+    sqlite3_bind_int64(q, 2, (h1 < max_hour ? h1 : max_hour) * ((int64_t)1 << 32));
+    if (bits & 1)
+        sqlite3_bind_int64(q, 3, f->tool);
+    if (bits & 2)
+        sqlite3_bind_int64(q, 4, f->project);
+    if (bits & 4)
+        sqlite3_bind_int64(q, 5, f->session);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t ts = (sqlite3_column_int64(q, 0) >> 32) * HOUR_MS + sqlite3_column_int64(q, 1);
+        if (ts < from_ms || ts >= to_ms || !store_filter_tool(f, sqlite3_column_int64(q, 3)))
+            continue;
+        /* As a scan's row has it (store_row_fill): ms from microseconds. */
+        *sum_ms += (double)sqlite3_column_int64(q, 2) / 1000.0;
+        (*n_timed)++;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : TP_EDB;
+}
+
 int store_row_get(struct store *s, int64_t id, store_row_cb cb, void *ctx)
 {
     if (s->ch)

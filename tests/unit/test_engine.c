@@ -1171,6 +1171,97 @@ static void test_bottlenecks_brute_force(void)
     fx_close(&f);
 }
 
+/* engine_timed_sum as the rows give it: rollup sums for the whole buckets
+ * of the window, and the durations of the raw rows at its edges added one
+ * by one in scan order (store_raw_timed_sum reads only those; the sum must
+ * be the same to the last bit). */
+struct ref_sum {
+    struct store *s;
+    const struct store_filter *f;
+    uint64_t n;
+    double sum;
+};
+
+static int ref_sum_row(void *ctx, const struct store_row *r)
+{
+    struct ref_sum *x = ctx;
+    if (!isnan(r->op.duration_ms)) {
+        x->n++;
+        x->sum += r->op.duration_ms;
+    }
+    return 0;
+}
+
+static int ref_sum_part(void *ctx, int level, int64_t from, int64_t to)
+{
+    struct ref_sum *x = ctx;
+    if (level >= 0)
+        return store_rollup_sums(x->s, level, from, to, x->f, &x->n, &x->sum);
+    struct store_scan sc = {.from_ms = from, .to_ms = to, .f = *x->f, .ids_only = 1};
+    return store_scan(x->s, &sc, ref_sum_row, x);
+}
+
+static void test_timed_sum_same_as_rows(void)
+{
+    struct fx f;
+    fx_open(&f);
+    rng.state = 0x5E3D1ULL;
+    static const char *const tools[] = {"Read", "Bash", "shell", "read_file"};
+    static const char *const agents[] = {NULL, NULL, "codex", "gemini-cli"};
+    for (int i = 0; i < 3000; i++) {
+        size_t t = rnd() % 4;
+        struct op *op =
+            fx_add(&f, tools[t], "/x", rnd() % 9 == 0 ? NAN : (double)(rnd() % 9000000) / 1000.0,
+                   NOW - (int64_t)(rnd() % (uint64_t)(4 * DAY)));
+        if (agents[t])
+            op_sets(&op->agent, agents[t]);
+        op_sets(&op->project, rnd() % 2 ? "/p/one" : "/p/two");
+        op_sets(&op->session_id, rnd() % 3 ? "sa" : "sb");
+    }
+    ASSERT_EQ_INT(fx_flush(&f), 0);
+    static const struct {
+        const char *tool, *agent, *project, *session;
+    } filters[] = {{NULL, NULL, NULL, NULL},
+                   {"Bash", NULL, NULL, NULL},
+                   {NULL, "codex,gemini-cli", NULL, NULL},
+                   {NULL, NULL, "/p/two", NULL},
+                   {NULL, NULL, NULL, "sb"},
+                   {"Read", NULL, "/p/one", "sa"}};
+    size_t checked = 0;
+    FOR_EACH_ROW(row, 6 * 8)
+    {
+        size_t k = row % 6, w = row / 6;
+        TEST_ROW("filter %zu, window %zu", k, w);
+        int64_t a = NOW - (int64_t)(w + 1) * 9 * HOUR - (int64_t)(w * 7919 % 3600000);
+        int64_t b = a + (int64_t)(w + 1) * 5 * HOUR + (int64_t)(w * 104729 % 3600000);
+        struct engine_query q = window_q(a, b);
+        q.tool = filters[k].tool;
+        q.agent = filters[k].agent;
+        q.project = filters[k].project;
+        q.session = filters[k].session;
+        uint64_t n;
+        double sum;
+        char err[TP_ERR_MAX];
+        ASSERT_EQ_INT(engine_timed_sum(f.s, &q, a, b, &n, &sum, err), 0);
+        struct store_filter sf;
+        ASSERT_EQ_INT(engine_filter(f.s, &q, &sf), 0);
+        struct ref_sum x = {f.s, &sf, 0, 0};
+        if (sf.session) {
+            ASSERT_TRUE(engine_clip_session(f.s, &sf, &a, &b));
+            ASSERT_EQ_INT(ref_sum_part(&x, -1, a, b), 0);
+        } else {
+            ASSERT_EQ_INT(rollup_cover(a, b, ref_sum_part, &x), 0);
+        }
+        ASSERT_EQ_INT(n, x.n);
+        ASSERT_TRUE(n > 0);
+        ASSERT_STREQ(fmt_dbl(sum), fmt_dbl(x.sum));
+        ASSERT_TRUE(memcmp(&sum, &x.sum, sizeof sum) == 0);
+        checked++;
+    }
+    ASSERT_EQ_INT(checked, 48);
+    fx_close(&f);
+}
+
 /* ---- trends ------------------------------------------------------------------------------- */
 
 struct trend_case {
@@ -1329,5 +1420,6 @@ TEST_MAIN(TEST_CASE(test_window_parse), TEST_CASE(test_stats_original_scenario),
           TEST_CASE(test_stats_exact_vs_sketch), TEST_CASE(test_slow), TEST_CASE(test_bottlenecks),
           TEST_CASE(test_hotspots_brute_force), TEST_CASE(test_hotspots_merge_and_unknown),
           TEST_CASE(test_hotspots_top_and_examples), TEST_CASE(test_bottlenecks_brute_force),
-          TEST_CASE(test_open_end_windows), TEST_CASE(test_trends_local_days),
-          TEST_CASE(test_trends_every_day), TEST_CASE(test_resources))
+          TEST_CASE(test_timed_sum_same_as_rows), TEST_CASE(test_open_end_windows),
+          TEST_CASE(test_trends_local_days), TEST_CASE(test_trends_every_day),
+          TEST_CASE(test_resources))
