@@ -22,7 +22,19 @@
  * with the most calls among the 50 latest, named on a line of its own
  * before the figures ("# session-id ID CALLS").
  *
- * Built by bench/run.sh against build/libtoolprof.a.
+ * Then every question of the table (src/engine/question.h) as an HTTP
+ * request asks it: question_parse() with the request's pairs,
+ * question_run() (which resolves the filters) and the answer rendered to
+ * JSON, over each window the dashboard offers (24h, 7d, 30d, all; compare
+ * has no period before "all"), named "q-QUESTION-WINDOW"; "q-session" is
+ * the session above, "q-resources" has no window. The team view is left
+ * out: only the team store answers it.
+ *
+ * Built by bench/run.sh against build/libtoolprof.a. Built with
+ * -DBQ_CALLGRIND and run under `valgrind --tool=callgrind`, it counts only
+ * the timed runs: the counters are zeroed after each question's warm-ups
+ * and dumped after its runs (one dump per question, named after it), so
+ * `callgrind_annotate` gives the instructions of RUNS runs of it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +45,16 @@
 #include "core/limits.h"
 #include "core/tptime.h"
 #include "engine/analyzer.h"
+#include "core/buf.h"
+#include "core/jsonw.h"
 #include "engine/engine.h"
+#include "engine/question.h"
 #include "engine/sessions.h"
 #include "store/store.h"
+
+#ifdef BQ_CALLGRIND
+#include <valgrind/callgrind.h>
+#endif
 
 /* The API's defaults (src/server/api.c). */
 #define BQ_SLOW_THRESHOLD_MS 2000.0
@@ -54,24 +73,37 @@ enum bq_kind {
     BQ_HOTSPOTS,
     BQ_BOTTLENECKS,
     BQ_SESSIONS,
-    BQ_SESSION
+    BQ_SESSION,
+    BQ_QUESTION /* a question of the table (bq_questions) */
 };
 
 struct bq_case {
     const char *name;
     enum bq_kind kind;
-    const char *window;
+    const char *window;   /* NULL: the question takes none */
+    const char *question; /* BQ_QUESTION: its name in the table */
 };
 
 static const struct bq_case bq_cases[] = {
-    {"stats-24h", BQ_STATS, "24h"},       {"stats-7d", BQ_STATS, "7d"},
-    {"stats-all", BQ_STATS, "all"},       {"api-stats-24h", BQ_API_STATS, "24h"},
-    {"trends-7d", BQ_TRENDS, "24h"},      {"recommend-24h", BQ_RECOMMEND, "24h"},
-    {"recommend-7d", BQ_RECOMMEND, "7d"}, {"recommend-all", BQ_RECOMMEND, "all"},
-    {"slow-24h", BQ_SLOW, "24h"},         {"hotspots-24h", BQ_HOTSPOTS, "24h"},
-    {"hotspots-7d", BQ_HOTSPOTS, "7d"},   {"bottlenecks-24h", BQ_BOTTLENECKS, "24h"},
-    {"sessions-7d", BQ_SESSIONS, "7d"},   {"sessions-all", BQ_SESSIONS, "all"},
-    {"session-id", BQ_SESSION, "all"},
+    {"stats-24h", BQ_STATS, "24h", NULL},       {"stats-7d", BQ_STATS, "7d", NULL},
+    {"stats-all", BQ_STATS, "all", NULL},       {"api-stats-24h", BQ_API_STATS, "24h", NULL},
+    {"trends-7d", BQ_TRENDS, "24h", NULL},      {"recommend-24h", BQ_RECOMMEND, "24h", NULL},
+    {"recommend-7d", BQ_RECOMMEND, "7d", NULL}, {"recommend-all", BQ_RECOMMEND, "all", NULL},
+    {"slow-24h", BQ_SLOW, "24h", NULL},         {"hotspots-24h", BQ_HOTSPOTS, "24h", NULL},
+    {"hotspots-7d", BQ_HOTSPOTS, "7d", NULL},   {"bottlenecks-24h", BQ_BOTTLENECKS, "24h", NULL},
+    {"sessions-7d", BQ_SESSIONS, "7d", NULL},   {"sessions-all", BQ_SESSIONS, "all", NULL},
+    {"session-id", BQ_SESSION, "all", NULL},
+};
+
+/* The questions asked through the table, and over which windows. */
+static const char *const bq_windows[] = {"24h", "7d", "30d", "all"};
+static const struct {
+    const char *question;
+    int windows; /* how many of bq_windows; 0: none (the question takes none) */
+} bq_questions[] = {
+    {"stats", 4},     {"slow", 4},   {"bottlenecks", 4}, {"hotspots", 4},
+    {"recommend", 4}, {"trends", 4}, {"compare", 3},     {"sessions", 4},
+    {"projects", 4},  {"tools", 4},  {"session", 0},     {"resources", 0},
 };
 
 /* The session "session-id" asks for (bq_pick_session). */
@@ -84,6 +116,39 @@ static double bq_now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+/* Ask a question of the table as the API does: parse the request's pairs
+ * (the window, or the session's id), run it, render the answer. Returns 0
+ * or the error (errbuf filled). */
+static int bq_question(struct store *s, const char *name, const char *window, char *errbuf)
+{
+    const struct question *qn = question_find(name);
+    struct question_input in[1];
+    size_t n = 0;
+    if (!qn)
+        return tp_fail(errbuf, TP_EINVAL, "no question %s", name);
+    if (qn->path_param) {
+        in[n].name = qn->path_param;
+        in[n++].value = bq_session_id;
+    } else if (window) {
+        in[n].name = "window";
+        in[n++].value = window;
+    }
+    struct question_args a;
+    void *answer = NULL;
+    int rc = question_parse(qn, in, n, tpt_now_ms(), &a, errbuf);
+    if (rc || (rc = question_run(qn, s, &a, &answer, errbuf)) != 0)
+        return rc;
+    struct buf b;
+    struct jsonw jw;
+    buf_init(&b, TP_MAX_RESPONSE);
+    jw_init(&jw, &b);
+    qn->render(&jw, answer);
+    rc = jw_finish(&jw) ? tp_fail(errbuf, TP_EINVAL, "the answer does not fit") : 0;
+    buf_free(&b);
+    qn->free_answer(answer);
+    return rc;
+}
+
 /* Ask one question once. Returns 0 or the engine's error (errbuf filled). */
 static int bq_run(struct store *s, const struct bq_case *c, char *errbuf)
 {
@@ -91,6 +156,8 @@ static int bq_run(struct store *s, const struct bq_case *c, char *errbuf)
     int64_t now = tpt_now_ms();
     int rc;
 
+    if (c->kind == BQ_QUESTION)
+        return bq_question(s, c->question, c->window, errbuf);
     memset(&q, 0, sizeof q);
     if ((rc = engine_window_parse(c->window, NULL, NULL, now, &q.w, errbuf)) != 0)
         return rc;
@@ -153,6 +220,7 @@ static int bq_run(struct store *s, const struct bq_case *c, char *errbuf)
             session_detail_free(&d);
         return rc;
     }
+    case BQ_QUESTION: /* above */ break;
     }
     return TP_EINVAL;
 }
@@ -226,17 +294,38 @@ int main(int argc, char **argv)
         store_close(s);
         return 1;
     }
-    if ((argc <= 4 || strcmp(argv[4], "session-id") == 0) && bq_pick_session(s, err) != 0) {
+    if ((argc <= 4 || strcmp(argv[4], "session-id") == 0 || strcmp(argv[4], "q-session") == 0) &&
+        bq_pick_session(s, err) != 0) {
         fprintf(stderr, "bench_query: session-id: %s\n", err);
         free(t);
         store_close(s);
         return 1;
     }
-    for (size_t c = 0; c < sizeof bq_cases / sizeof bq_cases[0]; c++) {
-        const struct bq_case *bc = &bq_cases[c];
+    /* The engine's calls, then the questions of the table. */
+    struct bq_case cases[sizeof bq_cases / sizeof bq_cases[0] +
+                         sizeof bq_questions / sizeof bq_questions[0] * 4];
+    char names[sizeof cases / sizeof cases[0]][48];
+    size_t ncases = 0;
+    for (size_t c = 0; c < sizeof bq_cases / sizeof bq_cases[0]; c++)
+        cases[ncases++] = bq_cases[c];
+    for (size_t k = 0; k < sizeof bq_questions / sizeof bq_questions[0]; k++)
+        for (int w = 0; w < (bq_questions[k].windows ? bq_questions[k].windows : 1); w++) {
+            const char *win = bq_questions[k].windows ? bq_windows[w] : NULL;
+            snprintf(names[ncases], sizeof names[ncases], "q-%s%s%s", bq_questions[k].question,
+                     win ? "-" : "", win ? win : "");
+            cases[ncases] =
+                (struct bq_case){names[ncases], BQ_QUESTION, win, bq_questions[k].question};
+            ncases++;
+        }
+    for (size_t c = 0; c < ncases; c++) {
+        const struct bq_case *bc = &cases[c];
         if (argc > 4 && strcmp(argv[4], bc->name) != 0)
             continue;
         for (int i = 0; i < warmup + runs; i++) {
+#ifdef BQ_CALLGRIND
+            if (i == warmup)
+                CALLGRIND_ZERO_STATS;
+#endif
             double t0 = bq_now_ms();
             if (bq_run(s, bc, err) != 0) {
                 fprintf(stderr, "bench_query: %s: %s\n", bc->name, err);
@@ -247,6 +336,9 @@ int main(int argc, char **argv)
             if (i >= warmup)
                 t[i - warmup] = bq_now_ms() - t0;
         }
+#ifdef BQ_CALLGRIND
+        CALLGRIND_DUMP_STATS_AT(bc->name);
+#endif
         qsort(t, (size_t)runs, sizeof *t, bq_cmp);
         printf("query %-18s %9.3f %9.3f %9.3f %9.3f\n", bc->name, t[0],
                bq_rank(t, (size_t)runs, 50), bq_rank(t, (size_t)runs, 99), t[runs - 1]);

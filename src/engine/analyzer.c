@@ -40,6 +40,7 @@
 #include "core/err.h"
 #include "core/kmap.h"
 #include "core/limits.h"
+#include "core/tptime.h"
 #include "core/xmalloc.h"
 #include "permits.h"
 
@@ -505,11 +506,44 @@ static int cmp_permit(const void *a, const void *b)
 #define PERMIT_MAX_RULES 5
 #define PERMIT_MIN_PROMPTS 3
 
-static void rule_approvals(struct store *s, const struct engine_query *q, struct recs *out,
-                           size_t *alloc)
+/* The calls of the window that asked the person, from the rollups: at
+ * least the prompts the rule counts from the hotspots, which a window that
+ * ends now reads to the end of today (a call from a clock ahead of ours),
+ * past the end of the hour the rollups are read to. */
+static uint64_t window_asked(struct store *s, const struct engine_query *q, const struct agg *aggs,
+                             size_t n)
+{
+    uint64_t asked = 0;
+    for (size_t i = 0; i < n; i++)
+        asked += aggs[i].asked;
+    if (q->w.open_end && !q->session) {
+        const int64_t hour = rollup_width_ms[ROLLUP_HOUR], day = rollup_width_ms[ROLLUP_DAY];
+        int64_t from = tpt_ceil_to(q->w.until_ms, hour), to = tpt_ceil_to(q->w.until_ms, day);
+        char err[TP_ERR_MAX];
+        int64_t *ids;
+        struct agg *more;
+        size_t k;
+        if (from < to && engine_collect(s, q, from, to, &ids, &more, &k, err) == 0) {
+            for (size_t i = 0; i < k; i++) {
+                asked += more[i].asked;
+                agg_free(&more[i]);
+            }
+            free(ids);
+            free(more);
+        }
+    }
+    return asked;
+}
+
+static void rule_approvals(struct store *s, const struct engine_query *q, const struct agg *aggs,
+                           size_t n, struct recs *out, size_t *alloc)
 {
     char err[TP_ERR_MAX];
     struct hotspots h;
+    /* The rule needs PERMIT_MIN_PROMPTS prompts: without them, ranking
+     * every target of the window (a year's at "all") finds nothing. */
+    if (window_asked(s, q, aggs, n) < PERMIT_MIN_PROMPTS)
+        return;
     if (engine_hotspots(s, q, TP_MAX_LIMIT, &h, err) != 0)
         return;
     struct permit_sum *v = xcalloc(h.n ? h.n : 1, sizeof *v);
@@ -616,6 +650,33 @@ static int lost_row(void *ctx, const struct store_row *r)
     return 0;
 }
 
+/* The calls of an MCP tool that never returned, in the window. The SQLite
+ * store flags them (OP_ATTN_LOST) and its rollups count the flag, so the
+ * tool's aggregate has them, but for a window that ends now it was
+ * collected to the end of the hour: calls stamped past the window's end
+ * are taken back out. The team store keeps no such flag for older calls:
+ * its rows are read. */
+static uint64_t mcp_lost(struct store *s, const struct engine_query *q,
+                         const struct store_filter *f, int64_t tool, const struct agg *a)
+{
+    struct lost_ctx c = {0};
+    struct store_scan sc = {.from_ms = q->w.since_ms, .to_ms = q->w.until_ms, .f = *f};
+    sc.f.tool = tool;
+    sc.f.ntools = 0;
+    if (store_team(s)) {
+        store_scan(s, &sc, lost_row, &c);
+        return c.n;
+    }
+    int64_t end = engine_window_end(q, q->w.until_ms, rollup_width_ms[ROLLUP_HOUR]);
+    if (end > q->w.until_ms) {
+        sc.from_ms = q->w.until_ms;
+        sc.to_ms = end;
+        sc.attention = OP_ATTN_LOST;
+        store_scan(s, &sc, lost_row, &c);
+    }
+    return a->attention > c.n ? a->attention - c.n : 0;
+}
+
 static int cmp_mcp(const void *a, const void *b)
 {
     const struct mcp_server *x = a, *y = b;
@@ -648,14 +709,8 @@ static void rule_mcp(struct store *s, const struct engine_query *q, const int64_
             nv++;
         }
         agg_merge(&v[k].a, &aggs[i]);
-        if (aggs[i].failed) {
-            struct lost_ctx c = {0};
-            struct store_scan sc = {.from_ms = q->w.since_ms, .to_ms = q->w.until_ms, .f = f};
-            sc.f.tool = ids[i];
-            sc.f.ntools = 0;
-            store_scan(s, &sc, lost_row, &c);
-            v[k].lost += c.n;
-        }
+        if (aggs[i].failed)
+            v[k].lost += mcp_lost(s, q, &f, ids[i], &aggs[i]);
     }
     /* Most time first, then by name: the order of the tool ids is the
      * store's own (the ClickHouse store numbers names differently). */
@@ -721,7 +776,7 @@ int analyzer_recommend(struct store *s, const struct engine_query *q, struct rec
     rule_shell_tools(s, &f, a, b, &t, out, &alloc);
     rule_grep(s, &f, a, b, &t, out, &alloc);
     rule_trend(s, q, out, &alloc);
-    rule_approvals(s, q, out, &alloc);
+    rule_approvals(s, q, aggs, n, out, &alloc);
     rule_mcp(s, q, ids, aggs, n, out, &alloc);
 
     /* Stable sort by severity: insertion sort keeps the rule order. */

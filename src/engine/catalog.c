@@ -557,28 +557,22 @@ struct newest_bucket {
     int64_t start;
 };
 
-static int newest_rollup(void *ctx, int level, int64_t start, int64_t tool, int64_t project,
-                         const struct agg *a)
+static int newest_bucket(void *ctx, int64_t start, int64_t tool, uint64_t n)
 {
-    (void)level, (void)tool, (void)project;
+    (void)tool;
     struct newest_bucket *b = ctx;
-    if (a->n && start > b->start)
+    if (n && start > b->start)
         b->start = start;
     return 0;
 }
 
 struct newest_row {
-    int64_t hour, ts;
+    int64_t ts;
 };
 
 static int newest_raw(void *ctx, const struct store_row *r)
 {
     struct newest_row *x = ctx;
-    int64_t hour = r->id >> 32;
-    /* Rows come newest hour first, unordered within it. */
-    if (x->ts && hour != x->hour)
-        return 1;
-    x->hour = hour;
     if (r->op.ts_ms > x->ts)
         x->ts = r->op.ts_ms;
     return 0;
@@ -597,21 +591,22 @@ int catalog_newest(struct store *s, const struct engine_query *q, int64_t *ts_ms
         return 0;
     }
     /* The newest 30-day bucket holding a call, then its newest day, then
-     * the newest hour of raw rows in that day. */
-    const int64_t end = INT64_MAX / 4;
-    struct newest_bucket m = {INT64_MIN}, d = {INT64_MIN};
-    if (store_rollups(s, ROLLUP_MONTH, TP_MIN_TS_MS, end, &f, newest_rollup, &m) != 0)
-        return tp_fail(errbuf, TP_EDB, "reading the store failed");
-    if (m.start == INT64_MIN)
-        return 0;
-    int64_t a = m.start, b = m.start + rollup_width_ms[ROLLUP_MONTH];
-    if (store_rollups(s, ROLLUP_DAY, a, b, &f, newest_rollup, &d) != 0)
-        return tp_fail(errbuf, TP_EDB, "reading the store failed");
-    if (d.start != INT64_MIN) {
-        a = d.start;
-        b = d.start + rollup_width_ms[ROLLUP_DAY];
+     * that day's newest hour (from the rollups' counts: no aggregate is
+     * decoded), then that hour's rows. */
+    int64_t a = TP_MIN_TS_MS, b = INT64_MAX / 4;
+    for (int level = ROLLUP_MONTH; level >= ROLLUP_HOUR; level--) {
+        struct newest_bucket m = {INT64_MIN};
+        if (store_rollup_counts(s, level, a, b, &f, newest_bucket, &m) != 0)
+            return tp_fail(errbuf, TP_EDB, "reading the store failed");
+        if (m.start == INT64_MIN) {
+            if (level == ROLLUP_MONTH)
+                return 0;
+            break; /* the counts of the level above were not of whole buckets */
+        }
+        a = m.start;
+        b = m.start + rollup_width_ms[level];
     }
-    struct newest_row x = {0, 0};
+    struct newest_row x = {0};
     struct store_scan sc = {.from_ms = a, .to_ms = b, .f = f, .desc = 1, .ids_only = 1};
     if (store_scan(s, &sc, newest_raw, &x) != 0)
         return tp_fail(errbuf, TP_EDB, "reading the store failed");
@@ -652,13 +647,6 @@ static int project_add(void *ctx, int64_t id, const char *path)
         l->paths = xreallocarray(l->paths, l->alloc, sizeof *l->paths);
     }
     l->paths[l->n++] = xstrdup(path);
-    return 0;
-}
-
-static int count_session(void *ctx, const struct store_session *ss)
-{
-    (void)ss;
-    (*(uint64_t *)ctx)++;
     return 0;
 }
 
@@ -706,8 +694,7 @@ int catalog_projects(struct store *s, const struct engine_query *q, struct proje
         if (rc == 0 && it.calls) {
             struct store_filter f;
             engine_filter(s, &pq, &f);
-            if (store_sessions(s, q->w.since_ms, q->w.until_ms, f.project, count_session,
-                               &it.sessions) != 0)
+            if (store_session_count(s, q->w.since_ms, q->w.until_ms, f.project, &it.sessions) != 0)
                 rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
             if (rc == 0)
                 rc = catalog_newest(s, &pq, &it.last_ms, errbuf);

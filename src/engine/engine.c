@@ -1,7 +1,8 @@
 /*
- * engine.c - stats, slow operations, bottlenecks, hotspots and resource
- * usage, answered from the store's rollups (trends.c: the same over time;
- * query.c: what a query's window and filters mean).
+ * engine.c - stats, slow operations, bottlenecks and resource usage,
+ * answered from the store's rollups (trends.c: the same over time;
+ * hotspots.c: where the time goes, by target; query.c: what a query's
+ * window and filters mean).
  *
  * Every question is asked of a window [since, until). engine_collect()
  * covers a window with as few rollup rows as possible: whole 30-day
@@ -93,8 +94,7 @@ static int collect_raw(struct store *s, int64_t a, int64_t b, const struct store
     return store_scan(s, &sc, cb, ctx);
 }
 
-/* Clip [a, b) to a session's span; returns 0 when nothing is left. */
-static int clip_session(struct store *s, const struct store_filter *f, int64_t *a, int64_t *b)
+int engine_clip_session(struct store *s, const struct store_filter *f, int64_t *a, int64_t *b)
 {
     int64_t first, last;
     if (store_session_span(s, f->session, &first, &last) != 0)
@@ -122,11 +122,7 @@ static int collect_part(void *ctx, int level, int64_t from, int64_t to)
     return store_rollups_into(c->s, level, from, to, c->f, tool_agg_for, c->t);
 }
 
-/* A window that ends now may end at the end of the bucket `now` is in:
- * that bucket holds nothing later than now (but for calls from clocks
- * ahead of ours), and its aggregate saves reading what may be a busy
- * hour's (or day's) worth of rows. */
-static int64_t window_end(const struct engine_query *q, int64_t b, int64_t width)
+int64_t engine_window_end(const struct engine_query *q, int64_t b, int64_t width)
 {
     return q->w.open_end && b >= q->w.until_ms ? tpt_ceil_to(b, width) : b;
 }
@@ -135,7 +131,7 @@ static int collect(struct store *s, const struct store_filter *f, int64_t a, int
                    struct tool_aggs *t)
 {
     if (f->session) {
-        if (!clip_session(s, f, &a, &b))
+        if (!engine_clip_session(s, f, &a, &b))
             return 0;
         return collect_raw(s, a, b, f, 1, add_row, t);
     }
@@ -160,11 +156,19 @@ static int timed_row(void *ctx, const struct store_row *r)
     return 0;
 }
 
+/* Raw rows' durations: summed by the store, which reads only them, or
+ * from a scan's rows where it cannot (the team store). */
+static int timed_raw(struct timed_sum *t, int64_t from, int64_t to)
+{
+    int rc = store_raw_timed_sum(t->s, from, to, t->f, &t->n, &t->sum_ms);
+    return rc == TP_EUNSUPP ? collect_raw(t->s, from, to, t->f, 1, timed_row, t) : rc;
+}
+
 static int timed_part(void *ctx, int level, int64_t from, int64_t to)
 {
     struct timed_sum *t = ctx;
     if (level < 0)
-        return collect_raw(t->s, from, to, t->f, 1, timed_row, t);
+        return timed_raw(t, from, to);
     return store_rollup_sums(t->s, level, from, to, t->f, &t->n, &t->sum_ms);
 }
 
@@ -177,11 +181,11 @@ int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t sinc
     *sum_ms = 0;
     if (engine_filter(s, q, &f) != 0)
         return 0;
-    int64_t a = since_ms, b = window_end(q, until_ms, HOUR_MS);
+    int64_t a = since_ms, b = engine_window_end(q, until_ms, HOUR_MS);
     int rc = 0;
     if (f.session) {
-        if (clip_session(s, &f, &a, &b))
-            rc = collect_raw(s, a, b, &f, 1, timed_row, &t);
+        if (engine_clip_session(s, &f, &a, &b))
+            rc = timed_raw(&t, a, b);
     } else {
         rc = rollup_cover(a, b, timed_part, &t);
     }
@@ -203,7 +207,7 @@ int engine_collect(struct store *s, const struct engine_query *q, int64_t since_
     *n = 0;
     if (engine_filter(s, q, &f) != 0)
         return 0;
-    if (collect(s, &f, since_ms, window_end(q, until_ms, HOUR_MS), &t) != 0) {
+    if (collect(s, &f, since_ms, engine_window_end(q, until_ms, HOUR_MS), &t) != 0) {
         for (size_t i = 0; i < t.map.n; i++)
             agg_free(&t.aggs[i]);
         free(t.ids);
@@ -408,7 +412,7 @@ int engine_stats(struct store *s, const struct engine_query *q, struct stats *ou
     if (exact && all.n) {
         ex.per = xcalloc(ng ? ng : 1, sizeof *ex.per);
         int64_t a = q->w.since_ms, b = q->w.until_ms;
-        if (!f.session || clip_session(s, &f, &a, &b))
+        if (!f.session || engine_clip_session(s, &f, &a, &b))
             rc = collect_raw(s, a, b, &f, 1, exact_row, &ex);
         if (rc) {
             rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
@@ -559,7 +563,7 @@ int engine_slow(struct store *s, const struct engine_query *q, double threshold_
     if (limit == 0 || engine_filter(s, q, &f) != 0)
         return 0;
     int64_t a = q->w.since_ms, b = q->w.until_ms;
-    if (f.session && !clip_session(s, &f, &a, &b))
+    if (f.session && !engine_clip_session(s, &f, &a, &b))
         return 0;
     /* The slowest calls of the window. The scan reads only the hours whose
      * longest call reaches its floor: the floor starts at the sketch's
@@ -607,19 +611,6 @@ int engine_slow(struct store *s, const struct engine_query *q, double threshold_
 
 /* ---- bottlenecks --------------------------------------------------------------- */
 
-struct top_ctx {
-    struct op_list *l;
-    size_t alloc;
-};
-
-static int top_row(void *ctx, const struct store_row *r)
-{
-    struct top_ctx *c = ctx;
-    if (!isnan(r->op.duration_ms))
-        list_push(c->l, &c->alloc, r);
-    return 0;
-}
-
 static void list_keep_slowest(struct op_list *l, size_t k)
 {
     if (l->n > 1)
@@ -638,6 +629,70 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(x->tool, y->tool);
 }
 
+/* Bottlenecks being looked for: each tool's least duration so far and how
+ * many calls it needs; rows are routed to their tool's group by id. */
+struct bn_ctx {
+    struct bottlenecks *out;
+    struct kmap by_tool; /* tool id -> index into out->groups */
+    int64_t *tool;       /* per group */
+    double *threshold;
+    uint64_t *need;
+    size_t *alloc;
+};
+
+static int bn_row(void *ctx, const struct store_row *r)
+{
+    struct bn_ctx *c = ctx;
+    long g = kmap_find(&c->by_tool, &r->tool_id, sizeof r->tool_id);
+    if (g >= 0 && !isnan(r->op.duration_ms))
+        list_push(&c->out->groups[g].ops, &c->alloc[g], r);
+    return 0;
+}
+
+/* Read the calls of the pending groups at least as long as their
+ * thresholds: every hour once for all of them (store_scan_tools), or tool
+ * by tool where the store cannot (the team store). */
+static int bn_scan(struct store *s, const struct store_filter *f, int64_t a, int64_t b,
+                   struct bn_ctx *c, const size_t *pending, size_t np)
+{
+    int64_t tools[STORE_SCAN_TOOLS];
+    double mins[STORE_SCAN_TOOLS];
+    for (size_t i = 0; i < np; i++) {
+        size_t g = pending[i];
+        op_list_free(&c->out->groups[g].ops);
+        c->alloc[g] = 0;
+    }
+    int rc = TP_EUNSUPP;
+    for (size_t i0 = 0; i0 < np; i0 += STORE_SCAN_TOOLS) {
+        size_t k = np - i0 < STORE_SCAN_TOOLS ? np - i0 : STORE_SCAN_TOOLS;
+        for (size_t i = 0; i < k; i++) {
+            size_t g = pending[i0 + i];
+            tools[i] = c->tool[g];
+            mins[i] = c->threshold[g] > 0.001 ? c->threshold[g] : 0;
+        }
+        struct store_scan_tools st = {a, b, *f, tools, mins, k};
+        if ((rc = store_scan_tools(s, &st, bn_row, c)) != 0)
+            break;
+    }
+    if (rc != TP_EUNSUPP)
+        return rc;
+    for (size_t i = 0; i < np; i++) {
+        size_t g = pending[i];
+        op_list_free(&c->out->groups[g].ops);
+        c->alloc[g] = 0;
+        struct store_scan sc = {.from_ms = a,
+                                .to_ms = b,
+                                .f = *f,
+                                .min_duration_ms = c->threshold[g] > 0.001 ? c->threshold[g] : 0,
+                                .desc = 1};
+        sc.f.tool = c->tool[g];
+        sc.f.ntools = 0;
+        if ((rc = store_scan(s, &sc, bn_row, c)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per_tool,
                        struct bottlenecks *out, char *errbuf)
 {
@@ -651,44 +706,59 @@ int engine_bottlenecks(struct store *s, const struct engine_query *q, size_t per
     struct store_filter f;
     engine_filter(s, q, &f);
     int64_t a = q->w.since_ms, b = q->w.until_ms;
-    if (f.session && !clip_session(s, &f, &a, &b))
+    if (f.session && !engine_clip_session(s, &f, &a, &b))
         goto done;
     out->groups = xcalloc(n, sizeof *out->groups);
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    struct bn_ctx c = {out,
+                       {0},
+                       xcalloc(n, sizeof(int64_t)),
+                       xcalloc(n, sizeof(double)),
+                       xcalloc(n, sizeof(uint64_t)),
+                       xcalloc(n, sizeof(size_t))};
+    kmap_init(&c.by_tool);
+    size_t *pending = xcalloc(n, sizeof *pending), np = 0;
+    for (size_t i = 0; i < n; i++) {
         if (!aggs[i].n_timed)
             continue;
-        struct bottleneck_group *g = &out->groups[out->n++];
-        g->tool = engine_tool_label(store_str(s, ids[i]));
-        struct store_filter tf = f;
-        tf.tool = ids[i];
-        tf.ntools = 0;
+        size_t g = out->n++;
+        out->groups[g].tool = engine_tool_label(store_str(s, ids[i]));
+        int added;
+        kmap_put(&c.by_tool, &ids[i], sizeof ids[i], &added);
+        c.tool[g] = ids[i];
         /* Start from the sketch's estimate of the per_tool-th largest
          * duration, a little lower for the sketch's error; the scan then
          * reads only hours whose maximum reaches it. Halve the threshold
          * until enough calls are found. */
-        uint64_t k = per_tool < aggs[i].n_timed ? per_tool : aggs[i].n_timed;
-        double q_rank = 1.0 - ((double)k - 0.5) / (double)aggs[i].n_timed;
-        double threshold = sketch_quantile(&aggs[i].sk, q_rank < 0 ? 0 : q_rank) * 0.97;
-        for (;;) {
-            struct top_ctx c = {&g->ops, 0};
-            struct store_scan sc = {.from_ms = a,
-                                    .to_ms = b,
-                                    .f = tf,
-                                    .min_duration_ms = threshold > 0.001 ? threshold : 0,
-                                    .desc = 1};
-            op_list_free(&g->ops);
-            if (store_scan(s, &sc, top_row, &c) != 0) {
-                rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
-                break;
-            }
-            if (g->ops.n >= k || threshold <= 0.001)
-                break;
-            threshold = threshold > 1 ? threshold / 2 : 0;
-        }
-        list_keep_slowest(&g->ops, per_tool);
+        c.need[g] = per_tool < aggs[i].n_timed ? per_tool : aggs[i].n_timed;
+        double q_rank = 1.0 - ((double)c.need[g] - 0.5) / (double)aggs[i].n_timed;
+        c.threshold[g] = sketch_quantile(&aggs[i].sk, q_rank < 0 ? 0 : q_rank) * 0.97;
+        pending[np++] = g;
     }
+    while (np && rc == 0) {
+        if (bn_scan(s, &f, a, b, &c, pending, np) != 0) {
+            rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
+            break;
+        }
+        size_t left = 0;
+        for (size_t i = 0; i < np; i++) {
+            size_t g = pending[i];
+            if (out->groups[g].ops.n >= c.need[g] || c.threshold[g] <= 0.001)
+                continue;
+            c.threshold[g] = c.threshold[g] > 1 ? c.threshold[g] / 2 : 0;
+            pending[left++] = g;
+        }
+        np = left;
+    }
+    for (size_t g = 0; g < out->n; g++)
+        list_keep_slowest(&out->groups[g].ops, per_tool);
     if (out->n > 1)
         qsort(out->groups, out->n, sizeof *out->groups, cmp_group);
+    kmap_free(&c.by_tool);
+    free(c.tool);
+    free(c.threshold);
+    free(c.need);
+    free(c.alloc);
+    free(pending);
 done:
     free_collected(ids, aggs, n);
     if (rc)
@@ -705,238 +775,6 @@ void bottlenecks_free(struct bottlenecks *b)
     free(b->groups);
     b->groups = NULL;
     b->n = 0;
-}
-
-/* ---- hotspots ------------------------------------------------------------------ */
-
-struct hot_ctx {
-    struct kmap map; /* (tool, target) -> index */
-    struct hotspot *v;
-    size_t alloc;
-    struct store *s;
-};
-
-static struct hotspot *hot_slot(struct hot_ctx *h, int64_t tool, int64_t target)
-{
-    int64_t key[2] = {tool, target};
-    int added;
-    size_t i = kmap_put(&h->map, key, sizeof key, &added);
-    if (i >= h->alloc) {
-        h->alloc = h->alloc ? h->alloc * 2 : 64;
-        h->v = xreallocarray(h->v, h->alloc, sizeof *h->v);
-    }
-    if (added)
-        memset(&h->v[i], 0, sizeof h->v[i]);
-    return &h->v[i];
-}
-
-/* A hotspot's project: the one its calls were made in, or -1 when several
- * (none is shown: any one would be a guess that depends on read order). */
-static void hot_project(struct hotspot *x, int64_t project)
-{
-    if (project > 0 && x->project_id != project && x->project_id >= 0)
-        x->project_id = x->project_id == 0 ? project : -1;
-}
-
-static int hot_target(void *ctx, int64_t day, const struct target_agg *t)
-{
-    (void)day;
-    struct hotspot *x = hot_slot(ctx, t->tool, t->target);
-    x->count += t->n;
-    x->timed += t->n_timed;
-    x->failed += t->failed;
-    x->total_ms += t->sum_ms;
-    x->asked += t->asked;
-    x->wait_ms += t->wait_ms;
-    x->unsplit += t->n_unsplit;
-    x->unsplit_ms += t->unsplit_ms;
-    hot_project(x, t->project);
-    if (t->max_ms > x->max_ms)
-        x->max_ms = t->max_ms;
-    return 0;
-}
-
-static int hot_row(void *ctx, const struct store_row *r)
-{
-    struct hotspot *x = hot_slot(ctx, r->tool_id, r->target_id);
-    x->count++;
-    x->failed += !r->op.success;
-    x->asked += r->op.ask == OP_ASK_ASKED;
-    if (!isnan(r->op.wait_ms))
-        x->wait_ms += r->op.wait_ms;
-    if (isnan(r->op.duration_ms) && isnan(r->op.wait_ms) && !isnan(r->op.wall_ms)) {
-        x->unsplit++;
-        x->unsplit_ms += r->op.wall_ms;
-    }
-    hot_project(x, r->project_id);
-    if (!isnan(r->op.duration_ms)) {
-        x->timed++;
-        x->total_ms += r->op.duration_ms;
-        if (r->op.duration_ms > x->max_ms)
-            x->max_ms = r->op.duration_ms;
-    }
-    return 0;
-}
-
-static int cmp_hot(const void *a, const void *b)
-{
-    const struct hotspot *x = a, *y = b;
-    if (x->total_ms != y->total_ms)
-        return x->total_ms < y->total_ms ? 1 : -1;
-    if (x->count != y->count)
-        return x->count < y->count ? 1 : -1;
-    /* Equal ones by tool key and target, so that the order does not depend
-     * on the store's ids (the ClickHouse store numbers names differently). */
-    int c = strcmp(x->tool, y->tool);
-    return c ? c : strcmp(x->target ? x->target : "", y->target ? y->target : "");
-}
-
-struct hot_ex {
-    int64_t target;
-    struct hotspot *x;
-    double best;
-};
-
-static int hot_ex_row(void *ctx, const struct store_row *r)
-{
-    struct hot_ex *e = ctx;
-    if (r->target_id != e->target || isnan(r->op.duration_ms) || r->op.duration_ms <= e->best)
-        return 0;
-    e->best = r->op.duration_ms;
-    free(e->x->example_call);
-    free(e->x->example_session);
-    e->x->example_call = r->op.tool_use_id ? xstrdup(r->op.tool_use_id) : NULL;
-    e->x->example_session = r->op.session_id ? xstrdup(r->op.session_id) : NULL;
-    e->x->example_ms = r->op.ts_ms;
-    e->x->example_duration_ms = r->op.duration_ms;
-    return 0;
-}
-
-/* A hotspot's slowest call: the scan reads only the hours whose longest
- * call of that tool reaches the hotspot's longest, so a few rows. */
-static int hot_example(struct store *s, const struct engine_query *q, const struct store_filter *f,
-                       int64_t tool, int64_t target, struct hotspot *x)
-{
-    if (!x->timed || !(x->max_ms > 0))
-        return 0;
-    int64_t a = q->w.since_ms, b = window_end(q, q->w.until_ms, DAY_MS);
-    if (f->session && !clip_session(s, f, &a, &b))
-        return 0;
-    struct store_filter tf = *f;
-    tf.tool = tool;
-    tf.ntools = 0;
-    struct hot_ex e = {target, x, -1};
-    /* Stored maxima are whole microseconds; the row's own value may sit a
-     * rounding below. */
-    struct store_scan sc = {.from_ms = a,
-                            .to_ms = b,
-                            .f = tf,
-                            .min_duration_ms = x->max_ms * (1 - 1e-9) - 0.001,
-                            .desc = 1};
-    if (sc.min_duration_ms <= 0)
-        sc.min_duration_ms = 1e-6;
-    return store_scan(s, &sc, hot_ex_row, &e);
-}
-
-int engine_hotspots(struct store *s, const struct engine_query *q, size_t limit,
-                    struct hotspots *out, char *errbuf)
-{
-    memset(out, 0, sizeof *out);
-    struct store_filter f;
-    if (engine_filter(s, q, &f) != 0)
-        return 0;
-    struct hot_ctx h;
-    memset(&h, 0, sizeof h);
-    h.s = s;
-    int64_t a = q->w.since_ms, b = q->w.until_ms;
-    int rc = 0;
-    if (f.session) {
-        if (clip_session(s, &f, &a, &b))
-            rc = collect_raw(s, a, b, &f, 1, hot_row, &h);
-    } else {
-        /* Whole UTC days from the per-target totals, the rest raw; a
-         * window that ends now takes today from its totals. */
-        b = window_end(q, b, DAY_MS);
-        int64_t d0 = tpt_ceil_to(a, DAY_MS), d1 = tpt_floor_to(b, DAY_MS);
-        if (d0 < d1) {
-            rc = collect_raw(s, a, d0, &f, 1, hot_row, &h);
-            if (rc == 0)
-                rc = store_targets(s, d0, d1, &f, hot_target, &h);
-            if (rc == 0)
-                rc = collect_raw(s, d1, b, &f, 1, hot_row, &h);
-        } else {
-            rc = collect_raw(s, a, b, &f, 1, hot_row, &h);
-        }
-    }
-    if (rc) {
-        rc = tp_fail(errbuf, TP_EDB, "reading the store failed");
-        goto done;
-    }
-    double all = 0;
-    for (size_t i = 0; i < h.map.n; i++) {
-        const int64_t *key = kmap_key(&h.map, i, NULL);
-        /* The tool's key for now (its name and agent below). */
-        const char *tool = store_str(s, key[0]), *target = store_str(s, key[1]);
-        h.v[i].tool = xstrdup(tool ? tool : "?");
-        h.v[i].target = target ? xstrdup(target) : NULL;
-        h.v[i].tool_id = key[0];
-        h.v[i].target_id = key[1];
-        all += h.v[i].total_ms;
-    }
-    if (h.map.n > 1)
-        qsort(h.v, h.map.n, sizeof *h.v, cmp_hot);
-    size_t n = h.map.n < limit ? h.map.n : limit;
-    out->items = xcalloc(n ? n : 1, sizeof *out->items);
-    for (size_t i = 0; i < n; i++) {
-        struct hotspot *x = &out->items[i];
-        *x = h.v[i];
-        const char *agent;
-        char name[TP_MAX_TOOL + 1], canon[TP_MAX_TOOL + 16];
-        engine_tool_names(h.v[i].tool, name, sizeof name, &agent, canon, sizeof canon);
-        x->tool = xstrdup(name);
-        x->agent = xstrdup(agent);
-        free(h.v[i].tool);
-        const char *proj = x->project_id > 0 ? store_str(s, x->project_id) : NULL;
-        x->project = proj && *proj ? xstrdup(proj) : NULL;
-        x->avg_ms = x->timed ? x->total_ms / (double)x->timed : 0;
-        x->share = all > 0 ? x->total_ms / all * 100.0 : 0;
-    }
-    out->n = n;
-    for (size_t i = n; i < h.map.n; i++) {
-        free(h.v[i].tool);
-        free(h.v[i].target);
-    }
-done:
-    free(h.v);
-    kmap_free(&h.map);
-    return rc;
-}
-
-int engine_hotspot_examples(struct store *s, const struct engine_query *q, struct hotspots *h,
-                            char *errbuf)
-{
-    struct store_filter f;
-    if (engine_filter(s, q, &f) != 0)
-        return 0;
-    for (size_t i = 0; i < h->n && i < TP_HOTSPOT_EXAMPLES; i++)
-        if (hot_example(s, q, &f, h->items[i].tool_id, h->items[i].target_id, &h->items[i]) != 0)
-            return tp_fail(errbuf, TP_EDB, "reading the store failed");
-    return 0;
-}
-
-void hotspots_free(struct hotspots *h)
-{
-    for (size_t i = 0; i < h->n; i++) {
-        free(h->items[i].tool);
-        free(h->items[i].agent);
-        free(h->items[i].target);
-        free(h->items[i].project);
-        free(h->items[i].example_call);
-        free(h->items[i].example_session);
-    }
-    free(h->items);
-    h->items = NULL;
-    h->n = 0;
 }
 
 /* ---- one sum over every tool ---------------------------------------------------- */

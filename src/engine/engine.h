@@ -139,6 +139,10 @@ struct hotspot {
     double wait_ms, unsplit_ms;
     int64_t project_id;         /* while collecting; -1: several */
     int64_t tool_id, target_id; /* the store's ids (engine_hotspot_examples) */
+    /* Where its longest duration was last seen in the window's order (for
+     * engine_hotspot_examples): the row's id (0: unknown), and the UTC day
+     * whose per-target totals hold it (-1: a raw row, or none). */
+    int64_t max_id, max_day_ms;
     /* Its slowest call in the window (a link to that moment of its
      * session): tool_use_id, session and start; NULL / 0 when unknown
      * (and until engine_hotspot_examples() looks). */
@@ -223,6 +227,17 @@ int engine_timed_sum(struct store *s, const struct engine_query *q, int64_t sinc
  * into *sum (reset first; the caller owns it). 0 or TP_EDB. */
 int engine_sum(struct store *s, const struct store_filter *f, int64_t since_ms, int64_t until_ms,
                struct agg *sum);
+
+/* Clip [*a, *b) to the span of the filter's session; 0 when nothing is
+ * left (or the session is unknown). */
+int engine_clip_session(struct store *s, const struct store_filter *f, int64_t *a, int64_t *b);
+
+/* The end to read a window to: a window that ends now may end at the end
+ * of the bucket (of `width` ms) now is in, since that bucket holds nothing
+ * later than now (but for calls from clocks ahead of ours) and its
+ * aggregate saves reading what may be a busy hour's (or day's) worth of
+ * rows. Other ends stay b. */
+int64_t engine_window_end(const struct engine_query *q, int64_t b, int64_t width);
 
 /* Resolve the query's names to ids. Returns 0, or 1 when a named tool,
  * project or session has never been stored, or no stored tool is of the

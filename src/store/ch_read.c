@@ -529,6 +529,7 @@ static int tg_row(void *ctx, char **f, size_t n)
     r->t.sum_ms = (double)ch_i64(f[6]) / 1000.0;
     int64_t mx = ch_i64(f[7]);
     r->t.max_ms = mx > 0 ? (double)mx / 1000.0 : 0;
+    r->t.max_id = 0; /* not kept here: engine_hotspot_examples scans */
     r->t.n_timed = (uint64_t)ch_i64(f[8]);
     r->t.asked = (uint64_t)ch_i64(f[9]);
     r->t.wait_ms = (double)ch_i64(f[10]) / 1000.0;

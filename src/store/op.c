@@ -593,5 +593,8 @@ int op_attention(const struct op *op)
         return OP_ATTN_LARGE_READ;
     if (strcmp(op->tool, "Bash") == 0 && op->target && op_shell_dedicated_word(op->target))
         return OP_ATTN_SHELL_TOOL;
+    if (strncmp(op->tool, "mcp__", 5) == 0 && !op->success && op->error &&
+        (strncmp(op->error, "no result", 9) == 0 || strcmp(op->error, "interrupted") == 0))
+        return OP_ATTN_LOST;
     return OP_ATTN_NONE;
 }

@@ -217,9 +217,15 @@ int op_source_parse(const char *name);
  *   OP_ATTN_LARGE_READ  a Read of more than 100 KB without offset/limit;
  *   OP_ATTN_SHELL_TOOL  a Bash command whose pipeline starts with a program
  *                       that has a dedicated tool (grep, rg, find, cat,
- *                       head, tail), matched by command word. */
+ *                       head, tail), matched by command word;
+ *   OP_ATTN_LOST        a call to an MCP server's tool ("mcp__...") that
+ *                       never returned: failed with an error that starts
+ *                       with "no result" or is "interrupted" (stored from
+ *                       schema 8 on; the upgrade flags older ones).
+ * Each kind belongs to its tools, so a tool's attention count is the count
+ * of its one kind. */
 #define OP_LARGE_READ_BYTES 100000
-enum { OP_ATTN_NONE = 0, OP_ATTN_LARGE_READ = 1, OP_ATTN_SHELL_TOOL = 2 };
+enum { OP_ATTN_NONE = 0, OP_ATTN_LARGE_READ = 1, OP_ATTN_SHELL_TOOL = 2, OP_ATTN_LOST = 3 };
 int op_attention(const struct op *op);
 
 /* The program a shell command line runs first in one of its pipelines that

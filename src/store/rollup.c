@@ -70,6 +70,7 @@ struct ru_delta {
 struct tg_delta {
     int64_t n, nt, failed, sum_us, max_us, asked, wait_us, nunsplit, unsplit_us;
     int64_t retracted_max_us; /* largest duration retracted, -1 none */
+    int64_t max_id;           /* the greatest row id of an added max_us, 0 none */
 };
 
 struct rr_delta {
@@ -220,8 +221,10 @@ void rollup_contribute(struct rollup_deltas *d, const struct rollup_contrib *c, 
     if (c->dur_us >= 0) {
         t->nt += sign;
         t->sum_us += sign * c->dur_us;
-        if (sign > 0 && c->dur_us > t->max_us)
+        if (sign > 0 && (c->dur_us > t->max_us || (c->dur_us == t->max_us && c->id > t->max_id))) {
             t->max_us = c->dur_us;
+            t->max_id = c->id;
+        }
         if (sign < 0 && c->dur_us > t->retracted_max_us)
             t->retracted_max_us = c->dur_us;
     }
@@ -320,11 +323,20 @@ static const char *const writer_sql[W_COUNT] = {
                  "hook_us=excluded.hook_us, nunsplit=excluded.nunsplit, "
                  "unsplit_us=excluded.unsplit_us",
     [W_RU_DEL] = "DELETE FROM rollups WHERE lvl=?1 AND b=?2 AND project=?3 AND tool=?4",
+    /* max_id is the row of the longest call, the greatest id of several
+     * (the first a newest-first scan meets), less the id of the day's
+     * first hour: NULL when not known (totals kept before schema 8, with
+     * timed calls), and it stays unknown when a call of the same duration
+     * joins. */
     [W_TG_ADD] = "INSERT INTO targets(day, project, tool, target, n, nt, failed, sum_us, max_us, "
-                 "asked, wait_us, nunsplit, unsplit_us) "
-                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) ON CONFLICT DO UPDATE SET "
+                 "asked, wait_us, nunsplit, unsplit_us, max_id) "
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT DO UPDATE SET "
                  "n = n + excluded.n, nt = nt + excluded.nt, failed = failed + excluded.failed, "
                  "sum_us = sum_us + excluded.sum_us, max_us = max(max_us, excluded.max_us), "
+                 "max_id = CASE WHEN excluded.max_id IS NULL THEN max_id "
+                 "WHEN excluded.max_us > max_us OR nt = 0 THEN excluded.max_id "
+                 "WHEN excluded.max_us = max_us AND max_id IS NOT NULL "
+                 "THEN max(max_id, excluded.max_id) ELSE max_id END, "
                  "asked = asked + excluded.asked, wait_us = wait_us + excluded.wait_us, "
                  "nunsplit = nunsplit + excluded.nunsplit, "
                  "unsplit_us = unsplit_us + excluded.unsplit_us",
@@ -334,9 +346,11 @@ static const char *const writer_sql[W_COUNT] = {
     /* A retracted duration was the maximum: recompute it from the day's
      * rows (rare: only when a call's duration is replaced by a better
      * report and the old one was the target's longest that day). */
-    [W_TG_REMAX] = "UPDATE targets SET max_us = coalesce((SELECT max(dur) FROM ops "
+    [W_TG_REMAX] = "UPDATE targets SET (max_us, max_id) = (SELECT coalesce(max(d), 0), max(i) "
+                   "FROM (SELECT dur AS d, id - ?5 AS i FROM ops "
                    "WHERE id >= ?5 AND id < ?6 AND tool = ?3 AND coalesce(target, 0) = ?4 "
-                   "AND project = ?2), 0) WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4",
+                   "AND project = ?2 AND dur IS NOT NULL ORDER BY dur DESC, id DESC LIMIT 1)) "
+                   "WHERE day=?1 AND project=?2 AND tool=?3 AND target=?4",
     [W_RR_ADD] = "INSERT INTO rereads VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET "
                  "n = n + excluded.n, bytes = bytes + excluded.bytes, "
                  "sum_us = sum_us + excluded.sum_us, last_ms = max(last_ms, excluded.last_ms)",
@@ -652,8 +666,8 @@ int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
     for (size_t i = 0; i < d->tg.n && rc == 0; i++) {
         const int64_t *k = kmap_key(&d->tg, i, NULL);
         struct tg_delta *t = &d->tg_v[i];
-        if (!t->n && !t->nt && !t->failed && !t->sum_us && !t->max_us && !t->asked && !t->wait_us &&
-            !t->nunsplit && !t->unsplit_us)
+        if (!t->n && !t->nt && !t->failed && !t->sum_us && !t->max_us && !t->max_id && !t->asked &&
+            !t->wait_us && !t->nunsplit && !t->unsplit_us)
             continue;
         sqlite3_stmt *q = wstmt(w, W_TG_ADD);
         if (q) {
@@ -667,6 +681,8 @@ int rollup_flush(struct rollup_writer *w, struct rollup_deltas *d, char *errbuf)
             sqlite3_bind_int64(q, 11, t->wait_us);
             sqlite3_bind_int64(q, 12, t->nunsplit);
             sqlite3_bind_int64(q, 13, t->unsplit_us);
+            if (t->max_id) /* kept less the id of the day's first hour */
+                sqlite3_bind_int64(q, 14, t->max_id - ((k[0] * 24) << 32));
         }
         int64_t old_max = -1;
         if (t->retracted_max_us >= 0) {

@@ -53,6 +53,7 @@ struct rollup_contrib {
     int64_t unsplit_us;       /* wall time of a call whose exec is unknown (-1: none) */
     int64_t wall_us;          /* -1 unknown */
     int sub;                  /* made by a sub-agent */
+    int64_t id;               /* its row id (the per-target longest call) */
 };
 
 struct rollup_deltas;

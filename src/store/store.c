@@ -187,6 +187,36 @@ static const char *const migrations[] = {
     "  model INTEGER NOT NULL, stream INTEGER NOT NULL, start_ns INTEGER NOT NULL,"
     "  end_key INTEGER NOT NULL, time_ns INTEGER NOT NULL, value REAL NOT NULL,"
     "  PRIMARY KEY(session, metric, model, stream, start_ns, end_key)) WITHOUT ROWID, STRICT;",
+    /* 8: MCP calls that never returned carry their own rule flag
+     * (OP_ATTN_LOST), counted by the rollups as every flag is, so that
+     * the MCP rule reads a count instead of a window's rows: the calls
+     * stored before get it, and their rollups count it (an MCP tool's
+     * attention was 0 until now; the level widths are rollup_width_ms').
+     * And each day's per-target totals keep the row of their longest call
+     * (max_id: the greatest row id of that duration, less the id of the
+     * day's first hour), so that a hotspot's slowest call is a read of one
+     * row; NULL for totals kept before, whose calls are looked for. And
+     * an index that counts a project's sessions of a window. */
+    "CREATE TEMP TABLE m8_lost AS SELECT id, ts, tool, project, size FROM ops"
+    "  WHERE (flags & 1) = 0 AND ((flags >> 6) & 3) = 0"
+    "  AND (substr(err, 1, 9) = 'no result' OR err = 'interrupted')"
+    "  AND tool IN (SELECT id FROM strs WHERE s >= 'mcp__' AND s < 'mcp_`');"
+    "UPDATE ops SET flags = flags | (3 << 6) WHERE id IN (SELECT id FROM temp.m8_lost);"
+    "UPDATE rollups SET attn = attn + x.n, attn_bytes = attn_bytes + x.bytes"
+    "  FROM (SELECT l.lvl AS lvl, ((o.id >> 32) * 3600000 + o.ts) / l.w AS b,"
+    "          CASE p.all_ WHEN 1 THEN 0 ELSE coalesce(o.project, 0) END AS project,"
+    "          o.tool AS tool, count(*) AS n, sum(max(coalesce(o.size, 0), 0)) AS bytes"
+    "        FROM temp.m8_lost o,"
+    "          (SELECT 0 AS lvl, 3600000 AS w UNION ALL SELECT 1, 86400000"
+    "           UNION ALL SELECT 2, 2592000000) l,"
+    "          (SELECT 0 AS all_ UNION ALL SELECT 1) p"
+    "        GROUP BY 1, 2, 3, 4) AS x"
+    "  WHERE rollups.lvl = x.lvl AND rollups.b = x.b AND rollups.project = x.project"
+    "    AND rollups.tool = x.tool;"
+    "DROP TABLE temp.m8_lost;"
+    "ALTER TABLE targets ADD COLUMN max_id INTEGER;"
+    /* A project's sessions of a window, counted from the index alone. */
+    "CREATE INDEX sessions_project ON sessions(project, last_ms, first_ms);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -232,13 +262,20 @@ static const char *const stmt_sql[S_COUNT] = {
                    "WHERE path = ?1",
     [S_MARK_PUT] = "INSERT OR REPLACE INTO marks(path, off, size, mtime_ns, inode, resume, fp_len, "
                    "fp_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+    /* Ordered by bucket, then tool: the primary key's order, since the
+     * project is one; written "ORDER BY b, tool", SQLite 3.40 sorts each
+     * result again in a temporary b-tree (a quarter of a year's daily
+     * trend). The tool condition cannot use rollups_tool (an OR), so the
+     * plan is always this scan. */
     [S_RU_RANGE] = "SELECT b, tool, project, " ROLLUP_COLS " FROM rollups WHERE lvl=?1 AND b>=?2 "
-                   "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b, tool",
+                   "AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5) ORDER BY b",
+    [S_RU_COUNTS] = "SELECT b, tool, n FROM rollups WHERE lvl=?1 AND b>=?2 AND b<?3 AND project=?4 "
+                    "AND (?5 = 0 OR tool = ?5)",
     [S_RU_SUMS] = "SELECT coalesce(sum(nt), 0), coalesce(sum(sum_us), 0) FROM rollups "
                   "WHERE lvl=?1 AND b>=?2 AND b<?3 AND project=?4 AND (?5 = 0 OR tool = ?5)",
     [S_TG_RANGE] =
         "SELECT day, project, tool, target, n, failed, sum_us, max_us, nt, asked, wait_us, "
-        "nunsplit, unsplit_us FROM targets "
+        "nunsplit, unsplit_us, max_id FROM targets "
         "WHERE day >= ?1 AND day < ?2 AND (?3 = 0 OR project = ?3) "
         "AND (?4 = 0 OR tool = ?4)",
     /* Repeated reads: the partial index rereads_hot holds only pairs with 3+
@@ -317,6 +354,10 @@ static const char *const stmt_sql[S_COUNT] = {
         "SELECT " SS_COLS " FROM sessions WHERE last_ms >= ?1 "
         "AND first_ms < ?2 AND project = ?3 "
         "ORDER BY last_ms DESC, (SELECT s FROM strs WHERE strs.id = sessions.id) DESC",
+    /* Counts: the project's through the covering index sessions_project. */
+    [S_SS_COUNT] = "SELECT count(*) FROM sessions WHERE last_ms >= ?1 AND first_ms < ?2",
+    [S_SS_COUNT_PROJECT] = "SELECT count(*) FROM sessions INDEXED BY sessions_project "
+                           "WHERE project = ?3 AND last_ms >= ?1 AND first_ms < ?2",
     [S_SS_ONE] = "SELECT " SS_COLS " FROM sessions WHERE id = ?1",
     [S_SS_PREFIX] = "SELECT s.id, s.s FROM strs s JOIN sessions x ON x.id = s.id "
                     "WHERE s.s >= ?1 AND s.s < ?1 || char(1114111) ORDER BY s.s LIMIT ?2",
@@ -526,6 +567,11 @@ void store_close(struct store *s)
         sqlite3_finalize(s->st[i]);
     for (int i = 0; i < SCAN_VARIANTS; i++)
         sqlite3_finalize(s->scan_st[i]);
+    for (int i = 0; i < STORE_SCAN_TOOLS; i++)
+        for (int k = 0; k < 4; k++)
+            sqlite3_finalize(s->tools_st[i][k]);
+    for (int i = 0; i < 8; i++)
+        sqlite3_finalize(s->sum_st[i]);
     rollup_writer_free(s->rw);
     if (s->db)
         sqlite3_close(s->db);
@@ -779,6 +825,7 @@ static void row_contrib(const struct row *r, struct rollup_contrib *c)
     c->unsplit_us = r->dur_us < 0 && c->wait_us < 0 ? row_dur_us(r->ph.ms[OP_PH_WALL]) : -1;
     c->wall_us = row_dur_us(r->ph.ms[OP_PH_WALL]);
     c->sub = r->sub != 0;
+    c->id = r->id;
 }
 
 void row_contribute(struct rollup_deltas *d, const struct row *r, int sign)

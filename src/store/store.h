@@ -210,6 +210,12 @@ int store_rollups(struct store *s, int level, int64_t from_ms, int64_t to_ms,
 typedef struct agg *(*store_agg_for)(void *ctx, int64_t tool);
 int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_ms,
                        const struct store_filter *f, store_agg_for into, void *ctx);
+/* The same rows' bucket starts, tools and numbers of operations (no
+ * aggregate is decoded), through cb in no set order; cb returns non-zero
+ * to stop. 0 or TP_EDB. */
+typedef int (*store_count_cb)(void *ctx, int64_t bucket_start_ms, int64_t tool, uint64_t n);
+int store_rollup_counts(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                        const struct store_filter *f, store_count_cb cb, void *ctx);
 /* The same rows' number of timed operations and sum of their durations,
  * added up by SQLite (no sketch is decoded). */
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
@@ -244,6 +250,37 @@ struct store_scan {
 };
 int store_scan(struct store *s, const struct store_scan *q, store_row_cb cb, void *ctx);
 
+/* The rows of several tools at once, each with its own least duration:
+ * of [from_ms, to_ms), matching the filter's project and session (its
+ * tool and tool set are ignored), those of tools[i] lasting at least
+ * min_ms[i] (0: every timed one), newest hour first, within an hour in
+ * storage order, descending. The hours are those whose rollups say they can
+ * hold one (as store_scan finds them), each read once for all the tools
+ * it can hold rows of, however many. At most STORE_SCAN_TOOLS tools: 0,
+ * TP_EINVAL above that, TP_EUNSUPP on the team store (scan tool by tool
+ * there), TP_EDB. */
+#define STORE_SCAN_TOOLS 16
+struct store_scan_tools {
+    int64_t from_ms, to_ms;
+    struct store_filter f;
+    const int64_t *tools;
+    const double *min_ms;
+    size_t n;
+};
+int store_scan_tools(struct store *s, const struct store_scan_tools *q, store_row_cb cb, void *ctx);
+
+/* The number of the rows of [from_ms, to_ms) matching the filter that
+ * have a known duration, and the sum of those durations in ms, added to
+ * *n_timed and *sum_ms one row at a time in store_scan's order (so the sum
+ * is the one adding a scan's rows gives, to the last bit), reading only
+ * what that needs. 0, TP_EUNSUPP on the team store (scan there), TP_EDB. */
+int store_raw_timed_sum(struct store *s, int64_t from_ms, int64_t to_ms,
+                        const struct store_filter *f, uint64_t *n_timed, double *sum_ms);
+
+/* The row of one id (store_row.id) through cb: 0, TP_ENOTFOUND when no row
+ * has it, TP_EUNSUPP on the team store (its ids are per person), TP_EDB. */
+int store_row_get(struct store *s, int64_t id, store_row_cb cb, void *ctx);
+
 /* Per-target aggregates (for hotspots): one row per (UTC day, tool,
  * target, project). */
 struct target_agg {
@@ -251,6 +288,10 @@ struct target_agg {
     uint64_t n, n_timed, failed;
     double sum_ms;
     double max_ms;
+    /* The row id of the call of that duration, the greatest of several
+     * (0: not known, as for totals kept before schema 8 and on the team
+     * store). */
+    int64_t max_id;
     uint64_t asked, n_unsplit; /* calls that prompted; calls whose split is unknown */
     double wait_ms, unsplit_ms;
 };
@@ -296,6 +337,10 @@ typedef int (*store_session_cb)(void *ctx, const struct store_session *ss);
  * latest ending first. */
 int store_sessions(struct store *s, int64_t from_ms, int64_t to_ms, int64_t project,
                    store_session_cb cb, void *ctx);
+/* How many sessions' spans overlap [from_ms, to_ms) (project 0: any):
+ * 0 or TP_EDB. */
+int store_session_count(struct store *s, int64_t from_ms, int64_t to_ms, int64_t project,
+                        uint64_t *n);
 /* One session by id: 0 (found), TP_ENOTFOUND or TP_EDB. */
 int store_session_get(struct store *s, int64_t session, struct store_session *out);
 /* Sessions whose id starts with prefix (at most max, through cb), for ids

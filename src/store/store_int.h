@@ -69,6 +69,7 @@ enum stmt_id {
     S_MARK_PUT,
     S_RU_RANGE,
     S_RU_SUMS,
+    S_RU_COUNTS,
     S_TG_RANGE,
     S_RR_TOTALS,
     S_RR_TOTALS_SESSION,
@@ -86,6 +87,8 @@ enum stmt_id {
     S_REQ_PUT,
     S_SS_RANGE,
     S_SS_RANGE_PROJECT,
+    S_SS_COUNT,
+    S_SS_COUNT_PROJECT,
     S_SS_ONE,
     S_SS_PREFIX,
     S_TURNS_OF,
@@ -158,6 +161,11 @@ struct store {
     int64_t empty_str; /* id of "" (the "no project" project) */
     sqlite3_stmt *st[S_COUNT];
     sqlite3_stmt *scan_st[SCAN_VARIANTS]; /* see scan_stmt() */
+    /* store_scan_tools(): by number of tools (1..STORE_SCAN_TOOLS) and
+     * project and session conditions (bits 1 and 2). */
+    sqlite3_stmt *tools_st[STORE_SCAN_TOOLS][4];
+    /* store_raw_timed_sum(): by tool, project and session conditions. */
+    sqlite3_stmt *sum_st[8];
     struct rollup_writer *rw;
     /* Interning caches: text -> id and id -> text. */
     struct kmap text_ids;

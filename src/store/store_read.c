@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/xmalloc.h"
@@ -99,6 +100,40 @@ int store_rollups_into(struct store *s, int level, int64_t from_ms, int64_t to_m
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : TP_EDB;
+}
+
+/* The team store's rows, counted from its aggregates. */
+struct count_adapter {
+    store_count_cb cb;
+    void *ctx;
+};
+
+static int count_from_rollup(void *ctx, int level, int64_t start, int64_t tool, int64_t project,
+                             const struct agg *a)
+{
+    (void)level, (void)project;
+    struct count_adapter *c = ctx;
+    return c->cb(c->ctx, start, tool, a->n);
+}
+
+int store_rollup_counts(struct store *s, int level, int64_t from_ms, int64_t to_ms,
+                        const struct store_filter *f, store_count_cb cb, void *ctx)
+{
+    if (s->ch) {
+        struct count_adapter c = {cb, ctx};
+        return chstore_rollups(s, level, from_ms, to_ms, f, count_from_rollup, &c);
+    }
+    int64_t w = rollup_width_ms[level];
+    sqlite3_stmt *q = bucket_range(s, S_RU_COUNTS, level, from_ms, to_ms, f);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t tool = sqlite3_column_int64(q, 1);
+        if (store_filter_tool(f, tool))
+            stop =
+                cb(ctx, sqlite3_column_int64(q, 0) * w, tool, (uint64_t)sqlite3_column_int64(q, 2));
+    }
+    sqlite3_reset(q);
+    return stop || rc == SQLITE_DONE ? 0 : TP_EDB;
 }
 
 int store_rollup_sums(struct store *s, int level, int64_t from_ms, int64_t to_ms,
@@ -329,6 +364,225 @@ int store_scan(struct store *s, const struct store_scan *sc, store_row_cb cb, vo
     return err;
 }
 
+/* ---- several tools, one read of each hour ------------------------------------------- */
+
+/* One tool's hour that can hold a match. */
+struct tool_hour {
+    int64_t hour;
+    size_t tool; /* index into the query's tools */
+};
+
+struct tool_hours {
+    struct tool_hour *v;
+    size_t n, alloc;
+};
+
+/* The hours of [h0, h1) whose rollups can hold a row of sc (a one-tool
+ * scan), found from the widest buckets down as scan_level does, appended
+ * to out with the tool's index. */
+static void tool_hours_of(struct store *s, const struct store_scan *sc, int level, int64_t h0,
+                          int64_t h1, size_t tool, struct tool_hours *out, int *err)
+{
+    size_t n;
+    int64_t *b = scan_candidates(s, sc, level, h0, h1, &n, err);
+    int64_t wh = rollup_width_ms[level] / HOUR_MS;
+    for (size_t i = 0; i < n && !*err; i++) {
+        int64_t a = b[i] * wh > h0 ? b[i] * wh : h0;
+        int64_t z = (b[i] + 1) * wh < h1 ? (b[i] + 1) * wh : h1;
+        if (level > ROLLUP_HOUR) {
+            tool_hours_of(s, sc, level - 1, a, z, tool, out, err);
+            continue;
+        }
+        if (out->n == out->alloc) {
+            out->alloc = out->alloc ? 2 * out->alloc : 256;
+            out->v = xreallocarray(out->v, out->alloc, sizeof *out->v);
+        }
+        out->v[out->n++] = (struct tool_hour){a, tool};
+    }
+    free(b);
+}
+
+static int cmp_tool_hour(const void *a, const void *b)
+{
+    const struct tool_hour *x = a, *y = b;
+    if (x->hour != y->hour)
+        return x->hour < y->hour ? 1 : -1; /* newest first */
+    return x->tool < y->tool ? -1 : x->tool > y->tool;
+}
+
+/* The statement reading one hour for k tools: ?1, ?2 the id range, ?3
+ * project, ?4 session (with their bits), ?5 the least of the tools' least
+ * durations, then each tool and its least duration (microseconds). */
+static sqlite3_stmt *tools_stmt(struct store *s, size_t k, unsigned bits)
+{
+    sqlite3_stmt **q = &s->tools_st[k - 1][bits];
+    if (*q) {
+        sqlite3_reset(*q);
+        sqlite3_clear_bindings(*q);
+        return *q;
+    }
+    struct buf sql;
+    buf_init(&sql, 4096);
+    /* The least of the durations first (most rows stop there), then the
+     * row's tool is looked up once: a tool not listed gives NULL, which no
+     * duration reaches. */
+    buf_printf(&sql,
+               "SELECT " ROW_COLS " FROM ops WHERE id >= ?1 AND id < ?2%s%s AND dur >= ?5 "
+               "AND dur >= CASE tool",
+               bits & 1 ? " AND project = ?3" : "", bits & 2 ? " AND session = ?4" : "");
+    for (size_t i = 0; i < k; i++)
+        buf_printf(&sql, " WHEN ?%zu THEN ?%zu", 6 + 2 * i, 7 + 2 * i);
+    buf_adds(&sql, " END ORDER BY id DESC");
+    if (!sql.data ||
+        sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "toolprof: cannot prepare a scan of %zu tools: %s\n", k,
+                sqlite3_errmsg(s->db));
+        abort(); /* our SQL: a bug, not an input error */
+    }
+    buf_free(&sql);
+    return *q;
+}
+
+int store_scan_tools(struct store *s, const struct store_scan_tools *q, store_row_cb cb, void *ctx)
+{
+    if (s->ch)
+        return TP_EUNSUPP;
+    if (q->n > STORE_SCAN_TOOLS)
+        return TP_EINVAL;
+    if (q->to_ms <= q->from_ms || !q->n)
+        return 0;
+    int64_t h0 = tpt_floor_div(q->from_ms, HOUR_MS);
+    int64_t h1 = tpt_floor_div(q->to_ms - 1, HOUR_MS) + 1;
+    const int64_t max_hour = INT64_MAX >> 32;
+    int level = h1 - h0 > 24 * 31 ? ROLLUP_MONTH : h1 - h0 > 48 ? ROLLUP_DAY : ROLLUP_HOUR;
+    struct tool_hours th = {NULL, 0, 0};
+    int err = 0;
+    for (size_t i = 0; i < q->n && !err; i++) {
+        struct store_scan sc = {.from_ms = q->from_ms,
+                                .to_ms = q->to_ms,
+                                .f = q->f,
+                                .min_duration_ms = q->min_ms[i],
+                                .desc = 1};
+        sc.f.tool = q->tools[i];
+        sc.f.ntools = 0;
+        tool_hours_of(s, &sc, level, h0, h1, i, &th, &err);
+    }
+    if (th.n > 1)
+        qsort(th.v, th.n, sizeof *th.v, cmp_tool_hour);
+    unsigned bits = (q->f.project ? 1 : 0) | (q->f.session ? 2 : 0);
+    int stop = 0;
+    for (size_t i = 0; i < th.n && !err && !stop;) {
+        size_t j = i;
+        while (j < th.n && th.v[j].hour == th.v[i].hour)
+            j++;
+        int64_t h = th.v[i].hour < max_hour ? th.v[i].hour : max_hour;
+        sqlite3_stmt *st = tools_stmt(s, j - i, bits);
+        sqlite3_bind_int64(st, 1, h * ((int64_t)1 << 32));
+        sqlite3_bind_int64(st, 2, (h + 1 < max_hour ? h + 1 : max_hour) * ((int64_t)1 << 32));
+        if (bits & 1)
+            sqlite3_bind_int64(st, 3, q->f.project);
+        if (bits & 2)
+            sqlite3_bind_int64(st, 4, q->f.session);
+        /* dur is in microseconds; an unknown one (NULL) never matches. */
+        double least = INFINITY;
+        for (size_t k = i; k < j; k++) {
+            int p = 6 + 2 * (int)(k - i);
+            double us = q->min_ms[th.v[k].tool] * 1000.0;
+            sqlite3_bind_int64(st, p, q->tools[th.v[k].tool]);
+            sqlite3_bind_double(st, p + 1, us);
+            least = us < least ? us : least;
+        }
+        sqlite3_bind_double(st, 5, least);
+        int rc;
+        struct row_bufs bufs;
+        while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct row r;
+            row_from_stmt(s, st, &r, 0);
+            if (r.ts_ms >= q->from_ms && r.ts_ms < q->to_ms) {
+                struct store_row out;
+                store_row_fill(s, st, &r, &out, &bufs, 0);
+                stop = cb(ctx, &out);
+            }
+            row_free(&r);
+        }
+        if (!stop && rc != SQLITE_DONE)
+            err = TP_EDB;
+        sqlite3_reset(st);
+        i = j;
+    }
+    free(th.v);
+    return err;
+}
+
+int store_raw_timed_sum(struct store *s, int64_t from_ms, int64_t to_ms,
+                        const struct store_filter *f, uint64_t *n_timed, double *sum_ms)
+{
+    if (s->ch)
+        return TP_EUNSUPP;
+    if (to_ms <= from_ms)
+        return 0;
+    unsigned bits = (f->tool ? 1 : 0) | (f->project ? 2 : 0) | (f->session ? 4 : 0);
+    sqlite3_stmt **st = &s->sum_st[bits];
+    if (*st) {
+        sqlite3_reset(*st);
+        sqlite3_clear_bindings(*st);
+    } else {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT id, ts, dur, tool FROM ops WHERE id >= ?1 AND id < ?2 AND dur IS NOT NULL"
+                 "%s%s%s ORDER BY id",
+                 bits & 1 ? " AND tool = ?3" : "", bits & 2 ? " AND project = ?4" : "",
+                 bits & 4 ? " AND session = ?5" : "");
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+            fprintf(stderr, "toolprof: cannot prepare a sum (%u): %s\n", bits,
+                    sqlite3_errmsg(s->db));
+            abort(); /* our SQL: a bug, not an input error */
+        }
+    }
+    sqlite3_stmt *q = *st;
+    const int64_t max_hour = INT64_MAX >> 32;
+    int64_t h0 = tpt_floor_div(from_ms, HOUR_MS), h1 = tpt_floor_div(to_ms - 1, HOUR_MS) + 1;
+    sqlite3_bind_int64(q, 1, (h0 < max_hour ? h0 : max_hour) * ((int64_t)1 << 32));
+    sqlite3_bind_int64(q, 2, (h1 < max_hour ? h1 : max_hour) * ((int64_t)1 << 32));
+    if (bits & 1)
+        sqlite3_bind_int64(q, 3, f->tool);
+    if (bits & 2)
+        sqlite3_bind_int64(q, 4, f->project);
+    if (bits & 4)
+        sqlite3_bind_int64(q, 5, f->session);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t ts = (sqlite3_column_int64(q, 0) >> 32) * HOUR_MS + sqlite3_column_int64(q, 1);
+        if (ts < from_ms || ts >= to_ms || !store_filter_tool(f, sqlite3_column_int64(q, 3)))
+            continue;
+        /* As a scan's row has it (store_row_fill): ms from microseconds. */
+        *sum_ms += (double)sqlite3_column_int64(q, 2) / 1000.0;
+        (*n_timed)++;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : TP_EDB;
+}
+
+int store_row_get(struct store *s, int64_t id, store_row_cb cb, void *ctx)
+{
+    if (s->ch)
+        return TP_EUNSUPP;
+    sqlite3_stmt *q = store_stmt(s, S_OP_GET);
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        struct row r;
+        struct row_bufs bufs;
+        struct store_row out;
+        row_from_stmt(s, q, &r, 0);
+        store_row_fill(s, q, &r, &out, &bufs, 0);
+        cb(ctx, &out);
+        row_free(&r);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? TP_ENOTFOUND : TP_EDB;
+}
+
 int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct store_filter *f,
                   store_target_cb cb, void *ctx)
 {
@@ -351,6 +605,10 @@ int store_targets(struct store *s, int64_t from_ms, int64_t to_ms, const struct 
         t.failed = (uint64_t)sqlite3_column_int64(q, 5);
         t.sum_ms = (double)sqlite3_column_int64(q, 6) / 1000.0;
         t.max_ms = (double)sqlite3_column_int64(q, 7) / 1000.0;
+        /* Kept less the id of the day's first hour (rollup.c). */
+        t.max_id = sqlite3_column_type(q, 13) == SQLITE_NULL
+                       ? 0
+                       : ((sqlite3_column_int64(q, 0) * 24) << 32) + sqlite3_column_int64(q, 13);
         t.n_timed = (uint64_t)sqlite3_column_int64(q, 8);
         t.asked = (uint64_t)sqlite3_column_int64(q, 9);
         t.wait_ms = (double)sqlite3_column_int64(q, 10) / 1000.0;

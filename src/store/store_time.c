@@ -156,6 +156,31 @@ int store_sessions(struct store *s, int64_t from_ms, int64_t to_ms, int64_t proj
     return stop || rc == SQLITE_DONE ? 0 : TP_EDB;
 }
 
+static int count_one(void *ctx, const struct store_session *ss)
+{
+    (void)ss;
+    (*(uint64_t *)ctx)++;
+    return 0;
+}
+
+int store_session_count(struct store *s, int64_t from_ms, int64_t to_ms, int64_t project,
+                        uint64_t *n)
+{
+    *n = 0;
+    if (s->ch)
+        return chstore_sessions(s, from_ms, to_ms, project, count_one, n);
+    sqlite3_stmt *q = store_stmt(s, project ? S_SS_COUNT_PROJECT : S_SS_COUNT);
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    if (project)
+        sqlite3_bind_int64(q, 3, project);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *n = (uint64_t)sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : TP_EDB;
+}
+
 int store_session_get(struct store *s, int64_t session, struct store_session *out)
 {
     if (s->ch)

@@ -402,6 +402,8 @@ int store_merge_row(struct store *s, struct row *e, const struct row *n)
         tmp.target = (char *)store_str(s, e->target);
         tmp.optimized = e->opt;
         tmp.size_bytes = e->size;
+        tmp.success = e->success;
+        tmp.error = e->err;
         e->attn = tmp.tool ? op_attention(&tmp) : 0;
         e->is_read = row_is_read_tool(s, e->tool);
     }

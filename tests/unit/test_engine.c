@@ -895,6 +895,373 @@ static void test_open_end_windows(void)
     fx_close(&f);
 }
 
+/* The slowest call of a hotspot as the full scan finds it: of the calls of
+ * its longest duration, the first a newest-first scan of the window (to
+ * the end of today for a window that ends now) meets. */
+struct ref_ex {
+    int64_t target;
+    double best;
+    char *call;
+    int64_t ms;
+};
+
+static int ref_ex_row(void *ctx, const struct store_row *r)
+{
+    struct ref_ex *e = ctx;
+    if (r->target_id != e->target || isnan(r->op.duration_ms) || r->op.duration_ms <= e->best)
+        return 0;
+    e->best = r->op.duration_ms;
+    free(e->call);
+    e->call = r->op.tool_use_id ? xstrdup(r->op.tool_use_id) : NULL;
+    e->ms = r->op.ts_ms;
+    return 0;
+}
+
+static int ref_example(struct store *s, const struct engine_query *q, const struct hotspot *x,
+                       struct ref_ex *e)
+{
+    struct store_filter f;
+    memset(e, 0, sizeof *e);
+    e->best = -1;
+    e->target = x->target_id;
+    if (!x->timed || !(x->max_ms > 0) || engine_filter(s, q, &f) != 0)
+        return 0;
+    /* The part of the window the hotspot was summed over: a session's
+     * calls up to the window's end, else to the end of today for a window
+     * that ends now. */
+    int64_t a = q->w.since_ms, b = q->w.until_ms;
+    if (q->w.open_end && !f.session)
+        b = (b + DAY - 1) / DAY * DAY;
+    if (f.session) {
+        int64_t first, last;
+        if (store_session_span(s, f.session, &first, &last) != 0)
+            return 0;
+        a = first > a ? first : a;
+        b = last + 1 < b ? last + 1 : b;
+    }
+    f.tool = x->tool_id;
+    f.ntools = 0;
+    struct store_scan sc = {.from_ms = a,
+                            .to_ms = b,
+                            .f = f,
+                            .min_duration_ms = x->max_ms * (1 - 1e-9) - 0.001,
+                            .desc = 1};
+    return store_scan(s, &sc, ref_ex_row, e);
+}
+
+/* Hotspots with a limit are the first of the whole ranking, and each one's
+ * slowest call is the one a scan of the window finds, on a store with many
+ * ties (durations and totals), three projects, sessions, calls of unknown
+ * duration and calls reported twice. */
+/* A store with many ties (durations and totals), three projects,
+ * sessions, calls of unknown duration and calls reported twice, and the
+ * windows and filters the tests below ask it with. */
+static void fill_ties(struct fx *f)
+{
+    rng.state = 0x7095107ULL;
+    static const char *const tools[] = {"Read", "Bash", "Grep", "mcp__gh__issue"};
+    static const char *const projects[] = {"/p/a", "/p/b", NULL};
+    static const char *const sessions[] = {"s-one", "s-two", "s-three", "s-four"};
+    char target[32];
+    for (int i = 0; i < 4000; i++) {
+        snprintf(target, sizeof target, "/t%u", (unsigned)(rnd() % 60));
+        /* Durations from a few values: equal totals and equal maxima. */
+        double dur = rnd() % 13 == 0 ? NAN : (double)(250 * (1 + rnd() % 16));
+        struct op *op = fx_add(f, tools[rnd() % 4], target, dur,
+                               NOW + 2 * HOUR - (int64_t)(rnd() % (uint64_t)(7 * DAY)));
+        if (projects[rnd() % 3])
+            op_sets(&op->project, projects[rnd() % 3]);
+        op_sets(&op->session_id, sessions[rnd() % 4]);
+        op->success = rnd() % 7 != 0;
+    }
+    ASSERT_EQ_INT(fx_flush(f), 0);
+    /* Reported again by the hook with other durations: some longest calls
+     * are replaced. */
+    struct op again[200];
+    char err[TP_ERR_MAX];
+    for (size_t i = 0; i < 200; i++) {
+        const struct op *o = &f->ops[rnd() % f->n];
+        op_init(&again[i]);
+        op_copy(&again[i], o);
+        again[i].duration_ms = (double)(250 * (1 + rnd() % 16));
+        again[i].source = OP_SRC_HOOK;
+        ASSERT_EQ_INT(op_normalize(&again[i], NOW, err), 0);
+    }
+    struct store_result res = {0};
+    ASSERT_EQ_INT(store_insert(f->s, again, 200, NULL, &res, err), 0);
+    for (size_t i = 0; i < 200; i++)
+        op_clear(&again[i]);
+}
+
+static const struct {
+    int64_t a, b;
+    int open;
+} tie_windows[] = {
+    {NOW - 24 * HOUR, NOW, 1},
+    {NOW - 7 * DAY, NOW, 1},
+    {NOW - 3 * DAY - 5 * HOUR - 17, NOW - 9 * HOUR + 3, 0},
+    {NOW - 5 * HOUR, NOW - HOUR, 0},
+    {NOW - 30 * DAY, NOW + DAY, 0},
+};
+static const struct {
+    const char *tool, *project, *session;
+} tie_filters[] = {{NULL, NULL, NULL},
+                   {"Bash", NULL, NULL},
+                   {NULL, "/p/b", NULL},
+                   {NULL, NULL, "s-two"},
+                   {"Read", "/p/a", "s-one"}};
+#define TIE_ROWS                                                                                   \
+    (sizeof tie_windows / sizeof tie_windows[0] * (sizeof tie_filters / sizeof tie_filters[0]))
+
+static struct engine_query tie_query(size_t row)
+{
+    const size_t nf = sizeof tie_filters / sizeof tie_filters[0];
+    size_t w = row / nf, k = row % nf;
+    struct engine_query q = window_q(tie_windows[w].a, tie_windows[w].b);
+    q.w.open_end = tie_windows[w].open;
+    q.tool = tie_filters[k].tool;
+    q.project = tie_filters[k].project;
+    q.session = tie_filters[k].session;
+    return q;
+}
+
+static void test_hotspots_top_and_examples(void)
+{
+    struct fx f;
+    fx_open(&f);
+    fill_ties(&f);
+    char err[TP_ERR_MAX];
+    static const size_t limits[] = {1, 3, 7, 20, 55};
+    size_t compared = 0;
+    FOR_EACH_ROW(row, TIE_ROWS)
+    {
+        TEST_ROW("window %zu, filter %zu", row / 5, row % 5);
+        struct engine_query q = tie_query(row);
+        struct hotspots all, top;
+        ASSERT_EQ_INT(engine_hotspots(f.s, &q, 100000, &all, err), 0);
+        ASSERT_TRUE(all.n > 0);
+        for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+            ASSERT_EQ_INT(engine_hotspots(f.s, &q, limits[l], &top, err), 0);
+            ASSERT_EQ_INT(top.n, limits[l] < all.n ? limits[l] : all.n);
+            for (size_t i = 0; i < top.n; i++) {
+                const struct hotspot *x = &top.items[i], *y = &all.items[i];
+                ASSERT_STREQ(x->tool, y->tool);
+                ASSERT_STREQ(x->target, y->target);
+                ASSERT_EQ_INT(x->count, y->count);
+                ASSERT_STREQ(fmt_dbl(x->total_ms), fmt_dbl(y->total_ms));
+                ASSERT_STREQ(fmt_dbl(x->share), fmt_dbl(y->share));
+                ASSERT_STREQ(fmt_dbl(x->max_ms), fmt_dbl(y->max_ms));
+            }
+            hotspots_free(&top);
+        }
+        ASSERT_EQ_INT(engine_hotspot_examples(f.s, &q, &all, err), 0);
+        for (size_t i = 0; i < all.n && i < TP_HOTSPOT_EXAMPLES; i++) {
+            struct ref_ex e;
+            ASSERT_EQ_INT(ref_example(f.s, &q, &all.items[i], &e), 0);
+            ASSERT_STREQ(all.items[i].example_call ? all.items[i].example_call : "-",
+                         e.call ? e.call : "-");
+            if (e.call)
+                ASSERT_EQ_INT(all.items[i].example_ms, e.ms);
+            free(e.call);
+            compared++;
+        }
+        hotspots_free(&all);
+    }
+    ASSERT_TRUE(compared > 500);
+    fx_close(&f);
+}
+
+/* The calls of a window as brute force sees them: every timed row that
+ * matches the filters, with its tool, duration, start and id. */
+struct bf_call {
+    int64_t tool, id, ts;
+    double dur;
+    char *uid;
+};
+
+struct bf_calls {
+    struct bf_call *v;
+    size_t n, alloc;
+};
+
+static int bf_call_row(void *ctx, const struct store_row *r)
+{
+    struct bf_calls *x = ctx;
+    if (isnan(r->op.duration_ms))
+        return 0;
+    if (x->n == x->alloc) {
+        x->alloc = x->alloc ? 2 * x->alloc : 256;
+        x->v = xreallocarray(x->v, x->alloc, sizeof *x->v);
+    }
+    x->v[x->n++] = (struct bf_call){r->tool_id, r->id, r->op.ts_ms, r->op.duration_ms,
+                                    xstrdup(r->op.tool_use_id)};
+    return 0;
+}
+
+/* The slowest first; equal ones the newest first, then by id (as the
+ * engine orders calls). */
+static int cmp_bf_call(const void *a, const void *b)
+{
+    const struct bf_call *x = a, *y = b;
+    if (x->tool != y->tool)
+        return x->tool < y->tool ? -1 : 1;
+    if (x->dur != y->dur)
+        return x->dur < y->dur ? 1 : -1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? 1 : -1;
+    return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+/* Each tool's slowest calls are its first per_tool by brute force, on the
+ * store of many ties, for every window and filter and several limits
+ * (engine_bottlenecks reads every hour once for all tools). */
+static void test_bottlenecks_brute_force(void)
+{
+    struct fx f;
+    fx_open(&f);
+    fill_ties(&f);
+    char err[TP_ERR_MAX];
+    static const size_t limits[] = {1, 10, 400};
+    size_t calls = 0;
+    FOR_EACH_ROW(row, TIE_ROWS * 3)
+    {
+        size_t per_tool = limits[row % 3];
+        TEST_ROW("window %zu, filter %zu, %zu per tool", row / 15, row / 3 % 5, per_tool);
+        struct engine_query q = tie_query(row / 3);
+        struct store_filter sf;
+        ASSERT_EQ_INT(engine_filter(f.s, &q, &sf), 0);
+        struct bf_calls x = {NULL, 0, 0};
+        struct store_scan sc = {.from_ms = q.w.since_ms, .to_ms = q.w.until_ms, .f = sf};
+        ASSERT_EQ_INT(store_scan(f.s, &sc, bf_call_row, &x), 0);
+        qsort(x.v, x.n, sizeof *x.v, cmp_bf_call);
+        struct bottlenecks bn;
+        ASSERT_EQ_INT(engine_bottlenecks(f.s, &q, per_tool, &bn, err), 0);
+        size_t groups = 0;
+        for (size_t i = 0; i < x.n;) {
+            size_t j = i;
+            while (j < x.n && x.v[j].tool == x.v[i].tool)
+                j++;
+            char *label = engine_tool_label(store_str(f.s, x.v[i].tool));
+            const struct bottleneck_group *g = NULL;
+            for (size_t k = 0; k < bn.n; k++)
+                if (strcmp(bn.groups[k].tool, label) == 0)
+                    g = &bn.groups[k];
+            free(label);
+            ASSERT_TRUE(g != NULL);
+            size_t want = j - i < per_tool ? j - i : per_tool;
+            ASSERT_EQ_INT(g->ops.n, want);
+            for (size_t k = 0; k < want; k++) {
+                ASSERT_STREQ(g->ops.items[k].op.tool_use_id, x.v[i + k].uid);
+                ASSERT_EQ_INT(g->ops.items[k].id, x.v[i + k].id);
+                calls++;
+            }
+            groups++;
+            i = j;
+        }
+        ASSERT_EQ_INT(bn.n, groups);
+        for (size_t k = 1; k < bn.n; k++)
+            ASSERT_TRUE(bn.groups[k - 1].ops.items[0].op.duration_ms >=
+                        bn.groups[k].ops.items[0].op.duration_ms);
+        bottlenecks_free(&bn);
+        for (size_t i = 0; i < x.n; i++)
+            free(x.v[i].uid);
+        free(x.v);
+    }
+    ASSERT_TRUE(calls > 1000);
+    fx_close(&f);
+}
+
+/* engine_timed_sum as the rows give it: rollup sums for the whole buckets
+ * of the window, and the durations of the raw rows at its edges added one
+ * by one in scan order (store_raw_timed_sum reads only those; the sum must
+ * be the same to the last bit). */
+struct ref_sum {
+    struct store *s;
+    const struct store_filter *f;
+    uint64_t n;
+    double sum;
+};
+
+static int ref_sum_row(void *ctx, const struct store_row *r)
+{
+    struct ref_sum *x = ctx;
+    if (!isnan(r->op.duration_ms)) {
+        x->n++;
+        x->sum += r->op.duration_ms;
+    }
+    return 0;
+}
+
+static int ref_sum_part(void *ctx, int level, int64_t from, int64_t to)
+{
+    struct ref_sum *x = ctx;
+    if (level >= 0)
+        return store_rollup_sums(x->s, level, from, to, x->f, &x->n, &x->sum);
+    struct store_scan sc = {.from_ms = from, .to_ms = to, .f = *x->f, .ids_only = 1};
+    return store_scan(x->s, &sc, ref_sum_row, x);
+}
+
+static void test_timed_sum_same_as_rows(void)
+{
+    struct fx f;
+    fx_open(&f);
+    rng.state = 0x5E3D1ULL;
+    static const char *const tools[] = {"Read", "Bash", "shell", "read_file"};
+    static const char *const agents[] = {NULL, NULL, "codex", "gemini-cli"};
+    for (int i = 0; i < 3000; i++) {
+        size_t t = rnd() % 4;
+        struct op *op =
+            fx_add(&f, tools[t], "/x", rnd() % 9 == 0 ? NAN : (double)(rnd() % 9000000) / 1000.0,
+                   NOW - (int64_t)(rnd() % (uint64_t)(4 * DAY)));
+        if (agents[t])
+            op_sets(&op->agent, agents[t]);
+        op_sets(&op->project, rnd() % 2 ? "/p/one" : "/p/two");
+        op_sets(&op->session_id, rnd() % 3 ? "sa" : "sb");
+    }
+    ASSERT_EQ_INT(fx_flush(&f), 0);
+    static const struct {
+        const char *tool, *agent, *project, *session;
+    } filters[] = {{NULL, NULL, NULL, NULL},
+                   {"Bash", NULL, NULL, NULL},
+                   {NULL, "codex,gemini-cli", NULL, NULL},
+                   {NULL, NULL, "/p/two", NULL},
+                   {NULL, NULL, NULL, "sb"},
+                   {"Read", NULL, "/p/one", "sa"}};
+    size_t checked = 0;
+    FOR_EACH_ROW(row, 6 * 8)
+    {
+        size_t k = row % 6, w = row / 6;
+        TEST_ROW("filter %zu, window %zu", k, w);
+        int64_t a = NOW - (int64_t)(w + 1) * 9 * HOUR - (int64_t)(w * 7919 % 3600000);
+        int64_t b = a + (int64_t)(w + 1) * 5 * HOUR + (int64_t)(w * 104729 % 3600000);
+        struct engine_query q = window_q(a, b);
+        q.tool = filters[k].tool;
+        q.agent = filters[k].agent;
+        q.project = filters[k].project;
+        q.session = filters[k].session;
+        uint64_t n;
+        double sum;
+        char err[TP_ERR_MAX];
+        ASSERT_EQ_INT(engine_timed_sum(f.s, &q, a, b, &n, &sum, err), 0);
+        struct store_filter sf;
+        ASSERT_EQ_INT(engine_filter(f.s, &q, &sf), 0);
+        struct ref_sum x = {f.s, &sf, 0, 0};
+        if (sf.session) {
+            ASSERT_TRUE(engine_clip_session(f.s, &sf, &a, &b));
+            ASSERT_EQ_INT(ref_sum_part(&x, -1, a, b), 0);
+        } else {
+            ASSERT_EQ_INT(rollup_cover(a, b, ref_sum_part, &x), 0);
+        }
+        ASSERT_EQ_INT(n, x.n);
+        ASSERT_TRUE(n > 0);
+        ASSERT_STREQ(fmt_dbl(sum), fmt_dbl(x.sum));
+        ASSERT_TRUE(memcmp(&sum, &x.sum, sizeof sum) == 0);
+        checked++;
+    }
+    ASSERT_EQ_INT(checked, 48);
+    fx_close(&f);
+}
+
 /* ---- trends ------------------------------------------------------------------------------- */
 
 struct trend_case {
@@ -1052,5 +1419,7 @@ TEST_MAIN(TEST_CASE(test_window_parse), TEST_CASE(test_stats_original_scenario),
           TEST_CASE(test_stats_unaligned_windows), TEST_CASE(test_stats_random_windows),
           TEST_CASE(test_stats_exact_vs_sketch), TEST_CASE(test_slow), TEST_CASE(test_bottlenecks),
           TEST_CASE(test_hotspots_brute_force), TEST_CASE(test_hotspots_merge_and_unknown),
-          TEST_CASE(test_open_end_windows), TEST_CASE(test_trends_local_days),
-          TEST_CASE(test_trends_every_day), TEST_CASE(test_resources))
+          TEST_CASE(test_hotspots_top_and_examples), TEST_CASE(test_bottlenecks_brute_force),
+          TEST_CASE(test_timed_sum_same_as_rows), TEST_CASE(test_open_end_windows),
+          TEST_CASE(test_trends_local_days), TEST_CASE(test_trends_every_day),
+          TEST_CASE(test_resources))

@@ -129,6 +129,38 @@ static void test_approvals(void)
     free(f.dir);
 }
 
+/* The rule needs three prompts in the window; the count the analyzer
+ * checks first (from the rollups, to skip ranking every target of a
+ * window without them) must count what the ranking counts, including a
+ * call stamped ahead of our clock later today, which a window that ends now
+ * holds. */
+static void test_approvals_threshold(void)
+{
+    struct fx f = {fixture_tmpdir("rules"), NULL, {{0}}, 0};
+    f.s = fixture_store_open(f.dir);
+    ASSERT_TRUE(f.s != NULL);
+    prompted(&f, "Bash", "npm test", 5000, 60000);
+    prompted(&f, "Bash", "npm test", 5000, 120000);
+    add(&f, "Read", "/p/a.py", 20, 180000);
+    ASSERT_EQ_INT(store_all(&f), 0);
+    struct recs r;
+    ASSERT_EQ_INT(recommend(&f, &r), 0);
+    ASSERT_TRUE(find_rule(&r, "approvals") == NULL); /* two prompts */
+    recs_free(&r);
+    /* A third, two hours ahead (10:30 now: the same UTC day, another
+     * hour). */
+    prompted(&f, "Bash", "npm test", 5000, -2 * 3600000LL);
+    ASSERT_EQ_INT(store_all(&f), 0);
+    ASSERT_EQ_INT(recommend(&f, &r), 0);
+    const struct rec *x = find_rule(&r, "approvals");
+    ASSERT_TRUE(x != NULL);
+    ASSERT_STREQ(x->title, "3 permission prompts answered (15.0 s of waiting)");
+    recs_free(&r);
+    store_close(f.s);
+    fixture_rm_rf(f.dir);
+    free(f.dir);
+}
+
 static void test_waits_are_not_slow(void)
 {
     /* A Write whose 21.6 s were the person reading the prompt: its exec
@@ -331,6 +363,13 @@ static void test_mcp_server(void)
     }
     for (int i = 0; i < 10; i++)
         add(&f, "mcp__fs__read", "x", 30, 600000 + 1000 * i);
+    /* One more that never returned, stamped ten minutes ahead of our clock
+     * (the current hour): a call of the window as the aggregates are read
+     * to the end of the hour, but not one that "never returned" in it (the
+     * count is of the window's rows, as a scan of them gives it). */
+    struct op *ahead = add(&f, "mcp__jira__get", "ISSUE-2", NAN, -600000);
+    ahead->success = 0;
+    op_sets(&ahead->error, "interrupted");
     ASSERT_EQ_INT(store_all(&f), 0);
     struct recs r;
     ASSERT_EQ_INT(recommend(&f, &r), 0);
@@ -340,7 +379,7 @@ static void test_mcp_server(void)
      * within its 1 %: 5.9 s or 6.0 s as printed. */
     ASSERT_TRUE(strcmp(x->title, "MCP server jira: p95 6.0 s, calls that never returned") == 0 ||
                 strcmp(x->title, "MCP server jira: p95 5.9 s, calls that never returned") == 0);
-    ASSERT_CONTAINS(x->description, "22 calls");
+    ASSERT_CONTAINS(x->description, "23 calls");
     ASSERT_CONTAINS(x->description, "2 never returned");
     ASSERT_EQ_INT(x->severity, REC_HIGH);
     int others = 0;
@@ -353,5 +392,6 @@ static void test_mcp_server(void)
     free(f.dir);
 }
 
-TEST_MAIN(TEST_CASE(test_approvals), TEST_CASE(test_waits_are_not_slow),
-          TEST_CASE(test_old_layout_waits_are_not_slow), TEST_CASE(test_mcp_server))
+TEST_MAIN(TEST_CASE(test_approvals), TEST_CASE(test_approvals_threshold),
+          TEST_CASE(test_waits_are_not_slow), TEST_CASE(test_old_layout_waits_are_not_slow),
+          TEST_CASE(test_mcp_server))

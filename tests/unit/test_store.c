@@ -24,6 +24,8 @@
 #include "store/op.h"
 #include "store/store.h"
 
+#include <sqlite3.h>
+
 #define NOW 1771151445123LL /* 2026-02-15T10:30:45.123Z */
 #define HOUR 3600000LL
 #define DAY 86400000LL
@@ -84,7 +86,7 @@ static void free_ops(struct op *ops, size_t n)
 struct rows {
     struct op *v;
     unsigned *sources;
-    int64_t *tool_id, *project_id, *session_id, *target_id;
+    int64_t *tool_id, *project_id, *session_id, *target_id, *id;
     int *attention;
     size_t n, alloc;
 };
@@ -100,6 +102,7 @@ static int collect_row(void *ctx, const struct store_row *r)
         x->project_id = xreallocarray(x->project_id, x->alloc, sizeof(int64_t));
         x->session_id = xreallocarray(x->session_id, x->alloc, sizeof(int64_t));
         x->target_id = xreallocarray(x->target_id, x->alloc, sizeof(int64_t));
+        x->id = xreallocarray(x->id, x->alloc, sizeof(int64_t));
         x->attention = xreallocarray(x->attention, x->alloc, sizeof(int));
     }
     op_copy(&x->v[x->n], &r->op);
@@ -108,6 +111,7 @@ static int collect_row(void *ctx, const struct store_row *r)
     x->project_id[x->n] = r->project_id;
     x->session_id[x->n] = r->session_id;
     x->target_id[x->n] = r->target_id;
+    x->id[x->n] = r->id;
     x->attention[x->n] = r->attention;
     x->n++;
     return 0;
@@ -122,6 +126,7 @@ static void rows_free(struct rows *x)
     free(x->project_id);
     free(x->session_id);
     free(x->target_id);
+    free(x->id);
     free(x->attention);
     memset(x, 0, sizeof *x);
 }
@@ -847,7 +852,11 @@ struct model {
     int64_t size;
 };
 
-static const char *const tools[] = {"Read", "Bash", "Grep", "Write", "Edit"};
+static const char *const tools[] = {"Read", "Bash", "Grep", "Write", "Edit", "mcp__gh__issue"};
+/* An MCP call's failures: two that say it never returned (OP_ATTN_LOST),
+ * one that does not. */
+static const char *const mcp_errors[] = {"no result (interrupted, or the session ended)",
+                                         "interrupted", "HTTP 502"};
 static const char *const projects[] = {NULL, "/p/alpha", "/p/beta", ""};
 static const enum op_source srcs[] = {OP_SRC_API, OP_SRC_IMPORT, OP_SRC_TRANSCRIPT, OP_SRC_OTLP,
                                       OP_SRC_HOOK};
@@ -902,7 +911,7 @@ static void fill_random_store(struct store *s, struct model *calls, size_t ncall
         struct model *m = &calls[i];
         memset(m, 0, sizeof *m);
         snprintf(m->tuid, sizeof m->tuid, "toolu_r%05zu", i);
-        const char *tool = tools[rnd_below(5)];
+        const char *tool = tools[rnd_below(6)];
         char target[32];
         snprintf(target, sizeof target, "/f/%u", rnd_below(40));
         int64_t ts = NOW - 60000 - (int64_t)(rnd() % (uint64_t)span_ms);
@@ -926,6 +935,8 @@ static void fill_random_store(struct store *s, struct model *calls, size_t ncall
             mk(op, tool, target, dur, ts + jitter, m->tuid, "sess-r", projects[rnd_below(4)], src);
             op->success = rnd_below(10) != 0;
             op->optimized = rnd_below(3) == 0;
+            if (!op->success && strncmp(tool, "mcp__", 5) == 0)
+                op_sets(&op->error, mcp_errors[rnd_below(3)]);
             /* Phases that never change the exec the model expects: a call
              * that did not ask (whose wait is then 0) always has an exec;
              * reports without one may bring a wall that may include an
@@ -1147,6 +1158,65 @@ static int tg_cb(void *ctx, int64_t day, const struct target_agg *t)
     return 0;
 }
 
+/* Every per-target total's longest call (max_ms) and its row (max_id:
+ * the greatest id of that duration) against the rows of its day. Returns
+ * the mismatches. */
+struct tg_max {
+    struct kmap map; /* (day, project, tool, target) -> index */
+    int64_t *max_us, *max_id;
+    size_t alloc;
+    int bad;
+};
+
+static int tg_max_cb(void *ctx, int64_t day, const struct target_agg *t)
+{
+    struct tg_max *m = ctx;
+    int64_t key[4] = {day / DAY, t->project, t->tool, t->target};
+    long k = kmap_find(&m->map, key, sizeof key);
+    int64_t want_us = k >= 0 ? m->max_us[k] : -1, want_id = k >= 0 ? m->max_id[k] : 0;
+    if (!t->n_timed)
+        return 0;
+    if (llround(t->max_ms * 1000.0) != want_us || t->max_id != want_id) {
+        fprintf(stderr, "  day %lld tool %lld target %lld: max %.3f id %llx, rows %lld id %llx\n",
+                (long long)(day / DAY), (long long)t->tool, (long long)t->target, t->max_ms,
+                (unsigned long long)t->max_id, (long long)want_us, (unsigned long long)want_id);
+        m->bad++;
+    }
+    return 0;
+}
+
+static int check_target_maxima(struct store *s, int64_t from, int64_t to)
+{
+    struct rows x;
+    if (scan_all(s, from, to, &x) != 0)
+        return 1;
+    struct tg_max m;
+    memset(&m, 0, sizeof m);
+    for (size_t i = 0; i < x.n; i++) {
+        if (isnan(x.v[i].duration_ms))
+            continue;
+        int64_t key[4] = {x.v[i].ts_ms / DAY, x.project_id[i], x.tool_id[i], x.target_id[i]};
+        int added;
+        size_t k = kmap_put(&m.map, key, sizeof key, &added);
+        if (k >= m.alloc) {
+            m.alloc = m.alloc ? 2 * m.alloc : 64;
+            m.max_us = xreallocarray(m.max_us, m.alloc, sizeof *m.max_us);
+            m.max_id = xreallocarray(m.max_id, m.alloc, sizeof *m.max_id);
+        }
+        int64_t us = llround(x.v[i].duration_ms * 1000.0);
+        if (added || us > m.max_us[k] || (us == m.max_us[k] && x.id[i] > m.max_id[k])) {
+            m.max_us[k] = us;
+            m.max_id[k] = x.id[i];
+        }
+    }
+    rows_free(&x);
+    int rc = store_targets(s, from, to, NULL, tg_max_cb, &m);
+    kmap_free(&m.map);
+    free(m.max_us);
+    free(m.max_id);
+    return rc ? 1 : m.bad;
+}
+
 static void test_targets_match_rows(void)
 {
     char *dir = fixture_tmpdir("store");
@@ -1175,6 +1245,7 @@ static void test_targets_match_rows(void)
         ASSERT_EQ_INT(got.n, want.n);
         ASSERT_EQ_INT(got.failed, want.failed);
         ASSERT_EQ_DBL(got.sum, want.sum, 1e-6);
+        ASSERT_EQ_INT(check_target_maxima(s, from, to), 0);
         size_t deleted;
         char err[TP_ERR_MAX];
         ASSERT_EQ_INT(store_prune(s, NOW - 3 * DAY - 5 * HOUR - 1234, &deleted, err), 0);
@@ -1603,6 +1674,116 @@ static void test_tools_and_session_span(void)
     free(dir);
 }
 
+/* ---- the upgrade to schema 8 ----------------------------------------------------------- */
+
+/* One query's rows as text, a line each (the test compares databases). */
+static char *db_text(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    size_t len = 0, alloc = 4096;
+    char *out = xmalloc(alloc);
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "  %s: %s\n", sql, sqlite3_errmsg(db));
+        return out;
+    }
+    while (sqlite3_step(q) == SQLITE_ROW)
+        for (int c = 0; c < sqlite3_column_count(q); c++) {
+            const char *v = (const char *)sqlite3_column_text(q, c);
+            size_t n = strlen(v ? v : "NULL") + 2;
+            if (len + n >= alloc) {
+                alloc = 2 * (len + n);
+                out = xrealloc(out, alloc);
+            }
+            len += (size_t)snprintf(out + len, alloc - len, "%s%c", v ? v : "NULL",
+                                    c + 1 < sqlite3_column_count(q) ? ' ' : '\n');
+        }
+    sqlite3_finalize(q);
+    return out;
+}
+
+static int db_exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "  %s: %s\n", sql, msg ? msg : "?");
+    sqlite3_free(msg);
+    return rc;
+}
+
+/* A store of schema 7 is upgraded in place: its MCP calls that never
+ * returned get their flag and their rollups count it, exactly as a store
+ * that stored them with schema 8 has it; its per-target totals gain an
+ * unknown longest-call row; its sessions an index by project. Made here by taking a schema-8 store
+ * back to what schema 7 kept (the flag and its counts cleared, the column and the index dropped,
+ * the version set back). */
+static void test_upgrade_to_schema_8(void)
+{
+    char *dir = fixture_tmpdir("store");
+    struct store *s = fixture_store_open(dir);
+    ASSERT_TRUE(s != NULL);
+    enum { NCALLS = 1500 };
+    struct model *calls = xcalloc(NCALLS, sizeof *calls);
+    rng.state = 0x5C4E3A8ULL;
+    fill_random_store(s, calls, NCALLS, 20 * DAY);
+    free(calls);
+    store_close(s);
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_DB_NAME);
+    sqlite3 *db;
+    ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    static const char *const flags_sql = "SELECT id, flags FROM ops ORDER BY id";
+    static const char *const rollups_sql =
+        "SELECT lvl, b, project, tool, n, attn, attn_bytes FROM rollups ORDER BY 1, 2, 3, 4";
+    char *want_flags = db_text(db, flags_sql), *want_rollups = db_text(db, rollups_sql);
+    char *lost = db_text(db, "SELECT count(*) FROM ops WHERE (flags >> 6) & 3 = 3");
+    ASSERT_TRUE(atoi(lost) >= 10);
+    free(lost);
+    ASSERT_EQ_INT(db_exec(db, "UPDATE ops SET flags = flags & ~(3 << 6) WHERE (flags >> 6) & 3 = 3;"
+                              "UPDATE rollups SET attn = 0, attn_bytes = 0 WHERE tool IN "
+                              "(SELECT id FROM strs WHERE s LIKE 'mcp%');"
+                              "ALTER TABLE targets DROP COLUMN max_id;"
+                              "DROP INDEX sessions_project;"
+                              "PRAGMA user_version = 7;"),
+                  SQLITE_OK);
+    char *old_rollups = db_text(db, rollups_sql);
+    ASSERT_TRUE(strcmp(old_rollups, want_rollups) != 0); /* the downgrade changed them */
+    free(old_rollups);
+    sqlite3_close(db);
+
+    /* A reader cannot upgrade it; the first writer does. */
+    char err[TP_ERR_MAX];
+    ASSERT_TRUE(store_open(dir, STORE_READONLY, &s, err) != 0);
+    ASSERT_CONTAINS(err, "needs a schema upgrade");
+    s = fixture_store_open(dir);
+    ASSERT_TRUE(s != NULL);
+    struct store_info info;
+    store_info(s, &info);
+    ASSERT_EQ_INT(info.schema_version, 8);
+    int64_t proj[3];
+    size_t np = project_ids(s, proj);
+    ASSERT_EQ_INT(check_rollups(s, proj, np), 0);
+    store_close(s);
+    ASSERT_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    char *got_flags = db_text(db, flags_sql), *got_rollups = db_text(db, rollups_sql);
+    ASSERT_TRUE(strcmp(got_flags, want_flags) == 0);
+    ASSERT_TRUE(strcmp(got_rollups, want_rollups) == 0);
+    char *unknown = db_text(db, "SELECT count(*), count(max_id) FROM targets");
+    ASSERT_TRUE(strstr(unknown, " 0\n") != NULL && atoi(unknown) > 100);
+    free(unknown);
+    char *index = db_text(db, "SELECT sql FROM sqlite_master WHERE name = 'sessions_project'");
+    ASSERT_CONTAINS(index, "sessions(project, last_ms, first_ms)");
+    free(index);
+    sqlite3_close(db);
+    free(want_flags);
+    free(want_rollups);
+    free(got_flags);
+    free(got_rollups);
+    fixture_rm_rf(dir);
+    free(dir);
+}
+
 /* Read-only and no-create opens. */
 static void test_open_modes(void)
 {
@@ -1811,5 +1992,5 @@ TEST_MAIN(TEST_CASE(test_insert_read_back_every_field), TEST_CASE(test_info_span
           TEST_CASE(test_rollups_equal_brute_force), TEST_CASE(test_prune),
           TEST_CASE(test_targets_match_rows), TEST_CASE(test_marks), TEST_CASE(test_rereads),
           TEST_CASE(test_reread_sums_match_model), TEST_CASE(test_tools_and_session_span),
-          TEST_CASE(test_open_modes), TEST_CASE(test_many_distinct_strings),
-          TEST_CASE(test_concurrent_writers))
+          TEST_CASE(test_upgrade_to_schema_8), TEST_CASE(test_open_modes),
+          TEST_CASE(test_many_distinct_strings), TEST_CASE(test_concurrent_writers))
