@@ -995,6 +995,8 @@ int engine_resources(struct store *s, struct resources *out)
         out->db_bytes = info.db_bytes;
         out->operations = info.operations;
         spool_status(store_dir(s), &out->spool);
+        out->team_store = store_team(s);
+        out->store = out->team_store ? "clickhouse" : "sqlite";
     }
     return 0;
 }
