@@ -12,8 +12,11 @@
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+
+const require = createRequire(import.meta.url);
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -100,4 +103,18 @@ export async function waitRefresh(page, prev, timeout = 10000) {
 export async function open(page, url, timeout = 10000) {
   await page.goto(url, { waitUntil: 'load' });
   await waitRefresh(page, null, timeout);
+}
+
+// axe-core run in the page (evaluated through the browser's DevTools
+// protocol, which the page's CSP does not govern): its serious and critical
+// findings, one line each.
+let axeSource = null;
+export async function axeFindings(page) {
+  if (!axeSource) axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const res = await window.axe.run(document, { resultTypes: ['violations'] });
+    return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
+  });
 }

@@ -6,7 +6,8 @@
 // there), and every panel equals the API's answer to the same filter; the
 // comparison takes them, the sessions list says it does not; the Team view
 // shows the team answer's three tables, every value as text (a machine of
-// carol's is named with markup, and her calls' command and MCP server too).
+// carol's is named with markup, and her calls' command and MCP server too);
+// axe-core finds nothing serious or critical on the pickers or the Team view.
 //
 // team.test.mjs calls dashboardChecks(t, env) once its machines have pushed;
 // each check is a subtest of t. env: {base, token, api(pathAndQuery) -> the
@@ -17,7 +18,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { launch, open, refreshedSeq, waitRefresh, watch } from '../browser/chromium.mjs';
+import { axeFindings, launch, open, refreshedSeq, waitRefresh, watch } from '../browser/chromium.mjs';
 import { ROOT } from '../integration/lib.mjs';
 
 const WAIT = 60000; // a refresh asks ClickHouse ~10 questions; the machine is shared and slow
@@ -96,6 +97,7 @@ export async function dashboardChecks(t, env) {
       assert.ok(w.apiRequests.some((r) => new URL(r.url).pathname === '/api/performance/resources'), 'the page did not ask what the store is');
       const n = await overviewMatches({});
       assert.equal(n, local.alice + local.bob + local.carol, 'everyone\'s calls');
+      assert.deepEqual(await axeFindings(page), [], 'axe-core on the overview with the pickers');
     });
 
     await t.test('person bob: every panel shows exactly the calls of bob\'s machine', async () => {
@@ -199,6 +201,7 @@ export async function dashboardChecks(t, env) {
       assert.equal(await page.isDisabled('#person-filter'), true, 'the team view is everyone\'s');
       assert.equal(await page.textContent('#team-people-caption'), `${d.people.length} people with calls · all time`);
       await page.screenshot({ path: path.join(ROOT, 'build', 'dashboard-team.png'), fullPage: true });
+      assert.deepEqual(await axeFindings(page), [], 'axe-core on the Team view');
     });
 
     await t.test('a person or a machine in the Team view opens the overview of their calls', async () => {
