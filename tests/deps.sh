@@ -15,7 +15,8 @@
 #         clickhouse-server (the team tests run a real ClickHouse), tmux (the
 #         end-to-end test answers the real client's permission prompts in a
 #         terminal).
-#   team  run, plus clickhouse-server (what tests/team/run.sh needs).
+#   team  run, plus clickhouse-server and chromium (what tests/team/run.sh
+#         needs: a real ClickHouse, and the dashboard in Chromium).
 #
 # Only missing packages are installed, with apt-get as root (or through sudo).
 # npm packages are installed by the Makefile and the test runners from their
@@ -27,7 +28,7 @@ if [ "$mode" = test ]; then
   pkgs+=(chromium prometheus curl sqlite3 valgrind clang libclang-rt-14-dev iproute2 git strace
     tmux clickhouse-server)
 elif [ "$mode" = team ]; then
-  pkgs+=(clickhouse-server)
+  pkgs+=(clickhouse-server chromium)
 fi
 
 missing=()

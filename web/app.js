@@ -4,9 +4,10 @@
  * periods. sessions.js adds the sessions list and one session's timeline
  * through the same helpers (window.toolprof).
  *
- * State lives in the URL: the view (overview, sessions, session, compare),
- * the window (24h, 7d, 30d, all, or since/until), the tool and agent
- * filters, the open session and call, the compared range. Links inside the
+ * State lives in the URL: the view (overview, sessions, session, compare,
+ * team), the window (24h, 7d, 30d, all, or since/until), the tool and agent
+ * filters, the person and machine filters of a team server, the open
+ * session and call, the compared range. Links inside the
  * page are real links to such URLs; following one pushes it into the
  * history, so Back works, and a reload or a shared link shows the same.
  *
@@ -14,6 +15,12 @@
  * each answer on its own (one failing endpoint shows an alert and leaves
  * the others working), then schedules the next refresh 30 s later; a hidden
  * tab skips refreshes and catches up when it becomes visible again.
+ *
+ * A team server whose store keeps people (ClickHouse; the resources
+ * answer's team_store) gets a person and a machine picker, filled from the
+ * team answer's members, and a Team view (team.js). Anywhere else the page
+ * shows neither and never sends person= or host= (a SQLite store refuses
+ * them): a URL that names one says so and shows everyone's calls.
  *
  * Honest display: no data is "–", never 0 ms or 100 %; a point of the trend
  * without calls is a gap; the optimization rate is over the calls that had
@@ -40,7 +47,9 @@
   const DEFAULT_WINDOW = '24h';
   const AGENTS = ['claude-code', 'codex', 'gemini-cli', 'opencode'];
   const DEFAULT_AGENT = 'claude-code';
-  const VIEWS = ['overview', 'sessions', 'session', 'compare'];
+  const VIEWS = ['overview', 'sessions', 'session', 'compare', 'team'];
+  /* The views whose questions take person= and host=. */
+  const PERSON_VIEWS = ['overview', 'compare'];
 
   /* ---- theme (runs before first paint) ------------------------------- */
 
@@ -75,6 +84,10 @@
     windowGiven: false, /* the URL named a window: never replace it */
     tool: '',
     agents: [], /* empty: all */
+    person: '', /* a team server's person and machine filters */
+    host: '',
+    team: null, /* the store keeps people: null until the server said */
+    members: null, /* [{person, hosts}] from the team answer */
     session: '',
     call: '',
     cmp: { mode: 'previous', since: '', until: '', by: 'tool' },
@@ -476,9 +489,15 @@
     return { window: state.window };
   }
 
+  /* The person and machine filters: only to a server whose store keeps
+   * people (a SQLite store refuses them with a 400). */
+  function personParams() {
+    return state.team === true ? { person: state.person, host: state.host } : {};
+  }
+
   /* The filters every question takes. */
   function filterParams() {
-    return Object.assign({ tool: state.tool, agent: state.agents.join(',') }, windowParams());
+    return Object.assign({ tool: state.tool, agent: state.agents.join(',') }, personParams(), windowParams());
   }
 
   /* ---- alerts --------------------------------------------------------- */
@@ -681,7 +700,8 @@
     const th = chartTheme();
     const stepWord = t.step === 'hour' ? 'per hour' : t.step === 'week' ? 'per week' : 'per local day';
     $('trend-caption').textContent = stepWord + ' · ' + windowText(state.lastWindow) +
-      (state.tool ? ' · ' + state.tool : '') + (counts.some((c) => c === 0) ? ' · gaps: no calls' : '');
+      (state.tool ? ' · ' + state.tool : '') + (state.team === true && state.person ? ' · ' + state.person : '') +
+      (state.team === true && state.host ? ' · ' + state.host : '') + (counts.some((c) => c === 0) ? ' · gaps: no calls' : '');
     let ch = state.charts.trend;
     if (!ch) {
       ch = state.charts.trend = new Chart($('trend-chart'), {
@@ -1147,13 +1167,139 @@
     refresh();
   }
 
+  /* ---- a team server: people and machines --------------------------------- */
+
+  /* Whether the server's store keeps people, asked once per page (a
+   * server's store does not change while it runs). Until it has answered
+   * (a token missing, say) the page sends no person or host; the view's
+   * own questions then say what is wrong. */
+  async function learnStore(sig) {
+    let b;
+    try {
+      b = await api('/api/performance/resources', {}, sig);
+    } catch (e) {
+      return;
+    }
+    state.team = !!(b.data && b.data.team_store === true);
+  }
+
+  /* On a store without people, what a URL asked of them goes, said so.
+   * Returns true when the view changed (the caller routes again). */
+  function dropTeamState() {
+    if (state.team !== false) return false;
+    const asked = [];
+    if (state.person) asked.push('the person ' + state.person);
+    if (state.host) asked.push('the machine ' + state.host);
+    const teamView = state.view === 'team';
+    if (!asked.length && !teamView) return false;
+    const text = 'This server\'s store keeps no people or machines (only a team server on ClickHouse does), so ' +
+      (teamView ? 'it has no team view' + (asked.length ? ' and ' : '') : '') +
+      (asked.length ? asked.join(' and ') + (asked.length > 1 ? ' are' : ' is') + ' not a filter here' : '') +
+      ': showing everyone\'s calls.';
+    state.person = '';
+    state.host = '';
+    if (teamView) {
+      state.view = 'overview';
+      state.notice = text;
+    } else {
+      setNotice(text);
+    }
+    writeUrl();
+    return teamView;
+  }
+
+  /* A select's options as [value, label] pairs, rebuilt only when they
+   * changed (a rebuild would close it under the reader's pointer). */
+  function fillSelect(sel, items, value) {
+    const want = items.map((i) => i[0] + '\x1f' + i[1]);
+    const have = Array.from(sel.options, (o) => o.value + '\x1f' + o.textContent);
+    if (want.join('\n') !== have.join('\n')) {
+      clear(sel);
+      for (const [v, label] of items) {
+        const o = el('option', null, label);
+        o.value = v;
+        sel.appendChild(o);
+      }
+    }
+    sel.value = value;
+  }
+
+  /* The team's members (the team answer's), for the pickers. */
+  function renderPeople(members) {
+    if (Array.isArray(members)) {
+      state.members = members.map((m) => ({
+        person: String(m.person),
+        hosts: Array.isArray(m.hosts) ? m.hosts.map(String) : [],
+      }));
+    }
+    syncPeople();
+  }
+
+  /* The person and machine pickers and the Team link: shown on a store
+   * that keeps people, usable in the views whose questions take them. */
+  function syncPeople() {
+    const on = state.team === true;
+    $('people-filters').hidden = !on;
+    $('nav-team').hidden = !on;
+    $('sessions-people-note').hidden = !(on && (state.person || state.host));
+    if (!on) return;
+    const members = state.members || [];
+    const people = members.map((m) => m.person);
+    if (state.person && !people.includes(state.person)) people.push(state.person);
+    fillSelect($('person-filter'), [['', 'All people']].concat(people.map((p) => [p, p])), state.person);
+    /* The machines of the person picked, else everyone's, with whose. */
+    const hosts = new Map();
+    for (const m of members) {
+      if (state.person && m.person !== state.person) continue;
+      for (const h of m.hosts) {
+        if (!hosts.has(h)) hosts.set(h, []);
+        hosts.get(h).push(m.person);
+      }
+    }
+    if (state.host && !hosts.has(state.host)) hosts.set(state.host, []);
+    const items = [['', 'All machines']];
+    for (const [h, who] of hosts) items.push([h, state.person || !who.length ? h : h + ' (' + who.join(', ') + ')']);
+    fillSelect($('host-filter'), items, state.host);
+    const applies = PERSON_VIEWS.includes(state.view);
+    for (const id of ['person-filter', 'host-filter']) {
+      $(id).disabled = !applies;
+      if (applies) $(id).removeAttribute('title');
+      else $(id).setAttribute('title', state.view === 'team' ? 'The team view is over everyone'
+        : 'Sessions are not filtered by person or machine');
+    }
+  }
+
+  function onPersonChange(e) {
+    state.person = e.target.value;
+    /* Someone else's machine would match nothing. */
+    const m = (state.members || []).find((x) => x.person === state.person);
+    if (state.host && m && !m.hosts.includes(state.host)) state.host = '';
+    syncPeople();
+    writeUrl();
+    refresh();
+  }
+
+  function onHostChange(e) {
+    state.host = e.target.value;
+    syncPeople();
+    writeUrl();
+    refresh();
+  }
+
+  /* " from alice on alice-laptop": the person and machine filters, in words. */
+  function whoText() {
+    if (state.team !== true) return '';
+    return (state.person ? ' from ' + state.person : '') + (state.host ? ' on ' + state.host : '');
+  }
+
   /* The empty state: nothing stored at all, or nothing in this window
    * (then when the newest call was and a window that shows it). */
   function renderEmptyState(stats) {
     const empty = stats.total_operations === 0;
     const e = stats.empty || null;
     /* Nothing matching anywhere, and no filter: nothing stored at all. */
-    const storeEmpty = empty && e && !isNum(e.newest_call_ms) && !state.tool && !state.agents.length;
+    const byPerson = state.team === true && !!(state.person || state.host);
+    const storeEmpty = empty && e && !isNum(e.newest_call_ms) && !state.tool && !state.agents.length && !byPerson;
     $('empty-state').hidden = !empty;
     document.body.classList.toggle('tp-store-empty', storeEmpty);
     $('empty-newest').hidden = true;
@@ -1170,7 +1316,8 @@
     if (e && isNum(e.newest_call_ms)) {
       const when = new Date(e.newest_call_ms);
       $('empty-lead').textContent = 'Nothing was recorded in ' + windowText(stats.window) +
-        (state.tool ? ' for ' + state.tool : '') + (state.agents.length ? ' by ' + state.agents.join(', ') : '') + '.';
+        (state.tool ? ' for ' + state.tool : '') + (state.agents.length ? ' by ' + state.agents.join(', ') : '') +
+        whoText() + '.';
       /* Its age by the server's clock, which ended the window. */
       const now = stats.window && isNum(stats.window.until_ms) ? stats.window.until_ms : Date.now();
       $('empty-newest-text').textContent = 'The newest call was on ' + fmtDate(when) + ', ' +
@@ -1181,7 +1328,10 @@
       $('empty-newest').hidden = false;
     } else {
       $('empty-lead').textContent = 'Nothing recorded matches ' + (state.tool ? 'the tool ' + state.tool : 'these filters') +
-        (state.agents.length ? ' and the agents ' + state.agents.join(', ') : '') + '. Pick another tool or agent above.';
+        (state.agents.length ? ' and the agents ' + state.agents.join(', ') : '') +
+        (byPerson && state.person ? ' and the person ' + state.person : '') +
+        (byPerson && state.host ? ' and the machine ' + state.host : '') +
+        '. Pick another ' + (byPerson ? 'tool, agent, person or machine' : 'tool or agent') + ' above.';
     }
   }
 
@@ -1287,7 +1437,7 @@
         state.knownTools = Array.isArray(b.data) ? b.data : [];
         renderToolFilter(b.data);
       }],
-      ['agents', api('/api/performance/stats', Object.assign({ by: 'agent' }, windowParams(), { tool: state.tool }), sig), (b) => {
+      ['agents', api('/api/performance/stats', Object.assign({ by: 'agent' }, windowParams(), personParams(), { tool: state.tool }), sig), (b) => {
         return loadAgentKinds(b.data, sig);
       }],
       ['trends', api('/api/performance/trends', f, sig), (b) => {
@@ -1318,7 +1468,7 @@
       return;
     }
     const answers = await Promise.all(agents.map((a) => api('/api/performance/stats',
-      Object.assign({ by: 'canonical' }, windowParams(), { agent: a }), sig)));
+      Object.assign({ by: 'canonical' }, windowParams(), personParams(), { agent: a }), sig)));
     const per = {};
     agents.forEach((a, i) => { per[a] = answers[i].data.tools || []; });
     state.last.agents = per;
@@ -1348,11 +1498,28 @@
     state.pending = false;
     $('refresh-btn').disabled = true;
     const sig = ctl.signal;
+    if (state.team === null) {
+      await learnStore(sig);
+      if (seq !== state.seq) return; /* a newer refresh superseded this one */
+      syncPeople();
+    }
+    if (dropTeamState()) {
+      state.controller = null;
+      route();
+      return;
+    }
     const make = viewJobs[state.view] || (window.toolprof.views[state.view] && window.toolprof.views[state.view].jobs);
     const jobs = make ? make(sig) : [];
     /* The agents that made calls, for the picker (any window). */
     jobs.push(['agent list', api('/api/performance/stats', { by: 'agent', window: 'all' }, sig),
       (b) => renderAgentPicker(b.data && b.data.tools)]);
+    /* The team's members, for the person and machine pickers (the team
+     * view's own answer carries them there); a short window keeps it cheap:
+     * members are everyone, whatever the window. */
+    if (state.team === true && state.view !== 'team') {
+      jobs.push(['people', api('/api/performance/team', { window: '1h', limit: 1 }, sig),
+        (b) => renderPeople(b.data && b.data.members)]);
+    }
     const settled = await Promise.allSettled(jobs.map((j) => j[1]));
     if (seq !== state.seq) return; /* a newer refresh superseded this one */
 
@@ -1441,6 +1608,8 @@
     }
     if (state.tool) p.set('tool', state.tool);
     if (state.agents.length) p.set('agent', state.agents.join(','));
+    if (state.person) p.set('person', state.person);
+    if (state.host) p.set('host', state.host);
     if (state.view === 'session' && state.session) {
       p.set('session', state.session);
       if (state.call) p.set('call', state.call);
@@ -1479,6 +1648,8 @@
     }
     state.tool = p.get('tool') || '';
     state.agents = (p.get('agent') || '').split(',').map((a) => a.trim()).filter(Boolean);
+    state.person = p.get('person') || '';
+    state.host = p.get('host') || '';
     state.session = p.get('session') || '';
     state.call = p.get('call') || '';
     state.project = p.get('project') || '';
@@ -1535,7 +1706,7 @@
 
   /* Show the current view and load it. */
   function route() {
-    for (const v of ['overview', 'sessions', 'session', 'compare']) $('view-' + v).hidden = v !== state.view;
+    for (const v of VIEWS) $('view-' + v).hidden = v !== state.view;
     $('empty-state').hidden = true;
     document.body.classList.remove('tp-store-empty');
     document.body.setAttribute('data-view', state.view);
@@ -1547,6 +1718,7 @@
       a.href = pageHref({ view: v === 'overview' ? null : v, session: null, call: null });
     }
     syncWindowButtons();
+    syncPeople();
     if (state.view === 'compare') syncCompareControls();
     const hook = window.toolprof.views[state.view];
     if (hook && hook.enter) hook.enter();
@@ -1670,6 +1842,8 @@
       writeUrl();
       refresh();
     });
+    $('person-filter').addEventListener('change', onPersonChange);
+    $('host-filter').addEventListener('change', onHostChange);
     $('refresh-btn').addEventListener('click', () => refresh());
     $('theme-btn').addEventListener('click', () => setTheme(currentTheme() === 'dark' ? 'light' : 'dark', true));
     if (darkQuery && darkQuery.addEventListener) {
@@ -1721,7 +1895,8 @@
   window.toolprof = {
     state, refresh, route, navigate, writeUrl, views: {},
     $, el, clear, td, targetEl, toolBadge, toolColor, toolLabel, emptyRow, labelCells, momentLink,
-    momentHref, pageHref, sortable, markSort, sortRows, api, windowParams, filterParams, setNotice,
+    momentHref, pageHref, sortable, markSort, sortRows, api, windowParams, filterParams, personParams, setNotice,
+    renderPeople,
     fmtInt, fmtPct, fmtDur, fmtDurTick, fmtBytes, fmtDate, fmtAge, windowText, windowRange, capital,
     isNum, currentTheme, cutPoint,
   };

@@ -470,6 +470,9 @@ static void print_resources(const struct ctx *c, const void *answer)
     printf("operations stored  %s\ndatabase           %.1f MB\nmemory (RSS)       %.1f MB\n"
            "cpu                %.1f%%\nthreads            %d\n",
            ops, (double)r->db_bytes / 1e6, r->memory_mb, r->cpu_percent, r->num_threads);
+    if (r->store)
+        printf("store              %s%s\n", r->store,
+               r->team_store ? " (the team store: --person, --host, toolprof team)" : "");
     const struct spool_status *sp = &r->spool;
     printf("hook spool         %s%s%s, %lld bytes waiting\n",
            term_on(sp->drain_error ? TS_RED : TS_NONE), sp->drain_error ? "NOT DRAINING" : "ok",

@@ -200,6 +200,12 @@ struct resources {
     int64_t db_bytes, operations;
     int64_t now_ms;
     struct spool_status spool; /* the hook spool of the store's directory */
+    /* The store's kind: NULL without a store, "sqlite" or "clickhouse".
+     * team_store: it keeps who made each call and where (store_team), so
+     * the person and host filters and the team view answer; the dashboard
+     * shows them only then. */
+    const char *store;
+    int team_store;
 };
 /* Measures this process (from /proc), the store and its hook spool (bytes
  * waiting, lines set aside, and this process's last drain error);

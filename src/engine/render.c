@@ -334,6 +334,8 @@ void render_resources(struct jsonw *w, const struct resources *r)
     jw_kint(w, "operations_stored", r->operations);
     jw_kstr(w, "timestamp", ts);
     render_spool(w, "spool", &r->spool);
+    jw_kstr(w, "store", r->store);
+    jw_kbool(w, "team_store", r->team_store);
     jw_obj_end(w);
 }
 

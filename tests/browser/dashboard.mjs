@@ -24,16 +24,15 @@
 // why", the last line printed is "N passed, N failed, N skipped", and the
 // exit status is 1 when anything failed.
 
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launch, refreshedSeq, waitRefresh, watch } from './chromium.mjs';
 import { recordedChecks } from './recorded.mjs';
+import { teamChecks } from './team.mjs';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { BIN, checkAllStopped, dataFile, run, startServer, tempDir } from '../integration/lib.mjs';
 
 const SHOT_DIR = process.argv[3] || 'build';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // The servers: given, or started here (stopped and checked at the end).
 const started = [];
@@ -64,11 +63,22 @@ let given = (process.argv[2] || process.env.TOOLPROF_URL || '').replace(/\/$/, '
 let TOKEN_URL = (process.env.TOOLPROF_TOKEN_URL || '').replace(/\/$/, '');
 let TOKEN = process.env.TOOLPROF_TEST_TOKEN || '';
 let recorded = null; // the servers over tests/data's recordings (recorded.mjs)
+// A team server on SQLite: a data directory with a person's token (team.mjs).
+let teamSq = process.env.TOOLPROF_TEAMSQ_URL
+  ? { url: process.env.TOOLPROF_TEAMSQ_URL.replace(/\/$/, ''), token: process.env.TOOLPROF_TEAMSQ_TOKEN || '' }
+  : null;
 try {
   if (!given) {
     given = await serve('main');
     TOKEN = 'browser-test-token-1234';
     TOKEN_URL = await serve('token', { token: TOKEN });
+    const dataDir = tempDir('browser-teamsq-data');
+    const r = await run(BIN, ['--data-dir', dataDir, 'token', 'add', 'alice'], { env: { ...process.env, TOOLPROF_STORE: '' } });
+    if (r.code !== 0 || !/^tp_[0-9a-f]{64}$/.test(r.stdout.trim())) {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`toolprof token add alice exited ${r.code}: ${r.stderr}${r.stdout}`);
+    }
+    teamSq = { url: await serve('team-sqlite', { dataDir }), token: r.stdout.trim() };
   }
   // The recorded stores: started here unless a server was given (then only
   // when TOOLPROF_REC_URL and the rest name them, as run.sh once did).
@@ -199,22 +209,6 @@ async function seed() {
 
 // ---- page helpers --------------------------------------------------------
 
-async function refreshedSeq(page) {
-  return page.evaluate(() => document.body.getAttribute('data-refreshed'));
-}
-
-// Wait until the page finished a refresh newer than `prev`.
-async function waitRefresh(page, prev) {
-  await page.waitForFunction(
-    (p) => {
-      const v = document.body.getAttribute('data-refreshed');
-      return v !== null && v !== p;
-    },
-    prev,
-    { timeout: 10000 },
-  );
-}
-
 async function load(page, query) {
   await page.goto(PAGE + (query || ''), { waitUntil: 'load' });
   await waitRefresh(page, null);
@@ -272,62 +266,20 @@ async function kpisMatch(page, q) {
 
 // ---- the run ---------------------------------------------------------------
 
-const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolprof-chromium-'));
-let context;
+let browser;
 try {
-  context = await chromium.launchPersistentContext(userDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    colorScheme: 'light',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launch();
 } catch (e) {
   console.log('not ok - launch ' + CHROMIUM);
   console.log('    ' + String((e && e.message) || e).split('\n')[0]);
-  fs.rmSync(userDir, { recursive: true, force: true });
   for (const x of started) await x.srv.stop().catch(() => {});
   console.log('0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
-
-const consoleErrors = [];
-const foreignRequests = [];
-const dialogs = [];
-const apiRequests = [];
-
-function watch(page) {
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning' && /Content.Security.Policy/i.test(m.text())) {
-      consoleErrors.push(m.type() + ': ' + m.text());
-    }
-  });
-  page.on('pageerror', (e) => consoleErrors.push('uncaught: ' + e.message));
-  page.on('dialog', (d) => {
-    dialogs.push(d.type() + ': ' + d.message());
-    d.dismiss().catch(() => {});
-  });
-  page.on('request', (r) => {
-    const u = r.url();
-    if (u.startsWith('data:') || u.startsWith('blob:')) return;
-    if (new URL(u).origin !== ORIGIN) foreignRequests.push(u);
-    if (new URL(u).pathname.startsWith('/api/')) {
-      apiRequests.push({ url: u, auth: r.headers()['authorization'] || '' });
-    }
-  });
-}
-
-// Every CSP violation, even one the console would not show.
-await context.addInitScript(() => {
-  window.__csp = [];
-  document.addEventListener('securitypolicyviolation', (e) => {
-    window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sourceFile || '') + ':' + e.lineNumber);
-  });
-});
+const { context } = browser;
 
 const page = context.pages()[0] || (await context.newPage());
-watch(page);
+const { consoleErrors, foreignRequests, dialogs, apiRequests } = watch(page, ORIGIN);
 
 try {
   // -- empty data directory
@@ -1029,6 +981,9 @@ try {
   // ==== a store built from tests/data ====================================================
   await recordedChecks({ context, check, skip, assert, eq, fullShot, consoleErrors, rec: recorded });
 
+  // ==== no team store: no person or machine pickers, no Team view ===========================
+  await teamChecks({ context, check, skip, assert, eq, consoleErrors, dialogs, plainUrl: BASE, teamSq });
+
   await check('no requests outside the server origin', async () => {
     eq(foreignRequests.length, 0, 'foreign requests: ' + foreignRequests.join(', '));
   });
@@ -1046,8 +1001,7 @@ try {
   failed++;
   console.log('not ok - the run stopped: ' + ((e && e.stack) || e));
 } finally {
-  await context.close().catch(() => {});
-  fs.rmSync(userDir, { recursive: true, force: true });
+  await browser.close();
 }
 
 // The servers this run started: exit 0 on SIGTERM, no sanitizer report.

@@ -11,12 +11,8 @@
 // the session page. Expected values come from the API (and the API's from
 // tests/data/reference.py in the integration tests), never from the page.
 
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-
 import { cli as libCli } from '../integration/lib.mjs';
-
-const require = createRequire(import.meta.url);
+import { axeFindings } from './chromium.mjs';
 
 const SESSION = '68f997f7-a9b1-4d13-a1eb-cbc0be960b77';
 
@@ -55,18 +51,8 @@ export async function recordedChecks(t) {
     const v = document.body.getAttribute('data-refreshed');
     return v !== null && v !== p;
   }, prev, { timeout: 10000 });
-  const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-  /* axe-core in the page (evaluated by the browser's DevTools protocol, which
-   * the page's CSP does not govern) and its serious and critical findings. */
-  const axe = async () => {
-    await page.evaluate(axeSource);
-    const r = await page.evaluate(async () => {
-      const res = await window.axe.run(document, { resultTypes: ['violations'] });
-      return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
-    });
-    return r;
-  };
+  /* axe-core's serious and critical findings on the page (chromium.mjs). */
+  const axe = () => axeFindings(page);
 
   const detail = (await get(REC, '/api/performance/sessions/' + SESSION)).data;
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # tests/browser/run.sh - the dashboard in headless Chromium against the real binary.
 #
-#   tests/browser/run.sh                 dashboard.mjs starts build/toolprof serve four
+#   tests/browser/run.sh                 dashboard.mjs starts build/toolprof serve five
 #                                        times: plain and with --token on fresh data dirs,
-#                                        and twice over the recordings of tests/data
+#                                        on a data dir with a team token (a team server
+#                                        on SQLite, team.mjs), and twice over the
+#                                        recordings of tests/data
 #                                        (imported with the real `toolprof import`, "now"
 #                                        pinned an hour and 40 days after the recorded
 #                                        session), and checks how each stops
@@ -15,10 +17,12 @@
 #                                        --token, and are skipped (counted) otherwise; so
 #                                        are the recorded-store cases unless
 #                                        TOOLPROF_REC_URL, TOOLPROF_REC_DATA, TOOLPROF_REC_NOW,
-#                                        TOOLPROF_OLD_URL and TOOLPROF_OLD_NOW name them
+#                                        TOOLPROF_OLD_URL and TOOLPROF_OLD_NOW name them,
+#                                        and the team-mode cases unless
+#                                        TOOLPROF_TEAMSQ_URL and TOOLPROF_TEAMSQ_TOKEN do
 #
-# Installs playwright-core and axe-core (pinned by package-lock.json; it downloads no
-# browser) when
+# Installs playwright-core and axe-core (setup.sh: pinned by package-lock.json; it
+# downloads no browser) when
 # node_modules is missing or older than the lock file, and drives /usr/bin/chromium
 # (override with CHROMIUM=...). Screenshots go to build/dashboard*.png. The last line
 # is "N passed, N failed, N skipped"; the exit status is 1 when anything failed.
@@ -42,12 +46,7 @@ if [ -z "${TOOLPROF_URL:-}" ]; then
   [ -x "$bin" ] || fail_early "$bin is missing: run make first"
 fi
 
-stamp="$here/node_modules/.toolprof-stamp"
-if [ ! -f "$stamp" ] || [ "$here/package-lock.json" -nt "$stamp" ]; then
-  (cd "$here" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
-    fail_early "npm ci in tests/browser failed"
-  touch "$stamp"
-fi
+"$here/setup.sh" || fail_early "npm ci in tests/browser failed"
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -7,7 +7,10 @@
 #
 # clickhouse-server is installed from Debian (tests/deps.sh team) when it
 # is missing and this runs as root (or with sudo); a clickhouse-server that
-# cannot be had is a failure, never a skip.
+# cannot be had is a failure, never a skip. So is Chromium (/usr/bin/chromium,
+# or $CHROMIUM), which the dashboard's checks drive through the browser
+# suite's driver (tests/browser/chromium.mjs; its npm packages are installed
+# by tests/browser/setup.sh).
 #
 # Output: node's spec report, the skipped tests and failures, and last
 # "N passed, N failed, N skipped" (tests/reporter.mjs, tests/summary.sh).
@@ -26,12 +29,16 @@ command -v node >/dev/null || fail_early "node (>= 20) is needed"
 have_ch() {
   [ -n "${CLICKHOUSE_SERVER:-}" ] || [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse-server ]
 }
-if ! have_ch; then
+: "${CHROMIUM:=/usr/bin/chromium}"
+export CHROMIUM
+if ! have_ch || ! [ -x "$CHROMIUM" ]; then
   if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; then
-    tests/deps.sh team || fail_early "installing clickhouse-server (tests/deps.sh team) failed"
+    tests/deps.sh team || fail_early "installing clickhouse-server and chromium (tests/deps.sh team) failed"
   fi
   have_ch || fail_early "clickhouse-server is not installed (tests/deps.sh team installs it, as root)"
+  [ -x "$CHROMIUM" ] || fail_early "no Chromium at $CHROMIUM (tests/deps.sh team installs it, as root)"
 fi
+tests/browser/setup.sh || fail_early "npm ci in tests/browser failed"
 
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT

@@ -11,7 +11,8 @@
 // started again (nothing lost, nothing twice: the answers still equal the
 // reference); wrong and missing tokens (401, nothing written); a token
 // writing as someone else (403, nothing written); person and host filters
-// against each machine's own store.
+// against each machine's own store; the dashboard's person and machine
+// pickers and its Team view in Chromium (dashboard.mjs), against the same.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { after, before, test } from 'node:test';
 
 import { BIN, dataFile, eventually, request, sanitizerReport, startServer, tempDir } from '../integration/lib.mjs';
 import { errorLog, startClickHouse } from './clickhouse.mjs';
+import { dashboardChecks } from './dashboard.mjs';
 
 const DB = 'toolprof_team_test';
 const NOW = Date.now();
@@ -308,6 +310,39 @@ test('person and host filters equal each machine\'s own store', { timeout: 12000
   assert.ok(team.mcp_servers.length > 0 && team.commands.length > 0);
   const onSqlite = await request(teamSq, `/api/performance/team?${qs(ALL)}`, { token: tokens.sq.alice });
   assert.equal(onSqlite.status, 400);
+});
+
+test('the dashboard on the team server: person and machine pickers, the Team view', { timeout: 900000 }, async (t) => {
+  // carol's machine, whose names hold markup: its host, a command, an MCP
+  // server. Pushed to both servers, so that they still hold the same calls.
+  const hostile = {
+    host: '<img/src=x/onerror=alert("host")>',
+    command: '<img src=x onerror=alert("cmd")> && make',
+    server: '<svg/onload=alert("mcp")>',
+  };
+  const m5 = path.join(work, 'carol-box');
+  const file = path.join(work, 'carol.jsonl');
+  const at = (min) => iso(NOW - 3600000 - min * 60000);
+  const op = (i, tool, target, ms) => JSON.stringify({ tool, target, duration_ms: ms, timestamp: at(i), success: true,
+    tool_use_id: `toolu_01carol${String(i).padStart(16, '0')}`, session_id: 'carol-session', project: '/srv/carol', source: 'api' });
+  writeFileSync(file, [op(1, 'Bash', hostile.command, 3200.5), op(2, `mcp__${hostile.server}__run`, 'q', 2600),
+    op(3, 'Read', '/srv/carol/a.ts', 12)].join('\n') + '\n');
+  tp(['--data-dir', m5, 'import', file]);
+  for (const [store, server] of [['sq', teamSq], ['ch', teamCh]]) {
+    tokens[store].carol = tp(['--data-dir', server.dataDir, 'token', 'add', 'carol']).stdout.trim();
+    // A running server reads its token file again within a second.
+    const known = await eventually(async () => (await request(server, '/api/performance/resources', { token: tokens[store].carol })).status === 200, 5000, 100);
+    assert.ok(known, `the ${store} team server did not take carol's new token`);
+    const r = tp(['--data-dir', m5, 'push', '--to', server.base, '--token', tokens[store].carol, '--host', hostile.host]);
+    assert.match(r.stdout, /^3 calls sent/);
+  }
+  await drained(teamCh);
+  // Each machine's own count of its calls: what the page must show for it.
+  const count = (dir) => JSON.parse(tp(['--data-dir', dir, 'stats', '--window', 'all', '--json']).stdout).total_operations;
+  const local = { 'alice-laptop': count(m1), 'alice-desktop': count(m2), bob: count(m3), carol: count(m5) };
+  local.alice = local['alice-laptop'] + local['alice-desktop'];
+  assert.equal(local.carol, 3);
+  await dashboardChecks(t, { base: teamCh.base, token: tokens.ch.bob, api: (pq) => answer(teamCh, 'ch', pq), local, hostile });
 });
 
 test('ClickHouse killed in the middle of a push, then started again: nothing lost, nothing twice', { timeout: 300000 }, async () => {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1411,6 +1412,9 @@ static void test_resources(void)
     ASSERT_TRUE(r.cpu_percent >= 0);
     ASSERT_EQ_INT(r.operations, 1);
     ASSERT_TRUE(r.db_bytes > 0);
+    /* A SQLite store keeps no people: the dashboard shows no team view. */
+    ASSERT_TRUE(r.store && strcmp(r.store, "sqlite") == 0);
+    ASSERT_EQ_INT(r.team_store, 0);
     fx_close(&f);
 }
 
