@@ -160,7 +160,9 @@ row "transcript import: calls stored / expected" "$EXPECT / $EXPECT" "equal" "me
 row "transcript import again, nothing changed" "$AGAIN ms" "near instant" "-"
 if [ "$CALLGRIND" = 1 ]; then
     mkdir -p "$WORK/slice/projects"
-    find "$CORPUS" -mindepth 1 -maxdepth 1 -type d | sort | head -40 | xargs -I{} cp -r {} "$WORK/slice/projects/"
+    # (No `| head` under pipefail: the writer it stops would fail the script.)
+    mapfile -t DIRS < <(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d | sort)
+    cp -r "${DIRS[@]:0:40}" "$WORK/slice/projects/"
     v=""
     for b in "${BINS[@]}"; do
         read -r ir bytes stored <<<"$(instructions "$b" "$WORK/slice/projects")"
@@ -210,13 +212,14 @@ for kind in jsonl days; do
         rm -rf "$WORK/slice"
         mkdir -p "$WORK/slice"
         if [ "$kind" = jsonl ]; then
-            head -100000 "$WORK/ops.jsonl" >"$WORK/slice/ops.jsonl"
+            awk 'NR <= 100000' "$WORK/ops.jsonl" >"$WORK/slice/ops.jsonl"
         else
             n=0
-            for f in $(find "$WORK/days" -type f | sort); do
+            mapfile -t DAYS < <(find "$WORK/days" -type f | sort)
+            for f in "${DAYS[@]}"; do
                 [ "$n" -lt 100000 ] || break
                 cp "$f" "$WORK/slice/"
-                n=$((n + $(grep -c '"tool"' "$f")))
+                n=$((n + $(grep -o '"tool":' "$f" | wc -l)))
             done
         fi
         v=""
